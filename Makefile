@@ -1,0 +1,72 @@
+# recsys: one entry point. `make` builds the core once (build/librecsys_core.a)
+# and links it into both bindings; `make check` installs what is missing,
+# builds and runs every test; `make demo` trains and recommends in SQLite.
+VERSION      := 0.1.0
+PG_CONFIG    ?= /usr/lib/postgresql/15/bin/pg_config
+CC           ?= gcc
+BUILD        := build
+
+BLAS_CFLAGS   = $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS     = -lopenblas -llapacke -lpthread -lm
+WARN         := -Wall -Wextra -Werror
+CORE_CFLAGS   = -std=c11 -O2 -g $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE $(BLAS_CFLAGS)
+
+CORE_SRC     := $(wildcard core/*.c)
+CORE_HDR     := $(wildcard core/*.h)
+CORE_OBJ     := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRC))
+CORE_LIB     := $(BUILD)/librecsys_core.a
+
+SQLITE_SRC   := $(wildcard sqlite_recsys/*.c)
+SQLITE_HDR   := $(wildcard sqlite_recsys/*.h)
+SQLITE_SO    := sqlite_recsys/recsys.so
+
+.PHONY: all core sqlite pg install check demo bench deps clean lint
+
+all: core sqlite pg
+
+core: $(CORE_LIB)
+
+$(BUILD)/core/%.o: core/%.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+sqlite: $(SQLITE_SO)
+
+$(SQLITE_SO): $(SQLITE_SRC) $(SQLITE_HDR) $(CORE_LIB)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
+	  -Icore -o $@ $(SQLITE_SRC) $(CORE_LIB) $(BLAS_LIBS)
+
+pg: $(CORE_LIB)
+	$(MAKE) -C pg_recsys PG_CONFIG=$(PG_CONFIG) with_llvm=no
+
+install: pg
+	$(MAKE) -C pg_recsys PG_CONFIG=$(PG_CONFIG) with_llvm=no install
+
+deps:
+	@scripts/deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) install
+	test/run_all.sh
+
+demo: deps
+	$(MAKE) core sqlite
+	demo/run.sh
+
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	bench/run.sh
+
+lint:
+	@! grep -nE '#include *[<"](postgres|sqlite3|fmgr|executor/|utils/)' core/*.c core/*.h \
+	  || (echo "core/ must not include database headers" && false)
+
+clean:
+	rm -rf $(BUILD) $(SQLITE_SO)
+	$(MAKE) -C pg_recsys PG_CONFIG=$(PG_CONFIG) with_llvm=no clean || true

@@ -1,0 +1,235 @@
+/*
+ * recsys.h - the public API of the recsys math core.
+ *
+ * The core is plain C11 with libc, cblas and lapacke only. It knows nothing of
+ * databases: the PostgreSQL and SQLite bindings read rows and JSON options with
+ * their own machinery, hand them to the core as plain values, and turn the
+ * rs_status + message the core returns into their own errors.
+ *
+ * Conventions (STYLE.md 7-13):
+ *  - every fallible function returns rs_status and fills an rs_error;
+ *  - results come back through out-pointers; create/destroy pairs, destroy
+ *    takes T ** and clears the caller's pointer;
+ *  - the core never prints, exits, aborts or longjmps; callbacks to the host
+ *    run only on the calling thread.
+ */
+#ifndef RECSYS_H
+#define RECSYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RS_VERSION "0.1.0"
+
+/* Largest k that serving accepts; beyond it the request is refused. */
+#define RS_MAX_K 100000
+
+/* ------------------------------------------------------------------ */
+/* Status and errors                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef enum rs_status {
+	RS_OK = 0,
+	RS_EINVAL,     /* invalid argument or option value */
+	RS_ENOMEM,     /* allocation failed */
+	RS_ELIMIT,     /* a configured or hard limit would be exceeded */
+	RS_ENOTPD,     /* solver failure: matrix not positive definite */
+	RS_ECANCELLED, /* the host's cancel callback asked to stop */
+	RS_ECORRUPT,   /* a model blob failed its checks */
+	RS_EDATA,      /* bad training data: empty, non-finite weights, ... */
+	RS_ENOTFOUND   /* an id the model does not know (where that is an error) */
+} rs_status;
+
+typedef struct rs_error {
+	rs_status status;
+	char msg[512]; /* lower-case, no final period, names the problem */
+} rs_error;
+
+/* Short text for a status ("invalid argument", ...). */
+const char *rs_status_str(rs_status s);
+
+/* ------------------------------------------------------------------ */
+/* Options: a JSON-shaped tree that bindings build from jsonb / json1.  */
+/* The core only reads it; the binding owns its memory.                */
+/* ------------------------------------------------------------------ */
+
+typedef enum rs_opt_kind {
+	RS_OPT_NULL = 0,
+	RS_OPT_BOOL,
+	RS_OPT_NUMBER,
+	RS_OPT_STRING,
+	RS_OPT_ARRAY,
+	RS_OPT_OBJECT
+} rs_opt_kind;
+
+typedef struct rs_opt rs_opt;
+struct rs_opt {
+	rs_opt_kind kind;
+	const char *key;  /* member name inside an object, NUL-terminated; else NULL */
+	int boolean;      /* RS_OPT_BOOL */
+	double number;    /* RS_OPT_NUMBER */
+	const char *string; /* RS_OPT_STRING, NUL-terminated */
+	size_t n_children;  /* RS_OPT_ARRAY / RS_OPT_OBJECT */
+	const rs_opt *children;
+};
+
+/* Member `key` of an object, or NULL. A NULL or non-object `obj` gives NULL. */
+const rs_opt *rs_opt_get(const rs_opt *obj, const char *key);
+
+/* ------------------------------------------------------------------ */
+/* Training configuration                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct rs_config rs_config;
+
+/* Which source column plays which role. */
+typedef enum rs_column_role {
+	RS_COL_USER = 0,
+	RS_COL_ITEM,
+	RS_COL_WEIGHT,
+	RS_COL_EVENT,
+	RS_COL_TS,
+	RS_COL__COUNT
+} rs_column_role;
+
+/*
+ * Validate `algorithm` ("als", "popularity", ...) and `options` (an object or
+ * NULL) and build a configuration. Unknown algorithms, unknown keys, wrong
+ * types and out-of-range values are RS_EINVAL with a message naming the key.
+ * `default_threads` (0 = all cores) applies when options carry no "threads".
+ */
+rs_status rs_config_create(const char *algorithm, const rs_opt *options,
+                           int default_threads, rs_config **out, rs_error *err);
+void rs_config_destroy(rs_config **cfg);
+
+/* Column name for a role: the option "<role>_column" or the default
+ * (user_id, item_id, weight, event, ts). Never NULL. */
+const char *rs_config_column(const rs_config *cfg, rs_column_role role);
+
+/* Canonical algorithm name of the configuration. */
+const char *rs_config_algorithm(const rs_config *cfg);
+
+/* Space-separated list of the algorithms the core knows, for error hints. */
+const char *rs_algorithms(void);
+
+/* ------------------------------------------------------------------ */
+/* Interactions: the binding streams rows into a builder.               */
+/* ------------------------------------------------------------------ */
+
+typedef struct rs_builder rs_builder;
+
+rs_status rs_builder_create(const rs_config *cfg, rs_builder **out, rs_error *err);
+void rs_builder_destroy(rs_builder **b);
+
+/* One row of the source.
+ *  user/item: bytes of the id as text; NULL pointer = SQL NULL (skipped, counted).
+ *  weight: ignored unless has_weight; SQL NULL weight -> pass has_weight = 0
+ *          and it counts as 1. Non-finite weight -> RS_EDATA.
+ *          weight <= 0 rows are skipped and counted.
+ *  event: NULL when there is no event column or the value is NULL. When the
+ *         options have event_weights, the event's weight multiplies the row
+ *         weight; events not in the map are skipped and counted.
+ *  ts: unix seconds; ignored unless has_ts.
+ * Duplicate (user, item) pairs aggregate: weights add, the latest ts wins. */
+rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
+                         const char *item, size_t item_len, int has_weight,
+                         double weight, const char *event, size_t event_len,
+                         int has_ts, double ts, rs_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Host callbacks, polled on the calling thread between units of work. */
+/* ------------------------------------------------------------------ */
+
+typedef struct rs_callbacks {
+	/* Return nonzero to cancel; the core cleans up and returns RS_ECANCELLED. */
+	int (*cancel)(void *ctx);
+	void *ctx;
+} rs_callbacks;
+
+/* ------------------------------------------------------------------ */
+/* Models                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct rs_model rs_model;
+
+/*
+ * Train a model on the builder's interactions. The builder is consumed
+ * (left empty) whatever the outcome. `cb` may be NULL. On success *out holds
+ * the model and *summary_json a malloc'd JSON object text describing the
+ * training (free with rs_free).
+ */
+rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
+                   rs_model **out, char **summary_json, rs_error *err);
+
+void rs_model_destroy(rs_model **m);
+
+/* Serialize to a malloc'd blob (free with rs_free): versioned, checksummed. */
+rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len,
+                        rs_error *err);
+/* Load a blob; any damage is RS_ECORRUPT with a message, never a crash. */
+rs_status rs_model_load(const void *blob, size_t len, rs_model **out,
+                        rs_error *err);
+
+const char *rs_model_algorithm(const rs_model *m);
+size_t rs_model_n_users(const rs_model *m);
+size_t rs_model_n_items(const rs_model *m);
+size_t rs_model_n_interactions(const rs_model *m);
+/* Bytes the loaded model holds in memory. */
+size_t rs_model_memory(const rs_model *m);
+/* Id text of item index i (not NUL-terminated; *len set). */
+const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len);
+/* Index of an item / user id, or -1. */
+int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len);
+int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len);
+
+void rs_free(void *p);
+
+/* ------------------------------------------------------------------ */
+/* Serving                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Where a recommendation came from: rs_source_name() gives the text of the
+ * `source` column. */
+typedef enum rs_source {
+	RS_SRC_MODEL = 0,     /* the model's own scores ("als", ...) */
+	RS_SRC_POPULAR,       /* popularity model or popular_items() */
+	RS_SRC_COLDSTART      /* unknown user: popular items instead */
+} rs_source;
+
+typedef struct rs_reco {
+	int32_t item;  /* item index; rs_model_item_id() gives its id */
+	float score;
+	rs_source source;
+} rs_reco;
+
+/* Text for the `source` column: the algorithm name for RS_SRC_MODEL,
+ * "popularity" or "popularity (unknown user)". */
+const char *rs_source_name(const rs_model *m, rs_source s);
+/* Text for the `reason` column of one recommendation. */
+const char *rs_reason_text(const rs_model *m, rs_source s);
+
+/*
+ * Top-k for a user. `options` (object or NULL) accepts:
+ *   exclude_seen (bool, default true)
+ * k must be 1..RS_MAX_K. `out` has room for k entries; *n_out is
+ * min(k, items available). An unknown user gets popular items with
+ * source RS_SRC_COLDSTART. Thread-safe on a shared model.
+ */
+rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
+                       int k, const rs_opt *options, rs_reco *out, int *n_out,
+                       rs_error *err);
+
+/* The k most popular items of the model's training data. `options`: none yet
+ * (an object with unknown keys is an error). */
+rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
+                     rs_reco *out, int *n_out, rs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RECSYS_H */
