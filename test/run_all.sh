@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test pass: runs every suite, each of which prints `PASS: name` or
+# `FAIL: name` per test, and ends with the summary line `N passed, N failed`.
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p test/out
+log=test/out/all.log
+: > "$log"
+suites=(
+  test/core/run.sh
+  test/sqlite/run.sh
+  test/pg/run_regress.sh
+  test/e2e/run.sh
+  test/accuracy/run.sh
+)
+for s in "${suites[@]}"; do
+  if [ ! -x "$s" ]; then
+    echo "FAIL: $s (suite missing)" | tee -a "$log"
+    continue
+  fi
+  echo "== $s"
+  out=test/out/$(echo "$s" | tr '/' '_').log
+  "$s" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  cat "$out" >> "$log"
+  if ! grep -qE '^(PASS|FAIL): ' "$out"; then
+    echo "FAIL: $s (suite printed no result, exit $rc)" | tee -a "$log"
+  elif [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+    echo "FAIL: $s (suite exited $rc)" | tee -a "$log"
+  fi
+done
+passed=$(grep -c '^PASS: ' "$log")
+failed=$(grep -c '^FAIL: ' "$log")
+echo
+grep '^FAIL: ' "$log" || true
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
