@@ -1,0 +1,220 @@
+/*
+ * als.c - implicit-feedback alternating least squares.
+ *
+ * Hu, Koren, Volinsky, "Collaborative Filtering for Implicit Feedback
+ * Datasets" (ICDM 2008): minimise
+ *     sum_{u,i} c_ui (p_ui - x_u . y_i)^2 + lambda (|x_u|^2 + |y_i|^2)
+ * with p_ui = 1 where the user interacted, c_ui = 1 + alpha * w_ui.
+ * Each half-step solves, per row u, (Y^T Y + lambda I + Y^T (C_u - I) Y) x_u
+ * = Y^T C_u p_u. Y^T Y is computed once per half-step, so a row costs
+ * O(n_u f) per conjugate-gradient step (Takacs, Pilaszy, Tikk, RecSys 2011:
+ * a few warm-started CG steps per sweep suffice), or O(n_u f^2 + f^3) with the
+ * exact Cholesky solver.
+ */
+#include "internal.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct als_job {
+	const rs_csr *c;     /* rows to solve: their interactions with y's rows */
+	const float *y;      /* fixed factors, ny x f */
+	float *x;            /* factors being solved, c->nrows x f */
+	const float *gram;   /* Y^T Y + lambda I, f x f */
+	int f, cg_steps;
+	float alpha;
+	rs_solver solver;
+	float *scratch;      /* per thread: 4 f floats (CG) or f*f + f doubles */
+	size_t scratch_per;
+	atomic_int notpd;
+} als_job;
+
+static inline float dotf(const float *a, const float *b, int n)
+{
+	float s = 0;
+	for (int k = 0; k < n; k++)
+		s += a[k] * b[k];
+	return s;
+}
+
+/* out = G v for the symmetric f x f matrix G. */
+static inline void gram_mv(const float *g, const float *v, float *out, int f)
+{
+	for (int a = 0; a < f; a++)
+		out[a] = dotf(g + (size_t)a * f, v, f);
+}
+
+/* Conjugate gradient on one row, warm-started from its current x. */
+static void cg_row(const als_job *j, int32_t u, float *s)
+{
+	int f = j->f;
+	float *x = j->x + (size_t)u * f, *r = s, *p = s + f, *ap = s + 2 * f;
+	int64_t b = j->c->indptr[u], e = j->c->indptr[u + 1];
+	if (b == e) {
+		memset(x, 0, (size_t)f * sizeof *x);
+		return;
+	}
+	gram_mv(j->gram, x, r, f);
+	for (int a = 0; a < f; a++)
+		r[a] = -r[a];
+	for (int64_t k = b; k < e; k++) {
+		const float *yi = j->y + (size_t)j->c->indices[k] * f;
+		float c = 1.0f + j->alpha * j->c->data[k];
+		float coef = c - (c - 1.0f) * dotf(yi, x, f);
+		for (int a = 0; a < f; a++)
+			r[a] += coef * yi[a];
+	}
+	memcpy(p, r, (size_t)f * sizeof *p);
+	float rsold = dotf(r, r, f);
+	for (int it = 0; it < j->cg_steps && rsold > 1e-20f; it++) {
+		gram_mv(j->gram, p, ap, f);
+		for (int64_t k = b; k < e; k++) {
+			const float *yi = j->y + (size_t)j->c->indices[k] * f;
+			float coef = j->alpha * j->c->data[k] * dotf(yi, p, f);
+			for (int a = 0; a < f; a++)
+				ap[a] += coef * yi[a];
+		}
+		float pap = dotf(p, ap, f);
+		if (!(pap > 0))
+			break;
+		float step = rsold / pap;
+		for (int a = 0; a < f; a++) {
+			x[a] += step * p[a];
+			r[a] -= step * ap[a];
+		}
+		float rsnew = dotf(r, r, f);
+		for (int a = 0; a < f; a++)
+			p[a] = r[a] + (rsnew / rsold) * p[a];
+		rsold = rsnew;
+	}
+}
+
+/* Exact solve of one row's normal equations by Cholesky (LAPACK dposv). */
+static int cholesky_row(const als_job *j, int32_t u, double *s)
+{
+	int f = j->f;
+	double *A = s, *rhs = s + (size_t)f * f;
+	float *x = j->x + (size_t)u * f;
+	int64_t b = j->c->indptr[u], e = j->c->indptr[u + 1];
+	if (b == e) {
+		memset(x, 0, (size_t)f * sizeof *x);
+		return 1;
+	}
+	for (int k = 0; k < f * f; k++)
+		A[k] = j->gram[k];
+	memset(rhs, 0, (size_t)f * sizeof *rhs);
+	for (int64_t k = b; k < e; k++) {
+		const float *yi = j->y + (size_t)j->c->indices[k] * f;
+		double cm1 = (double)j->alpha * j->c->data[k];
+		for (int a = 0; a < f; a++) {
+			double t = cm1 * yi[a];
+			for (int bb = a; bb < f; bb++)
+				A[(size_t)a * f + bb] += t * yi[bb];
+			rhs[a] += (1.0 + cm1) * yi[a];
+		}
+	}
+	if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', f, 1, A, f, rhs, 1) != 0)
+		return 0;
+	for (int a = 0; a < f; a++)
+		x[a] = (float)rhs[a];
+	return 1;
+}
+
+/* Solve rows [begin, end) with the thread's scratch. */
+static void solve_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	als_job *j = arg;
+	void *s = (char *)j->scratch + (size_t)tid * j->scratch_per;
+	for (int32_t u = begin; u < end; u++) {
+		if (j->solver == RS_SOLVER_CG)
+			cg_row(j, u, s);
+		else if (!cholesky_row(j, u, s))
+			atomic_store(&j->notpd, 1);
+	}
+}
+
+/* G = Y^T Y + lambda I (full symmetric), via BLAS syrk. */
+static void compute_gram(const float *y, int32_t ny, int f, double lambda, float *g)
+{
+	memset(g, 0, (size_t)f * f * sizeof *g);
+	if (ny > 0)
+		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, f, ny, 1.0f, y, f, 0.0f, g, f);
+	for (int a = 0; a < f; a++) {
+		for (int b = 0; b < a; b++)
+			g[(size_t)a * f + b] = g[(size_t)b * f + a];
+		g[(size_t)a * f + a] += (float)lambda;
+	}
+}
+
+rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
+                       int32_t ny, float *x, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	int f = cfg->factors, threads = cfg->threads;
+	als_job j = {.c = c, .y = y, .x = x, .f = f, .cg_steps = cfg->cg_steps,
+	             .alpha = (float)cfg->alpha, .solver = cfg->solver};
+	atomic_init(&j.notpd, 0);
+	j.scratch_per = cfg->solver == RS_SOLVER_CG ? 4 * (size_t)f * sizeof(float)
+	                                            : ((size_t)f * f + f) * sizeof(double);
+	float *gram = rs_malloc(rs_mul((size_t)f * f, sizeof *gram));
+	j.scratch = rs_malloc(rs_mul(j.scratch_per, (size_t)threads));
+	if (!gram || !j.scratch) {
+		free(gram);
+		free(j.scratch);
+		return rs_fail(err, RS_ENOMEM, "out of memory in the ALS solver");
+	}
+	compute_gram(y, ny, f, cfg->regularization, gram);
+	j.gram = gram;
+	rs_status st = rs_parallel_for(ctx, c->nrows, 32, threads, solve_range, &j, err);
+	free(gram);
+	free(j.scratch);
+	if (st == RS_OK && atomic_load(&j.notpd))
+		st = rs_fail(err, RS_ENOTPD,
+		             "the ALS normal equations are not positive definite; raise \"regularization\"");
+	return st;
+}
+
+/* Small random start, as common implementations do (uniform [0, 0.01)). */
+static void init_factors(float *m, size_t n, uint64_t *seed)
+{
+	for (size_t k = 0; k < n; k++)
+		m[k] = (float)(rs_rand_unit(seed) * 0.01);
+}
+
+rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
+                     float **item_f, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	size_t f = (size_t)cfg->factors;
+	rs_csr iu;
+	if (rs_csr_transpose(ui, &iu) != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory transposing the interaction matrix");
+	float *x = rs_malloc(rs_mul(rs_mul((size_t)ui->nrows, f), sizeof *x));
+	float *y = rs_malloc(rs_mul(rs_mul((size_t)ui->ncols, f), sizeof *y));
+	rs_status st = RS_OK;
+	if (!x || !y)
+		st = rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu factors",
+		             (size_t)ui->nrows + ui->ncols, f);
+	if (st == RS_OK) {
+		uint64_t seed = cfg->seed;
+		init_factors(x, (size_t)ui->nrows * f, &seed);
+		init_factors(y, (size_t)ui->ncols * f, &seed);
+	}
+	for (int it = 0; st == RS_OK && it < cfg->iterations; it++) {
+		st = rs_als_solve(ctx, ui, y, ui->ncols, x, err);
+		if (st == RS_OK)
+			st = rs_als_solve(ctx, &iu, x, ui->nrows, y, err);
+	}
+	rs_csr_free(&iu);
+	if (st != RS_OK) {
+		free(x);
+		free(y);
+		return st;
+	}
+	*user_f = x;
+	*item_f = y;
+	return RS_OK;
+}

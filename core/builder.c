@@ -1,0 +1,196 @@
+/*
+ * builder.c - collects the source's rows (ids as text, weight, event, time),
+ * applies event weights, counts what it skips, and aggregates duplicate
+ * (user, item) pairs into the user x item CSR matrix that training reads.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+rs_status rs_builder_create(const rs_config *cfg, rs_builder **out, rs_error *err)
+{
+	*out = NULL;
+	if (!cfg)
+		return rs_fail(err, RS_EINVAL, "configuration must not be NULL");
+	rs_builder *b = rs_calloc(1, sizeof *b);
+	if (!b)
+		return rs_fail(err, RS_ENOMEM, "out of memory");
+	b->cfg = cfg;
+	*out = b;
+	return RS_OK;
+}
+
+/* Free rows and maps, keep the counters. */
+static void builder_clear(rs_builder *b)
+{
+	rs_idmap_free(&b->users);
+	rs_idmap_free(&b->items);
+	free(b->rows);
+	b->rows = NULL;
+	b->n = b->cap = 0;
+}
+
+void rs_builder_destroy(rs_builder **b)
+{
+	if (!b || !*b)
+		return;
+	builder_clear(*b);
+	free(*b);
+	*b = NULL;
+}
+
+/* Weight of an event name, or -1 when the map does not name it. */
+static double event_weight(const rs_config *cfg, const char *ev, size_t len)
+{
+	for (size_t i = 0; i < cfg->n_events; i++)
+		if (strlen(cfg->event_names[i]) == len && memcmp(cfg->event_names[i], ev, len) == 0)
+			return cfg->event_weights[i];
+	return -1;
+}
+
+rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
+                         const char *item, size_t item_len, int has_weight,
+                         double weight, const char *event, size_t event_len,
+                         int has_ts, double ts, rs_error *err)
+{
+	b->rows_read++;
+	if (!user) {
+		b->null_user++;
+		return RS_OK;
+	}
+	if (!item) {
+		b->null_item++;
+		return RS_OK;
+	}
+	if (has_weight && !isfinite(weight))
+		return rs_fail(err, RS_EDATA,
+		               "weight of row %llu (user \"%.*s\", item \"%.*s\") is not a finite number",
+		               (unsigned long long)b->rows_read, (int)(user_len > 64 ? 64 : user_len), user,
+		               (int)(item_len > 64 ? 64 : item_len), item);
+	double w = has_weight ? weight : 1.0;
+	if (b->cfg->n_events) {
+		double ew = event ? event_weight(b->cfg, event, event_len) : -1;
+		if (ew < 0) {
+			b->unknown_event++;
+			return RS_OK;
+		}
+		w *= ew;
+	}
+	if (!(w > 0) || w > 3.4e38) {
+		b->nonpositive++;
+		return RS_OK;
+	}
+	if (has_ts && !isfinite(ts))
+		has_ts = 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		rs_triplet *r = rs_realloc(b->rows, rs_mul(cap, sizeof *r));
+		if (!r)
+			return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->n);
+		b->rows = r;
+		b->cap = cap;
+	}
+	rs_triplet *t = &b->rows[b->n];
+	if (rs_idmap_intern(&b->users, user, user_len, &t->u) != RS_OK ||
+	    rs_idmap_intern(&b->items, item, item_len, &t->i) != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->n);
+	t->w = (float)w;
+	t->ts = has_ts ? ts : NAN;
+	b->has_ts |= has_ts;
+	b->n++;
+	return RS_OK;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const rs_triplet *x = a, *y = b;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Bucket rows by user (counting sort), order each bucket by item. */
+static rs_triplet *sort_rows(rs_builder *b, int64_t *start)
+{
+	int32_t nu = (int32_t)b->users.n;
+	rs_triplet *sorted = rs_malloc(rs_mul(b->n ? b->n : 1, sizeof *sorted));
+	if (!sorted)
+		return NULL;
+	memset(start, 0, (size_t)(nu + 1) * sizeof *start);
+	for (size_t k = 0; k < b->n; k++)
+		start[b->rows[k].u + 1]++;
+	for (int32_t u = 0; u < nu; u++)
+		start[u + 1] += start[u];
+	int64_t *fill = rs_malloc(rs_mul((size_t)nu + 1, sizeof *fill));
+	if (!fill) {
+		free(sorted);
+		return NULL;
+	}
+	memcpy(fill, start, (size_t)(nu + 1) * sizeof *fill);
+	for (size_t k = 0; k < b->n; k++)
+		sorted[fill[b->rows[k].u]++] = b->rows[k];
+	free(fill);
+	for (int32_t u = 0; u < nu; u++)
+		qsort(sorted + start[u], (size_t)(start[u + 1] - start[u]), sizeof *sorted, cmp_item);
+	return sorted;
+}
+
+/* Merge duplicates of the sorted rows into c; returns merged count. */
+static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c)
+{
+	int64_t nnz = 0;
+	uint64_t dup = 0;
+	c->indptr[0] = 0;
+	for (int32_t u = 0; u < nu; u++) {
+		for (int64_t k = start[u]; k < start[u + 1]; k++) {
+			if (k > start[u] && s[k].i == s[k - 1].i) {
+				c->data[nnz - 1] += s[k].w;
+				if (c->ts && (isnan(c->ts[nnz - 1]) || s[k].ts > c->ts[nnz - 1]))
+					c->ts[nnz - 1] = s[k].ts;
+				dup++;
+				continue;
+			}
+			c->indices[nnz] = s[k].i;
+			c->data[nnz] = s[k].w;
+			if (c->ts)
+				c->ts[nnz] = s[k].ts;
+			nnz++;
+		}
+		c->indptr[u + 1] = nnz;
+	}
+	return dup;
+}
+
+rs_status rs_builder_finish(rs_builder *b, rs_csr *c, rs_idmap *users,
+                            rs_idmap *items, uint64_t *duplicates, rs_error *err)
+{
+	memset(c, 0, sizeof *c);
+	int32_t nu = (int32_t)b->users.n;
+	c->nrows = nu;
+	c->ncols = (int32_t)b->items.n;
+	c->indptr = rs_malloc(rs_mul((size_t)nu + 1, sizeof *c->indptr));
+	int64_t *start = rs_malloc(rs_mul((size_t)nu + 1, sizeof *start));
+	c->indices = rs_malloc(rs_mul(b->n, sizeof *c->indices));
+	c->data = rs_malloc(rs_mul(b->n, sizeof *c->data));
+	if (b->has_ts)
+		c->ts = rs_malloc(rs_mul(b->n, sizeof *c->ts));
+	rs_triplet *sorted = (c->indptr && start && c->indices && c->data && (c->ts || !b->has_ts))
+		? sort_rows(b, start) : NULL;
+	if (!sorted) {
+		free(start);
+		rs_csr_free(c);
+		builder_clear(b);
+		return rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
+	}
+	free(b->rows);
+	b->rows = NULL;
+	*duplicates = fill_csr(sorted, start, nu, c);
+	free(sorted);
+	free(start);
+	*users = b->users;
+	*items = b->items;
+	memset(&b->users, 0, sizeof b->users);
+	memset(&b->items, 0, sizeof b->items);
+	builder_clear(b);
+	return RS_OK;
+}

@@ -1,0 +1,185 @@
+/*
+ * internal.h - structures and helpers shared between core files.
+ * Nothing here is part of the public API (recsys.h); unit tests may use it.
+ */
+#ifndef RS_INTERNAL_H
+#define RS_INTERNAL_H
+
+#include "recsys.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+
+
+/* Algorithms the core implements. */
+typedef enum rs_algo {
+	RS_ALGO_ALS = 1,
+	RS_ALGO_POPULARITY = 2
+} rs_algo;
+
+/* Fill err with a status and a printf-style message; returns the status. */
+rs_status rs_fail(rs_error *err, rs_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- allocation (overflow-checked) ---- */
+void *rs_malloc(size_t n);
+void *rs_calloc(size_t count, size_t size);
+void *rs_realloc(void *p, size_t n);
+/* count * size, or SIZE_MAX on overflow */
+size_t rs_mul(size_t count, size_t size);
+
+/* ---- string -> dense index map (ids of users and items) ---- */
+typedef struct rs_idmap {
+	char *pool;      /* id bytes back to back */
+	size_t pool_len, pool_cap;
+	uint64_t *offs;  /* n + 1 offsets into pool */
+	size_t n, cap;
+	int32_t *slots;  /* open addressing table, -1 = empty */
+	size_t nslots;   /* power of two */
+} rs_idmap;
+
+void rs_idmap_free(rs_idmap *m);
+int32_t rs_idmap_find(const rs_idmap *m, const char *s, size_t len);
+rs_status rs_idmap_intern(rs_idmap *m, const char *s, size_t len, int32_t *idx);
+const char *rs_idmap_get(const rs_idmap *m, int32_t i, size_t *len);
+/* Rebuild the hash slots from pool/offs (after loading a model). */
+rs_status rs_idmap_rehash(rs_idmap *m);
+size_t rs_idmap_memory(const rs_idmap *m);
+
+/* ---- compressed sparse rows ---- */
+typedef struct rs_csr {
+	int32_t nrows, ncols;
+	int64_t *indptr;   /* nrows + 1 */
+	int32_t *indices;  /* nnz, sorted within a row */
+	float *data;       /* nnz */
+	double *ts;        /* nnz, or NULL when the source had no time */
+} rs_csr;
+
+void rs_csr_free(rs_csr *c);
+static inline int64_t rs_csr_nnz(const rs_csr *c) { return c->indptr ? c->indptr[c->nrows] : 0; }
+/* t = transpose of c (data and ts carried along). */
+rs_status rs_csr_transpose(const rs_csr *c, rs_csr *t);
+
+/* ---- training configuration ---- */
+typedef enum rs_solver { RS_SOLVER_CG = 0, RS_SOLVER_CHOLESKY = 1 } rs_solver;
+typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
+
+struct rs_config {
+	rs_algo algo;
+	char *columns[RS_COL__COUNT];
+	size_t n_events;
+	char **event_names;
+	double *event_weights;
+	int threads;      /* resolved: >= 1 */
+	uint64_t seed;
+	/* als */
+	int factors, iterations, cg_steps;
+	double regularization, alpha;
+	rs_solver solver;
+	/* popularity */
+	double half_life_days; /* 0 = no decay */
+	rs_pop_by pop_by;
+};
+
+/* ---- interactions builder ---- */
+typedef struct rs_triplet {
+	int32_t u, i;
+	float w;
+	double ts;
+} rs_triplet;
+
+struct rs_builder {
+	const rs_config *cfg;
+	rs_idmap users, items;
+	rs_triplet *rows;
+	size_t n, cap;
+	int has_ts;
+	/* counts for the training summary */
+	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
+};
+
+/* Aggregate duplicates into a user x item CSR and hand over the id maps.
+ * The builder is left empty. */
+rs_status rs_builder_finish(rs_builder *b, rs_csr *out, rs_idmap *users,
+                            rs_idmap *items, uint64_t *duplicates, rs_error *err);
+
+/* ---- the model ---- */
+struct rs_model {
+	rs_algo algo;
+	rs_idmap users, items;
+	rs_csr seen;          /* user x item weights (and ts) of training */
+	float *pop;           /* n_items popularity scores */
+	int32_t *pop_order;   /* items by popularity, best first */
+	int32_t factors;
+	float *user_f;        /* n_users x factors */
+	float *item_f;        /* n_items x factors */
+	float *item_blk;      /* item factors in blocks of RS_BLK (derived) */
+	double trained_at;    /* unix seconds of training */
+};
+
+#define RS_BLK 16
+
+/* Derived serving structures (popularity order, blocked factors). */
+rs_status rs_model_prepare(rs_model *m, rs_error *err);
+rs_model *rs_model_alloc(void);
+
+/* ---- algorithms ---- */
+typedef struct rs_train_ctx {
+	const rs_config *cfg;
+	const rs_callbacks *cb;
+	atomic_int stop;     /* set by the calling thread when the host cancels */
+} rs_train_ctx;
+
+int rs_cancelled(rs_train_ctx *ctx);
+
+rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
+                     float **item_f, rs_error *err);
+/* One half-step: solve every row of `x` against fixed `y` (exposed for tests). */
+rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
+                       int32_t ny, float *x, rs_error *err);
+rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
+                            rs_error *err);
+
+/* ---- threads: parallel for with dynamic chunks ---- */
+typedef void (*rs_range_fn)(void *arg, int32_t begin, int32_t end, int tid);
+rs_status rs_parallel_for(rs_train_ctx *ctx, int32_t n, int32_t chunk,
+                          int threads, rs_range_fn fn, void *arg, rs_error *err);
+int rs_cpu_count(void);
+
+/* ---- top-k selection ---- */
+/* Indices of the k largest scores (skipping -INFINITY), best first.
+ * Returns how many were found (<= k). Ties: lower index first. */
+int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val);
+
+/* ---- scoring ---- */
+void rs_score_items(const rs_model *m, const float *uvec, float *scores);
+
+/* ---- random numbers (splitmix64) ---- */
+static inline uint64_t rs_rand_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+static inline double rs_rand_unit(uint64_t *s)
+{
+	return (double)(rs_rand_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* ---- growable text (JSON writer) ---- */
+typedef struct rs_text {
+	char *buf;
+	size_t len, cap;
+	int oom;
+} rs_text;
+
+void rs_text_printf(rs_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rs_text_json_string(rs_text *t, const char *s, size_t len);
+
+/* ---- time ---- */
+double rs_now_seconds(void);   /* wall clock, unix seconds */
+double rs_mono_seconds(void);  /* monotonic */
+
+#endif /* RS_INTERNAL_H */

@@ -1,0 +1,111 @@
+/*
+ * model.c - the trained model: allocation, accessors, and the derived
+ * structures serving needs (popularity order, item factors in blocks).
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+rs_model *rs_model_alloc(void) { return rs_calloc(1, sizeof(rs_model)); }
+
+void rs_model_destroy(rs_model **pm)
+{
+	if (!pm || !*pm)
+		return;
+	rs_model *m = *pm;
+	rs_idmap_free(&m->users);
+	rs_idmap_free(&m->items);
+	rs_csr_free(&m->seen);
+	free(m->pop);
+	free(m->pop_order);
+	free(m->user_f);
+	free(m->item_f);
+	free(m->item_blk);
+	free(m);
+	*pm = NULL;
+}
+
+
+/* Order by popularity descending, then index ascending. */
+static int cmp_pop(const void *a, const void *b, void *ctx)
+{
+	const float *pop = ctx;
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	if (pop[x] != pop[y])
+		return pop[x] > pop[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* Copy item factors into blocks of RS_BLK items, factor-major inside a
+ * block, so scoring runs RS_BLK items per vector lane set. */
+static float *make_blocks(const float *f, int32_t n, int32_t k)
+{
+	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK;
+	float *blk = rs_calloc(rs_mul(nb * RS_BLK, (size_t)k), sizeof *blk);
+	if (!blk)
+		return NULL;
+	for (int32_t i = 0; i < n; i++) {
+		float *dst = blk + ((size_t)i / RS_BLK) * RS_BLK * k + i % RS_BLK;
+		for (int32_t d = 0; d < k; d++)
+			dst[(size_t)d * RS_BLK] = f[(size_t)i * k + d];
+	}
+	return blk;
+}
+
+rs_status rs_model_prepare(rs_model *m, rs_error *err)
+{
+	int32_t n = (int32_t)m->items.n;
+	free(m->pop_order);
+	m->pop_order = rs_malloc(rs_mul((size_t)n, sizeof *m->pop_order));
+	if (!m->pop_order)
+		return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
+	for (int32_t i = 0; i < n; i++)
+		m->pop_order[i] = i;
+	qsort_r(m->pop_order, (size_t)n, sizeof *m->pop_order, cmp_pop, m->pop);
+	if (m->factors > 0) {
+		free(m->item_blk);
+		m->item_blk = make_blocks(m->item_f, n, m->factors);
+		if (!m->item_blk)
+			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
+	}
+	return RS_OK;
+}
+
+const char *rs_model_algorithm(const rs_model *m)
+{
+	return m->algo == RS_ALGO_ALS ? "als" : "popularity";
+}
+
+size_t rs_model_n_users(const rs_model *m) { return m->users.n; }
+size_t rs_model_n_items(const rs_model *m) { return m->items.n; }
+size_t rs_model_n_interactions(const rs_model *m) { return (size_t)rs_csr_nnz(&m->seen); }
+
+size_t rs_model_memory(const rs_model *m)
+{
+	size_t nu = m->users.n, ni = m->items.n, nnz = (size_t)rs_csr_nnz(&m->seen);
+	size_t f = (size_t)m->factors;
+	size_t blk = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
+	return sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
+	       (nu + 1) * 8 + nnz * (4 + 4 + (m->seen.ts ? 8 : 0)) + ni * 8 +
+	       (nu + ni + blk) * f * sizeof(float);
+}
+
+const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len)
+{
+	if (i < 0 || (size_t)i >= m->items.n) {
+		*len = 0;
+		return "";
+	}
+	return rs_idmap_get(&m->items, i, len);
+}
+
+int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len)
+{
+	return rs_idmap_find(&m->items, id, len);
+}
+
+int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len)
+{
+	return rs_idmap_find(&m->users, id, len);
+}

@@ -1,0 +1,25 @@
+/* model_format.h - constants of the model blob shared by writer and reader. */
+#ifndef RS_MODEL_FORMAT_H
+#define RS_MODEL_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAGIC "RSYSMODL"
+#define FORMAT 1
+#define HEADER 24
+#define SEC_HEADER 16
+#define FLAG_OPTIONAL 1u
+
+enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
+       T_USER_F, T_ITEM_F, T__COUNT };
+
+typedef struct blob_meta {
+	uint32_t algo, factors;
+	uint64_t nu, ni, nnz;
+	double trained_at;
+} blob_meta;
+
+uint64_t rs_blob_checksum(const unsigned char *p, size_t n);
+
+#endif

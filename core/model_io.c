@@ -1,0 +1,109 @@
+/*
+ * model_io.c - the model blob: versioned, checksummed, bounds-checked.
+ *
+ * Layout (little-endian as the host writes it; see ARCHITECTURE.md):
+ *   "RSYSMODL" | u32 format | u32 n_sections | u64 total_length
+ *   n_sections x { u32 tag | u32 flags | u64 length | payload, padded to 8 }
+ *   u64 checksum of every byte before it
+ * Flags bit 0 marks a section an older reader may skip. Loading checks the
+ * length, magic, format and checksum before reading anything, then every
+ * size and index, so a damaged blob is RS_ECORRUPT and never a crash.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_format.h"
+
+/* 64-bit word hash, fast enough to check a 100 MB blob in tens of ms. */
+uint64_t rs_blob_checksum(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x243F6A8885A308D3ULL ^ n;
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t w;
+		memcpy(&w, p + k, 8);
+		h ^= w * 0x87C37B91114253D5ULL;
+		h = ((h << 31) | (h >> 33)) * 0x4CF5AD432745937FULL;
+	}
+	for (; k < n; k++)
+		h = (h ^ p[k]) * 0x100000001B3ULL;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	return h ^ (h >> 33);
+}
+
+typedef struct wbuf { unsigned char *p; size_t len; } wbuf;
+
+static void put(wbuf *w, const void *src, size_t n)
+{
+	if (w->p)
+		memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+static void put_u32(wbuf *w, uint32_t v) { put(w, &v, 4); }
+static void put_u64(wbuf *w, uint64_t v) { put(w, &v, 8); }
+
+/* Section with two parts (e.g. offsets then pool); pads to 8 bytes. */
+static void put_section2(wbuf *w, uint32_t tag, uint32_t flags, const void *a,
+                         size_t na, const void *b, size_t nb)
+{
+	put_u32(w, tag);
+	put_u32(w, flags);
+	put_u64(w, na + nb);
+	put(w, a, na);
+	put(w, b, nb);
+	static const unsigned char zero[8];
+	put(w, zero, (8 - (na + nb) % 8) % 8);
+}
+
+/* Write every section (w->p NULL: only measure). Returns section count. */
+static uint32_t write_sections(const rs_model *m, wbuf *w)
+{
+	uint64_t nu = m->users.n, ni = m->items.n, nnz = (uint64_t)rs_csr_nnz(&m->seen);
+	blob_meta meta = {(uint32_t)m->algo, (uint32_t)m->factors, nu, ni, nnz, m->trained_at};
+	uint32_t n = 0;
+	put_section2(w, T_META, 0, &meta, sizeof meta, NULL, 0), n++;
+	put_section2(w, T_USERS, 0, m->users.offs, (nu + 1) * 8, m->users.pool, m->users.offs[nu]), n++;
+	put_section2(w, T_ITEMS, 0, m->items.offs, (ni + 1) * 8, m->items.pool, m->items.offs[ni]), n++;
+	put_section2(w, T_INDPTR, 0, m->seen.indptr, (nu + 1) * 8, NULL, 0), n++;
+	put_section2(w, T_INDICES, 0, m->seen.indices, nnz * 4, NULL, 0), n++;
+	put_section2(w, T_DATA, 0, m->seen.data, nnz * 4, NULL, 0), n++;
+	if (m->seen.ts)
+		put_section2(w, T_TS, 0, m->seen.ts, nnz * 8, NULL, 0), n++;
+	put_section2(w, T_POP, 0, m->pop, ni * 4, NULL, 0), n++;
+	if (m->factors > 0) {
+		put_section2(w, T_USER_F, 0, m->user_f, nu * m->factors * 4, NULL, 0), n++;
+		put_section2(w, T_ITEM_F, 0, m->item_f, ni * m->factors * 4, NULL, 0), n++;
+	}
+	return n;
+}
+
+rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len, rs_error *err)
+{
+	static const uint64_t empty_off = 0;
+	rs_model tmp = *m; /* models with no users/items still have offs[0] */
+	if (!tmp.users.offs)
+		tmp.users.offs = (uint64_t *)&empty_off;
+	if (!tmp.items.offs)
+		tmp.items.offs = (uint64_t *)&empty_off;
+	wbuf w = {NULL, HEADER};
+	uint32_t nsec = write_sections(&tmp, &w);
+	size_t total = w.len + 8;
+	unsigned char *p = rs_malloc(total);
+	if (!p)
+		return rs_fail(err, RS_ENOMEM, "out of memory serializing a %zu byte model", total);
+	w.p = p;
+	w.len = 0;
+	put(&w, MAGIC, 8);
+	put_u32(&w, FORMAT);
+	put_u32(&w, nsec);
+	put_u64(&w, total);
+	write_sections(&tmp, &w);
+	put_u64(&w, rs_blob_checksum(p, total - 8));
+	*blob = p;
+	*len = total;
+	return RS_OK;
+}

@@ -1,0 +1,182 @@
+/*
+ * model_load.c - reading a model blob back (format in model_io.c). Every
+ * length, offset and index is checked before use; the data are copied into
+ * the model's own aligned arrays.
+ */
+#include "internal.h"
+#include "model_format.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct section { const unsigned char *p; uint64_t len; int present; } section;
+
+/* Walk the section table; fills sec[tag]. */
+static rs_status read_sections(const unsigned char *b, size_t len, uint32_t nsec,
+                               section *sec, rs_error *err)
+{
+	size_t pos = HEADER, end = len - 8;
+	for (uint32_t s = 0; s < nsec; s++) {
+		uint32_t tag, flags;
+		uint64_t sl;
+		if (end - pos < SEC_HEADER)
+			return rs_fail(err, RS_ECORRUPT, "model blob is damaged: section %u runs past the end", s);
+		memcpy(&tag, b + pos, 4);
+		memcpy(&flags, b + pos + 4, 4);
+		memcpy(&sl, b + pos + 8, 8);
+		pos += SEC_HEADER;
+		if (sl > end - pos)
+			return rs_fail(err, RS_ECORRUPT, "model blob is damaged: section %u runs past the end", s);
+		if (tag == 0 || tag >= T__COUNT) {
+			if (!(flags & FLAG_OPTIONAL))
+				return rs_fail(err, RS_ECORRUPT,
+				               "model blob has section %u that this version cannot read", tag);
+		} else if (sec[tag].present) {
+			return rs_fail(err, RS_ECORRUPT, "model blob is damaged: section %u appears twice", tag);
+		} else {
+			sec[tag] = (section){b + pos, sl, 1};
+		}
+		pos += sl + (8 - sl % 8) % 8;
+		if (pos > end)
+			return rs_fail(err, RS_ECORRUPT, "model blob is damaged: padding runs past the end");
+	}
+	return RS_OK;
+}
+
+/* Copy a section of exactly `want` bytes into a new array. */
+static void *take(const section *s, uint64_t want, int required, int *bad)
+{
+	if (!s->present) {
+		if (required)
+			*bad = 1;
+		return NULL;
+	}
+	if (s->len != want) {
+		*bad = 1;
+		return NULL;
+	}
+	void *p = rs_malloc(want ? want : 1);
+	if (p)
+		memcpy(p, s->p, want);
+	else
+		*bad = 2;
+	return p;
+}
+
+/* Ids: offsets (n + 1) then the pool. */
+static int take_ids(const section *s, uint64_t n, rs_idmap *m)
+{
+	if (!s->present || s->len < (n + 1) * 8 || n > INT32_MAX)
+		return 0;
+	m->offs = rs_malloc((n + 1) * 8);
+	if (!m->offs)
+		return 0;
+	memcpy(m->offs, s->p, (n + 1) * 8);
+	m->n = m->cap = n;
+	m->pool_len = m->pool_cap = s->len - (n + 1) * 8;
+	if (m->offs[0] != 0 || m->offs[n] != m->pool_len)
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (m->offs[i + 1] < m->offs[i])
+			return 0;
+	m->pool = rs_malloc(m->pool_len);
+	if (!m->pool)
+		return 0;
+	memcpy(m->pool, s->p + (n + 1) * 8, m->pool_len);
+	return rs_idmap_rehash(m) == RS_OK;
+}
+
+/* Structural checks of the interaction matrix and score arrays. */
+static int valid_arrays(const rs_model *m, uint64_t nnz)
+{
+	const rs_csr *c = &m->seen;
+	if (c->indptr[0] != 0 || (uint64_t)c->indptr[c->nrows] != nnz)
+		return 0;
+	for (int32_t u = 0; u < c->nrows; u++)
+		if (c->indptr[u + 1] < c->indptr[u])
+			return 0;
+	for (uint64_t k = 0; k < nnz; k++)
+		if (c->indices[k] < 0 || c->indices[k] >= c->ncols || !isfinite(c->data[k]))
+			return 0;
+	for (int32_t i = 0; i < c->ncols; i++)
+		if (!isfinite(m->pop[i]))
+			return 0;
+	return 1;
+}
+
+/* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */
+static int build(rs_model *m, const section *sec)
+{
+	blob_meta meta;
+	if (!sec[T_META].present || sec[T_META].len != sizeof meta)
+		return 1;
+	memcpy(&meta, sec[T_META].p, sizeof meta);
+	if ((meta.algo != RS_ALGO_ALS && meta.algo != RS_ALGO_POPULARITY) || meta.factors > 1024 ||
+	    meta.nu > INT32_MAX || meta.ni > INT32_MAX || meta.nnz > (uint64_t)INT64_MAX / 8 ||
+	    (meta.algo == RS_ALGO_ALS) != (meta.factors > 0))
+		return 1;
+	m->algo = (rs_algo)meta.algo;
+	m->factors = (int32_t)meta.factors;
+	m->trained_at = meta.trained_at;
+	if (!take_ids(&sec[T_USERS], meta.nu, &m->users) || !take_ids(&sec[T_ITEMS], meta.ni, &m->items))
+		return 1;
+	int bad = 0;
+	m->seen.nrows = (int32_t)meta.nu;
+	m->seen.ncols = (int32_t)meta.ni;
+	m->seen.indptr = take(&sec[T_INDPTR], (meta.nu + 1) * 8, 1, &bad);
+	m->seen.indices = take(&sec[T_INDICES], meta.nnz * 4, 1, &bad);
+	m->seen.data = take(&sec[T_DATA], meta.nnz * 4, 1, &bad);
+	m->seen.ts = take(&sec[T_TS], meta.nnz * 8, 0, &bad);
+	m->pop = take(&sec[T_POP], meta.ni * 4, 1, &bad);
+	if (m->factors > 0) {
+		m->user_f = take(&sec[T_USER_F], meta.nu * meta.factors * 4, 1, &bad);
+		m->item_f = take(&sec[T_ITEM_F], meta.ni * meta.factors * 4, 1, &bad);
+	}
+	if (bad)
+		return bad;
+	return valid_arrays(m, meta.nnz) ? 0 : 1;
+}
+
+rs_status rs_model_load(const void *blob, size_t len, rs_model **out, rs_error *err)
+{
+	const unsigned char *b = blob;
+	uint32_t format, nsec;
+	uint64_t total, sum;
+	*out = NULL;
+	if (!b || len < HEADER + 8)
+		return rs_fail(err, RS_ECORRUPT, "model blob is too short (%zu bytes)", len);
+	if (memcmp(b, MAGIC, 8) != 0)
+		return rs_fail(err, RS_ECORRUPT, "model blob is not a recsys model (bad magic)");
+	memcpy(&format, b + 8, 4);
+	memcpy(&nsec, b + 12, 4);
+	memcpy(&total, b + 16, 8);
+	if (format != FORMAT)
+		return rs_fail(err, RS_ECORRUPT,
+		               "model format %u is not supported by recsys %s (it reads format %d); retrain the model",
+		               format, RS_VERSION, FORMAT);
+	if (total != len)
+		return rs_fail(err, RS_ECORRUPT, "model blob is truncated or padded (%zu bytes, header says %llu)",
+		               len, (unsigned long long)total);
+	memcpy(&sum, b + len - 8, 8);
+	if (sum != rs_blob_checksum(b, len - 8))
+		return rs_fail(err, RS_ECORRUPT, "model blob checksum mismatch: the stored model is damaged");
+	section sec[T__COUNT];
+	memset(sec, 0, sizeof sec);
+	rs_status st = read_sections(b, len, nsec, sec, err);
+	if (st != RS_OK)
+		return st;
+	rs_model *m = rs_model_alloc();
+	if (!m)
+		return rs_fail(err, RS_ENOMEM, "out of memory loading the model");
+	int r = build(m, sec);
+	if (r == 0 && rs_model_prepare(m, err) != RS_OK)
+		r = 2;
+	if (r != 0) {
+		rs_model_destroy(&m);
+		return r == 2 ? rs_fail(err, RS_ENOMEM, "out of memory loading the model")
+		              : rs_fail(err, RS_ECORRUPT, "model blob is damaged: inconsistent sections");
+	}
+	*out = m;
+	return RS_OK;
+}

@@ -1,0 +1,36 @@
+/*
+ * popularity.c - item popularity: distinct users per item, or summed weight,
+ * optionally with exponential time decay (weight halves every
+ * half_life_days before the newest interaction). Every model keeps these
+ * scores: they serve popular_items() and the cold-start path.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
+                            rs_error *err)
+{
+	int64_t nnz = rs_csr_nnz(ui);
+	double decay = 0, tmax = -INFINITY;
+	if (cfg->algo == RS_ALGO_POPULARITY && cfg->half_life_days > 0) {
+		if (!ui->ts)
+			return rs_fail(err, RS_EINVAL,
+			               "option \"half_life_days\" needs a time column (\"%s\") in the source",
+			               rs_config_column(cfg, RS_COL_TS));
+		for (int64_t k = 0; k < nnz; k++)
+			if (ui->ts[k] > tmax)
+				tmax = ui->ts[k];
+		decay = log(2.0) / (cfg->half_life_days * 86400.0);
+	}
+	int by_weight = cfg->algo == RS_ALGO_POPULARITY && cfg->pop_by == RS_POP_WEIGHT;
+	memset(pop, 0, (size_t)ui->ncols * sizeof *pop);
+	for (int64_t k = 0; k < nnz; k++) {
+		double v = by_weight ? ui->data[k] : 1.0;
+		if (decay > 0 && !isnan(ui->ts[k]))
+			v *= exp(-decay * (tmax - ui->ts[k]));
+		pop[ui->indices[k]] += (float)v;
+	}
+	return RS_OK;
+}

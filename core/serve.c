@@ -1,0 +1,151 @@
+/*
+ * serve.c - top-k recommendations for a user and popular items.
+ * Serving reads only the loaded model: scores from the factors (or the
+ * popularity order), the user's training items excluded, top-k by heap.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct serve_opts { int exclude_seen; } serve_opts;
+
+/* Validate the per-call options of recommend(). */
+static rs_status parse_serve_opts(const rs_opt *o, serve_opts *so, rs_error *err)
+{
+	so->exclude_seen = 1;
+	if (!o || o->kind == RS_OPT_NULL)
+		return RS_OK;
+	if (o->kind != RS_OPT_OBJECT)
+		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	for (size_t i = 0; i < o->n_children; i++) {
+		const rs_opt *c = &o->children[i];
+		const char *key = c->key ? c->key : "";
+		if (strcmp(key, "exclude_seen") == 0) {
+			if (c->kind != RS_OPT_BOOL)
+				return rs_fail(err, RS_EINVAL, "option \"exclude_seen\" must be a boolean");
+			so->exclude_seen = c->boolean;
+		} else {
+			return rs_fail(err, RS_EINVAL,
+			               "unknown option \"%s\" for recommend (known options: exclude_seen)", key);
+		}
+	}
+	return RS_OK;
+}
+
+static rs_status check_k(int k, rs_error *err)
+{
+	if (k < 1 || k > RS_MAX_K)
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	return RS_OK;
+}
+
+/* Walk the popularity order, skipping the user's items when asked. */
+static int popular_for(const rs_model *m, int32_t u, int exclude, int k, rs_source src,
+                       rs_reco *out)
+{
+	const rs_csr *s = &m->seen;
+	int n = 0;
+	for (size_t r = 0; r < m->items.n && n < k; r++) {
+		int32_t i = m->pop_order[r];
+		if (exclude && u >= 0) {
+			const int32_t *b = s->indices + s->indptr[u], *e = s->indices + s->indptr[u + 1];
+			/* row is sorted: binary search */
+			while (b < e) {
+				const int32_t *mid = b + (e - b) / 2;
+				if (*mid < i) b = mid + 1; else e = mid;
+			}
+			if (b < s->indices + s->indptr[u + 1] && *b == i)
+				continue;
+		}
+		out[n++] = (rs_reco){i, m->pop[i], src};
+	}
+	return n;
+}
+
+/* Factor scores for known user u, minus seen items, top-k. */
+static rs_status factor_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
+                             int *n_out, rs_error *err)
+{
+	size_t ni = m->items.n;
+	size_t padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
+	float *scores = rs_malloc(rs_mul(padded, sizeof *scores));
+	int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
+	if (!scores || !idx || !val) {
+		free(scores); free(idx); free(val);
+		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
+	}
+	rs_score_items(m, m->user_f + (size_t)u * m->factors, scores);
+	if (exclude)
+		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
+			scores[m->seen.indices[p]] = -INFINITY;
+	int n = rs_topk(scores, (int32_t)ni, k, idx, val);
+	for (int r = 0; r < n; r++)
+		out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL};
+	*n_out = n;
+	free(scores); free(idx); free(val);
+	return RS_OK;
+}
+
+rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int k,
+                       const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+{
+	serve_opts so;
+	*n_out = 0;
+	rs_status st = check_k(k, err);
+	if (st == RS_OK)
+		st = parse_serve_opts(options, &so, err);
+	if (st != RS_OK)
+		return st;
+	if (!m || !user)
+		return rs_fail(err, RS_EINVAL, "model and user must not be NULL");
+	int32_t u = rs_idmap_find(&m->users, user, user_len);
+	if (u < 0) {
+		*n_out = popular_for(m, -1, 0, k, RS_SRC_COLDSTART, out);
+		return RS_OK;
+	}
+	if (m->factors == 0) {
+		*n_out = popular_for(m, u, so.exclude_seen, k, RS_SRC_POPULAR, out);
+		return RS_OK;
+	}
+	return factor_topk(m, u, so.exclude_seen, k, out, n_out, err);
+}
+
+rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *out,
+                     int *n_out, rs_error *err)
+{
+	*n_out = 0;
+	rs_status st = check_k(k, err);
+	if (st != RS_OK)
+		return st;
+	if (options && options->kind == RS_OPT_OBJECT && options->n_children > 0)
+		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for popular_items (it takes none yet)",
+		               options->children[0].key ? options->children[0].key : "");
+	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
+		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	*n_out = popular_for(m, -1, 0, k, RS_SRC_POPULAR, out);
+	return RS_OK;
+}
+
+const char *rs_source_name(const rs_model *m, rs_source s)
+{
+	switch (s) {
+	case RS_SRC_MODEL: return rs_model_algorithm(m);
+	case RS_SRC_POPULAR: return "popularity";
+	case RS_SRC_COLDSTART: return "popularity (unknown user)";
+	}
+	return "?";
+}
+
+const char *rs_reason_text(const rs_model *m, rs_source s)
+{
+	(void)m;
+	switch (s) {
+	case RS_SRC_MODEL: return "liked by people with similar taste";
+	case RS_SRC_POPULAR: return "popular now";
+	case RS_SRC_COLDSTART: return "popular now (new visitor)";
+	}
+	return "";
+}

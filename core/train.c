@@ -1,0 +1,110 @@
+/*
+ * train.c - rs_train: from the builder's rows to a model and a JSON summary.
+ * One layer owns the threads (REFERENCE.md: 38x slower otherwise): while the
+ * core's threads run, OpenBLAS is held to one thread, and restored after.
+ */
+#include "internal.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The summary returned by recsys_train(), as a JSON object. */
+static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_model *m,
+                          uint64_t dup, double seconds)
+{
+	rs_text t = {0};
+	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"users\": %zu, \"items\": %zu, "
+	               "\"interactions\": %zu, \"rows_read\": %llu, ",
+	               rs_config_algorithm(cfg), m->users.n, m->items.n, rs_model_n_interactions(m),
+	               (unsigned long long)b->rows_read);
+	rs_text_printf(&t, "\"skipped\": {\"null_user\": %llu, \"null_item\": %llu, "
+	               "\"nonpositive_weight\": %llu, \"unknown_event\": %llu}, "
+	               "\"duplicates_merged\": %llu, ",
+	               (unsigned long long)b->null_user, (unsigned long long)b->null_item,
+	               (unsigned long long)b->nonpositive, (unsigned long long)b->unknown_event,
+	               (unsigned long long)dup);
+	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, cfg->threads);
+	if (cfg->algo == RS_ALGO_ALS)
+		rs_text_printf(&t, "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
+		               "\"alpha\": %g, \"solver\": \"%s\", \"cg_steps\": %d, \"seed\": %llu",
+		               cfg->factors, cfg->iterations, cfg->regularization, cfg->alpha,
+		               cfg->solver == RS_SOLVER_CG ? "cg" : "cholesky", cfg->cg_steps,
+		               (unsigned long long)cfg->seed);
+	else
+		rs_text_printf(&t, "\"by\": \"%s\", \"half_life_days\": %g",
+		               cfg->pop_by == RS_POP_USERS ? "users" : "weight", cfg->half_life_days);
+	rs_text_printf(&t, "}, \"model_bytes\": %zu}", rs_model_memory(m));
+	if (t.oom) {
+		free(t.buf);
+		return NULL;
+	}
+	return t.buf;
+}
+
+/* Message for a source that left nothing to train on. */
+static rs_status empty_source(const rs_builder *b, rs_error *err)
+{
+	return rs_fail(err, RS_EDATA,
+	               "source has no usable interactions (%llu rows read; skipped: %llu null user, "
+	               "%llu null item, %llu non-positive weight, %llu unknown event)",
+	               (unsigned long long)b->rows_read, (unsigned long long)b->null_user,
+	               (unsigned long long)b->null_item, (unsigned long long)b->nonpositive,
+	               (unsigned long long)b->unknown_event);
+}
+
+/* Fit the configured algorithm into m (whose seen matrix is set). */
+static rs_status fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	m->pop = rs_malloc(rs_mul(m->items.n, sizeof *m->pop));
+	if (!m->pop)
+		return rs_fail(err, RS_ENOMEM, "out of memory");
+	rs_status st = rs_popularity_fit(cfg, &m->seen, m->pop, err);
+	if (st == RS_OK && rs_cancelled(ctx))
+		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+	if (st == RS_OK && cfg->algo == RS_ALGO_ALS) {
+		m->factors = cfg->factors;
+		st = rs_als_fit(ctx, &m->seen, &m->user_f, &m->item_f, err);
+	}
+	if (st == RS_OK)
+		st = rs_model_prepare(m, err);
+	return st;
+}
+
+rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
+                   rs_model **out, char **summary, rs_error *err)
+{
+	*out = NULL;
+	*summary = NULL;
+	if (!cfg || !b)
+		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
+	if (b->n == 0)
+		return empty_source(b, err);
+	double t0 = rs_mono_seconds();
+	rs_train_ctx ctx = {.cfg = cfg, .cb = cb};
+	atomic_init(&ctx.stop, 0);
+	rs_model *m = rs_model_alloc();
+	if (!m)
+		return rs_fail(err, RS_ENOMEM, "out of memory");
+	m->algo = cfg->algo;
+	m->trained_at = rs_now_seconds();
+	uint64_t dup = 0;
+	rs_status st = rs_builder_finish(b, &m->seen, &m->users, &m->items, &dup, err);
+	int blas_threads = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	if (st == RS_OK)
+		st = fit(&ctx, m, err);
+	openblas_set_num_threads(blas_threads);
+	if (st == RS_OK) {
+		*summary = summary_json(cfg, b, m, dup, rs_mono_seconds() - t0);
+		if (!*summary)
+			st = rs_fail(err, RS_ENOMEM, "out of memory");
+	}
+	if (st != RS_OK) {
+		rs_model_destroy(&m);
+		return st;
+	}
+	*out = m;
+	return RS_OK;
+}
