@@ -1,0 +1,280 @@
+/*
+ * cache.c - per-backend cache of loaded models.
+ *
+ * recommend() is the hot path, so it must not read the model table on every
+ * call. The cache keeps, per backend, the list of stored model names with
+ * their latest versions and the deserialized models (malloc'd by the core).
+ * A relcache callback on recsys.model_store marks everything stale; trainings
+ * and drops register that invalidation (store.c), so at commit every backend,
+ * and every hot standby replaying the commit, re-reads the version list at its
+ * next call and reloads only the models whose version changed.
+ */
+#include "pg_recsys.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+typedef struct RsCacheEntry
+{
+	char		name[NAMEDATALEN];	/* hash key */
+	rs_model   *model;			/* loaded model (malloc'd by the core) */
+	int32		version;		/* stored version the model came from */
+} RsCacheEntry;
+
+static HTAB *model_cache = NULL;
+static MemoryContext cache_cxt = NULL;
+static MemoryContext list_cxt = NULL;
+
+/* Bumped by the relcache callback; the list is valid while equal to checked. */
+static uint64 inval_count = 1;
+static uint64 checked_count = 0;
+
+/* Names of the stored models (sorted) and their latest versions. */
+static int	n_stored = 0;
+static char **stored_names = NULL;
+static int32 *stored_versions = NULL;
+
+static SPIPlanPtr list_plan = NULL;
+static SPIPlanPtr blob_plan = NULL;
+
+static void RsCacheRefresh(void);
+
+/* Relcache callback: the model table changed (or all caches were reset). */
+static void
+RsCacheInvalCallback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == RsStoreKnownRelid())
+	{
+		inval_count++;
+		RsStoreForgetRelid();
+	}
+}
+
+/* Create the hash table and register the invalidation callback (_PG_init). */
+void
+RsCacheInit(void)
+{
+	HASHCTL		ctl;
+
+	cache_cxt = AllocSetContextCreate(TopMemoryContext, "recsys model cache",
+									  ALLOCSET_SMALL_SIZES);
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(RsCacheEntry);
+	ctl.hcxt = cache_cxt;
+	list_cxt = AllocSetContextCreate(cache_cxt, "recsys model list",
+									 ALLOCSET_SMALL_SIZES);
+	model_cache = hash_create("recsys models", 16, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	CacheRegisterRelcacheCallback(RsCacheInvalCallback, (Datum) 0);
+}
+
+/* A prepared, saved SPI plan (SPI must be connected). */
+static SPIPlanPtr
+RsPreparePlan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "recsys: could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* Read the names and latest versions of all stored models into the cache. */
+static void
+RsCacheReadList(bool read_only)
+{
+	MemoryContext old;
+
+	if (list_plan == NULL)
+		list_plan = RsPreparePlan("SELECT name, max(version) FROM recsys.model_store"
+								  " GROUP BY name ORDER BY name", 0, NULL);
+	if (SPI_execute_plan(list_plan, NULL, NULL, read_only, 0) != SPI_OK_SELECT)
+		elog(ERROR, "recsys: reading the model list failed");
+	n_stored = 0;
+	MemoryContextReset(list_cxt);
+	old = MemoryContextSwitchTo(list_cxt);
+	stored_names = palloc(Max(SPI_processed, 1) * sizeof(char *));
+	stored_versions = palloc(Max(SPI_processed, 1) * sizeof(int32));
+	for (int i = 0; i < (int) SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+
+		stored_names[i] = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
+		stored_versions[i] = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc,
+														 2, &isnull));
+	}
+	n_stored = (int) SPI_processed;
+	MemoryContextSwitchTo(old);
+}
+
+/* Index of a name in the stored list, or -1. */
+static int
+RsStoredIndex(const char *name)
+{
+	for (int i = 0; i < n_stored; i++)
+		if (strcmp(stored_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Destroy cached models whose name vanished or whose version changed. */
+static void
+RsCacheEvictStale(void)
+{
+	HASH_SEQ_STATUS seq;
+	RsCacheEntry *e;
+
+	hash_seq_init(&seq, model_cache);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		int			i = RsStoredIndex(e->name);
+
+		if (i < 0 || stored_versions[i] != e->version)
+		{
+			if (e->model != NULL)
+				rs_model_destroy(&e->model);
+			hash_search(model_cache, e->name, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+/*
+ * Bring the list of stored models up to date after an invalidation. The
+ * query uses a fresh snapshot, taken after the invalidation was seen, so it
+ * sees the commit that caused it. Where a fresh snapshot is impossible
+ * (REPEATABLE READ, parallel mode) the list is used but not trusted beyond
+ * this call.
+ */
+static void
+RsCacheRefresh(void)
+{
+	uint64		seen = inval_count;
+	bool		fresh = !IsolationUsesXactSnapshot() && !IsInParallelMode();
+
+	if (checked_count == inval_count)
+		return;
+	RsStoreRelid();				/* clear error if the extension is gone */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	RsCacheReadList(!fresh);
+	SPI_finish();
+	RsCacheEvictStale();
+	if (fresh)
+		checked_count = seen;
+}
+
+/* "a, b, c": the stored model names, for messages. */
+static char *
+RsStoredNameList(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < n_stored; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", quote_identifier(stored_names[i]));
+	return buf.data;
+}
+
+/* Error for a model name that is not stored; the hint lists those that are. */
+void
+RsReportUnknownModel(const char *name)
+{
+	RsCacheRefresh();
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("model \"%s\" does not exist", name),
+			 n_stored > 0 ?
+			 errhint("Existing models: %s.", RsStoredNameList()) :
+			 errhint("No model exists yet: train one with recsys_train().")));
+	pg_unreachable();
+}
+
+/*
+ * The model a call means: its model argument, else recsys.default_model,
+ * else the only stored model. No or several models is an error. The result
+ * does not point into the cache, which the next call may rebuild.
+ */
+const char *
+RsCacheResolveName(const char *name)
+{
+	if (name != NULL)
+		return name;
+	if (recsys_default_model != NULL && recsys_default_model[0] != '\0')
+		return recsys_default_model;
+	RsCacheRefresh();
+	if (n_stored == 1)
+		return pstrdup(stored_names[0]);
+	if (n_stored == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no model exists"),
+				 errhint("Train one with recsys_train().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("no model given and %d models exist", n_stored),
+			 errdetail("Existing models: %s.", RsStoredNameList()),
+			 errhint("Pass the model name, or set recsys.default_model.")));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* Load version `version` of a model from the table (SPI connected). */
+static rs_model *
+RsCacheLoad(const char *name, int32 version, bool read_only)
+{
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
+	bytea	   *blob;
+	bool		isnull;
+	rs_model   *model = NULL;
+	rs_error	err;
+
+	if (blob_plan == NULL)
+		blob_plan = RsPreparePlan("SELECT blob FROM recsys.model_store"
+								  " WHERE name = $1 AND version = $2", 2, types);
+	if (SPI_execute_plan(blob_plan, values, NULL, read_only, 1) != SPI_OK_SELECT)
+		elog(ERROR, "recsys: reading model \"%s\" failed", name);
+	if (SPI_processed == 0)
+		RsReportUnknownModel(name);
+	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	if (rs_model_load(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &model, &err) != RS_OK)
+		RsReportError(&err);
+	return model;
+}
+
+/* The loaded model called `name`, from the cache or freshly loaded. */
+const rs_model *
+RsCacheGetModel(const char *name)
+{
+	RsCacheEntry *e;
+	rs_model   *model;
+	bool		found;
+	int			i;
+
+	RsCacheRefresh();
+	i = RsStoredIndex(name);
+	if (i < 0)
+		RsReportUnknownModel(name);
+	e = hash_search(model_cache, name, HASH_ENTER, &found);
+	if (!found)
+		e->model = NULL;
+	else if (e->model != NULL && e->version == stored_versions[i])
+		return e->model;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	model = RsCacheLoad(name, stored_versions[i],
+						IsolationUsesXactSnapshot() || IsInParallelMode());
+	SPI_finish();
+	if (e->model != NULL)
+		rs_model_destroy(&e->model);
+	e->model = model;
+	e->version = stored_versions[i];
+	return model;
+}

@@ -1,0 +1,83 @@
+/* pg_recsys--0.1.0.sql: install script of pg_recsys 0.1.0 (never edit once released) */
+
+\echo Use "CREATE EXTENSION pg_recsys" to load this file. \quit
+
+-- Internal objects live in schema recsys; the SQL API lives in the schema
+-- CREATE EXTENSION picks (@extschema@).
+CREATE SCHEMA recsys;
+COMMENT ON SCHEMA recsys IS 'internal objects of pg_recsys (model store)';
+GRANT USAGE ON SCHEMA recsys TO PUBLIC;
+
+-- One row per stored model version. Regular and WAL-logged, so models survive
+-- crashes and replicate to standbys. recsys_train() writes version max + 1 and
+-- prunes all but the last recsys.keep_versions versions.
+CREATE TABLE recsys.model_store (
+	name         text        NOT NULL CHECK (name <> ''),
+	version      integer     NOT NULL CHECK (version > 0),
+	algorithm    text        NOT NULL,
+	trained_at   timestamptz NOT NULL,
+	users        bigint      NOT NULL,
+	items        bigint      NOT NULL,
+	interactions bigint      NOT NULL,
+	bytes        bigint      NOT NULL,
+	options      jsonb       NOT NULL,
+	summary      jsonb       NOT NULL,
+	blob         bytea       NOT NULL,
+	PRIMARY KEY (name, version)
+);
+-- Float blobs do not compress; EXTERNAL avoids pointless compression work on
+-- store and decompression on load.
+ALTER TABLE recsys.model_store ALTER COLUMN blob SET STORAGE EXTERNAL;
+COMMENT ON TABLE recsys.model_store IS 'trained models of pg_recsys, one row per version';
+-- Anyone may read models (recommend() does); writing needs a grant.
+GRANT SELECT ON recsys.model_store TO PUBLIC;
+-- Keep the models in pg_dump output.
+SELECT pg_catalog.pg_extension_config_dump('recsys.model_store', '');
+
+CREATE VIEW @extschema@.recsys_models AS
+SELECT DISTINCT ON (s.name)
+	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
+	s.interactions, s.bytes, s.options, s.summary,
+	count(*) OVER (PARTITION BY s.name) AS versions_stored
+FROM recsys.model_store s
+ORDER BY s.name, s.version DESC;
+COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model';
+GRANT SELECT ON @extschema@.recsys_models TO PUBLIC;
+
+CREATE FUNCTION @extschema@.recsys_version()
+RETURNS text
+AS 'MODULE_PATHNAME', 'recsys_version'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.recsys_version() IS
+'version of the recsys core linked into pg_recsys';
+
+CREATE FUNCTION @extschema@.recsys_train(model text, source text,
+	algorithm text DEFAULT 'als', options jsonb DEFAULT '{}')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recsys_train'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
+'train a new version of a model from a table, view or SELECT/WITH query; returns the training summary';
+
+CREATE FUNCTION @extschema@.recommend(user_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, text, jsonb) IS
+'top-k items for a user from a trained model (popular items for unknown users)';
+
+CREATE FUNCTION @extschema@.popular_items(k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer)
+AS 'MODULE_PATHNAME', 'popular_items'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
+'the k most popular items of a model''s training data';
+
+CREATE FUNCTION @extschema@.recsys_drop_model(model text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'recsys_drop_model'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_drop_model(text) IS
+'delete every stored version of a model; error if it does not exist';

@@ -1,0 +1,57 @@
+/*
+ * pg_recsys.c - module entry point: _PG_init registers the GUCs and the model
+ * cache's invalidation callback; recsys_version() reports the core's version.
+ *
+ * The library needs no shared_preload_libraries: everything it sets up is
+ * per backend, and OpenBLAS's thread pool is only created when a training
+ * first runs in a backend (never in the postmaster, where fork would break it).
+ */
+#include "pg_recsys.h"
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+char	   *recsys_default_model = NULL;
+int			recsys_threads = 0;
+int			recsys_keep_versions = 2;
+
+void		_PG_init(void);
+
+/* Define the recsys.* GUCs and set up the model cache. */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("recsys.default_model",
+							   "Model used when recommend() and friends get no model name.",
+							   "Empty means: the only stored model, if there is exactly one.",
+							   &recsys_default_model, "",
+							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("recsys.threads",
+							"Threads a training uses unless its options give \"threads\".",
+							"0 means one per CPU core.",
+							&recsys_threads, 0, 0, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("recsys.keep_versions",
+							"Stored versions kept per model; older ones are deleted by recsys_train().",
+							NULL,
+							&recsys_keep_versions, 2, 1, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("recsys");
+	RsCacheInit();
+}
+
+PG_FUNCTION_INFO_V1(recsys_version);
+
+/* recsys_version(): the core's version string (RS_VERSION). */
+Datum
+recsys_version(PG_FUNCTION_ARGS)
+{
+	if (strcmp(RS_VERSION, PG_RECSYS_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("recsys core version %s does not match extension version %s",
+						RS_VERSION, PG_RECSYS_VERSION)));
+	PG_RETURN_TEXT_P(cstring_to_text(RS_VERSION));
+}

@@ -1,0 +1,129 @@
+/*
+ * serve.c - recommend() and popular_items(): resolve the model, take it from
+ * the per-backend cache, ask the core for the top k and return the rows.
+ *
+ * This is the hot path: with a warm cache a call runs no SQL at all.
+ */
+#include "pg_recsys.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+/* Room for the core's answer; an invalid k still gets a buffer so that the
+ * core, which owns the validation of k, can reject it with its own message. */
+static rs_reco *
+RsRecoBuffer(int32 k)
+{
+	return palloc(sizeof(rs_reco) * ((k >= 1 && k <= RS_MAX_K) ? k : 1));
+}
+
+/* The model named by argument `argno` (NULL: the default model). */
+static const rs_model *
+RsModelArg(FunctionCallInfo fcinfo, int argno)
+{
+	const char *name = PG_ARGISNULL(argno) ? NULL :
+	text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+	return RsCacheGetModel(RsCacheResolveName(name));
+}
+
+/* Text datum of an item id. */
+static Datum
+RsItemDatum(const rs_model *m, int32 item)
+{
+	size_t		len;
+	const char *id = rs_model_item_id(m, item, &len);
+
+	return PointerGetDatum(cstring_to_text_with_len(id, (int) len));
+}
+
+/* Emit rows (item_id, score, rank[, reason, source]) into the SRF's tuplestore. */
+static void
+RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
+		   int n, bool with_reason)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	Datum		reason[3] = {0, 0, 0};
+	Datum		source[3] = {0, 0, 0};
+
+	for (int i = 0; i < n; i++)
+	{
+		rs_source src = recs[i].source;
+
+		if ((unsigned) src > RS_SRC_COLDSTART)
+			elog(ERROR, "recsys core returned unknown source %d", (int) src);
+		values[0] = RsItemDatum(m, recs[i].item);
+		values[1] = Float4GetDatum(recs[i].score);
+		values[2] = Int32GetDatum(i + 1);
+		if (with_reason)
+		{
+			if (reason[src] == 0)
+			{
+				reason[src] = CStringGetTextDatum(rs_reason_text(m, src));
+				source[src] = CStringGetTextDatum(rs_source_name(m, src));
+			}
+			values[3] = reason[src];
+			values[4] = source[src];
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(recommend);
+
+/* recommend(user_id, k, model, options): top-k items for a user. */
+Datum
+recommend(PG_FUNCTION_ARGS)
+{
+	text	   *user;
+	int32		k;
+	const rs_model *m;
+	const rs_opt *opts;
+	rs_reco    *recs;
+	int			n = 0;
+	rs_error	err;
+
+	RsCheckNotNull(fcinfo, 0, "user_id");
+	RsCheckNotNull(fcinfo, 1, "k");
+	RsCheckNotNull(fcinfo, 3, "options");
+	user = PG_GETARG_TEXT_PP(0);
+	k = PG_GETARG_INT32(1);
+	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
+	m = RsModelArg(fcinfo, 2);
+	InitMaterializedSRF(fcinfo, 0);
+	recs = RsRecoBuffer(k);
+	if (rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts,
+					 recs, &n, &err) != RS_OK)
+		RsReportError(&err);
+	RsEmitRows(fcinfo, m, recs, n, true);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(popular_items);
+
+/* popular_items(k, model, options): the most popular items of a model. */
+Datum
+popular_items(PG_FUNCTION_ARGS)
+{
+	int32		k;
+	const rs_model *m;
+	const rs_opt *opts;
+	rs_reco    *recs;
+	int			n = 0;
+	rs_error	err;
+
+	RsCheckNotNull(fcinfo, 0, "k");
+	RsCheckNotNull(fcinfo, 2, "options");
+	k = PG_GETARG_INT32(0);
+	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(2), "options");
+	m = RsModelArg(fcinfo, 1);
+	InitMaterializedSRF(fcinfo, 0);
+	recs = RsRecoBuffer(k);
+	if (rs_popular(m, k, opts, recs, &n, &err) != RS_OK)
+		RsReportError(&err);
+	RsEmitRows(fcinfo, m, recs, n, false);
+	return (Datum) 0;
+}

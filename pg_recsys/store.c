@@ -1,0 +1,158 @@
+/*
+ * store.c - the model table recsys.model_store: one row per model version.
+ *
+ * A training writes version max + 1 of its model in the training's own
+ * transaction, serialized per model name by a transaction-level advisory
+ * lock, then deletes versions older than the last recsys.keep_versions. Every
+ * write registers a relcache invalidation of the table, which PostgreSQL
+ * sends to all backends (and, through the commit record, to hot standbys) at
+ * commit: that is how model caches learn that a model changed (cache.c).
+ * All functions here expect SPI to be connected.
+ */
+#include "pg_recsys.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+
+/* Advisory lock class of model names: 'rsys'. */
+#define RS_LOCK_CLASS 0x72737973
+
+static Oid	store_relid = InvalidOid;
+
+/* OID of recsys.model_store, looked up once per backend and invalidation. */
+Oid
+RsStoreRelid(void)
+{
+	if (!OidIsValid(store_relid))
+	{
+		Oid			nsp = get_namespace_oid("recsys", true);
+
+		if (OidIsValid(nsp))
+			store_relid = get_relname_relid("model_store", nsp);
+		if (!OidIsValid(store_relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("model table recsys.model_store does not exist"),
+					 errhint("Run CREATE EXTENSION pg_recsys in this database.")));
+	}
+	return store_relid;
+}
+
+/* The cached OID, InvalidOid when not looked up yet (for the relcache callback). */
+Oid
+RsStoreKnownRelid(void)
+{
+	return store_relid;
+}
+
+/* Forget the cached OID (the table may have been dropped and re-created). */
+void
+RsStoreForgetRelid(void)
+{
+	store_relid = InvalidOid;
+}
+
+/* Model names are non-empty and shorter than NAMEDATALEN (the cache key). */
+void
+RsCheckModelName(const char *name)
+{
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must not be empty")));
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("model name \"%s\" is too long", name),
+				 errdetail("Model names have at most %d bytes.", NAMEDATALEN - 1)));
+}
+
+/* Run a store statement with arguments; returns the rows processed. */
+static uint64
+RsStoreExec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL,
+										   false, 0);
+
+	if (rc != expect)
+		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Lock the model name for this transaction and return the version number the
+ * new training gets. Concurrent trainings of one name queue on the lock; the
+ * version is read in a statement of its own, after the lock, so that it sees
+ * what the previous holder committed.
+ */
+int
+RsStoreLockNextVersion(const char *name)
+{
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(RS_LOCK_CLASS)};
+	bool		isnull;
+	Datum		d;
+
+	RsStoreExec("SELECT pg_catalog.pg_advisory_xact_lock($2, pg_catalog.hashtext($1))",
+				2, types, values, SPI_OK_SELECT);
+	RsStoreExec("SELECT COALESCE(max(version), 0) + 1 FROM recsys.model_store WHERE name = $1",
+				1, types, values, SPI_OK_SELECT);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return DatumGetInt32(d);
+}
+
+/*
+ * Insert one model version and delete the versions beyond
+ * recsys.keep_versions. Registers the invalidation that tells every backend's
+ * cache, at commit, that models changed.
+ */
+void
+RsStoreInsert(const RsStoredModel *m)
+{
+	Oid			types[10] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID};
+	Datum		values[10];
+	bytea	   *blob = palloc(VARHDRSZ + m->blob_len);
+
+	SET_VARSIZE(blob, VARHDRSZ + m->blob_len);
+	memcpy(VARDATA(blob), m->blob, m->blob_len);
+	values[0] = CStringGetTextDatum(m->name);
+	values[1] = Int32GetDatum(m->version);
+	values[2] = CStringGetTextDatum(m->algorithm);
+	values[3] = Int64GetDatum(m->users);
+	values[4] = Int64GetDatum(m->items);
+	values[5] = Int64GetDatum(m->interactions);
+	values[6] = Int64GetDatum((int64) m->blob_len);
+	values[7] = JsonbPGetDatum(m->options);
+	values[8] = JsonbPGetDatum(m->summary);
+	values[9] = PointerGetDatum(blob);
+	RsStoreExec("INSERT INTO recsys.model_store (name, version, algorithm, trained_at,"
+				" users, items, interactions, bytes, options, summary, blob)"
+				" VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, $6, $7, $8, $9, $10)",
+				10, types, values, SPI_OK_INSERT);
+	pfree(blob);
+	values[2] = Int32GetDatum(m->version - recsys_keep_versions);
+	types[2] = INT4OID;
+	RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1 AND version <= $3",
+				3, types, values, SPI_OK_DELETE);
+	CacheInvalidateRelcacheByRelid(RsStoreRelid());
+}
+
+/* Delete every version of a model; false when there was none. */
+bool
+RsStoreDrop(const char *name)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	uint64		n;
+
+	n = RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1",
+					1, types, values, SPI_OK_DELETE);
+	if (n > 0)
+		CacheInvalidateRelcacheByRelid(RsStoreRelid());
+	return n > 0;
+}

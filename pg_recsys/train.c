@@ -1,0 +1,203 @@
+/*
+ * train.c - recsys_train(): read the source, train with the core, store a new
+ * model version, return the training summary.
+ *
+ * Core objects are malloc'd. They are owned by a memory context whose reset
+ * callback destroys them, so every error path (bad options, an SPI error in
+ * the middle of the read, bad data, cancel) frees them when PostgreSQL cleans
+ * up the (sub)transaction. The context hangs under CurTransactionContext for
+ * exactly that reason.
+ */
+#include "pg_recsys.h"
+
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+
+/* Everything a training allocates outside palloc. */
+typedef struct RsTrainState
+{
+	rs_config  *cfg;
+	rs_builder *builder;
+	rs_model   *model;
+	unsigned char *blob;
+	size_t		blob_len;
+	char	   *summary;
+	MemoryContextCallback cb;
+} RsTrainState;
+
+/* Reset callback of the training context: destroy the core objects. */
+static void
+RsTrainStateFree(void *arg)
+{
+	RsTrainState *st = (RsTrainState *) arg;
+
+	if (st->cfg)
+		rs_config_destroy(&st->cfg);
+	if (st->builder)
+		rs_builder_destroy(&st->builder);
+	if (st->model)
+		rs_model_destroy(&st->model);
+	rs_free(st->blob);
+	st->blob = NULL;
+	rs_free(st->summary);
+	st->summary = NULL;
+}
+
+/* Cancel callback, polled by the core between units of work on this thread.
+ * It only reads the flags; CHECK_FOR_INTERRUPTS runs after the core returns. */
+static int
+RsCancelRequested(void *ctx)
+{
+	return QueryCancelPending || ProcDiePending;
+}
+
+/* Train on the builder's rows; a cancel becomes the usual cancel error. */
+static void
+RsTrainModel(RsTrainState *st)
+{
+	rs_callbacks cb = {RsCancelRequested, NULL};
+	rs_error	err;
+
+	if (rs_train(st->cfg, st->builder, &cb, &st->model, &st->summary, &err) == RS_OK)
+		return;
+	if (err.status == RS_ECANCELLED)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+	}
+	RsReportError(&err);
+}
+
+/* The summary as jsonb, with the model name and version added. */
+static Jsonb *
+RsSummaryJsonb(const char *summary, const char *name, int version)
+{
+	StringInfoData buf;
+	Datum		head;
+	Datum		body;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"model\": ");
+	escape_json(&buf, name);
+	appendStringInfo(&buf, ", \"version\": %d}", version);
+	head = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	body = DirectFunctionCall1(jsonb_in, CStringGetDatum(summary));
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
+}
+
+/* Serialize the trained model and store it as the next version. */
+static Jsonb *
+RsSaveModel(RsTrainState *st, const char *name, Jsonb *options,
+			MemoryContext resultcxt)
+{
+	RsStoredModel m;
+	rs_error	err;
+	MemoryContext old;
+
+	if (rs_model_save(st->model, &st->blob, &st->blob_len, &err) != RS_OK)
+		RsReportError(&err);
+	m.name = name;
+	m.version = RsStoreLockNextVersion(name);
+	m.algorithm = rs_model_algorithm(st->model);
+	m.users = (int64) rs_model_n_users(st->model);
+	m.items = (int64) rs_model_n_items(st->model);
+	m.interactions = (int64) rs_model_n_interactions(st->model);
+	m.blob = st->blob;
+	m.blob_len = st->blob_len;
+	m.options = options;
+	old = MemoryContextSwitchTo(resultcxt);
+	m.summary = RsSummaryJsonb(st->summary, name, m.version);
+	MemoryContextSwitchTo(old);
+	RsStoreInsert(&m);
+	return m.summary;
+}
+
+/* Read the source through SPI and train; returns the stored summary. */
+static Jsonb *
+RsTrainFromSource(RsTrainState *st, const char *name, const char *source,
+				  const rs_opt *opts, Jsonb *options, MemoryContext resultcxt)
+{
+	RsSourceColumns cols;
+	char	   *query;
+	rs_error	err;
+	Jsonb	   *summary;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	query = RsSourceReadQuery(RsSourceRelation(source), st->cfg, opts, &cols);
+	if (rs_builder_create(st->cfg, &st->builder, &err) != RS_OK)
+		RsReportError(&err);
+	RsSourceRead(query, &cols, st->builder);
+	RsTrainModel(st);
+	summary = RsSaveModel(st, name, options, resultcxt);
+	SPI_finish();
+	return summary;
+}
+
+PG_FUNCTION_INFO_V1(recsys_train);
+
+/* recsys_train(model, source, algorithm, options): train and store a model. */
+Datum
+recsys_train(PG_FUNCTION_ARGS)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext cxt;
+	RsTrainState *st;
+	const char *name;
+	const rs_opt *opts;
+	Jsonb	   *options;
+	Jsonb	   *summary;
+	rs_error	err;
+
+	RsCheckNotNull(fcinfo, 0, "model");
+	RsCheckNotNull(fcinfo, 1, "source");
+	RsCheckNotNull(fcinfo, 2, "algorithm");
+	RsCheckNotNull(fcinfo, 3, "options");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	RsCheckModelName(name);
+	options = PG_GETARG_JSONB_P(3);
+
+	cxt = AllocSetContextCreate(CurTransactionContext, "recsys_train",
+								ALLOCSET_DEFAULT_SIZES);
+	st = MemoryContextAllocZero(cxt, sizeof(RsTrainState));
+	st->cb.func = RsTrainStateFree;
+	st->cb.arg = st;
+	MemoryContextRegisterResetCallback(cxt, &st->cb);
+	MemoryContextSwitchTo(cxt);
+
+	opts = RsOptionsFromJsonb(options, "options");
+	if (rs_config_create(text_to_cstring(PG_GETARG_TEXT_PP(2)), opts,
+						 recsys_threads, &st->cfg, &err) != RS_OK)
+		RsReportError(&err);
+	summary = RsTrainFromSource(st, name, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								opts, options, callercxt);
+	MemoryContextSwitchTo(callercxt);
+	MemoryContextDelete(cxt);
+	PG_RETURN_JSONB_P(summary);
+}
+
+PG_FUNCTION_INFO_V1(recsys_drop_model);
+
+/* recsys_drop_model(model): delete all versions; error if there are none. */
+Datum
+recsys_drop_model(PG_FUNCTION_ARGS)
+{
+	const char *name;
+	bool		dropped;
+
+	RsCheckNotNull(fcinfo, 0, "model");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	dropped = RsStoreDrop(name);
+	SPI_finish();
+	if (!dropped)
+		RsReportUnknownModel(name);
+	PG_RETURN_BOOL(true);
+}
