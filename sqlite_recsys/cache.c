@@ -1,0 +1,197 @@
+/*
+ * cache.c - per-connection cache of loaded models.
+ *
+ * Serving must not read the store on every call. A snapshot of the main
+ * database's data version (SQLITE_FCNTL_DATA_VERSION, which moves on every
+ * commit by any connection or process) plus this connection's total change
+ * count tells us cheaply that nothing changed since the last check; inside
+ * an explicit transaction we always re-check. When the snapshot moved, each
+ * model is re-verified once against the store's latest (version, trained_at)
+ * and reloaded if a newer version was written.
+ */
+#include "recsys_sqlite.h"
+
+#include <string.h>
+
+/* Drop a reference; the last one frees the core model. */
+void rsq_model_release(rsq_model *m)
+{
+	if (!m || --m->refs > 0)
+		return;
+	rs_model_destroy(&m->m);
+	sqlite3_free(m->name);
+	sqlite3_free(m->trained_at);
+	sqlite3_free(m);
+}
+
+/* Bump the generation when the database may have changed since last time. */
+static void refresh_snapshot(rsq_ctx *ctx)
+{
+	unsigned dv = 0;
+	sqlite3_int64 tc = sqlite3_total_changes64(ctx->db);
+	int have_dv = sqlite3_file_control(ctx->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) ==
+	              SQLITE_OK;
+	if (ctx->snap_valid && have_dv && sqlite3_get_autocommit(ctx->db) &&
+	    dv == ctx->data_version && tc == ctx->total_changes)
+		return;
+	ctx->gen++;
+	ctx->snap_valid = have_dv;
+	ctx->data_version = dv;
+	ctx->total_changes = tc;
+}
+
+/* The cache entry of a model name, or NULL. */
+static rsq_model *find_entry(rsq_ctx *ctx, const char *name)
+{
+	for (rsq_model *m = ctx->models; m; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+/* Remove an entry from the list and drop the cache's reference. */
+static void unlink_entry(rsq_ctx *ctx, rsq_model *m)
+{
+	for (rsq_model **pp = &ctx->models; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			m->next = NULL;
+			rsq_model_release(m);
+			return;
+		}
+	}
+}
+
+/* Model name for a NULL argument: the connection default, else the only
+ * stored model (cached for the current generation). */
+static int resolve_default(rsq_ctx *ctx, const char **name, char **errmsg)
+{
+	if (ctx->default_model) {
+		*name = ctx->default_model;
+		return SQLITE_OK;
+	}
+	if (ctx->sole_model && ctx->sole_gen == ctx->gen) {
+		*name = ctx->sole_model;
+		return SQLITE_OK;
+	}
+	int count = 0;
+	char *first = NULL;
+	int rc = rsq_store_count_names(ctx->db, &count, &first);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(ctx->db));
+		return rc;
+	}
+	if (count == 1) {
+		sqlite3_free(ctx->sole_model);
+		ctx->sole_model = first;
+		ctx->sole_gen = ctx->gen;
+		*name = first;
+		return SQLITE_OK;
+	}
+	sqlite3_free(first);
+	if (count == 0) {
+		*errmsg = sqlite3_mprintf("no model exists: train one with recsys_train()");
+	} else {
+		char *names = rsq_store_names(ctx->db);
+		*errmsg = sqlite3_mprintf("several models exist (%s): pass the model name or "
+		                          "call recsys_set_default_model()", names ? names : "?");
+		sqlite3_free(names);
+	}
+	return SQLITE_ERROR;
+}
+
+/* Load the latest version of `name` into a new cache entry. */
+static int load_entry(rsq_ctx *ctx, const char *name, sqlite3_int64 version,
+                      char *trained_at, rsq_model **out, char **errmsg)
+{
+	rsq_model *m = sqlite3_malloc64(sizeof *m);
+	if (!m) {
+		sqlite3_free(trained_at);
+		return SQLITE_NOMEM;
+	}
+	memset(m, 0, sizeof *m);
+	m->refs = 1;
+	m->version = version;
+	m->trained_at = trained_at;
+	m->name = rsq_strdup(name);
+	int rc = m->name ? rsq_store_load(ctx->db, name, version, &m->m, errmsg) : SQLITE_NOMEM;
+	if (rc != SQLITE_OK) {
+		rsq_model_release(m);
+		return rc;
+	}
+	m->verified_gen = ctx->gen;
+	m->next = ctx->models;
+	ctx->models = m;
+	*out = m;
+	return SQLITE_OK;
+}
+
+/* Make sure the entry for `name` holds the latest stored version. */
+static int verify_entry(rsq_ctx *ctx, const char *name, rsq_model **out, char **errmsg)
+{
+	rsq_model *m = find_entry(ctx, name);
+	if (m && m->verified_gen == ctx->gen) {
+		*out = m;
+		return SQLITE_OK;
+	}
+	int found = 0;
+	sqlite3_int64 version = 0;
+	char *trained_at = NULL;
+	int rc = rsq_store_latest(ctx->db, name, &found, &version, &trained_at);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(ctx->db));
+		return rc;
+	}
+	if (!found) {
+		if (m)
+			unlink_entry(ctx, m);
+		*errmsg = rsq_unknown_model_msg(ctx->db, name);
+		return SQLITE_ERROR;
+	}
+	if (m && m->version == version && strcmp(m->trained_at, trained_at) == 0) {
+		sqlite3_free(trained_at);
+		m->verified_gen = ctx->gen;
+		*out = m;
+		return SQLITE_OK;
+	}
+	if (m)
+		unlink_entry(ctx, m);
+	return load_entry(ctx, name, version, trained_at, out, errmsg);
+}
+
+/* Resolve, verify and return a model with a new reference. */
+int rsq_cache_get(rsq_ctx *ctx, const char *name, rsq_model **out, char **errmsg)
+{
+	*out = NULL;
+	refresh_snapshot(ctx);
+	if (!name) {
+		int rc = resolve_default(ctx, &name, errmsg);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	/* name is the caller's text, the default or the sole model name: never
+	 * an entry's own name, which verify_entry may free */
+	rsq_model *m = NULL;
+	int rc = verify_entry(ctx, name, &m, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	m->refs++;
+	*out = m;
+	return SQLITE_OK;
+}
+
+/* Forget a model (after it was dropped on this connection). */
+void rsq_cache_forget(rsq_ctx *ctx, const char *name)
+{
+	rsq_model *m = find_entry(ctx, name);
+	if (m)
+		unlink_entry(ctx, m);
+	ctx->snap_valid = 0;
+}
+
+/* Release every cached model. */
+void rsq_cache_clear(rsq_ctx *ctx)
+{
+	while (ctx->models)
+		unlink_entry(ctx, ctx->models);
+}

@@ -1,0 +1,131 @@
+/*
+ * recsys_sqlite.h - shared declarations of the SQLite binding.
+ *
+ * The binding is thin: it reads rows and JSON with SQLite's own machinery,
+ * hands plain values to the core (core/recsys.h) and turns the core's
+ * status + message into SQLite errors. One rsq_ctx exists per connection
+ * (created by sqlite3_recsys_init, shared by every function and module
+ * registered on that connection, freed when the last of them is destroyed).
+ */
+#ifndef RECSYS_SQLITE_H
+#define RECSYS_SQLITE_H
+
+#include <sqlite3ext.h>
+
+#include "recsys.h"
+
+SQLITE_EXTENSION_INIT3
+
+/* The table that holds every trained model version (main schema). */
+#define RSQ_STORE "recsys_model_store"
+
+/* A loaded model, reference counted: the cache holds one reference and
+ * every open cursor that reads it holds another, so a reload never frees
+ * a model under a running scan. */
+typedef struct rsq_model {
+	int refs;
+	rs_model *m;
+	char *name;
+	sqlite3_int64 version;
+	char *trained_at; /* with version, identifies the stored row */
+	unsigned verified_gen;
+	struct rsq_model *next;
+} rsq_model;
+
+/* Per-connection state. */
+typedef struct rsq_ctx {
+	int refs;
+	sqlite3 *db;
+	char *default_model; /* recsys_set_default_model(), or NULL */
+	/* Freshness snapshot: while the main database's data version and the
+	 * connection's total change count stay the same (and no explicit
+	 * transaction is open) nothing stored can have changed. */
+	int snap_valid;
+	unsigned data_version;
+	sqlite3_int64 total_changes;
+	unsigned gen;        /* bumped whenever the snapshot changes */
+	char *sole_model;    /* the only stored model, valid while sole_gen == gen */
+	unsigned sole_gen;
+	rsq_model *models;   /* cache, one entry per model name */
+} rsq_ctx;
+
+/* ---- recsys_ext.c: context lifetime ---- */
+rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx);
+void rsq_ctx_unref(void *ctx);
+
+/* ---- util.c: errors and small text helpers ---- */
+/* sqlite3_mprintf'd text of a core error: the core message verbatim. */
+char *rsq_core_errmsg(const rs_error *err);
+/* Report a core error through sqlite3_result_error. */
+void rsq_result_core_error(sqlite3_context *c, const rs_error *err);
+/* Report a sqlite3_mprintf'd message (or out of memory) and free it. */
+void rsq_result_errmsg(sqlite3_context *c, char *msg);
+/* Does text start with keyword (case-insensitive) followed by a non-word byte? */
+int rsq_starts_with_word(const char *text, const char *keyword);
+/* sqlite3_mprintf'd copy of s, or NULL. */
+char *rsq_strdup(const char *s);
+
+/* ---- options.c: JSON text -> rs_opt tree ---- */
+typedef struct rsq_opts {
+	rs_opt *nodes;  /* nodes[0] is the root */
+	char *strings;  /* arena the nodes' key / string pointers point into */
+} rsq_opts;
+
+/* Parse JSON text (NULL = no options) into *out; `what` names the argument
+ * in error messages. Returns SQLITE_OK or an error with *errmsg set. The
+ * root of a non-NULL document must be an object. */
+int rsq_opts_parse(sqlite3 *db, const char *json, const char *what,
+                   rsq_opts *out, char **errmsg);
+/* The root node, or NULL when there were no options. */
+const rs_opt *rsq_opts_root(const rsq_opts *o);
+void rsq_opts_free(rsq_opts *o);
+
+/* ---- store.c: the model store table ---- */
+/* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
+int rsq_store_exists(sqlite3 *db);
+/* sqlite3_mprintf'd ", "-separated stored model names ("none" when empty),
+ * or NULL on error. */
+char *rsq_store_names(sqlite3 *db);
+/* Number of stored model names and the first of them (sqlite3_mprintf'd). */
+int rsq_store_count_names(sqlite3 *db, int *count, char **first);
+/* Latest version and trained_at of a model; *found = 0 when unknown. */
+int rsq_store_latest(sqlite3 *db, const char *name, int *found,
+                     sqlite3_int64 *version, char **trained_at);
+/* Load one stored version into a core model. */
+int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version,
+                   rs_model **out, char **errmsg);
+/* Store a new version inside one SAVEPOINT; returns the version. */
+typedef struct rsq_store_row {
+	const char *name, *algorithm, *options, *summary;
+	sqlite3_int64 users, items, interactions;
+	const unsigned char *blob;
+	size_t blob_len;
+} rsq_store_row;
+int rsq_store_insert(sqlite3 *db, const rsq_store_row *row,
+                     sqlite3_int64 *version, char **summary_out, char **errmsg);
+/* Delete every version of a model; *deleted = rows removed. */
+int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg);
+/* Message "model "x" does not exist (existing models: ...)". */
+char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
+
+/* ---- cache.c: per-connection model cache ---- */
+/* Resolve `name` (NULL = default model or the only model), make sure the
+ * cached model is the latest stored version and return it with a new
+ * reference. On error returns non-OK with *errmsg set. */
+int rsq_cache_get(rsq_ctx *ctx, const char *name, rsq_model **out, char **errmsg);
+void rsq_model_release(rsq_model *m);
+/* Drop a model from the cache (after recsys_drop_model). */
+void rsq_cache_forget(rsq_ctx *ctx, const char *name);
+/* Free every cached model (connection closing). */
+void rsq_cache_clear(rsq_ctx *ctx);
+
+/* ---- SQL functions and modules, registered by recsys_ext.c ---- */
+void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv);
+extern const sqlite3_module rsq_recommend_module;
+extern const sqlite3_module rsq_popular_module;
+extern const sqlite3_module rsq_models_module;
+
+#endif /* RECSYS_SQLITE_H */

@@ -1,0 +1,311 @@
+/*
+ * store.c - the model store: table main.recsys_model_store in the same
+ * database file, one row per trained version (newest two kept).
+ *
+ * A new version is written inside one SAVEPOINT: the insert and the pruning
+ * of old versions commit together or not at all, so a failure leaves the
+ * previous version serving.
+ */
+#include "recsys_sqlite.h"
+
+#include <string.h>
+
+static const char CREATE_STORE[] =
+	"CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
+	"name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
+	"trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
+	"bytes INTEGER, options TEXT, summary TEXT, blob BLOB, PRIMARY KEY(name, version))";
+
+/* Prepare sql and bind ?1 = name (if non-NULL); *errmsg set on failure. */
+static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3_stmt **st,
+                         char **errmsg)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		if (errmsg)
+			*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return rc;
+	}
+	if (name)
+		sqlite3_bind_text(*st, 1, name, -1, SQLITE_TRANSIENT);
+	return SQLITE_OK;
+}
+
+/* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
+int rsq_store_exists(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (prepare_named(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
+	                  RSQ_STORE, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ", "-separated stored model names, "none" when there are none. */
+char *rsq_store_names(sqlite3 *db)
+{
+	int exists = rsq_store_exists(db);
+	if (exists <= 0)
+		return sqlite3_mprintf("none");
+	sqlite3_stmt *st = NULL;
+	if (prepare_named(db, "SELECT group_concat(name, ', ') FROM (SELECT DISTINCT name FROM main."
+	                  RSQ_STORE " ORDER BY name)", NULL, &st, NULL) != SQLITE_OK)
+		return NULL;
+	char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		out = sqlite3_mprintf("%s", s ? s : "none");
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The message for an unknown model, listing the models that do exist. */
+char *rsq_unknown_model_msg(sqlite3 *db, const char *name)
+{
+	char *names = rsq_store_names(db);
+	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", name,
+	                            names ? names : "?");
+	sqlite3_free(names);
+	return msg;
+}
+
+/* Count distinct model names; *first = the smallest name (mprintf'd). */
+int rsq_store_count_names(sqlite3 *db, int *count, char **first)
+{
+	*count = 0;
+	*first = NULL;
+	int exists = rsq_store_exists(db);
+	if (exists <= 0)
+		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "SELECT count(DISTINCT name), min(name) FROM main." RSQ_STORE,
+	                       NULL, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int(st, 0);
+		const char *s = (const char *)sqlite3_column_text(st, 1);
+		*first = s ? sqlite3_mprintf("%s", s) : NULL;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Latest version and trained_at of a model. */
+int rsq_store_latest(sqlite3 *db, const char *name, int *found, sqlite3_int64 *version,
+                     char **trained_at)
+{
+	*found = 0;
+	*trained_at = NULL;
+	int exists = rsq_store_exists(db);
+	if (exists <= 0)
+		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "SELECT version, trained_at FROM main." RSQ_STORE
+	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1", name, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		*version = sqlite3_column_int64(st, 0);
+		*trained_at = sqlite3_mprintf("%s", sqlite3_column_text(st, 1));
+		rc = *trained_at ? SQLITE_OK : SQLITE_NOMEM;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Load one stored version; a damaged blob is the core's corrupt-model error. */
+int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_model **out,
+                   char **errmsg)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	int rc = prepare_named(db, "SELECT blob FROM main." RSQ_STORE
+	                       " WHERE name = ?1 AND version = ?2", name, &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		rs_error err = {0};
+		const void *blob = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		rc = SQLITE_OK;
+		if (rs_model_load(blob, len, out, &err) != RS_OK) {
+			*errmsg = rsq_core_errmsg(&err);
+			rc = err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+		}
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*errmsg = sqlite3_mprintf("model \"%s\" version %lld has no stored blob", name,
+		                          (long long)version);
+		rc = SQLITE_ERROR;
+	} else {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Append s to out as a JSON string literal. */
+static void json_quote(sqlite3_str *out, const char *s)
+{
+	sqlite3_str_appendchar(out, 1, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sqlite3_str_appendf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			sqlite3_str_appendf(out, "\\u%04x", *p);
+		else
+			sqlite3_str_appendchar(out, 1, (char)*p);
+	}
+	sqlite3_str_appendchar(out, 1, '"');
+}
+
+/* The core's summary object with "model" and "version" keys in front. */
+static char *summary_with_version(const char *summary, const char *name, sqlite3_int64 v)
+{
+	const char *body = summary ? strchr(summary, '{') : NULL;
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(out, "{\"model\":");
+	json_quote(out, name);
+	sqlite3_str_appendf(out, ",\"version\":%lld", (long long)v);
+	if (body) {
+		body++;
+		while (*body == ' ' || *body == '\n' || *body == '\t' || *body == '\r')
+			body++;
+		if (*body != '}')
+			sqlite3_str_appendchar(out, 1, ',');
+		sqlite3_str_appendall(out, body);
+	} else {
+		sqlite3_str_appendchar(out, 1, '}');
+	}
+	return sqlite3_str_finish(out);
+}
+
+/* Next version number of a model (1 for a new name). */
+static int next_version(sqlite3 *db, const char *name, sqlite3_int64 *v, char **errmsg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "SELECT coalesce(max(version), 0) + 1 FROM main." RSQ_STORE
+	                       " WHERE name = ?1", name, &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* INSERT the row as version v, then delete versions older than v - 1. */
+static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v,
+                            const char *summary, char **errmsg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "INSERT INTO main." RSQ_STORE " VALUES(?1, ?2, ?3, "
+	                       "strftime('%Y-%m-%d %H:%M:%f', 'now'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	                       r->name, &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 2, v);
+	sqlite3_bind_text(st, 3, r->algorithm, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->users);
+	sqlite3_bind_int64(st, 5, r->items);
+	sqlite3_bind_int64(st, 6, r->interactions);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->blob_len);
+	sqlite3_bind_text(st, 8, r->options ? r->options : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, summary, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 10, r->blob, r->blob_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		rc = prepare_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2",
+		                   r->name, &st, errmsg);
+		if (rc != SQLITE_OK)
+			return rc;
+		sqlite3_bind_int64(st, 2, v - 1);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE) {
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
+		return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Store a new version of a model atomically (see the file comment). */
+int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
+                     char **summary_out, char **errmsg)
+{
+	*summary_out = NULL;
+	int rc = sqlite3_exec(db, "SAVEPOINT recsys_train", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
+		return rc;
+	}
+	rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
+	if (rc == SQLITE_OK)
+		rc = next_version(db, row->name, version, errmsg);
+	if (rc == SQLITE_OK) {
+		*summary_out = summary_with_version(row->summary, row->name, *version);
+		rc = *summary_out ? SQLITE_OK : SQLITE_NOMEM;
+	}
+	if (rc == SQLITE_OK)
+		rc = insert_and_prune(db, row, *version, *summary_out, errmsg);
+	if (rc != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK TO recsys_train", NULL, NULL, NULL);
+		sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
+		sqlite3_free(*summary_out);
+		*summary_out = NULL;
+		return rc;
+	}
+	rc = sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK TO recsys_train", NULL, NULL, NULL);
+		sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
+		sqlite3_free(*summary_out);
+		*summary_out = NULL;
+	}
+	return rc;
+}
+
+/* Delete every version of a model. */
+int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg)
+{
+	*deleted = 0;
+	int exists = rsq_store_exists(db);
+	if (exists <= 0) {
+		if (exists < 0)
+			*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1", name, &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		*errmsg = sqlite3_mprintf("cannot drop model \"%s\": %s", name, sqlite3_errmsg(db));
+		return rc;
+	}
+	*deleted = sqlite3_changes(db);
+	return SQLITE_OK;
+}

@@ -1,0 +1,360 @@
+/*
+ * vtab_recommend.c - the table-valued functions recommend() and
+ * popular_items(), eponymous-only virtual tables with HIDDEN argument
+ * columns (the series.c pattern):
+ *
+ *   recommend(user_id, k = 10, model = NULL, options = NULL)
+ *       -> item_id TEXT, score REAL, rank INTEGER, reason TEXT, source TEXT
+ *   popular_items(k = 10, model = NULL, options = NULL)
+ *       -> item_id TEXT, score REAL, rank INTEGER
+ *
+ * Both get the model from the per-connection cache and ask the core for
+ * the top k; xFilter computes all rows at once, xNext walks them.
+ */
+#include "recsys_sqlite.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define MAX_ARGS 4
+
+/* Shape of one table-valued function. */
+typedef struct tvf_spec {
+	const char *fn;           /* SQL name, for error messages */
+	const char *schema;       /* CREATE TABLE for sqlite3_declare_vtab */
+	int n_out;                /* output columns; hidden arguments follow */
+	int n_args;               /* hidden argument columns */
+	const char *arg_names[MAX_ARGS];
+	unsigned required;        /* bit i: argument i must be given */
+	int arg_k, arg_model, arg_options, arg_user; /* argument positions, -1 = none */
+} tvf_spec;
+
+static const tvf_spec RECOMMEND = {
+	"recommend",
+	"CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, reason TEXT, source TEXT, "
+	"user_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
+	5, 4, {"user_id", "k", "model", "options"}, 1u << 0, 1, 2, 3, 0};
+
+static const tvf_spec POPULAR = {
+	"popular_items",
+	"CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, k HIDDEN, model HIDDEN, "
+	"options HIDDEN)",
+	3, 3, {"k", "model", "options"}, 0u, 0, 1, 2, -1};
+
+typedef struct tvf_vtab {
+	sqlite3_vtab base;
+	rsq_ctx *ctx;
+	const tvf_spec *spec;
+} tvf_vtab;
+
+typedef struct tvf_cursor {
+	sqlite3_vtab_cursor base;
+	rsq_model *model;      /* referenced while rows point into it */
+	rs_reco *recs;
+	int n, pos;
+	sqlite3_value *args[MAX_ARGS]; /* copies of the arguments, for xColumn */
+} tvf_cursor;
+
+/* Declare the table and allocate the vtab (shared by both modules). */
+static int tvf_connect(sqlite3 *db, void *aux, const tvf_spec *spec, sqlite3_vtab **out,
+                       char **err)
+{
+	int rc = sqlite3_declare_vtab(db, spec->schema);
+	if (rc != SQLITE_OK) {
+		*err = sqlite3_mprintf("%s: %s", spec->fn, sqlite3_errmsg(db));
+		return rc;
+	}
+	tvf_vtab *v = sqlite3_malloc64(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->ctx = aux;
+	v->spec = spec;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+/* xConnect of recommend. */
+static int recommend_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                             sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	return tvf_connect(db, aux, &RECOMMEND, out, err);
+}
+
+/* xConnect of popular_items. */
+static int popular_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                           sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	return tvf_connect(db, aux, &POPULAR, out, err);
+}
+
+/* xDisconnect / xDestroy. */
+static int tvf_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+/*
+ * idxNum bit layout (shared with tvf_filter):
+ *   bit i (0 <= i < spec->n_args) set = hidden argument i has an equality
+ *   constraint, passed to xFilter; the set arguments arrive in argv in
+ *   increasing i. recommend: bit 0 user_id, 1 k, 2 model, 3 options;
+ *   popular_items: bit 0 k, 1 model, 2 options.
+ * A hidden-argument constraint that exists but is not usable in this plan
+ * (lateral join: recommend(u.id) before u is scanned) makes the plan
+ * impossible: SQLITE_CONSTRAINT, so the planner puts u first. A required
+ * argument that is entirely absent still gets a plan; xFilter reports it.
+ */
+static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
+{
+	const tvf_spec *spec = ((tvf_vtab *)tab)->spec;
+	int where[MAX_ARGS];
+	unsigned unusable = 0, mask = 0;
+	for (int i = 0; i < MAX_ARGS; i++)
+		where[i] = -1;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		int arg = c->iColumn - spec->n_out;
+		if (arg < 0 || arg >= spec->n_args || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (!c->usable)
+			unusable |= 1u << arg;
+		else if (where[arg] < 0)
+			where[arg] = i;
+	}
+	int next = 1;
+	for (int arg = 0; arg < spec->n_args; arg++) {
+		if (where[arg] < 0)
+			continue;
+		mask |= 1u << arg;
+		info->aConstraintUsage[where[arg]].argvIndex = next++;
+		info->aConstraintUsage[where[arg]].omit = 1;
+	}
+	if (unusable & ~mask)
+		return SQLITE_CONSTRAINT;
+	info->idxNum = (int)mask;
+	info->estimatedCost = (mask & spec->required) == spec->required ? 10.0 : 1e12;
+	info->estimatedRows = 10;
+	return SQLITE_OK;
+}
+
+/* xOpen. */
+static int tvf_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	tvf_cursor *c = sqlite3_malloc64(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+/* Forget the previous scan's rows, model reference and arguments. */
+static void tvf_reset(tvf_cursor *c)
+{
+	rsq_model_release(c->model);
+	c->model = NULL;
+	sqlite3_free(c->recs);
+	c->recs = NULL;
+	c->n = c->pos = 0;
+	for (int i = 0; i < MAX_ARGS; i++) {
+		sqlite3_value_free(c->args[i]);
+		c->args[i] = NULL;
+	}
+}
+
+/* xClose. */
+static int tvf_close(sqlite3_vtab_cursor *cur)
+{
+	tvf_reset((tvf_cursor *)cur);
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+/* Set the vtab's error message (takes ownership of msg). */
+static int tvf_error(tvf_cursor *c, char *msg)
+{
+	sqlite3_vtab *v = c->base.pVtab;
+	sqlite3_free(v->zErrMsg);
+	v->zErrMsg = msg;
+	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Check the arguments: required ones present, user_id and k not NULL. */
+static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
+{
+	for (int i = 0; i < spec->n_args; i++) {
+		if ((spec->required & (1u << i)) && !c->args[i])
+			return tvf_error(c, sqlite3_mprintf("%s: argument %s is required", spec->fn,
+			                                    spec->arg_names[i]));
+		int must_not_be_null = i == spec->arg_user || i == spec->arg_k;
+		if (must_not_be_null && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
+			return tvf_error(c, sqlite3_mprintf("%s: %s must not be NULL", spec->fn,
+			                                    spec->arg_names[i]));
+	}
+	*k = 10;
+	if (c->args[spec->arg_k]) {
+		sqlite3_int64 k64 = sqlite3_value_int64(c->args[spec->arg_k]);
+		/* the core checks the range; clamp so the int it gets stays out of range */
+		*k = k64 > INT_MAX ? INT_MAX : k64 < INT_MIN ? INT_MIN : (int)k64;
+	}
+	return SQLITE_OK;
+}
+
+/* Ask the core for the rows of this scan. */
+static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt *opts)
+{
+	const char *model = c->args[spec->arg_model]
+	                        ? (const char *)sqlite3_value_text(c->args[spec->arg_model]) : NULL;
+	char *errmsg = NULL;
+	int rc = rsq_cache_get(((tvf_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
+	if (rc != SQLITE_OK)
+		return tvf_error(c, errmsg);
+	/* an out-of-range k is refused by the core before it writes anything */
+	int room = k >= 1 && k <= RS_MAX_K ? k : 1;
+	c->recs = sqlite3_malloc64((sqlite3_uint64)room * sizeof *c->recs);
+	if (!c->recs)
+		return SQLITE_NOMEM;
+	rs_error err = {0};
+	rs_status st;
+	if (spec->arg_user >= 0) {
+		sqlite3_value *u = c->args[spec->arg_user];
+		const char *user = (const char *)sqlite3_value_text(u);
+		size_t len = (size_t)sqlite3_value_bytes(u);
+		st = rs_recommend(c->model->m, user, len, k, opts, c->recs, &c->n, &err);
+	} else {
+		st = rs_popular(c->model->m, k, opts, c->recs, &c->n, &err);
+	}
+	if (st != RS_OK) {
+		c->n = 0;
+		return err.status == RS_ENOMEM ? SQLITE_NOMEM : tvf_error(c, rsq_core_errmsg(&err));
+	}
+	if (c->n > room)
+		c->n = room;
+	return SQLITE_OK;
+}
+
+/* xFilter: see the idxNum layout above tvf_best_index. */
+static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv)
+{
+	(void)idxStr;
+	tvf_cursor *c = (tvf_cursor *)cur;
+	const tvf_spec *spec = ((tvf_vtab *)cur->pVtab)->spec;
+	tvf_reset(c);
+	for (int i = 0, j = 0; i < spec->n_args; i++) {
+		if (!(idxNum & (1 << i)) || j >= argc)
+			continue;
+		if (!(c->args[i] = sqlite3_value_dup(argv[j++])))
+			return SQLITE_NOMEM;
+	}
+	int k = 10;
+	int rc = check_args(c, spec, &k);
+	if (rc != SQLITE_OK)
+		return rc;
+	const char *json = c->args[spec->arg_options]
+	                       ? (const char *)sqlite3_value_text(c->args[spec->arg_options]) : NULL;
+	rsq_opts opts;
+	char *errmsg = NULL;
+	rc = rsq_opts_parse(((tvf_vtab *)cur->pVtab)->ctx->db, json, "options", &opts, &errmsg);
+	if (rc != SQLITE_OK)
+		return tvf_error(c, errmsg);
+	rc = compute_rows(c, spec, k, rsq_opts_root(&opts));
+	rsq_opts_free(&opts);
+	return rc;
+}
+
+/* xNext. */
+static int tvf_next(sqlite3_vtab_cursor *cur)
+{
+	((tvf_cursor *)cur)->pos++;
+	return SQLITE_OK;
+}
+
+/* xEof. */
+static int tvf_eof(sqlite3_vtab_cursor *cur)
+{
+	tvf_cursor *c = (tvf_cursor *)cur;
+	return c->pos >= c->n;
+}
+
+/* A hidden column reads back its argument (k defaults to 10). */
+static void arg_column(tvf_cursor *c, const tvf_spec *spec, int arg, sqlite3_context *ctx)
+{
+	if (c->args[arg])
+		sqlite3_result_value(ctx, c->args[arg]);
+	else if (arg == spec->arg_k)
+		sqlite3_result_int(ctx, 10);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* xColumn: item_id, score, rank [, reason, source], then the arguments. */
+static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	tvf_cursor *c = (tvf_cursor *)cur;
+	const tvf_spec *spec = ((tvf_vtab *)cur->pVtab)->spec;
+	const rs_reco *r = &c->recs[c->pos];
+	const rs_model *m = c->model->m;
+	size_t len = 0;
+	const char *id;
+	if (col >= spec->n_out) {
+		arg_column(c, spec, col - spec->n_out, ctx);
+		return SQLITE_OK;
+	}
+	switch (col) {
+	case 0:
+		id = rs_model_item_id(m, r->item, &len);
+		sqlite3_result_text64(ctx, id ? id : "", id ? len : 0, SQLITE_TRANSIENT, SQLITE_UTF8);
+		break;
+	case 1: sqlite3_result_double(ctx, r->score); break;
+	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
+	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
+	default: sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT); break;
+	}
+	return SQLITE_OK;
+}
+
+/* xRowid: the rank. */
+static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
+{
+	*rowid = ((tvf_cursor *)cur)->pos + 1;
+	return SQLITE_OK;
+}
+
+/* Eponymous-only (xCreate NULL): usable as recommend(...), never CREATE VIRTUAL TABLE. */
+const sqlite3_module rsq_recommend_module = {
+	.iVersion = 0,
+	.xConnect = recommend_connect,
+	.xBestIndex = tvf_best_index,
+	.xDisconnect = tvf_disconnect,
+	.xDestroy = tvf_disconnect,
+	.xOpen = tvf_open,
+	.xClose = tvf_close,
+	.xFilter = tvf_filter,
+	.xNext = tvf_next,
+	.xEof = tvf_eof,
+	.xColumn = tvf_column,
+	.xRowid = tvf_rowid,
+};
+
+const sqlite3_module rsq_popular_module = {
+	.iVersion = 0,
+	.xConnect = popular_connect,
+	.xBestIndex = tvf_best_index,
+	.xDisconnect = tvf_disconnect,
+	.xDestroy = tvf_disconnect,
+	.xOpen = tvf_open,
+	.xClose = tvf_close,
+	.xFilter = tvf_filter,
+	.xNext = tvf_next,
+	.xEof = tvf_eof,
+	.xColumn = tvf_column,
+	.xRowid = tvf_rowid,
+};
