@@ -32,22 +32,39 @@ typedef struct als_job {
 	atomic_int notpd;
 } als_job;
 
+/* Dot product with 8 partial sums, so the compiler can use vector lanes
+ * without reassociating a single sum. */
 static inline float dotf(const float *a, const float *b, int n)
 {
+	float acc[8] = {0};
+	int k = 0;
+	for (; k + 8 <= n; k += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[k + j] * b[k + j];
 	float s = 0;
-	for (int k = 0; k < n; k++)
+	for (; k < n; k++)
 		s += a[k] * b[k];
+	for (int j = 0; j < 8; j++)
+		s += acc[j];
 	return s;
 }
 
-/* out = G v for the symmetric f x f matrix G. */
+static inline void axpyf(float alpha, const float *x, float *y, int n)
+{
+	for (int k = 0; k < n; k++)
+		y[k] += alpha * x[k];
+}
+
+/* out = G v for the symmetric f x f matrix G, as a sum of G's rows. */
 static inline void gram_mv(const float *g, const float *v, float *out, int f)
 {
-	for (int a = 0; a < f; a++)
-		out[a] = dotf(g + (size_t)a * f, v, f);
+	memset(out, 0, (size_t)f * sizeof *out);
+	for (int b = 0; b < f; b++)
+		axpyf(v[b], g + (size_t)b * f, out, f);
 }
 
 /* Conjugate gradient on one row, warm-started from its current x. */
+__attribute__((target_clones("avx2", "default")))
 static void cg_row(const als_job *j, int32_t u, float *s)
 {
 	int f = j->f;
@@ -63,9 +80,7 @@ static void cg_row(const als_job *j, int32_t u, float *s)
 	for (int64_t k = b; k < e; k++) {
 		const float *yi = j->y + (size_t)j->c->indices[k] * f;
 		float c = 1.0f + j->alpha * j->c->data[k];
-		float coef = c - (c - 1.0f) * dotf(yi, x, f);
-		for (int a = 0; a < f; a++)
-			r[a] += coef * yi[a];
+		axpyf(c - (c - 1.0f) * dotf(yi, x, f), yi, r, f);
 	}
 	memcpy(p, r, (size_t)f * sizeof *p);
 	float rsold = dotf(r, r, f);
@@ -73,9 +88,7 @@ static void cg_row(const als_job *j, int32_t u, float *s)
 		gram_mv(j->gram, p, ap, f);
 		for (int64_t k = b; k < e; k++) {
 			const float *yi = j->y + (size_t)j->c->indices[k] * f;
-			float coef = j->alpha * j->c->data[k] * dotf(yi, p, f);
-			for (int a = 0; a < f; a++)
-				ap[a] += coef * yi[a];
+			axpyf(j->alpha * j->c->data[k] * dotf(yi, p, f), yi, ap, f);
 		}
 		float pap = dotf(p, ap, f);
 		if (!(pap > 0))

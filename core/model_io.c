@@ -39,7 +39,7 @@ typedef struct wbuf { unsigned char *p; size_t len; } wbuf;
 
 static void put(wbuf *w, const void *src, size_t n)
 {
-	if (w->p)
+	if (w->p && n)
 		memcpy(w->p + w->len, src, n);
 	w->len += n;
 }

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-__attribute__((target_clones("arch=haswell", "default")))
+__attribute__((target_clones("avx2", "default")))
 static void score_blocks(const float *blk, size_t nb, int32_t f, const float *u,
                          float *out)
 {

@@ -1,0 +1,163 @@
+/*
+ * mleval.c - trains through the core API on a MovieLens split (EVAL.md) and
+ * prints training seconds and P/R/NDCG/MAP/coverage at 10.
+ *
+ * Input on stdin: "user item rating order" lines (order = timestamp for
+ * ML-100K, fold number for ML-1M). Positives are ratings >= 4. The
+ * temporal-20 rule is applied once for test, and with --validation a second
+ * time on the training part, so hyper-parameters are chosen without test.
+ *
+ * usage: mleval [--validation] [--algo als] [key=value ...]
+ */
+#include "recsys.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct row { int u, i; double t; int test; } row;
+
+static int cmp_row(const void *a, const void *b)
+{
+	const row *x = a, *y = b;
+	if (x->u != y->u) return x->u - y->u;
+	if (x->t != y->t) return x->t < y->t ? -1 : 1;
+	return x->i - y->i;
+}
+
+/* Mark the latest max(1, floor(0.2 n)) positives of users with n >= 5 among
+ * rows whose test flag is 0 (rows already flagged stay out). */
+static void split(row *r, size_t n, int flag)
+{
+	qsort(r, n, sizeof *r, cmp_row);
+	for (size_t b = 0; b < n;) {
+		size_t e = b, cnt = 0;
+		while (e < n && r[e].u == r[b].u) { if (r[e].test == 0) cnt++; e++; }
+		if (cnt >= 5) {
+			size_t nt = cnt / 5 ? cnt / 5 : 1, seen = 0;
+			for (size_t k = b; k < e; k++)
+				if (r[k].test == 0 && ++seen > cnt - nt)
+					r[k].test = flag;
+		}
+		b = e;
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+	int validation = 0;
+	const char *algo = "als";
+	rs_opt kids[32];
+	char *keys[32];
+	int nk = 0;
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
+		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
+		char *eq = strchr(argv[a], '=');
+		if (!eq || nk == 32) { fprintf(stderr, "bad argument %s\n", argv[a]); return 2; }
+		keys[nk] = strndup(argv[a], (size_t)(eq - argv[a]));
+		char *end;
+		double v = strtod(eq + 1, &end);
+		kids[nk] = (rs_opt){.key = keys[nk]};
+		if (*end == '\0' && end != eq + 1) { kids[nk].kind = RS_OPT_NUMBER; kids[nk].number = v; }
+		else { kids[nk].kind = RS_OPT_STRING; kids[nk].string = eq + 1; }
+		nk++;
+	}
+	rs_opt opts = {.kind = RS_OPT_OBJECT, .n_children = (size_t)nk, .children = kids};
+
+	size_t n = 0, cap = 1 << 20;
+	row *r = malloc(cap * sizeof *r);
+	int u, i; double rating, t;
+	while (scanf("%d %d %lf %lf", &u, &i, &rating, &t) == 4) {
+		if (rating < 4) continue;
+		if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
+		r[n++] = (row){u, i, t, 0};
+	}
+	split(r, n, 1);              /* 1 = test */
+	if (validation) {
+		size_t m = 0;            /* drop test, split the rest */
+		for (size_t k = 0; k < n; k++) if (r[k].test == 0) r[m++] = r[k];
+		n = m;
+		split(r, n, 1);
+	}
+	rs_error err = {0};
+	rs_config *cfg;
+	rs_builder *b;
+	if (rs_config_create(algo, &opts, 0, &cfg, &err) || rs_builder_create(cfg, &b, &err)) {
+		fprintf(stderr, "error: %s\n", err.msg);
+		return 1;
+	}
+	size_t ntrain = 0, ntest = 0;
+	char us[32], is[32];
+	for (size_t k = 0; k < n; k++) {
+		if (r[k].test) { ntest++; continue; }
+		int ul = snprintf(us, sizeof us, "%d", r[k].u), il = snprintf(is, sizeof is, "%d", r[k].i);
+		rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1, r[k].t, &err);
+		ntrain++;
+	}
+	rs_model *m;
+	char *summary;
+	double t0 = now();
+	if (rs_train(cfg, b, NULL, &m, &summary, &err)) {
+		fprintf(stderr, "error: %s\n", err.msg);
+		return 1;
+	}
+	double secs = now() - t0;
+	int K = 10;
+	rs_reco out[10];
+	double P = 0, R = 0, N = 0, MAP = 0;
+	int users = 0;
+	char *hitset = calloc(rs_model_n_items(m), 1);
+	int32_t *test_items = malloc(n * sizeof *test_items);
+	for (size_t s = 0; s < n;) {
+		size_t e = s; int nt = 0;
+		while (e < n && r[e].u == r[s].u) {
+			if (r[e].test) {
+				snprintf(is, sizeof is, "%d", r[e].i);
+				int32_t idx = rs_model_find_item(m, is, strlen(is));
+				test_items[nt++] = idx;   /* -1: item unseen in training, never a hit */
+			}
+			e++;
+		}
+		if (nt > 0) {
+			int ul = snprintf(us, sizeof us, "%d", r[s].u);
+			int got;
+			rs_recommend(m, us, (size_t)ul, K, NULL, out, &got, &err);
+			double dcg = 0, idcg = 0, ap = 0; int hits = 0;
+			for (int q = 0; q < got; q++) {
+				hitset[out[q].item] = 1;
+				for (int z = 0; z < nt; z++)
+					if (test_items[z] == out[q].item) {
+						hits++;
+						dcg += 1.0 / log2(q + 2.0);
+						ap += (double)hits / (q + 1);
+						break;
+					}
+			}
+			int ideal = nt < K ? nt : K;
+			for (int q = 0; q < ideal; q++) idcg += 1.0 / log2(q + 2.0);
+			P += (double)hits / K; R += (double)hits / ideal; N += dcg / idcg; MAP += ap / ideal;
+			users++;
+		}
+		s = e;
+	}
+	size_t covered = 0;
+	for (size_t k = 0; k < rs_model_n_items(m); k++) covered += hitset[k];
+	printf("train=%zu test=%zu users=%d items=%zu seconds=%.3f P@10=%.4f R@10=%.4f NDCG@10=%.4f MAP@10=%.4f cov@10=%.3f\n",
+	       ntrain, ntest, users, rs_model_n_items(m), secs, P / users, R / users, N / users,
+	       MAP / users, (double)covered / rs_model_n_items(m));
+	rs_free(summary);
+	rs_model_destroy(&m);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&cfg);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* fixtures.c - builders of small models and option trees for unit tests. */
+#include "fixtures.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const rs_opt *make_opts(opts_buf *b, int n, const char *const *kv)
+{
+	static char keys[16][64];
+	static char vals[16][64];
+	for (int k = 0; k < n; k++) {
+		const char *eq = strchr(kv[k], '=');
+		snprintf(keys[k], sizeof keys[k], "%.*s", (int)(eq - kv[k]), kv[k]);
+		snprintf(vals[k], sizeof vals[k], "%s", eq + 1);
+		char *end;
+		double v = strtod(vals[k], &end);
+		b->kids[k] = (rs_opt){.key = keys[k]};
+		if (*end == '\0' && end != vals[k]) {
+			b->kids[k].kind = RS_OPT_NUMBER;
+			b->kids[k].number = v;
+		} else if (!strcmp(vals[k], "true") || !strcmp(vals[k], "false")) {
+			b->kids[k].kind = RS_OPT_BOOL;
+			b->kids[k].boolean = vals[k][0] == 't';
+		} else {
+			b->kids[k].kind = RS_OPT_STRING;
+			b->kids[k].string = vals[k];
+		}
+	}
+	b->root = (rs_opt){.kind = RS_OPT_OBJECT, .n_children = (size_t)n, .children = b->kids};
+	return &b->root;
+}
+
+rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, int ni,
+                       rs_model **m, rs_error *err)
+{
+	opts_buf ob;
+	rs_config *cfg = NULL;
+	rs_builder *b = NULL;
+	char *summary = NULL;
+	rs_status st = rs_config_create(algo, make_opts(&ob, n, kv), 1, &cfg, err);
+	if (st == RS_OK)
+		st = rs_builder_create(cfg, &b, err);
+	for (int u = 0; st == RS_OK && u < nu; u++) {
+		int g = u < nu / 2;
+		for (int i = 0; st == RS_OK && i < ni; i++) {
+			int gi = i < ni / 2;
+			if (g != gi || (i % (ni / 2)) == (u % (ni / 2)))
+				continue; /* other group, or the held-out item */
+			char us[16], is[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+			st = rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1,
+			                    1000.0 + i, err);
+		}
+	}
+	if (st == RS_OK)
+		st = rs_train(cfg, b, NULL, m, &summary, err);
+	rs_free(summary);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&cfg);
+	return st;
+}

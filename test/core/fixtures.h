@@ -1,0 +1,16 @@
+/* fixtures.h - small models and option trees built for the unit tests. */
+#ifndef RS_FIXTURES_H
+#define RS_FIXTURES_H
+
+#include "recsys.h"
+
+/* An options object from "key=value" strings (numbers when they parse). */
+typedef struct opts_buf { rs_opt root; rs_opt kids[16]; } opts_buf;
+const rs_opt *make_opts(opts_buf *b, int n, const char *const *kv);
+
+/* Two taste groups: users 0..nu/2 like items 0..ni/2 (each with one held
+ * out), the rest like the other half. Ids are "u<n>" and "i<n>". */
+rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, int ni,
+                       rs_model **m, rs_error *err);
+
+#endif

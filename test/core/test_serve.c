@@ -1,0 +1,167 @@
+/* test_serve.c - top-k selection, recommend/popular behaviour, the model
+ * blob's round trip and its corruption checks. */
+#include "fixtures.h"
+#include "harness.h"
+#include "internal.h"
+#include "model_format.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_desc(const void *a, const void *b)
+{
+	const int32_t *x = a, *y = b;
+	extern float *g_scores;
+	float sa = g_scores[*x], sb = g_scores[*y];
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return (*x > *y) - (*x < *y);
+}
+float *g_scores;
+
+/* The heap's top-k equals the head of a full sort, ties and -inf included. */
+void test_topk_matches_sort(void)
+{
+	uint64_t seed = 3;
+	for (int trial = 0; trial < 200; trial++) {
+		int n = 1 + (int)(rs_rand_unit(&seed) * 300), k = 1 + (int)(rs_rand_unit(&seed) * 40);
+		float *s = malloc((size_t)n * sizeof *s);
+		int32_t *order = malloc((size_t)n * sizeof *order), idx[64];
+		float val[64];
+		int valid = 0;
+		for (int i = 0; i < n; i++) {
+			double r = rs_rand_unit(&seed);
+			s[i] = r < 0.1 ? -INFINITY : (float)(int)(r * 20); /* many ties */
+			if (s[i] != -INFINITY)
+				order[valid++] = i;
+		}
+		g_scores = s;
+		qsort(order, (size_t)valid, sizeof *order, cmp_desc);
+		int got = rs_topk(s, n, k, idx, val);
+		CHECK(got == (valid < k ? valid : k));
+		for (int r = 0; r < got; r++)
+			CHECK(idx[r] == order[r] && val[r] == s[order[r]]);
+		free(s);
+		free(order);
+	}
+}
+
+/* Exactly k rows, seen items excluded unless asked, cold start, bad k. */
+void test_recommend_rules(void)
+{
+	rs_model *m = NULL;
+	rs_error e;
+	const char *kv[] = {"factors=4", "threads=1"};
+	CHECK(train_blocks("als", 2, kv, 20, 16, &m, &e) == RS_OK);
+	if (!m)
+		return;
+	rs_reco out[32];
+	int n;
+	CHECK(rs_recommend(m, "u0", 2, 5, NULL, out, &n, &e) == RS_OK && n == 5);
+	for (int r = 0; r < n; r++) {
+		CHECK(out[r].source == RS_SRC_MODEL);
+		for (int64_t p = m->seen.indptr[0]; p < m->seen.indptr[1]; p++)
+			CHECK(m->seen.indices[p] != out[r].item);
+	}
+	/* u0 has 7 items: 16 - 7 = 9 unseen, so k = 30 gives 9 rows */
+	CHECK(rs_recommend(m, "u0", 2, 30, NULL, out, &n, &e) == RS_OK && n == 9);
+	rs_opt f = {.kind = RS_OPT_BOOL, .key = "exclude_seen", .boolean = 0};
+	rs_opt o = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &f};
+	CHECK(rs_recommend(m, "u0", 2, 30, &o, out, &n, &e) == RS_OK && n == 16);
+	CHECK(rs_recommend(m, "nobody", 6, 3, NULL, out, &n, &e) == RS_OK && n == 3 &&
+	      out[0].source == RS_SRC_COLDSTART);
+	CHECK(strcmp(rs_source_name(m, RS_SRC_COLDSTART), "popularity (unknown user)") == 0);
+	CHECK(rs_recommend(m, "u0", 2, 0, NULL, out, &n, &e) == RS_EINVAL && strstr(e.msg, "k must be"));
+	CHECK(rs_recommend(m, "u0", 2, RS_MAX_K + 1, NULL, out, &n, &e) == RS_EINVAL);
+	f.key = "exclude_seem";
+	CHECK(rs_recommend(m, "u0", 2, 3, &o, out, &n, &e) == RS_EINVAL && strstr(e.msg, "exclude_seem"));
+	f.key = "exclude_seen";
+	f.kind = RS_OPT_NUMBER;
+	CHECK(rs_recommend(m, "u0", 2, 3, &o, out, &n, &e) == RS_EINVAL && strstr(e.msg, "boolean"));
+	CHECK(rs_popular(m, 4, NULL, out, &n, &e) == RS_OK && n == 4);
+	for (int r = 1; r < n; r++)
+		CHECK(out[r - 1].score >= out[r].score);
+	rs_model_destroy(&m);
+}
+
+/* Recommendations of every user survive save + load unchanged. */
+void test_model_round_trip(void)
+{
+	const char *algos[] = {"als", "popularity"};
+	for (int a = 0; a < 2; a++) {
+		rs_model *m = NULL, *m2 = NULL;
+		rs_error e;
+		const char *kv[] = {"threads=1"};
+		CHECK(train_blocks(algos[a], 1, kv, 30, 20, &m, &e) == RS_OK);
+		unsigned char *blob = NULL;
+		size_t len = 0;
+		CHECK(m && rs_model_save(m, &blob, &len, &e) == RS_OK);
+		CHECK(blob && rs_model_load(blob, len, &m2, &e) == RS_OK);
+		if (!m2) {
+			rs_free(blob);
+			rs_model_destroy(&m);
+			continue;
+		}
+		CHECK(rs_model_n_users(m2) == 30 && rs_model_n_items(m2) == 20 &&
+		      rs_model_n_interactions(m2) == rs_model_n_interactions(m));
+		CHECK(strcmp(rs_model_algorithm(m2), algos[a]) == 0);
+		for (int u = 0; u < 30; u++) {
+			char us[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), n1, n2;
+			rs_reco r1[5], r2[5];
+			rs_recommend(m, us, (size_t)ul, 5, NULL, r1, &n1, &e);
+			rs_recommend(m2, us, (size_t)ul, 5, NULL, r2, &n2, &e);
+			CHECK(n1 == n2 && memcmp(r1, r2, sizeof(rs_reco) * (size_t)n1) == 0);
+		}
+		CHECK(rs_model_find_item(m2, "i3", 2) == rs_model_find_item(m, "i3", 2));
+		rs_free(blob);
+		rs_model_destroy(&m);
+		rs_model_destroy(&m2);
+	}
+}
+
+/* Any flipped byte, any truncation, and a re-checksummed but inconsistent
+ * blob are refused with RS_ECORRUPT, never a crash. */
+void test_corrupt_blob(void)
+{
+	rs_model *m = NULL, *m2 = NULL;
+	rs_error e;
+	const char *kv[] = {"threads=1", "factors=2"};
+	CHECK(train_blocks("als", 2, kv, 6, 6, &m, &e) == RS_OK);
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	CHECK(m && rs_model_save(m, &blob, &len, &e) == RS_OK);
+	if (!blob) {
+		rs_model_destroy(&m);
+		return;
+	}
+	int refused = 0, refused_fixed = 0;
+	for (size_t p = 0; p < len; p++) {
+		blob[p] ^= 0x5A;
+		refused += rs_model_load(blob, len, &m2, &e) == RS_ECORRUPT;
+		rs_model_destroy(&m2);
+		/* same damage behind a valid checksum: the structure checks must hold */
+		uint64_t sum = rs_blob_checksum(blob, len - 8);
+		unsigned char save[8];
+		memcpy(save, blob + len - 8, 8);
+		memcpy(blob + len - 8, &sum, 8);
+		if (p < len - 8) {
+			rs_status st = rs_model_load(blob, len, &m2, &e);
+			refused_fixed += st == RS_ECORRUPT || st == RS_OK;
+			rs_model_destroy(&m2);
+		} else {
+			refused_fixed++;
+		}
+		memcpy(blob + len - 8, save, 8);
+		blob[p] ^= 0x5A;
+	}
+	CHECK(refused == (int)len);
+	CHECK(refused_fixed == (int)len);
+	for (size_t l = 0; l < len; l += 7)
+		CHECK(rs_model_load(blob, l, &m2, &e) == RS_ECORRUPT && m2 == NULL);
+	CHECK(rs_model_load(blob, len, &m2, &e) == RS_OK);
+	rs_model_destroy(&m2);
+	rs_free(blob);
+	rs_model_destroy(&m);
+}
