@@ -24,6 +24,7 @@ typedef struct RsCacheEntry
 	char		name[NAMEDATALEN];	/* hash key */
 	rs_model   *model;			/* loaded model (malloc'd by the core) */
 	int32		version;		/* stored version the model came from */
+	int64		row_xmin;		/* xmin of that row: changes on UPDATE */
 } RsCacheEntry;
 
 static HTAB *model_cache = NULL;
@@ -34,10 +35,11 @@ static MemoryContext list_cxt = NULL;
 static uint64 inval_count = 1;
 static uint64 checked_count = 0;
 
-/* Names of the stored models (sorted) and their latest versions. */
+/* Names of the stored models (sorted), their latest versions and row xmins. */
 static int	n_stored = 0;
 static char **stored_names = NULL;
 static int32 *stored_versions = NULL;
+static int64 *stored_xmins = NULL;
 
 static SPIPlanPtr list_plan = NULL;
 static SPIPlanPtr blob_plan = NULL;
@@ -85,15 +87,19 @@ RsPreparePlan(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
-/* Read the names and latest versions of all stored models into the cache. */
+/*
+ * Read the names, latest versions and their rows' xmin (which tells an UPDATE
+ * made by hand) of all stored models into the cache.
+ */
 static void
 RsCacheReadList(bool read_only)
 {
 	MemoryContext old;
 
 	if (list_plan == NULL)
-		list_plan = RsPreparePlan("SELECT name, max(version) FROM recsys.model_store"
-								  " GROUP BY name ORDER BY name", 0, NULL);
+		list_plan = RsPreparePlan("SELECT DISTINCT ON (name) name, version,"
+								  " xmin::text::bigint FROM recsys.model_store"
+								  " ORDER BY name, version DESC", 0, NULL);
 	if (SPI_execute_plan(list_plan, NULL, NULL, read_only, 0) != SPI_OK_SELECT)
 		elog(ERROR, "recsys: reading the model list failed");
 	n_stored = 0;
@@ -101,6 +107,7 @@ RsCacheReadList(bool read_only)
 	old = MemoryContextSwitchTo(list_cxt);
 	stored_names = palloc(Max(SPI_processed, 1) * sizeof(char *));
 	stored_versions = palloc(Max(SPI_processed, 1) * sizeof(int32));
+	stored_xmins = palloc(Max(SPI_processed, 1) * sizeof(int64));
 	for (int i = 0; i < (int) SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -109,6 +116,8 @@ RsCacheReadList(bool read_only)
 		stored_names[i] = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
 		stored_versions[i] = DatumGetInt32(SPI_getbinval(tup, SPI_tuptable->tupdesc,
 														 2, &isnull));
+		stored_xmins[i] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc,
+													  3, &isnull));
 	}
 	n_stored = (int) SPI_processed;
 	MemoryContextSwitchTo(old);
@@ -124,7 +133,7 @@ RsStoredIndex(const char *name)
 	return -1;
 }
 
-/* Destroy cached models whose name vanished or whose version changed. */
+/* Destroy cached models whose name vanished or whose stored row changed. */
 static void
 RsCacheEvictStale(void)
 {
@@ -136,7 +145,8 @@ RsCacheEvictStale(void)
 	{
 		int			i = RsStoredIndex(e->name);
 
-		if (i < 0 || stored_versions[i] != e->version)
+		if (i < 0 || stored_versions[i] != e->version ||
+			stored_xmins[i] != e->row_xmin)
 		{
 			if (e->model != NULL)
 				rs_model_destroy(&e->model);
@@ -265,7 +275,8 @@ RsCacheGetModel(const char *name)
 	e = hash_search(model_cache, name, HASH_ENTER, &found);
 	if (!found)
 		e->model = NULL;
-	else if (e->model != NULL && e->version == stored_versions[i])
+	else if (e->model != NULL && e->version == stored_versions[i] &&
+			 e->row_xmin == stored_xmins[i])
 		return e->model;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -276,5 +287,6 @@ RsCacheGetModel(const char *name)
 		rs_model_destroy(&e->model);
 	e->model = model;
 	e->version = stored_versions[i];
+	e->row_xmin = stored_xmins[i];
 	return model;
 }

@@ -31,6 +31,18 @@ ALTER TABLE recsys.model_store ALTER COLUMN blob SET STORAGE EXTERNAL;
 COMMENT ON TABLE recsys.model_store IS 'trained models of pg_recsys, one row per version';
 -- Anyone may read models (recommend() does); writing needs a grant.
 GRANT SELECT ON recsys.model_store TO PUBLIC;
+-- Changes made by hand (DELETE, UPDATE, a restore's COPY) invalidate every
+-- backend's model cache, as a training does.
+CREATE FUNCTION recsys.model_store_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'recsys_store_changed'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION recsys.model_store_changed() IS
+'trigger: invalidates the per-backend model caches when recsys.model_store changes';
+CREATE TRIGGER model_store_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.model_store
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
+
 -- Keep the models in pg_dump output.
 SELECT pg_catalog.pg_extension_config_dump('recsys.model_store', '');
 

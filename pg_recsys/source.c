@@ -18,7 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
+#include "utils/varlena.h"
 
 #define RS_FETCH_ROWS 10000
 
@@ -44,11 +44,30 @@ RsSourceIsQuery(const char *s)
 	return pg_strncasecmp(s, "with", 4) == 0 && !RsIsIdentChar(s[4]);
 }
 
+/* The parts of a possibly qualified, possibly quoted relation name. */
+static List *
+RsSourceNameList(const char *source)
+{
+	char	   *raw = pstrdup(source);
+	List	   *parts = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(raw, '.', &parts) || parts == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source \"%s\" is neither a relation name nor a query", source),
+				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
+	foreach(lc, parts)
+		names = lappend(names, makeString(pstrdup(lfirst(lc))));
+	return names;
+}
+
 /* The FROM item for a table or view name: checked, quoted, aliased s. */
 static char *
 RsSourceFromRelation(const char *source)
 {
-	RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(source));
+	RangeVar   *rv = makeRangeVarFromNameList(RsSourceNameList(source));
 	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
 
 	if (!OidIsValid(relid))

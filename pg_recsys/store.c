@@ -13,6 +13,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -155,4 +156,24 @@ RsStoreDrop(const char *name)
 	if (n > 0)
 		CacheInvalidateRelcacheByRelid(RsStoreRelid());
 	return n > 0;
+}
+
+PG_FUNCTION_INFO_V1(recsys_store_changed);
+
+/*
+ * Statement trigger on recsys.model_store: any change made by hand (DELETE,
+ * UPDATE, a restore's COPY) invalidates the model caches just as a training
+ * does, so no backend keeps serving a model the table no longer holds.
+ */
+Datum
+recsys_store_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("recsys_store_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
 }

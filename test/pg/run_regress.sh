@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# pg_regress suite of pg_recsys: runs the files of the root sql/ directory
+# against the installed extension in a throw-away cluster (pg_virtualenv) and
+# prints one PASS:/FAIL: line per test. Needs `make install` first (as root).
+set -u
+cd "$(dirname "$0")/../.."
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+out=test/out/pg_regress.log
+mkdir -p test/out
+rm -f pg_recsys/regression.diffs pg_recsys/regression.out
+
+pg_virtualenv -t -v 15 sh -c \
+  "make -s -C pg_recsys installcheck PG_CONFIG=$PG_CONFIG with_llvm=no" >"$out" 2>&1
+rc=$?
+
+tests=$(sed -n 's/^REGRESS *= *//p' pg_recsys/Makefile)
+failed=0
+for t in $tests; do
+  line=$(grep -E "^(not )?ok [0-9]+ +- +$t |^test $t +\.\.\. |^ +$t +\.\.\. " "$out" | head -1)
+  if echo "$line" | grep -qE '\.\.\. ok|^ok '; then
+    echo "PASS: pg_regress $t"
+  else
+    echo "FAIL: pg_regress $t"
+    failed=$((failed + 1))
+  fi
+done
+if [ $failed -gt 0 ] || [ $rc -ne 0 ]; then
+  echo "--- pg_regress output"; cat "$out"
+  [ -f pg_recsys/regression.diffs ] && { echo "--- regression.diffs"; cat pg_recsys/regression.diffs; }
+  [ $failed -eq 0 ] && echo "FAIL: pg_regress (exit $rc)"
+  exit 1
+fi
+exit 0
