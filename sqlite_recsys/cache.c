@@ -90,11 +90,12 @@ static int resolve_default(rsq_ctx *ctx, const char **name, char **errmsg)
 	}
 	sqlite3_free(first);
 	if (count == 0) {
-		*errmsg = sqlite3_mprintf("no model exists: train one with recsys_train()");
+		*errmsg = sqlite3_mprintf("no model exists (train one with recsys_train())");
 	} else {
 		char *names = rsq_store_names(ctx->db);
-		*errmsg = sqlite3_mprintf("several models exist (%s): pass the model name or "
-		                          "call recsys_set_default_model()", names ? names : "?");
+		*errmsg = sqlite3_mprintf("no model given and %d models exist (existing models: %s; "
+		                          "pass the model name, or call recsys_set_default_model())",
+		                          count, names ? names : "?");
 		sqlite3_free(names);
 	}
 	return SQLITE_ERROR;

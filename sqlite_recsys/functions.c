@@ -17,7 +17,7 @@ void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3 *db = sqlite3_context_db_handle(c);
 	const char *name = (const char *)sqlite3_value_text(argv[0]);
 	if (!name) {
-		rsq_result_errmsg(c, sqlite3_mprintf("recsys_drop_model: model must not be NULL"));
+		rsq_result_errmsg(c, sqlite3_mprintf("argument \"model\" must not be null"));
 		return;
 	}
 	int deleted = 0;

@@ -71,10 +71,10 @@ static int check_root(sqlite3 *db, const char *json, const char *what, char **er
 	const char *type = (const char *)sqlite3_column_text(st, 0);
 	rc = SQLITE_OK;
 	if (!type) {
-		*errmsg = sqlite3_mprintf("%s is not valid JSON", what);
+		*errmsg = sqlite3_mprintf("argument \"%s\" is not valid JSON", what);
 		rc = SQLITE_ERROR;
 	} else if (strcmp(type, "object") != 0) {
-		*errmsg = sqlite3_mprintf("%s must be a JSON object, not %s", what, type);
+		*errmsg = sqlite3_mprintf("argument \"%s\" must be a JSON object, not %s", what, type);
 		rc = SQLITE_ERROR;
 	}
 	sqlite3_finalize(st);

@@ -65,6 +65,13 @@ char *rsq_store_names(sqlite3 *db)
 /* The message for an unknown model, listing the models that do exist. */
 char *rsq_unknown_model_msg(sqlite3 *db, const char *name)
 {
+	int count = 0;
+	char *first = NULL;
+	rsq_store_count_names(db, &count, &first);
+	sqlite3_free(first);
+	if (count == 0)
+		return sqlite3_mprintf("model \"%s\" does not exist (no model exists yet: train one "
+		                       "with recsys_train())", name);
 	char *names = rsq_store_names(db);
 	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", name,
 	                            names ? names : "?");

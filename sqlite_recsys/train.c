@@ -129,7 +129,7 @@ static int find_columns(train_job *j)
 	for (int r = RS_COL_USER; r <= RS_COL_ITEM; r++) {
 		if (j->col[r] >= 0)
 			continue;
-		j->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns: %s)",
+		j->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
 		                            rs_config_column(j->cfg, r),
 		                            j->columns ? j->columns : "none");
 		return SQLITE_ERROR;
@@ -250,14 +250,14 @@ static int train_args(train_job *j, int argc, sqlite3_value **argv)
 	j->options = arg_text(argc, argv, 3, NULL, &is_null[3]);
 	for (int i = 0; i < 3; i++) {
 		if (is_null[i]) {
-			j->errmsg = sqlite3_mprintf("recsys_train: %s must not be NULL", NAMES[i]);
+			j->errmsg = sqlite3_mprintf("argument \"%s\" must not be null", NAMES[i]);
 			return SQLITE_ERROR;
 		}
 	}
 	if (!j->name || !j->source || !j->algorithm)
 		return SQLITE_NOMEM;
 	if (j->name[0] == '\0') {
-		j->errmsg = sqlite3_mprintf("recsys_train: model name must not be empty");
+		j->errmsg = sqlite3_mprintf("model name must not be empty");
 		return SQLITE_ERROR;
 	}
 	return SQLITE_OK;

@@ -191,19 +191,30 @@ static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 {
 	for (int i = 0; i < spec->n_args; i++) {
 		if ((spec->required & (1u << i)) && !c->args[i])
-			return tvf_error(c, sqlite3_mprintf("%s: argument %s is required", spec->fn,
+			return tvf_error(c, sqlite3_mprintf("%s: argument \"%s\" is required", spec->fn,
 			                                    spec->arg_names[i]));
 		int must_not_be_null = i == spec->arg_user || i == spec->arg_k;
 		if (must_not_be_null && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
-			return tvf_error(c, sqlite3_mprintf("%s: %s must not be NULL", spec->fn,
+			return tvf_error(c, sqlite3_mprintf("argument \"%s\" must not be null",
 			                                    spec->arg_names[i]));
 	}
 	*k = 10;
-	if (c->args[spec->arg_k]) {
-		sqlite3_int64 k64 = sqlite3_value_int64(c->args[spec->arg_k]);
-		/* the core checks the range; clamp so the int it gets stays out of range */
-		*k = k64 > INT_MAX ? INT_MAX : k64 < INT_MIN ? INT_MIN : (int)k64;
-	}
+	sqlite3_value *kv = c->args[spec->arg_k];
+	if (!kv)
+		return SQLITE_OK;
+	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
+	int type = sqlite3_value_numeric_type(kv);
+	double d = sqlite3_value_double(kv);
+	int integral = type == SQLITE_INTEGER ||
+	               (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 && d == (double)(sqlite3_int64)d);
+	if (!integral)
+		return tvf_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
+	sqlite3_int64 k64 = sqlite3_value_int64(kv);
+	/* the core checks the range; beyond int, say the same in its words */
+	if (k64 > INT_MAX || k64 < INT_MIN)
+		return tvf_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
+		                                    (long long)k64));
+	*k = (int)k64;
 	return SQLITE_OK;
 }
 

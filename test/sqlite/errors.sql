@@ -1,0 +1,97 @@
+-- Every bad input on its own line, so each error message is frozen in the
+-- expected output. The script carries on after errors (no -bail).
+.echo off
+.read test/sqlite/fixtures/shop.sql
+.echo on
+.headers on
+-- before any training
+SELECT * FROM recommend('u1', 5);
+SELECT * FROM popular_items(5);
+SELECT * FROM recommend('u1', 5, 'shop');
+SELECT count(*) AS models FROM recsys_models;
+SELECT recsys_drop_model('shop');
+-- recsys_train: NULL and empty arguments
+SELECT recsys_train(NULL, 'events');
+SELECT recsys_train('m', NULL);
+SELECT recsys_train('m', 'events', NULL);
+SELECT recsys_train('', 'events');
+-- recsys_train: algorithm and options
+SELECT recsys_train('m', 'events', 'nope');
+SELECT recsys_train('m', 'events', 'ALS');
+SELECT recsys_train('m', 'events', 'als', '{"nope": 1}');
+SELECT recsys_train('m', 'events', 'als', '{"factors": "many"}');
+SELECT recsys_train('m', 'events', 'als', '{"factors": 0}');
+SELECT recsys_train('m', 'events', 'als', '{"factors": 1e999}');
+SELECT recsys_train('m', 'events', 'als', '{"threads": 1.5}');
+SELECT recsys_train('m', 'events', 'als', '{"solver": "magic"}');
+SELECT recsys_train('m', 'events', 'popularity', '{"factors": 8}');
+SELECT recsys_train('m', 'events', 'als', '{"event_weights": {"purchase": "lots"}}');
+SELECT recsys_train('m', 'events', 'als', '{"event_weights": [1, 2]}');
+SELECT recsys_train('m', 'events', 'als', '[1, 2]');
+SELECT recsys_train('m', 'events', 'als', '"text"');
+SELECT recsys_train('m', 'events', 'als', '42');
+SELECT recsys_train('m', 'events', 'als', '{"factors": ');
+SELECT recsys_train('m', 'events', 'als', 'not json');
+-- recsys_train: sources
+SELECT recsys_train('m', 'no_such_table');
+SELECT recsys_train('m', 'no such "table"');
+SELECT recsys_train('m', 'SELECT * FROM no_such_table');
+SELECT recsys_train('m', 'SELECT user_id AS who, item_id FROM events');
+SELECT recsys_train('m', 'SELECT user_id FROM events');
+SELECT recsys_train('m', 'events', 'als', '{"user_column": "customer"}');
+SELECT recsys_train('m', 'SELECT user_id, item_id FROM events WHERE 0');
+CREATE TABLE empty_events(user_id TEXT, item_id TEXT);
+SELECT recsys_train('m', 'empty_events');
+SELECT recsys_train('m', 'SELECT NULL AS user_id, item_id FROM events');
+SELECT recsys_train('m', 'SELECT user_id, item_id, 0 AS weight FROM events');
+SELECT recsys_train('m', 'events', 'als', '{"event_weights": {"refund": 1}}');
+-- non-finite weights
+SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 1e999 AS weight');
+SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, -1e999 AS weight');
+SELECT recsys_train('m', 'SELECT user_id, item_id, CASE WHEN ts % 50 = 0 THEN 1e999 ELSE 1 END AS weight FROM events');
+-- a second statement smuggled into the source is refused, not run
+SELECT recsys_train('m', 'SELECT 1 AS user_id, 2 AS item_id); DROP TABLE events; --');
+SELECT count(*) AS events_rows FROM events;
+SELECT count(*) AS models FROM recsys_models;
+-- now one model exists
+SELECT json_extract(recsys_train('shop', 'events', 'als', '{"threads": 1, "seed": 42}'), '$.version') AS version;
+-- recommend: arguments
+SELECT * FROM recommend(NULL, 5);
+SELECT * FROM recommend;
+SELECT * FROM recommend();
+SELECT * FROM recommend WHERE k = 5;
+SELECT * FROM recommend('u1', NULL);
+SELECT * FROM recommend('u1', 0);
+SELECT * FROM recommend('u1', -1);
+SELECT * FROM recommend('u1', 100001);
+SELECT * FROM recommend('u1', 1000000000);
+SELECT * FROM recommend('u1', 1000000000000);
+SELECT * FROM recommend('u1', 2.5);
+SELECT * FROM recommend('u1', 'five');
+SELECT count(*) AS rows FROM recommend('u1', '5');
+SELECT count(*) AS rows FROM recommend('u1', 5.0);
+SELECT * FROM recommend('u1', 5, 'unknown');
+SELECT * FROM recommend('u1', 5, NULL, '{"exclude_seen": 1}');
+SELECT * FROM recommend('u1', 5, NULL, '{"nope": true}');
+SELECT * FROM recommend('u1', 5, NULL, '[]');
+SELECT * FROM recommend('u1', 5, NULL, 'not json');
+SELECT * FROM recommend('u1', 1, 2, 3, 4);
+-- popular_items: arguments
+SELECT * FROM popular_items(NULL);
+SELECT * FROM popular_items(0);
+SELECT * FROM popular_items(-1);
+SELECT * FROM popular_items(1000000000);
+SELECT * FROM popular_items(5, 'unknown');
+SELECT * FROM popular_items(5, NULL, '{"x": 1}');
+SELECT * FROM popular_items(5, NULL, '[1]');
+-- drop
+SELECT recsys_drop_model(NULL);
+SELECT recsys_drop_model('unknown');
+-- functions with side effects are refused inside views (SQLITE_DIRECTONLY)
+CREATE VIEW v_train AS SELECT recsys_train('v', 'events') AS s;
+SELECT * FROM v_train;
+-- the table-valued functions cannot be created as tables
+CREATE VIRTUAL TABLE r USING recommend;
+-- nothing above damaged the one good model
+SELECT name, version FROM recsys_models;
+SELECT count(*) AS rows FROM recommend('u1', 3);
