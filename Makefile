@@ -19,6 +19,9 @@ CORE_LIB     := $(BUILD)/librecsys_core.a
 SQLITE_SRC   := $(wildcard sqlite_recsys/*.c)
 SQLITE_HDR   := $(wildcard sqlite_recsys/*.h)
 SQLITE_SO    := sqlite_recsys/recsys.so
+# The same extension with the core compiled in under AddressSanitizer, for
+# test/sqlite/run.sh (LD_PRELOAD=libasan.so sqlite3 ...).
+SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
 .PHONY: all core sqlite pg install check demo bench deps clean lint
 
@@ -34,11 +37,17 @@ $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-sqlite: $(SQLITE_SO)
+sqlite: $(SQLITE_SO) $(SQLITE_ASAN_SO)
 
 $(SQLITE_SO): $(SQLITE_SRC) $(SQLITE_HDR) $(CORE_LIB)
 	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
 	  -Icore -o $@ $(SQLITE_SRC) $(CORE_LIB) $(BLAS_LIBS)
+
+$(SQLITE_ASAN_SO): $(SQLITE_SRC) $(SQLITE_HDR) $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -fsanitize=address -fno-omit-frame-pointer $(WARN) -fPIC -shared \
+	  -fvisibility=hidden -D_GNU_SOURCE $(BLAS_CFLAGS) -Icore -o $@ $(SQLITE_SRC) $(CORE_SRC) \
+	  $(BLAS_LIBS)
 
 pg: $(CORE_LIB)
 	$(MAKE) -C pg_recsys PG_CONFIG=$(PG_CONFIG) with_llvm=no
