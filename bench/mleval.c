@@ -54,7 +54,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	int validation = 0;
+	int validation = 0, repeat = 1;
 	const char *algo = "als";
 	rs_opt kids[32];
 	char *keys[32];
@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
+		if (!strcmp(argv[a], "--repeat") && a + 1 < argc) { repeat = atoi(argv[++a]); continue; }
 		char *eq = strchr(argv[a], '=');
 		if (!eq || nk == 32) { fprintf(stderr, "bad argument %s\n", argv[a]); return 2; }
 		keys[nk] = strndup(argv[a], (size_t)(eq - argv[a]));
@@ -92,26 +93,39 @@ int main(int argc, char **argv)
 	rs_error err = {0};
 	rs_config *cfg;
 	rs_builder *b;
-	if (rs_config_create(algo, &opts, 0, &cfg, &err) || rs_builder_create(cfg, &b, &err)) {
-		fprintf(stderr, "error: %s\n", err.msg);
-		return 1;
-	}
+	rs_model *m = NULL;
+	char *summary = NULL;
 	size_t ntrain = 0, ntest = 0;
 	char us[32], is[32];
-	for (size_t k = 0; k < n; k++) {
-		if (r[k].test) { ntest++; continue; }
-		int ul = snprintf(us, sizeof us, "%d", r[k].u), il = snprintf(is, sizeof is, "%d", r[k].i);
-		rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1, r[k].t, &err);
-		ntrain++;
+	double times[16];
+	if (repeat < 1 || repeat > 16) repeat = 1;
+	for (int rep = 0; rep < repeat; rep++) {
+		rs_model_destroy(&m);
+		rs_free(summary);
+		if (rs_config_create(algo, &opts, 0, &cfg, &err) || rs_builder_create(cfg, &b, &err)) {
+			fprintf(stderr, "error: %s\n", err.msg);
+			return 1;
+		}
+		ntrain = ntest = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (r[k].test) { ntest++; continue; }
+			int ul = snprintf(us, sizeof us, "%d", r[k].u), il = snprintf(is, sizeof is, "%d", r[k].i);
+			rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1, r[k].t, &err);
+			ntrain++;
+		}
+		double t0 = now();   /* training time: from rows in the builder to a model */
+		if (rs_train(cfg, b, NULL, &m, &summary, &err)) {
+			fprintf(stderr, "error: %s\n", err.msg);
+			return 1;
+		}
+		times[rep] = now() - t0;
+		if (rep < repeat - 1) { rs_builder_destroy(&b); rs_config_destroy(&cfg); }
 	}
-	rs_model *m;
-	char *summary;
-	double t0 = now();
-	if (rs_train(cfg, b, NULL, &m, &summary, &err)) {
-		fprintf(stderr, "error: %s\n", err.msg);
-		return 1;
-	}
-	double secs = now() - t0;
+	for (int x = 1; x < repeat; x++)       /* median */
+		for (int y = x; y > 0 && times[y] < times[y - 1]; y--) {
+			double t = times[y]; times[y] = times[y - 1]; times[y - 1] = t;
+		}
+	double secs = times[repeat / 2];
 	int K = 10;
 	rs_reco out[10];
 	double P = 0, R = 0, N = 0, MAP = 0;

@@ -179,7 +179,7 @@ rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
 		free(j.scratch);
 		return rs_fail(err, RS_ENOMEM, "out of memory in the ALS solver");
 	}
-	compute_gram(y, ny, f, cfg->regularization, gram);
+	compute_gram(y, ny, f, ctx->lambda, gram);
 	j.gram = gram;
 	rs_status st = rs_parallel_for(ctx, c->nrows, 32, threads, solve_range, &j, err);
 	free(gram);
@@ -188,6 +188,20 @@ rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
 		st = rs_fail(err, RS_ENOTPD,
 		             "the ALS normal equations are not positive definite; raise \"regularization\"");
 	return st;
+}
+
+/*
+ * The default regularization grows with the confidence scale (1 + alpha)
+ * and with sqrt(interactions per item): on validation splits carved from
+ * MovieLens 100K and 1M training data the best lambda moved that way
+ * (README, "Choosing defaults"), where a fixed lambda suits one size only.
+ */
+double rs_als_lambda(const rs_config *cfg, const rs_csr *ui)
+{
+	if (cfg->regularization >= 0)
+		return cfg->regularization;
+	double per_item = ui->ncols ? (double)rs_csr_nnz(ui) / ui->ncols : 0;
+	return cfg->reg_scale * (1.0 + cfg->alpha) * sqrt(per_item);
 }
 
 /* Small random start, as common implementations do (uniform [0, 0.01)). */
@@ -203,6 +217,7 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
 	const rs_config *cfg = ctx->cfg;
 	size_t f = (size_t)cfg->factors;
 	rs_csr iu;
+	ctx->lambda = rs_als_lambda(cfg, ui);
 	if (rs_csr_transpose(ui, &iu) != RS_OK)
 		return rs_fail(err, RS_ENOMEM, "out of memory transposing the interaction matrix");
 	float *x = rs_malloc(rs_mul(rs_mul((size_t)ui->nrows, f), sizeof *x));

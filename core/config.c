@@ -35,6 +35,7 @@ static const opt_spec SPECS[] = {
 	{"iterations", T_INT, RS_ALGO_ALS, 1, 1000, NULL},
 	{"regularization", T_NUM, RS_ALGO_ALS, 0, 1e9, NULL},
 	{"alpha", T_NUM, RS_ALGO_ALS, 0, 1e6, NULL},
+	{"regularization_scale", T_NUM, RS_ALGO_ALS, 0, 1e6, NULL},
 	{"cg_steps", T_INT, RS_ALGO_ALS, 1, 100, NULL},
 	{"solver", T_STR, RS_ALGO_ALS, 0, 0, "cg|cholesky"},
 	{"half_life_days", T_NUM, RS_ALGO_POPULARITY, 0, 1e6, NULL},
@@ -77,8 +78,9 @@ static void set_defaults(rs_config *c, int default_threads)
 	c->seed = 42;
 	c->factors = 64;
 	c->iterations = 15;
-	c->regularization = 10.0;
-	c->alpha = 1.0;
+	c->regularization = -1; /* scaled from data, see rs_als_lambda */
+	c->reg_scale = 1.0;
+	c->alpha = 3.0;
 	c->cg_steps = 3;
 	c->solver = RS_SOLVER_CG;
 	c->half_life_days = 0;
@@ -200,6 +202,7 @@ static void take_number(rs_config *c, const opt_spec *sp, double v)
 	else if (!strcmp(n, "iterations")) c->iterations = (int)v;
 	else if (!strcmp(n, "regularization")) c->regularization = v;
 	else if (!strcmp(n, "alpha")) c->alpha = v;
+	else if (!strcmp(n, "regularization_scale")) c->reg_scale = v;
 	else if (!strcmp(n, "cg_steps")) c->cg_steps = (int)v;
 	else if (!strcmp(n, "half_life_days")) c->half_life_days = v;
 }

@@ -74,7 +74,8 @@ struct rs_config {
 	uint64_t seed;
 	/* als */
 	int factors, iterations, cg_steps;
-	double regularization, alpha;
+	double regularization, alpha; /* regularization < 0: scaled from data */
+	double reg_scale;
 	rs_solver solver;
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
@@ -128,6 +129,7 @@ typedef struct rs_train_ctx {
 	const rs_config *cfg;
 	const rs_callbacks *cb;
 	atomic_int stop;     /* set by the calling thread when the host cancels */
+	double lambda;       /* ALS regularization, resolved from data when "auto" */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
@@ -137,6 +139,7 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
 /* One half-step: solve every row of `x` against fixed `y` (exposed for tests). */
 rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
                        int32_t ny, float *x, rs_error *err);
+double rs_als_lambda(const rs_config *cfg, const rs_csr *ui);
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
 

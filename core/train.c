@@ -11,7 +11,7 @@
 
 /* The summary returned by recsys_train(), as a JSON object. */
 static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_model *m,
-                          uint64_t dup, double seconds)
+                          uint64_t dup, double seconds, double lambda)
 {
 	rs_text t = {0};
 	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"users\": %zu, \"items\": %zu, "
@@ -28,7 +28,7 @@ static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_mo
 	if (cfg->algo == RS_ALGO_ALS)
 		rs_text_printf(&t, "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
 		               "\"alpha\": %g, \"solver\": \"%s\", \"cg_steps\": %d, \"seed\": %llu",
-		               cfg->factors, cfg->iterations, cfg->regularization, cfg->alpha,
+		               cfg->factors, cfg->iterations, lambda, cfg->alpha,
 		               cfg->solver == RS_SOLVER_CG ? "cg" : "cholesky", cfg->cg_steps,
 		               (unsigned long long)cfg->seed);
 	else
@@ -97,7 +97,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 		st = fit(&ctx, m, err);
 	openblas_set_num_threads(blas_threads);
 	if (st == RS_OK) {
-		*summary = summary_json(cfg, b, m, dup, rs_mono_seconds() - t0);
+		*summary = summary_json(cfg, b, m, dup, rs_mono_seconds() - t0, ctx.lambda);
 		if (!*summary)
 			st = rs_fail(err, RS_ENOMEM, "out of memory");
 	}

@@ -23,7 +23,7 @@ for s in "${suites[@]}"; do
   "$s" 2>&1 | tee "$out"
   rc=${PIPESTATUS[0]}
   cat "$out" >> "$log"
-  if ! grep -qE '^(PASS|FAIL): ' "$out"; then
+  if ! grep -qE '^(PASS|FAIL|SKIP): ' "$out"; then
     echo "FAIL: $s (suite printed no result, exit $rc)" | tee -a "$log"
   elif [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
     echo "FAIL: $s (suite exited $rc)" | tee -a "$log"
@@ -31,7 +31,12 @@ for s in "${suites[@]}"; do
 done
 passed=$(grep -c '^PASS: ' "$log")
 failed=$(grep -c '^FAIL: ' "$log")
+skipped=$(grep -c '^SKIP: ' "$log")
 echo
-grep '^FAIL: ' "$log" || true
-echo "$passed passed, $failed failed"
+grep -E '^(FAIL|SKIP): ' "$log" || true
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
