@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# cancel.sh - statement_timeout and pg_cancel_backend() stop a training
+# within a second, in the read phase and in the training phase, and the
+# previous model version keeps serving the same recommendations.
+set -u
+. "$(dirname "$0")/lib.sh"
+DIR=$(mktemp -d /tmp/recsys-e2e-cancel.XXXXXX)
+PORT=${PORT:-55432}
+trap e2e_cleanup EXIT
+e2e_init "$DIR" "$PORT" && e2e_start "$DIR" || { fail "cancel: cluster start"; exit 1; }
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+q "$DIR" "$PORT" <<'SQL' >/dev/null || { fail "cancel: setup"; exit 1; }
+CREATE EXTENSION pg_recsys;
+-- big: 3 million rows, slow to read. slow: quick to read, slow to train at
+-- 512 factors. small: the model that must keep serving.
+CREATE TABLE big AS SELECT (g % 200000) AS user_id, ((g::bigint * 7919) % 50000)::int AS item_id
+  FROM generate_series(1, 3000000) g;
+CREATE TABLE slow AS SELECT (g % 5000) AS user_id, ((g::bigint * 7919) % 2000)::int AS item_id
+  FROM generate_series(1, 300000) g;
+CREATE TABLE small AS SELECT (g % 50) AS user_id, ((g * 7 + g / 50) % 40) AS item_id
+  FROM generate_series(1, 1500) g;
+SELECT recsys_train('shop', 'small', 'als', '{"threads": 1, "seed": 42}');
+CREATE FUNCTION cancel_and_wait(p int) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+  t0 timestamptz := clock_timestamp();
+  s text;
+BEGIN
+  PERFORM pg_cancel_backend(p);
+  LOOP
+    PERFORM pg_stat_clear_snapshot();
+    SELECT state INTO s FROM pg_stat_activity WHERE pid = p;
+    EXIT WHEN s IS DISTINCT FROM 'active' OR clock_timestamp() - t0 > interval '30 s';
+    PERFORM pg_sleep(0.005);
+  END LOOP;
+  RETURN extract(epoch FROM clock_timestamp() - t0);
+END $$;
+SQL
+RECO="SELECT string_agg(item_id || ':' || round(score::numeric, 3), ',' ORDER BY rank) FROM recommend('1', 5, 'shop')"
+before=$(q "$DIR" "$PORT" -c "$RECO")
+
+# still_serving LABEL: version 1 is the latest and serves what it served.
+still_serving() {
+  check "cancel: $1: version 1 still the latest" "1" \
+    "$(q "$DIR" "$PORT" -c "SELECT version FROM recsys_models WHERE name = 'shop'")"
+  check "cancel: $1: same recommendations as before" "$before" "$(q "$DIR" "$PORT" -c "$RECO")"
+}
+
+# timeout_case LABEL TIMEOUT_MS SOURCE OPTIONS
+timeout_case() {
+  local label=$1 ms=$2 src=$3 opts=$4 t0 t1 out el limit
+  t0=$(now)
+  out=$(q "$DIR" "$PORT" -c "SET statement_timeout = '${ms}ms'" \
+        -c "SELECT recsys_train('shop', '$src', 'als', '$opts')" 2>&1)
+  t1=$(now)
+  el=$(secs "$t0" "$t1")
+  limit=$(awk -v m="$ms" 'BEGIN { print m / 1000 + 1 }')
+  case "$out" in
+    *"canceling statement due to statement timeout"*)
+      pass "cancel: $label: statement_timeout ${ms}ms stops the training" ;;
+    *) fail "cancel: $label: statement_timeout ${ms}ms (got '$out')" ;;
+  esac
+  if le "$el" "$limit"; then pass "cancel: $label: stopped after ${el}s (limit ${limit}s)"
+  else fail "cancel: $label: stopped after ${el}s (limit ${limit}s)"; fi
+  still_serving "$label"
+}
+
+timeout_case "read phase" 300 big '{"iterations": 50}'
+timeout_case "training phase" 2500 slow '{"factors": 512, "iterations": 200}'
+
+# pg_cancel_backend from a second session, once the training is under way.
+q "$DIR" "$PORT" -c "SET application_name = 'victim'" \
+  -c "SELECT recsys_train('shop', 'slow', 'als', '{\"factors\": 512, \"iterations\": 200}')" \
+  >"$DIR/victim.out" 2>&1 &
+vpid=$!
+pid=""
+for i in $(seq 1 300); do
+  pid=$(q "$DIR" "$PORT" -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'victim'
+        AND state = 'active' AND now() - query_start > interval '2 s'")
+  [ -n "$pid" ] && break
+  sleep 0.1
+done
+if [ -z "$pid" ]; then
+  fail "cancel: pg_cancel_backend: training never got under way"
+else
+  el=$(q "$DIR" "$PORT" -c "SELECT round(cancel_and_wait($pid)::numeric, 3)")
+  echo "cancel: pg_cancel_backend -> backend idle in ${el}s"
+  if le "$el" 1; then pass "cancel: pg_cancel_backend stops the training within 1 s (${el}s)"
+  else fail "cancel: pg_cancel_backend stops the training within 1 s (${el}s)"; fi
+fi
+wait "$vpid"
+case "$(cat "$DIR/victim.out")" in
+  *"canceling statement due to user request"*) pass "cancel: pg_cancel_backend gives the cancel error" ;;
+  *) fail "cancel: pg_cancel_backend gives the cancel error (got '$(cat "$DIR/victim.out")')" ;;
+esac
+still_serving "pg_cancel_backend"
+
+if grep -qE "terminated by signal|server process .* was terminated" "$DIR/server.log"; then
+  fail "cancel: no backend crashed"; grep -E "terminated" "$DIR/server.log"
+else
+  pass "cancel: no backend crashed"
+fi
+exit $E2E_FAILED
