@@ -11,6 +11,7 @@
 #include "pg_recsys.h"
 
 #include "executor/spi.h"
+#include "tcop/utility.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -159,6 +160,7 @@ recsys_train(PG_FUNCTION_ARGS)
 	RsCheckNotNull(fcinfo, 1, "source");
 	RsCheckNotNull(fcinfo, 2, "algorithm");
 	RsCheckNotNull(fcinfo, 3, "options");
+	PreventCommandIfReadOnly("recsys_train()");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	RsCheckModelName(name);
 	options = PG_GETARG_JSONB_P(3);
@@ -192,6 +194,7 @@ recsys_drop_model(PG_FUNCTION_ARGS)
 	bool		dropped;
 
 	RsCheckNotNull(fcinfo, 0, "model");
+	PreventCommandIfReadOnly("recsys_drop_model()");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -66,6 +66,14 @@ SELECT recsys_train('err', 'SELECT user_id, item_id, label AS weight FROM err_ev
 SELECT recsys_train('err', 'SELECT 1; SELECT 2');
 SELECT recsys_train('err', 'DELETE FROM err_events');
 
+-- Training and dropping write: refused in a read-only transaction.
+BEGIN READ ONLY;
+SELECT recsys_train('err', 'err_events');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT recsys_drop_model('err');
+ROLLBACK;
+
 -- Empty source and bad data.
 SELECT recsys_train('err', 'SELECT user_id, item_id FROM err_events WHERE false');
 SELECT recsys_train('err', 'SELECT NULL::text AS user_id, item_id FROM err_events');

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# run.sh - runs every end-to-end scenario (each starts and removes its own
+# cluster on its own port) and passes their PASS:/FAIL: lines through.
+# A scenario that dies without printing a FAIL line is reported as failed.
+set -u
+cd "$(dirname "$0")"
+rc=0
+for s in cache.sh cancel.sh replica.sh pg_cron.sh; do
+  out=$(./"$s" 2>&1)
+  src=$?
+  echo "$out"
+  if [ $src -ne 0 ]; then
+    rc=1
+    echo "$out" | grep -q '^FAIL: ' || echo "FAIL: e2e $s (exit $src)"
+  fi
+done
+exit $rc
