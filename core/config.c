@@ -79,8 +79,8 @@ static void set_defaults(rs_config *c, int default_threads)
 	c->factors = 64;
 	c->iterations = 15;
 	c->regularization = -1; /* scaled from data, see rs_als_lambda */
-	c->reg_scale = 1.0;
-	c->alpha = 3.0;
+	c->reg_scale = 0.3;
+	c->alpha = 5.0;
 	c->cg_steps = 3;
 	c->solver = RS_SOLVER_CG;
 	c->half_life_days = 0;
