@@ -78,7 +78,7 @@ void test_cg_agrees_with_cholesky(void)
 		xch[k] = 99; /* Cholesky must overwrite, not warm-start */
 	rs_error e;
 	rs_config *cg = solver_cfg(RS_SOLVER_CG, 30), *ch = solver_cfg(RS_SOLVER_CHOLESKY, 3);
-	rs_train_ctx a = {.cfg = cg}, b = {.cfg = ch};
+	rs_train_ctx a = {.cfg = cg, .lambda = 0.5}, b = {.cfg = ch, .lambda = 0.5};
 	CHECK(rs_als_solve(&a, &c, y, C, xcg, &e) == RS_OK);
 	CHECK(rs_als_solve(&b, &c, y, C, xch, &e) == RS_OK);
 	double maxdiff = 0;
