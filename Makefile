@@ -9,7 +9,7 @@ BUILD        := build
 BLAS_CFLAGS   = $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS     = $(shell pkg-config --libs openblas 2>/dev/null) -llapacke -lpthread -lm
 WARN         := -Wall -Wextra -Werror
-CORE_CFLAGS   = -std=c11 -O2 -g $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE $(BLAS_CFLAGS)
+CORE_CFLAGS   = -std=c11 -O3 -ffp-contract=fast -g $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE $(BLAS_CFLAGS)
 
 CORE_SRC     := $(wildcard core/*.c)
 CORE_HDR     := $(wildcard core/*.h)
