@@ -7,6 +7,7 @@ mkdir -p test/out
 log=test/out/all.log
 : > "$log"
 suites=(
+  test/meta/run.sh
   test/core/run.sh
   test/sqlite/run.sh
   test/pg/run_regress.sh
