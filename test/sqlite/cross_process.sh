@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Two sqlite3 processes on one database file: process A keeps its connection
+# (and its model cache) open while process B retrains, drops and damages the
+# model; A's next call must see each change without reconnecting.
+# Usage: cross_process.sh EXTENSION_PATH_WITHOUT_SO WORKDIR  (run.sh passes both;
+# $SQLITE3 is the sqlite3 command, possibly with ASan preloaded).
+set -u
+ext=$1
+work=$2
+db=$work/cross.db
+sqlite=${SQLITE3:-sqlite3}
+mkdir -p "$work" || exit 1
+rm -f "$db" "$work/a.in" "$work/a.out"
+
+# Run SQL in a fresh process B.
+b() { $sqlite -cmd ".load $ext" "$db" "$1" 2>&1 | sed 's/^/B: /'; }
+
+b ".read test/sqlite/fixtures/shop.sql"
+b "SELECT json_extract(recsys_train('shop', 'events', 'als', '{\"threads\": 1, \"seed\": 42}'), '\$.version');"
+
+# Process A reads statements from a FIFO and writes to a file.
+mkfifo "$work/a.in" || exit 1
+$sqlite -cmd ".load $ext" "$db" < "$work/a.in" > "$work/a.out" 2>&1 &
+apid=$!
+exec 3> "$work/a.in"
+n=0
+# Send SQL to A and wait until A has answered it (a marker row follows).
+a() {
+	n=$((n + 1))
+	printf '%s\nSELECT '"'"'-- %d'"'"';\n' "$1" "$n" >&3
+	local tries=0
+	until grep -q -- "^-- $n\$" "$work/a.out" 2>/dev/null; do
+		tries=$((tries + 1))
+		if [ $tries -gt 300 ] || ! kill -0 $apid 2>/dev/null; then
+			echo "process A did not answer statement $n"
+			cat "$work/a.out"
+			kill $apid 2>/dev/null
+			exit 1
+		fi
+		sleep 0.1
+	done
+	sed -n "/^-- $((n - 1))\$/,/^-- $n\$/p" "$work/a.out" | grep -v '^-- ' | sed 's/^/A: /'
+	[ $n = 1 ] && sed -n "1,/^-- 1\$/p" "$work/a.out" | grep -v '^-- ' | sed 's/^/A: /'
+}
+
+echo "== A serves version 1 (als)"
+a "SELECT item_id, source FROM recommend('u1', 2);"
+echo "== B retrains as popularity (version 2); A picks it up"
+b "SELECT json_extract(recsys_train('shop', 'events', 'popularity'), '\$.version');"
+a "SELECT item_id, source FROM recommend('u1', 2);"
+a "SELECT name, version, algorithm FROM recsys_models;"
+echo "== B trains a second model; A's NULL model is now ambiguous"
+b "SELECT json_extract(recsys_train('other', 'events', 'popularity'), '\$.version');"
+a "SELECT item_id FROM recommend('u1', 1);"
+a "SELECT item_id, source FROM recommend('u1', 1, 'shop');"
+echo "== B drops both; A sees no model"
+b "SELECT recsys_drop_model('other'); SELECT recsys_drop_model('shop');"
+a "SELECT item_id FROM recommend('u1', 1, 'shop');"
+echo "== B trains again (version 1 again, a different row); A loads it"
+b "SELECT json_extract(recsys_train('shop', 'events', 'als', '{\"threads\": 1, \"seed\": 42}'), '\$.version');"
+a "SELECT item_id, source FROM recommend('u1', 2);"
+echo "== B damages the stored blob; A reports the corrupt model"
+b "UPDATE recsys_model_store SET blob = substr(blob, 1, 100), trained_at = 'x';"
+a "SELECT item_id FROM recommend('u1', 1);"
+exec 3>&-
+wait $apid
+echo "A exited with status $?"
