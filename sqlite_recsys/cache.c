@@ -35,7 +35,9 @@ static void refresh_snapshot(rsq_ctx *ctx)
 	    dv == ctx->data_version && tc == ctx->total_changes)
 		return;
 	ctx->gen++;
-	ctx->snap_valid = have_dv;
+	/* inside an explicit transaction nothing is trusted: a ROLLBACK may undo
+	 * what we see now without moving either counter */
+	ctx->snap_valid = have_dv && sqlite3_get_autocommit(ctx->db);
 	ctx->data_version = dv;
 	ctx->total_changes = tc;
 }
