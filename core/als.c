@@ -204,15 +204,23 @@ double rs_als_lambda(const rs_config *cfg, const rs_csr *ui)
 	return cfg->reg_scale * (1.0 + cfg->alpha) * pow(per_item, 0.8);
 }
 
-/* Small random start, as common implementations do (uniform [0, 0.01)). */
-static void init_factors(float *m, size_t n, uint64_t *seed)
+/* Small random start, uniform [0, 0.01) as common implementations use,
+ * drawn from the id's hash and the seed: a row's start does not depend on
+ * the order the source returned its rows in, so PostgreSQL and SQLite, or
+ * two orderings of one table, train the same model. */
+static void init_factors(float *m, const rs_idmap *ids, int f, uint64_t seed)
 {
-	for (size_t k = 0; k < n; k++)
-		m[k] = (float)(rs_rand_unit(seed) * 0.01);
+	for (size_t r = 0; r < ids->n; r++) {
+		size_t len;
+		const char *id = rs_idmap_get(ids, (int32_t)r, &len);
+		uint64_t s = rs_hash_bytes(id, len) ^ (seed * 0x9E3779B97F4A7C15ULL);
+		for (int k = 0; k < f; k++)
+			m[r * f + k] = (float)(rs_rand_unit(&s) * 0.01);
+	}
 }
 
-rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
-                     float **item_f, rs_error *err)
+rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
+                     const rs_idmap *items, float **user_f, float **item_f, rs_error *err)
 {
 	const rs_config *cfg = ctx->cfg;
 	size_t f = (size_t)cfg->factors;
@@ -227,9 +235,8 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
 		st = rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu factors",
 		             (size_t)ui->nrows + ui->ncols, f);
 	if (st == RS_OK) {
-		uint64_t seed = cfg->seed;
-		init_factors(x, (size_t)ui->nrows * f, &seed);
-		init_factors(y, (size_t)ui->ncols * f, &seed);
+		init_factors(x, users, (int)f, cfg->seed);
+		init_factors(y, items, (int)f, cfg->seed + 1);
 	}
 	for (int it = 0; st == RS_OK && it < cfg->iterations; it++) {
 		st = rs_als_solve(ctx, ui, y, ui->ncols, x, err);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* FNV-1a over the id bytes, then a final mix so low bits are usable. */
-static uint64_t hash_bytes(const char *s, size_t len)
+uint64_t rs_hash_bytes(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (size_t i = 0; i < len; i++)
@@ -38,7 +38,7 @@ const char *rs_idmap_get(const rs_idmap *m, int32_t i, size_t *len)
 static size_t find_slot(const rs_idmap *m, const char *s, size_t len)
 {
 	size_t mask = m->nslots - 1;
-	size_t pos = (size_t)hash_bytes(s, len) & mask;
+	size_t pos = (size_t)rs_hash_bytes(s, len) & mask;
 	for (;;) {
 		int32_t idx = m->slots[pos];
 		if (idx < 0)

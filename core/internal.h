@@ -38,6 +38,7 @@ typedef struct rs_idmap {
 	size_t nslots;   /* power of two */
 } rs_idmap;
 
+uint64_t rs_hash_bytes(const char *s, size_t len);
 void rs_idmap_free(rs_idmap *m);
 int32_t rs_idmap_find(const rs_idmap *m, const char *s, size_t len);
 rs_status rs_idmap_intern(rs_idmap *m, const char *s, size_t len, int32_t *idx);
@@ -134,8 +135,8 @@ typedef struct rs_train_ctx {
 
 int rs_cancelled(rs_train_ctx *ctx);
 
-rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, float **user_f,
-                     float **item_f, rs_error *err);
+rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
+                     const rs_idmap *items, float **user_f, float **item_f, rs_error *err);
 /* One half-step: solve every row of `x` against fixed `y` (exposed for tests). */
 rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
                        int32_t ny, float *x, rs_error *err);

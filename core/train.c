@@ -65,7 +65,7 @@ static rs_status fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 	if (st == RS_OK && cfg->algo == RS_ALGO_ALS) {
 		m->factors = cfg->factors;
-		st = rs_als_fit(ctx, &m->seen, &m->user_f, &m->item_f, err);
+		st = rs_als_fit(ctx, &m->seen, &m->users, &m->items, &m->user_f, &m->item_f, err);
 	}
 	if (st == RS_OK)
 		st = rs_model_prepare(m, err);
