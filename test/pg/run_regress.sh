@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_regress suite of pg_recsys: runs the files of the root sql/ directory
 # against the installed extension in a throw-away cluster (pg_virtualenv) and
-# prints one PASS:/FAIL: line per test. Needs `make install` first (as root).
+# prints one PASS:/FAIL: line per test; then the valgrind pass (valgrind.sh).
+# Needs `make install` first (as root).
 set -u
 cd "$(dirname "$0")/../.."
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -24,10 +25,12 @@ for t in $tests; do
     failed=$((failed + 1))
   fi
 done
+status=0
 if [ $failed -gt 0 ] || [ $rc -ne 0 ]; then
   echo "--- pg_regress output"; cat "$out"
   [ -f pg_recsys/regression.diffs ] && { echo "--- regression.diffs"; cat pg_recsys/regression.diffs; }
   [ $failed -eq 0 ] && echo "FAIL: pg_regress (exit $rc)"
-  exit 1
+  status=1
 fi
-exit 0
+test/pg/valgrind.sh || status=1
+exit $status
