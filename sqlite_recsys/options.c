@@ -230,3 +230,41 @@ void rsq_opts_free(rsq_opts *o)
 	o->nodes = NULL;
 	o->strings = NULL;
 }
+
+/* Parse through the connection's one-entry cache (see recsys_sqlite.h). */
+int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what,
+                          const rsq_opts **out, char **errmsg)
+{
+	static const rsq_opts NONE = {NULL, NULL};
+	*out = &NONE;
+	if (!json)
+		return SQLITE_OK;
+	if (ctx->opts_text && strcmp(ctx->opts_text, json) == 0) {
+		*out = ctx->opts_tree;
+		return SQLITE_OK;
+	}
+	rsq_opts *tree = sqlite3_malloc64(sizeof *tree);
+	char *text = rsq_strdup(json);
+	int rc = tree && text ? rsq_opts_parse(ctx->db, json, what, tree, errmsg) : SQLITE_NOMEM;
+	if (rc != SQLITE_OK) {
+		sqlite3_free(tree);
+		sqlite3_free(text);
+		return rc;
+	}
+	rsq_opts_cache_clear(ctx);
+	ctx->opts_text = text;
+	ctx->opts_tree = tree;
+	*out = tree;
+	return SQLITE_OK;
+}
+
+/* Free the connection's cached options. */
+void rsq_opts_cache_clear(rsq_ctx *ctx)
+{
+	if (ctx->opts_tree)
+		rsq_opts_free(ctx->opts_tree);
+	sqlite3_free(ctx->opts_tree);
+	sqlite3_free(ctx->opts_text);
+	ctx->opts_tree = NULL;
+	ctx->opts_text = NULL;
+}

@@ -54,6 +54,7 @@ void rsq_ctx_unref(void *p)
 	if (!ctx || --ctx->refs > 0)
 		return;
 	rsq_cache_clear(ctx);
+	rsq_opts_cache_clear(ctx);
 	sqlite3_free(ctx->default_model);
 	sqlite3_free(ctx->sole_model);
 	sqlite3_free(ctx);

@@ -47,6 +47,8 @@ typedef struct rsq_ctx {
 	char *sole_model;    /* the only stored model, valid while sole_gen == gen */
 	unsigned sole_gen;
 	rsq_model *models;   /* cache, one entry per model name */
+	char *opts_text;     /* the last serving options text and its tree, so a */
+	struct rsq_opts *opts_tree; /* lateral join does not re-parse per row */
 } rsq_ctx;
 
 /* ---- recsys_ext.c: context lifetime ---- */
@@ -66,16 +68,23 @@ int rsq_starts_with_word(const char *text, const char *keyword);
 char *rsq_strdup(const char *s);
 
 /* ---- options.c: JSON text -> rs_opt tree ---- */
-typedef struct rsq_opts {
+struct rsq_opts {
 	rs_opt *nodes;  /* nodes[0] is the root */
 	char *strings;  /* arena the nodes' key / string pointers point into */
-} rsq_opts;
+};
+typedef struct rsq_opts rsq_opts;
 
 /* Parse JSON text (NULL = no options) into *out; `what` names the argument
  * in error messages. Returns SQLITE_OK or an error with *errmsg set. The
  * root of a non-NULL document must be an object. */
 int rsq_opts_parse(sqlite3 *db, const char *json, const char *what,
                    rsq_opts *out, char **errmsg);
+/* rsq_opts_parse through the connection's one-entry cache keyed by the
+ * text; *out stays valid until the next call on this connection. */
+int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what,
+                          const rsq_opts **out, char **errmsg);
+/* Free the connection's cached options. */
+void rsq_opts_cache_clear(rsq_ctx *ctx);
 /* The root node, or NULL when there were no options. */
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);

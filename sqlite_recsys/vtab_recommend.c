@@ -271,14 +271,12 @@ static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 		return rc;
 	const char *json = c->args[spec->arg_options]
 	                       ? (const char *)sqlite3_value_text(c->args[spec->arg_options]) : NULL;
-	rsq_opts opts;
+	const rsq_opts *opts = NULL;
 	char *errmsg = NULL;
-	rc = rsq_opts_parse(((tvf_vtab *)cur->pVtab)->ctx->db, json, "options", &opts, &errmsg);
+	rc = rsq_opts_parse_cached(((tvf_vtab *)cur->pVtab)->ctx, json, "options", &opts, &errmsg);
 	if (rc != SQLITE_OK)
 		return tvf_error(c, errmsg);
-	rc = compute_rows(c, spec, k, rsq_opts_root(&opts));
-	rsq_opts_free(&opts);
-	return rc;
+	return compute_rows(c, spec, k, rsq_opts_root(opts));
 }
 
 /* xNext. */
