@@ -30,8 +30,8 @@ FROM (SELECT id FROM users ORDER BY id LIMIT 3) u, recommend(u.id, 2) r
 ORDER BY u.id, r.rank;
 SELECT u.id, count(r.item_id) AS rows FROM users u JOIN recommend(u.id, u.grp + 1) r
 GROUP BY u.id ORDER BY u.id LIMIT 4;
--- the model learnt the taste groups: most top-3 items are from the user's own group
-SELECT count(*) AS recommendations, sum(i.grp = u.grp) AS own_group
+-- the model learnt the taste groups: most (> 80%) top-3 items are from the user's own group
+SELECT count(*) AS recommendations, sum(i.grp = u.grp) > 0.8 * count(*) AS mostly_own_group
 FROM users u, recommend(u.id, 3) r JOIN items i ON i.id = r.item_id;
 -- hidden argument columns read back
 SELECT user_id, k, model, options FROM recommend('u1', 2, 'shop') LIMIT 1;
