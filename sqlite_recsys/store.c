@@ -198,6 +198,23 @@ static char *summary_with_version(const char *summary, const char *name, sqlite3
 	return sqlite3_str_finish(out);
 }
 
+/* SQLite's compact form of a JSON text (the text itself if json() refuses it). */
+static char *compact_json(sqlite3 *db, char *text)
+{
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT json(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			out = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (!out)
+		return text;
+	sqlite3_free(text);
+	return out;
+}
+
 /* Next version number of a model (1 for a new name). */
 static int next_version(sqlite3 *db, const char *name, sqlite3_int64 *v, char **errmsg)
 {
@@ -271,6 +288,8 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
 		rc = next_version(db, row->name, version, errmsg);
 	if (rc == SQLITE_OK) {
 		*summary_out = summary_with_version(row->summary, row->name, *version);
+		if (*summary_out)
+			*summary_out = compact_json(db, *summary_out);
 		rc = *summary_out ? SQLITE_OK : SQLITE_NOMEM;
 	}
 	if (rc == SQLITE_OK)

@@ -49,21 +49,56 @@ static int core_fail(train_job *j)
 	return j->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 }
 
-/* Does a table or view of that name exist in the main or temp schema? */
-static int table_exists(sqlite3 *db, const char *name)
+/* Is `schema` the name of an attached database (main, temp, ...)? */
+static int schema_exists(sqlite3 *db, const char *schema)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT 1 FROM main.sqlite_schema WHERE type IN ('table', 'view') "
-	                            "AND name = ?1 COLLATE NOCASE UNION ALL "
-	                            "SELECT 1 FROM temp.sqlite_schema WHERE type IN ('table', 'view') "
-	                            "AND name = ?1 COLLATE NOCASE", -1, &st, NULL);
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+/* Does a table or view exist in `schema` (NULL: in main or temp)? */
+static int table_exists(sqlite3 *db, const char *schema, const char *name)
+{
+	if (schema && !schema_exists(db, schema))
+		return 0;
+	char *sql = schema
+		? sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') "
+		                  "AND name = ?1 COLLATE NOCASE", schema)
+		: sqlite3_mprintf("SELECT 1 FROM main.sqlite_schema WHERE type IN ('table', 'view') "
+		                  "AND name = ?1 COLLATE NOCASE UNION ALL "
+		                  "SELECT 1 FROM temp.sqlite_schema WHERE type IN ('table', 'view') "
+		                  "AND name = ?1 COLLATE NOCASE");
+	sqlite3_stmt *st = NULL;
+	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
 	if (rc != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW;
+}
+
+/* A table name, or "schema.table" for an attached database: quoted FROM term. */
+static char *quoted_table(sqlite3 *db, const char *source)
+{
+	if (table_exists(db, NULL, source))
+		return sqlite3_mprintf("\"%w\"", source);
+	const char *dot = strchr(source, '.');
+	if (!dot)
+		return NULL;
+	char *schema = sqlite3_mprintf("%.*s", (int)(dot - source), source);
+	char *from = NULL;
+	if (schema && table_exists(db, schema, dot + 1))
+		from = sqlite3_mprintf("\"%w\".\"%w\"", schema, dot + 1);
+	sqlite3_free(schema);
+	return from;
 }
 
 /* Turn `source` into a FROM-clause term: a quoted table name or (query). */
@@ -75,13 +110,14 @@ static int resolve_source(train_job *j)
 			n--;
 		/* newlines keep a trailing -- comment from swallowing the ')' */
 		j->from = sqlite3_mprintf("(\n%.*s\n)", (int)n, j->source);
-	} else if (table_exists(j->db, j->source)) {
-		j->from = sqlite3_mprintf("\"%w\"", j->source);
-	} else {
+		return j->from ? SQLITE_OK : SQLITE_NOMEM;
+	}
+	j->from = quoted_table(j->db, j->source);
+	if (!j->from) {
 		j->errmsg = sqlite3_mprintf("source table \"%s\" does not exist", j->source);
 		return SQLITE_ERROR;
 	}
-	return j->from ? SQLITE_OK : SQLITE_NOMEM;
+	return SQLITE_OK;
 }
 
 /* Prepare "SELECT <what> FROM <from> <suffix>"; a smuggled second

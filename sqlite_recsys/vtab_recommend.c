@@ -138,6 +138,11 @@ static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	if (unusable & ~mask)
 		return SQLITE_CONSTRAINT;
 	info->idxNum = (int)mask;
+	/* rows come out best first: ORDER BY rank (or score DESC) costs nothing */
+	if (info->nOrderBy == 1 &&
+	    ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
+	     (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
+		info->orderByConsumed = 1;
 	info->estimatedCost = (mask & spec->required) == spec->required ? 10.0 : 1e12;
 	info->estimatedRows = 10;
 	return SQLITE_OK;

@@ -49,6 +49,9 @@ echo "== B retrains as popularity (version 2); A picks it up"
 b "SELECT json_extract(recsys_train('shop', 'events', 'popularity'), '\$.version');"
 a "SELECT count(*), source FROM recommend('u1', 2) GROUP BY source;"
 a "SELECT name, version, algorithm FROM recsys_models;"
+echo "== a read-only connection serves too (like a hot standby)"
+$sqlite -readonly -cmd ".load $ext" "$db" "SELECT count(*), source FROM recommend('u1', 3) GROUP BY source;
+  SELECT recsys_train('shop', 'events');" 2>&1 | sed 's/^/R: /'
 echo "== B trains a second model; A's NULL model is now ambiguous"
 b "SELECT json_extract(recsys_train('other', 'events', 'popularity'), '\$.version');"
 a "SELECT item_id FROM recommend('u1', 1);"

@@ -33,6 +33,12 @@ GROUP BY u.id ORDER BY u.id LIMIT 4;
 -- the model learnt the taste groups: most (> 80%) top-3 items are from the user's own group
 SELECT count(*) AS recommendations, sum(i.grp = u.grp) > 0.8 * count(*) AS mostly_own_group
 FROM users u, recommend(u.id, 3) r JOIN items i ON i.id = r.item_id;
+-- recommend() inside a view, and ORDER BY rank / score DESC (already the row order)
+CREATE VIEW top2 AS SELECT u.id AS user_id, r.item_id, r.rank FROM users u, recommend(u.id, 2) r;
+SELECT count(*) AS rows, count(DISTINCT user_id) AS users FROM top2;
+SELECT group_concat(rank, ' ') AS ranks FROM (SELECT rank FROM recommend('u1', 5) ORDER BY rank);
+SELECT group_concat(rank, ' ') AS ranks FROM (SELECT rank FROM recommend('u1', 5) ORDER BY score DESC);
+SELECT group_concat(rank, ' ') AS ranks FROM (SELECT rank FROM recommend('u1', 5) ORDER BY rank DESC);
 -- hidden argument columns read back
 SELECT user_id, k, model, options FROM recommend('u1', 2, 'shop') LIMIT 1;
 SELECT user_id, k, model, options FROM recommend('u1') LIMIT 1;

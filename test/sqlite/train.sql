@@ -11,6 +11,9 @@ SELECT json_extract(s, '$.model') AS model, json_extract(s, '$.version') AS vers
        json_extract(s, '$.items') AS items, json_extract(s, '$.interactions') AS interactions,
        json_extract(s, '$.rows_read') AS rows_read, json_extract(s, '$.threads') AS threads
 FROM (SELECT recsys_train('t_table', 'events', 'als', '{"threads": 1, "seed": 42}') AS s);
+-- the summary is compact JSON that starts with the model and its version
+SELECT json_valid(s) AS valid, s LIKE '{"model":"t_json","version":1,"algorithm":"popularity",%' AS starts_ok
+FROM (SELECT recsys_train('t_json', 'events', 'popularity') AS s);
 -- the default algorithm is als
 SELECT json_extract(recsys_train('t_default', 'events'), '$.algorithm') AS algorithm;
 -- from a view (also found case-insensitively)
@@ -20,6 +23,13 @@ FROM (SELECT recsys_train('t_view', 'PURCHASES', 'als', '{"threads": 1, "seed": 
 -- a table name that needs quoting
 CREATE TABLE "odd ""name""" AS SELECT * FROM events WHERE user_id = 'u1';
 SELECT json_extract(recsys_train('t_odd', 'odd "name"', 'popularity'), '$.interactions') AS interactions;
+-- a table in an attached database, as schema.table
+ATTACH ':memory:' AS aux;
+CREATE TABLE aux.ev AS SELECT * FROM events WHERE user_id IN ('u1', 'u2');
+SELECT json_extract(recsys_train('t_aux', 'aux.ev', 'popularity'), '$.users') AS users;
+SELECT recsys_train('t_aux', 'nosuch.ev', 'popularity');
+SELECT recsys_train('t_aux', 'aux.nosuch', 'popularity');
+DETACH aux;
 -- from a query: lower-case select, renamed columns via options, trailing semicolon
 SELECT json_extract(s, '$.users') AS users, json_extract(s, '$.items') AS items
 FROM (SELECT recsys_train('t_query', 'select user_id AS customer, item_id AS sku from events;',
