@@ -28,6 +28,21 @@ RsModelArg(FunctionCallInfo fcinfo, int argno)
 	return RsCacheGetModel(RsCacheResolveName(name));
 }
 
+/*
+ * Set up the tuplestore. Called from FROM, the executor already knows the
+ * row type (expectedDesc): reusing it skips rebuilding it from pg_proc on
+ * every call, which is measurable on the hot path.
+ */
+static void
+RsInitSRF(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		expected = rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+		rsinfo->expectedDesc != NULL;
+
+	InitMaterializedSRF(fcinfo, expected ? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
 /* Text datum of an item id. */
 static Datum
 RsItemDatum(const rs_model *m, int32 item)
@@ -93,7 +108,7 @@ recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
 	m = RsModelArg(fcinfo, 2);
-	InitMaterializedSRF(fcinfo, 0);
+	RsInitSRF(fcinfo);
 	recs = RsRecoBuffer(k);
 	if (rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts,
 					 recs, &n, &err) != RS_OK)
@@ -120,7 +135,7 @@ popular_items(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(0);
 	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(2), "options");
 	m = RsModelArg(fcinfo, 1);
-	InitMaterializedSRF(fcinfo, 0);
+	RsInitSRF(fcinfo);
 	recs = RsRecoBuffer(k);
 	if (rs_popular(m, k, opts, recs, &n, &err) != RS_OK)
 		RsReportError(&err);

@@ -39,6 +39,23 @@ SELECT s->>'users' AS users, s->>'items' AS items
 FROM recsys_train('shop_view_model', 'public.shop_view', 'als',
                   '{"threads": 1, "user_column": "customer", "item_column": "sku"}') s;
 
+-- Time columns: timestamptz (above), date, or a number of unix seconds; used
+-- by popularity time decay.
+SELECT s->>'interactions' AS interactions
+FROM recsys_train('ts_date', 'SELECT user_id, item_id, ts::date AS ts FROM shop_events',
+                  'popularity', '{"half_life_days": 7}') s;
+SELECT s->>'interactions' AS interactions
+FROM recsys_train('ts_epoch', 'SELECT user_id, item_id, extract(epoch FROM ts)::bigint AS ts FROM shop_events',
+                  'popularity', '{"half_life_days": 7}') s;
+SELECT recsys_train('ts_tz', 'SELECT user_id, item_id, ts FROM shop_events',
+                    'popularity', '{"half_life_days": 7}')->>'interactions' AS interactions;
+-- Same instants as timestamptz and as epoch seconds: the same ranking.
+SELECT (SELECT string_agg(item_id || ':' || round(score::numeric, 3), ',' ORDER BY rank) FROM popular_items(5, 'ts_tz')) =
+       (SELECT string_agg(item_id || ':' || round(score::numeric, 3), ',' ORDER BY rank) FROM popular_items(5, 'ts_epoch'))
+       AS same_ranking;
+-- ... and the decay really applied (counts alone would be whole numbers).
+SELECT bool_or(score <> round(score)) AS decayed FROM popular_items(5, 'ts_epoch');
+
 -- NULL ids and non-positive weights are skipped and counted, never silently.
 SELECT s->>'interactions' AS interactions, s->'skipped' AS skipped
 FROM recsys_train('skips', $$SELECT * FROM (VALUES ('x', 'i1', 1.0), (NULL, 'i1', 1.0),
@@ -76,6 +93,9 @@ SELECT recsys_drop_model('shop_view_model');
 SELECT recsys_drop_model('skips');
 SELECT recsys_drop_model('dups');
 SELECT recsys_drop_model('ints');
+SELECT recsys_drop_model('ts_date');
+SELECT recsys_drop_model('ts_epoch');
+SELECT recsys_drop_model('ts_tz');
 SELECT name FROM recsys_models ORDER BY name;
 SELECT recsys_drop_model('shop');
 SELECT count(*) AS models_left FROM recsys.model_store;
