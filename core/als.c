@@ -49,47 +49,23 @@ static inline float dotf(const float *a, const float *b, int n)
 	return s;
 }
 
-static inline void axpyf(float alpha, const float *x, float *y, int n)
-{
-	for (int k = 0; k < n; k++)
-		y[k] += alpha * x[k];
-}
-
-/* out = G v for the symmetric f x f matrix G, as a sum of G's rows. */
-static inline void gram_mv(const float *g, const float *v, float *out, int f)
-{
-	memset(out, 0, (size_t)f * sizeof *out);
-	for (int b = 0; b < f; b++)
-		axpyf(v[b], g + (size_t)b * f, out, f);
-}
-
 /* Conjugate gradient on one row, warm-started from its current x. */
-__attribute__((target_clones("avx2", "default")))
 static void cg_row(const als_job *j, int32_t u, float *s)
 {
 	int f = j->f;
 	float *x = j->x + (size_t)u * f, *r = s, *p = s + f, *ap = s + 2 * f;
-	int64_t b = j->c->indptr[u], e = j->c->indptr[u + 1];
-	if (b == e) {
+	int64_t b = j->c->indptr[u], n = j->c->indptr[u + 1] - b;
+	const int32_t *idx = j->c->indices + b;
+	const float *w = j->c->data + b;
+	if (n == 0) {
 		memset(x, 0, (size_t)f * sizeof *x);
 		return;
 	}
-	gram_mv(j->gram, x, r, f);
-	for (int a = 0; a < f; a++)
-		r[a] = -r[a];
-	for (int64_t k = b; k < e; k++) {
-		const float *yi = j->y + (size_t)j->c->indices[k] * f;
-		float c = 1.0f + j->alpha * j->c->data[k];
-		axpyf(c - (c - 1.0f) * dotf(yi, x, f), yi, r, f);
-	}
+	rs_als_apply(j->gram, j->y, idx, w, n, j->alpha, 1, x, r, f); /* r = b - A x */
 	memcpy(p, r, (size_t)f * sizeof *p);
 	float rsold = dotf(r, r, f);
 	for (int it = 0; it < j->cg_steps && rsold > 1e-20f; it++) {
-		gram_mv(j->gram, p, ap, f);
-		for (int64_t k = b; k < e; k++) {
-			const float *yi = j->y + (size_t)j->c->indices[k] * f;
-			axpyf(j->alpha * j->c->data[k] * dotf(yi, p, f), yi, ap, f);
-		}
+		rs_als_apply(j->gram, j->y, idx, w, n, j->alpha, 0, p, ap, f); /* ap = A p */
 		float pap = dotf(p, ap, f);
 		if (!(pap > 0))
 			break;

@@ -81,7 +81,7 @@ static void set_defaults(rs_config *c, int default_threads)
 	c->regularization = -1; /* scaled from data, see rs_als_lambda */
 	c->reg_scale = 0.3;
 	c->alpha = 5.0;
-	c->cg_steps = 3;
+	c->cg_steps = 2;
 	c->solver = RS_SOLVER_CG;
 	c->half_life_days = 0;
 	c->pop_by = RS_POP_USERS;

@@ -140,6 +140,8 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
 /* One half-step: solve every row of `x` against fixed `y` (exposed for tests). */
 rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
                        int32_t ny, float *x, rs_error *err);
+void rs_als_apply(const float *g, const float *y, const int32_t *idx, const float *w,
+                  int64_t n, float alpha, int resid, const float *v, float *out, int f);
 double rs_als_lambda(const rs_config *cfg, const rs_csr *ui);
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
