@@ -24,6 +24,7 @@ typedef struct train_job {
 	char *from;           /* quoted table name or "(query)" */
 	char *columns;        /* ", "-separated columns of the source */
 	int col[RS_COL__COUNT]; /* column index of each role, -1 = absent */
+	sqlite3_stmt *probe;  /* trivial statement that notices sqlite3_interrupt() */
 	char *errmsg;
 	rs_error err;
 } train_job;
@@ -40,6 +41,22 @@ static void train_job_free(train_job *j)
 	sqlite3_free(j->from);
 	sqlite3_free(j->columns);
 	sqlite3_free(j->errmsg);
+	sqlite3_finalize(j->probe);
+}
+
+/*
+ * Cancel callback for the core, polled on this thread between units of work.
+ * SQLite 3.40 has no sqlite3_is_interrupted() (3.41), but a statement run
+ * while sqlite3_interrupt() is pending (Ctrl-C in the CLI, an application's
+ * timeout) fails with SQLITE_INTERRUPT; a one-row statement is that probe.
+ */
+static int train_cancelled(void *arg)
+{
+	train_job *j = arg;
+	if (!j->probe)
+		return 0;
+	sqlite3_reset(j->probe);
+	return sqlite3_step(j->probe) == SQLITE_INTERRUPT;
 }
 
 /* Record a core failure as the job's error message. */
@@ -242,7 +259,10 @@ static int feed_rows(train_job *j)
 /* Train, serialize and store a new version; *out = the summary to return. */
 static int train_and_store(train_job *j, char **out)
 {
-	if (rs_train(j->cfg, j->builder, NULL, &j->model, &j->summary, &j->err) != RS_OK)
+	rs_callbacks cb = {train_cancelled, j};
+	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
+		j->probe = NULL; /* no probe: training simply cannot be interrupted */
+	if (rs_train(j->cfg, j->builder, &cb, &j->model, &j->summary, &j->err) != RS_OK)
 		return core_fail(j);
 	rs_builder_destroy(&j->builder);
 	if (rs_model_save(j->model, &j->blob, &j->blob_len, &j->err) != RS_OK)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# sqlite3_interrupt() (Ctrl-C in the CLI) cancels a running training within
+# a second; the previous version of the model keeps serving.
+# Usage: interrupt.sh EXTENSION_PATH_WITHOUT_SO WORKDIR  ($SQLITE3 = sqlite3 command)
+set -u
+ext=$1
+work=$2
+db=$work/interrupt.db
+sqlite=${SQLITE3:-sqlite3}
+mkdir -p "$work" || exit 1
+rm -f "$db"
+
+echo "== version 1 trains quickly (popularity) on 3000 users x 30 items"
+$sqlite -cmd ".load $ext" "$db" "CREATE TABLE events AS
+  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 89999)
+  SELECT 'u' || (i / 30) AS user_id, 'i' || ((i * 7 + i / 30) % 97) AS item_id FROM n;
+  SELECT json_extract(recsys_train('m', 'events', 'popularity'), '\$.version');"
+
+echo "== version 2: a long ALS training, interrupted after a second"
+$sqlite -cmd ".load $ext" "$db" "SELECT recsys_train('m', 'events', 'als',
+  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');" \
+  > "$work/long.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+t0=$(date +%s%N)
+wait $pid
+t1=$(date +%s%N)
+cat "$work/long.out"
+ms=$(( (t1 - t0) / 1000000 ))
+if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
+
+echo "== version 1 still serves"
+$sqlite -cmd ".load $ext" "$db" "SELECT name, version, algorithm FROM recsys_models;
+  SELECT count(*), source FROM recommend('u1', 5) GROUP BY source;"
