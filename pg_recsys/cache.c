@@ -14,6 +14,7 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -31,9 +32,15 @@ static HTAB *model_cache = NULL;
 static MemoryContext cache_cxt = NULL;
 static MemoryContext list_cxt = NULL;
 
-/* Bumped by the relcache callback; the list is valid while equal to checked. */
+/*
+ * Bumped by the relcache callback; the list is valid while equal to
+ * checked_count, and, when it was read without a fresh snapshot, only in the
+ * transaction that read it (checked_lxid).
+ */
 static uint64 inval_count = 1;
 static uint64 checked_count = 0;
+static bool checked_fresh = false;
+static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
 
 /* Names of the stored models (sorted), their latest versions and row xmins. */
 static int	n_stored = 0;
@@ -159,8 +166,8 @@ RsCacheEvictStale(void)
  * Bring the list of stored models up to date after an invalidation. The
  * query uses a fresh snapshot, taken after the invalidation was seen, so it
  * sees the commit that caused it. Where a fresh snapshot is impossible
- * (REPEATABLE READ, parallel mode) the list is used but not trusted beyond
- * this call.
+ * (REPEATABLE READ, parallel mode) the list is right for the snapshot of the
+ * transaction, so it is trusted only until that transaction ends.
  */
 static void
 RsCacheRefresh(void)
@@ -168,7 +175,8 @@ RsCacheRefresh(void)
 	uint64		seen = inval_count;
 	bool		fresh = !IsolationUsesXactSnapshot() && !IsInParallelMode();
 
-	if (checked_count == inval_count)
+	if (checked_count == inval_count &&
+		(checked_fresh || checked_lxid == MyProc->lxid))
 		return;
 	RsStoreRelid();				/* clear error if the extension is gone */
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -176,8 +184,9 @@ RsCacheRefresh(void)
 	RsCacheReadList(!fresh);
 	SPI_finish();
 	RsCacheEvictStale();
-	if (fresh)
-		checked_count = seen;
+	checked_count = seen;
+	checked_fresh = fresh;
+	checked_lxid = MyProc->lxid;
 }
 
 /* "a, b, c": the stored model names, for messages. */

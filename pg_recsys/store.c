@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 /* Advisory lock class of model names: 'rsys'. */
 #define RS_LOCK_CLASS 0x72737973
@@ -117,8 +118,15 @@ RsStoreInsert(const RsStoredModel *m)
 	Oid			types[10] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
 	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID};
 	Datum		values[10];
-	bytea	   *blob = palloc(VARHDRSZ + m->blob_len);
+	bytea	   *blob;
 
+	if (m->blob_len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model \"%s\" needs %zu bytes, more than a stored value can hold",
+						m->name, m->blob_len),
+				 errhint("Use fewer \"factors\", or train on fewer users and items.")));
+	blob = palloc(VARHDRSZ + m->blob_len);
 	SET_VARSIZE(blob, VARHDRSZ + m->blob_len);
 	memcpy(VARDATA(blob), m->blob, m->blob_len);
 	values[0] = CStringGetTextDatum(m->name);

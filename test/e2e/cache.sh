@@ -43,6 +43,18 @@ q "$DIR" "$PORT" -c "BEGIN" -c "SELECT recsys_train('m', 'ev1', 'popularity')" -
 check "cache: a rolled-back retrain is not served" "p2" \
   "$(sess_query A "SELECT item_id FROM popular_items(1, 'm');")"
 
+# REPEATABLE READ: A keeps its snapshot's model until its transaction ends,
+# then sees the retrain.
+sess_query A "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
+check "cache: repeatable read, before the retrain" "p2" \
+  "$(sess_query A "SELECT item_id FROM popular_items(1, 'm');")"
+q "$DIR" "$PORT" -c "SELECT recsys_train('m', 'ev1', 'popularity')" >/dev/null
+check "cache: repeatable read keeps its snapshot's model" "p2" \
+  "$(sess_query A "SELECT item_id FROM popular_items(1, 'm');")"
+sess_query A "COMMIT;" >/dev/null
+check "cache: after the repeatable read transaction, the retrain is served" "p1" \
+  "$(sess_query A "SELECT item_id FROM popular_items(1, 'm');")"
+
 # A drop in B: A now gets the unknown-model error.
 q "$DIR" "$PORT" -c "SELECT recsys_drop_model('m')" >/dev/null
 out=$(sess_query A "SELECT item_id FROM popular_items(1, 'm');")
