@@ -27,8 +27,11 @@ q "SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM p
 
 echo
 echo "== Training: SELECT recsys_train('shop', 'events', 'als', '{\"event_weights\": {...}}')"
-q "SELECT key, value FROM json_each(recsys_train('shop', 'events', 'als',
-     '{\"event_weights\": {\"purchase\": 1.0, \"cart\": 0.5, \"view\": 0.1}}'));"
+# the training summary (JSON), one leaf per row
+q "SELECT replace(substr(fullkey, 3), '"', '') AS summary, atom AS value
+   FROM json_tree(recsys_train('shop', 'events', 'als',
+     '{\"event_weights\": {\"purchase\": 1.0, \"cart\": 0.5, \"view\": 0.1}}'))
+   WHERE type NOT IN ('object', 'array');"
 q "SELECT name, version, algorithm, users, items, interactions, bytes, trained_at FROM recsys_models;"
 
 # Three customers with different tastes: the first who likes only coffee,
