@@ -28,7 +28,7 @@ q "SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM p
 echo
 echo "== Training: SELECT recsys_train('shop', 'events', 'als', '{\"event_weights\": {...}}')"
 # the training summary (JSON), one leaf per row
-q "SELECT replace(substr(fullkey, 3), '"', '') AS summary, atom AS value
+q "SELECT replace(substr(fullkey, 3), '\"', '') AS summary, atom AS value
    FROM json_tree(recsys_train('shop', 'events', 'als',
      '{\"event_weights\": {\"purchase\": 1.0, \"cart\": 0.5, \"view\": 0.1}}'))
    WHERE type NOT IN ('object', 'array');"
