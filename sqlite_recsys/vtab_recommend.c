@@ -14,6 +14,8 @@
 #include "recsys_sqlite.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ARGS 4
@@ -256,7 +258,13 @@ static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt
 	return SQLITE_OK;
 }
 
-/* xFilter: see the idxNum layout above tvf_best_index. */
+/*
+ * xFilter. idxNum bit layout (as set by tvf_best_index):
+ *   bit i (0 <= i < spec->n_args) set = hidden argument i was given and is
+ *   in argv, in increasing i. recommend: bit 0 user_id, 1 k, 2 model,
+ *   3 options; popular_items: bit 0 k, 1 model, 2 options. Absent k is 10,
+ *   absent model / options are NULL; absent user_id is an error.
+ */
 static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
                       sqlite3_value **argv)
 {
@@ -298,6 +306,20 @@ static int tvf_eof(sqlite3_vtab_cursor *cur)
 	return c->pos >= c->n;
 }
 
+/* The double that prints like the float (PostgreSQL's real shows 0.636,
+ * not 0.636000037193298): the shortest decimal that reads back as f. */
+static double float_as_decimal(float f)
+{
+	char buf[32];
+	for (int digits = 6; digits <= 9; digits++) {
+		snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
+		double d = strtod(buf, NULL);
+		if ((float)d == f)
+			return d;
+	}
+	return (double)f;
+}
+
 /* A hidden column reads back its argument (k defaults to 10). */
 static void arg_column(tvf_cursor *c, const tvf_spec *spec, int arg, sqlite3_context *ctx)
 {
@@ -327,7 +349,7 @@ static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		id = rs_model_item_id(m, r->item, &len);
 		sqlite3_result_text64(ctx, id ? id : "", id ? len : 0, SQLITE_TRANSIENT, SQLITE_UTF8);
 		break;
-	case 1: sqlite3_result_double(ctx, r->score); break;
+	case 1: sqlite3_result_double(ctx, float_as_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
 	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
 	default: sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT); break;

@@ -50,6 +50,8 @@ SELECT count(*) AS items, sum(abs(p.score - t.w) > 1e-4) AS mismatches
 FROM popular_items(30, 't_events2') p
 JOIN (SELECT item_id, sum(CASE event WHEN 'purchase' THEN 1.0 WHEN 'cart' THEN 0.5 ELSE 0.1 END) AS w
       FROM events GROUP BY item_id) t USING (item_id);
+-- scores print like PostgreSQL's real (shortest decimal of the float)
+SELECT item_id, score FROM popular_items(3, 't_events2');
 -- explicit weight column: popularity by weight equals the SQL sum of qty per item
 SELECT json_extract(recsys_train('t_weight', 'SELECT user_id, item_id, qty AS weight FROM events',
                                  'popularity', '{"by": "weight"}'), '$.algorithm') AS algorithm;
