@@ -206,18 +206,29 @@ static char *select_list(train_job *j)
 		sqlite3_str_appendf(s, ", \"%w\"", c[RS_COL_EVENT]);
 	else
 		sqlite3_str_appendall(s, ", NULL");
-	/* ts: numbers are unix seconds, text dates go through unixepoch() */
+	/* ts: numbers (also as text, e.g. from .import) are unix seconds, text
+	 * dates go through unixepoch(); anything else stays text: an error */
 	if (j->col[RS_COL_TS] >= 0)
-		sqlite3_str_appendf(s, ", CASE WHEN typeof(\"%w\") IN ('integer', 'real') THEN \"%w\" "
-		                    "ELSE unixepoch(\"%w\") END", c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS]);
+		sqlite3_str_appendf(s, ", CASE WHEN typeof(\"%w\") IN ('integer', 'real', 'null') THEN \"%w\" "
+		                    "WHEN trim(\"%w\") GLOB '[0-9+-]*' AND trim(\"%w\") NOT GLOB '?*[^0-9.eE]*' "
+		                    "THEN CAST(\"%w\" AS REAL) "
+		                    "ELSE coalesce(unixepoch(\"%w\"), CAST(\"%w\" AS TEXT)) END",
+		                    c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS],
+		                    c[RS_COL_TS], c[RS_COL_TS]);
 	else
 		sqlite3_str_appendall(s, ", NULL");
 	return sqlite3_str_finish(s);
 }
 
-/* Hand one source row to the builder. */
-static rs_status add_row(train_job *j, sqlite3_stmt *st)
+/* Hand one source row to the builder; a ts that is no date is an error. */
+static int add_row(train_job *j, sqlite3_stmt *st)
 {
+	if (sqlite3_column_type(st, 4) == SQLITE_TEXT) {
+		j->errmsg = sqlite3_mprintf("column \"%s\" must be a date or a number of unix seconds, "
+		                            "not '%s'", rs_config_column(j->cfg, RS_COL_TS),
+		                            sqlite3_column_text(st, 4));
+		return SQLITE_ERROR;
+	}
 	const char *user = (const char *)sqlite3_column_text(st, 0);
 	size_t user_len = (size_t)sqlite3_column_bytes(st, 0);
 	const char *item = (const char *)sqlite3_column_text(st, 1);
@@ -228,8 +239,10 @@ static rs_status add_row(train_job *j, sqlite3_stmt *st)
 	size_t event_len = (size_t)sqlite3_column_bytes(st, 3);
 	int has_ts = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	double ts = has_ts ? sqlite3_column_double(st, 4) : 0.0;
-	return rs_builder_add(j->builder, user, user_len, item, item_len, has_weight, weight,
-	                      event, event_len, has_ts, ts, &j->err);
+	if (rs_builder_add(j->builder, user, user_len, item, item_len, has_weight, weight, event,
+	                   event_len, has_ts, ts, &j->err) != RS_OK)
+		return core_fail(j);
+	return SQLITE_OK;
 }
 
 /* Stream every source row into the builder. */
@@ -244,9 +257,7 @@ static int feed_rows(train_job *j)
 	if (rc == SQLITE_OK && rs_builder_create(j->cfg, &j->builder, &j->err) != RS_OK)
 		rc = core_fail(j);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = SQLITE_OK;
-		if (add_row(j, st) != RS_OK)
-			rc = core_fail(j);
+		rc = add_row(j, st);
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;

@@ -45,6 +45,9 @@ SELECT recsys_train('m', 'empty_events');
 SELECT recsys_train('m', 'SELECT NULL AS user_id, item_id FROM events');
 SELECT recsys_train('m', 'SELECT user_id, item_id, 0 AS weight FROM events');
 SELECT recsys_train('m', 'events', 'als', '{"event_weights": {"refund": 1}}');
+-- a time column that holds no date
+SELECT recsys_train('m', 'SELECT user_id, item_id, ''soon'' AS ts FROM events');
+SELECT recsys_train('m', 'SELECT user_id, item_id, x''00'' AS ts FROM events');
 -- non-finite weights
 SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 1e999 AS weight');
 SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, -1e999 AS weight');

@@ -79,11 +79,16 @@ SELECT source FROM recommend(7, 1, 't_int');
 -- timestamps as text dates go through unixepoch(); decayed popularity trains
 SELECT json_extract(recsys_train('t_ts', 'SELECT user_id, item_id, datetime(ts, ''unixepoch'') AS ts FROM events',
                                  'popularity', '{"half_life_days": 1}'), '$.interactions') AS interactions;
+-- unix seconds stored as text (as .import leaves them) and NULL times are accepted
+SELECT json_extract(recsys_train('t_ts2', 'SELECT user_id, item_id, CASE WHEN ts % 2 = 0 THEN CAST(ts AS TEXT) END AS ts
+  FROM events', 'popularity', '{"half_life_days": 1}'), '$.interactions') AS interactions;
 -- popularity (default: distinct users per item) agrees with SQL
 SELECT json_extract(recsys_train('t_pop', 'events', 'popularity'), '$.algorithm') AS algorithm;
 SELECT count(*) AS items, sum(p.score <> t.n) AS mismatches
 FROM popular_items(30, 't_pop') p
 JOIN (SELECT item_id, count(DISTINCT user_id) AS n FROM events GROUP BY item_id) t USING (item_id);
+-- decay: with a 1-day half-life the scores are far below the plain counts
+SELECT (SELECT max(score) FROM popular_items(30, 't_ts')) < (SELECT max(score) FROM popular_items(30, 't_pop')) AS decayed;
 -- versions: two trainings give version 2; a third prunes version 1
 SELECT json_extract(recsys_train('shop', 'events', 'popularity'), '$.version') AS version;
 SELECT json_extract(recsys_train('shop', 'events', 'popularity'), '$.version') AS version;
