@@ -243,28 +243,38 @@ RsCacheResolveName(const char *name)
 	return NULL;				/* keep the compiler quiet */
 }
 
-/* Load version `version` of a model from the table (SPI connected). */
+/*
+ * Load the latest stored version of a model (SPI connected) and fill in
+ * which row it came from. Asking for the latest rather than the version the
+ * list named avoids a race with a training that pruned that version since.
+ */
 static rs_model *
-RsCacheLoad(const char *name, int32 version, bool read_only)
+RsCacheLoad(RsCacheEntry *e, bool read_only)
 {
-	Oid			types[2] = {TEXTOID, INT4OID};
-	Datum		values[2] = {CStringGetTextDatum(name), Int32GetDatum(version)};
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(e->name)};
+	TupleDesc	desc;
+	HeapTuple	tup;
 	bytea	   *blob;
 	bool		isnull;
 	rs_model   *model = NULL;
 	rs_error	err;
 
 	if (blob_plan == NULL)
-		blob_plan = RsPreparePlan("SELECT blob FROM recsys.model_store"
-								  " WHERE name = $1 AND version = $2", 2, types);
+		blob_plan = RsPreparePlan("SELECT version, xmin::text::bigint, blob"
+								  " FROM recsys.model_store WHERE name = $1"
+								  " ORDER BY version DESC LIMIT 1", 1, types);
 	if (SPI_execute_plan(blob_plan, values, NULL, read_only, 1) != SPI_OK_SELECT)
-		elog(ERROR, "recsys: reading model \"%s\" failed", name);
+		elog(ERROR, "recsys: reading model \"%s\" failed", e->name);
 	if (SPI_processed == 0)
-		RsReportUnknownModel(name);
-	blob = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
+		RsReportUnknownModel(e->name);
+	desc = SPI_tuptable->tupdesc;
+	tup = SPI_tuptable->vals[0];
+	blob = DatumGetByteaPP(SPI_getbinval(tup, desc, 3, &isnull));
 	if (rs_model_load(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &model, &err) != RS_OK)
 		RsReportError(&err);
+	e->version = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	e->row_xmin = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
 	return model;
 }
 
@@ -287,15 +297,12 @@ RsCacheGetModel(const char *name)
 	else if (e->model != NULL && e->version == stored_versions[i] &&
 			 e->row_xmin == stored_xmins[i])
 		return e->model;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	model = RsCacheLoad(name, stored_versions[i],
-						IsolationUsesXactSnapshot() || IsInParallelMode());
-	SPI_finish();
 	if (e->model != NULL)
 		rs_model_destroy(&e->model);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	model = RsCacheLoad(e, IsolationUsesXactSnapshot() || IsInParallelMode());
+	SPI_finish();
 	e->model = model;
-	e->version = stored_versions[i];
-	e->row_xmin = stored_xmins[i];
 	return model;
 }
