@@ -165,10 +165,13 @@ user, indexed on user_id.
 | --- | --- | --- | --- | --- | --- | --- | --- |
 EOF
 cat "$tmp/sqlite_lat.md"
+declare -A LABEL=([select1]="SELECT 1" [recommend]="recommend()" [precomputed]="precomputed top-10")
+sql_of() { grep -v '^\\' "$tmp/pg/$1.sql" | sed 's/;$//'; }
+declare -A PGLAT
 for s in select1 recommend precomputed; do
   read -r cnt med p99 mean < <(log_stats 100 "$tmp/pg/lat_$s".[0-9]*)
-  echo "| PostgreSQL | $s | \`$(grep -v '^\\' "$tmp/pg/$s.sql")\` | $cnt | $med | $p99 | $mean | |"
-  eval "PGLAT_$s=$med"
+  echo "| PostgreSQL | ${LABEL[$s]} | \`$(sql_of "$s")\` | $cnt | $med | $p99 | $mean | |"
+  PGLAT[$s]=$med
 done
 
 cat <<EOF
@@ -183,12 +186,12 @@ while read -r s c tps lat; do TPS[$s,$c]=$tps; done < "$tmp/pg/tps.txt"
 declare -A REF=([select1]="86-138k TPS" [recommend]="Python service 4.6-6.2k req/s"
                 [precomputed]="65-77k TPS")
 while read -r s c tps lat; do
-  printf '| %s | %s | %.0f | %s | %s | %s |\n' "$s" "$c" "$tps" "$lat" \
+  printf '| %s | %s | %.0f | %s | %s | %s |\n' "${LABEL[$s]}" "$c" "$tps" "$lat" \
     "$(ratio "$tps" "${TPS[precomputed,$c]}")" "${REF[$s]}"
 done < "$tmp/pg/tps.txt"
 echo
-echo "Statements: \`SELECT 1\`; \`$(grep -v '^\\' "$tmp/pg/recommend.sql")\`;"
-echo "\`$(grep -v '^\\' "$tmp/pg/precomputed.sql")\`, with \`\\set u random(1, 6040)\`."
+echo "Statements: \`SELECT 1\`; \`$(sql_of recommend)\`;"
+echo "\`$(sql_of precomputed)\`; with \`\\set u random(1, 6040)\`."
 
 # ---------------------------------------------------------------- summary
 # verdict GOOD: "met" or "not met"
@@ -209,7 +212,7 @@ cat <<EOF
 | ML-100K NDCG@10, defaults | $N100 = ${n100}x implicit | >= 0.99x (.1393) | $(verdict "$(le 0.99 "$n100")") |
 | ML-1M ALS training, defaults | $S1M s = ${r1m}x implicit | <= 1x (0.930 s) | $(verdict "$(le "$r1m" 1)") |
 | ML-1M NDCG@10, defaults | $N1M = ${n1m}x implicit | >= 0.99x (.2980) | $(verdict "$(le 0.99 "$n1m")") |
-| recommend() median latency | SQLite $(awk -F'|' '/recommend/ { gsub(/ /, "", $6); print $6 }' "$tmp/sqlite_lat.md") us, PostgreSQL ${PGLAT_recommend} us (precomputed: ${PGLAT_precomputed} us) | | |
+| recommend() median latency | SQLite $(awk -F'|' '/recommend/ { gsub(/ /, "", $6); print $6 }' "$tmp/sqlite_lat.md") us, PostgreSQL ${PGLAT[recommend]} us (precomputed: ${PGLAT[precomputed]} us) | | |
 | recommend() / precomputed TPS | ${rp2}x (2 clients), ${rp8}x (8 clients) | >= 1x | $(verdict "$(le 1 "$rp2")") / $(verdict "$(le 1 "$rp8")") |
 | recommend() TPS / Python service | $(printf '%.0f' "$best") / 6,200 req/s = ${py}x | >= 10x | $(verdict "$(le 10 "$py")") |
 

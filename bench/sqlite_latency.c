@@ -9,7 +9,8 @@
  * step to the end + reset, timed with CLOCK_MONOTONIC.
  *
  * usage: sqlite_latency DB EXTENSION [N]
- * prints one markdown table row per statement: median, p99, mean (us), rows/call
+ * prints one markdown table row per statement: median, p99, mean (us), rows/call;
+ * fails when a call errs or returns other than the expected number of rows
  */
 #include <sqlite3.h>
 
@@ -18,10 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const stmts[][2] = {
-	{"SELECT 1", "SELECT 1"},
-	{"recommend()", "SELECT item_id, score FROM recommend(?1, 10, 'ml')"},
-	{"precomputed top-10", "SELECT item_id, score FROM precomputed WHERE user_id = ?1 ORDER BY rank"},
+static const struct {
+	const char *label, *sql;
+	int rows; /* rows every call must return */
+} stmts[] = {
+	{"SELECT 1", "SELECT 1", 1},
+	{"recommend()", "SELECT item_id, score FROM recommend(?1, 10, 'ml')", 10},
+	{"precomputed top-10", "SELECT item_id, score FROM precomputed WHERE user_id = ?1 ORDER BY rank", 10},
 };
 
 static double now_us(void)
@@ -101,13 +105,13 @@ int main(int argc, char **argv)
 		sqlite3_stmt *st;
 		unsigned long long seed = 42;
 		long rows = 0;
-		if (sqlite3_prepare_v2(db, stmts[s][1], -1, &st, NULL) != SQLITE_OK) {
-			fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s][1], sqlite3_errmsg(db));
+		if (sqlite3_prepare_v2(db, stmts[s].sql, -1, &st, NULL) != SQLITE_OK) {
+			fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s].sql, sqlite3_errmsg(db));
 			return 1;
 		}
 		for (int k = 0; k < warm; k++)
 			if (run_once(st, users[next_rand(&seed) % (unsigned)nusers]) < 0) {
-				fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s][1], sqlite3_errmsg(db));
+				fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s].sql, sqlite3_errmsg(db));
 				return 1;
 			}
 		double sum = 0;
@@ -116,8 +120,9 @@ int main(int argc, char **argv)
 			double t0 = now_us();
 			int r = run_once(st, u);
 			t[k] = now_us() - t0;
-			if (r < 0) {
-				fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s][1], sqlite3_errmsg(db));
+			if (r != stmts[s].rows) {
+				fprintf(stderr, "sqlite_latency: %s: %d rows for user %s (%s)\n", stmts[s].sql,
+				        r, u, r < 0 ? sqlite3_errmsg(db) : "want exactly that many");
 				return 1;
 			}
 			rows += r;
@@ -125,8 +130,8 @@ int main(int argc, char **argv)
 		}
 		sqlite3_finalize(st);
 		qsort(t, (size_t)n, sizeof *t, cmp_double);
-		printf("| SQLite | %s | `%s` | %d | %.2f | %.2f | %.2f | %.1f |\n", stmts[s][0],
-		       stmts[s][1], n, t[n / 2], t[(size_t)(0.99 * n)], sum / n, (double)rows / n);
+		printf("| SQLite | %s | `%s` | %d | %.2f | %.2f | %.2f | %.1f |\n", stmts[s].label,
+		       stmts[s].sql, n, t[n / 2], t[(size_t)(0.99 * n)], sum / n, (double)rows / n);
 	}
 	for (int k = 0; k < nusers; k++)
 		free(users[k]);
