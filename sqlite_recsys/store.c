@@ -271,17 +271,27 @@ static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v
 	return SQLITE_OK;
 }
 
-/* Store a new version of a model atomically (see the file comment). */
+/* Undo a failed store: back to the savepoint (if we hold one). */
+static void undo_store(sqlite3 *db, int have_savepoint)
+{
+	if (!have_savepoint)
+		return;
+	sqlite3_exec(db, "ROLLBACK TO recsys_train", NULL, NULL, NULL);
+	sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
+}
+
+/*
+ * Store a new version of a model atomically (see the file comment). Inside
+ * a statement that is itself writing (INSERT INTO log SELECT recsys_train(..))
+ * SQLite refuses new savepoints; then the enclosing statement's own
+ * transaction makes the store atomic: our error fails it and rolls it back.
+ */
 int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
                      char **summary_out, char **errmsg)
 {
 	*summary_out = NULL;
-	int rc = sqlite3_exec(db, "SAVEPOINT recsys_train", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
-		return rc;
-	}
-	rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
+	int have_sp = sqlite3_exec(db, "SAVEPOINT recsys_train", NULL, NULL, NULL) == SQLITE_OK;
+	int rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
 	if (rc == SQLITE_OK)
@@ -294,18 +304,11 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
 	}
 	if (rc == SQLITE_OK)
 		rc = insert_and_prune(db, row, *version, *summary_out, errmsg);
-	if (rc != SQLITE_OK) {
-		sqlite3_exec(db, "ROLLBACK TO recsys_train", NULL, NULL, NULL);
-		sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
-		sqlite3_free(*summary_out);
-		*summary_out = NULL;
-		return rc;
-	}
-	rc = sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
+	if (rc == SQLITE_OK && have_sp && (rc = sqlite3_exec(db, "RELEASE recsys_train", NULL,
+	                                                     NULL, NULL)) != SQLITE_OK)
 		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK TO recsys_train", NULL, NULL, NULL);
-		sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		undo_store(db, have_sp);
 		sqlite3_free(*summary_out);
 		*summary_out = NULL;
 	}

@@ -48,3 +48,15 @@ SELECT count(*) AS rows, source FROM recommend('u1', 1) GROUP BY source;
 SELECT recsys_drop_model('shop');
 SELECT json_extract(recsys_train('shop', 'events', 'als', '{"threads": 1, "seed": 42}'), '$.version') AS version;
 SELECT count(*) AS rows, source FROM recommend('u1', 1) GROUP BY source;
+-- training inside a writing statement (SQLite allows no savepoint there):
+-- the statement's own transaction keeps it atomic. Two trainings per row...
+CREATE TABLE train_log(version INTEGER);
+INSERT INTO train_log SELECT json_extract(recsys_train('shop', 'events', 'popularity'), '$.version')
+  FROM (VALUES (1), (2));
+SELECT group_concat(version, ' ') AS versions FROM train_log;
+-- ... and when the second fails, the first is rolled back with the statement
+INSERT INTO train_log SELECT CASE WHEN column1 = 1
+  THEN json_extract(recsys_train('shop', 'events', 'popularity'), '$.version')
+  ELSE recsys_train('shop', 'no_such_table') END FROM (VALUES (1), (2));
+SELECT group_concat(version, ' ') AS versions FROM train_log;
+SELECT name, version, algorithm FROM recsys_models;
