@@ -29,8 +29,8 @@ static void refresh_snapshot(rsq_ctx *ctx)
 {
 	unsigned dv = 0;
 	sqlite3_int64 tc = sqlite3_total_changes64(ctx->db);
-	int have_dv = sqlite3_file_control(ctx->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) ==
-	              SQLITE_OK;
+	int have_dv =
+	    sqlite3_file_control(ctx->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) == SQLITE_OK;
 	if (ctx->snap_valid && have_dv && sqlite3_get_autocommit(ctx->db) &&
 	    dv == ctx->data_version && tc == ctx->total_changes)
 		return;
@@ -95,17 +95,18 @@ static int resolve_default(rsq_ctx *ctx, const char **name, char **errmsg)
 		*errmsg = sqlite3_mprintf("no model exists (train one with recsys_train())");
 	} else {
 		char *names = rsq_store_names(ctx->db);
-		*errmsg = sqlite3_mprintf("no model given and %d models exist (existing models: %s; "
-		                          "pass the model name, or call recsys_set_default_model())",
-		                          count, names ? names : "?");
+		*errmsg =
+		    sqlite3_mprintf("no model given and %d models exist (existing models: %s; "
+		                    "pass the model name, or call recsys_set_default_model())",
+		                    count, names ? names : "?");
 		sqlite3_free(names);
 	}
 	return SQLITE_ERROR;
 }
 
 /* Load the latest version of `name` into a new cache entry. */
-static int load_entry(rsq_ctx *ctx, const char *name, sqlite3_int64 version,
-                      char *trained_at, rsq_model **out, char **errmsg)
+static int load_entry(rsq_ctx *ctx, const char *name, sqlite3_int64 version, char *trained_at,
+                      rsq_model **out, char **errmsg)
 {
 	rsq_model *m = sqlite3_malloc64(sizeof *m);
 	if (!m) {

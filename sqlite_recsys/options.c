@@ -36,11 +36,16 @@ static int cmp_id(const void *a, const void *b)
 /* Kind of a json_tree type name. */
 static rs_opt_kind kind_of(const char *type)
 {
-	if (!type || !strcmp(type, "null")) return RS_OPT_NULL;
-	if (!strcmp(type, "true") || !strcmp(type, "false")) return RS_OPT_BOOL;
-	if (!strcmp(type, "integer") || !strcmp(type, "real")) return RS_OPT_NUMBER;
-	if (!strcmp(type, "text")) return RS_OPT_STRING;
-	if (!strcmp(type, "array")) return RS_OPT_ARRAY;
+	if (!type || !strcmp(type, "null"))
+		return RS_OPT_NULL;
+	if (!strcmp(type, "true") || !strcmp(type, "false"))
+		return RS_OPT_BOOL;
+	if (!strcmp(type, "integer") || !strcmp(type, "real"))
+		return RS_OPT_NUMBER;
+	if (!strcmp(type, "text"))
+		return RS_OPT_STRING;
+	if (!strcmp(type, "array"))
+		return RS_OPT_ARRAY;
 	return RS_OPT_OBJECT;
 }
 
@@ -74,7 +79,8 @@ static int check_root(sqlite3 *db, const char *json, const char *what, char **er
 		*errmsg = sqlite3_mprintf("argument \"%s\" is not valid JSON", what);
 		rc = SQLITE_ERROR;
 	} else if (strcmp(type, "object") != 0) {
-		*errmsg = sqlite3_mprintf("argument \"%s\" must be a JSON object, not %s", what, type);
+		*errmsg =
+		    sqlite3_mprintf("argument \"%s\" must be a JSON object, not %s", what, type);
 		rc = SQLITE_ERROR;
 	}
 	sqlite3_finalize(st);
@@ -91,32 +97,37 @@ static void read_row(sqlite3_stmt *st, sqlite3_str *arena, raw_node *r)
 	r->key_off = r->str_off = -1;
 	/* object members have TEXT keys, array elements INTEGER ones */
 	if (r->parent >= 0 && sqlite3_column_type(st, 2) == SQLITE_TEXT)
-		r->key_off = arena_add(arena, sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
+		r->key_off =
+		    arena_add(arena, sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
 	if (r->kind == RS_OPT_NUMBER)
 		r->number = sqlite3_column_double(st, 4);
 	else if (r->kind == RS_OPT_BOOL)
 		r->boolean = sqlite3_column_int(st, 4) != 0;
 	else if (r->kind == RS_OPT_STRING)
-		r->str_off = arena_add(arena, sqlite3_column_text(st, 4), sqlite3_column_bytes(st, 4));
+		r->str_off =
+		    arena_add(arena, sqlite3_column_text(st, 4), sqlite3_column_bytes(st, 4));
 }
 
 /* Read every json_tree row; *rows is sqlite3_malloc'd. */
-static int read_rows(sqlite3 *db, const char *json, sqlite3_str *arena, raw_node **rows,
-                     size_t *n, char **errmsg)
+static int read_rows(sqlite3 *db, const char *json, sqlite3_str *arena, raw_node **rows, size_t *n,
+                     char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
 	*rows = NULL;
 	*n = 0;
-	int rc = sqlite3_prepare_v2(db, "SELECT id, parent, key, type, atom FROM json_tree(?1)",
-	                            -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db, "SELECT id, parent, key, type, atom FROM json_tree(?1)", -1,
+	                            &st, NULL);
 	if (rc == SQLITE_OK)
 		sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			raw_node *p = sqlite3_realloc64(*rows, ncap * sizeof *p);
-			if (!p) { rc = SQLITE_NOMEM; break; }
+			if (!p) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
 			*rows = p;
 			cap = ncap;
 		}
@@ -128,7 +139,8 @@ static int read_rows(sqlite3 *db, const char *json, sqlite3_str *arena, raw_node
 	if (rc == SQLITE_OK)
 		rc = sqlite3_str_errcode(arena);
 	if (rc != SQLITE_OK)
-		*errmsg = sqlite3_mprintf("%s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+		*errmsg = sqlite3_mprintf("%s", rc == SQLITE_NOMEM ? "out of memory"
+		                                                   : sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -184,8 +196,7 @@ static int layout(raw_node *rows, size_t n, const char *arena, rs_opt *nodes)
 }
 
 /* Parse options JSON into an rs_opt tree (see recsys_sqlite.h). */
-int rsq_opts_parse(sqlite3 *db, const char *json, const char *what, rsq_opts *out,
-                   char **errmsg)
+int rsq_opts_parse(sqlite3 *db, const char *json, const char *what, rsq_opts *out, char **errmsg)
 {
 	memset(out, 0, sizeof *out);
 	if (!json)
@@ -232,8 +243,8 @@ void rsq_opts_free(rsq_opts *o)
 }
 
 /* Parse through the connection's one-entry cache (see recsys_sqlite.h). */
-int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what,
-                          const rsq_opts **out, char **errmsg)
+int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, const rsq_opts **out,
+                          char **errmsg)
 {
 	static const rsq_opts NONE = {NULL, NULL};
 	*out = &NONE;

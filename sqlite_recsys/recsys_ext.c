@@ -20,14 +20,12 @@ static const struct {
 	int flags;
 	void (*fn)(sqlite3_context *, int, sqlite3_value **);
 } FUNCTIONS[] = {
-	{"recsys_train", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
-	{"recsys_train", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
-	{"recsys_train", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
-	{"recsys_drop_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_drop_model},
-	{"recsys_set_default_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-	 rsq_fn_set_default_model},
-	{"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-	 rsq_fn_version},
+    {"recsys_train", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
+    {"recsys_train", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
+    {"recsys_train", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
+    {"recsys_drop_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_drop_model},
+    {"recsys_set_default_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_set_default_model},
+    {"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, rsq_fn_version},
 };
 
 /* Eponymous table-valued modules. */
@@ -35,9 +33,9 @@ static const struct {
 	const char *name;
 	const sqlite3_module *module;
 } MODULES[] = {
-	{"recommend", &rsq_recommend_module},
-	{"popular_items", &rsq_popular_module},
-	{"recsys_models", &rsq_models_module},
+    {"recommend", &rsq_recommend_module},
+    {"popular_items", &rsq_popular_module},
+    {"recsys_models", &rsq_models_module},
 };
 
 /* Take one more reference on the context. */
@@ -87,8 +85,8 @@ static int register_all(sqlite3 *db, rsq_ctx *ctx, char **pzErrMsg)
 }
 
 /* The entry point SQLite derives from the file name recsys.so. */
-__attribute__((visibility("default"))) int
-sqlite3_recsys_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi)
+__attribute__((visibility("default"))) int sqlite3_recsys_init(sqlite3 *db, char **pzErrMsg,
+                                                               const sqlite3_api_routines *pApi)
 {
 	SQLITE_EXTENSION_INIT2(pApi);
 	if (sqlite3_libversion_number() < 3037000) {

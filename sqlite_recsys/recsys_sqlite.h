@@ -43,11 +43,11 @@ typedef struct rsq_ctx {
 	int snap_valid;
 	unsigned data_version;
 	sqlite3_int64 total_changes;
-	unsigned gen;        /* bumped whenever the snapshot changes */
-	char *sole_model;    /* the only stored model, valid while sole_gen == gen */
+	unsigned gen;     /* bumped whenever the snapshot changes */
+	char *sole_model; /* the only stored model, valid while sole_gen == gen */
 	unsigned sole_gen;
-	rsq_model *models;   /* cache, one entry per model name */
-	char *opts_text;     /* the last serving options text and its tree, so a */
+	rsq_model *models;          /* cache, one entry per model name */
+	char *opts_text;            /* the last serving options text and its tree, so a */
 	struct rsq_opts *opts_tree; /* lateral join does not re-parse per row */
 } rsq_ctx;
 
@@ -69,20 +69,19 @@ char *rsq_strdup(const char *s);
 
 /* ---- options.c: JSON text -> rs_opt tree ---- */
 struct rsq_opts {
-	rs_opt *nodes;  /* nodes[0] is the root */
-	char *strings;  /* arena the nodes' key / string pointers point into */
+	rs_opt *nodes; /* nodes[0] is the root */
+	char *strings; /* arena the nodes' key / string pointers point into */
 };
 typedef struct rsq_opts rsq_opts;
 
 /* Parse JSON text (NULL = no options) into *out; `what` names the argument
  * in error messages. Returns SQLITE_OK or an error with *errmsg set. The
  * root of a non-NULL document must be an object. */
-int rsq_opts_parse(sqlite3 *db, const char *json, const char *what,
-                   rsq_opts *out, char **errmsg);
+int rsq_opts_parse(sqlite3 *db, const char *json, const char *what, rsq_opts *out, char **errmsg);
 /* rsq_opts_parse through the connection's one-entry cache keyed by the
  * text; *out stays valid until the next call on this connection. */
-int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what,
-                          const rsq_opts **out, char **errmsg);
+int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, const rsq_opts **out,
+                          char **errmsg);
 /* Free the connection's cached options. */
 void rsq_opts_cache_clear(rsq_ctx *ctx);
 /* The root node, or NULL when there were no options. */
@@ -98,11 +97,11 @@ char *rsq_store_names(sqlite3 *db);
 /* Number of stored model names and the first of them (sqlite3_mprintf'd). */
 int rsq_store_count_names(sqlite3 *db, int *count, char **first);
 /* Latest version and trained_at of a model; *found = 0 when unknown. */
-int rsq_store_latest(sqlite3 *db, const char *name, int *found,
-                     sqlite3_int64 *version, char **trained_at);
+int rsq_store_latest(sqlite3 *db, const char *name, int *found, sqlite3_int64 *version,
+                     char **trained_at);
 /* Load one stored version into a core model. */
-int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version,
-                   rs_model **out, char **errmsg);
+int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_model **out,
+                   char **errmsg);
 /* Store a new version inside one SAVEPOINT; returns the version. */
 typedef struct rsq_store_row {
 	const char *name, *algorithm, *options, *summary;
@@ -110,8 +109,8 @@ typedef struct rsq_store_row {
 	const unsigned char *blob;
 	size_t blob_len;
 } rsq_store_row;
-int rsq_store_insert(sqlite3 *db, const rsq_store_row *row,
-                     sqlite3_int64 *version, char **summary_out, char **errmsg);
+int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
+                     char **summary_out, char **errmsg);
 /* Delete every version of a model; *deleted = rows removed. */
 int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg);
 /* Message "model "x" does not exist (existing models: ...)". */

@@ -11,10 +11,10 @@
 #include <string.h>
 
 static const char CREATE_STORE[] =
-	"CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
-	"name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
-	"trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
-	"bytes INTEGER, options TEXT, summary TEXT, blob BLOB, PRIMARY KEY(name, version))";
+    "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
+    "name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
+    "trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
+    "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, PRIMARY KEY(name, version))";
 
 /* Prepare sql and bind ?1 = name (if non-NULL); *errmsg set on failure. */
 static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3_stmt **st,
@@ -50,8 +50,11 @@ char *rsq_store_names(sqlite3 *db)
 	if (exists <= 0)
 		return sqlite3_mprintf("none");
 	sqlite3_stmt *st = NULL;
-	if (prepare_named(db, "SELECT group_concat(name, ', ') FROM (SELECT DISTINCT name FROM main."
-	                  RSQ_STORE " ORDER BY name)", NULL, &st, NULL) != SQLITE_OK)
+	if (prepare_named(
+	        db,
+	        "SELECT group_concat(name, ', ') FROM (SELECT DISTINCT name FROM main." RSQ_STORE
+	        " ORDER BY name)",
+	        NULL, &st, NULL) != SQLITE_OK)
 		return NULL;
 	char *out = NULL;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -70,8 +73,10 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name)
 	rsq_store_count_names(db, &count, &first);
 	sqlite3_free(first);
 	if (count == 0)
-		return sqlite3_mprintf("model \"%s\" does not exist (no model exists yet: train one "
-		                       "with recsys_train())", name);
+		return sqlite3_mprintf(
+		    "model \"%s\" does not exist (no model exists yet: train one "
+		    "with recsys_train())",
+		    name);
 	char *names = rsq_store_names(db);
 	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", name,
 	                            names ? names : "?");
@@ -113,8 +118,10 @@ int rsq_store_latest(sqlite3 *db, const char *name, int *found, sqlite3_int64 *v
 	if (exists <= 0)
 		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db, "SELECT version, trained_at FROM main." RSQ_STORE
-	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1", name, &st, NULL);
+	int rc = prepare_named(db,
+	                       "SELECT version, trained_at FROM main." RSQ_STORE
+	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+	                       name, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);
@@ -136,8 +143,9 @@ int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_mode
 {
 	sqlite3_stmt *st = NULL;
 	*out = NULL;
-	int rc = prepare_named(db, "SELECT blob FROM main." RSQ_STORE
-	                       " WHERE name = ?1 AND version = ?2", name, &st, errmsg);
+	int rc = prepare_named(
+	    db, "SELECT blob FROM main." RSQ_STORE " WHERE name = ?1 AND version = ?2", name, &st,
+	    errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(st, 2, version);
@@ -219,8 +227,9 @@ static char *compact_json(sqlite3 *db, char *text)
 static int next_version(sqlite3 *db, const char *name, sqlite3_int64 *v, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db, "SELECT coalesce(max(version), 0) + 1 FROM main." RSQ_STORE
-	                       " WHERE name = ?1", name, &st, errmsg);
+	int rc = prepare_named(
+	    db, "SELECT coalesce(max(version), 0) + 1 FROM main." RSQ_STORE " WHERE name = ?1",
+	    name, &st, errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);
@@ -239,7 +248,8 @@ static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v
                             const char *summary, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db, "INSERT INTO main." RSQ_STORE " VALUES(?1, ?2, ?3, "
+	int rc = prepare_named(db,
+	                       "INSERT INTO main." RSQ_STORE " VALUES(?1, ?2, ?3, "
 	                       "strftime('%Y-%m-%d %H:%M:%f', 'now'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	                       r->name, &st, errmsg);
 	if (rc != SQLITE_OK)
@@ -256,8 +266,9 @@ static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		rc = prepare_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2",
-		                   r->name, &st, errmsg);
+		rc = prepare_named(
+		    db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2", r->name,
+		    &st, errmsg);
 		if (rc != SQLITE_OK)
 			return rc;
 		sqlite3_bind_int64(st, 2, v - 1);
@@ -265,7 +276,8 @@ static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v
 		sqlite3_finalize(st);
 	}
 	if (rc != SQLITE_DONE) {
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
+		*errmsg =
+		    sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
 		return rc;
 	}
 	return SQLITE_OK;
@@ -304,9 +316,10 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
 	}
 	if (rc == SQLITE_OK)
 		rc = insert_and_prune(db, row, *version, *summary_out, errmsg);
-	if (rc == SQLITE_OK && have_sp && (rc = sqlite3_exec(db, "RELEASE recsys_train", NULL,
-	                                                     NULL, NULL)) != SQLITE_OK)
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
+	if (rc == SQLITE_OK && have_sp &&
+	    (rc = sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL)) != SQLITE_OK)
+		*errmsg =
+		    sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
 	if (rc != SQLITE_OK) {
 		undo_store(db, have_sp);
 		sqlite3_free(*summary_out);
@@ -326,7 +339,8 @@ int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg)
 		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
 	}
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1", name, &st, errmsg);
+	int rc =
+	    prepare_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1", name, &st, errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);

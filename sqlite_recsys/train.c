@@ -18,13 +18,13 @@ typedef struct train_job {
 	rs_config *cfg;
 	rs_builder *builder;
 	rs_model *model;
-	char *summary;        /* rs_free */
-	unsigned char *blob;  /* rs_free */
+	char *summary;       /* rs_free */
+	unsigned char *blob; /* rs_free */
 	size_t blob_len;
-	char *from;           /* quoted table name or "(query)" */
-	char *columns;        /* ", "-separated columns of the source */
+	char *from;             /* quoted table name or "(query)" */
+	char *columns;          /* ", "-separated columns of the source */
 	int col[RS_COL__COUNT]; /* column index of each role, -1 = absent */
-	sqlite3_stmt *probe;  /* trivial statement that notices sqlite3_interrupt() */
+	sqlite3_stmt *probe;    /* trivial statement that notices sqlite3_interrupt() */
 	char *errmsg;
 	rs_error err;
 } train_job;
@@ -70,7 +70,8 @@ static int core_fail(train_job *j)
 static int schema_exists(sqlite3 *db, const char *schema)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE",
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
@@ -85,12 +86,15 @@ static int table_exists(sqlite3 *db, const char *schema, const char *name)
 	if (schema && !schema_exists(db, schema))
 		return 0;
 	char *sql = schema
-		? sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') "
-		                  "AND name = ?1 COLLATE NOCASE", schema)
-		: sqlite3_mprintf("SELECT 1 FROM main.sqlite_schema WHERE type IN ('table', 'view') "
-		                  "AND name = ?1 COLLATE NOCASE UNION ALL "
-		                  "SELECT 1 FROM temp.sqlite_schema WHERE type IN ('table', 'view') "
-		                  "AND name = ?1 COLLATE NOCASE");
+	                ? sqlite3_mprintf(
+	                      "SELECT 1 FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE",
+	                      schema)
+	                : sqlite3_mprintf(
+	                      "SELECT 1 FROM main.sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE UNION ALL "
+	                      "SELECT 1 FROM temp.sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE");
 	sqlite3_stmt *st = NULL;
 	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
@@ -139,8 +143,7 @@ static int resolve_source(train_job *j)
 
 /* Prepare "SELECT <what> FROM <from> <suffix>"; a smuggled second
  * statement (source "x); DROP ...") is refused. The caller finalizes *st. */
-static int prepare_source(train_job *j, const char *what, const char *suffix,
-                          sqlite3_stmt **st)
+static int prepare_source(train_job *j, const char *what, const char *suffix, sqlite3_stmt **st)
 {
 	char *sql = sqlite3_mprintf("SELECT %s FROM %s %s", what, j->from, suffix);
 	if (!sql)
@@ -182,9 +185,9 @@ static int find_columns(train_job *j)
 	for (int r = RS_COL_USER; r <= RS_COL_ITEM; r++) {
 		if (j->col[r] >= 0)
 			continue;
-		j->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
-		                            rs_config_column(j->cfg, r),
-		                            j->columns ? j->columns : "none");
+		j->errmsg =
+		    sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
+		                    rs_config_column(j->cfg, r), j->columns ? j->columns : "none");
 		return SQLITE_ERROR;
 	}
 	return SQLITE_OK;
@@ -209,12 +212,14 @@ static char *select_list(train_job *j)
 	/* ts: numbers (also as text, e.g. from .import) are unix seconds, text
 	 * dates go through unixepoch(); anything else stays text: an error */
 	if (j->col[RS_COL_TS] >= 0)
-		sqlite3_str_appendf(s, ", CASE WHEN typeof(\"%w\") IN ('integer', 'real', 'null') THEN \"%w\" "
-		                    "WHEN trim(\"%w\") GLOB '[0-9+-]*' AND trim(\"%w\") NOT GLOB '?*[^0-9.eE]*' "
-		                    "THEN CAST(\"%w\" AS REAL) "
-		                    "ELSE coalesce(unixepoch(\"%w\"), CAST(\"%w\" AS TEXT)) END",
-		                    c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS],
-		                    c[RS_COL_TS], c[RS_COL_TS]);
+		sqlite3_str_appendf(
+		    s,
+		    ", CASE WHEN typeof(\"%w\") IN ('integer', 'real', 'null') THEN \"%w\" "
+		    "WHEN trim(\"%w\") GLOB '[0-9+-]*' AND trim(\"%w\") NOT GLOB '?*[^0-9.eE]*' "
+		    "THEN CAST(\"%w\" AS REAL) "
+		    "ELSE coalesce(unixepoch(\"%w\"), CAST(\"%w\" AS TEXT)) END",
+		    c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS],
+		    c[RS_COL_TS], c[RS_COL_TS]);
 	else
 		sqlite3_str_appendall(s, ", NULL");
 	return sqlite3_str_finish(s);
@@ -224,9 +229,10 @@ static char *select_list(train_job *j)
 static int add_row(train_job *j, sqlite3_stmt *st)
 {
 	if (sqlite3_column_type(st, 4) == SQLITE_TEXT) {
-		j->errmsg = sqlite3_mprintf("column \"%s\" must be a date or a number of unix seconds, "
-		                            "not '%s'", rs_config_column(j->cfg, RS_COL_TS),
-		                            sqlite3_column_text(st, 4));
+		j->errmsg = sqlite3_mprintf(
+		    "column \"%s\" must be a date or a number of unix seconds, "
+		    "not '%s'",
+		    rs_config_column(j->cfg, RS_COL_TS), sqlite3_column_text(st, 4));
 		return SQLITE_ERROR;
 	}
 	const char *user = (const char *)sqlite3_column_text(st, 0);
@@ -279,15 +285,15 @@ static int train_and_store(train_job *j, char **out)
 	if (rs_model_save(j->model, &j->blob, &j->blob_len, &j->err) != RS_OK)
 		return core_fail(j);
 	rsq_store_row row = {
-		.name = j->name,
-		.algorithm = rs_config_algorithm(j->cfg),
-		.options = j->options,
-		.summary = j->summary,
-		.users = (sqlite3_int64)rs_model_n_users(j->model),
-		.items = (sqlite3_int64)rs_model_n_items(j->model),
-		.interactions = (sqlite3_int64)rs_model_n_interactions(j->model),
-		.blob = j->blob,
-		.blob_len = j->blob_len,
+	    .name = j->name,
+	    .algorithm = rs_config_algorithm(j->cfg),
+	    .options = j->options,
+	    .summary = j->summary,
+	    .users = (sqlite3_int64)rs_model_n_users(j->model),
+	    .items = (sqlite3_int64)rs_model_n_items(j->model),
+	    .interactions = (sqlite3_int64)rs_model_n_interactions(j->model),
+	    .blob = j->blob,
+	    .blob_len = j->blob_len,
 	};
 	sqlite3_int64 version = 0;
 	return rsq_store_insert(j->db, &row, &version, out, &j->errmsg);

@@ -40,8 +40,7 @@ void rsq_result_errmsg(sqlite3_context *c, char *msg)
 /* Case-insensitive keyword test after leading white space. */
 int rsq_starts_with_word(const char *text, const char *keyword)
 {
-	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r' ||
-	       *text == '(')
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r' || *text == '(')
 		text++;
 	size_t n = strlen(keyword);
 	if (sqlite3_strnicmp(text, keyword, (int)n) != 0)

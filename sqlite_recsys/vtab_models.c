@@ -8,9 +8,9 @@
 #include <string.h>
 
 static const char MODELS_SQL[] =
-	"SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, "
-	"options, summary FROM main." RSQ_STORE " s WHERE version = "
-	"(SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) ORDER BY name";
+    "SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, "
+    "options, summary FROM main." RSQ_STORE " s WHERE version = "
+    "(SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) ORDER BY name";
 
 typedef struct models_cursor {
 	sqlite3_vtab_cursor base;
@@ -31,9 +31,10 @@ static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *a
 	(void)aux;
 	(void)argc;
 	(void)argv;
-	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(name TEXT, version INTEGER, "
-	                              "algorithm TEXT, trained_at TEXT, users INTEGER, items INTEGER, "
-	                              "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT)");
+	int rc = sqlite3_declare_vtab(
+	    db, "CREATE TABLE x(name TEXT, version INTEGER, "
+	        "algorithm TEXT, trained_at TEXT, users INTEGER, items INTEGER, "
+	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT)");
 	if (rc != SQLITE_OK) {
 		*err = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(db));
 		return rc;
@@ -115,7 +116,8 @@ static int models_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
 	int exists = rsq_store_exists(c->db);
 	if (exists == 0)
 		return SQLITE_OK;
-	int rc = exists < 0 ? SQLITE_ERROR : sqlite3_prepare_v2(c->db, MODELS_SQL, -1, &c->st, NULL);
+	int rc =
+	    exists < 0 ? SQLITE_ERROR : sqlite3_prepare_v2(c->db, MODELS_SQL, -1, &c->st, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_free(cur->pVtab->zErrMsg);
 		cur->pVtab->zErrMsg = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(c->db));
@@ -146,16 +148,16 @@ static int models_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 
 /* Eponymous-only: SELECT * FROM recsys_models. */
 const sqlite3_module rsq_models_module = {
-	.iVersion = 0,
-	.xConnect = models_connect,
-	.xBestIndex = models_best_index,
-	.xDisconnect = models_disconnect,
-	.xDestroy = models_disconnect,
-	.xOpen = models_open,
-	.xClose = models_close,
-	.xFilter = models_filter,
-	.xNext = models_next,
-	.xEof = models_eof,
-	.xColumn = models_column,
-	.xRowid = models_rowid,
+    .iVersion = 0,
+    .xConnect = models_connect,
+    .xBestIndex = models_best_index,
+    .xDisconnect = models_disconnect,
+    .xDestroy = models_disconnect,
+    .xOpen = models_open,
+    .xClose = models_close,
+    .xFilter = models_filter,
+    .xNext = models_next,
+    .xEof = models_eof,
+    .xColumn = models_column,
+    .xRowid = models_rowid,
 };

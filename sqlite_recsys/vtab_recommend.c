@@ -22,26 +22,42 @@
 
 /* Shape of one table-valued function. */
 typedef struct tvf_spec {
-	const char *fn;           /* SQL name, for error messages */
-	const char *schema;       /* CREATE TABLE for sqlite3_declare_vtab */
-	int n_out;                /* output columns; hidden arguments follow */
-	int n_args;               /* hidden argument columns */
+	const char *fn;     /* SQL name, for error messages */
+	const char *schema; /* CREATE TABLE for sqlite3_declare_vtab */
+	int n_out;          /* output columns; hidden arguments follow */
+	int n_args;         /* hidden argument columns */
 	const char *arg_names[MAX_ARGS];
-	unsigned required;        /* bit i: argument i must be given */
+	unsigned required;                           /* bit i: argument i must be given */
 	int arg_k, arg_model, arg_options, arg_user; /* argument positions, -1 = none */
 } tvf_spec;
 
 static const tvf_spec RECOMMEND = {
-	"recommend",
-	"CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, reason TEXT, source TEXT, "
-	"user_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
-	5, 4, {"user_id", "k", "model", "options"}, 1u << 0, 1, 2, 3, 0};
+    .fn = "recommend",
+    .schema = "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, reason TEXT, "
+              "source TEXT, user_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
+    .n_out = 5,
+    .n_args = 4,
+    .arg_names = {"user_id", "k", "model", "options"},
+    .required = 1u << 0,
+    .arg_user = 0,
+    .arg_k = 1,
+    .arg_model = 2,
+    .arg_options = 3,
+};
 
 static const tvf_spec POPULAR = {
-	"popular_items",
-	"CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, k HIDDEN, model HIDDEN, "
-	"options HIDDEN)",
-	3, 3, {"k", "model", "options"}, 0u, 0, 1, 2, -1};
+    .fn = "popular_items",
+    .schema = "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, k HIDDEN, model HIDDEN, "
+              "options HIDDEN)",
+    .n_out = 3,
+    .n_args = 3,
+    .arg_names = {"k", "model", "options"},
+    .required = 0,
+    .arg_user = -1,
+    .arg_k = 0,
+    .arg_model = 1,
+    .arg_options = 2,
+};
 
 typedef struct tvf_vtab {
 	sqlite3_vtab base;
@@ -51,15 +67,14 @@ typedef struct tvf_vtab {
 
 typedef struct tvf_cursor {
 	sqlite3_vtab_cursor base;
-	rsq_model *model;      /* referenced while rows point into it */
+	rsq_model *model; /* referenced while rows point into it */
 	rs_reco *recs;
 	int n, pos;
 	sqlite3_value *args[MAX_ARGS]; /* copies of the arguments, for xColumn */
 } tvf_cursor;
 
 /* Declare the table and allocate the vtab (shared by both modules). */
-static int tvf_connect(sqlite3 *db, void *aux, const tvf_spec *spec, sqlite3_vtab **out,
-                       char **err)
+static int tvf_connect(sqlite3 *db, void *aux, const tvf_spec *spec, sqlite3_vtab **out, char **err)
 {
 	int rc = sqlite3_declare_vtab(db, spec->schema);
 	if (rc != SQLITE_OK) {
@@ -141,9 +156,8 @@ static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 		return SQLITE_CONSTRAINT;
 	info->idxNum = (int)mask;
 	/* rows come out best first: ORDER BY rank (or score DESC) costs nothing */
-	if (info->nOrderBy == 1 &&
-	    ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
-	     (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
+	if (info->nOrderBy == 1 && ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
+	                            (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
 		info->orderByConsumed = 1;
 	info->estimatedCost = (mask & spec->required) == spec->required ? 10.0 : 1e12;
 	info->estimatedRows = 10;
@@ -198,8 +212,8 @@ static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 {
 	for (int i = 0; i < spec->n_args; i++) {
 		if ((spec->required & (1u << i)) && !c->args[i])
-			return tvf_error(c, sqlite3_mprintf("%s: argument \"%s\" is required", spec->fn,
-			                                    spec->arg_names[i]));
+			return tvf_error(c, sqlite3_mprintf("%s: argument \"%s\" is required",
+			                                    spec->fn, spec->arg_names[i]));
 		int must_not_be_null = i == spec->arg_user || i == spec->arg_k;
 		if (must_not_be_null && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return tvf_error(c, sqlite3_mprintf("argument \"%s\" must not be null",
@@ -212,15 +226,15 @@ static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
 	int type = sqlite3_value_numeric_type(kv);
 	double d = sqlite3_value_double(kv);
-	int integral = type == SQLITE_INTEGER ||
-	               (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 && d == (double)(sqlite3_int64)d);
+	int integral = type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
+	                                          d == (double)(sqlite3_int64)d);
 	if (!integral)
 		return tvf_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
 	sqlite3_int64 k64 = sqlite3_value_int64(kv);
 	/* the core checks the range; beyond int, say the same in its words */
 	if (k64 > INT_MAX || k64 < INT_MIN)
-		return tvf_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
-		                                    (long long)k64));
+		return tvf_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)",
+		                                    RS_MAX_K, (long long)k64));
 	*k = (int)k64;
 	return SQLITE_OK;
 }
@@ -229,7 +243,8 @@ static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt *opts)
 {
 	const char *model = c->args[spec->arg_model]
-	                        ? (const char *)sqlite3_value_text(c->args[spec->arg_model]) : NULL;
+	                        ? (const char *)sqlite3_value_text(c->args[spec->arg_model])
+	                        : NULL;
 	char *errmsg = NULL;
 	int rc = rsq_cache_get(((tvf_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
 	if (rc != SQLITE_OK)
@@ -283,7 +298,8 @@ static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 	if (rc != SQLITE_OK)
 		return rc;
 	const char *json = c->args[spec->arg_options]
-	                       ? (const char *)sqlite3_value_text(c->args[spec->arg_options]) : NULL;
+	                       ? (const char *)sqlite3_value_text(c->args[spec->arg_options])
+	                       : NULL;
 	const rsq_opts *opts = NULL;
 	char *errmsg = NULL;
 	rc = rsq_opts_parse_cached(((tvf_vtab *)cur->pVtab)->ctx, json, "options", &opts, &errmsg);
@@ -347,12 +363,15 @@ static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	switch (col) {
 	case 0:
 		id = rs_model_item_id(m, r->item, &len);
-		sqlite3_result_text64(ctx, id ? id : "", id ? len : 0, SQLITE_TRANSIENT, SQLITE_UTF8);
+		sqlite3_result_text64(ctx, id ? id : "", id ? len : 0, SQLITE_TRANSIENT,
+		                      SQLITE_UTF8);
 		break;
 	case 1: sqlite3_result_double(ctx, float_as_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
 	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
-	default: sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT); break;
+	default:
+		sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT);
+		break;
 	}
 	return SQLITE_OK;
 }
@@ -366,31 +385,31 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 
 /* Eponymous-only (xCreate NULL): usable as recommend(...), never CREATE VIRTUAL TABLE. */
 const sqlite3_module rsq_recommend_module = {
-	.iVersion = 0,
-	.xConnect = recommend_connect,
-	.xBestIndex = tvf_best_index,
-	.xDisconnect = tvf_disconnect,
-	.xDestroy = tvf_disconnect,
-	.xOpen = tvf_open,
-	.xClose = tvf_close,
-	.xFilter = tvf_filter,
-	.xNext = tvf_next,
-	.xEof = tvf_eof,
-	.xColumn = tvf_column,
-	.xRowid = tvf_rowid,
+    .iVersion = 0,
+    .xConnect = recommend_connect,
+    .xBestIndex = tvf_best_index,
+    .xDisconnect = tvf_disconnect,
+    .xDestroy = tvf_disconnect,
+    .xOpen = tvf_open,
+    .xClose = tvf_close,
+    .xFilter = tvf_filter,
+    .xNext = tvf_next,
+    .xEof = tvf_eof,
+    .xColumn = tvf_column,
+    .xRowid = tvf_rowid,
 };
 
 const sqlite3_module rsq_popular_module = {
-	.iVersion = 0,
-	.xConnect = popular_connect,
-	.xBestIndex = tvf_best_index,
-	.xDisconnect = tvf_disconnect,
-	.xDestroy = tvf_disconnect,
-	.xOpen = tvf_open,
-	.xClose = tvf_close,
-	.xFilter = tvf_filter,
-	.xNext = tvf_next,
-	.xEof = tvf_eof,
-	.xColumn = tvf_column,
-	.xRowid = tvf_rowid,
+    .iVersion = 0,
+    .xConnect = popular_connect,
+    .xBestIndex = tvf_best_index,
+    .xDisconnect = tvf_disconnect,
+    .xDestroy = tvf_disconnect,
+    .xOpen = tvf_open,
+    .xClose = tvf_close,
+    .xFilter = tvf_filter,
+    .xNext = tvf_next,
+    .xEof = tvf_eof,
+    .xColumn = tvf_column,
+    .xRowid = tvf_rowid,
 };
