@@ -19,8 +19,8 @@ CORE_LIB     := $(BUILD)/librecsys_core.a
 SQLITE_SRC   := $(wildcard sqlite_recsys/*.c)
 SQLITE_HDR   := $(wildcard sqlite_recsys/*.h)
 SQLITE_SO    := sqlite_recsys/recsys.so
-# The same extension with the core compiled in under AddressSanitizer, for
-# test/sqlite/run.sh (LD_PRELOAD=libasan.so sqlite3 ...).
+# The same extension with the core compiled in under ASan + UBSan, for
+# test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
 .PHONY: all core sqlite pg install check demo bench deps clean lint
@@ -45,9 +45,8 @@ $(SQLITE_SO): $(SQLITE_SRC) $(SQLITE_HDR) $(CORE_LIB)
 
 $(SQLITE_ASAN_SO): $(SQLITE_SRC) $(SQLITE_HDR) $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -g -fsanitize=address -fno-omit-frame-pointer $(WARN) -fPIC -shared \
-	  -fvisibility=hidden -D_GNU_SOURCE $(BLAS_CFLAGS) -Icore -o $@ $(SQLITE_SRC) $(CORE_SRC) \
-	  $(BLAS_LIBS)
+	$(CC) $(CORE_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer -shared -Icore -o $@ $(SQLITE_SRC) $(CORE_SRC) $(BLAS_LIBS)
 
 pg: $(CORE_LIB)
 	$(MAKE) -C pg_recsys PG_CONFIG=$(PG_CONFIG) with_llvm=no

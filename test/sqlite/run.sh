@@ -6,7 +6,7 @@
 # each error message is frozen in the expected output.
 # The whole set runs twice: with sqlite_recsys/recsys.so ("sqlite NAME") and
 # with build/sqlite-asan/recsys.so under AddressSanitizer with leak checks
-# ("sqlite-asan NAME"). Builds nothing: `make sqlite` (or make check) does.
+# and UBSan ("sqlite-asan NAME"). Builds nothing: `make sqlite` (or make check) does.
 # Usage: test/sqlite/run.sh [--update]   (--update rewrites expected files)
 set -u
 cd "$(dirname "$0")/../.."
@@ -67,8 +67,10 @@ run_suite() {
 
 preload=
 run_suite sqlite "$PWD/sqlite_recsys/recsys"
-# only sqlite3 itself runs with ASan preloaded (not diff, cat, ...)
-preload=$(gcc -print-file-name=libasan.so)
+# only sqlite3 itself runs with the sanitizers preloaded (not diff, cat, ...);
+# the build has UBSan too, fatal on the first finding
+preload=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)
 export ASAN_OPTIONS=detect_leaks=1:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite sqlite-asan "$PWD/build/sqlite-asan/recsys"
 exit $failed
