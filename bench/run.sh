@@ -28,8 +28,12 @@ tmp=$(mktemp -d /tmp/recsys-bench.XXXXXX)
 chmod 755 "$tmp"
 pgv=
 cleanup() {
-  # pg_virtualenv drops its cluster when it gets TERM
-  if [ -n "$pgv" ] && kill -0 "$pgv" 2>/dev/null; then kill -TERM "$pgv"; wait "$pgv" || true; fi
+  # the PostgreSQL part runs in its own process group: TERM ends pgbench and
+  # pg.sh, then pg_virtualenv's own trap stops and drops the cluster
+  if [ -n "$pgv" ] && kill -0 "$pgv" 2>/dev/null; then
+    kill -TERM -- "-$pgv" 2>/dev/null || kill -TERM "$pgv"
+    wait "$pgv" || true
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -134,7 +138,7 @@ timeout 120 build/sqlite_latency "$db" sqlite_recsys/recsys "$SQLITE_CALLS" > "$
 mkdir "$tmp/pg"
 chown postgres "$tmp/pg"
 note "pg: starting a throw-away cluster (pg_virtualenv)"
-timeout 600 pg_virtualenv -t -v 15 bench/pg.sh "$tmp/pg" >&2 &
+setsid timeout 600 pg_virtualenv -t -v 15 bench/pg.sh "$tmp/pg" >&2 &
 pgv=$!
 if ! wait "$pgv"; then
   pgv=
