@@ -71,11 +71,20 @@ LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
 'train a new version of a model from a table, view or SELECT/WITH query; returns the training summary';
 
+-- Planner support: recommend() and popular_items() return at most k rows.
+CREATE FUNCTION recsys.rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'recsys_rows_support'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys.rows_support(internal) IS
+'planner support: row estimate of recommend() and popular_items() from a constant k';
+
 CREATE FUNCTION @extschema@.recommend(user_id text, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
 AS 'MODULE_PATHNAME', 'recommend'
-LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.recommend(text, integer, text, jsonb) IS
 'top-k items for a user from a trained model (popular items for unknown users)';
 
@@ -83,7 +92,8 @@ CREATE FUNCTION @extschema@.popular_items(k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer)
 AS 'MODULE_PATHNAME', 'popular_items'
-LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
 'the k most popular items of a model''s training data';
 

@@ -7,7 +7,10 @@
 #include "pg_recsys.h"
 
 #include "funcapi.h"
+#include "nodes/supportnodes.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 /* Room for the core's answer; an invalid k still gets a buffer so that the
@@ -141,4 +144,36 @@ popular_items(PG_FUNCTION_ARGS)
 		RsReportError(&err);
 	RsEmitRows(fcinfo, m, recs, n, false);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(recsys_rows_support);
+
+/*
+ * Planner support for recommend() and popular_items(): when k is a constant,
+ * the function returns at most k rows, which is a better estimate than the
+ * fixed ROWS of the declaration (lateral joins over many users).
+ */
+Datum
+recsys_rows_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestRows *req;
+	FuncExpr   *func;
+	char	   *name;
+	Node	   *karg;
+
+	if (!IsA(rawreq, SupportRequestRows))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestRows *) rawreq;
+	if (!is_funcclause(req->node))
+		PG_RETURN_POINTER(NULL);
+	func = (FuncExpr *) req->node;
+	name = get_func_name(func->funcid);
+	if (name == NULL)
+		PG_RETURN_POINTER(NULL);
+	karg = strcmp(name, "recommend") == 0 ? lsecond(func->args) : linitial(func->args);
+	if (!IsA(karg, Const) || ((Const *) karg)->constisnull)
+		PG_RETURN_POINTER(NULL);
+	req->rows = Max(1, Min(DatumGetInt32(((Const *) karg)->constvalue), RS_MAX_K));
+	PG_RETURN_POINTER(req);
 }

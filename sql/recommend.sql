@@ -45,6 +45,19 @@ FROM reco_users u, LATERAL recommend(u.id, 3) r GROUP BY u.id ORDER BY u.id;
 -- Also as a set-returning function in the select list.
 SELECT (recommend('u30', 2)).rank;
 
+-- The planner expects k rows when k is a constant (support function), else 10.
+CREATE FUNCTION plan_rows(q text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE j json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j;
+  RETURN (j->0->'Plan'->>'Plan Rows')::float8;
+END $$;
+SELECT plan_rows($$SELECT * FROM recommend('u1', 3)$$) AS recommend_k3,
+       plan_rows($$SELECT * FROM popular_items(25)$$) AS popular_k25,
+       plan_rows($$SELECT * FROM recommend('u1')$$) AS recommend_default,
+       plan_rows($$SELECT * FROM recommend('u1', (SELECT 4))$$) AS not_constant;
+DROP FUNCTION plan_rows(text);
+
 -- A second model: the default must now be named.
 SELECT recsys_train('pop', 'reco_events', 'popularity')->>'algorithm' AS algorithm;
 SELECT item_id, score, rank, source FROM recommend('u5', 1, 'pop');
