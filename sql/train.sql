@@ -73,6 +73,13 @@ SELECT s->>'algorithm' AS algorithm, s->>'users' AS users, s->>'items' AS items
 FROM recsys_train('ints', 'SELECT g % 7 AS user_id, g % 5 AS item_id FROM generate_series(1, 100) g',
                   'popularity') s;
 
+-- recsys.threads is the default; the "threads" option overrides it.
+SET recsys.threads = 1;
+SELECT recsys_train('thr', 'shop_events', 'popularity')->>'threads' AS threads;
+SELECT recsys_train('thr', 'shop_events', 'popularity', '{"threads": 2}')->>'threads' AS threads;
+RESET recsys.threads;
+SELECT recsys_drop_model('thr');
+
 -- Versions increment; only the last recsys.keep_versions are kept.
 SELECT version FROM recsys.model_store WHERE name = 'shop' ORDER BY version;
 SET recsys.keep_versions = 1;
