@@ -223,64 +223,123 @@ static char *compact_json(sqlite3 *db, char *text)
 	return out;
 }
 
-/* Next version number of a model (1 for a new name). */
-static int next_version(sqlite3 *db, const char *name, sqlite3_int64 *v, char **errmsg)
+/* Run one statement with ?1 = name and ?2 = an integer; *errmsg on failure. */
+static int exec_named(sqlite3 *db, const char *sql, const char *name, sqlite3_int64 arg,
+                      char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(
-	    db, "SELECT coalesce(max(version), 0) + 1 FROM main." RSQ_STORE " WHERE name = ?1",
-	    name, &st, errmsg);
+	int rc = prepare_named(db, sql, name, &st, errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
+	sqlite3_bind_int64(st, 2, arg);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", name, sqlite3_errmsg(db));
+		return rc;
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * INSERT the row as version max + 1 (summary filled in later). The insert is
+ * the store's first statement, so it takes the write lock before reading
+ * anything: a concurrent training waits for it (busy timeout) instead of
+ * failing on a lock upgrade. The table is created on first use.
+ */
+static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid, char **errmsg)
+{
+	static const char SQL[] =
+		"INSERT INTO main." RSQ_STORE " VALUES(?1, (SELECT coalesce(max(version), 0) + 1 "
+		"FROM main." RSQ_STORE " WHERE name = ?1), ?2, strftime('%Y-%m-%d %H:%M:%f', 'now'), "
+		"?3, ?4, ?5, ?6, ?7, NULL, ?8)";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, SQL, -1, &st, NULL) != SQLITE_OK) {
+		if (sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL) != SQLITE_OK) {
+			*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
+			return SQLITE_ERROR;
+		}
+		int rc = prepare_named(db, SQL, NULL, &st, errmsg);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->algorithm, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->users);
+	sqlite3_bind_int64(st, 4, r->items);
+	sqlite3_bind_int64(st, 5, r->interactions);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->blob_len);
+	sqlite3_bind_text(st, 7, r->options ? r->options : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 8, r->blob, r->blob_len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
+		return rc;
+	}
+	*rowid = sqlite3_last_insert_rowid(db);
+	return SQLITE_OK;
+}
+
+/* The version the insert got. */
+static int inserted_version(sqlite3 *db, sqlite3_int64 rowid, sqlite3_int64 *v, char **errmsg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db, "SELECT version FROM main." RSQ_STORE " WHERE rowid = ?1", NULL,
+	                       &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, rowid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*v = sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
 	} else {
-		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		*errmsg = sqlite3_mprintf("cannot read the stored version: %s", sqlite3_errmsg(db));
+		rc = SQLITE_ERROR;
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* INSERT the row as version v, then delete versions older than v - 1. */
-static int insert_and_prune(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 v,
-                            const char *summary, char **errmsg)
+/* Write the summary that names the version into the inserted row. */
+static int store_summary(sqlite3 *db, const char *name, sqlite3_int64 rowid, const char *summary,
+                         char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db,
-	                       "INSERT INTO main." RSQ_STORE " VALUES(?1, ?2, ?3, "
-	                       "strftime('%Y-%m-%d %H:%M:%f', 'now'), ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	                       r->name, &st, errmsg);
+	int rc = prepare_named(db, "UPDATE main." RSQ_STORE " SET summary = ?1 WHERE rowid = ?2",
+	                       summary, &st, errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
-	sqlite3_bind_int64(st, 2, v);
-	sqlite3_bind_text(st, 3, r->algorithm, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->users);
-	sqlite3_bind_int64(st, 5, r->items);
-	sqlite3_bind_int64(st, 6, r->interactions);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->blob_len);
-	sqlite3_bind_text(st, 8, r->options ? r->options : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 10, r->blob, r->blob_len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	sqlite3_bind_int64(st, 2, rowid);
+	rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	if (rc != SQLITE_OK)
+		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", name, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE) {
-		rc = prepare_named(
-		    db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2", r->name,
-		    &st, errmsg);
-		if (rc != SQLITE_OK)
-			return rc;
-		sqlite3_bind_int64(st, 2, v - 1);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+	return rc;
+}
+
+/* Insert, learn the version, write the summary that names it, prune. */
+static int write_version(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
+                         char **summary_out, char **errmsg)
+{
+	sqlite3_int64 rowid = 0;
+	int rc = insert_row(db, row, &rowid, errmsg);
+	if (rc == SQLITE_OK)
+		rc = inserted_version(db, rowid, version, errmsg);
+	if (rc == SQLITE_OK) {
+		*summary_out = summary_with_version(row->summary, row->name, *version);
+		if (*summary_out)
+			*summary_out = compact_json(db, *summary_out);
+		rc = *summary_out ? SQLITE_OK : SQLITE_NOMEM;
 	}
-	if (rc != SQLITE_DONE) {
-		*errmsg =
-		    sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
-		return rc;
-	}
-	return SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = store_summary(db, row->name, rowid, *summary_out, errmsg);
+	/* keep the newest two versions */
+	if (rc == SQLITE_OK)
+		rc = exec_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2",
+		                row->name, *version - 1, errmsg);
+	return rc;
 }
 
 /* Undo a failed store: back to the savepoint (if we hold one). */
@@ -303,19 +362,7 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
 {
 	*summary_out = NULL;
 	int have_sp = sqlite3_exec(db, "SAVEPOINT recsys_train", NULL, NULL, NULL) == SQLITE_OK;
-	int rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
-	if (rc == SQLITE_OK)
-		rc = next_version(db, row->name, version, errmsg);
-	if (rc == SQLITE_OK) {
-		*summary_out = summary_with_version(row->summary, row->name, *version);
-		if (*summary_out)
-			*summary_out = compact_json(db, *summary_out);
-		rc = *summary_out ? SQLITE_OK : SQLITE_NOMEM;
-	}
-	if (rc == SQLITE_OK)
-		rc = insert_and_prune(db, row, *version, *summary_out, errmsg);
+	int rc = write_version(db, row, version, summary_out, errmsg);
 	if (rc == SQLITE_OK && have_sp &&
 	    (rc = sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL)) != SQLITE_OK)
 		*errmsg =

@@ -67,9 +67,20 @@ b "PRAGMA journal_mode = WAL; SELECT json_extract(recsys_train('shop', 'events',
 a "SELECT count(*), source FROM recommend('u1', 2) GROUP BY source;"
 b "SELECT json_extract(recsys_train('shop', 'events', 'als', '{\"threads\": 1, \"seed\": 42}'), '\$.version');"
 a "SELECT count(*), source FROM recommend('u1', 2) GROUP BY source;"
+echo "== four processes train at once (busy timeout set): all store, versions consecutive"
+pids=
+for i in 1 2 3 4; do
+	$sqlite -cmd ".load $ext" -cmd ".timeout 30000" "$db" \
+		"SELECT recsys_train('busy', 'events', 'popularity') IS NOT NULL;" > "$work/busy$i.out" 2>&1 &
+	pids="$pids $!"
+done
+for p in $pids; do wait $p; done
+cat "$work"/busy?.out | sort | uniq -c | sed 's/^ *\([0-9]*\) \(.*\)/\1 trainings returned \2/'
+b "SELECT group_concat(version, ' ') FROM (SELECT version FROM recsys_model_store
+   WHERE name = 'busy' ORDER BY version);"
 echo "== B damages the stored blob; A reports the corrupt model"
 b "UPDATE recsys_model_store SET blob = substr(blob, 1, 100), trained_at = 'x';"
-a "SELECT item_id FROM recommend('u1', 1);"
+a "SELECT item_id FROM recommend('u1', 1, 'shop');"
 exec 3>&-
 wait $apid
 echo "A exited with status $?"
