@@ -70,6 +70,7 @@ extern Oid	RsStoreRelid(void);
 extern Oid	RsStoreKnownRelid(void);
 extern void RsStoreForgetRelid(void);
 extern void RsCheckModelName(const char *name);
+extern void RsStoreCheckWrite(const char *action);
 extern int	RsStoreLockNextVersion(const char *name);
 extern void RsStoreInsert(const RsStoredModel *m);
 extern bool RsStoreDrop(const char *name);

@@ -15,6 +15,8 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -56,6 +58,24 @@ void
 RsStoreForgetRelid(void)
 {
 	store_relid = InvalidOid;
+}
+
+/*
+ * Fail fast, before a possibly long training, when the caller may not write
+ * the model table (training inserts and prunes; dropping deletes).
+ */
+void
+RsStoreCheckWrite(const char *action)
+{
+	Oid			relid = RsStoreRelid();
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT | ACL_DELETE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s models", action),
+				 errdetail("Storing and deleting models needs INSERT and DELETE on recsys.model_store."),
+				 errhint("A superuser or the owner of pg_recsys can run: GRANT INSERT, DELETE ON recsys.model_store TO %s;",
+						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 }
 
 /* Model names are non-empty and shorter than NAMEDATALEN (the cache key). */

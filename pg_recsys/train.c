@@ -163,6 +163,7 @@ recsys_train(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("recsys_train()");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	RsCheckModelName(name);
+	RsStoreCheckWrite("train");
 	options = PG_GETARG_JSONB_P(3);
 
 	cxt = AllocSetContextCreate(CurTransactionContext, "recsys_train",
@@ -195,6 +196,7 @@ recsys_drop_model(PG_FUNCTION_ARGS)
 
 	RsCheckNotNull(fcinfo, 0, "model");
 	PreventCommandIfReadOnly("recsys_drop_model()");
+	RsStoreCheckWrite("drop");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
