@@ -1,16 +1,18 @@
 /*
  * vtab_models.c - recsys_models: an eponymous virtual table listing the
- * latest version of every stored model (no rows before the first training).
- * It reads main.recsys_model_store with an ordinary statement per scan.
+ * latest version of every stored model (no rows before the first training),
+ * with the columns of PostgreSQL's recsys_models view. It reads
+ * main.recsys_model_store with an ordinary statement per scan.
  */
 #include "recsys_sqlite.h"
 
 #include <string.h>
 
 static const char MODELS_SQL[] =
-    "SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, "
-    "options, summary FROM main." RSQ_STORE " s WHERE version = "
-    "(SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) ORDER BY name";
+	"SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, options, "
+	"summary, (SELECT count(*) FROM main." RSQ_STORE " WHERE name = s.name) FROM main." RSQ_STORE
+	" s WHERE version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) "
+	"ORDER BY name";
 
 typedef struct models_cursor {
 	sqlite3_vtab_cursor base;
@@ -34,7 +36,8 @@ static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *a
 	int rc = sqlite3_declare_vtab(
 	    db, "CREATE TABLE x(name TEXT, version INTEGER, "
 	        "algorithm TEXT, trained_at TEXT, users INTEGER, items INTEGER, "
-	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT)");
+	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT, "
+	                              "versions_stored INTEGER)");
 	if (rc != SQLITE_OK) {
 		*err = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(db));
 		return rc;

@@ -97,4 +97,4 @@ SELECT name, version, algorithm, users, items, interactions, bytes > 0 AS has_by
 FROM recsys_models WHERE name = 'shop';
 SELECT json_extract(recsys_train('shop', 'events', 'als', '{"threads": 1, "seed": 42}'), '$.version') AS version;
 SELECT version, algorithm, length(blob) = bytes AS bytes_ok FROM recsys_model_store WHERE name = 'shop' ORDER BY version;
-SELECT name, version, algorithm FROM recsys_models;
+SELECT name, version, algorithm, versions_stored FROM recsys_models;
