@@ -169,7 +169,7 @@ recsys_rows_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	func = (FuncExpr *) req->node;
 	name = get_func_name(func->funcid);
-	if (name == NULL)
+	if (name == NULL || list_length(func->args) < 2)
 		PG_RETURN_POINTER(NULL);
 	karg = strcmp(name, "recommend") == 0 ? lsecond(func->args) : linitial(func->args);
 	if (!IsA(karg, Const) || ((Const *) karg)->constisnull)
