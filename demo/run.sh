@@ -32,6 +32,8 @@ q "SELECT replace(substr(fullkey, 3), '\"', '') AS summary, atom AS value
    FROM json_tree(recsys_train('shop', 'events', 'als',
      '{\"event_weights\": {\"purchase\": 1.0, \"cart\": 0.5, \"view\": 0.1}}'))
    WHERE type NOT IN ('object', 'array');"
+echo
+echo "== Stored models: SELECT * FROM recsys_models"
 q "SELECT name, version, algorithm, users, items, interactions, bytes, trained_at FROM recsys_models;"
 
 # Three customers with different tastes: the first who likes only coffee,
@@ -41,6 +43,7 @@ users=$(sqlite3 "$db" "SELECT (SELECT min(user_id) FROM customers WHERE likes = 
   (SELECT min(user_id) FROM customers WHERE likes LIKE 'outdoor, %');" | tr '|' ' ')
 for u in $users; do
 	echo
+	echo "== Customer $u"
 	q "SELECT '$u' AS customer, name, likes, tier FROM customers WHERE user_id = '$u';"
 	echo "   recent history:"
 	q "SELECT e.ts, e.event, p.name AS product, p.category, p.price
