@@ -82,8 +82,15 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		b->nonpositive++;
 		return RS_OK;
 	}
-	if (has_ts && !isfinite(ts))
-		has_ts = 0;
+	return rs_builder_add_weighted(b, user, user_len, item, item_len, w,
+	                               has_ts && isfinite(ts) ? ts : NAN, err);
+}
+
+/* Append a row whose weight is final (> 0); ts NAN = unknown. */
+rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_len,
+                                  const char *item, size_t item_len, double w, double ts,
+                                  rs_error *err)
+{
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4096;
 		rs_triplet *r = rs_realloc(b->rows, rs_mul(cap, sizeof *r));
@@ -97,8 +104,8 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 	    rs_idmap_intern(&b->items, item, item_len, &t->i) != RS_OK)
 		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->n);
 	t->w = (float)w;
-	t->ts = has_ts ? ts : NAN;
-	b->has_ts |= has_ts;
+	t->ts = ts;
+	b->has_ts |= !isnan(ts);
 	b->n++;
 	return RS_OK;
 }

@@ -100,6 +100,16 @@ struct rs_builder {
 	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
 };
 
+/* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
+rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_len,
+                                  const char *item, size_t item_len, double w, double ts,
+                                  rs_error *err);
+/* The error for a builder that holds no usable row. */
+rs_status rs_empty_source(const rs_builder *b, rs_error *err);
+/* Hold out the latest 20% of each user's interactions (EVAL.md). */
+rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
+                           unsigned char *test);
+
 /* Aggregate duplicates into a user x item CSR and hand over the id maps.
  * The builder is left empty. */
 rs_status rs_builder_finish(rs_builder *b, rs_csr *out, rs_idmap *users,

@@ -167,6 +167,17 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 
 void rs_model_destroy(rs_model **m);
 
+/*
+ * Offline evaluation (EVAL.md): hold out each user's latest 20% (users with
+ * >= 5 interactions; a seeded random 20% when the source has no time), train
+ * `cfg` on the rest, and measure the top-k of every test user. The builder
+ * is consumed. *result_json (free with rs_free) holds precision, recall,
+ * ndcg, map and coverage at k, test_users, train/test interactions, the
+ * split used and train_seconds.
+ */
+rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
+                      char **result_json, rs_error *err);
+
 /* Serialize to a malloc'd blob (free with rs_free): versioned, checksummed. */
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len,
                         rs_error *err);

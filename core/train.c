@@ -43,7 +43,7 @@ static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_mo
 }
 
 /* Message for a source that left nothing to train on. */
-static rs_status empty_source(const rs_builder *b, rs_error *err)
+rs_status rs_empty_source(const rs_builder *b, rs_error *err)
 {
 	return rs_fail(err, RS_EDATA,
 	               "source has no usable interactions (%llu rows read; skipped: %llu null user, "
@@ -80,7 +80,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	if (!cfg || !b)
 		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
 	if (b->n == 0)
-		return empty_source(b, err);
+		return rs_empty_source(b, err);
 	double t0 = rs_mono_seconds();
 	rs_train_ctx ctx = {.cfg = cfg, .cb = cb};
 	atomic_init(&ctx.stop, 0);

@@ -15,6 +15,7 @@ void test_topk_matches_sort(void);
 void test_recommend_rules(void);
 void test_model_round_trip(void);
 void test_corrupt_blob(void);
+void test_evaluate(void);
 
 int main(void)
 {
@@ -30,5 +31,6 @@ int main(void)
 	RUN(test_recommend_rules);
 	RUN(test_model_round_trip);
 	RUN(test_corrupt_blob);
+	RUN(test_evaluate);
 	return h_failed_checks ? 1 : 0;
 }

@@ -1,0 +1,262 @@
+/*
+ * evaluate.c - offline evaluation by the EVAL.md protocol.
+ *
+ * Split: for every user with n >= 5 interactions, the latest
+ * max(1, floor(n / 5)) by (time, item id) are held out for test; all other
+ * interactions train. Without a time column the hold-out is a seeded random
+ * 20% per user instead. The model is trained on the training part through
+ * the normal path, every test user gets a top-k from rs_recommend (items of
+ * the user's training set excluded, as in serving), and precision, recall,
+ * NDCG, MAP at k and catalogue coverage are averaged over the test users.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compare item ids numerically when both are integers, else as bytes. */
+static int cmp_ids(const rs_idmap *items, int32_t a, int32_t b)
+{
+	size_t la, lb;
+	const char *sa = rs_idmap_get(items, a, &la), *sb = rs_idmap_get(items, b, &lb);
+	char ba[32], bb[32], *ea, *eb;
+	if (la < sizeof ba && lb < sizeof bb && la > 0 && lb > 0) {
+		memcpy(ba, sa, la);
+		ba[la] = 0;
+		memcpy(bb, sb, lb);
+		bb[lb] = 0;
+		errno = 0;
+		long long x = strtoll(ba, &ea, 10), y = strtoll(bb, &eb, 10);
+		if (!errno && *ea == 0 && *eb == 0)
+			return (x > y) - (x < y);
+	}
+	int c = memcmp(sa, sb, la < lb ? la : lb);
+	return c ? c : (la > lb) - (la < lb);
+}
+
+typedef struct sort_ctx { const rs_csr *c; const rs_idmap *items; } sort_ctx;
+
+/* Order interaction positions by (time, item id). */
+static int cmp_pos(const void *a, const void *b, void *arg)
+{
+	const sort_ctx *s = arg;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	if (s->c->ts) {
+		double tx = s->c->ts[x], ty = s->c->ts[y];
+		if (tx != ty && !(isnan(tx) && isnan(ty)))
+			return isnan(tx) ? -1 : isnan(ty) ? 1 : tx < ty ? -1 : 1;
+	}
+	return cmp_ids(s->items, s->c->indices[x], s->c->indices[y]);
+}
+
+/* Mark held-out interactions (test[k] = 1) by the rule above. */
+rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
+                           unsigned char *test)
+{
+	int64_t maxrow = 0;
+	for (int32_t u = 0; u < c->nrows; u++)
+		if (c->indptr[u + 1] - c->indptr[u] > maxrow)
+			maxrow = c->indptr[u + 1] - c->indptr[u];
+	int64_t *pos = rs_malloc(rs_mul((size_t)maxrow + 1, sizeof *pos));
+	if (!pos)
+		return RS_ENOMEM;
+	sort_ctx sc = {c, items};
+	memset(test, 0, (size_t)rs_csr_nnz(c));
+	for (int32_t u = 0; u < c->nrows; u++) {
+		int64_t b = c->indptr[u], n = c->indptr[u + 1] - b;
+		if (n < 5)
+			continue;
+		int64_t nt = n / 5 ? n / 5 : 1;
+		for (int64_t k = 0; k < n; k++)
+			pos[k] = b + k;
+		if (c->ts) {
+			qsort_r(pos, (size_t)n, sizeof *pos, cmp_pos, &sc);
+		} else { /* seeded shuffle, per user, independent of row order */
+			size_t l;
+			const char *dummy = rs_idmap_get(items, c->indices[b], &l);
+			uint64_t s = seed ^ rs_hash_bytes(dummy, l) ^ (uint64_t)u * 0x9E3779B97F4A7C15ULL;
+			for (int64_t k = n - 1; k > 0; k--) {
+				int64_t j = (int64_t)(rs_rand_next(&s) % (uint64_t)(k + 1));
+				int64_t t = pos[k]; pos[k] = pos[j]; pos[j] = t;
+			}
+		}
+		for (int64_t k = n - nt; k < n; k++)
+			test[pos[k]] = 1;
+	}
+	free(pos);
+	return RS_OK;
+}
+
+/* Per-metric sums over test users. */
+typedef struct metric_sums {
+	double p, r, ndcg, map;
+	int users;
+	unsigned char *hit_items; /* coverage: items recommended to anyone */
+} metric_sums;
+
+/* Add one user's ranked list against the user's sorted test item indexes. */
+static void score_user(metric_sums *ms, const rs_reco *rec, int got, int k,
+                       const int32_t *test, int nt)
+{
+	double dcg = 0, idcg = 0, ap = 0;
+	int hits = 0;
+	for (int q = 0; q < got; q++) {
+		ms->hit_items[rec[q].item] = 1;
+		for (int z = 0; z < nt; z++)
+			if (test[z] == rec[q].item) {
+				hits++;
+				dcg += 1.0 / log2(q + 2.0);
+				ap += (double)hits / (q + 1);
+				break;
+			}
+	}
+	int ideal = nt < k ? nt : k;
+	for (int q = 0; q < ideal; q++)
+		idcg += 1.0 / log2(q + 2.0);
+	ms->p += (double)hits / k;
+	ms->r += (double)hits / ideal;
+	ms->ndcg += dcg / idcg;
+	ms->map += ap / ideal;
+	ms->users++;
+}
+
+/* Feed the training part into a fresh builder (ids as text again). */
+static rs_status training_builder(const rs_config *cfg, const rs_csr *c, const rs_idmap *users,
+                                  const rs_idmap *items, const unsigned char *test,
+                                  rs_builder **out, rs_error *err)
+{
+	rs_status st = rs_builder_create(cfg, out, err);
+	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
+		size_t ul;
+		const char *us = rs_idmap_get(users, u, &ul);
+		for (int64_t k = c->indptr[u]; st == RS_OK && k < c->indptr[u + 1]; k++) {
+			if (test[k])
+				continue;
+			size_t il;
+			const char *is = rs_idmap_get(items, c->indices[k], &il);
+			st = rs_builder_add_weighted(*out, us, ul, is, il, c->data[k],
+			                             c->ts ? c->ts[k] : NAN, err);
+		}
+	}
+	return st;
+}
+
+/* The result object of rs_evaluate. */
+static char *result_json(const rs_config *cfg, const metric_sums *ms, int k, size_t n_items,
+                         uint64_t n_train, uint64_t n_test, double seconds, int timed)
+{
+	size_t covered = 0;
+	for (size_t i = 0; i < n_items; i++)
+		covered += ms->hit_items[i];
+	rs_text t = {0};
+	double u = ms->users ? ms->users : 1;
+	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"k\": %d, \"precision\": %.6f, \"recall\": %.6f, "
+	               "\"ndcg\": %.6f, \"map\": %.6f, \"coverage\": %.6f, ",
+	               rs_config_algorithm(cfg), k, ms->p / u, ms->r / u, ms->ndcg / u, ms->map / u,
+	               n_items ? (double)covered / n_items : 0.0);
+	rs_text_printf(&t, "\"test_users\": %d, \"train_interactions\": %llu, "
+	               "\"test_interactions\": %llu, \"split\": \"%s\", \"train_seconds\": %.3f}",
+	               ms->users, (unsigned long long)n_train, (unsigned long long)n_test,
+	               timed ? "temporal-20" : "random-20", seconds);
+	if (t.oom) {
+		free(t.buf);
+		return NULL;
+	}
+	return t.buf;
+}
+
+/* Recommend for every user that has test items and add up the metrics. */
+static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap *users,
+                             const rs_idmap *items, const unsigned char *test, int k,
+                             metric_sums *ms, rs_error *err)
+{
+	rs_reco *rec = rs_malloc(rs_mul((size_t)k, sizeof *rec));
+	int32_t *want = rs_malloc(rs_mul((size_t)c->ncols + 1, sizeof *want));
+	if (!rec || !want) {
+		free(rec);
+		free(want);
+		return rs_fail(err, RS_ENOMEM, "out of memory evaluating");
+	}
+	rs_status st = RS_OK;
+	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
+		int nt = 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++) {
+			if (!test[p])
+				continue;
+			size_t il;
+			const char *is = rs_idmap_get(items, c->indices[p], &il);
+			want[nt++] = rs_model_find_item(m, is, il); /* -1: unseen in training */
+		}
+		if (nt == 0)
+			continue;
+		size_t ul;
+		const char *us = rs_idmap_get(users, u, &ul);
+		int got = 0;
+		st = rs_recommend(m, us, ul, k, NULL, rec, &got, err);
+		if (st == RS_OK)
+			score_user(ms, rec, got, k, want, nt);
+	}
+	free(rec);
+	free(want);
+	return st;
+}
+
+rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
+                      char **json, rs_error *err)
+{
+	*json = NULL;
+	if (k < 1 || k > RS_MAX_K)
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	if (b->n == 0)
+		return rs_empty_source(b, err);
+	rs_csr c;
+	rs_idmap users, items;
+	uint64_t dup;
+	rs_status st = rs_builder_finish(b, &c, &users, &items, &dup, err);
+	if (st != RS_OK)
+		return st;
+	int64_t nnz = rs_csr_nnz(&c);
+	unsigned char *test = rs_malloc((size_t)nnz);
+	metric_sums ms = {0};
+	ms.hit_items = NULL;
+	rs_builder *tb = NULL;
+	rs_model *m = NULL;
+	char *summary = NULL;
+	uint64_t n_test = 0;
+	if (!test || rs_split_holdout(&c, &items, cfg->seed, test) != RS_OK)
+		st = rs_fail(err, RS_ENOMEM, "out of memory splitting the source");
+	for (int64_t p = 0; st == RS_OK && p < nnz; p++)
+		n_test += test[p];
+	if (st == RS_OK && n_test == 0)
+		st = rs_fail(err, RS_EDATA,
+		             "no user has the 5 interactions a test split needs (%zu users, %lld interactions)",
+		             users.n, (long long)nnz);
+	if (st == RS_OK)
+		st = training_builder(cfg, &c, &users, &items, test, &tb, err);
+	double t0 = rs_mono_seconds(), secs = 0;
+	if (st == RS_OK)
+		st = rs_train(cfg, tb, cb, &m, &summary, err);
+	secs = rs_mono_seconds() - t0;
+	if (st == RS_OK) {
+		ms.hit_items = rs_calloc(rs_model_n_items(m), 1);
+		st = ms.hit_items ? score_users(m, &c, &users, &items, test, k, &ms, err)
+		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
+	}
+	if (st == RS_OK) {
+		*json = result_json(cfg, &ms, k, rs_model_n_items(m), (uint64_t)nnz - n_test, n_test,
+		                    secs, c.ts != NULL);
+		if (!*json)
+			st = rs_fail(err, RS_ENOMEM, "out of memory");
+	}
+	free(ms.hit_items);
+	rs_free(summary);
+	rs_model_destroy(&m);
+	rs_builder_destroy(&tb);
+	free(test);
+	rs_csr_free(&c);
+	rs_idmap_free(&users);
+	rs_idmap_free(&items);
+	return st;
+}
