@@ -58,8 +58,6 @@ void rsq_ctx_unref(void *ctx);
 /* ---- util.c: errors and small text helpers ---- */
 /* sqlite3_mprintf'd text of a core error: the core message verbatim. */
 char *rsq_core_errmsg(const rs_error *err);
-/* Report a core error through sqlite3_result_error. */
-void rsq_result_core_error(sqlite3_context *c, const rs_error *err);
 /* Report a sqlite3_mprintf'd message (or out of memory) and free it. */
 void rsq_result_errmsg(sqlite3_context *c, char *msg);
 /* Does text start with keyword (case-insensitive) followed by a non-word byte? */

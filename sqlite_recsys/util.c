@@ -16,16 +16,6 @@ char *rsq_core_errmsg(const rs_error *err)
 	return sqlite3_mprintf("%s", rs_status_str(err->status));
 }
 
-/* Report a core error as the function's result. */
-void rsq_result_core_error(sqlite3_context *c, const rs_error *err)
-{
-	if (err->status == RS_ENOMEM) {
-		sqlite3_result_error_nomem(c);
-		return;
-	}
-	rsq_result_errmsg(c, rsq_core_errmsg(err));
-}
-
 /* Report an mprintf'd message (NULL means out of memory) and free it. */
 void rsq_result_errmsg(sqlite3_context *c, char *msg)
 {
