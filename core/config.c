@@ -11,13 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FOR_ALL 0
+#define FOR_ALL (~0u)
+#define ALS RS_BIT(RS_ALGO_ALS)
+#define POP RS_BIT(RS_ALGO_POPULARITY)
 enum opt_type { T_INT, T_NUM, T_STR, T_EVENTS };
 
 typedef struct opt_spec {
 	const char *name;
 	enum opt_type type;
-	rs_algo only;      /* FOR_ALL or the one algorithm that takes it */
+	unsigned algos;    /* bit set of the algorithms that take it */
 	double lo, hi;     /* numeric range */
 	const char *choices; /* T_STR: '|'-separated allowed values, or NULL */
 } opt_spec;
@@ -31,36 +33,27 @@ static const opt_spec SPECS[] = {
 	{"event_weights", T_EVENTS, FOR_ALL, 0, 1e9, NULL},
 	{"threads", T_INT, FOR_ALL, 0, 256, NULL},
 	{"seed", T_INT, FOR_ALL, 0, 9007199254740991.0, NULL},
-	{"factors", T_INT, RS_ALGO_ALS, 1, 1024, NULL},
-	{"iterations", T_INT, RS_ALGO_ALS, 1, 1000, NULL},
-	{"regularization", T_NUM, RS_ALGO_ALS, 0, 1e9, NULL},
-	{"alpha", T_NUM, RS_ALGO_ALS, 0, 1e6, NULL},
-	{"regularization_scale", T_NUM, RS_ALGO_ALS, 0, 1e6, NULL},
-	{"cg_steps", T_INT, RS_ALGO_ALS, 1, 100, NULL},
-	{"solver", T_STR, RS_ALGO_ALS, 0, 0, "cg|cholesky"},
-	{"half_life_days", T_NUM, RS_ALGO_POPULARITY, 0, 1e6, NULL},
-	{"by", T_STR, RS_ALGO_POPULARITY, 0, 0, "users|weight"},
+	{"factors", T_INT, ALS, 1, 1024, NULL},
+	{"iterations", T_INT, ALS, 1, 1000, NULL},
+	{"regularization", T_NUM, ALS, 0, 1e9, NULL},
+	{"alpha", T_NUM, ALS, 0, 1e6, NULL},
+	{"regularization_scale", T_NUM, ALS, 0, 1e6, NULL},
+	{"cg_steps", T_INT, ALS, 1, 100, NULL},
+	{"solver", T_STR, ALS, 0, 0, "cg|cholesky"},
+	{"half_life_days", T_NUM, POP, 0, 1e6, NULL},
+	{"by", T_STR, POP, 0, 0, "users|weight"},
 };
 #define N_SPECS (sizeof SPECS / sizeof SPECS[0])
-
-static const struct { const char *name; rs_algo algo; } ALGOS[] = {
-	{"als", RS_ALGO_ALS},
-	{"popularity", RS_ALGO_POPULARITY},
-};
 
 static const char *DEFAULT_COLUMNS[RS_COL__COUNT] = {
 	"user_id", "item_id", "weight", "event", "ts"};
 static const char *COLUMN_OPTS[RS_COL__COUNT] = {
 	"user_column", "item_column", "weight_column", "event_column", "ts_column"};
 
-const char *rs_algorithms(void) { return "als, popularity"; }
-
 const char *rs_config_algorithm(const rs_config *cfg)
 {
-	for (size_t i = 0; i < sizeof ALGOS / sizeof ALGOS[0]; i++)
-		if (ALGOS[i].algo == cfg->algo)
-			return ALGOS[i].name;
-	return "?";
+	const rs_algo_def *d = rs_algo_find(cfg->algo);
+	return d ? d->name : "?";
 }
 
 const char *rs_config_column(const rs_config *cfg, rs_column_role role)
@@ -100,7 +93,7 @@ static void known_options(rs_algo algo, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < N_SPECS; i++) {
-		if (SPECS[i].only != FOR_ALL && SPECS[i].only != algo)
+		if (!(SPECS[i].algos & RS_BIT(algo)))
 			continue;
 		if (buf[0])
 			strncat(buf, ", ", size - strlen(buf) - 1);
@@ -211,7 +204,7 @@ static void take_number(rs_config *c, const opt_spec *sp, double v)
 static rs_status apply_option(rs_config *c, const rs_opt *o, rs_error *err)
 {
 	const opt_spec *sp = o->key ? find_spec(o->key) : NULL;
-	if (!sp || (sp->only != FOR_ALL && sp->only != c->algo)) {
+	if (!sp || !(sp->algos & RS_BIT(c->algo))) {
 		char known[512];
 		known_options(c->algo, known, sizeof known);
 		return rs_fail(err, RS_EINVAL,
@@ -238,11 +231,8 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	*out = NULL;
 	if (!algorithm)
 		return rs_fail(err, RS_EINVAL, "algorithm must not be NULL");
-	rs_algo algo = 0;
-	for (size_t i = 0; i < sizeof ALGOS / sizeof ALGOS[0]; i++)
-		if (strcmp(ALGOS[i].name, algorithm) == 0)
-			algo = ALGOS[i].algo;
-	if (!algo)
+	const rs_algo_def *def = rs_algo_named(algorithm);
+	if (!def)
 		return rs_fail(err, RS_EINVAL, "unknown algorithm \"%s\" (known algorithms: %s)",
 		               algorithm, rs_algorithms());
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
@@ -252,7 +242,7 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	rs_config *c = rs_calloc(1, sizeof *c);
 	if (!c)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
-	c->algo = algo;
+	c->algo = def->id;
 	set_defaults(c, default_threads);
 	for (size_t i = 0; options && options->kind == RS_OPT_OBJECT && i < options->n_children; i++) {
 		rs_status st = apply_option(c, &options->children[i], err);

@@ -11,11 +11,15 @@
 #include <stdatomic.h>
 
 
-/* Algorithms the core implements. */
+/* Algorithms the core implements (ids are stored in model blobs: never
+ * renumber). The registry in algos.c maps them to names and functions. */
 typedef enum rs_algo {
 	RS_ALGO_ALS = 1,
-	RS_ALGO_POPULARITY = 2
+	RS_ALGO_POPULARITY = 2,
+	RS_ALGO__MAX = 31
 } rs_algo;
+
+#define RS_BIT(a) (1u << (a))
 
 /* Fill err with a status and a printf-style message; returns the status. */
 rs_status rs_fail(rs_error *err, rs_status s, const char *fmt, ...)
@@ -156,6 +160,25 @@ double rs_als_lambda(const rs_config *cfg, const rs_csr *ui);
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
 
+/* ---- the algorithm registry (algos.c) ---- */
+typedef struct rs_text rs_text;
+typedef struct rs_algo_def {
+	rs_algo id;
+	const char *name;
+	/* Fit the algorithm's part of m from m->seen (popularity is already
+	 * set). NULL: popularity alone. */
+	rs_status (*fit)(rs_train_ctx *ctx, rs_model *m, rs_error *err);
+	/* Scores of every item for known user u (scores has room for the item
+	 * count rounded up to RS_BLK). NULL: factor dot products when the model
+	 * has factors, else the popularity order. */
+	void (*score)(const rs_model *m, int32_t u, float *scores);
+	/* The resolved parameters as JSON members, for the training summary. */
+	void (*params)(const rs_train_ctx *ctx, rs_text *t);
+} rs_algo_def;
+
+const rs_algo_def *rs_algo_find(rs_algo id);
+const rs_algo_def *rs_algo_named(const char *name);
+
 /* ---- threads: parallel for with dynamic chunks ---- */
 typedef void (*rs_range_fn)(void *arg, int32_t begin, int32_t end, int tid);
 rs_status rs_parallel_for(rs_train_ctx *ctx, int32_t n, int32_t chunk,
@@ -184,11 +207,11 @@ static inline double rs_rand_unit(uint64_t *s)
 }
 
 /* ---- growable text (JSON writer) ---- */
-typedef struct rs_text {
+struct rs_text {
 	char *buf;
 	size_t len, cap;
 	int oom;
-} rs_text;
+};
 
 void rs_text_printf(rs_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -74,7 +74,8 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 
 const char *rs_model_algorithm(const rs_model *m)
 {
-	return m->algo == RS_ALGO_ALS ? "als" : "popularity";
+	const rs_algo_def *d = rs_algo_find(m->algo);
+	return d ? d->name : "?";
 }
 
 size_t rs_model_n_users(const rs_model *m) { return m->users.n; }

@@ -112,9 +112,8 @@ static int build(rs_model *m, const section *sec)
 	if (!sec[T_META].present || sec[T_META].len != sizeof meta)
 		return 1;
 	memcpy(&meta, sec[T_META].p, sizeof meta);
-	if ((meta.algo != RS_ALGO_ALS && meta.algo != RS_ALGO_POPULARITY) || meta.factors > 1024 ||
-	    meta.nu > INT32_MAX || meta.ni > INT32_MAX || meta.nnz > (uint64_t)INT64_MAX / 8 ||
-	    (meta.algo == RS_ALGO_ALS) != (meta.factors > 0))
+	if (!rs_algo_find((rs_algo)meta.algo) || meta.factors > 1024 || meta.nu > INT32_MAX ||
+	    meta.ni > INT32_MAX || meta.nnz > (uint64_t)INT64_MAX / 8)
 		return 1;
 	m->algo = (rs_algo)meta.algo;
 	m->factors = (int32_t)meta.factors;

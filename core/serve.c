@@ -77,7 +77,11 @@ static rs_status factor_topk(const rs_model *m, int32_t u, int exclude, int k, r
 		free(scores); free(idx); free(val);
 		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
 	}
-	rs_score_items(m, m->user_f + (size_t)u * m->factors, scores);
+	const rs_algo_def *def = rs_algo_find(m->algo);
+	if (def->score)
+		def->score(m, u, scores);
+	else
+		rs_score_items(m, m->user_f + (size_t)u * m->factors, scores);
 	if (exclude)
 		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
 			scores[m->seen.indices[p]] = -INFINITY;
@@ -106,7 +110,7 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 		*n_out = popular_for(m, -1, 0, k, RS_SRC_COLDSTART, out);
 		return RS_OK;
 	}
-	if (m->factors == 0) {
+	if (m->factors == 0 && !rs_algo_find(m->algo)->score) {
 		*n_out = popular_for(m, u, so.exclude_seen, k, RS_SRC_POPULAR, out);
 		return RS_OK;
 	}

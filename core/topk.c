@@ -37,25 +37,28 @@ int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val)
 		return 0;
 	for (int32_t i = 0; i < n; i++) {
 		float s = scores[i];
+		if (h == k) {
+			/* full heap: indices only grow, so a tie never wins; NaN and
+			 * -INFINITY fail the comparison too */
+			if (s > val[0]) {
+				idx[0] = i;
+				val[0] = s;
+				sift_down(idx, val, h, 0);
+			}
+			continue;
+		}
 		if (s == -INFINITY || isnan(s))
 			continue;
-		if (h < k) {
-			/* sift up */
-			int c = h++;
-			idx[c] = i;
-			val[c] = s;
-			while (c > 0) {
-				int p = (c - 1) / 2;
-				if (!better(val[p], idx[p], val[c], idx[c]))
-					break;
-				float tv = val[p]; val[p] = val[c]; val[c] = tv;
-				int32_t ti = idx[p]; idx[p] = idx[c]; idx[c] = ti;
-				c = p;
-			}
-		} else if (better(s, i, val[0], idx[0])) {
-			idx[0] = i;
-			val[0] = s;
-			sift_down(idx, val, h, 0);
+		int c = h++; /* sift up */
+		idx[c] = i;
+		val[c] = s;
+		while (c > 0) {
+			int p = (c - 1) / 2;
+			if (!better(val[p], idx[p], val[c], idx[c]))
+				break;
+			float tv = val[p]; val[p] = val[c]; val[c] = tv;
+			int32_t ti = idx[p]; idx[p] = idx[c]; idx[c] = ti;
+			c = p;
 		}
 	}
 	/* pop the worst to the back: the array ends best first */

@@ -10,13 +10,13 @@
 #include <string.h>
 
 /* The summary returned by recsys_train(), as a JSON object. */
-static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_model *m,
-                          uint64_t dup, double seconds, double lambda)
+static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs_model *m,
+                          uint64_t dup, double seconds)
 {
 	rs_text t = {0};
 	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"users\": %zu, \"items\": %zu, "
 	               "\"interactions\": %zu, \"rows_read\": %llu, ",
-	               rs_config_algorithm(cfg), m->users.n, m->items.n, rs_model_n_interactions(m),
+	               rs_config_algorithm(ctx->cfg), m->users.n, m->items.n, rs_model_n_interactions(m),
 	               (unsigned long long)b->rows_read);
 	rs_text_printf(&t, "\"skipped\": {\"null_user\": %llu, \"null_item\": %llu, "
 	               "\"nonpositive_weight\": %llu, \"unknown_event\": %llu}, "
@@ -24,16 +24,8 @@ static char *summary_json(const rs_config *cfg, const rs_builder *b, const rs_mo
 	               (unsigned long long)b->null_user, (unsigned long long)b->null_item,
 	               (unsigned long long)b->nonpositive, (unsigned long long)b->unknown_event,
 	               (unsigned long long)dup);
-	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, cfg->threads);
-	if (cfg->algo == RS_ALGO_ALS)
-		rs_text_printf(&t, "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
-		               "\"alpha\": %g, \"solver\": \"%s\", \"cg_steps\": %d, \"seed\": %llu",
-		               cfg->factors, cfg->iterations, lambda, cfg->alpha,
-		               cfg->solver == RS_SOLVER_CG ? "cg" : "cholesky", cfg->cg_steps,
-		               (unsigned long long)cfg->seed);
-	else
-		rs_text_printf(&t, "\"by\": \"%s\", \"half_life_days\": %g",
-		               cfg->pop_by == RS_POP_USERS ? "users" : "weight", cfg->half_life_days);
+	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);
+	rs_algo_find(ctx->cfg->algo)->params(ctx, &t);
 	rs_text_printf(&t, "}, \"model_bytes\": %zu}", rs_model_memory(m));
 	if (t.oom) {
 		free(t.buf);
@@ -63,10 +55,9 @@ static rs_status fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	rs_status st = rs_popularity_fit(cfg, &m->seen, m->pop, err);
 	if (st == RS_OK && rs_cancelled(ctx))
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
-	if (st == RS_OK && cfg->algo == RS_ALGO_ALS) {
-		m->factors = cfg->factors;
-		st = rs_als_fit(ctx, &m->seen, &m->users, &m->items, &m->user_f, &m->item_f, err);
-	}
+	const rs_algo_def *def = rs_algo_find(cfg->algo);
+	if (st == RS_OK && def->fit)
+		st = def->fit(ctx, m, err);
 	if (st == RS_OK)
 		st = rs_model_prepare(m, err);
 	return st;
@@ -97,7 +88,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 		st = fit(&ctx, m, err);
 	openblas_set_num_threads(blas_threads);
 	if (st == RS_OK) {
-		*summary = summary_json(cfg, b, m, dup, rs_mono_seconds() - t0, ctx.lambda);
+		*summary = summary_json(&ctx, b, m, dup, rs_mono_seconds() - t0);
 		if (!*summary)
 			st = rs_fail(err, RS_ENOMEM, "out of memory");
 	}
