@@ -7,7 +7,7 @@
 #include "internal.h"
 
 #include <math.h>
-#include <string.h>
+#include <stdlib.h>
 
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err)
@@ -25,12 +25,17 @@ rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
 		decay = log(2.0) / (cfg->half_life_days * 86400.0);
 	}
 	int by_weight = cfg->algo == RS_ALGO_POPULARITY && cfg->pop_by == RS_POP_WEIGHT;
-	memset(pop, 0, (size_t)ui->ncols * sizeof *pop);
+	double *sum = rs_calloc((size_t)ui->ncols, sizeof *sum); /* float sums drift */
+	if (!sum)
+		return rs_fail(err, RS_ENOMEM, "out of memory computing popularity");
 	for (int64_t k = 0; k < nnz; k++) {
 		double v = by_weight ? ui->data[k] : 1.0;
 		if (decay > 0 && !isnan(ui->ts[k]))
 			v *= exp(-decay * (tmax - ui->ts[k]));
-		pop[ui->indices[k]] += (float)v;
+		sum[ui->indices[k]] += v;
 	}
+	for (int32_t i = 0; i < ui->ncols; i++)
+		pop[i] = (float)sum[i];
+	free(sum);
 	return RS_OK;
 }
