@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <cblas.h>
+#include <stddef.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -229,3 +230,40 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
 	*item_f = y;
 	return RS_OK;
 }
+
+/* Summary parameters as resolved for this training. */
+static void als_params(const rs_train_ctx *ctx, rs_text *t)
+{
+	const rs_config *c = ctx->cfg;
+	rs_text_printf(t, "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
+	               "\"alpha\": %g, \"solver\": \"%s\", \"cg_steps\": %d, \"seed\": %llu",
+	               c->factors, c->iterations, ctx->lambda, c->alpha,
+	               c->solver == RS_SOLVER_CG ? "cg" : "cholesky", c->cg_steps,
+	               (unsigned long long)c->seed);
+}
+
+static rs_status als_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+{
+	m->factors = ctx->cfg->factors;
+	return rs_als_fit(ctx, &m->seen, &m->users, &m->items, &m->user_f, &m->item_f, err);
+}
+
+/* Defaults chosen on validation splits (bench/TUNING.md). */
+static const rs_opt_spec ALS_OPTIONS[] = {
+	{"factors", RS_T_INT, offsetof(rs_config, factors), 64, 1, 1024, NULL},
+	{"iterations", RS_T_INT, offsetof(rs_config, iterations), 15, 1, 1000, NULL},
+	{"regularization", RS_T_NUM, offsetof(rs_config, regularization), -1, 0, 1e9, NULL},
+	{"regularization_scale", RS_T_NUM, offsetof(rs_config, reg_scale), 0.3, 0, 1e6, NULL},
+	{"alpha", RS_T_NUM, offsetof(rs_config, alpha), 5, 0, 1e6, NULL},
+	{"cg_steps", RS_T_INT, offsetof(rs_config, cg_steps), 2, 1, 100, NULL},
+	{"solver", RS_T_CHOICE, offsetof(rs_config, solver), RS_SOLVER_CG, 0, 0, "cg|cholesky"},
+};
+
+const rs_algo_def rs_def_als = {
+	.id = RS_ALGO_ALS,
+	.name = "als",
+	.fit = als_fit_model,
+	.params = als_params,
+	.options = ALS_OPTIONS,
+	.n_options = sizeof ALS_OPTIONS / sizeof ALS_OPTIONS[0],
+};

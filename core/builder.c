@@ -22,7 +22,8 @@ rs_status rs_builder_create(const rs_config *cfg, rs_builder **out, rs_error *er
 	return RS_OK;
 }
 
-/* Free rows and maps, keep the counters. */
+/* Free rows and id maps; keep the counters and the side-table attributes,
+ * which training reads after the interactions are aggregated. */
 static void builder_clear(rs_builder *b)
 {
 	rs_idmap_free(&b->users);
@@ -37,6 +38,8 @@ void rs_builder_destroy(rs_builder **b)
 	if (!b || !*b)
 		return;
 	builder_clear(*b);
+	rs_attrs_free(&(*b)->side[RS_SIDE_ITEMS]);
+	rs_attrs_free(&(*b)->side[RS_SIDE_USERS]);
 	free(*b);
 	*b = NULL;
 }

@@ -1,54 +1,33 @@
 /*
  * config.c - validation of the algorithm name and its options.
  *
- * Each option is declared once in a table (name, type, range, default,
- * which algorithms accept it). Unknown keys, wrong types and out-of-range
- * values are errors that name the key, so both bindings report the same text.
+ * Options are declared in tables (rs_opt_spec: name, type, field, default,
+ * range): the common ones here, each algorithm's in its rs_algo_def. Unknown
+ * keys, wrong types and out-of-range values are errors that name the key,
+ * so both bindings report the same text.
  */
 #include "internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FOR_ALL (~0u)
-#define ALS RS_BIT(RS_ALGO_ALS)
-#define POP RS_BIT(RS_ALGO_POPULARITY)
-enum opt_type { T_INT, T_NUM, T_STR, T_EVENTS };
+#define F(field) offsetof(rs_config, field)
 
-typedef struct opt_spec {
-	const char *name;
-	enum opt_type type;
-	unsigned algos;    /* bit set of the algorithms that take it */
-	double lo, hi;     /* numeric range */
-	const char *choices; /* T_STR: '|'-separated allowed values, or NULL */
-} opt_spec;
-
-static const opt_spec SPECS[] = {
-	{"user_column", T_STR, FOR_ALL, 0, 0, NULL},
-	{"item_column", T_STR, FOR_ALL, 0, 0, NULL},
-	{"weight_column", T_STR, FOR_ALL, 0, 0, NULL},
-	{"event_column", T_STR, FOR_ALL, 0, 0, NULL},
-	{"ts_column", T_STR, FOR_ALL, 0, 0, NULL},
-	{"event_weights", T_EVENTS, FOR_ALL, 0, 1e9, NULL},
-	{"threads", T_INT, FOR_ALL, 0, 256, NULL},
-	{"seed", T_INT, FOR_ALL, 0, 9007199254740991.0, NULL},
-	{"factors", T_INT, ALS, 1, 1024, NULL},
-	{"iterations", T_INT, ALS, 1, 1000, NULL},
-	{"regularization", T_NUM, ALS, 0, 1e9, NULL},
-	{"alpha", T_NUM, ALS, 0, 1e6, NULL},
-	{"regularization_scale", T_NUM, ALS, 0, 1e6, NULL},
-	{"cg_steps", T_INT, ALS, 1, 100, NULL},
-	{"solver", T_STR, ALS, 0, 0, "cg|cholesky"},
-	{"half_life_days", T_NUM, POP, 0, 1e6, NULL},
-	{"by", T_STR, POP, 0, 0, "users|weight"},
+static const rs_opt_spec COMMON[] = {
+	{"user_column", RS_T_TEXT, F(columns[RS_COL_USER]), 0, 0, 0, NULL},
+	{"item_column", RS_T_TEXT, F(columns[RS_COL_ITEM]), 0, 0, 0, NULL},
+	{"weight_column", RS_T_TEXT, F(columns[RS_COL_WEIGHT]), 0, 0, 0, NULL},
+	{"event_column", RS_T_TEXT, F(columns[RS_COL_EVENT]), 0, 0, 0, NULL},
+	{"ts_column", RS_T_TEXT, F(columns[RS_COL_TS]), 0, 0, 0, NULL},
+	{"threads", RS_T_INT, F(threads), -1, 0, 256, NULL}, /* -1: the binding's default */
+	{"seed", RS_T_INT, F(seed_int), 42, 0, 2147483647, NULL},
 };
-#define N_SPECS (sizeof SPECS / sizeof SPECS[0])
+#define N_COMMON (sizeof COMMON / sizeof COMMON[0])
 
 static const char *DEFAULT_COLUMNS[RS_COL__COUNT] = {
 	"user_id", "item_id", "weight", "event", "ts"};
-static const char *COLUMN_OPTS[RS_COL__COUNT] = {
-	"user_column", "item_column", "weight_column", "event_column", "ts_column"};
 
 const char *rs_config_algorithm(const rs_config *cfg)
 {
@@ -63,65 +42,55 @@ const char *rs_config_column(const rs_config *cfg, rs_column_role role)
 	return cfg->columns[role] ? cfg->columns[role] : DEFAULT_COLUMNS[role];
 }
 
-/* Defaults, chosen on a validation split carved from MovieLens training
- * data (bench/tune_als); see README "Choosing defaults". */
-static void set_defaults(rs_config *c, int default_threads)
+/* Apply every spec's default. */
+static void set_defaults(rs_config *c, const rs_opt_spec *sp, size_t n)
 {
-	c->threads = default_threads;
-	c->seed = 42;
-	c->factors = 64;
-	c->iterations = 15;
-	c->regularization = -1; /* scaled from data, see rs_als_lambda */
-	c->reg_scale = 0.3;
-	c->alpha = 5.0;
-	c->cg_steps = 2;
-	c->solver = RS_SOLVER_CG;
-	c->half_life_days = 0;
-	c->pop_by = RS_POP_USERS;
-}
-
-static const opt_spec *find_spec(const char *name)
-{
-	for (size_t i = 0; i < N_SPECS; i++)
-		if (strcmp(SPECS[i].name, name) == 0)
-			return &SPECS[i];
-	return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *field = (char *)c + sp[i].offset;
+		if (sp[i].type == RS_T_NUM)
+			*(double *)field = sp[i].def;
+		else if (sp[i].type != RS_T_TEXT)
+			*(int *)field = (int)sp[i].def;
+	}
 }
 
 /* Options the algorithm accepts, comma-separated, for error messages. */
-static void known_options(rs_algo algo, char *buf, size_t size)
+static void known_options(const rs_algo_def *d, char *buf, size_t size)
 {
+	const char *special[] = {"event_weights", "items", "users", "item_features", "user_features"};
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_SPECS; i++) {
-		if (!(SPECS[i].algos & RS_BIT(algo)))
-			continue;
+	for (size_t i = 0; i < N_COMMON + 5 + d->n_options; i++) {
+		const char *name = i < N_COMMON ? COMMON[i].name
+		                 : i < N_COMMON + 5 ? special[i - N_COMMON]
+		                 : d->options[i - N_COMMON - 5].name;
 		if (buf[0])
 			strncat(buf, ", ", size - strlen(buf) - 1);
-		strncat(buf, SPECS[i].name, size - strlen(buf) - 1);
+		strncat(buf, name, size - strlen(buf) - 1);
 	}
 }
 
-/* Is s one of the '|'-separated choices? */
-static int in_choices(const char *choices, const char *s)
+/* Index of s among the '|'-separated choices, or -1. */
+static int choice_index(const char *choices, const char *s)
 {
 	size_t n = strlen(s);
-	for (const char *p = choices; *p;) {
+	int idx = 0;
+	for (const char *p = choices; *p; idx++) {
 		const char *e = strchr(p, '|');
 		size_t l = e ? (size_t)(e - p) : strlen(p);
 		if (l == n && strncmp(p, s, n) == 0)
-			return 1;
+			return idx;
 		p += l + (e ? 1 : 0);
 	}
-	return 0;
+	return -1;
 }
 
 /* Check a number against the spec's type and range. */
-static rs_status check_number(const opt_spec *sp, const rs_opt *o, rs_error *err)
+static rs_status check_number(const rs_opt_spec *sp, const rs_opt *o, rs_error *err)
 {
-	const char *what = sp->type == T_INT ? "an integer" : "a number";
+	const char *what = sp->type == RS_T_INT ? "an integer" : "a number";
 	if (o->kind != RS_OPT_NUMBER || !isfinite(o->number))
 		return rs_fail(err, RS_EINVAL, "option \"%s\" must be %s", sp->name, what);
-	if (sp->type == T_INT && o->number != floor(o->number))
+	if (sp->type == RS_T_INT && o->number != floor(o->number))
 		return rs_fail(err, RS_EINVAL, "option \"%s\" must be an integer (got %g)",
 		               sp->name, o->number);
 	if (o->number < sp->lo || o->number > sp->hi)
@@ -130,8 +99,51 @@ static rs_status check_number(const opt_spec *sp, const rs_opt *o, rs_error *err
 	return RS_OK;
 }
 
+/* Validate one option against its spec and store it. */
+static rs_status apply_spec(rs_config *c, const rs_opt_spec *sp, const rs_opt *o, rs_error *err)
+{
+	char *field = (char *)c + sp->offset;
+	switch (sp->type) {
+	case RS_T_INT:
+	case RS_T_NUM: {
+		rs_status st = check_number(sp, o, err);
+		if (st != RS_OK)
+			return st;
+		if (sp->type == RS_T_INT)
+			*(int *)field = (int)o->number;
+		else
+			*(double *)field = o->number;
+		return RS_OK;
+	}
+	case RS_T_BOOL:
+		if (o->kind != RS_OPT_BOOL)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", sp->name);
+		*(int *)field = o->boolean != 0;
+		return RS_OK;
+	case RS_T_CHOICE: {
+		int idx = o->kind == RS_OPT_STRING ? choice_index(sp->choices, o->string) : -1;
+		if (idx < 0)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be one of %s%s%s%s", sp->name,
+			               sp->choices, o->kind == RS_OPT_STRING ? " (got \"" : "",
+			               o->kind == RS_OPT_STRING ? o->string : "",
+			               o->kind == RS_OPT_STRING ? "\")" : "");
+		*(int *)field = idx;
+		return RS_OK;
+	}
+	case RS_T_TEXT:
+		if (o->kind != RS_OPT_STRING)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be a string", sp->name);
+		if (o->string[0] == '\0')
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must not be empty", sp->name);
+		free(*(char **)field);
+		*(char **)field = strdup(o->string);
+		return *(char **)field ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory");
+	}
+	return RS_OK;
+}
+
 /* Copy event_weights {"purchase": 1, ...} into the config. */
-static rs_status take_events(rs_config *c, const opt_spec *sp, const rs_opt *o, rs_error *err)
+static rs_status take_events(rs_config *c, const rs_opt *o, rs_error *err)
 {
 	if (o->kind != RS_OPT_OBJECT)
 		return rs_fail(err, RS_EINVAL,
@@ -144,8 +156,7 @@ static rs_status take_events(rs_config *c, const opt_spec *sp, const rs_opt *o, 
 		return rs_fail(err, RS_ENOMEM, "out of memory reading event_weights");
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *e = &o->children[i];
-		if (e->kind != RS_OPT_NUMBER || !isfinite(e->number) || e->number < sp->lo ||
-		    e->number > sp->hi)
+		if (e->kind != RS_OPT_NUMBER || !isfinite(e->number) || e->number < 0 || e->number > 1e9)
 			return rs_fail(err, RS_EINVAL,
 			               "option \"event_weights\": weight of event \"%s\" must be a number between 0 and 1e9",
 			               e->key ? e->key : "");
@@ -158,71 +169,68 @@ static rs_status take_events(rs_config *c, const opt_spec *sp, const rs_opt *o, 
 	return RS_OK;
 }
 
-/* Store a validated string option. */
-static rs_status take_string(rs_config *c, const opt_spec *sp, const rs_opt *o, rs_error *err)
+/* "items"/"users": a side table (name or query) for features. */
+static rs_status take_side(rs_config *c, int side, const rs_opt *o, rs_error *err)
 {
-	if (o->kind != RS_OPT_STRING)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a string", sp->name);
-	if (sp->choices && !in_choices(sp->choices, o->string))
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be one of %s (got \"%s\")",
-		               sp->name, sp->choices, o->string);
-	if (strcmp(sp->name, "solver") == 0)
-		c->solver = strcmp(o->string, "cholesky") == 0 ? RS_SOLVER_CHOLESKY : RS_SOLVER_CG;
-	else if (strcmp(sp->name, "by") == 0)
-		c->pop_by = strcmp(o->string, "weight") == 0 ? RS_POP_WEIGHT : RS_POP_USERS;
-	else {
-		if (o->string[0] == '\0')
-			return rs_fail(err, RS_EINVAL, "option \"%s\" must not be empty", sp->name);
-		for (int r = 0; r < RS_COL__COUNT; r++) {
-			if (strcmp(sp->name, COLUMN_OPTS[r]) != 0)
-				continue;
-			free(c->columns[r]);
-			c->columns[r] = strdup(o->string);
-			if (!c->columns[r])
-				return rs_fail(err, RS_ENOMEM, "out of memory");
-		}
+	const char *name = side == RS_SIDE_ITEMS ? "items" : "users";
+	if (o->kind != RS_OPT_STRING || o->string[0] == '\0')
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a table, view or query (a string)", name);
+	free(c->side_source[side]);
+	c->side_source[side] = strdup(o->string);
+	return c->side_source[side] ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory");
+}
+
+/* "item_features"/"user_features": the side-table columns to use. */
+static rs_status take_side_cols(rs_config *c, int side, const rs_opt *o, rs_error *err)
+{
+	const char *name = side == RS_SIDE_ITEMS ? "item_features" : "user_features";
+	if (o->kind != RS_OPT_ARRAY || o->n_children == 0)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a non-empty array of column names", name);
+	c->side_cols[side] = rs_calloc(o->n_children, sizeof(char *));
+	if (!c->side_cols[side])
+		return rs_fail(err, RS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->n_children; i++) {
+		const rs_opt *e = &o->children[i];
+		if (e->kind != RS_OPT_STRING || e->string[0] == '\0')
+			return rs_fail(err, RS_EINVAL, "option \"%s\": element %zu must be a column name",
+			               name, i + 1);
+		c->side_cols[side][i] = strdup(e->string);
+		if (!c->side_cols[side][i])
+			return rs_fail(err, RS_ENOMEM, "out of memory");
+		c->n_side_cols[side] = i + 1;
 	}
 	return RS_OK;
 }
 
-/* Store a validated numeric option. */
-static void take_number(rs_config *c, const opt_spec *sp, double v)
+/* Find a spec by name in a table. */
+static const rs_opt_spec *find_in(const rs_opt_spec *sp, size_t n, const char *name)
 {
-	const char *n = sp->name;
-	if (!strcmp(n, "threads")) c->threads = (int)v;
-	else if (!strcmp(n, "seed")) c->seed = (uint64_t)v;
-	else if (!strcmp(n, "factors")) c->factors = (int)v;
-	else if (!strcmp(n, "iterations")) c->iterations = (int)v;
-	else if (!strcmp(n, "regularization")) c->regularization = v;
-	else if (!strcmp(n, "alpha")) c->alpha = v;
-	else if (!strcmp(n, "regularization_scale")) c->reg_scale = v;
-	else if (!strcmp(n, "cg_steps")) c->cg_steps = (int)v;
-	else if (!strcmp(n, "half_life_days")) c->half_life_days = v;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(sp[i].name, name) == 0)
+			return &sp[i];
+	return NULL;
 }
 
 /* Validate and apply one option. */
-static rs_status apply_option(rs_config *c, const rs_opt *o, rs_error *err)
+static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *o, rs_error *err)
 {
-	const opt_spec *sp = o->key ? find_spec(o->key) : NULL;
-	if (!sp || !(sp->algos & RS_BIT(c->algo))) {
-		char known[512];
-		known_options(c->algo, known, sizeof known);
-		return rs_fail(err, RS_EINVAL,
-		               "unknown option \"%s\" for algorithm \"%s\" (known options: %s)",
-		               o->key ? o->key : "", rs_config_algorithm(c), known);
+	const char *key = o->key ? o->key : "";
+	if (!strcmp(key, "event_weights"))
+		return take_events(c, o, err);
+	if (!strcmp(key, "items") || !strcmp(key, "users"))
+		return take_side(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
+	if (!strcmp(key, "item_features") || !strcmp(key, "user_features"))
+		return take_side_cols(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
+	const rs_opt_spec *sp = find_in(COMMON, N_COMMON, key);
+	if (!sp)
+		sp = find_in(d->options, d->n_options, key);
+	if (!sp) {
+		char known[1024];
+		known_options(d, known, sizeof known);
+		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for algorithm \"%s\" (known options: %s)",
+		               key, d->name, known);
 	}
-	switch (sp->type) {
-	case T_EVENTS: return take_events(c, sp, o, err);
-	case T_STR: return take_string(c, sp, o, err);
-	case T_INT:
-	case T_NUM: {
-		rs_status st = check_number(sp, o, err);
-		if (st == RS_OK)
-			take_number(c, sp, o->number);
-		return st;
-	}
-	}
-	return RS_OK;
+	return apply_spec(c, sp, o, err);
 }
 
 rs_status rs_config_create(const char *algorithm, const rs_opt *options,
@@ -243,18 +251,47 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	if (!c)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
 	c->algo = def->id;
-	set_defaults(c, default_threads);
+	set_defaults(c, COMMON, N_COMMON);
+	set_defaults(c, def->options, def->n_options);
 	for (size_t i = 0; options && options->kind == RS_OPT_OBJECT && i < options->n_children; i++) {
-		rs_status st = apply_option(c, &options->children[i], err);
+		rs_status st = apply_option(c, def, &options->children[i], err);
 		if (st != RS_OK) {
 			rs_config_destroy(&c);
 			return st;
 		}
 	}
+	if (c->threads < 0)
+		c->threads = default_threads;
 	if (c->threads == 0)
 		c->threads = rs_cpu_count();
+	c->seed = (uint64_t)c->seed_int;
 	*out = c;
 	return RS_OK;
+}
+
+const char *rs_config_side_source(const rs_config *cfg, rs_side side)
+{
+	return (side == RS_SIDE_ITEMS || side == RS_SIDE_USERS) ? cfg->side_source[side] : NULL;
+}
+
+int rs_config_side_column_wanted(const rs_config *cfg, rs_side side, const char *column)
+{
+	if (side != RS_SIDE_ITEMS && side != RS_SIDE_USERS)
+		return 0;
+	if (!cfg->side_cols[side])
+		return 1;
+	for (size_t i = 0; i < cfg->n_side_cols[side]; i++)
+		if (strcmp(cfg->side_cols[side][i], column) == 0)
+			return 1;
+	return 0;
+}
+
+/* Free every owned string of the spec table's text fields. */
+static void free_texts(rs_config *c, const rs_opt_spec *sp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sp[i].type == RS_T_TEXT)
+			free(*(char **)((char *)c + sp[i].offset));
 }
 
 void rs_config_destroy(rs_config **cfg)
@@ -262,12 +299,20 @@ void rs_config_destroy(rs_config **cfg)
 	if (!cfg || !*cfg)
 		return;
 	rs_config *c = *cfg;
-	for (int r = 0; r < RS_COL__COUNT; r++)
-		free(c->columns[r]);
+	const rs_algo_def *d = rs_algo_find(c->algo);
+	free_texts(c, COMMON, N_COMMON);
+	if (d)
+		free_texts(c, d->options, d->n_options);
 	for (size_t i = 0; i < c->n_events; i++)
 		free(c->event_names[i]);
 	free(c->event_names);
 	free(c->event_weights);
+	for (int s = 0; s < 2; s++) {
+		free(c->side_source[s]);
+		for (size_t i = 0; i < c->n_side_cols[s]; i++)
+			free(c->side_cols[s][i]);
+		free(c->side_cols[s]);
+	}
 	free(c);
 	*cfg = NULL;
 }

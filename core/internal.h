@@ -16,6 +16,14 @@
 typedef enum rs_algo {
 	RS_ALGO_ALS = 1,
 	RS_ALGO_POPULARITY = 2,
+	RS_ALGO_SVD = 3,
+	RS_ALGO_ITEMKNN = 4,
+	RS_ALGO_EASE = 5,
+	RS_ALGO_BPR = 6,
+	RS_ALGO_WARP = 7,
+	RS_ALGO_CONTENT = 8,
+	RS_ALGO_HYBRID = 9,
+	RS_ALGO_AUTO = 10,
 	RS_ALGO__MAX = 31
 } rs_algo;
 
@@ -69,6 +77,28 @@ rs_status rs_csr_transpose(const rs_csr *c, rs_csr *t);
 typedef enum rs_solver { RS_SOLVER_CG = 0, RS_SOLVER_CHOLESKY = 1 } rs_solver;
 typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
 
+/*
+ * One option: its name, type, where it lives in rs_config, default and
+ * range. config.c holds the options every algorithm takes; each algorithm
+ * lists its own in its rs_algo_def, so adding one touches only its file and
+ * the fields below.
+ */
+typedef enum rs_opt_type {
+	RS_T_INT,    /* int field, integral number in [lo, hi] */
+	RS_T_NUM,    /* double field, number in [lo, hi] */
+	RS_T_CHOICE, /* int field: index into the '|'-separated choices */
+	RS_T_BOOL,   /* int field, 0 or 1 */
+	RS_T_TEXT    /* char * field (owned), non-empty string */
+} rs_opt_type;
+
+typedef struct rs_opt_spec {
+	const char *name;
+	rs_opt_type type;
+	size_t offset;        /* offsetof(rs_config, field) */
+	double def, lo, hi;   /* default (choices: index) and numeric range */
+	const char *choices;  /* RS_T_CHOICE */
+} rs_opt_spec;
+
 struct rs_config {
 	rs_algo algo;
 	char *columns[RS_COL__COUNT];
@@ -76,16 +106,40 @@ struct rs_config {
 	char **event_names;
 	double *event_weights;
 	int threads;      /* resolved: >= 1 */
+	int seed_int;     /* the "seed" option; copied to seed */
 	uint64_t seed;
+	/* side tables (bindings read them): sources and chosen columns */
+	char *side_source[2];
+	size_t n_side_cols[2];
+	char **side_cols[2];
 	/* als */
 	int factors, iterations, cg_steps;
 	double regularization, alpha; /* regularization < 0: scaled from data */
 	double reg_scale;
-	rs_solver solver;
+	int solver;       /* rs_solver */
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
-	rs_pop_by pop_by;
+	int pop_by;       /* rs_pop_by */
 };
+
+/* ---- side-table attributes, as the binding handed them over ---- */
+typedef struct rs_attr {
+	int32_t entity, column;
+	double number;      /* NAN for text */
+	uint64_t text_off;  /* into rs_attrs.text */
+	uint32_t text_len;
+} rs_attr;
+
+typedef struct rs_attrs {
+	rs_idmap ids;       /* entities of the side table (may include unseen items) */
+	rs_idmap columns;   /* column names */
+	rs_attr *cells;
+	size_t n, cap;
+	char *text;
+	size_t text_len, text_cap;
+} rs_attrs;
+
+void rs_attrs_free(rs_attrs *a);
 
 /* ---- interactions builder ---- */
 typedef struct rs_triplet {
@@ -102,6 +156,7 @@ struct rs_builder {
 	int has_ts;
 	/* counts for the training summary */
 	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
+	rs_attrs side[2];   /* RS_SIDE_ITEMS, RS_SIDE_USERS */
 };
 
 /* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
@@ -131,6 +186,17 @@ struct rs_model {
 	float *item_f;        /* n_items x factors */
 	float *item_blk;      /* item factors in blocks of RS_BLK (derived) */
 	double trained_at;    /* unix seconds of training */
+	/* Optional parts; each algorithm fills what it scores with. All are
+	 * stored in the blob when present (model_io.c). */
+	rs_csr sim;           /* item x item similarities, row i = neighbours of i */
+	float *dense;         /* item x item dense weights (n_items^2), EASE */
+	rs_idmap feats;       /* feature names ("category=books", "text:espresso") */
+	rs_csr item_feats;    /* item x feature weights */
+	rs_csr user_feats;    /* user x feature weights */
+	float *feat_f;        /* feature embeddings, feats.n x factors */
+	int32_t n_parts;      /* hybrid components */
+	rs_model **parts;
+	float *part_w;        /* their blend weights */
 };
 
 #define RS_BLK 16
@@ -174,7 +240,12 @@ typedef struct rs_algo_def {
 	void (*score)(const rs_model *m, int32_t u, float *scores);
 	/* The resolved parameters as JSON members, for the training summary. */
 	void (*params)(const rs_train_ctx *ctx, rs_text *t);
+	/* The options this algorithm takes beyond the common ones. */
+	const rs_opt_spec *options;
+	size_t n_options;
 } rs_algo_def;
+
+extern const rs_algo_def rs_def_als, rs_def_popularity;
 
 const rs_algo_def *rs_algo_find(rs_algo id);
 const rs_algo_def *rs_algo_named(const char *name);

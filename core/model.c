@@ -22,6 +22,16 @@ void rs_model_destroy(rs_model **pm)
 	free(m->user_f);
 	free(m->item_f);
 	free(m->item_blk);
+	rs_csr_free(&m->sim);
+	free(m->dense);
+	rs_idmap_free(&m->feats);
+	rs_csr_free(&m->item_feats);
+	rs_csr_free(&m->user_feats);
+	free(m->feat_f);
+	for (int32_t p = 0; p < m->n_parts; p++)
+		rs_model_destroy(&m->parts[p]);
+	free(m->parts);
+	free(m->part_w);
 	free(m);
 	*pm = NULL;
 }

@@ -12,7 +12,15 @@
 #define FLAG_OPTIONAL 1u
 
 enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
-       T_USER_F, T_ITEM_F, T__COUNT };
+       T_USER_F, T_ITEM_F,
+       T_SIM = 11,        /* + 0 indptr, + 1 indices, + 2 data */
+       T_DENSE = 14,
+       T_FEATS = 15,
+       T_IFEAT = 16,      /* + 0 .. + 2 */
+       T_UFEAT = 19,      /* + 0 .. + 2 */
+       T_FEAT_F = 22,
+       T_PARTS = 23,      /* u32 count, then per part: f32 weight, u64 length, blob */
+       T__COUNT };
 
 typedef struct blob_meta {
 	uint32_t algo, factors;

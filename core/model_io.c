@@ -46,6 +46,17 @@ static void put(wbuf *w, const void *src, size_t n)
 static void put_u32(wbuf *w, uint32_t v) { put(w, &v, 4); }
 static void put_u64(wbuf *w, uint64_t v) { put(w, &v, 8); }
 
+/* Two payload parts and the padding to 8 bytes (`before` bytes of the
+ * payload were written already). */
+static void put_section_body(wbuf *w, const void *a, size_t na, const void *b, size_t nb,
+                             size_t before)
+{
+	put(w, a, na);
+	put(w, b, nb);
+	static const unsigned char zero[8];
+	put(w, zero, (8 - (before + na + nb) % 8) % 8);
+}
+
 /* Section with two parts (e.g. offsets then pool); pads to 8 bytes. */
 static void put_section2(wbuf *w, uint32_t tag, uint32_t flags, const void *a,
                          size_t na, const void *b, size_t nb)
@@ -53,14 +64,71 @@ static void put_section2(wbuf *w, uint32_t tag, uint32_t flags, const void *a,
 	put_u32(w, tag);
 	put_u32(w, flags);
 	put_u64(w, na + nb);
-	put(w, a, na);
-	put(w, b, nb);
+	put_section_body(w, a, na, b, nb, 0);
+}
+
+/* A CSR matrix as three sections: indptr, indices, data. */
+static uint32_t put_csr(wbuf *w, uint32_t tag, const rs_csr *c)
+{
+	uint64_t nnz = (uint64_t)rs_csr_nnz(c);
+	put_section2(w, tag, 0, c->indptr, ((uint64_t)c->nrows + 1) * 8, NULL, 0);
+	put_section2(w, tag + 1, 0, c->indices, nnz * 4, NULL, 0);
+	put_section2(w, tag + 2, 0, c->data, nnz * 4, NULL, 0);
+	return 3;
+}
+
+/* Hybrid components, already serialized: count, then weight, length, blob. */
+typedef struct part_blobs { uint32_t n; unsigned char **blob; size_t *len; const float *w; } part_blobs;
+
+static uint32_t put_parts(wbuf *w, const part_blobs *pb)
+{
+	uint64_t total = 4;
+	for (uint32_t p = 0; p < pb->n; p++)
+		total += 4 + 8 + pb->len[p];
+	put_u32(w, T_PARTS);
+	put_u32(w, 0);
+	put_u64(w, total);
+	put_u32(w, pb->n);
+	for (uint32_t p = 0; p < pb->n; p++) {
+		put(w, &pb->w[p], 4);
+		put_u64(w, pb->len[p]);
+		put(w, pb->blob[p], pb->len[p]);
+	}
 	static const unsigned char zero[8];
-	put(w, zero, (8 - (na + nb) % 8) % 8);
+	put(w, zero, (8 - total % 8) % 8);
+	return 1;
+}
+
+/* The optional parts (similarities, dense weights, features, components). */
+static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
+{
+	uint32_t n = 0;
+	uint64_t ni = m->items.n, nf = m->feats.n;
+	if (m->sim.indptr)
+		n += put_csr(w, T_SIM, &m->sim);
+	if (m->dense)
+		put_section2(w, T_DENSE, 0, m->dense, ni * ni * 4, NULL, 0), n++;
+	if (m->feats.offs) { /* count first: the meta section predates features */
+		put_u32(w, T_FEATS);
+		put_u32(w, 0);
+		put_u64(w, 8 + (nf + 1) * 8 + m->feats.offs[nf]);
+		put_u64(w, nf);
+		put_section_body(w, m->feats.offs, (nf + 1) * 8, m->feats.pool, m->feats.offs[nf], 8);
+		n++;
+	}
+	if (m->item_feats.indptr)
+		n += put_csr(w, T_IFEAT, &m->item_feats);
+	if (m->user_feats.indptr)
+		n += put_csr(w, T_UFEAT, &m->user_feats);
+	if (m->feat_f)
+		put_section2(w, T_FEAT_F, 0, m->feat_f, nf * (uint64_t)m->factors * 4, NULL, 0), n++;
+	if (pb->n)
+		n += put_parts(w, pb);
+	return n;
 }
 
 /* Write every section (w->p NULL: only measure). Returns section count. */
-static uint32_t write_sections(const rs_model *m, wbuf *w)
+static uint32_t write_sections(const rs_model *m, wbuf *w, const part_blobs *pb)
 {
 	uint64_t nu = m->users.n, ni = m->items.n, nnz = (uint64_t)rs_csr_nnz(&m->seen);
 	blob_meta meta = {(uint32_t)m->algo, (uint32_t)m->factors, nu, ni, nnz, m->trained_at};
@@ -78,7 +146,33 @@ static uint32_t write_sections(const rs_model *m, wbuf *w)
 		put_section2(w, T_USER_F, 0, m->user_f, nu * m->factors * 4, NULL, 0), n++;
 		put_section2(w, T_ITEM_F, 0, m->item_f, ni * m->factors * 4, NULL, 0), n++;
 	}
-	return n;
+	return n + write_optional(m, w, pb);
+}
+
+/* Serialize the hybrid components first (their blobs nest in ours). */
+static rs_status save_parts(const rs_model *m, part_blobs *pb, rs_error *err)
+{
+	pb->n = 0;
+	pb->w = m->part_w;
+	pb->blob = rs_calloc((size_t)m->n_parts + 1, sizeof *pb->blob);
+	pb->len = rs_calloc((size_t)m->n_parts + 1, sizeof *pb->len);
+	if (!pb->blob || !pb->len)
+		return rs_fail(err, RS_ENOMEM, "out of memory serializing a model");
+	for (int32_t p = 0; p < m->n_parts; p++) {
+		rs_status st = rs_model_save(m->parts[p], &pb->blob[p], &pb->len[p], err);
+		if (st != RS_OK)
+			return st;
+		pb->n++;
+	}
+	return RS_OK;
+}
+
+static void free_parts(part_blobs *pb)
+{
+	for (uint32_t p = 0; pb->blob && p < pb->n; p++)
+		free(pb->blob[p]);
+	free(pb->blob);
+	free(pb->len);
 }
 
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len, rs_error *err)
@@ -89,20 +183,29 @@ rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len, rs
 		tmp.users.offs = (uint64_t *)&empty_off;
 	if (!tmp.items.offs)
 		tmp.items.offs = (uint64_t *)&empty_off;
+	part_blobs pb;
+	rs_status st = save_parts(m, &pb, err);
+	if (st != RS_OK) {
+		free_parts(&pb);
+		return st;
+	}
 	wbuf w = {NULL, HEADER};
-	uint32_t nsec = write_sections(&tmp, &w);
+	uint32_t nsec = write_sections(&tmp, &w, &pb);
 	size_t total = w.len + 8;
 	unsigned char *p = rs_malloc(total);
-	if (!p)
+	if (!p) {
+		free_parts(&pb);
 		return rs_fail(err, RS_ENOMEM, "out of memory serializing a %zu byte model", total);
+	}
 	w.p = p;
 	w.len = 0;
 	put(&w, MAGIC, 8);
 	put_u32(&w, FORMAT);
 	put_u32(&w, nsec);
 	put_u64(&w, total);
-	write_sections(&tmp, &w);
+	write_sections(&tmp, &w, &pb);
 	put_u64(&w, rs_blob_checksum(p, total - 8));
+	free_parts(&pb);
 	*blob = p;
 	*len = total;
 	return RS_OK;

@@ -12,6 +12,9 @@
 
 typedef struct section { const unsigned char *p; uint64_t len; int present; } section;
 
+rs_status rs_model_load_depth(const void *blob, size_t len, rs_model **out, int depth,
+                              rs_error *err);
+
 /* Walk the section table; fills sec[tag]. */
 static rs_status read_sections(const unsigned char *b, size_t len, uint32_t nsec,
                                section *sec, rs_error *err)
@@ -105,8 +108,99 @@ static int valid_arrays(const rs_model *m, uint64_t nnz)
 	return 1;
 }
 
+/* A CSR matrix from three sections at tag, tag+1, tag+2 (absent: ok). */
+static int take_csr(const section *sec, int tag, int32_t nrows, int32_t ncols, rs_csr *c, int *bad)
+{
+	if (!sec[tag].present)
+		return !sec[tag + 1].present && !sec[tag + 2].present;
+	uint64_t nnz = sec[tag + 1].len / 4;
+	if (sec[tag + 1].len % 4 || sec[tag + 2].len != nnz * 4)
+		return 0;
+	c->nrows = nrows;
+	c->ncols = ncols;
+	c->indptr = take(&sec[tag], ((uint64_t)nrows + 1) * 8, 1, bad);
+	c->indices = take(&sec[tag + 1], nnz * 4, 1, bad);
+	c->data = take(&sec[tag + 2], nnz * 4, 1, bad);
+	if (*bad)
+		return 0;
+	if (c->indptr[0] != 0 || (uint64_t)c->indptr[nrows] != nnz)
+		return 0;
+	for (int32_t r = 0; r < nrows; r++)
+		if (c->indptr[r + 1] < c->indptr[r])
+			return 0;
+	for (uint64_t k = 0; k < nnz; k++)
+		if (c->indices[k] < 0 || c->indices[k] >= ncols || !isfinite(c->data[k]))
+			return 0;
+	return 1;
+}
+
+/* Hybrid components: count, then (weight, length, nested blob) each. */
+static int take_parts(const section *s, rs_model *m, int depth)
+{
+	if (!s->present)
+		return 1;
+	if (depth > 3 || s->len < 4)
+		return 0;
+	uint32_t n;
+	memcpy(&n, s->p, 4);
+	if (n == 0 || n > 64)
+		return 0;
+	m->parts = rs_calloc(n, sizeof *m->parts);
+	m->part_w = rs_calloc(n, sizeof *m->part_w);
+	if (!m->parts || !m->part_w)
+		return 0;
+	uint64_t pos = 4;
+	for (uint32_t p = 0; p < n; p++) {
+		uint64_t len;
+		if (s->len - pos < 12)
+			return 0;
+		memcpy(&m->part_w[p], s->p + pos, 4);
+		memcpy(&len, s->p + pos + 4, 8);
+		pos += 12;
+		if (len > s->len - pos || !isfinite(m->part_w[p]))
+			return 0;
+		rs_error e;
+		if (rs_model_load_depth(s->p + pos, (size_t)len, &m->parts[p], depth + 1, &e) != RS_OK)
+			return 0;
+		m->n_parts = (int32_t)p + 1;
+		pos += len;
+	}
+	return pos == s->len;
+}
+
+/* Features: count, offsets and names; then their matrices and embeddings. */
+static int take_features(const section *sec, rs_model *m, int *bad)
+{
+	uint64_t nf = 0;
+	if (sec[T_FEATS].present) {
+		if (sec[T_FEATS].len < 8)
+			return 0;
+		memcpy(&nf, sec[T_FEATS].p, 8);
+		section ids = {sec[T_FEATS].p + 8, sec[T_FEATS].len - 8, 1};
+		if (nf > INT32_MAX || !take_ids(&ids, nf, &m->feats))
+			return 0;
+	}
+	if (!take_csr(sec, T_IFEAT, (int32_t)m->items.n, (int32_t)nf, &m->item_feats, bad) ||
+	    !take_csr(sec, T_UFEAT, (int32_t)m->users.n, (int32_t)nf, &m->user_feats, bad))
+		return 0;
+	if (sec[T_FEAT_F].present)
+		m->feat_f = take(&sec[T_FEAT_F], nf * (uint64_t)m->factors * 4, 1, bad);
+	return !*bad;
+}
+
+/* The optional parts (model_io.c write_optional). */
+static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
+{
+	uint64_t ni = m->items.n;
+	if (!take_csr(sec, T_SIM, (int32_t)ni, (int32_t)ni, &m->sim, bad))
+		return 0;
+	if (sec[T_DENSE].present)
+		m->dense = take(&sec[T_DENSE], ni * ni * 4, 1, bad);
+	return !*bad && take_features(sec, m, bad) && take_parts(&sec[T_PARTS], m, depth);
+}
+
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */
-static int build(rs_model *m, const section *sec)
+static int build(rs_model *m, const section *sec, int depth)
 {
 	blob_meta meta;
 	if (!sec[T_META].present || sec[T_META].len != sizeof meta)
@@ -134,10 +228,21 @@ static int build(rs_model *m, const section *sec)
 	}
 	if (bad)
 		return bad;
-	return valid_arrays(m, meta.nnz) ? 0 : 1;
+	if (!valid_arrays(m, meta.nnz))
+		return 1;
+	if (!take_optional(sec, m, depth, &bad))
+		return bad == 2 ? 2 : 1;
+	return 0;
 }
 
 rs_status rs_model_load(const void *blob, size_t len, rs_model **out, rs_error *err)
+{
+	return rs_model_load_depth(blob, len, out, 0, err);
+}
+
+/* Load, with the nesting depth of hybrid components. */
+rs_status rs_model_load_depth(const void *blob, size_t len, rs_model **out, int depth,
+                              rs_error *err)
 {
 	const unsigned char *b = blob;
 	uint32_t format, nsec;
@@ -168,7 +273,7 @@ rs_status rs_model_load(const void *blob, size_t len, rs_model **out, rs_error *
 	rs_model *m = rs_model_alloc();
 	if (!m)
 		return rs_fail(err, RS_ENOMEM, "out of memory loading the model");
-	int r = build(m, sec);
+	int r = build(m, sec, depth);
 	if (r == 0 && rs_model_prepare(m, err) != RS_OK)
 		r = 2;
 	if (r != 0) {

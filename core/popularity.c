@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
@@ -39,3 +40,25 @@ rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
 	free(sum);
 	return RS_OK;
 }
+
+/* Summary parameters. */
+static void pop_params(const rs_train_ctx *ctx, rs_text *t)
+{
+	const rs_config *c = ctx->cfg;
+	rs_text_printf(t, "\"by\": \"%s\", \"half_life_days\": %g",
+	               c->pop_by == RS_POP_USERS ? "users" : "weight", c->half_life_days);
+}
+
+static const rs_opt_spec POP_OPTIONS[] = {
+	{"by", RS_T_CHOICE, offsetof(rs_config, pop_by), RS_POP_USERS, 0, 0, "users|weight"},
+	{"half_life_days", RS_T_NUM, offsetof(rs_config, half_life_days), 0, 0, 1e6, NULL},
+};
+
+/* Popularity needs no fit beyond the scores every model gets. */
+const rs_algo_def rs_def_popularity = {
+	.id = RS_ALGO_POPULARITY,
+	.name = "popularity",
+	.params = pop_params,
+	.options = POP_OPTIONS,
+	.n_options = sizeof POP_OPTIONS / sizeof POP_OPTIONS[0],
+};

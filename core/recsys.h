@@ -113,8 +113,20 @@ const char *rs_config_column(const rs_config *cfg, rs_column_role role);
 /* Canonical algorithm name of the configuration. */
 const char *rs_config_algorithm(const rs_config *cfg);
 
-/* Space-separated list of the algorithms the core knows, for error hints. */
+/* Comma-separated list of the algorithms the core knows, for error hints. */
 const char *rs_algorithms(void);
+
+/* Side tables: item attributes (category, tags, text, price, ...) and user
+ * attributes (age group, location, ...), named by the options "items" and
+ * "users" as a table, view or query with an id column (item_id / user_id,
+ * or the item_column / user_column option) and attribute columns. */
+typedef enum rs_side { RS_SIDE_ITEMS = 0, RS_SIDE_USERS = 1 } rs_side;
+
+/* The side table's source text, or NULL when the options name none. */
+const char *rs_config_side_source(const rs_config *cfg, rs_side side);
+/* Whether a side-table column is to be read ("item_features" /
+ * "user_features" list them; by default every column but the id). */
+int rs_config_side_column_wanted(const rs_config *cfg, rs_side side, const char *column);
 
 /* ------------------------------------------------------------------ */
 /* Interactions: the binding streams rows into a builder.               */
@@ -139,6 +151,12 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
                          const char *item, size_t item_len, int has_weight,
                          double weight, const char *event, size_t event_len,
                          int has_ts, double ts, rs_error *err);
+
+/* One cell of a side table: entity id, column name, and the value as text
+ * (is_number = 0) or a number (is_number = 1). NULL text is skipped. */
+rs_status rs_builder_add_attribute(rs_builder *b, rs_side side, const char *id, size_t id_len,
+                                   const char *column, const char *text, size_t text_len,
+                                   int is_number, double number, rs_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Host callbacks, polled on the calling thread between units of work. */
