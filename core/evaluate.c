@@ -235,6 +235,10 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		             users.n, (long long)nnz);
 	if (st == RS_OK)
 		st = training_builder(cfg, &c, &users, &items, test, &tb, err);
+	if (st == RS_OK) { /* the side-table attributes go with the training part */
+		memcpy(tb->side, b->side, sizeof tb->side);
+		memset(b->side, 0, sizeof b->side);
+	}
 	double t0 = rs_mono_seconds(), secs = 0;
 	if (st == RS_OK)
 		st = rs_train(cfg, tb, cb, &m, &summary, err);

@@ -6,8 +6,24 @@
 #include "internal.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* "items_table" / "users_table": what the binding read from a side table
+ * the options name (entities, columns, non-NULL cells as numbers / text). */
+static void side_json(rs_text *t, const rs_config *cfg, const rs_attrs *a, rs_side side)
+{
+	if (!rs_config_side_source(cfg, side))
+		return;
+	size_t numbers = 0;
+	for (size_t k = 0; k < a->n; k++)
+		numbers += !isnan(a->cells[k].number);
+	rs_text_printf(t, "\"%s_table\": {\"entities\": %zu, \"columns\": %zu, \"cells\": %zu, "
+	               "\"numbers\": %zu, \"texts\": %zu}, ",
+	               side == RS_SIDE_ITEMS ? "items" : "users", a->ids.n, a->columns.n, a->n,
+	               numbers, a->n - numbers);
+}
 
 /* The summary returned by recsys_train(), as a JSON object. */
 static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs_model *m,
@@ -24,6 +40,8 @@ static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs
 	               (unsigned long long)b->null_user, (unsigned long long)b->null_item,
 	               (unsigned long long)b->nonpositive, (unsigned long long)b->unknown_event,
 	               (unsigned long long)dup);
+	side_json(&t, ctx->cfg, &b->side[RS_SIDE_ITEMS], RS_SIDE_ITEMS);
+	side_json(&t, ctx->cfg, &b->side[RS_SIDE_USERS], RS_SIDE_USERS);
 	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);
 	rs_algo_find(ctx->cfg->algo)->params(ctx, &t);
 	rs_text_printf(&t, "}, \"model_bytes\": %zu}", rs_model_memory(m));
