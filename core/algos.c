@@ -11,6 +11,8 @@
 static const rs_algo_def *const ALGOS[] = {
 	&rs_def_als,
 	&rs_def_popularity,
+	&rs_def_itemknn,
+	&rs_def_content,
 };
 #define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 

@@ -120,6 +120,9 @@ struct rs_config {
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
 	int pop_by;       /* rs_pop_by */
+	/* itemknn (neighbors also content) */
+	int knn_neighbors, knn_weighting; /* knn_weighting: rs_knn_weighting */
+	double knn_shrink, bm25_k1, bm25_b;
 };
 
 /* ---- side-table attributes, as the binding handed them over ---- */
@@ -211,6 +214,8 @@ typedef struct rs_train_ctx {
 	const rs_callbacks *cb;
 	atomic_int stop;     /* set by the calling thread when the host cancels */
 	double lambda;       /* ALS regularization, resolved from data when "auto" */
+	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
+	int64_t side_items, new_items, n_feats; /* content: summary counts */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
@@ -246,6 +251,28 @@ typedef struct rs_algo_def {
 } rs_algo_def;
 
 extern const rs_algo_def rs_def_als, rs_def_popularity;
+extern const rs_algo_def rs_def_itemknn, rs_def_content;
+
+/* ---- item neighbours (itemknn.c; content reuses them) ---- */
+typedef enum rs_knn_weighting { RS_KNN_NONE = 0, RS_KNN_TFIDF = 1, RS_KNN_BM25 = 2 } rs_knn_weighting;
+/* Row i of *sim = the topn largest (a_i . a_j) / (norms[i] norms[j] + shrink),
+ * j != i, for a = rows (item x dim) and cols = its transpose (dim x item). */
+rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
+                      const float *norms, double shrink, int topn, rs_csr *sim, rs_error *err);
+/* score(u, i) = sum over u's items j of w_uj sim(j, i); items no neighbour
+ * reaches get -1 / (1 + popularity), below every reachable item. */
+void rs_knn_score(const rs_model *m, int32_t u, float *scores);
+
+/* ---- side-table features (tokenize.c) ---- */
+/* Next token of s[*pos..len): a run of ASCII letters and digits (lower-cased)
+ * and bytes >= 0x80; runs of one character are skipped. Writes at most cap
+ * bytes to buf and returns the token's length, 0 at the end. */
+size_t rs_token_next(const char *s, size_t len, size_t *pos, char *buf, size_t cap);
+/* Entity x feature counts from side-table cells; row_of[entity] gives the
+ * row (n_rows rows), feature names are interned into feats. */
+rs_status rs_attr_features(const rs_config *cfg, rs_side side, const rs_attrs *a,
+                           const int32_t *row_of, int32_t n_rows, rs_idmap *feats,
+                           rs_csr *counts, rs_error *err);
 
 const rs_algo_def *rs_algo_find(rs_algo id);
 const rs_algo_def *rs_algo_named(const char *name);

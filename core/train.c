@@ -91,7 +91,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	double t0 = rs_mono_seconds();
-	rs_train_ctx ctx = {.cfg = cfg, .cb = cb};
+	rs_train_ctx ctx = {.cfg = cfg, .cb = cb, .side = b->side};
 	atomic_init(&ctx.stop, 0);
 	rs_model *m = rs_model_alloc();
 	if (!m)
