@@ -46,11 +46,47 @@ CREATE TRIGGER model_store_changed
 -- Keep the models in pg_dump output.
 SELECT pg_catalog.pg_extension_config_dump('recsys.model_store', '');
 
+-- The last evaluation of each model: recsys_evaluate(source, <model name>)
+-- replaces its row. WAL-logged like the models. Writing needs INSERT and
+-- UPDATE (without them recsys_evaluate() still returns the metrics).
+CREATE TABLE recsys.evaluations (
+	name         text        PRIMARY KEY CHECK (name <> ''),
+	version      integer     NOT NULL,
+	evaluated_at timestamptz NOT NULL,
+	k            integer     NOT NULL,
+	source       text        NOT NULL,
+	metrics      jsonb       NOT NULL
+);
+COMMENT ON TABLE recsys.evaluations IS 'last recsys_evaluate() metrics of each model';
+GRANT SELECT ON recsys.evaluations TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('recsys.evaluations', '');
+-- A model's evaluation goes when its last version does (recsys_drop_model or
+-- a DELETE by hand); definer rights, so dropping needs no grant on the table.
+CREATE FUNCTION recsys.forget_evaluations()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM recsys.evaluations e
+	WHERE NOT EXISTS (SELECT 1 FROM recsys.model_store s WHERE s.name = e.name);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION recsys.forget_evaluations() IS
+'trigger: deletes the evaluation records of models that no longer exist';
+REVOKE EXECUTE ON FUNCTION recsys.forget_evaluations() FROM PUBLIC;
+CREATE TRIGGER forget_evaluations
+	AFTER DELETE OR TRUNCATE ON recsys.model_store
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.forget_evaluations();
+
 CREATE VIEW @extschema@.recsys_models AS
 SELECT DISTINCT ON (s.name)
 	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
 	s.interactions, s.bytes, s.options, s.summary,
-	count(*) OVER (PARTITION BY s.name) AS versions_stored
+	count(*) OVER (PARTITION BY s.name) AS versions_stored,
+	(SELECT e.metrics || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
+	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation
 FROM recsys.model_store s
 ORDER BY s.name, s.version DESC;
 COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model';
@@ -70,6 +106,18 @@ AS 'MODULE_PATHNAME', 'recsys_train'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
 'train a new version of a model from a table, view or SELECT/WITH query; returns the training summary';
+
+-- k is INOUT: the argument, and the first column of the result.
+CREATE FUNCTION @extschema@.recsys_evaluate(source text, algorithm text DEFAULT 'als',
+	options jsonb DEFAULT '{}', INOUT k integer DEFAULT 10,
+	OUT "precision" real, OUT recall real, OUT ndcg real, OUT map real,
+	OUT coverage real, OUT test_users integer, OUT train_interactions bigint,
+	OUT test_interactions bigint, OUT split text, OUT train_seconds real)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'recsys_evaluate'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.recsys_evaluate(text, text, jsonb, integer) IS
+'hold out each user''s latest 20%, train an algorithm (or a stored model''s algorithm and options) on the rest and measure the top-k; records the metrics of a model';
 
 -- Planner support: recommend() and popular_items() return at most k rows.
 CREATE FUNCTION recsys.rows_support(internal)

@@ -7,8 +7,9 @@
  *   pg_recsys.c  _PG_init, GUCs, recsys_version()
  *   errors.c     rs_status -> errcode, argument checks
  *   options.c    jsonb -> rs_opt tree
- *   source.c     resolving and reading the training source
+ *   source.c     resolving and reading the training source and side tables
  *   train.c      recsys_train()
+ *   evaluate.c   recsys_evaluate(), the evaluation record
  *   store.c      the model table: versions, pruning, drop
  *   cache.c      per-backend cache of loaded models, relcache invalidation
  *   serve.c      recommend(), popular_items()
@@ -35,21 +36,31 @@ extern void RsCheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
 /* options.c */
 extern const rs_opt *RsOptionsFromJsonb(Jsonb *jb, const char *argname);
 
-/* source.c: the columns the training reads, in the order of the read query */
-typedef struct RsSourceColumns
-{
-	int			user_att;		/* 1-based attribute numbers in the read query */
-	int			item_att;
-	int			weight_att;		/* 0 when absent */
-	int			event_att;
-	int			ts_att;
-} RsSourceColumns;
+/* source.c */
+extern void RsSourceLoad(const char *source, const rs_config *cfg,
+						 const rs_opt *opts, rs_builder **builder);
 
-extern char *RsSourceRelation(const char *source);
-extern char *RsSourceReadQuery(const char *from, const rs_config *cfg,
-							   const rs_opt *opts, RsSourceColumns *cols);
-extern void RsSourceRead(const char *query, const RsSourceColumns *cols,
-						 rs_builder *builder);
+/*
+ * train.c: everything a training or an evaluation allocates outside palloc,
+ * owned by a memory context whose reset callback destroys it.
+ */
+typedef struct RsTrainState
+{
+	MemoryContext cxt;
+	rs_config  *cfg;
+	rs_builder *builder;
+	rs_model   *model;
+	unsigned char *blob;
+	size_t		blob_len;
+	char	   *summary;		/* training summary, or evaluation result */
+	MemoryContextCallback cb;
+} RsTrainState;
+
+extern RsTrainState *RsTrainStateCreate(const char *cxtname);
+extern void RsTrainConfigure(RsTrainState *st, const char *algorithm, Jsonb *options,
+							 const rs_opt **opts);
+extern rs_callbacks RsTrainCallbacks(void);
+extern void RsReportTrainError(const rs_error *err) pg_attribute_noreturn();
 
 /* store.c: one stored model version */
 typedef struct RsStoredModel
@@ -74,6 +85,8 @@ extern void RsStoreCheckWrite(const char *action);
 extern int	RsStoreLockNextVersion(const char *name);
 extern void RsStoreInsert(const RsStoredModel *m);
 extern bool RsStoreDrop(const char *name);
+extern bool RsStoreLatest(const char *name, int *version, char **algorithm,
+						  Jsonb **options);
 
 /* cache.c */
 extern void RsCacheInit(void);

@@ -6,6 +6,11 @@
  * WITH. Either way it runs with the caller's privileges through SPI cursors,
  * which refuse multi-statement text, and is read in batches so that memory
  * stays flat however large the source is.
+ *
+ * Side tables (the options "items" and "users") are resolved the same way,
+ * before anything is read, and their cells are streamed into the builder
+ * after the interactions: numeric columns as numbers, every other type as
+ * its text form (booleans "true"/"false", arrays "{a,b}").
  */
 #include "pg_recsys.h"
 
@@ -18,9 +23,44 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/varlena.h"
 
 #define RS_FETCH_ROWS 10000
+
+/* The columns the training reads, in the order of the read query. */
+typedef struct RsSourceColumns
+{
+	int			user_att;		/* 1-based attribute numbers in the read query */
+	int			item_att;
+	int			weight_att;		/* 0 when absent */
+	int			event_att;
+	int			ts_att;
+} RsSourceColumns;
+
+/* A side table to read: the id is column 1 of the query, then ncols cells. */
+typedef struct RsSidePlan
+{
+	rs_side		side;
+	char	   *query;			/* NULL: the options name no such table */
+	int			ncols;
+	char	  **names;			/* column names, as the core sees them */
+	bool	   *is_number;		/* read as float8, else as text */
+} RsSidePlan;
+
+/* What a batch of fetched rows goes to. */
+typedef struct RsReadTarget
+{
+	const RsSourceColumns *cols;
+	const RsSidePlan *side;
+	rs_builder *builder;
+} RsReadTarget;
+
+typedef void (*RsRowFn) (HeapTuple tup, TupleDesc desc, const RsReadTarget *t);
+
+/* The options that name side tables and list their columns, by rs_side. */
+static const char *const side_options[2] = {"items", "users"};
+static const char *const feature_options[2] = {"item_features", "user_features"};
 
 static const char *const role_names[RS_COL__COUNT] = {
 	"user", "item", "weight", "event", "ts"
@@ -63,13 +103,22 @@ RsSourceNameList(const char *source)
 	return names;
 }
 
-/* The FROM item for a table or view name: checked, quoted, aliased s. */
+/*
+ * The FROM item for a table or view name: checked, quoted, aliased s.
+ * `option` names the option a side table came from (NULL: the source).
+ */
 static char *
-RsSourceFromRelation(const char *source)
+RsSourceFromRelation(const char *source, const char *option, Oid *relidp)
 {
 	RangeVar   *rv = makeRangeVarFromNameList(RsSourceNameList(source));
 	Oid			relid = RangeVarGetRelid(rv, AccessShareLock, true);
 
+	if (!OidIsValid(relid) && option != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" named by option \"%s\" does not exist",
+						source, option),
+				 errhint("The option must name a table or view, or be a query beginning with SELECT or WITH.")));
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -81,24 +130,27 @@ RsSourceFromRelation(const char *source)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for table %s", get_rel_name(relid))));
+	*relidp = relid;
 	return psprintf("%s s",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)));
 }
 
 /*
- * The FROM item (aliased s) that reads `source`. A query is wrapped in
- * parentheses on lines of its own, so a trailing comment cannot swallow the
- * closing parenthesis; trailing semicolons are dropped.
+ * The FROM item (aliased s) that reads `source` (a side table when `option`
+ * is not NULL). A query is wrapped in parentheses on lines of its own, so a
+ * trailing comment cannot swallow the closing parenthesis; trailing
+ * semicolons are dropped.
  */
-char *
-RsSourceRelation(const char *source)
+static char *
+RsSourceRelation(const char *source, const char *option, Oid *relid)
 {
 	char	   *q;
 	int			len;
 
+	*relid = InvalidOid;
 	if (!RsSourceIsQuery(source))
-		return RsSourceFromRelation(source);
+		return RsSourceFromRelation(source, option, relid);
 	q = pstrdup(source);
 	len = strlen(q);
 	while (len > 0 && (isspace((unsigned char) q[len - 1]) || q[len - 1] == ';'))
@@ -144,12 +196,15 @@ RsColumnList(TupleDesc desc)
 	return buf.data;
 }
 
-/* Error for a column the configuration names but the source lacks. */
+/* Error for a column the configuration names but the source (or the
+ * side table of option `option`) lacks. */
 static void
-RsMissingColumn(TupleDesc desc, rs_column_role role, const char *name)
+RsMissingColumn(TupleDesc desc, rs_column_role role, const char *name,
+				const char *option)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 option ? errmsg("%s source has no column \"%s\"", option, name) :
 			 errmsg("source has no column \"%s\"", name),
 			 errdetail("Columns found: %s.", desc->natts ? RsColumnList(desc) : "none"),
 			 errhint("Rename the column in a query, or name it with the \"%s_column\" option.",
@@ -203,22 +258,43 @@ RsAppendRole(StringInfo sql, TupleDesc desc, rs_column_role role, int srcatt,
 }
 
 /*
- * Learn the source's columns (SELECT * ... LIMIT 0) and build the query that
- * reads the roles the configuration asks for. A missing user or item column,
- * or a missing optional column the options name explicitly, is an error.
+ * The columns of a FROM item, from the planned (not executed) SELECT *: the
+ * privilege checks happen when a read query runs, so a table with a column
+ * the caller may not read can still be read without that column.
  */
-char *
+static TupleDesc
+RsProbeColumns(const char *from)
+{
+	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT * FROM %s LIMIT 0", from), 0, NULL);
+	List	   *sources;
+	TupleDesc	desc;
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1 ||
+		((CachedPlanSource *) linitial(sources))->resultDesc == NULL)
+		elog(ERROR, "source query returns no columns");
+	desc = CreateTupleDescCopy(((CachedPlanSource *) linitial(sources))->resultDesc);
+	SPI_freeplan(plan);
+	return desc;
+}
+
+/*
+ * Learn the source's columns and build the query that reads the roles the
+ * configuration asks for. A missing user or item column, or a missing
+ * optional column the options name explicitly, is an error.
+ */
+static char *
 RsSourceReadQuery(const char *from, const rs_config *cfg, const rs_opt *opts,
 				  RsSourceColumns *cols)
 {
-	Portal		probe = RsOpenCursor(psprintf("SELECT * FROM %s LIMIT 0", from));
-	TupleDesc	desc = CreateTupleDescCopy(probe->tupDesc);
+	TupleDesc	desc = RsProbeColumns(from);
 	StringInfoData sql;
 	int		   *atts[RS_COL__COUNT] = {&cols->user_att, &cols->item_att,
 	&cols->weight_att, &cols->event_att, &cols->ts_att};
 	int			natt = 0;
 
-	SPI_cursor_close(probe);
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	for (int role = 0; role < RS_COL__COUNT; role++)
@@ -232,7 +308,7 @@ RsSourceReadQuery(const char *from, const rs_config *cfg, const rs_opt *opts,
 			char	   *key = psprintf("%s_column", role_names[role]);
 
 			if (role <= RS_COL_ITEM || rs_opt_get(opts, key) != NULL)
-				RsMissingColumn(desc, role, name);
+				RsMissingColumn(desc, role, name, NULL);
 			continue;
 		}
 		RsAppendRole(&sql, desc, role, srcatt, atts[role], &natt);
@@ -271,11 +347,11 @@ RsFloatValue(HeapTuple tup, TupleDesc desc, int att, int *has)
 	return isnull ? 0.0 : DatumGetFloat8(d);
 }
 
-/* Hand one fetched row to the builder. */
+/* Hand one fetched row of the source to the builder. */
 static void
-RsAddRow(HeapTuple tup, TupleDesc desc, const RsSourceColumns *cols,
-		 rs_builder *builder)
+RsAddRow(HeapTuple tup, TupleDesc desc, const RsReadTarget *t)
 {
+	const RsSourceColumns *cols = t->cols;
 	size_t		ulen,
 				ilen,
 				elen;
@@ -288,14 +364,43 @@ RsAddRow(HeapTuple tup, TupleDesc desc, const RsSourceColumns *cols,
 	double		ts = RsFloatValue(tup, desc, cols->ts_att, &has_ts);
 	rs_error	err;
 
-	if (rs_builder_add(builder, user, ulen, item, ilen, has_weight, weight,
+	if (rs_builder_add(t->builder, user, ulen, item, ilen, has_weight, weight,
 					   event, elen, has_ts, ts, &err) != RS_OK)
 		RsReportError(&err);
 }
 
-/* Stream the rows of the read query into the builder, RS_FETCH_ROWS at a time. */
-void
-RsSourceRead(const char *query, const RsSourceColumns *cols, rs_builder *builder)
+/*
+ * Hand the cells of one side-table row to the builder. NULL ids and NULL
+ * cells go to the core too (as a NULL id, or as NULL text), which skips them.
+ */
+static void
+RsAddSideRow(HeapTuple tup, TupleDesc desc, const RsReadTarget *t)
+{
+	const RsSidePlan *plan = t->side;
+	size_t		idlen;
+	const char *id = RsTextBytes(tup, desc, 1, &idlen);
+	rs_error	err;
+
+	for (int c = 0; c < plan->ncols; c++)
+	{
+		size_t		len = 0;
+		const char *text = NULL;
+		int			has = 0;
+		double		number = 0.0;
+
+		if (plan->is_number[c])
+			number = RsFloatValue(tup, desc, c + 2, &has);
+		else
+			text = RsTextBytes(tup, desc, c + 2, &len);
+		if (rs_builder_add_attribute(t->builder, plan->side, id, idlen, plan->names[c],
+									 text, len, has, number, &err) != RS_OK)
+			RsReportError(&err);
+	}
+}
+
+/* Stream the rows of a read query to `fn`, RS_FETCH_ROWS at a time. */
+static void
+RsReadRows(const char *query, RsRowFn fn, const RsReadTarget *t)
 {
 	Portal		portal = RsOpenCursor(query);
 	MemoryContext batch = AllocSetContextCreate(CurrentMemoryContext,
@@ -311,7 +416,7 @@ RsSourceRead(const char *query, const RsSourceColumns *cols, rs_builder *builder
 			break;
 		old = MemoryContextSwitchTo(batch);
 		for (uint64 i = 0; i < SPI_processed; i++)
-			RsAddRow(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cols, builder);
+			fn(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, t);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(batch);
 		SPI_freetuptable(SPI_tuptable);
@@ -319,4 +424,145 @@ RsSourceRead(const char *query, const RsSourceColumns *cols, rs_builder *builder
 	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(batch);
+}
+
+/* Side-table columns are numbers when numeric, else read as text. */
+static bool
+RsIsNumberType(Oid type)
+{
+	switch (getBaseType(type))
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Every column that "item_features" / "user_features" lists must exist. */
+static void
+RsCheckFeatureColumns(TupleDesc desc, const rs_opt *opts, rs_side side)
+{
+	const rs_opt *list = rs_opt_get(opts, feature_options[side]);
+
+	for (size_t i = 0; list && list->kind == RS_OPT_ARRAY && i < list->n_children; i++)
+	{
+		const char *name = list->children[i].string;
+
+		if (name != NULL && RsFindColumn(desc, name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("%s source has no column \"%s\" named in \"%s\"",
+							side_options[side], name, feature_options[side]),
+					 errdetail("Columns found: %s.", desc->natts ? RsColumnList(desc) : "none")));
+	}
+}
+
+/* A side table named as a relation: the caller must be able to read each column used. */
+static void
+RsCheckColumnPrivilege(Oid relid, const char *name, rs_side side)
+{
+	AttrNumber	attnum = get_attnum(relid, name);
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
+		(attnum != InvalidAttrNumber &&
+		 pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) == ACLCHECK_OK))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for column \"%s\" of table %s",
+					name, get_rel_name(relid)),
+			 errhint("List the columns to read in the \"%s\" option, or ask for SELECT on the column.",
+					 feature_options[side])));
+}
+
+/*
+ * Resolve the side table the options name (if any) and build its read query:
+ * the id column as text first, then each wanted column but the id. Missing
+ * tables or columns and unreadable columns are errors, before any reading.
+ */
+static void
+RsSidePlanBuild(const rs_config *cfg, const rs_opt *opts, rs_side side, RsSidePlan *plan)
+{
+	const char *source = rs_config_side_source(cfg, side);
+	rs_column_role role = side == RS_SIDE_ITEMS ? RS_COL_ITEM : RS_COL_USER;
+	const char *idname = rs_config_column(cfg, role);
+	const char *from;
+	Oid			relid;
+	TupleDesc	desc;
+	int			idatt;
+	StringInfoData sql;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->side = side;
+	if (source == NULL)
+		return;
+	from = RsSourceRelation(source, side_options[side], &relid);
+	desc = RsProbeColumns(from);
+	idatt = RsFindColumn(desc, idname);
+	if (idatt == 0)
+		RsMissingColumn(desc, role, idname, side_options[side]);
+	RsCheckFeatureColumns(desc, opts, side);
+	plan->names = palloc(Max(desc->natts, 1) * sizeof(char *));
+	plan->is_number = palloc(Max(desc->natts, 1) * sizeof(bool));
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT s.%s::text", quote_identifier(idname));
+	if (OidIsValid(relid))
+		RsCheckColumnPrivilege(relid, idname, side);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = NameStr(att->attname);
+
+		if (att->attisdropped || i + 1 == idatt ||
+			!rs_config_side_column_wanted(cfg, side, name))
+			continue;
+		if (OidIsValid(relid))
+			RsCheckColumnPrivilege(relid, name, side);
+		plan->names[plan->ncols] = pstrdup(name);
+		plan->is_number[plan->ncols] = RsIsNumberType(att->atttypid);
+		appendStringInfo(&sql, ", s.%s::%s", quote_identifier(name),
+						 plan->is_number[plan->ncols] ? "float8" : "text");
+		plan->ncols++;
+	}
+	appendStringInfo(&sql, " FROM %s", from);
+	plan->query = sql.data;
+}
+
+/*
+ * Read everything a training needs into a new builder (*builder, owned by
+ * the caller's reset callback): the source's interactions, then the side
+ * tables' cells. Every table and column is resolved and checked first, so a
+ * mistake fails before a long read. SPI must be connected.
+ */
+void
+RsSourceLoad(const char *source, const rs_config *cfg, const rs_opt *opts,
+			 rs_builder **builder)
+{
+	RsSourceColumns cols;
+	RsSidePlan	sides[2];
+	RsReadTarget t = {&cols, NULL, NULL};
+	Oid			relid;
+	char	   *query;
+	rs_error	err;
+
+	query = RsSourceReadQuery(RsSourceRelation(source, NULL, &relid), cfg, opts, &cols);
+	RsSidePlanBuild(cfg, opts, RS_SIDE_ITEMS, &sides[RS_SIDE_ITEMS]);
+	RsSidePlanBuild(cfg, opts, RS_SIDE_USERS, &sides[RS_SIDE_USERS]);
+	if (rs_builder_create(cfg, builder, &err) != RS_OK)
+		RsReportError(&err);
+	t.builder = *builder;
+	RsReadRows(query, RsAddRow, &t);
+	for (int s = RS_SIDE_ITEMS; s <= RS_SIDE_USERS; s++)
+	{
+		if (sides[s].query == NULL)
+			continue;
+		t.side = &sides[s];
+		RsReadRows(sides[s].query, RsAddSideRow, &t);
+	}
 }

@@ -205,3 +205,29 @@ recsys_store_changed(PG_FUNCTION_ARGS)
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
 }
+
+/*
+ * The latest stored version of a model: its version, algorithm and options
+ * (palloc'd in the current context); false when the model does not exist.
+ */
+bool
+RsStoreLatest(const char *name, int *version, char **algorithm, Jsonb **options)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+
+	RsStoreRelid();				/* clear error if the extension is gone */
+	if (RsStoreExec("SELECT version, algorithm, options FROM recsys.model_store"
+					" WHERE name = $1 ORDER BY version DESC LIMIT 1",
+					1, types, values, SPI_OK_SELECT) == 0)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	*version = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	*algorithm = SPI_getvalue(tup, desc, 2);
+	*options = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
+	return true;
+}

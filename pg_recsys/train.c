@@ -18,18 +18,6 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
-/* Everything a training allocates outside palloc. */
-typedef struct RsTrainState
-{
-	rs_config  *cfg;
-	rs_builder *builder;
-	rs_model   *model;
-	unsigned char *blob;
-	size_t		blob_len;
-	char	   *summary;
-	MemoryContextCallback cb;
-} RsTrainState;
-
 /* Reset callback of the training context: destroy the core objects. */
 static void
 RsTrainStateFree(void *arg)
@@ -48,6 +36,38 @@ RsTrainStateFree(void *arg)
 	st->summary = NULL;
 }
 
+/*
+ * A training state in a new context under CurTransactionContext, which
+ * becomes the current context; the caller switches back and deletes st->cxt.
+ */
+RsTrainState *
+RsTrainStateCreate(const char *cxtname)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurTransactionContext, "recsys training",
+											  ALLOCSET_DEFAULT_SIZES);
+	RsTrainState *st = MemoryContextAllocZero(cxt, sizeof(RsTrainState));
+
+	MemoryContextSetIdentifier(cxt, cxtname);
+	st->cxt = cxt;
+	st->cb.func = RsTrainStateFree;
+	st->cb.arg = st;
+	MemoryContextRegisterResetCallback(cxt, &st->cb);
+	MemoryContextSwitchTo(cxt);
+	return st;
+}
+
+/* The configuration of an algorithm and options argument (*opts: its tree). */
+void
+RsTrainConfigure(RsTrainState *st, const char *algorithm, Jsonb *options,
+				 const rs_opt **opts)
+{
+	rs_error	err;
+
+	*opts = RsOptionsFromJsonb(options, "options");
+	if (rs_config_create(algorithm, *opts, recsys_threads, &st->cfg, &err) != RS_OK)
+		RsReportError(&err);
+}
+
 /* Cancel callback, polled by the core between units of work on this thread.
  * It only reads the flags; CHECK_FOR_INTERRUPTS runs after the core returns. */
 static int
@@ -56,23 +76,38 @@ RsCancelRequested(void *ctx)
 	return QueryCancelPending || ProcDiePending;
 }
 
-/* Train on the builder's rows; a cancel becomes the usual cancel error. */
-static void
-RsTrainModel(RsTrainState *st)
+/* The callbacks a training or an evaluation hands to the core. */
+rs_callbacks
+RsTrainCallbacks(void)
 {
 	rs_callbacks cb = {RsCancelRequested, NULL};
-	rs_error	err;
 
-	if (rs_train(st->cfg, st->builder, &cb, &st->model, &st->summary, &err) == RS_OK)
-		return;
-	if (err.status == RS_ECANCELLED)
+	return cb;
+}
+
+/* Raise a training's error; a cancel becomes the usual cancel error. */
+void
+RsReportTrainError(const rs_error *err)
+{
+	if (err->status == RS_ECANCELLED)
 	{
 		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("canceling statement due to user request")));
 	}
-	RsReportError(&err);
+	RsReportError(err);
+}
+
+/* Train on the builder's rows. */
+static void
+RsTrainModel(RsTrainState *st)
+{
+	rs_callbacks cb = RsTrainCallbacks();
+	rs_error	err;
+
+	if (rs_train(st->cfg, st->builder, &cb, &st->model, &st->summary, &err) != RS_OK)
+		RsReportTrainError(&err);
 }
 
 /* The summary as jsonb, with the model name and version added. */
@@ -119,22 +154,16 @@ RsSaveModel(RsTrainState *st, const char *name, Jsonb *options,
 	return m.summary;
 }
 
-/* Read the source through SPI and train; returns the stored summary. */
+/* Read the source (and side tables) through SPI and train; returns the stored summary. */
 static Jsonb *
 RsTrainFromSource(RsTrainState *st, const char *name, const char *source,
 				  const rs_opt *opts, Jsonb *options, MemoryContext resultcxt)
 {
-	RsSourceColumns cols;
-	char	   *query;
-	rs_error	err;
 	Jsonb	   *summary;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	query = RsSourceReadQuery(RsSourceRelation(source), st->cfg, opts, &cols);
-	if (rs_builder_create(st->cfg, &st->builder, &err) != RS_OK)
-		RsReportError(&err);
-	RsSourceRead(query, &cols, st->builder);
+	RsSourceLoad(source, st->cfg, opts, &st->builder);
 	RsTrainModel(st);
 	summary = RsSaveModel(st, name, options, resultcxt);
 	SPI_finish();
@@ -148,13 +177,11 @@ Datum
 recsys_train(PG_FUNCTION_ARGS)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	MemoryContext cxt;
 	RsTrainState *st;
 	const char *name;
 	const rs_opt *opts;
 	Jsonb	   *options;
 	Jsonb	   *summary;
-	rs_error	err;
 
 	RsCheckNotNull(fcinfo, 0, "model");
 	RsCheckNotNull(fcinfo, 1, "source");
@@ -166,22 +193,12 @@ recsys_train(PG_FUNCTION_ARGS)
 	RsStoreCheckWrite("train");
 	options = PG_GETARG_JSONB_P(3);
 
-	cxt = AllocSetContextCreate(CurTransactionContext, "recsys_train",
-								ALLOCSET_DEFAULT_SIZES);
-	st = MemoryContextAllocZero(cxt, sizeof(RsTrainState));
-	st->cb.func = RsTrainStateFree;
-	st->cb.arg = st;
-	MemoryContextRegisterResetCallback(cxt, &st->cb);
-	MemoryContextSwitchTo(cxt);
-
-	opts = RsOptionsFromJsonb(options, "options");
-	if (rs_config_create(text_to_cstring(PG_GETARG_TEXT_PP(2)), opts,
-						 recsys_threads, &st->cfg, &err) != RS_OK)
-		RsReportError(&err);
+	st = RsTrainStateCreate("recsys_train");
+	RsTrainConfigure(st, text_to_cstring(PG_GETARG_TEXT_PP(2)), options, &opts);
 	summary = RsTrainFromSource(st, name, text_to_cstring(PG_GETARG_TEXT_PP(1)),
 								opts, options, callercxt);
 	MemoryContextSwitchTo(callercxt);
-	MemoryContextDelete(cxt);
+	MemoryContextDelete(st->cxt);
 	PG_RETURN_JSONB_P(summary);
 }
 

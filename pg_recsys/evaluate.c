@@ -1,0 +1,258 @@
+/*
+ * evaluate.c - recsys_evaluate(source, algorithm, options, k): offline
+ * evaluation by the core's EVAL.md protocol (rs_evaluate), one row of
+ * metrics, and the record of the last evaluation of each model.
+ *
+ * The source and side tables are read exactly as recsys_train reads them
+ * (RsSourceLoad). `algorithm` may instead name a stored model: then the
+ * model's algorithm is evaluated with its stored options, the given options
+ * merged over them, and the metrics are recorded in recsys.evaluations
+ * (shown by recsys_models.last_evaluation). The evaluation itself only
+ * reads; in a read-only transaction (or on a standby), or without INSERT and
+ * UPDATE on recsys.evaluations, the metrics are returned and the record is
+ * skipped with a NOTICE.
+ */
+#include "pg_recsys.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+
+/* The model an evaluation is recorded for (name NULL: an algorithm). */
+typedef struct RsEvalTarget
+{
+	const char *name;
+	int			version;
+	char	   *algorithm;
+	Jsonb	   *options;		/* stored options, the given ones merged over */
+} RsEvalTarget;
+
+/* Is `name` one of the core's algorithms ("als, popularity, ...")? */
+static bool
+RsIsAlgorithm(const char *name)
+{
+	const char *p = rs_algorithms();
+	size_t		n = strlen(name);
+
+	while (*p)
+	{
+		size_t		len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/*
+ * Decide what `algorithm` names. An algorithm name wins; else a stored
+ * model; else the core's unknown-algorithm error, hinting at models.
+ */
+static void
+RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
+{
+	Jsonb	   *stored;
+	rs_config  *probe = NULL;
+	rs_error	err;
+
+	memset(t, 0, sizeof(*t));
+	t->algorithm = pstrdup(algorithm);
+	t->options = options;
+	if (RsIsAlgorithm(algorithm))
+		return;
+	if (strlen(algorithm) < NAMEDATALEN && algorithm[0] != '\0' &&
+		RsStoreLatest(algorithm, &t->version, &t->algorithm, &stored))
+	{
+		t->name = algorithm;
+		t->options = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+														JsonbPGetDatum(stored),
+														JsonbPGetDatum(options)));
+		return;
+	}
+	if (rs_config_create(algorithm, NULL, 0, &probe, &err) == RS_OK)
+		rs_config_destroy(&probe);	/* impossible: not an algorithm */
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", err.msg),
+			 errhint("recsys_evaluate() also takes the name of a stored model; there is no model \"%s\".",
+					 algorithm)));
+}
+
+/* Can this call write the evaluation record? If not, say why in a NOTICE. */
+static bool
+RsEvalCanRecord(const char *name)
+{
+	Oid			nsp = get_namespace_oid("recsys", false);
+	Oid			relid = get_relname_relid("evaluations", nsp);
+	const char *why = NULL;
+
+	if (RecoveryInProgress() || XactReadOnly)
+		why = "The transaction is read-only.";
+	else if (!OidIsValid(relid))
+		why = "Table recsys.evaluations does not exist.";
+	else if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+		why = "Recording needs INSERT and UPDATE on recsys.evaluations.";
+	if (why == NULL)
+		return true;
+	ereport(NOTICE,
+			(errmsg("evaluation of model \"%s\" not recorded", name),
+			 errdetail("%s", why)));
+	return false;
+}
+
+/* Replace the model's last evaluation record (SPI connected). */
+static void
+RsEvalRecord(const RsEvalTarget *t, const char *source, int k, Jsonb *metrics)
+{
+	Oid			types[5] = {TEXTOID, INT4OID, INT4OID, TEXTOID, JSONBOID};
+	Datum		values[5];
+	int			rc;
+
+	values[0] = CStringGetTextDatum(t->name);
+	values[1] = Int32GetDatum(t->version);
+	values[2] = Int32GetDatum(k);
+	values[3] = CStringGetTextDatum(source);
+	values[4] = JsonbPGetDatum(metrics);
+	rc = SPI_execute_with_args("INSERT INTO recsys.evaluations AS e"
+							   " (name, version, evaluated_at, k, source, metrics)"
+							   " VALUES ($1, $2, pg_catalog.clock_timestamp(), $3, $4, $5)"
+							   " ON CONFLICT (name) DO UPDATE SET version = excluded.version,"
+							   " evaluated_at = excluded.evaluated_at, k = excluded.k,"
+							   " source = excluded.source, metrics = excluded.metrics",
+							   5, types, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "recsys evaluation record failed: %s", SPI_result_code_string(rc));
+}
+
+/* The metrics as jsonb; a model's evaluation adds model, version and options. */
+static Jsonb *
+RsEvalMetrics(const char *result, const RsEvalTarget *t)
+{
+	StringInfoData buf;
+	Datum		body = DirectFunctionCall1(jsonb_in, CStringGetDatum(result));
+
+	if (t->name == NULL)
+		return DatumGetJsonbP(body);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"model\": ");
+	escape_json(&buf, t->name);
+	appendStringInfo(&buf, ", \"version\": %d, \"options\": ", t->version);
+	appendStringInfoString(&buf, JsonbToCString(NULL, &t->options->root,
+												VARSIZE(t->options)));
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+											  DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)),
+											  body));
+}
+
+/* Member `key` of a jsonb object as a C string, or NULL. */
+static char *
+RsJsonbText(Jsonb *jb, const char *key)
+{
+	LOCAL_FCINFO(fc, 2);
+	Datum		d;
+
+	InitFunctionCallInfoData(*fc, NULL, 2, InvalidOid, NULL, NULL);
+	fc->args[0].value = JsonbPGetDatum(jb);
+	fc->args[0].isnull = false;
+	fc->args[1].value = CStringGetTextDatum(key);
+	fc->args[1].isnull = false;
+	d = jsonb_object_field_text(fc);
+	return fc->isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Emit the one result row, converting the metrics to the declared types. */
+static void
+RsEvalEmitRow(FunctionCallInfo fcinfo, Jsonb *metrics)
+{
+	static const char *const keys[] = {"k", "precision", "recall", "ndcg", "map",
+		"coverage", "test_users", "train_interactions", "test_interactions", "split",
+	"train_seconds"};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[lengthof(keys)];
+	bool		nulls[lengthof(keys)];
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < (int) lengthof(keys); i++)
+	{
+		char	   *s = RsJsonbText(metrics, keys[i]);
+		Oid			type = TupleDescAttr(rsinfo->setDesc, i)->atttypid;
+		Oid			input;
+		Oid			ioparam;
+
+		nulls[i] = s == NULL;
+		values[i] = (Datum) 0;
+		if (s == NULL)
+			continue;
+		getTypeInputInfo(type, &input, &ioparam);
+		values[i] = OidInputFunctionCall(input, s, ioparam, -1);
+	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* k is checked before the source is read, in the core's words. */
+static int
+RsEvalK(FunctionCallInfo fcinfo)
+{
+	int			k = PG_GETARG_INT32(3);
+
+	if (k < 1 || k > RS_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d (got %d)", RS_MAX_K, k)));
+	return k;
+}
+
+PG_FUNCTION_INFO_V1(recsys_evaluate);
+
+/* recsys_evaluate(source, algorithm or model, options, k): one row of metrics. */
+Datum
+recsys_evaluate(PG_FUNCTION_ARGS)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	RsTrainState *st;
+	RsEvalTarget t;
+	const rs_opt *opts;
+	const char *source;
+	rs_callbacks cb = RsTrainCallbacks();
+	rs_error	err;
+	Jsonb	   *metrics;
+	int			k;
+
+	RsCheckNotNull(fcinfo, 0, "source");
+	RsCheckNotNull(fcinfo, 1, "algorithm");
+	RsCheckNotNull(fcinfo, 2, "options");
+	RsCheckNotNull(fcinfo, 3, "k");
+	k = RsEvalK(fcinfo);
+	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	st = RsTrainStateCreate("recsys_evaluate");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	RsEvalResolve(text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_JSONB_P(2), &t);
+	RsTrainConfigure(st, t.algorithm, t.options, &opts);
+	RsSourceLoad(source, st->cfg, opts, &st->builder);
+	if (rs_evaluate(st->cfg, st->builder, k, &cb, &st->summary, &err) != RS_OK)
+		RsReportTrainError(&err);
+	MemoryContextSwitchTo(callercxt);
+	metrics = RsEvalMetrics(st->summary, &t);
+	if (t.name != NULL && RsEvalCanRecord(t.name))
+		RsEvalRecord(&t, source, k, metrics);
+	SPI_finish();
+	MemoryContextSwitchTo(callercxt);
+	MemoryContextDelete(st->cxt);
+	RsEvalEmitRow(fcinfo, metrics);
+	return (Datum) 0;
+}
