@@ -187,7 +187,9 @@ struct rs_model {
 	int32_t factors;
 	float *user_f;        /* n_users x factors */
 	float *item_f;        /* n_items x factors */
-	float *item_blk;      /* item factors in blocks of RS_BLK (derived) */
+	uint32_t *item_blk;   /* item factors as bfloat16 in blocks of RS_BLK (derived,
+	                       * score.c): half the memory traffic of float32 */
+	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
 	double trained_at;    /* unix seconds of training */
 	/* Optional parts; each algorithm fills what it scores with. All are
 	 * stored in the blob when present (model_io.c). */
@@ -289,7 +291,13 @@ int rs_cpu_count(void);
 int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val);
 
 /* ---- scoring ---- */
+/* Approximate (bfloat16) scores of every item for a user vector, and the
+ * bound on their error: |approx - exact| <= rs_score_error_bound(). */
 void rs_score_items(const rs_model *m, const float *uvec, float *scores);
+float rs_score_error_bound(const rs_model *m, const float *uvec);
+/* Exact float32-factor scores of n chosen items. */
+void rs_score_exact(const rs_model *m, const float *uvec, const int32_t *items, int n,
+                    float *out);
 
 /* ---- random numbers (splitmix64) ---- */
 static inline uint64_t rs_rand_next(uint64_t *s)

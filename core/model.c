@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->user_f);
 	free(m->item_f);
 	free(m->item_blk);
+	free(m->item_maxabs);
 	rs_csr_free(&m->sim);
 	free(m->dense);
 	rs_idmap_free(&m->feats);
@@ -47,20 +49,44 @@ static int cmp_pop(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
-/* Copy item factors into blocks of RS_BLK items, factor-major inside a
- * block, so scoring runs RS_BLK items per vector lane set. */
-static float *make_blocks(const float *f, int32_t n, int32_t k)
+/* float32 -> bfloat16 (the upper half), rounded to nearest even. */
+static uint32_t to_bf16(float x)
+{
+	uint32_t u;
+	memcpy(&u, &x, 4);
+	u += 0x7FFFu + ((u >> 16) & 1u);
+	return u >> 16;
+}
+
+/* Item factors in blocks of RS_BLK = 16 items, factor-major: for factor d,
+ * 8 words whose word j holds item j (low half) and item j + 8 (high half)
+ * as bfloat16, so one 32-byte load feeds both halves of a block (score.c). */
+static uint32_t *make_blocks(const float *f, int32_t n, int32_t k)
 {
 	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK;
-	float *blk = rs_calloc(rs_mul(nb * RS_BLK, (size_t)k), sizeof *blk);
+	uint32_t *blk = rs_calloc(rs_mul(nb * (RS_BLK / 2), (size_t)k), sizeof *blk);
 	if (!blk)
 		return NULL;
 	for (int32_t i = 0; i < n; i++) {
-		float *dst = blk + ((size_t)i / RS_BLK) * RS_BLK * k + i % RS_BLK;
+		int j = i % RS_BLK, shift = j < 8 ? 0 : 16;
+		uint32_t *dst = blk + ((size_t)i / RS_BLK) * (RS_BLK / 2) * k + j % 8;
 		for (int32_t d = 0; d < k; d++)
-			dst[(size_t)d * RS_BLK] = f[(size_t)i * k + d];
+			dst[(size_t)d * (RS_BLK / 2)] |= to_bf16(f[(size_t)i * k + d]) << shift;
 	}
 	return blk;
+}
+
+/* Per factor, the largest magnitude over items (for the error bound). */
+static float *make_maxabs(const float *f, int32_t n, int32_t k)
+{
+	float *mx = rs_calloc((size_t)k, sizeof *mx);
+	if (!mx)
+		return NULL;
+	for (int32_t i = 0; i < n; i++)
+		for (int32_t d = 0; d < k; d++)
+			if (fabsf(f[(size_t)i * k + d]) > mx[d])
+				mx[d] = fabsf(f[(size_t)i * k + d]);
+	return mx;
 }
 
 rs_status rs_model_prepare(rs_model *m, rs_error *err)
@@ -76,7 +102,9 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 	if (m->factors > 0) {
 		free(m->item_blk);
 		m->item_blk = make_blocks(m->item_f, n, m->factors);
-		if (!m->item_blk)
+		free(m->item_maxabs);
+		m->item_maxabs = make_maxabs(m->item_f, n, m->factors);
+		if (!m->item_blk || !m->item_maxabs)
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
 	return RS_OK;

@@ -64,32 +64,96 @@ static int popular_for(const rs_model *m, int32_t u, int exclude, int k, rs_sour
 	return n;
 }
 
-/* Factor scores for known user u, minus seen items, top-k. */
-static rs_status factor_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
-                             int *n_out, rs_error *err)
+typedef struct cand { int32_t item; float score; } cand;
+
+/* Best first; ties to the lower index (as rs_topk). */
+static int cmp_cand(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return (x->item > y->item) - (x->item < y->item);
+}
+
+/*
+ * The exact top-k from approximate scores: take the best `want` by the
+ * approximate scores, rescore them exactly and sort. Any item left out has
+ * an approximate score <= the lowest candidate's, so its exact score is at
+ * most that plus `bound`; if the k-th exact score clears that line the answer
+ * is exact. Otherwise (rare: near-ties at the boundary, or k close to the
+ * catalogue) rescore every eligible item. Returns the rows written, or -1.
+ */
+static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
+                      rs_reco *out)
+{
+	float bound = rs_score_error_bound(m, uvec);
+	int want = k + 8 < ni ? k + 8 : ni;
+	int32_t *idx = rs_malloc(rs_mul((size_t)ni, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)ni, sizeof *val));
+	cand *c = rs_malloc(rs_mul((size_t)ni, sizeof *c));
+	int n = -1;
+	if (idx && val && c) {
+		n = rs_topk(scores, ni, want, idx, val);
+		float line = n > 0 ? val[n - 1] + bound : 0;
+		rs_score_exact(m, uvec, idx, n, val);
+		for (int r = 0; r < n; r++)
+			c[r] = (cand){idx[r], val[r]};
+		qsort(c, (size_t)n, sizeof *c, cmp_cand);
+		if (n == want && want < ni && n >= k && !(c[k - 1].score > line)) {
+			n = 0; /* not provably exact: rescore everything still eligible */
+			for (int32_t i = 0; i < ni; i++)
+				if (scores[i] != -INFINITY)
+					idx[n++] = i;
+			rs_score_exact(m, uvec, idx, n, val);
+			for (int r = 0; r < n; r++)
+				c[r] = (cand){idx[r], val[r]};
+			qsort(c, (size_t)n, sizeof *c, cmp_cand);
+		}
+		if (n > k)
+			n = k;
+		for (int r = 0; r < n; r++)
+			out[r] = (rs_reco){c[r].item, c[r].score, RS_SRC_MODEL};
+	}
+	free(idx);
+	free(val);
+	free(c);
+	return n;
+}
+
+/* Scores for known user u, minus seen items, top-k. */
+static rs_status model_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
+                            int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n;
 	size_t padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
-	float *scores = rs_malloc(rs_mul(padded, sizeof *scores));
-	int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
-	float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
-	if (!scores || !idx || !val) {
-		free(scores); free(idx); free(val);
-		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
-	}
 	const rs_algo_def *def = rs_algo_find(m->algo);
-	if (def->score)
-		def->score(m, u, scores);
+	const float *uvec = def->score ? NULL : m->user_f + (size_t)u * m->factors;
+	float *scores = rs_malloc(rs_mul(padded, sizeof *scores));
+	if (!scores)
+		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
+	if (uvec)
+		rs_score_items(m, uvec, scores);
 	else
-		rs_score_items(m, m->user_f + (size_t)u * m->factors, scores);
+		def->score(m, u, scores);
 	if (exclude)
 		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
 			scores[m->seen.indices[p]] = -INFINITY;
-	int n = rs_topk(scores, (int32_t)ni, k, idx, val);
-	for (int r = 0; r < n; r++)
-		out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL};
+	int n;
+	if (uvec) {
+		n = exact_topk(m, uvec, scores, (int32_t)ni, k, out);
+	} else {
+		int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
+		float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
+		n = idx && val ? rs_topk(scores, (int32_t)ni, k, idx, val) : -1;
+		for (int r = 0; r < n; r++)
+			out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL};
+		free(idx);
+		free(val);
+	}
+	free(scores);
+	if (n < 0)
+		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
 	*n_out = n;
-	free(scores); free(idx); free(val);
 	return RS_OK;
 }
 
@@ -114,7 +178,7 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 		*n_out = popular_for(m, u, so.exclude_seen, k, RS_SRC_POPULAR, out);
 		return RS_OK;
 	}
-	return factor_topk(m, u, so.exclude_seen, k, out, n_out, err);
+	return model_topk(m, u, so.exclude_seen, k, out, n_out, err);
 }
 
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *out,
