@@ -13,6 +13,8 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_popularity,
 	&rs_def_itemknn,
 	&rs_def_content,
+	&rs_def_bpr,
+	&rs_def_warp,
 };
 #define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 

@@ -123,6 +123,9 @@ struct rs_config {
 	/* itemknn (neighbors also content) */
 	int knn_neighbors, knn_weighting; /* knn_weighting: rs_knn_weighting */
 	double knn_shrink, bm25_k1, bm25_b;
+	/* bpr, warp (lightfm.c; also factors, above) */
+	int lfm_epochs, lfm_max_sampled;
+	double lfm_lr, lfm_item_alpha, lfm_user_alpha;
 };
 
 /* ---- side-table attributes, as the binding handed them over ---- */
@@ -254,6 +257,7 @@ typedef struct rs_algo_def {
 
 extern const rs_algo_def rs_def_als, rs_def_popularity;
 extern const rs_algo_def rs_def_itemknn, rs_def_content;
+extern const rs_algo_def rs_def_bpr, rs_def_warp;
 
 /* ---- item neighbours (itemknn.c; content reuses them) ---- */
 typedef enum rs_knn_weighting { RS_KNN_NONE = 0, RS_KNN_TFIDF = 1, RS_KNN_BM25 = 2 } rs_knn_weighting;
@@ -264,6 +268,14 @@ rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
 /* score(u, i) = sum over u's items j of w_uj sim(j, i); items no neighbour
  * reaches get -1 / (1 + popularity), below every reachable item. */
 void rs_knn_score(const rs_model *m, int32_t u, float *scores);
+
+/* ---- side-table entities join the model (lightfm_features.c) ---- */
+/* Intern every entity of side table a into the model's items or users and
+ * set row_of[entity] (a->ids.n entries) to its index; new items get
+ * popularity 0, new users an empty row of seen. Call before fitting factors.
+ * *added = how many were new. */
+rs_status rs_model_add_entities(rs_model *m, rs_side side, const rs_attrs *a, int32_t *row_of,
+                                size_t *added, rs_error *err);
 
 /* ---- side-table features (tokenize.c) ---- */
 /* Next token of s[*pos..len): a run of ASCII letters and digits (lower-cased)

@@ -17,6 +17,13 @@ void test_model_round_trip(void);
 void test_corrupt_blob(void);
 void test_evaluate(void);
 void test_recommend_exact(void);
+void test_lfm_blocks(void);
+void test_lfm_negatives(void);
+void test_lfm_feature_item(void);
+void test_lfm_deterministic(void);
+void test_lfm_round_trip(void);
+void test_lfm_options(void);
+void test_lfm_cancel(void);
 
 int main(void)
 {
@@ -34,5 +41,12 @@ int main(void)
 	RUN(test_corrupt_blob);
 	RUN(test_evaluate);
 	RUN(test_recommend_exact);
+	RUN(test_lfm_blocks);
+	RUN(test_lfm_negatives);
+	RUN(test_lfm_feature_item);
+	RUN(test_lfm_deterministic);
+	RUN(test_lfm_round_trip);
+	RUN(test_lfm_options);
+	RUN(test_lfm_cancel);
 	return h_failed_checks ? 1 : 0;
 }

@@ -1,0 +1,459 @@
+/*
+ * lightfm.c - the LightFM family: "bpr" and "warp".
+ *
+ * Model (Kula, "Metadata Embeddings for User and Item Cold-start
+ * Recommendations", 2015): a user's vector is the weighted sum of the
+ * embeddings of the user's features, p_u = sum_f w_uf e_f (the identity
+ * feature included, lightfm_features.c), an item's likewise, q_i, with an
+ * item bias b_i = sum_f w_if c_f; the score is s(u, i) = p_u . q_i + b_i.
+ *
+ * Losses, by stochastic gradient steps on shuffled positive pairs (u, i):
+ *  - bpr (Rendle et al., "BPR: Bayesian Personalized Ranking from Implicit
+ *    Feedback", UAI 2009): draw a negative j, maximize
+ *    ln sigma(s_ui - s_uj); the step scale is sigma(s_uj - s_ui).
+ *  - warp (Weston, Bengio, Usunier, "WSABIE: Scaling Up To Large Vocabulary
+ *    Image Annotation", IJCAI 2011): draw negatives until one violates the
+ *    margin, s_uj > s_ui - 1, at most max_sampled draws; with N items and
+ *    the violator found at draw t, the rank is estimated as floor((N-1)/t)
+ *    and the hinge 1 - s_ui + s_uj is minimized with weight
+ *    ln(floor((N - 1) / t)) (the rank-weighted loss's approximation).
+ * Negatives that are positives of the user are rejected and drawn again
+ * (binary search in the user's sorted row), and come only from items with
+ * interactions: side-table-only items keep untrained identities and are
+ * scored by their features.
+ *
+ * Every parameter has its own Adagrad rate (Duchi, Hazan, Singer, JMLR
+ * 2011): G += g^2, x -= lr g / sqrt(G), G starting at 1; L2 terms
+ * (item_alpha, user_alpha) join the gradient of the embeddings a step
+ * touches. Initial embeddings are uniform in [-0.5, 0.5) / factors, drawn
+ * from the feature name's hash and the seed (REFERENCE.md: small starts are
+ * worth 30-60% precision); biases start at 0.
+ *
+ * Threads: lock-free Hogwild (Niu, Recht, Re, Wright, NIPS 2011): the
+ * core's threads take chunks of each epoch's shuffled pairs and update the
+ * shared parameters without locks; each thread draws from its own random
+ * stream (seed, thread id), so one thread and a fixed seed give the same
+ * model every time.
+ *
+ * Served as factors + 1 dimensions: user vectors [p_u, 1], item vectors
+ * [q_i, b_i], so the default dot-product scoring includes the bias. With
+ * side-table features the model also keeps the feature names, the entity x
+ * feature weights and the feature embeddings ([e_f, c_f] for item features,
+ * [e_f, 1] for user features, whose rows sum to 1) for cold-start vectors.
+ * Interaction weights are not used: every positive counts once.
+ */
+#include "lightfm.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE__
+#include <immintrin.h>
+#endif
+
+typedef struct lfm_pair { int32_t u, i; } lfm_pair;
+
+typedef struct lfm_job {
+	int warp, f, max_sampled;
+	float lr, alpha_u, alpha_i;
+	const rs_csr *seen, *uf, *itf;   /* positives; user and item feature rows */
+	int32_t n_cand;                  /* negatives come from items [0, n_cand) */
+	float *emb, *bias;               /* n_feats x f; n_feats (item features only) */
+	float *g_emb, *g_bias;           /* Adagrad sums of squared gradients */
+	const lfm_pair *pairs;
+	uint64_t *rng;                   /* one stream per thread */
+	float *scratch;                  /* 4 f floats per thread */
+} lfm_job;
+
+/* Whether item j is in user u's sorted row (binary search). */
+static inline int is_positive(const rs_csr *seen, int32_t u, int32_t j)
+{
+	const int32_t *row = seen->indices + seen->indptr[u];
+	int64_t lo = 0, hi = seen->indptr[u + 1] - seen->indptr[u], n = hi;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (row[mid] < j)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && row[lo] == j;
+}
+
+/* A uniform draw from [0, n). */
+static inline int32_t draw_item(uint64_t *rng, int32_t n)
+{
+	return (int32_t)(((rs_rand_next(rng) >> 32) * (uint64_t)n) >> 32);
+}
+
+int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, uint64_t *rng)
+{
+	if (n_cand <= 0 || seen->indptr[u + 1] - seen->indptr[u] >= n_cand)
+		return -1;
+	for (int draw = 0; draw < 100; draw++) {
+		int32_t j = draw_item(rng, n_cand);
+		if (!is_positive(seen, u, j))
+			return j;
+	}
+	return -1;
+}
+
+/* Dot product with 8 partial sums (vector lanes without reassociation). */
+static inline float dot(const float *a, const float *b, int n)
+{
+	float acc[8] = {0};
+	int k = 0;
+	for (; k + 8 <= n; k += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[k + j] * b[k + j];
+	float s = 0;
+	for (; k < n; k++)
+		s += a[k] * b[k];
+	for (int j = 0; j < 8; j++)
+		s += acc[j];
+	return s;
+}
+
+/* An entity's vector (and bias): its one feature's row itself when the
+ * entity has a single feature of weight 1, else the weighted sum in tmp. */
+static const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r, float *tmp,
+                               float *bias)
+{
+	int64_t b = c->indptr[r], e = c->indptr[r + 1];
+	int f = j->f;
+	if (e - b == 1 && c->data[b] == 1.0f) {
+		*bias = j->bias[c->indices[b]];
+		return j->emb + (size_t)c->indices[b] * f;
+	}
+	memset(tmp, 0, (size_t)f * sizeof *tmp);
+	float s = 0;
+	for (int64_t k = b; k < e; k++) {
+		const float *row = j->emb + (size_t)c->indices[k] * f;
+		float w = c->data[k];
+		for (int d = 0; d < f; d++)
+			tmp[d] += w * row[d];
+		s += w * j->bias[c->indices[k]];
+	}
+	*bias = s;
+	return tmp;
+}
+
+/* Adagrad step on one embedding row: the loss gradient is
+ * alpha x - scale dir (dir: the direction that raises the objective). */
+static inline void ada_row(float *restrict x, float *restrict g2, const float *restrict dir,
+                           float scale, float alpha, float lr, int f)
+{
+	int d = 0;
+#ifdef __SSE__ /* four at a time: sqrtf alone stays scalar (errno) */
+	__m128 va = _mm_set1_ps(alpha), vs = _mm_set1_ps(scale), vl = _mm_set1_ps(lr);
+	for (; d + 4 <= f; d += 4) {
+		__m128 vx = _mm_loadu_ps(x + d);
+		__m128 g = _mm_sub_ps(_mm_mul_ps(va, vx), _mm_mul_ps(vs, _mm_loadu_ps(dir + d)));
+		__m128 acc = _mm_add_ps(_mm_loadu_ps(g2 + d), _mm_mul_ps(g, g));
+		_mm_storeu_ps(g2 + d, acc);
+		_mm_storeu_ps(x + d, _mm_sub_ps(vx, _mm_div_ps(_mm_mul_ps(vl, g), _mm_sqrt_ps(acc))));
+	}
+#endif
+	for (; d < f; d++) {
+		float g = alpha * x[d] - scale * dir[d];
+		g2[d] += g * g;
+		x[d] -= lr * g / sqrtf(g2[d]);
+	}
+}
+
+/* Apply a step of size `scale` along dir to every feature of row r. */
+static void update_entity(const lfm_job *j, const rs_csr *c, int32_t r, const float *dir,
+                          float scale, float alpha, int with_bias)
+{
+	int f = j->f;
+	for (int64_t k = c->indptr[r]; k < c->indptr[r + 1]; k++) {
+		int32_t ft = c->indices[k];
+		float s = scale * c->data[k];
+		ada_row(j->emb + (size_t)ft * f, j->g_emb + (size_t)ft * f, dir, s, alpha, j->lr, f);
+		if (with_bias) {
+			float g = -s;
+			j->g_bias[ft] += g * g;
+			j->bias[ft] -= j->lr * g / sqrtf(j->g_bias[ft]);
+		}
+	}
+}
+
+/* One step raising s_ui - s_uj by `scale`: items first with the user's
+ * vector as it was, then the user along q_i - q_j. */
+static void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const float *p,
+                      const float *qi, const float *qn, float scale, float *diff)
+{
+	for (int d = 0; d < j->f; d++)
+		diff[d] = qi[d] - qn[d];
+	float *pc = diff + j->f; /* p may alias an embedding row the user step moves */
+	memcpy(pc, p, (size_t)j->f * sizeof *pc);
+	update_entity(j, j->itf, i, pc, scale, j->alpha_i, 1);
+	update_entity(j, j->itf, n, pc, -scale, j->alpha_i, 1);
+	update_entity(j, j->uf, u, diff, scale, j->alpha_u, 0);
+}
+
+/* BPR on one positive pair. */
+static void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+{
+	int f = j->f;
+	int32_t n = rs_lfm_sample_negative(j->seen, u, j->n_cand, rng);
+	if (n < 0)
+		return;
+	float bi, bn, bu;
+	const float *p = entity_vec(j, j->uf, u, s, &bu);
+	const float *qi = entity_vec(j, j->itf, i, s + f, &bi);
+	const float *qn = entity_vec(j, j->itf, n, s + 2 * f, &bn);
+	float x = dot(p, qi, f) + bi - dot(p, qn, f) - bn;
+	float scale = 1.0f / (1.0f + expf(x)); /* sigma(-x) */
+	pair_step(j, u, i, n, p, qi, qn, scale, s + 3 * f);
+}
+
+/* WARP on one positive pair. Only a margin violator is checked against
+ * the user's positives (rejected ones count as draws, which bounds the
+ * loop for users who have nearly every item). */
+static void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+{
+	int f = j->f;
+	float bi, bn, bu;
+	const float *p = entity_vec(j, j->uf, u, s, &bu);
+	const float *qi = entity_vec(j, j->itf, i, s + f, &bi);
+	float si = dot(p, qi, f) + bi;
+	for (int t = 1; t <= j->max_sampled; t++) {
+		int32_t n = draw_item(rng, j->n_cand);
+		const float *qn = entity_vec(j, j->itf, n, s + 2 * f, &bn);
+		if (dot(p, qn, f) + bn > si - 1.0f && !is_positive(j->seen, u, n)) {
+			float rank = floorf((float)(j->n_cand - 1) / (float)t);
+			if (rank > 1.0f)
+				pair_step(j, u, i, n, p, qi, qn, logf(rank), s + 3 * f);
+			return;
+		}
+	}
+}
+
+/* Steps on pairs [begin, end) with the thread's scratch and stream; built
+ * for AVX2 + FMA too, picked at run time where the CPU has them. */
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+static void step_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	lfm_job *j = arg;
+	float *s = j->scratch + (size_t)tid * 5 * j->f;
+	uint64_t *rng = &j->rng[(size_t)tid * 8]; /* 64 bytes apart: no false sharing */
+	for (int32_t k = begin; k < end; k++) {
+		if (j->warp)
+			warp_pair(j, j->pairs[k].u, j->pairs[k].i, s, rng);
+		else
+			bpr_pair(j, j->pairs[k].u, j->pairs[k].i, s, rng);
+	}
+}
+
+/* Uniform [-0.5, 0.5) / f from the feature name's hash and the seed, so a
+ * feature's start does not depend on the order rows arrived in. */
+static void init_embeddings(float *emb, const rs_idmap *names, int f, uint64_t seed)
+{
+	for (size_t r = 0; r < names->n; r++) {
+		size_t len;
+		const char *name = rs_idmap_get(names, (int32_t)r, &len);
+		uint64_t s = rs_hash_bytes(name, len) ^ (seed * 0x9E3779B97F4A7C15ULL);
+		for (int d = 0; d < f; d++)
+			emb[r * f + d] = (float)((rs_rand_unit(&s) - 0.5) / f);
+	}
+}
+
+/* Every (user, item) positive, to be shuffled each epoch. */
+static lfm_pair *positive_pairs(const rs_csr *seen, int64_t *n)
+{
+	*n = rs_csr_nnz(seen);
+	lfm_pair *p = rs_malloc(rs_mul((size_t)*n, sizeof *p));
+	if (!p)
+		return NULL;
+	for (int32_t u = 0; u < seen->nrows; u++)
+		for (int64_t k = seen->indptr[u]; k < seen->indptr[u + 1]; k++)
+			p[k] = (lfm_pair){u, seen->indices[k]};
+	return p;
+}
+
+/* Fisher-Yates shuffle. */
+static void shuffle(lfm_pair *p, int64_t n, uint64_t *rng)
+{
+	for (int64_t k = n - 1; k > 0; k--) {
+		int64_t r = (int64_t)(rs_rand_next(rng) % (uint64_t)(k + 1));
+		lfm_pair t = p[k];
+		p[k] = p[r];
+		p[r] = t;
+	}
+}
+
+/* Served vectors: users [p_u, 1], items [q_i, b_i]; with side features,
+ * the feature names, matrices and embeddings move into the model too. */
+static rs_status finish_model(const lfm_job *j, rs_lfm_feats *ft, rs_model *m, rs_error *err)
+{
+	int f = j->f, fs = f + 1;
+	size_t nu = m->users.n, ni = m->items.n, nf = ft->names.n;
+	float *uf = rs_malloc(rs_mul(rs_mul(nu, (size_t)fs), sizeof *uf));
+	float *itf = rs_malloc(rs_mul(rs_mul(ni, (size_t)fs), sizeof *itf));
+	float *ff = ft->has_side ? rs_malloc(rs_mul(rs_mul(nf, (size_t)fs), sizeof *ff)) : NULL;
+	if (!uf || !itf || (ft->has_side && !ff)) {
+		free(uf);
+		free(itf);
+		free(ff);
+		return rs_fail(err, RS_ENOMEM, "out of memory storing %zu x %d factors", nu + ni, fs);
+	}
+	float b;
+	for (size_t u = 0; u < nu; u++) {
+		memcpy(uf + u * fs, entity_vec(j, &ft->users, (int32_t)u, j->scratch, &b),
+		       (size_t)f * sizeof *uf);
+		uf[u * fs + f] = 1.0f;
+	}
+	for (size_t i = 0; i < ni; i++) {
+		memcpy(itf + i * fs, entity_vec(j, &ft->items, (int32_t)i, j->scratch, &b),
+		       (size_t)f * sizeof *itf);
+		itf[i * fs + f] = b;
+	}
+	for (size_t r = 0; ff && r < nf; r++) {
+		memcpy(ff + r * fs, j->emb + r * f, (size_t)f * sizeof *ff);
+		ff[r * fs + f] = r < (size_t)ft->n_item ? j->bias[r] : 1.0f;
+	}
+	m->factors = fs;
+	m->user_f = uf;
+	m->item_f = itf;
+	if (ff) {
+		m->feat_f = ff;
+		m->feats = ft->names;
+		m->item_feats = ft->items;
+		m->user_feats = ft->users;
+		memset(ft, 0, sizeof *ft);
+	}
+	return RS_OK;
+}
+
+/* Parameters, their Adagrad sums and the per-thread state. */
+static rs_status alloc_job(lfm_job *j, const rs_config *cfg, const rs_lfm_feats *ft, rs_error *err)
+{
+	size_t nf = ft->names.n, f = (size_t)cfg->factors, th = (size_t)cfg->threads;
+	j->emb = rs_malloc(rs_mul(rs_mul(nf, f), sizeof(float)));
+	j->g_emb = rs_malloc(rs_mul(rs_mul(nf, f), sizeof(float)));
+	j->bias = rs_calloc(nf, sizeof(float));
+	j->g_bias = rs_malloc(rs_mul(nf, sizeof(float)));
+	j->scratch = rs_malloc(rs_mul(rs_mul(th, 5 * f), sizeof(float)));
+	j->rng = rs_calloc(th * 8, sizeof(uint64_t));
+	if (!j->emb || !j->g_emb || !j->bias || !j->g_bias || !j->scratch || !j->rng)
+		return rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu embeddings", nf, f);
+	for (size_t k = 0; k < nf * f; k++)
+		j->g_emb[k] = 1.0f;
+	for (size_t k = 0; k < nf; k++)
+		j->g_bias[k] = 1.0f;
+	init_embeddings(j->emb, &ft->names, (int)f, cfg->seed);
+	for (size_t t = 0; t < th; t++) {
+		uint64_t s = cfg->seed ^ (0xD1B54A32D192ED03ULL * (t + 1));
+		j->rng[t * 8] = rs_rand_next(&s);
+	}
+	return RS_OK;
+}
+
+static void free_job(lfm_job *j)
+{
+	free(j->emb);
+	free(j->g_emb);
+	free(j->bias);
+	free(j->g_bias);
+	free(j->scratch);
+	free(j->rng);
+	free((void *)j->pairs);
+}
+
+/* The epochs: shuffle the positives, then Hogwild over chunks of them. */
+static rs_status run_epochs(rs_train_ctx *ctx, lfm_job *j, lfm_pair *pairs, int64_t n,
+                            rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	uint64_t order = cfg->seed * 0x9E3779B97F4A7C15ULL + 12345;
+	if (n > INT32_MAX)
+		return rs_fail(err, RS_ELIMIT, "more than %d interactions", INT32_MAX);
+	for (int e = 0; e < cfg->lfm_epochs; e++) {
+		if (rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
+		shuffle(pairs, n, &order);
+		rs_status st = rs_parallel_for(ctx, (int32_t)n, 1024, cfg->threads, step_range, j, err);
+		if (st != RS_OK)
+			return st;
+	}
+	return RS_OK;
+}
+
+static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	lfm_job j = {.warp = cfg->algo == RS_ALGO_WARP, .f = cfg->factors,
+	             .max_sampled = cfg->lfm_max_sampled, .lr = (float)cfg->lfm_lr,
+	             .alpha_u = (float)cfg->lfm_user_alpha, .alpha_i = (float)cfg->lfm_item_alpha,
+	             .n_cand = m->seen.ncols};
+	rs_lfm_feats ft;
+	rs_status st = rs_lfm_features(cfg, ctx->side, m, &ft, err);
+	if (st != RS_OK)
+		return st;
+	j.seen = &m->seen;
+	j.uf = &ft.users;
+	j.itf = &ft.items;
+	st = alloc_job(&j, cfg, &ft, err);
+	int64_t n = 0;
+	lfm_pair *pairs = st == RS_OK ? positive_pairs(&m->seen, &n) : NULL;
+	j.pairs = pairs;
+	if (st == RS_OK && !pairs)
+		st = rs_fail(err, RS_ENOMEM, "out of memory listing %zu interactions",
+		             (size_t)rs_csr_nnz(&m->seen));
+	if (st == RS_OK)
+		st = run_epochs(ctx, &j, pairs, n, err);
+	if (st == RS_OK)
+		st = finish_model(&j, &ft, m, err);
+	free_job(&j);
+	rs_lfm_feats_free(&ft);
+	return st;
+}
+
+/* Summary parameters as resolved for this training. */
+static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
+{
+	const rs_config *c = ctx->cfg;
+	rs_text_printf(t, "\"factors\": %d, \"epochs\": %d, \"learning_rate\": %g, "
+	               "\"item_alpha\": %g, \"user_alpha\": %g, ",
+	               c->factors, c->lfm_epochs, c->lfm_lr, c->lfm_item_alpha, c->lfm_user_alpha);
+	if (c->algo == RS_ALGO_WARP)
+		rs_text_printf(t, "\"max_sampled\": %d, ", c->lfm_max_sampled);
+	rs_text_printf(t, "\"seed\": %llu", (unsigned long long)c->seed);
+}
+
+#define LFM_COMMON(f_def, ep_def, lr_def)                                                \
+	{"factors", RS_T_INT, offsetof(rs_config, factors), f_def, 1, 1023, NULL},         \
+	{"epochs", RS_T_INT, offsetof(rs_config, lfm_epochs), ep_def, 1, 10000, NULL},     \
+	{"learning_rate", RS_T_NUM, offsetof(rs_config, lfm_lr), lr_def, 1e-6, 10, NULL},  \
+	{"item_alpha", RS_T_NUM, offsetof(rs_config, lfm_item_alpha), 0, 0, 10, NULL},     \
+	{"user_alpha", RS_T_NUM, offsetof(rs_config, lfm_user_alpha), 0, 0, 10, NULL}
+
+/* Defaults chosen on validation splits (bench/TUNING.md). */
+static const rs_opt_spec BPR_OPTIONS[] = {
+	LFM_COMMON(50, 20, 0.05),
+};
+
+static const rs_opt_spec WARP_OPTIONS[] = {
+	LFM_COMMON(50, 20, 0.05),
+	{"max_sampled", RS_T_INT, offsetof(rs_config, lfm_max_sampled), 10, 1, 100000, NULL},
+};
+
+const rs_algo_def rs_def_bpr = {
+	.id = RS_ALGO_BPR,
+	.name = "bpr",
+	.fit = lfm_fit,
+	.params = lfm_params,
+	.options = BPR_OPTIONS,
+	.n_options = sizeof BPR_OPTIONS / sizeof BPR_OPTIONS[0],
+};
+
+const rs_algo_def rs_def_warp = {
+	.id = RS_ALGO_WARP,
+	.name = "warp",
+	.fit = lfm_fit,
+	.params = lfm_params,
+	.options = WARP_OPTIONS,
+	.n_options = sizeof WARP_OPTIONS / sizeof WARP_OPTIONS[0],
+};

@@ -1,0 +1,255 @@
+/* test_lightfm.c - bpr and warp: block structure, the negative sampler,
+ * a feature-only item, determinism, the blob round trip, bad options,
+ * cancellation. */
+#include "fixtures.h"
+#include "harness.h"
+#include "lightfm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rank (0 = first) of item id `want` in u's top-k, or -1. */
+static int rank_of(const rs_model *m, int u, const char *want, int k)
+{
+	char us[16];
+	int ul = snprintf(us, sizeof us, "u%d", u), n = 0;
+	rs_reco out[64];
+	rs_error e;
+	if (k > 64 || rs_recommend(m, us, (size_t)ul, k, NULL, out, &n, &e) != RS_OK)
+		return -1;
+	for (int r = 0; r < n; r++) {
+		size_t l;
+		const char *id = rs_model_item_id(m, out[r].item, &l);
+		if (l == strlen(want) && memcmp(id, want, l) == 0)
+			return r;
+	}
+	return -1;
+}
+
+/* Both losses put each user's held-out in-group item first. */
+void test_lfm_blocks(void)
+{
+	const char *algos[] = {"bpr", "warp"};
+	const char *kv[] = {"factors=8", "epochs=60", "threads=1"};
+	for (int a = 0; a < 2; a++) {
+		rs_model *m = NULL;
+		rs_error e;
+		CHECK(train_blocks(algos[a], 3, kv, 20, 16, &m, &e) == RS_OK);
+		if (!m)
+			continue;
+		CHECK(m->factors == 9 && m->feat_f == NULL); /* + bias column; no side features */
+		int good = 0;
+		for (int u = 0; u < 20; u++) {
+			char want[16];
+			snprintf(want, sizeof want, "i%d", (u < 10 ? 0 : 8) + u % 8);
+			good += rank_of(m, u, want, 1) == 0;
+		}
+		CHECK(good == 20);
+		rs_model_destroy(&m);
+	}
+}
+
+/* The sampler never returns a positive, covers every negative, stays in
+ * range, and gives up (-1) for a user who has every item. */
+void test_lfm_negatives(void)
+{
+	int64_t indptr[] = {0, 3, 3, 6};
+	int32_t indices[] = {0, 2, 5, 0, 1, 2};
+	float data[] = {1, 1, 1, 1, 1, 1};
+	rs_csr c = {.nrows = 3, .ncols = 6, .indptr = indptr, .indices = indices, .data = data};
+	uint64_t rng = 7;
+	int hits[6] = {0};
+	for (int k = 0; k < 3000; k++) {
+		int32_t j = rs_lfm_sample_negative(&c, 0, 6, &rng);
+		CHECK(j == 1 || j == 3 || j == 4);
+		if (j >= 0 && j < 6)
+			hits[j]++;
+		int32_t x = rs_lfm_sample_negative(&c, 1, 6, &rng); /* no positives */
+		CHECK(x >= 0 && x < 6);
+	}
+	CHECK(hits[1] > 800 && hits[3] > 800 && hits[4] > 800);
+	CHECK(rs_lfm_sample_negative(&c, 2, 3, &rng) == -1); /* items 0..2 all positive */
+}
+
+/* Blocks plus an items table: genre "a" for the first half, "b" for the
+ * second, and an item "new_a" that only the items table names. */
+static rs_status train_genres(const char *algo, rs_model **m, rs_error *e)
+{
+	opts_buf ob;
+	const char *kv[] = {"factors=8", "epochs=60", "threads=1"};
+	rs_config *cfg = NULL;
+	rs_builder *b = NULL;
+	char *sum = NULL;
+	rs_status st = rs_config_create(algo, make_opts(&ob, 3, kv), 1, &cfg, e);
+	if (st == RS_OK)
+		st = rs_builder_create(cfg, &b, e);
+	for (int u = 0; st == RS_OK && u < 20; u++)
+		for (int i = 0; st == RS_OK && i < 16; i++) {
+			if ((u < 10) != (i < 8) || i % 8 == u % 8)
+				continue;
+			char us[16], is[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+			st = rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, e);
+		}
+	for (int i = 0; st == RS_OK && i <= 16; i++) {
+		char is[16];
+		int il = i < 16 ? snprintf(is, sizeof is, "i%d", i) : snprintf(is, sizeof is, "new_a");
+		const char *g = i < 8 || i == 16 ? "a" : "b";
+		st = rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "genre", g, 1, 0, 0, e);
+	}
+	if (st == RS_OK)
+		st = rs_train(cfg, b, NULL, m, &sum, e);
+	rs_free(sum);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&cfg);
+	return st;
+}
+
+/* The feature-only item joins the catalogue and ranks, by its genre alone,
+ * above the other group's items for the users of its genre, and below them
+ * for the others. */
+void test_lfm_feature_item(void)
+{
+	const char *algos[] = {"bpr", "warp"};
+	for (int a = 0; a < 2; a++) {
+		rs_model *m = NULL;
+		rs_error e;
+		CHECK(train_genres(algos[a], &m, &e) == RS_OK);
+		if (!m)
+			continue;
+		int32_t it = rs_model_find_item(m, "new_a", 5);
+		CHECK(m->items.n == 17 && it == 16 && m->pop[16] == 0);
+		CHECK(m->feat_f && m->feats.n == 16 + 20 + 2);
+		int32_t fa = rs_idmap_find(&m->feats, "item.genre=a", 12);
+		CHECK(fa >= 0);
+		if (fa >= 0 && m->item_feats.indptr) /* new_a: only its genre, weight 1 */
+			CHECK(m->item_feats.indptr[17] - m->item_feats.indptr[16] == 1 &&
+			      m->item_feats.indices[m->item_feats.indptr[16]] == fa &&
+			      m->item_feats.data[m->item_feats.indptr[16]] == 1.0f);
+		int above = 0, below = 0;
+		for (int u = 0; u < 20; u++) {
+			int r = rank_of(m, u, "new_a", 10); /* unseen: held-out, new_a, 8 others */
+			if (u < 10)
+				above += r >= 0 && r <= 1;
+			else
+				below += r >= 2;
+		}
+		CHECK(above == 10 && below == 10);
+		rs_model_destroy(&m);
+	}
+}
+
+/* One thread and a fixed seed give the same model; another seed does not. */
+void test_lfm_deterministic(void)
+{
+	rs_model *m1 = NULL, *m2 = NULL, *m3 = NULL;
+	rs_error e;
+	const char *k1[] = {"factors=8", "threads=1", "seed=5"}, *k3[] = {"factors=8", "threads=1", "seed=6"};
+	CHECK(train_blocks("warp", 3, k1, 40, 30, &m1, &e) == RS_OK);
+	CHECK(train_blocks("warp", 3, k1, 40, 30, &m2, &e) == RS_OK);
+	CHECK(train_blocks("warp", 3, k3, 40, 30, &m3, &e) == RS_OK);
+	if (m1 && m2 && m3) {
+		size_t bytes = 30 * 9 * sizeof(float);
+		CHECK(memcmp(m1->item_f, m2->item_f, bytes) == 0);
+		CHECK(memcmp(m1->user_f, m2->user_f, 40 * 9 * sizeof(float)) == 0);
+		CHECK(memcmp(m1->item_f, m3->item_f, bytes) != 0);
+	}
+	rs_model_destroy(&m1);
+	rs_model_destroy(&m2);
+	rs_model_destroy(&m3);
+}
+
+/* Save and load keep the recommendations and the feature parts. */
+void test_lfm_round_trip(void)
+{
+	rs_model *m = NULL, *l = NULL;
+	rs_error e;
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	CHECK(train_genres("warp", &m, &e) == RS_OK);
+	if (!m)
+		return;
+	CHECK(rs_model_save(m, &blob, &len, &e) == RS_OK);
+	CHECK(rs_model_load(blob, len, &l, &e) == RS_OK);
+	if (l) {
+		CHECK(l->factors == m->factors && l->feats.n == m->feats.n);
+		CHECK(memcmp(l->feat_f, m->feat_f, m->feats.n * (size_t)m->factors * sizeof(float)) == 0);
+		CHECK(rs_csr_nnz(&l->item_feats) == rs_csr_nnz(&m->item_feats));
+		CHECK(rs_csr_nnz(&l->user_feats) == rs_csr_nnz(&m->user_feats));
+		for (int u = 0; u < 20; u++) {
+			char us[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), n1 = 0, n2 = 0;
+			rs_reco a[10], b[10];
+			CHECK(rs_recommend(m, us, (size_t)ul, 10, NULL, a, &n1, &e) == RS_OK);
+			CHECK(rs_recommend(l, us, (size_t)ul, 10, NULL, b, &n2, &e) == RS_OK);
+			CHECK(n1 == n2);
+			for (int r = 0; r < n1 && r < n2; r++)
+				CHECK(a[r].item == b[r].item && a[r].score == b[r].score);
+		}
+	}
+	rs_free(blob);
+	rs_model_destroy(&m);
+	rs_model_destroy(&l);
+}
+
+/* Option errors name the key. */
+void test_lfm_options(void)
+{
+	struct { const char *algo, *kv, *key; } bad[] = {
+		{"warp", "max_sampled=0", "\"max_sampled\""},
+		{"warp", "learning_rate=fast", "\"learning_rate\""},
+		{"bpr", "max_sampled=10", "\"max_sampled\""},
+		{"bpr", "factors=2000", "\"factors\""},
+		{"warp", "epochs=0", "\"epochs\""},
+		{"bpr", "item_alpha=-1", "\"item_alpha\""},
+		{"warp", "user_alpha=x", "\"user_alpha\""},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		opts_buf ob;
+		rs_config *c = NULL;
+		rs_error e = {0};
+		CHECK(rs_config_create(bad[k].algo, make_opts(&ob, 1, &bad[k].kv), 1, &c, &e) == RS_EINVAL);
+		CHECK(c == NULL && strstr(e.msg, bad[k].key) != NULL);
+		rs_config_destroy(&c);
+	}
+	opts_buf ob;
+	rs_config *c = NULL;
+	rs_error e;
+	const char *ok[] = {"factors=16", "epochs=3", "learning_rate=0.1", "max_sampled=50",
+	                    "item_alpha=1e-6", "user_alpha=1e-6"};
+	CHECK(rs_config_create("warp", make_opts(&ob, 6, ok), 1, &c, &e) == RS_OK);
+	rs_config_destroy(&c);
+}
+
+static int cancel_soon(void *ctx)
+{
+	int *calls = ctx;
+	return ++*calls > 3;
+}
+
+/* A cancel request stops either loss with RS_ECANCELLED and nothing leaks. */
+void test_lfm_cancel(void)
+{
+	const char *algos[] = {"bpr", "warp"};
+	for (int a = 0; a < 2; a++) {
+		rs_config *c = NULL;
+		rs_builder *b = NULL;
+		rs_error e;
+		rs_model *m = NULL;
+		char *sum = NULL;
+		int calls = 0;
+		rs_callbacks cb = {cancel_soon, &calls};
+		CHECK(rs_config_create(algos[a], NULL, 2, &c, &e) == RS_OK);
+		CHECK(rs_builder_create(c, &b, &e) == RS_OK);
+		for (int u = 0; u < 300; u++)
+			for (int i = u % 7; i < 200; i += 7) {
+				char us[16], is[16];
+				int ul = snprintf(us, sizeof us, "%d", u), il = snprintf(is, sizeof is, "%d", i);
+				rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
+			}
+		CHECK(rs_train(c, b, &cb, &m, &sum, &e) == RS_ECANCELLED && m == NULL && sum == NULL);
+		rs_builder_destroy(&b);
+		rs_config_destroy(&c);
+	}
+}
