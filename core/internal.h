@@ -261,12 +261,16 @@ extern const rs_algo_def rs_def_bpr, rs_def_warp;
 
 /* ---- item neighbours (itemknn.c; content reuses them) ---- */
 typedef enum rs_knn_weighting { RS_KNN_NONE = 0, RS_KNN_TFIDF = 1, RS_KNN_BM25 = 2 } rs_knn_weighting;
-/* Row i of *sim = the topn largest (a_i . a_j) / (norms[i] norms[j] + shrink),
- * j != i, for a = rows (item x dim) and cols = its transpose (dim x item). */
+/* Item i's neighbours: the topn largest sim(i, j) = (a_i . a_j) /
+ * (norms[i] norms[j] + shrink), j != i, for a = rows (item x dim) and cols =
+ * its transpose (dim x item). Stored by neighbour: COLUMN i of *sim holds
+ * i's neighbours, so row j lists the items that keep j as a neighbour (the
+ * row a user's item j contributes to at serving time). */
 rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
                       const float *norms, double shrink, int topn, rs_csr *sim, rs_error *err);
-/* score(u, i) = sum over u's items j of w_uj sim(j, i); items no neighbour
- * reaches get -1 / (1 + popularity), below every reachable item. */
+/* score(u, i) = sum over u's items j among i's neighbours of w_uj sim(i, j)
+ * (walks rows j of m->sim); items no neighbour reaches get
+ * -1 / (1 + popularity), below every reachable item. */
 void rs_knn_score(const rs_model *m, int32_t u, float *scores);
 
 /* ---- side-table entities join the model (lightfm_features.c) ---- */
