@@ -1,0 +1,115 @@
+-- recsys_evaluate(): the EVAL.md hold-out (each user's latest 20%) and the
+-- metrics at k, by algorithm or by stored model (recorded, shown by
+-- recsys_models.last_evaluation).
+-- Two taste groups of 20 users and 6 items each; user u has 5 interactions,
+-- items (u + j) % 6 of the group at times j = 0..4, so the held-out item
+-- (j = 4) is one of the 2 group items the user has not seen in training.
+CREATE TABLE eval_events AS
+SELECT 'u' || u AS user_id,
+       (CASE WHEN u < 20 THEN 'a' ELSE 'b' END) || ((u + j) % 6) AS item_id,
+       timestamptz '2024-01-01 00:00:00+00' + (u * 10 + j) * interval '1 hour' AS ts
+FROM generate_series(0, 39) u, generate_series(0, 4) j;
+
+-- ALS puts the two unseen group items first: every held-out item is in the
+-- top 2 (recall 1, precision 1/2), one user in two has it first.
+SELECT k, precision, recall, round(ndcg::numeric, 4) AS ndcg, map, coverage, test_users,
+       train_interactions, test_interactions, split, train_seconds >= 0 AS timed
+FROM recsys_evaluate('eval_events', 'als', '{"threads": 1, "seed": 1, "factors": 8}', 2);
+-- Popularity knows no groups: it misses.
+SELECT k, recall < 1 AS misses, test_users
+FROM recsys_evaluate('eval_events', 'popularity', '{}', 2);
+-- Defaults: algorithm als, no options, k 10 (every item but the 4 seen fits).
+SELECT k, recall, test_users FROM recsys_evaluate('eval_events');
+SELECT k, precision FROM recsys_evaluate('eval_events', 'als', k => 1,
+                                         options => '{"threads": 1, "seed": 1, "factors": 8}');
+-- Without a time column the hold-out is a seeded random 20%.
+SELECT split, test_users, test_interactions
+FROM recsys_evaluate('SELECT user_id, item_id FROM eval_events', 'popularity');
+-- Evaluating stores nothing.
+SELECT count(*) FROM recsys_models;
+
+-- By model name: its algorithm and options, the given options over them.
+SELECT recsys_train('eval_m', 'eval_events', 'als',
+                    '{"threads": 1, "seed": 1, "factors": 8}')->>'version' AS version;
+SELECT k, recall, precision
+FROM recsys_evaluate('eval_events', 'eval_m', '{"iterations": 10}', 2);
+SELECT name, last_evaluation->>'model' AS model, last_evaluation->>'version' AS version,
+       last_evaluation->>'algorithm' AS algorithm, last_evaluation->>'k' AS k,
+       last_evaluation->>'recall' AS recall, last_evaluation->'options' AS options,
+       last_evaluation ? 'evaluated_at' AS dated
+FROM recsys_models;
+SELECT name, version, k, source FROM recsys.evaluations;
+-- The last evaluation replaces the previous one; a retrain keeps it (it says
+-- which version it evaluated).
+SELECT k FROM recsys_evaluate('eval_events', 'eval_m', '{}', 3);
+SELECT recsys_train('eval_m', 'eval_events', 'popularity')->>'version' AS version;
+SELECT name, version, algorithm, last_evaluation->>'k' AS k,
+       last_evaluation->>'version' AS evaluated_version,
+       last_evaluation->>'algorithm' AS evaluated_algorithm
+FROM recsys_models;
+-- Now the model is popularity: its evaluation follows.
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 2);
+SELECT last_evaluation->>'algorithm' AS algorithm, last_evaluation->>'version' AS version
+FROM recsys_models;
+
+-- An algorithm name wins over a model of that name; nothing is recorded.
+SELECT recsys_train('als', 'eval_events', 'popularity')->>'version' AS version;
+SELECT k, recall FROM recsys_evaluate('eval_events', 'als', '{"threads": 1, "seed": 1, "factors": 8}', 2);
+SELECT name FROM recsys.evaluations ORDER BY name;
+SELECT recsys_drop_model('als');
+
+-- Side tables are read as recsys_train reads them.
+CREATE TABLE eval_items AS
+SELECT DISTINCT item_id, left(item_id, 1) AS grp FROM eval_events;
+SELECT k, recall FROM recsys_evaluate('eval_events', 'als',
+       '{"threads": 1, "seed": 1, "factors": 8, "items": "eval_items"}', 2);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"items": "eval_nope"}');
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"items": "eval_items", "item_features": ["genre"]}');
+
+-- In a read-only transaction the model is evaluated, the record skipped.
+BEGIN TRANSACTION READ ONLY;
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 5);
+COMMIT;
+SELECT last_evaluation->>'k' AS k FROM recsys_models;
+
+-- Recording needs INSERT and UPDATE on recsys.evaluations; reading the
+-- source needs SELECT on it.
+CREATE ROLE recsys_eval_reader;
+GRANT SELECT ON eval_events TO recsys_eval_reader;
+SET ROLE recsys_eval_reader;
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 4);
+SELECT * FROM recsys_evaluate('eval_items', 'popularity', '{}', 4);
+RESET ROLE;
+GRANT INSERT, UPDATE ON recsys.evaluations TO recsys_eval_reader;
+SET ROLE recsys_eval_reader;
+SELECT k FROM recsys_evaluate('eval_events', 'eval_m', '{}', 4);
+RESET ROLE;
+SELECT last_evaluation->>'k' AS k FROM recsys_models;
+REVOKE ALL ON eval_events FROM recsys_eval_reader;
+REVOKE ALL ON recsys.evaluations FROM recsys_eval_reader;
+DROP ROLE recsys_eval_reader;
+
+-- Dropping the model drops its evaluation.
+SELECT recsys_drop_model('eval_m');
+SELECT count(*) FROM recsys.evaluations;
+
+-- Bad input: the same errors as recsys_train.
+SELECT * FROM recsys_evaluate(NULL, 'als');
+SELECT * FROM recsys_evaluate('eval_events', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', 0);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', 100001);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '[1]');
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"factors": "many"}');
+SELECT * FROM recsys_evaluate('eval_events', 'eval_m');
+SELECT * FROM recsys_evaluate('eval_nope', 'als');
+SELECT * FROM recsys_evaluate('SELECT user_id FROM eval_events', 'als');
+SELECT * FROM recsys_evaluate('SELECT * FROM eval_events WHERE false', 'als');
+SELECT * FROM recsys_evaluate('SELECT * FROM eval_events WHERE ts < ''2024-01-01 03:00+00''', 'als');
+-- A cancel or timeout stops the evaluation.
+SET statement_timeout = '300ms';
+SELECT * FROM recsys_evaluate('SELECT user_id, item_id, pg_sleep(0.01)::text AS slow FROM eval_events', 'als');
+RESET statement_timeout;
+
+DROP TABLE eval_events, eval_items;
