@@ -66,6 +66,20 @@ int main(int argc, char **argv)
 		char *eq = strchr(argv[a], '=');
 		if (!eq || nk == 32) { fprintf(stderr, "bad argument %s\n", argv[a]); return 2; }
 		keys[nk] = strndup(argv[a], (size_t)(eq - argv[a]));
+		if (!strcmp(keys[nk], "components")) { /* components=als:0.5,itemknn:0.5 */
+			static rs_opt parts[16];
+			int np = 0;
+			for (char *tok = strtok(eq + 1, ","); tok && np < 16; tok = strtok(NULL, ",")) {
+				char *colon = strchr(tok, ':');
+				if (!colon) { fprintf(stderr, "components: name:weight\n"); return 2; }
+				*colon = '\0';
+				parts[np++] = (rs_opt){.kind = RS_OPT_NUMBER, .key = tok, .number = atof(colon + 1)};
+			}
+			kids[nk] = (rs_opt){.kind = RS_OPT_OBJECT, .key = keys[nk], .n_children = (size_t)np,
+			                    .children = parts};
+			nk++;
+			continue;
+		}
 		char *end;
 		double v = strtod(eq + 1, &end);
 		kids[nk] = (rs_opt){.key = keys[nk]};

@@ -11,6 +11,7 @@
 static const rs_algo_def *const ALGOS[] = {
 	&rs_def_als,
 	&rs_def_popularity,
+	&rs_def_hybrid,
 	&rs_def_itemknn,
 	&rs_def_content,
 	&rs_def_bpr,

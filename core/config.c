@@ -217,6 +217,8 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 	const char *key = o->key ? o->key : "";
 	if (!strcmp(key, "event_weights"))
 		return take_events(c, o, err);
+	if (!strcmp(key, "components") && c->algo == RS_ALGO_HYBRID)
+		return rs_hybrid_components(c, o, err);
 	if (!strcmp(key, "items") || !strcmp(key, "users"))
 		return take_side(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
 	if (!strcmp(key, "item_features") || !strcmp(key, "user_features"))
@@ -265,6 +267,11 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	if (c->threads == 0)
 		c->threads = rs_cpu_count();
 	c->seed = (uint64_t)c->seed_int;
+	if (c->algo == RS_ALGO_HYBRID && c->n_parts == 0) {
+		rs_config_destroy(&c);
+		return rs_fail(err, RS_EINVAL,
+		               "algorithm \"hybrid\" needs option \"components\", e.g. {\"als\": 0.7, \"popularity\": 0.3}");
+	}
 	*out = c;
 	return RS_OK;
 }
@@ -303,6 +310,7 @@ void rs_config_destroy(rs_config **cfg)
 	free_texts(c, COMMON, N_COMMON);
 	if (d)
 		free_texts(c, d->options, d->n_options);
+	rs_hybrid_config_free(c);
 	for (size_t i = 0; i < c->n_events; i++)
 		free(c->event_names[i]);
 	free(c->event_names);

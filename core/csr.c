@@ -51,3 +51,27 @@ rs_status rs_csr_transpose(const rs_csr *c, rs_csr *t)
 	free(fill);
 	return RS_OK;
 }
+
+/* Deep copy of c into out. */
+rs_status rs_csr_copy(const rs_csr *c, rs_csr *out)
+{
+	int64_t nnz = rs_csr_nnz(c);
+	memset(out, 0, sizeof *out);
+	out->nrows = c->nrows;
+	out->ncols = c->ncols;
+	out->indptr = rs_malloc(rs_mul((size_t)c->nrows + 1, sizeof *out->indptr));
+	out->indices = rs_malloc(rs_mul((size_t)nnz, sizeof *out->indices));
+	out->data = rs_malloc(rs_mul((size_t)nnz, sizeof *out->data));
+	if (c->ts)
+		out->ts = rs_malloc(rs_mul((size_t)nnz, sizeof *out->ts));
+	if (!out->indptr || !out->indices || !out->data || (c->ts && !out->ts)) {
+		rs_csr_free(out);
+		return RS_ENOMEM;
+	}
+	memcpy(out->indptr, c->indptr, ((size_t)c->nrows + 1) * sizeof *out->indptr);
+	memcpy(out->indices, c->indices, (size_t)nnz * sizeof *out->indices);
+	memcpy(out->data, c->data, (size_t)nnz * sizeof *out->data);
+	if (c->ts)
+		memcpy(out->ts, c->ts, (size_t)nnz * sizeof *out->ts);
+	return RS_OK;
+}

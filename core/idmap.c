@@ -136,3 +136,19 @@ size_t rs_idmap_memory(const rs_idmap *m)
 {
 	return m->pool_cap + m->cap * sizeof(uint64_t) + m->nslots * sizeof(int32_t);
 }
+
+/* Deep copy of m into out (slots rebuilt). */
+rs_status rs_idmap_copy(const rs_idmap *m, rs_idmap *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < m->n; i++) {
+		size_t l;
+		const char *s = rs_idmap_get(m, (int32_t)i, &l);
+		int32_t idx;
+		if (rs_idmap_intern(out, s, l, &idx) != RS_OK) {
+			rs_idmap_free(out);
+			return RS_ENOMEM;
+		}
+	}
+	return RS_OK;
+}

@@ -58,6 +58,7 @@ const char *rs_idmap_get(const rs_idmap *m, int32_t i, size_t *len);
 /* Rebuild the hash slots from pool/offs (after loading a model). */
 rs_status rs_idmap_rehash(rs_idmap *m);
 size_t rs_idmap_memory(const rs_idmap *m);
+rs_status rs_idmap_copy(const rs_idmap *m, rs_idmap *out);
 
 /* ---- compressed sparse rows ---- */
 typedef struct rs_csr {
@@ -69,6 +70,7 @@ typedef struct rs_csr {
 } rs_csr;
 
 void rs_csr_free(rs_csr *c);
+rs_status rs_csr_copy(const rs_csr *c, rs_csr *out);
 static inline int64_t rs_csr_nnz(const rs_csr *c) { return c->indptr ? c->indptr[c->nrows] : 0; }
 /* t = transpose of c (data and ts carried along). */
 rs_status rs_csr_transpose(const rs_csr *c, rs_csr *t);
@@ -120,6 +122,10 @@ struct rs_config {
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
 	int pop_by;       /* rs_pop_by */
+	/* hybrid (hybrid.c): components, each with its own configuration */
+	int n_parts;
+	rs_config **part_cfg;
+	double *part_weight;
 	/* itemknn (neighbors also content) */
 	int knn_neighbors, knn_weighting; /* knn_weighting: rs_knn_weighting */
 	double knn_shrink, bm25_k1, bm25_b;
@@ -205,6 +211,8 @@ struct rs_model {
 	int32_t n_parts;      /* hybrid components */
 	rs_model **parts;
 	float *part_w;        /* their blend weights */
+	int32_t **part_item;  /* derived: per part, hybrid item -> part item or -1 */
+	char **part_label;    /* derived: "hybrid:<algorithm>" per part */
 };
 
 #define RS_BLK 16
@@ -255,7 +263,17 @@ typedef struct rs_algo_def {
 	size_t n_options;
 } rs_algo_def;
 
-extern const rs_algo_def rs_def_als, rs_def_popularity;
+extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid;
+
+/* hybrid.c: parse "components", derive the part maps, blend at serving. */
+rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
+void rs_hybrid_config_free(rs_config *c);
+rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
+void rs_hybrid_free_derived(rs_model *m);
+rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
+                         int *n_out, rs_error *err);
+/* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
+rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 

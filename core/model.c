@@ -30,6 +30,7 @@ void rs_model_destroy(rs_model **pm)
 	rs_csr_free(&m->item_feats);
 	rs_csr_free(&m->user_feats);
 	free(m->feat_f);
+	rs_hybrid_free_derived(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
 		rs_model_destroy(&m->parts[p]);
 	free(m->parts);
@@ -99,6 +100,11 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 	for (int32_t i = 0; i < n; i++)
 		m->pop_order[i] = i;
 	qsort_r(m->pop_order, (size_t)n, sizeof *m->pop_order, cmp_pop, m->pop);
+	if (m->n_parts > 0) {
+		rs_status st = rs_hybrid_prepare(m, err);
+		if (st != RS_OK)
+			return st;
+	}
 	if (m->factors > 0) {
 		free(m->item_blk);
 		m->item_blk = make_blocks(m->item_f, n, m->factors);

@@ -226,8 +226,12 @@ void rs_free(void *p);
 typedef enum rs_source {
 	RS_SRC_MODEL = 0,     /* the model's own scores ("als", ...) */
 	RS_SRC_POPULAR,       /* popularity model or popular_items() */
-	RS_SRC_COLDSTART      /* unknown user: popular items instead */
+	RS_SRC_COLDSTART,     /* unknown user: popular items instead */
+	RS_SRC_PART = 16      /* + p: hybrid, component p contributed most */
 } rs_source;
+
+/* Sources a binding may see: below RS_SRC_PART + RS_MAX_PARTS. */
+#define RS_MAX_PARTS 16
 
 typedef struct rs_reco {
 	int32_t item;  /* item index; rs_model_item_id() gives its id */
@@ -236,7 +240,8 @@ typedef struct rs_reco {
 } rs_reco;
 
 /* Text for the `source` column: the algorithm name for RS_SRC_MODEL,
- * "popularity" or "popularity (unknown user)". */
+ * "popularity" or "popularity (unknown user)", and for a hybrid's
+ * RS_SRC_PART + p "hybrid:<component algorithm>". */
 const char *rs_source_name(const rs_model *m, rs_source s);
 /* Text for the `reason` column of one recommendation. */
 const char *rs_reason_text(const rs_model *m, rs_source s);

@@ -174,6 +174,8 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 		*n_out = popular_for(m, -1, 0, k, RS_SRC_COLDSTART, out);
 		return RS_OK;
 	}
+	if (m->n_parts > 0)
+		return rs_hybrid_topk(m, u, so.exclude_seen, k, out, n_out, err);
 	if (m->factors == 0 && !rs_algo_find(m->algo)->score) {
 		*n_out = popular_for(m, u, so.exclude_seen, k, RS_SRC_POPULAR, out);
 		return RS_OK;
@@ -199,21 +201,28 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
 
 const char *rs_source_name(const rs_model *m, rs_source s)
 {
+	if ((int)s >= RS_SRC_PART && (int)s < RS_SRC_PART + m->n_parts && m->part_label)
+		return m->part_label[s - RS_SRC_PART];
 	switch (s) {
 	case RS_SRC_MODEL: return rs_model_algorithm(m);
 	case RS_SRC_POPULAR: return "popularity";
 	case RS_SRC_COLDSTART: return "popularity (unknown user)";
+	default: break;
 	}
 	return "?";
 }
 
 const char *rs_reason_text(const rs_model *m, rs_source s)
 {
-	(void)m;
+	if ((int)s >= RS_SRC_PART && (int)s < RS_SRC_PART + m->n_parts)
+		return rs_reason_text(m->parts[s - RS_SRC_PART],
+		                      m->parts[s - RS_SRC_PART]->algo == RS_ALGO_POPULARITY
+		                          ? RS_SRC_POPULAR : RS_SRC_MODEL);
 	switch (s) {
 	case RS_SRC_MODEL: return "liked by people with similar taste";
 	case RS_SRC_POPULAR: return "popular now";
 	case RS_SRC_COLDSTART: return "popular now (new visitor)";
+	default: break;
 	}
 	return "";
 }

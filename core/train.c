@@ -64,7 +64,7 @@ rs_status rs_empty_source(const rs_builder *b, rs_error *err)
 }
 
 /* Fit the configured algorithm into m (whose seen matrix is set). */
-static rs_status fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 {
 	const rs_config *cfg = ctx->cfg;
 	m->pop = rs_malloc(rs_mul(m->items.n, sizeof *m->pop));
@@ -103,7 +103,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	int blas_threads = openblas_get_num_threads();
 	openblas_set_num_threads(1);
 	if (st == RS_OK)
-		st = fit(&ctx, m, err);
+		st = rs_fit_model(&ctx, m, err);
 	openblas_set_num_threads(blas_threads);
 	if (st == RS_OK) {
 		*summary = summary_json(&ctx, b, m, dup, rs_mono_seconds() - t0);

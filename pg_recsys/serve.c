@@ -64,14 +64,14 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
-	Datum		reason[3] = {0, 0, 0};
-	Datum		source[3] = {0, 0, 0};
+	Datum		reason[RS_SRC_PART + RS_MAX_PARTS] = {0};
+	Datum		source[RS_SRC_PART + RS_MAX_PARTS] = {0};
 
 	for (int i = 0; i < n; i++)
 	{
 		rs_source src = recs[i].source;
 
-		if ((unsigned) src > RS_SRC_COLDSTART)
+		if ((unsigned) src >= RS_SRC_PART + RS_MAX_PARTS)
 			elog(ERROR, "recsys core returned unknown source %d", (int) src);
 		values[0] = RsItemDatum(m, recs[i].item);
 		values[1] = Float4GetDatum(recs[i].score);

@@ -33,6 +33,9 @@ void test_lfm_round_trip(void);
 void test_lfm_options(void);
 void test_lfm_cancel(void);
 
+void test_hybrid_blend(void);
+void test_hybrid_bad_components(void);
+
 int main(void)
 {
 	RUN(test_options_rejected);
@@ -64,5 +67,7 @@ int main(void)
 	RUN(test_lfm_round_trip);
 	RUN(test_lfm_options);
 	RUN(test_lfm_cancel);
+	RUN(test_hybrid_blend);
+	RUN(test_hybrid_bad_components);
 	return h_failed_checks ? 1 : 0;
 }
