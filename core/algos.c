@@ -14,6 +14,8 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_hybrid,
 	&rs_def_itemknn,
 	&rs_def_content,
+	&rs_def_svd,
+	&rs_def_ease,
 	&rs_def_bpr,
 	&rs_def_warp,
 };

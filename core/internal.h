@@ -129,6 +129,11 @@ struct rs_config {
 	/* itemknn (neighbors also content) */
 	int knn_neighbors, knn_weighting; /* knn_weighting: rs_knn_weighting */
 	double knn_shrink, bm25_k1, bm25_b;
+	/* svd (also factors, above) */
+	int oversampling, power_iters;
+	double item_scaling;
+	/* ease (also regularization and reg_scale, above) */
+	double max_memory_mb;
 	/* bpr, warp (lightfm.c; also factors, above) */
 	int lfm_epochs, lfm_max_sampled;
 	double lfm_lr, lfm_item_alpha, lfm_user_alpha;
@@ -229,6 +234,7 @@ typedef struct rs_train_ctx {
 	double lambda;       /* ALS regularization, resolved from data when "auto" */
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
 	int64_t side_items, new_items, n_feats; /* content: summary counts */
+	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
@@ -275,6 +281,7 @@ rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_re
 /* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
 rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;
+extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 
 /* ---- item neighbours (itemknn.c; content reuses them) ---- */

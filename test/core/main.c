@@ -35,6 +35,14 @@ void test_lfm_cancel(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
+void test_svd_low_rank(void);
+void test_svd_matches_power_method(void);
+void test_svd_ease_blocks(void);
+void test_ease_matches_reference(void);
+void test_svd_ease_round_trip(void);
+void test_ease_memory_limit(void);
+void test_svd_ease_options(void);
+void test_svd_ease_cancel(void);
 
 int main(void)
 {
@@ -69,5 +77,13 @@ int main(void)
 	RUN(test_lfm_cancel);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
+	RUN(test_svd_low_rank);
+	RUN(test_svd_matches_power_method);
+	RUN(test_svd_ease_blocks);
+	RUN(test_ease_matches_reference);
+	RUN(test_svd_ease_round_trip);
+	RUN(test_ease_memory_limit);
+	RUN(test_svd_ease_options);
+	RUN(test_svd_ease_cancel);
 	return h_failed_checks ? 1 : 0;
 }
