@@ -17,10 +17,10 @@
  *     score(u, i) = sum over j in N(i) of w_uj sim(i, j)
  * (Sarwar et al.'s prediction: pruning per target item). Pruning the other
  * way, i.e. summing sim(j, i) over i in N(j), lets popular items collect
- * votes from many lists: on MovieLens 1M it lost 20% NDCG@10 and two thirds
- * of the coverage (bench/TUNING.md). m->sim stores the pruned matrix by
- * neighbour (column i = N(i); row j = the items that keep j), so serving
- * walks only the rows of the user's items.
+ * votes from many lists: on the MovieLens 1M validation split it lost 15%
+ * NDCG@10 and 60% of the coverage (bench/TUNING.md). m->sim stores the
+ * pruned matrix by neighbour (column i = N(i); row j = the items that keep
+ * j), so serving walks only the rows of the user's items.
  *
  * The products x_i . x_j are computed sparse, one item row at a time
  * (item x user times user x item), rows spread over the core's threads; each
