@@ -36,6 +36,7 @@ static const struct {
     {"recommend", &rsq_recommend_module},
     {"popular_items", &rsq_popular_module},
     {"recsys_models", &rsq_models_module},
+    {"recsys_evaluate", &rsq_evaluate_module},
 };
 
 /* Take one more reference on the context. */

@@ -18,6 +18,8 @@ SQLITE_EXTENSION_INIT3
 
 /* The table that holds every trained model version (main schema). */
 #define RSQ_STORE "recsys_model_store"
+/* The last recsys_evaluate() record of each model (main schema). */
+#define RSQ_EVALUATIONS "recsys_evaluations"
 
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
@@ -64,6 +66,9 @@ void rsq_result_errmsg(sqlite3_context *c, char *msg);
 int rsq_starts_with_word(const char *text, const char *keyword);
 /* sqlite3_mprintf'd copy of s, or NULL. */
 char *rsq_strdup(const char *s);
+/* Cancel callback for the core: `probe` is a prepared one-row statement,
+ * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending. */
+int rsq_interrupted(void *probe);
 
 /* ---- options.c: JSON text -> rs_opt tree ---- */
 struct rsq_opts {
@@ -86,9 +91,18 @@ void rsq_opts_cache_clear(rsq_ctx *ctx);
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);
 
+/* ---- source.c: the training source and side tables ---- */
+/* Read the interactions of `source` (table, view or SELECT/WITH query) and
+ * the side tables the options name into a new builder (*builder, the
+ * caller's to destroy). Every table and column is checked before anything
+ * is read. On error *errmsg is an sqlite3_mprintf'd message. */
+int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const rs_opt *opts,
+                    rs_builder **builder, char **errmsg);
+
 /* ---- store.c: the model store table ---- */
-/* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
+/* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */
 int rsq_store_exists(sqlite3 *db);
+int rsq_table_exists(sqlite3 *db, const char *name);
 /* sqlite3_mprintf'd ", "-separated stored model names ("none" when empty),
  * or NULL on error. */
 char *rsq_store_names(sqlite3 *db);
@@ -109,8 +123,18 @@ typedef struct rsq_store_row {
 } rsq_store_row;
 int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
                      char **summary_out, char **errmsg);
-/* Delete every version of a model; *deleted = rows removed. */
+/* Delete every version of a model (and its evaluation); *deleted = rows removed. */
 int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg);
+/* Algorithm and options JSON of a model's latest version (mprintf'd). */
+int rsq_store_model_config(sqlite3 *db, const char *name, int *found, sqlite3_int64 *version,
+                           char **algorithm, char **options, char **errmsg);
+/* Replace a model's evaluation record; skipped on a read-only database. */
+typedef struct rsq_eval_row {
+	const char *name, *source, *metrics;
+	sqlite3_int64 version;
+	int k;
+} rsq_eval_row;
+int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **errmsg);
 /* Message "model "x" does not exist (existing models: ...)". */
 char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 
@@ -133,5 +157,6 @@ void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv);
 extern const sqlite3_module rsq_recommend_module;
 extern const sqlite3_module rsq_popular_module;
 extern const sqlite3_module rsq_models_module;
+extern const sqlite3_module rsq_evaluate_module;
 
 #endif /* RECSYS_SQLITE_H */

@@ -31,16 +31,22 @@ static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3
 	return SQLITE_OK;
 }
 
-/* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
-int rsq_store_exists(sqlite3 *db)
+/* Does table main.<name> exist? 1 yes, 0 no, -1 error. */
+int rsq_table_exists(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st = NULL;
 	if (prepare_named(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
-	                  RSQ_STORE, &st, NULL) != SQLITE_OK)
+	                  name, &st, NULL) != SQLITE_OK)
 		return -1;
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
+int rsq_store_exists(sqlite3 *db)
+{
+	return rsq_table_exists(db, RSQ_STORE);
 }
 
 /* ", "-separated stored model names, "none" when there are none. */
@@ -397,5 +403,80 @@ int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg)
 		return rc;
 	}
 	*deleted = sqlite3_changes(db);
+	/* the model's evaluation record goes with it */
+	if (rsq_table_exists(db, RSQ_EVALUATIONS) == 1)
+		return exec_named(db, "DELETE FROM main." RSQ_EVALUATIONS " WHERE name = ?1", name, 0,
+		                  errmsg);
 	return SQLITE_OK;
+}
+
+/* Algorithm and options (JSON text) of a model's latest version; all
+ * sqlite3_mprintf'd. *found = 0 when the model does not exist. */
+int rsq_store_model_config(sqlite3 *db, const char *name, int *found, sqlite3_int64 *version,
+                           char **algorithm, char **options, char **errmsg)
+{
+	*found = 0;
+	*algorithm = *options = NULL;
+	int exists = rsq_store_exists(db);
+	if (exists <= 0)
+		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_named(db,
+	                       "SELECT version, algorithm, coalesce(options, '{}') FROM main." RSQ_STORE
+	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+	                       name, &st, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		*version = sqlite3_column_int64(st, 0);
+		*algorithm = sqlite3_mprintf("%s", sqlite3_column_text(st, 1));
+		*options = sqlite3_mprintf("%s", sqlite3_column_text(st, 2));
+		rc = *algorithm && *options ? SQLITE_OK : SQLITE_NOMEM;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	} else {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Replace a model's evaluation record (the table is created on first use).
+ * A read-only database (or PRAGMA query_only) skips the record: the
+ * evaluation itself only reads.
+ */
+int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **errmsg)
+{
+	static const char SQL[] =
+		"INSERT OR REPLACE INTO main." RSQ_EVALUATIONS " VALUES(?1, ?2, "
+		"strftime('%Y-%m-%d %H:%M:%f', 'now'), ?3, ?4, ?5)";
+	static const char CREATE[] =
+		"CREATE TABLE IF NOT EXISTS main." RSQ_EVALUATIONS "(name TEXT PRIMARY KEY, "
+		"version INTEGER NOT NULL, evaluated_at TEXT NOT NULL, k INTEGER NOT NULL, "
+		"source TEXT NOT NULL, metrics TEXT NOT NULL)";
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return SQLITE_OK;
+	int rc = sqlite3_exec(db, CREATE, NULL, NULL, NULL);
+	sqlite3_stmt *st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, SQL, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, row->version);
+		sqlite3_bind_int(st, 3, row->k);
+		sqlite3_bind_text(st, 4, row->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, row->metrics, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return SQLITE_OK;
+	if (rc != SQLITE_OK)
+		*errmsg = sqlite3_mprintf("cannot record the evaluation of model \"%s\": %s", row->name,
+		                          sqlite3_errmsg(db));
+	return rc;
 }

@@ -45,3 +45,15 @@ char *rsq_strdup(const char *s)
 {
 	return s ? sqlite3_mprintf("%s", s) : NULL;
 }
+
+/*
+ * SQLite 3.40 has no sqlite3_is_interrupted() (3.41), but a statement run
+ * while sqlite3_interrupt() is pending fails with SQLITE_INTERRUPT.
+ */
+int rsq_interrupted(void *probe)
+{
+	if (!probe)
+		return 0;
+	sqlite3_reset(probe);
+	return sqlite3_step(probe) == SQLITE_INTERRUPT;
+}

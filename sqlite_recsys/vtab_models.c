@@ -2,17 +2,22 @@
  * vtab_models.c - recsys_models: an eponymous virtual table listing the
  * latest version of every stored model (no rows before the first training),
  * with the columns of PostgreSQL's recsys_models view. It reads
- * main.recsys_model_store with an ordinary statement per scan.
+ * main.recsys_model_store (and main.recsys_evaluations for the column
+ * last_evaluation) with an ordinary statement per scan.
  */
 #include "recsys_sqlite.h"
 
 #include <string.h>
 
+/* %s: the last_evaluation expression (NULL before the first record). */
 static const char MODELS_SQL[] =
 	"SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, options, "
-	"summary, (SELECT count(*) FROM main." RSQ_STORE " WHERE name = s.name) FROM main." RSQ_STORE
+	"summary, (SELECT count(*) FROM main." RSQ_STORE " WHERE name = s.name), %s FROM main." RSQ_STORE
 	" s WHERE version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) "
 	"ORDER BY name";
+static const char LAST_EVALUATION[] =
+	"(SELECT json_set(e.metrics, '$.evaluated_at', e.evaluated_at) FROM main." RSQ_EVALUATIONS
+	" e WHERE e.name = s.name)";
 
 typedef struct models_cursor {
 	sqlite3_vtab_cursor base;
@@ -37,7 +42,7 @@ static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *a
 	    db, "CREATE TABLE x(name TEXT, version INTEGER, "
 	        "algorithm TEXT, trained_at TEXT, users INTEGER, items INTEGER, "
 	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT, "
-	                              "versions_stored INTEGER)");
+	        "versions_stored INTEGER, last_evaluation TEXT)");
 	if (rc != SQLITE_OK) {
 		*err = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(db));
 		return rc;
@@ -119,8 +124,12 @@ static int models_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
 	int exists = rsq_store_exists(c->db);
 	if (exists == 0)
 		return SQLITE_OK;
-	int rc =
-	    exists < 0 ? SQLITE_ERROR : sqlite3_prepare_v2(c->db, MODELS_SQL, -1, &c->st, NULL);
+	int evals = exists > 0 ? rsq_table_exists(c->db, RSQ_EVALUATIONS) : 0;
+	char *sql = sqlite3_mprintf(MODELS_SQL, evals == 1 ? LAST_EVALUATION : "NULL");
+	int rc = exists < 0 || evals < 0 ? SQLITE_ERROR
+	         : !sql                  ? SQLITE_NOMEM
+	                                 : sqlite3_prepare_v2(c->db, sql, -1, &c->st, NULL);
+	sqlite3_free(sql);
 	if (rc != SQLITE_OK) {
 		sqlite3_free(cur->pVtab->zErrMsg);
 		cur->pVtab->zErrMsg = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(c->db));

@@ -1,0 +1,423 @@
+/*
+ * source.c - resolve the training source and the side tables and stream
+ * their rows into the core's builder (shared by recsys_train and
+ * recsys_evaluate).
+ *
+ * A source is a table or view name (main, temp, or "schema.table" of an
+ * attached database) or a query beginning with SELECT or WITH; it is read
+ * with an ordinary statement, which refuses a smuggled second statement.
+ * Side tables (the options "items" and "users") are resolved the same way
+ * before anything is read; their cells go to the core as numbers (INTEGER
+ * and REAL values) or as text (TEXT and BLOB values), by each value's
+ * storage class. NULL cells reach the core as NULL text, which skips them.
+ * A pending sqlite3_interrupt() stops any of these reads.
+ */
+#include "recsys_sqlite.h"
+
+#include <string.h>
+
+/* The options that name side tables and list their columns, by rs_side. */
+static const char *const SIDE_OPTION[2] = {"items", "users"};
+static const char *const FEATURE_OPTION[2] = {"item_features", "user_features"};
+
+/* A side table to read: "SELECT what FROM from", the id first, then n cells. */
+typedef struct side_plan {
+	char *what;   /* NULL: the options name no such table */
+	char *from;   /* quoted table name or "(query)" */
+	char **names; /* column names, as the core sees them */
+	int n;
+} side_plan;
+
+/* Everything one load owns; reader_free releases it. */
+typedef struct reader {
+	sqlite3 *db;
+	const rs_config *cfg;
+	const rs_opt *opts;
+	char *from;             /* the source: quoted table name or "(query)" */
+	int col[RS_COL__COUNT]; /* column index of each role, -1 = absent */
+	side_plan side[2];
+	char *errmsg;
+	rs_error err;
+} reader;
+
+/* Release the reader's statements' texts and names (not errmsg). */
+static void reader_free(reader *r)
+{
+	sqlite3_free(r->from);
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < r->side[s].n; i++)
+			sqlite3_free(r->side[s].names[i]);
+		sqlite3_free(r->side[s].names);
+		sqlite3_free(r->side[s].what);
+		sqlite3_free(r->side[s].from);
+	}
+}
+
+/* Record a core failure as the reader's error message. */
+static int core_fail(reader *r)
+{
+	r->errmsg = rsq_core_errmsg(&r->err);
+	return r->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
+/* Is `schema` the name of an attached database (main, temp, ...)? */
+static int schema_exists(sqlite3 *db, const char *schema)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM pragma_database_list WHERE name = ?1 COLLATE NOCASE",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+/* Does a table or view exist in `schema` (NULL: in main or temp)? */
+static int table_exists(sqlite3 *db, const char *schema, const char *name)
+{
+	if (schema && !schema_exists(db, schema))
+		return 0;
+	char *sql = schema
+	                ? sqlite3_mprintf(
+	                      "SELECT 1 FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE",
+	                      schema)
+	                : sqlite3_mprintf(
+	                      "SELECT 1 FROM main.sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE UNION ALL "
+	                      "SELECT 1 FROM temp.sqlite_schema WHERE type IN ('table', 'view') "
+	                      "AND name = ?1 COLLATE NOCASE");
+	sqlite3_stmt *st = NULL;
+	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+/* A table name, or "schema.table" for an attached database: quoted FROM term. */
+static char *quoted_table(sqlite3 *db, const char *source)
+{
+	if (table_exists(db, NULL, source))
+		return sqlite3_mprintf("\"%w\"", source);
+	const char *dot = strchr(source, '.');
+	if (!dot)
+		return NULL;
+	char *schema = sqlite3_mprintf("%.*s", (int)(dot - source), source);
+	char *from = NULL;
+	if (schema && table_exists(db, schema, dot + 1))
+		from = sqlite3_mprintf("\"%w\".\"%w\"", schema, dot + 1);
+	sqlite3_free(schema);
+	return from;
+}
+
+/* Turn `source` into a FROM-clause term (*from): a quoted table name or
+ * (query). `option` names the option of a side table (NULL: the source). */
+static int resolve(reader *r, const char *source, const char *option, char **from)
+{
+	if (rsq_starts_with_word(source, "select") || rsq_starts_with_word(source, "with")) {
+		size_t n = strlen(source);
+		while (n > 0 && strchr(" \t\r\n;", source[n - 1]))
+			n--;
+		/* newlines keep a trailing -- comment from swallowing the ')' */
+		*from = sqlite3_mprintf("(\n%.*s\n)", (int)n, source);
+		return *from ? SQLITE_OK : SQLITE_NOMEM;
+	}
+	*from = quoted_table(r->db, source);
+	if (*from)
+		return SQLITE_OK;
+	if (option)
+		r->errmsg = sqlite3_mprintf("relation \"%s\" named by option \"%s\" does not exist",
+		                            source, option);
+	else
+		r->errmsg = sqlite3_mprintf("source table \"%s\" does not exist", source);
+	return SQLITE_ERROR;
+}
+
+/* Prepare "SELECT <what> FROM <from> <suffix>"; a smuggled second
+ * statement (source "x); DROP ...") is refused. The caller finalizes *st.
+ * `what` names the source in messages ("source", "items source"). */
+static int prepare_from(reader *r, const char *label, const char *what, const char *from,
+                        const char *suffix, sqlite3_stmt **st)
+{
+	char *sql = sqlite3_mprintf("SELECT %s FROM %s %s", what, from, suffix);
+	if (!sql)
+		return SQLITE_NOMEM;
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, &tail);
+	if (rc != SQLITE_OK) {
+		r->errmsg = sqlite3_mprintf("cannot read %s: %s", label, sqlite3_errmsg(r->db));
+	} else if (tail && tail[strspn(tail, " \t\r\n;")] != '\0') {
+		r->errmsg = sqlite3_mprintf("%s must be a single query", label);
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* The column names of a FROM term (*st prepared with LIMIT 0, *names their
+ * ", "-separated list for messages). */
+static int probe_columns(reader *r, const char *label, const char *from, sqlite3_stmt **st,
+                         char **names)
+{
+	*names = NULL;
+	int rc = prepare_from(r, label, "*", from, "LIMIT 0", st);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_str *s = sqlite3_str_new(r->db);
+	int n = sqlite3_column_count(*st);
+	for (int i = 0; i < n; i++) {
+		const char *cn = sqlite3_column_name(*st, i);
+		sqlite3_str_appendf(s, "%s%s", i ? ", " : "", cn ? cn : "?");
+	}
+	*names = sqlite3_str_finish(s);
+	return *names || n == 0 ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Learn the source's columns and find each role's column. */
+static int find_columns(reader *r)
+{
+	sqlite3_stmt *st = NULL;
+	char *names = NULL;
+	int rc = probe_columns(r, "source", r->from, &st, &names);
+	int n = rc == SQLITE_OK ? sqlite3_column_count(st) : 0;
+	for (int c = 0; c < RS_COL__COUNT; c++)
+		r->col[c] = -1;
+	for (int i = 0; i < n; i++) {
+		const char *cn = sqlite3_column_name(st, i);
+		for (int c = 0; c < RS_COL__COUNT && cn; c++)
+			if (r->col[c] < 0 && sqlite3_stricmp(cn, rs_config_column(r->cfg, c)) == 0)
+				r->col[c] = i;
+	}
+	sqlite3_finalize(st);
+	for (int c = RS_COL_USER; rc == SQLITE_OK && c <= RS_COL_ITEM; c++) {
+		if (r->col[c] >= 0)
+			continue;
+		r->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
+		                            rs_config_column(r->cfg, c), names ? names : "none");
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_free(names);
+	return rc;
+}
+
+/* The select list that reads the roles in order user, item, weight, event, ts. */
+static char *select_list(reader *r)
+{
+	const char *c[RS_COL__COUNT];
+	for (int i = 0; i < RS_COL__COUNT; i++)
+		c[i] = rs_config_column(r->cfg, i);
+	sqlite3_str *s = sqlite3_str_new(r->db);
+	sqlite3_str_appendf(s, "\"%w\", \"%w\"", c[RS_COL_USER], c[RS_COL_ITEM]);
+	if (r->col[RS_COL_WEIGHT] >= 0)
+		sqlite3_str_appendf(s, ", \"%w\"", c[RS_COL_WEIGHT]);
+	else
+		sqlite3_str_appendall(s, ", NULL");
+	if (r->col[RS_COL_EVENT] >= 0)
+		sqlite3_str_appendf(s, ", \"%w\"", c[RS_COL_EVENT]);
+	else
+		sqlite3_str_appendall(s, ", NULL");
+	/* ts: numbers (also as text, e.g. from .import) are unix seconds, text
+	 * dates go through unixepoch(); anything else stays text: an error */
+	if (r->col[RS_COL_TS] >= 0)
+		sqlite3_str_appendf(
+		    s,
+		    ", CASE WHEN typeof(\"%w\") IN ('integer', 'real', 'null') THEN \"%w\" "
+		    "WHEN trim(\"%w\") GLOB '[0-9+-]*' AND trim(\"%w\") NOT GLOB '?*[^0-9.eE]*' "
+		    "THEN CAST(\"%w\" AS REAL) "
+		    "ELSE coalesce(unixepoch(\"%w\"), CAST(\"%w\" AS TEXT)) END",
+		    c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS], c[RS_COL_TS],
+		    c[RS_COL_TS], c[RS_COL_TS]);
+	else
+		sqlite3_str_appendall(s, ", NULL");
+	return sqlite3_str_finish(s);
+}
+
+/* Hand one source row to the builder; a ts that is no date is an error. */
+static int add_row(reader *r, rs_builder *b, sqlite3_stmt *st)
+{
+	if (sqlite3_column_type(st, 4) == SQLITE_TEXT) {
+		r->errmsg = sqlite3_mprintf(
+		    "column \"%s\" must be a date or a number of unix seconds, "
+		    "not '%s'",
+		    rs_config_column(r->cfg, RS_COL_TS), sqlite3_column_text(st, 4));
+		return SQLITE_ERROR;
+	}
+	const char *user = (const char *)sqlite3_column_text(st, 0);
+	size_t user_len = (size_t)sqlite3_column_bytes(st, 0);
+	const char *item = (const char *)sqlite3_column_text(st, 1);
+	size_t item_len = (size_t)sqlite3_column_bytes(st, 1);
+	int has_weight = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	double weight = has_weight ? sqlite3_column_double(st, 2) : 1.0;
+	const char *event = (const char *)sqlite3_column_text(st, 3);
+	size_t event_len = (size_t)sqlite3_column_bytes(st, 3);
+	int has_ts = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	double ts = has_ts ? sqlite3_column_double(st, 4) : 0.0;
+	if (rs_builder_add(b, user, user_len, item, item_len, has_weight, weight, event, event_len,
+	                   has_ts, ts, &r->err) != RS_OK)
+		return core_fail(r);
+	return SQLITE_OK;
+}
+
+/* Hand the cells of one side-table row to the builder, by storage class. */
+static int add_side_row(reader *r, rs_builder *b, rs_side side, sqlite3_stmt *st)
+{
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	size_t id_len = (size_t)sqlite3_column_bytes(st, 0);
+	for (int c = 0; c < r->side[side].n; c++) {
+		int type = sqlite3_column_type(st, c + 1);
+		int is_number = type == SQLITE_INTEGER || type == SQLITE_FLOAT;
+		double number = is_number ? sqlite3_column_double(st, c + 1) : 0.0;
+		const char *text = is_number ? NULL : (const char *)sqlite3_column_text(st, c + 1);
+		size_t len = text ? (size_t)sqlite3_column_bytes(st, c + 1) : 0;
+		if (rs_builder_add_attribute(b, side, id, id_len, r->side[side].names[c], text, len,
+		                             is_number, number, &r->err) != RS_OK)
+			return core_fail(r);
+	}
+	return SQLITE_OK;
+}
+
+/* Step through a read statement: each row to the source or side (-1: source). */
+static int read_rows(reader *r, rs_builder *b, int side, const char *label, const char *what,
+                     const char *from)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_from(r, label, what, from, "", &st);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = side < 0 ? add_row(r, b, st) : add_side_row(r, b, (rs_side)side, st);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	else if (rc != SQLITE_OK && !r->errmsg)
+		r->errmsg = sqlite3_mprintf("cannot read %s: %s", label, sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Every column that "item_features" / "user_features" lists must exist. */
+static int check_features(reader *r, rs_side side, sqlite3_stmt *probe, const char *names)
+{
+	const rs_opt *list = rs_opt_get(r->opts, FEATURE_OPTION[side]);
+	int n = sqlite3_column_count(probe);
+	for (size_t i = 0; list && list->kind == RS_OPT_ARRAY && i < list->n_children; i++) {
+		const char *want = list->children[i].string;
+		int found = !want;
+		for (int c = 0; c < n && !found; c++)
+			found = strcmp(sqlite3_column_name(probe, c), want) == 0;
+		if (found)
+			continue;
+		r->errmsg = sqlite3_mprintf(
+		    "%s source has no column \"%s\" named in \"%s\" (columns found: %s)",
+		    SIDE_OPTION[side], want, FEATURE_OPTION[side], names ? names : "none");
+		return SQLITE_ERROR;
+	}
+	return SQLITE_OK;
+}
+
+/* The side plan's select list: the id, then each wanted column but the id. */
+static int plan_side_columns(reader *r, rs_side side, sqlite3_stmt *probe, int id_col,
+                             sqlite3_str *what)
+{
+	side_plan *p = &r->side[side];
+	int n = sqlite3_column_count(probe);
+	p->names = sqlite3_malloc64((sqlite3_uint64)(n > 0 ? n : 1) * sizeof *p->names);
+	if (!p->names)
+		return SQLITE_NOMEM;
+	sqlite3_str_appendf(what, "\"%w\"", sqlite3_column_name(probe, id_col));
+	for (int c = 0; c < n; c++) {
+		const char *cn = sqlite3_column_name(probe, c);
+		if (c == id_col || !rs_config_side_column_wanted(r->cfg, side, cn))
+			continue;
+		if (!(p->names[p->n] = rsq_strdup(cn)))
+			return SQLITE_NOMEM;
+		p->n++;
+		sqlite3_str_appendf(what, ", \"%w\"", cn);
+	}
+	return sqlite3_str_errcode(what);
+}
+
+/* Resolve the side table the options name (if any), check its id and
+ * feature columns, and plan its read. */
+static int plan_side(reader *r, rs_side side)
+{
+	const char *source = rs_config_side_source(r->cfg, side);
+	if (!source)
+		return SQLITE_OK;
+	rs_column_role role = side == RS_SIDE_ITEMS ? RS_COL_ITEM : RS_COL_USER;
+	const char *id = rs_config_column(r->cfg, role);
+	char *names = NULL;
+	char label[32];
+	sqlite3_snprintf(sizeof label, label, "%s source", SIDE_OPTION[side]);
+	sqlite3_stmt *probe = NULL;
+	int rc = resolve(r, source, SIDE_OPTION[side], &r->side[side].from);
+	if (rc == SQLITE_OK)
+		rc = probe_columns(r, label, r->side[side].from, &probe, &names);
+	int id_col = -1;
+	for (int c = 0; rc == SQLITE_OK && c < sqlite3_column_count(probe) && id_col < 0; c++)
+		if (sqlite3_stricmp(sqlite3_column_name(probe, c), id) == 0)
+			id_col = c;
+	if (rc == SQLITE_OK && id_col < 0) {
+		r->errmsg = sqlite3_mprintf("%s has no column \"%s\" (columns found: %s)", label, id,
+		                            names ? names : "none");
+		rc = SQLITE_ERROR;
+	}
+	if (rc == SQLITE_OK)
+		rc = check_features(r, side, probe, names);
+	sqlite3_str *what = sqlite3_str_new(r->db);
+	if (rc == SQLITE_OK)
+		rc = plan_side_columns(r, side, probe, id_col, what);
+	r->side[side].what = sqlite3_str_finish(what);
+	if (rc == SQLITE_OK && !r->side[side].what)
+		rc = SQLITE_NOMEM;
+	sqlite3_free(names);
+	sqlite3_finalize(probe);
+	return rc;
+}
+
+/* Read the planned side table into the builder. */
+static int read_side(reader *r, rs_builder *b, rs_side side)
+{
+	if (!r->side[side].what)
+		return SQLITE_OK;
+	char label[32];
+	sqlite3_snprintf(sizeof label, label, "%s source", SIDE_OPTION[side]);
+	return read_rows(r, b, side, label, r->side[side].what, r->side[side].from);
+}
+
+/* Read the source and side tables into a new builder (see recsys_sqlite.h). */
+int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const rs_opt *opts,
+                    rs_builder **builder, char **errmsg)
+{
+	reader r;
+	memset(&r, 0, sizeof r);
+	r.db = db;
+	r.cfg = cfg;
+	r.opts = opts;
+	*errmsg = NULL;
+	int rc = resolve(&r, source, NULL, &r.from);
+	if (rc == SQLITE_OK)
+		rc = find_columns(&r);
+	if (rc == SQLITE_OK)
+		rc = plan_side(&r, RS_SIDE_ITEMS);
+	if (rc == SQLITE_OK)
+		rc = plan_side(&r, RS_SIDE_USERS);
+	if (rc == SQLITE_OK && rs_builder_create(cfg, builder, &r.err) != RS_OK)
+		rc = core_fail(&r);
+	char *what = rc == SQLITE_OK ? select_list(&r) : NULL;
+	if (rc == SQLITE_OK && !what)
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_OK)
+		rc = read_rows(&r, *builder, -1, "source", what, r.from);
+	sqlite3_free(what);
+	if (rc == SQLITE_OK)
+		rc = read_side(&r, *builder, RS_SIDE_ITEMS);
+	if (rc == SQLITE_OK)
+		rc = read_side(&r, *builder, RS_SIDE_USERS);
+	reader_free(&r);
+	*errmsg = r.errmsg;
+	return rc;
+}

@@ -1,0 +1,93 @@
+-- recsys_evaluate(source, algorithm, options, k): a table-valued function
+-- with one row of metrics (PostgreSQL's columns; the argument columns are
+-- source, algorithm, options, k_arg). By model name the metrics are recorded
+-- and shown by recsys_models.last_evaluation.
+-- Two taste groups of 20 users and 6 items each; user u has 5 interactions,
+-- items (u + j) % 6 of the group at times j = 0..4, so the held-out item
+-- (j = 4) is one of the 2 group items the user has not seen in training.
+.headers on
+CREATE TABLE eval_events AS
+  WITH RECURSIVE n(u) AS (SELECT 0 UNION ALL SELECT u + 1 FROM n WHERE u < 39),
+                 j(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM j WHERE j < 4)
+  SELECT 'u' || u AS user_id, (CASE WHEN u < 20 THEN 'a' ELSE 'b' END) || ((u + j) % 6) AS item_id,
+         1704067200 + (u * 10 + j) * 3600 AS ts
+  FROM n, j;
+-- ALS puts the two unseen group items first: every held-out item is in the
+-- top 2 (recall 1, precision 1/2), one user in two has it first
+SELECT k, precision, recall, round(ndcg, 4) AS ndcg, map, coverage, test_users,
+       train_interactions, test_interactions, split, train_seconds >= 0 AS timed
+FROM recsys_evaluate('eval_events', 'als', '{"threads": 1, "seed": 1, "factors": 8}', 2);
+-- popularity knows no groups: it misses
+SELECT k, recall < 1 AS misses, test_users FROM recsys_evaluate('eval_events', 'popularity', '{}', 2);
+-- defaults: algorithm als, no options, k 10
+SELECT k, recall, test_users, algorithm, k_arg FROM recsys_evaluate('eval_events');
+-- without a time column the hold-out is a seeded random 20%
+SELECT split, test_users, test_interactions
+FROM recsys_evaluate('SELECT user_id, item_id FROM eval_events', 'popularity');
+-- evaluating stores nothing
+SELECT count(*) FROM recsys_models;
+-- by model name: its algorithm and options, the given options over them
+SELECT json_extract(recsys_train('eval_m', 'eval_events', 'als',
+       '{"threads": 1, "seed": 1, "factors": 8}'), '$.version') AS version;
+SELECT k, recall, precision FROM recsys_evaluate('eval_events', 'eval_m', '{"iterations": 10}', 2);
+SELECT name, json_extract(last_evaluation, '$.model') AS model,
+       json_extract(last_evaluation, '$.version') AS version,
+       json_extract(last_evaluation, '$.algorithm') AS algorithm,
+       json_extract(last_evaluation, '$.k') AS k, json_extract(last_evaluation, '$.recall') AS recall,
+       json_extract(last_evaluation, '$.options') AS options,
+       json_type(last_evaluation, '$.evaluated_at') AS dated
+FROM recsys_models;
+SELECT name, version, k, source FROM recsys_evaluations;
+-- the last evaluation replaces the previous one; a retrain keeps it (it says
+-- which version it evaluated)
+SELECT k FROM recsys_evaluate('eval_events', 'eval_m', '{}', 3);
+SELECT json_extract(recsys_train('eval_m', 'eval_events', 'popularity'), '$.version') AS version;
+SELECT name, version, algorithm, json_extract(last_evaluation, '$.k') AS k,
+       json_extract(last_evaluation, '$.version') AS evaluated_version,
+       json_extract(last_evaluation, '$.algorithm') AS evaluated_algorithm
+FROM recsys_models;
+-- now the model is popularity: its evaluation follows
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 2);
+SELECT json_extract(last_evaluation, '$.algorithm') AS algorithm,
+       json_extract(last_evaluation, '$.version') AS version FROM recsys_models;
+-- stored nested options stay JSON when merged
+SELECT json_extract(recsys_train('eval_w', 'SELECT *, ''buy'' AS event FROM eval_events', 'popularity',
+       '{"event_weights": {"buy": 2}}'), '$.version') AS version;
+SELECT k, test_users FROM recsys_evaluate('SELECT *, ''buy'' AS event FROM eval_events', 'eval_w', '{"seed": 3}', 2);
+SELECT json_extract(last_evaluation, '$.options') AS options FROM recsys_models WHERE name = 'eval_w';
+SELECT recsys_drop_model('eval_w');
+-- an algorithm name wins over a model of that name; nothing is recorded
+SELECT json_extract(recsys_train('als', 'eval_events', 'popularity'), '$.version') AS version;
+SELECT k, recall FROM recsys_evaluate('eval_events', 'als', '{"threads": 1, "seed": 1, "factors": 8}', 2);
+SELECT name FROM recsys_evaluations ORDER BY name;
+SELECT recsys_drop_model('als');
+-- side tables are read as recsys_train reads them
+CREATE TABLE eval_items AS SELECT DISTINCT item_id, substr(item_id, 1, 1) AS grp FROM eval_events;
+SELECT k, recall FROM recsys_evaluate('eval_events', 'als',
+       '{"threads": 1, "seed": 1, "factors": 8, "items": "eval_items"}', 2);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"items": "eval_nope"}');
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"items": "eval_items", "item_features": ["genre"]}');
+-- read-only (PRAGMA query_only): the model is evaluated, the record skipped
+PRAGMA query_only = 1;
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 5);
+PRAGMA query_only = 0;
+SELECT json_extract(last_evaluation, '$.k') AS k FROM recsys_models;
+-- dropping the model drops its evaluation
+SELECT recsys_drop_model('eval_m');
+SELECT count(*) FROM recsys_evaluations;
+-- bad input: the same errors as recsys_train (and as in PostgreSQL)
+SELECT * FROM recsys_evaluate();
+SELECT * FROM recsys_evaluate(NULL, 'als');
+SELECT * FROM recsys_evaluate('eval_events', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', NULL);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', 0);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', 100001);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{}', 2.5);
+SELECT * FROM recsys_evaluate('eval_events', 'als', '[1]');
+SELECT * FROM recsys_evaluate('eval_events', 'als', '{"factors": "many"}');
+SELECT * FROM recsys_evaluate('eval_events', 'eval_m');
+SELECT * FROM recsys_evaluate('eval_nope', 'als');
+SELECT * FROM recsys_evaluate('SELECT user_id FROM eval_events', 'als');
+SELECT * FROM recsys_evaluate('SELECT * FROM eval_events WHERE 0', 'als');
+SELECT * FROM recsys_evaluate('SELECT * FROM eval_events WHERE ts < 1704067200 + 3 * 3600', 'als');
