@@ -54,13 +54,14 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	int validation = 0, repeat = 1;
+	int validation = 0, repeat = 1, show_summary = 0;
 	const char *algo = "als";
 	rs_opt kids[32];
 	char *keys[32];
 	int nk = 0;
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
+		if (!strcmp(argv[a], "--summary")) { show_summary = 1; continue; }
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
 		if (!strcmp(argv[a], "--repeat") && a + 1 < argc) { repeat = atoi(argv[++a]); continue; }
 		char *eq = strchr(argv[a], '=');
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
 	printf("train=%zu test=%zu users=%d items=%zu seconds=%.3f caller_cpu=%.3f P@10=%.4f R@10=%.4f NDCG@10=%.4f MAP@10=%.4f cov@10=%.3f reco_us=%.1f\n",
 	       ntrain, ntest, users, rs_model_n_items(m), secs, cpu, P / users, R / users, N / users,
 	       MAP / users, (double)covered / rs_model_n_items(m), reco_time / users * 1e6);
+	if (show_summary)
+		printf("%s\n", summary);
 	rs_free(summary);
 	rs_model_destroy(&m);
 	rs_builder_destroy(&b);

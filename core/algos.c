@@ -12,6 +12,7 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_als,
 	&rs_def_popularity,
 	&rs_def_hybrid,
+	&rs_def_auto,
 	&rs_def_itemknn,
 	&rs_def_content,
 	&rs_def_svd,

@@ -29,6 +29,13 @@ typedef enum rs_algo {
 
 #define RS_BIT(a) (1u << (a))
 
+/* Growable text (the JSON the core writes); rs_text_printf appends. */
+typedef struct rs_text {
+	char *buf;
+	size_t len, cap;
+	int oom;
+} rs_text;
+
 /* Fill err with a status and a printf-style message; returns the status. */
 rs_status rs_fail(rs_error *err, rs_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -122,6 +129,8 @@ struct rs_config {
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
 	int pop_by;       /* rs_pop_by */
+	/* auto (auto.c) */
+	double time_budget;
 	/* hybrid (hybrid.c): components, each with its own configuration */
 	int n_parts;
 	rs_config **part_cfg;
@@ -235,6 +244,7 @@ typedef struct rs_train_ctx {
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
 	int64_t side_items, new_items, n_feats; /* content: summary counts */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
+	rs_text note;        /* auto: the search, for the summary */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
@@ -251,7 +261,6 @@ rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
 
 /* ---- the algorithm registry (algos.c) ---- */
-typedef struct rs_text rs_text;
 typedef struct rs_algo_def {
 	rs_algo id;
 	const char *name;
@@ -269,7 +278,7 @@ typedef struct rs_algo_def {
 	size_t n_options;
 } rs_algo_def;
 
-extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid;
+extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid, rs_def_auto;
 
 /* hybrid.c: parse "components", derive the part maps, blend at serving. */
 rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
@@ -354,11 +363,6 @@ static inline double rs_rand_unit(uint64_t *s)
 }
 
 /* ---- growable text (JSON writer) ---- */
-struct rs_text {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
 
 void rs_text_printf(rs_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -110,6 +110,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 		if (!*summary)
 			st = rs_fail(err, RS_ENOMEM, "out of memory");
 	}
+	free(ctx.note.buf);
 	if (st != RS_OK) {
 		rs_model_destroy(&m);
 		return st;

@@ -44,6 +44,8 @@ void test_ease_memory_limit(void);
 void test_svd_ease_options(void);
 void test_svd_ease_cancel(void);
 
+void test_auto_search(void);
+
 int main(void)
 {
 	RUN(test_options_rejected);
@@ -85,5 +87,6 @@ int main(void)
 	RUN(test_ease_memory_limit);
 	RUN(test_svd_ease_options);
 	RUN(test_svd_ease_cancel);
+	RUN(test_auto_search);
 	return h_failed_checks ? 1 : 0;
 }

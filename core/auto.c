@@ -1,0 +1,345 @@
+/*
+ * auto.c - choose and tune an algorithm for the data at hand.
+ *
+ * The training interactions are split once more by the EVAL.md rule (each
+ * user's latest 20%, users with >= 5 interactions): candidates train on the
+ * rest and are ranked by NDCG@10 on the held-out part; the winner is then
+ * trained on all the interactions. Candidates run cheapest first and the
+ * search stops when `time_budget` seconds are spent (at least two always
+ * run). The search space (documented in README):
+ *   popularity; als, itemknn and svd with their defaults; als with alpha 1
+ *   and 10 and regularization_scale 0.15 and 0.6; itemknn with 50 and 400
+ *   neighbours; svd with 16 and 64 factors; ease with its defaults (skipped,
+ *   with the reason, when over its memory bound); then hybrids of the best
+ *   candidates of the two best algorithms, weights 1:1 and 2:1, and of the
+ *   three best algorithms, 1:1:1.
+ * Every candidate, its options, validation NDCG@10 and seconds are recorded
+ * in the training summary under "search".
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KV 3
+typedef struct cand_spec {
+	const char *algo;
+	int n;
+	struct { const char *key; double value; } kv[MAX_KV];
+} cand_spec;
+
+static const cand_spec SPACE[] = {
+	{"popularity", 0, {{0}}},
+	{"als", 0, {{0}}},
+	{"itemknn", 0, {{0}}},
+	{"svd", 0, {{0}}},
+	{"als", 1, {{"alpha", 1}}},
+	{"als", 1, {{"alpha", 10}}},
+	{"als", 1, {{"regularization_scale", 0.15}}},
+	{"als", 1, {{"regularization_scale", 0.6}}},
+	{"itemknn", 1, {{"neighbors", 50}}},
+	{"itemknn", 1, {{"neighbors", 400}}},
+	{"svd", 1, {{"factors", 16}}},
+	{"svd", 1, {{"factors", 64}}},
+	{"ease", 0, {{0}}},
+};
+#define N_SPACE (sizeof SPACE / sizeof SPACE[0])
+#define MAX_TRIES (N_SPACE + 3)
+
+typedef struct trial {
+	rs_config *cfg;    /* owned */
+	double ndcg, seconds;
+	int failed;
+	char label[160];   /* algorithm and options */
+	char note[512];    /* why it failed */
+} trial;
+
+/* Validation split of m->seen: a training copy and the held-out mask. */
+typedef struct vsplit {
+	rs_model *base;         /* ids + training interactions only */
+	unsigned char *test;    /* per interaction of m->seen */
+	int64_t n_test;
+} vsplit;
+
+/* Copy m's ids and the non-held-out interactions into a fresh model. */
+static rs_status make_split(const rs_model *m, uint64_t seed, vsplit *vs)
+{
+	int64_t nnz = rs_csr_nnz(&m->seen);
+	vs->test = rs_malloc((size_t)nnz + 1);
+	vs->base = rs_model_alloc();
+	if (!vs->test || !vs->base || rs_split_holdout(&m->seen, &m->items, seed, vs->test) != RS_OK ||
+	    rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
+	    rs_idmap_copy(&m->items, &vs->base->items) != RS_OK ||
+	    rs_csr_copy(&m->seen, &vs->base->seen) != RS_OK)
+		return RS_ENOMEM;
+	rs_csr *c = &vs->base->seen; /* compact in place, dropping held-out entries */
+	int64_t w = 0, start = 0;
+	for (int32_t u = 0; u < c->nrows; u++) {
+		int64_t end = c->indptr[u + 1];
+		for (int64_t k = start; k < end; k++) {
+			if (vs->test[k]) {
+				vs->n_test++;
+				continue;
+			}
+			c->indices[w] = c->indices[k];
+			c->data[w] = c->data[k];
+			if (c->ts)
+				c->ts[w] = c->ts[k];
+			w++;
+		}
+		start = end;
+		c->indptr[u + 1] = w;
+	}
+	return RS_OK;
+}
+
+static void free_split(vsplit *vs)
+{
+	rs_model_destroy(&vs->base);
+	free(vs->test);
+}
+
+/* NDCG@10 of model t over the held-out interactions of m. */
+static double validation_ndcg(const rs_model *m, const rs_model *t, const unsigned char *test)
+{
+	double sum = 0;
+	int users = 0;
+	rs_reco rec[10];
+	for (int32_t u = 0; u < m->seen.nrows; u++) {
+		int nt = 0;
+		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
+			nt += test[p];
+		if (nt == 0)
+			continue;
+		size_t l;
+		const char *id = rs_idmap_get(&m->users, u, &l);
+		int got = 0;
+		rs_error e;
+		if (rs_recommend(t, id, l, 10, NULL, rec, &got, &e) != RS_OK)
+			got = 0;
+		double dcg = 0, idcg = 0;
+		for (int q = 0; q < got; q++)
+			for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
+				if (test[p] && m->seen.indices[p] == rec[q].item) {
+					dcg += 1.0 / log2(q + 2.0);
+					break;
+				}
+		for (int q = 0; q < (nt < 10 ? nt : 10); q++)
+			idcg += 1.0 / log2(q + 2.0);
+		sum += dcg / idcg;
+		users++;
+	}
+	return users ? sum / users : 0;
+}
+
+/* Train t->cfg on the split's training part and score it on the held-out part. */
+static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t)
+{
+	double t0 = rs_mono_seconds();
+	rs_model *sub = rs_model_alloc();
+	rs_error e = {0};
+	rs_status st = RS_ENOMEM;
+	snprintf(e.msg, sizeof e.msg, "out of memory");
+	if (sub && rs_csr_copy(&vs->base->seen, &sub->seen) == RS_OK &&
+	    rs_idmap_copy(&vs->base->users, &sub->users) == RS_OK &&
+	    rs_idmap_copy(&vs->base->items, &sub->items) == RS_OK) {
+		rs_train_ctx c = {.cfg = t->cfg, .cb = ctx->cb, .side = ctx->side};
+		atomic_init(&c.stop, 0);
+		sub->algo = t->cfg->algo;
+		t->cfg->threads = ctx->cfg->threads;
+		st = rs_fit_model(&c, sub, &e);
+	}
+	if (st == RS_OK)
+		t->ndcg = validation_ndcg(m, sub, vs->test);
+	t->seconds = rs_mono_seconds() - t0;
+	rs_model_destroy(&sub);
+	if (st == RS_ECANCELLED || rs_cancelled(ctx))
+		return RS_ECANCELLED;
+	if (st != RS_OK) { /* e.g. EASE over its memory bound: skipped, with the reason */
+		t->failed = 1;
+		snprintf(t->note, sizeof t->note, "%s", e.msg);
+	}
+	return RS_OK;
+}
+
+/* The options of a spec as an rs_opt array (plus the seed); returns count. */
+static int spec_kids(const cand_spec *s, uint64_t seed, rs_opt *kids)
+{
+	int n = 0;
+	for (; n < s->n; n++)
+		kids[n] = (rs_opt){.kind = RS_OPT_NUMBER, .key = s->kv[n].key, .number = s->kv[n].value};
+	kids[n++] = (rs_opt){.kind = RS_OPT_NUMBER, .key = "seed", .number = (double)(seed & 0x7fffffff)};
+	return n;
+}
+
+/* A single-algorithm candidate. */
+static rs_status spec_trial(const cand_spec *s, uint64_t seed, trial *t, rs_error *err)
+{
+	rs_opt kids[MAX_KV + 1];
+	rs_opt root = {.kind = RS_OPT_OBJECT, .children = kids};
+	root.n_children = (size_t)spec_kids(s, seed, kids);
+	int len = snprintf(t->label, sizeof t->label, "%s", s->algo);
+	for (int k = 0; k < s->n && len < (int)sizeof t->label; k++)
+		len += snprintf(t->label + len, sizeof t->label - (size_t)len, " %s=%g", s->kv[k].key,
+		                s->kv[k].value);
+	return rs_config_create(s->algo, &root, 1, &t->cfg, err);
+}
+
+/* A hybrid candidate of n specs with weights. */
+static rs_status hybrid_trial(const cand_spec *const *specs, const double *w, int n,
+                              uint64_t seed, trial *t, rs_error *err)
+{
+	rs_opt kids[3][MAX_KV + 2], comp[3];
+	int len = snprintf(t->label, sizeof t->label, "hybrid");
+	for (int p = 0; p < n; p++) {
+		int k = spec_kids(specs[p], seed, kids[p]);
+		kids[p][k++] = (rs_opt){.kind = RS_OPT_NUMBER, .key = "weight", .number = w[p]};
+		comp[p] = (rs_opt){.kind = RS_OPT_OBJECT, .key = specs[p]->algo, .n_children = (size_t)k,
+		                   .children = kids[p]};
+		len += snprintf(t->label + len, sizeof t->label - (size_t)len, " %g*%s", w[p], specs[p]->algo);
+		for (int q = 0; q < specs[p]->n && len < (int)sizeof t->label; q++)
+			len += snprintf(t->label + len, sizeof t->label - (size_t)len, "(%s=%g)",
+			                specs[p]->kv[q].key, specs[p]->kv[q].value);
+	}
+	rs_opt cobj = {.kind = RS_OPT_OBJECT, .key = "components", .n_children = (size_t)n, .children = comp};
+	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &cobj};
+	return rs_config_create("hybrid", &root, 1, &t->cfg, err);
+}
+
+/* Indexes of the best successful trial of each algorithm (not popularity),
+ * best first: hybrids blend different algorithms, whose errors differ. */
+static int best_trials(const trial *t, const cand_spec *const *spec, int n, int *out, int want)
+{
+	int got = 0;
+	for (int k = 0; k < want; k++) {
+		int best = -1;
+		for (int i = 0; i < n; i++) {
+			int taken = 0;
+			for (int j = 0; j < got; j++)
+				taken |= !strcmp(spec[out[j]]->algo, spec[i] ? spec[i]->algo : "");
+			if (taken || t[i].failed || !spec[i] || !strcmp(spec[i]->algo, "popularity"))
+				continue;
+			if (best < 0 || t[i].ndcg > t[best].ndcg)
+				best = i;
+		}
+		if (best < 0)
+			break;
+		out[got++] = best;
+	}
+	return got;
+}
+
+/* Record the search as JSON members for the summary. */
+static void write_search(rs_text *note, const trial *t, int n, int best)
+{
+	rs_text_printf(note, "\"chosen\": ");
+	rs_text_json_string(note, t[best].label, strlen(t[best].label));
+	rs_text_printf(note, ", \"validation_ndcg\": %.4f, \"search\": [", t[best].ndcg);
+	for (int i = 0; i < n; i++) {
+		rs_text_printf(note, "%s{\"candidate\": ", i ? ", " : "");
+		rs_text_json_string(note, t[i].label, strlen(t[i].label));
+		if (t[i].failed) {
+			rs_text_printf(note, ", \"skipped\": ");
+			rs_text_json_string(note, t[i].note, strlen(t[i].note));
+		} else {
+			rs_text_printf(note, ", \"ndcg\": %.4f", t[i].ndcg);
+		}
+		rs_text_printf(note, ", \"seconds\": %.3f}", t[i].seconds);
+	}
+	rs_text_printf(note, "]");
+}
+
+/* Run the single-algorithm part of the search, then the hybrids. */
+static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t,
+                        const cand_spec **spec, int *n, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	double t0 = rs_mono_seconds();
+	rs_status st = RS_OK;
+	for (size_t s = 0; st == RS_OK && s < N_SPACE; s++) {
+		if (*n >= 2 && rs_mono_seconds() - t0 > cfg->time_budget)
+			break;
+		spec[*n] = &SPACE[s];
+		st = spec_trial(&SPACE[s], cfg->seed, &t[*n], err);
+		if (st == RS_OK)
+			st = run_trial(ctx, m, vs, &t[(*n)++]);
+	}
+	int top[3];
+	int got = best_trials(t, spec, *n, top, 3);
+	static const double W[3][3] = {{1, 1, 0}, {2, 1, 0}, {1, 1, 1}};
+	for (int h = 0; st == RS_OK && h < 3; h++) {
+		int parts = h == 2 ? 3 : 2;
+		if (got < parts || rs_mono_seconds() - t0 > cfg->time_budget)
+			break;
+		const cand_spec *ps[3] = {spec[top[0]], spec[top[1]], parts == 3 ? spec[top[2]] : NULL};
+		spec[*n] = NULL;
+		st = hybrid_trial(ps, W[h], parts, cfg->seed, &t[*n], err);
+		if (st == RS_OK)
+			st = run_trial(ctx, m, vs, &t[(*n)++]);
+	}
+	if (st == RS_ECANCELLED)
+		rs_fail(err, RS_ECANCELLED, "training cancelled");
+	return st;
+}
+
+/* Search, then train the winner on all interactions into m. */
+static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+{
+	vsplit vs = {0};
+	trial t[MAX_TRIES];
+	const cand_spec *spec[MAX_TRIES];
+	int n = 0;
+	memset(t, 0, sizeof t);
+	rs_status st = make_split(m, ctx->cfg->seed, &vs) == RS_OK
+		? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory splitting for validation");
+	if (st == RS_OK && vs.n_test == 0)
+		st = rs_fail(err, RS_EDATA,
+		             "algorithm \"auto\" needs users with at least 5 interactions to validate on");
+	if (st == RS_OK)
+		st = search(ctx, m, &vs, t, spec, &n, err);
+	int best = -1;
+	for (int i = 0; st == RS_OK && i < n; i++)
+		if (!t[i].failed && (best < 0 || t[i].ndcg > t[best].ndcg))
+			best = i;
+	if (st == RS_OK && best < 0)
+		st = rs_fail(err, RS_EDATA, "algorithm \"auto\": no candidate could be trained");
+	if (st == RS_OK) {
+		rs_train_ctx c = {.cfg = t[best].cfg, .cb = ctx->cb, .side = ctx->side};
+		atomic_init(&c.stop, 0);
+		t[best].cfg->threads = ctx->cfg->threads;
+		m->algo = t[best].cfg->algo;
+		const rs_algo_def *d = rs_algo_find(m->algo);
+		st = d->fit ? d->fit(&c, m, err) : RS_OK;
+		write_search(&ctx->note, t, n, best);
+		rs_text_printf(&ctx->note, ", \"chosen_params\": {");
+		d->params(&c, &ctx->note);
+		rs_text_printf(&ctx->note, "}");
+	}
+	for (int i = 0; i < n; i++)
+		rs_config_destroy(&t[i].cfg);
+	free_split(&vs);
+	return st;
+}
+
+/* Summary: the budget, the winner and the whole search. */
+static void auto_params(const rs_train_ctx *ctx, rs_text *t)
+{
+	rs_text_printf(t, "\"time_budget\": %g%s%s", ctx->cfg->time_budget,
+	               ctx->note.buf ? ", " : "", ctx->note.buf ? ctx->note.buf : "");
+}
+
+static const rs_opt_spec AUTO_OPTIONS[] = {
+	{"time_budget", RS_T_NUM, offsetof(rs_config, time_budget), 60, 1, 86400, NULL},
+};
+
+const rs_algo_def rs_def_auto = {
+	.id = RS_ALGO_AUTO,
+	.name = "auto",
+	.fit = auto_fit,
+	.params = auto_params,
+	.options = AUTO_OPTIONS,
+	.n_options = sizeof AUTO_OPTIONS / sizeof AUTO_OPTIONS[0],
+};

@@ -1,0 +1,54 @@
+/* test_auto.c - automatic choice: a search is run and recorded, the winner
+ * serves, too little data to validate is a clear error. */
+#include "fixtures.h"
+#include "harness.h"
+#include "internal.h"
+
+#include <string.h>
+
+void test_auto_search(void)
+{
+	rs_config *c = NULL;
+	rs_builder *b = NULL;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	rs_error e;
+	const char *kv[] = {"threads=1", "time_budget=30"};
+	opts_buf ob;
+	CHECK(rs_config_create("auto", make_opts(&ob, 2, kv), 1, &c, &e) == RS_OK);
+	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
+	for (int u = 0; u < 40; u++)
+		for (int i = 0; i < 30; i++)
+			if ((u < 20) == (i < 15) && (i + u) % 3 != 0) {
+				char us[16], is[16];
+				int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+				rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1,
+				               (double)((i * 7 + u) % 11), &e);
+			}
+	CHECK(rs_train(c, b, NULL, &m, &sum, &e) == RS_OK);
+	if (m && sum) {
+		CHECK(strstr(sum, "\"algorithm\": \"auto\"") && strstr(sum, "\"search\": [") &&
+		      strstr(sum, "\"candidate\": \"popularity\"") && strstr(sum, "\"chosen\": "));
+		CHECK(strcmp(rs_model_algorithm(m), "auto") != 0); /* the winner's name */
+		rs_reco out[3];
+		int n;
+		CHECK(rs_recommend(m, "u1", 2, 3, NULL, out, &n, &e) == RS_OK && n == 3);
+		for (int r = 0; r < n; r++) { /* u1 is in the first group: items i0..i14 */
+			size_t l;
+			const char *id = rs_model_item_id(m, out[r].item, &l);
+			CHECK(l >= 2 && (l == 2 || (id[1] == '1' && id[2] < '5')));
+		}
+	}
+	rs_free(sum);
+	rs_model_destroy(&m);
+	rs_builder_destroy(&b);
+	/* nobody has 5 interactions: nothing to validate on */
+	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
+	rs_builder_add(b, "u", 1, "i", 1, 0, 1, NULL, 0, 0, 0, &e);
+	CHECK(rs_train(c, b, NULL, &m, &sum, &e) == RS_EDATA && strstr(e.msg, "validate"));
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	const char *bad[] = {"time_budget=0"};
+	CHECK(rs_config_create("auto", make_opts(&ob, 1, bad), 1, &c, &e) == RS_EINVAL &&
+	      strstr(e.msg, "time_budget"));
+}
