@@ -70,6 +70,29 @@ timeout_case() {
 
 timeout_case "read phase" 300 big '{"iterations": 50}'
 timeout_case "training phase" 2500 slow '{"factors": 512, "iterations": 200}'
+timeout_case "side-table read" 300 small '{"items": "SELECT item_id, user_id AS u FROM big"}'
+
+# sql_timeout_case LABEL TIMEOUT_MS SQL: any statement, same checks.
+sql_timeout_case() {
+  local label=$1 ms=$2 sql=$3 t0 t1 out el limit
+  t0=$(now)
+  out=$(q "$DIR" "$PORT" -c "SET statement_timeout = '${ms}ms'" -c "$sql" 2>&1)
+  t1=$(now)
+  el=$(secs "$t0" "$t1")
+  limit=$(awk -v m="$ms" 'BEGIN { print m / 1000 + 1 }')
+  case "$out" in
+    *"canceling statement due to statement timeout"*)
+      pass "cancel: $label: statement_timeout ${ms}ms stops it" ;;
+    *) fail "cancel: $label: statement_timeout ${ms}ms (got '$out')" ;;
+  esac
+  if le "$el" "$limit"; then pass "cancel: $label: stopped after ${el}s (limit ${limit}s)"
+  else fail "cancel: $label: stopped after ${el}s (limit ${limit}s)"; fi
+  still_serving "$label"
+}
+
+sql_timeout_case "evaluation, training phase" 2500 \
+  "SELECT * FROM recsys_evaluate('SELECT g % 5000 AS user_id, (g::bigint * 7919 + g / 5000) % 2000 AS item_id
+     FROM generate_series(1, 300000) g', 'shop', '{\"factors\": 512, \"iterations\": 200}')"
 
 # pg_cancel_backend from a second session, once the training is under way.
 q "$DIR" "$PORT" -c "SET application_name = 'victim'" \

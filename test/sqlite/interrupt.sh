@@ -30,6 +30,20 @@ cat "$work/long.out"
 ms=$(( (t1 - t0) / 1000000 ))
 if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
 
+echo "== an evaluation of the same long training, interrupted after a second"
+$sqlite -cmd ".load $ext" "$db" "SELECT k FROM recsys_evaluate('events', 'als',
+  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');" \
+  > "$work/long.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+t0=$(date +%s%N)
+wait $pid
+t1=$(date +%s%N)
+cat "$work/long.out"
+ms=$(( (t1 - t0) / 1000000 ))
+if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
+
 echo "== version 1 still serves"
 $sqlite -cmd ".load $ext" "$db" "SELECT name, version, algorithm FROM recsys_models;
   SELECT count(*), source FROM recommend('u1', 5) GROUP BY source;"
