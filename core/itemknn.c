@@ -54,6 +54,7 @@ typedef struct knn_job {
 	int32_t *touched;    /* per thread: n + 1 (one spare write) */
 	int32_t *heap_i;     /* per thread: topn */
 	float *heap_v;
+	uint64_t *pack;      /* per thread: topn, for sorting a row by index */
 	atomic_int oom;
 } knn_job;
 
@@ -102,20 +103,27 @@ static void heap_offer(float *v, int32_t *ix, int *n, int cap, int32_t j, float 
 	}
 }
 
-/* Sort n (index, value) pairs by index (insertion sort on small runs,
- * heap order otherwise). */
-static void sort_by_index(int32_t *ix, float *v, int n)
+/* qsort order of packed pairs. */
+static int cmp_u64(const void *x, const void *y)
 {
-	for (int a = 1; a < n; a++) {
-		int32_t ti = ix[a];
-		float tv = v[a];
-		int b = a - 1;
-		for (; b >= 0 && ix[b] > ti; b--) {
-			ix[b + 1] = ix[b];
-			v[b + 1] = v[b];
-		}
-		ix[b + 1] = ti;
-		v[b + 1] = tv;
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Sort n (index, value) pairs by index: packed as index << 32 | value bits
+ * into `pack` (n entries), sorted, unpacked. */
+static void sort_by_index(int32_t *ix, float *v, int n, uint64_t *pack)
+{
+	for (int a = 0; a < n; a++) {
+		uint32_t bits;
+		memcpy(&bits, &v[a], 4);
+		pack[a] = (uint64_t)(uint32_t)ix[a] << 32 | bits;
+	}
+	qsort(pack, (size_t)n, sizeof *pack, cmp_u64);
+	for (int a = 0; a < n; a++) {
+		uint32_t bits = (uint32_t)pack[a];
+		ix[a] = (int32_t)(pack[a] >> 32);
+		memcpy(&v[a], &bits, 4);
 	}
 }
 
@@ -151,7 +159,7 @@ static int knn_row(knn_job *j, int32_t i, int tid)
 			continue;
 		heap_offer(hv, hi, &nh, j->topn, t, dot / den);
 	}
-	sort_by_index(hi, hv, nh);
+	sort_by_index(hi, hv, nh, j->pack + (size_t)tid * j->topn);
 	return nh;
 }
 
@@ -207,6 +215,7 @@ static rs_status gather(const knn_job *j, int32_t nblocks, rs_csr *sim)
 	return RS_OK;
 }
 
+/* Top-N neighbours of every row item, in parallel; stored by neighbour. */
 rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
                       const float *norms, double shrink, int topn, rs_csr *sim, rs_error *err)
 {
@@ -224,8 +233,9 @@ rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
 	j.touched = rs_malloc(rs_mul(per + (size_t)threads, sizeof *j.touched));
 	j.heap_i = rs_malloc(rs_mul(rs_mul((size_t)topn, (size_t)threads), sizeof *j.heap_i));
 	j.heap_v = rs_malloc(rs_mul(rs_mul((size_t)topn, (size_t)threads), sizeof *j.heap_v));
+	j.pack = rs_malloc(rs_mul(rs_mul((size_t)topn, (size_t)threads), sizeof *j.pack));
 	rs_status st = RS_OK;
-	if (!j.blocks || !j.acc || !j.mark || !j.touched || !j.heap_i || !j.heap_v)
+	if (!j.blocks || !j.acc || !j.mark || !j.touched || !j.heap_i || !j.heap_v || !j.pack)
 		st = rs_fail(err, RS_ENOMEM, "out of memory computing item similarities (%d items)", n);
 	if (st == RS_OK)
 		st = rs_parallel_for(ctx, n, KNN_CHUNK, threads, knn_range, &j, err);
@@ -248,9 +258,11 @@ rs_status rs_knn_topn(rs_train_ctx *ctx, const rs_csr *rows, const rs_csr *cols,
 	free(j.touched);
 	free(j.heap_i);
 	free(j.heap_v);
+	free(j.pack);
 	return st;
 }
 
+/* Serving: walk the rows of the user's items (see internal.h). */
 void rs_knn_score(const rs_model *m, int32_t u, float *scores)
 {
 	size_t ni = m->items.n;

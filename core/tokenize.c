@@ -36,8 +36,10 @@ static inline int is_word(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
+/* ASCII lower case; other bytes unchanged (no locale). */
 static inline char lower(unsigned char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
 
+/* The next token of at least two characters (internal.h). */
 size_t rs_token_next(const char *s, size_t len, size_t *pos, char *buf, size_t cap)
 {
 	size_t p = *pos;
@@ -84,6 +86,7 @@ static const char *cell_text(const rs_attrs *a, const rs_attr *c, size_t *len)
 	return s;
 }
 
+/* qsort order of doubles. */
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -143,6 +146,7 @@ static int column_stats(const rs_config *cfg, rs_side side, const rs_attrs *a, c
 /* (row, feature) pairs, grown as features are found. */
 typedef struct pairs { int64_t *p; size_t n, cap; } pairs;
 
+/* Append one (row, feature) pair, packed row-major into 64 bits. */
 static int pairs_add(pairs *ps, int32_t row, int32_t feat)
 {
 	if (ps->n == ps->cap) {
@@ -211,6 +215,7 @@ static int cell_features(const rs_attrs *a, const rs_attr *c, const col_info *x,
 	return 1;
 }
 
+/* qsort order of packed pairs: by row, then feature. */
 static int cmp_i64(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -246,6 +251,7 @@ static int pairs_to_csr(pairs *ps, int32_t n_rows, int32_t n_feats, rs_csr *out)
 	return 1;
 }
 
+/* Column statistics, then every wanted cell's features, then counts. */
 rs_status rs_attr_features(const rs_config *cfg, rs_side side, const rs_attrs *a,
                            const int32_t *row_of, int32_t n_rows, rs_idmap *feats,
                            rs_csr *counts, rs_error *err)
