@@ -76,12 +76,36 @@ train_row() {
   local label=$1 settings=$2 input=$3 ref_s=$4 ref_n=$5 s n
   shift 5
   note "training: $label, $settings"
-  timeout 300 build/mleval --repeat 3 threads="$THREADS" "$@" < "$input" > "$tmp/ml.txt"
+  timeout 600 build/mleval --repeat "${REPEAT:-3}" threads="$THREADS" "$@" < "$input" > "$tmp/ml.txt"
   s=$(kv seconds "$tmp/ml.txt")
   n=$(kv NDCG@10 "$tmp/ml.txt")
   echo "| $label | $settings | $s | $(kv P@10 "$tmp/ml.txt") | $(kv R@10 "$tmp/ml.txt") | $n" \
        "| $(kv cov@10 "$tmp/ml.txt") | $(ratio "$s" "$ref_s") | $(ratio "$n" "$ref_n" 3) |"
   echo "$s $n" > "$tmp/last_train"
+}
+# suite_rows INPUT 100k|1m: the algorithm suite beside each family's peer
+# (REFERENCE.md), defaults chosen on validation splits (bench/TUNING.md)
+suite_rows() {
+  local in=$1 ds=$2
+  if [ "$ds" = 100k ]; then
+    train_row "recsys svd" defaults "$in" 0.030 0.1331 --algo svd
+    train_row "recsys ease" defaults "$in" 0.216 0.1401 --algo ease
+    train_row "recsys itemknn" defaults "$in" 0.075 0.1320 --algo itemknn
+    train_row "recsys warp" defaults "$in" 1.127 0.1314 --algo warp
+    train_row "recsys bpr" defaults "$in" 0.888 0.1138 --algo bpr
+    REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 0.216 0.1401 --algo auto
+    echo "| peers (REFERENCE.md) | svd k=32 / EASE 100 / itemknn 200 / LightFM WARP / LightFM BPR | 0.030 / 0.216 / 0.075 / 1.127 / 0.888 | | | .1331 / .1401 / .1320 / .1314 / .1138 | | | |"
+  else
+    train_row "recsys svd" defaults "$in" 0.177 0.2649 --algo svd
+    train_row "recsys ease" defaults "$in" 2.354 0.2998 --algo ease
+    train_row "recsys itemknn" defaults "$in" 1.555 0.2546 --algo itemknn
+    train_row "recsys warp" defaults "$in" 9.579 0.2616 --algo warp
+    train_row "recsys bpr" defaults "$in" 2.393 0.1969 --algo bpr
+    REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 2.354 0.2998 --algo auto
+    echo "| peers (REFERENCE.md) | svd k=32 / EASE 500 / itemknn 200 / LightFM WARP / implicit BPR | 0.177 / 2.354 / 1.555 / 9.579 / 2.393 | | | .2649 / .2998 / .2546 / .2616 / .1969 | | | |"
+  fi
+  echo
+  echo "auto's ref is the best peer (EASE); its target is 5% above it."
 }
 train_header() {
   echo
@@ -107,6 +131,7 @@ train_row "recsys ALS" "implicit's: alpha=0 regularization=10" "$ML100K" 0.097 0
 echo "| implicit 0.7.3 ALS (REFERENCE.md) | reg=10 alpha=1, tuned on test | 0.097 | .1013 | .1568 | .1393 | .199 | 1 | 1 |"
 train_row "recsys popularity" "defaults" "$ML100K" 0 0.0742 --algo popularity
 echo "| popularity (REFERENCE.md) | train counts | 0.000 | .0578 | .0789 | .0742 | .038 | | 1 |"
+suite_rows "$ML100K" 100k
 
 train_header "ML-1M fold-order-20"
 train_row "recsys ALS" "defaults" "$tmp/ml1m.txt" 0.930 0.2980
@@ -116,6 +141,7 @@ train_row "recsys ALS" "implicit's: alpha=9 regularization=100" "$tmp/ml1m.txt" 
 echo "| implicit 0.7.3 ALS (REFERENCE.md) | reg=100 alpha=10, tuned on test | 0.930 | .2398 | .2938 | .2980 | .222 | 1 | 1 |"
 train_row "recsys popularity" "defaults" "$tmp/ml1m.txt" 0 0.1320 --algo popularity
 echo "| popularity (REFERENCE.md) | train counts | 0.000 | .1135 | .1298 | .1320 | .015 | | 1 |"
+suite_rows "$tmp/ml1m.txt" 1m
 
 # ---------------------------------------------------------------- SQLite
 note "sqlite: loading ML-1M, training, precomputing"
