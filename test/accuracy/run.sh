@@ -13,8 +13,8 @@ CASES="als als {} 0.132
 svd svd {} 0.1264
 ease ease {} 0.133
 itemknn itemknn {} 0.1254
-warp warp {"threads":1} 0.1245
-bpr bpr {"threads":1} 0.1093
+warp warp {\"threads\":1} 0.1245
+bpr bpr {\"threads\":1} 0.1093
 hybrid hybrid {\"components\":{\"itemknn\":2,\"als\":1}} 0.1397
 auto auto {} 0.1397"
 if [ ! -r "$DATA" ]; then
