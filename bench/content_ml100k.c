@@ -1,13 +1,16 @@
 /*
- * content_ml100k.c - a sanity figure for the content algorithm on MovieLens
- * 100K: the items table is built from u.item (title words, genres as text,
- * release year as a number), the interactions from u.data (ratings >= 4),
- * and rs_evaluate applies the EVAL.md temporal-20 split. With --validation
- * the test part is dropped first and the split is applied again to the
- * training part, for choosing options without reading test.
+ * content_ml100k.c - a sanity figure for the content algorithm on MovieLens:
+ * the items table is built from 100K's u.item or 1M's movies.dat (title
+ * words, genres as text, year as a number), the interactions from the
+ * ratings (>= 4), and rs_evaluate applies the EVAL.md split (temporal-20;
+ * on 1M the fold number stands in for the time, so fold-order-20). With
+ * --validation the test part is dropped first and the split is applied
+ * again to the training part, for choosing options without reading test.
  *
- * usage: content_ml100k [--validation] [--algo content] [key=value ...]
- *        (reads ../shared/data/ml-100k/u.data and u.item, or $RECSYS_DATA)
+ * usage: content_ml100k [--ml1m] [--validation] [--algo content] [key=value ...]
+ *   100K: reads $RECSYS_DATA/ml-100k/u.data and u.item (default ../shared/data)
+ *   1M:   reads "user item rating fold" lines on stdin (as bench/mleval) and
+ *         $RECSYS_DATA/ml-1m/movies.dat
  */
 #include "recsys.h"
 
@@ -75,15 +78,37 @@ static int add_item(rs_builder *b, char *line, rs_error *err)
 	return 0;
 }
 
+/* One movies.dat line: id::title (year)::genre|genre. */
+static int add_movie(rs_builder *b, char *line, rs_error *err)
+{
+	char *t = strstr(line, "::"), *g = t ? strstr(t + 2, "::") : NULL;
+	if (!g) return 0;
+	*t = 0;
+	*g = 0;
+	t += 2;
+	g += 2;
+	for (char *p = g; *p; p++)
+		if (*p == '|') *p = ' ';
+	size_t il = strlen(line), tl = strlen(t);
+	if (rs_builder_add_attribute(b, RS_SIDE_ITEMS, line, il, "title", t, tl, 0, 0, err) ||
+	    rs_builder_add_attribute(b, RS_SIDE_ITEMS, line, il, "genres", g, strlen(g), 0, 0, err))
+		return -1;
+	if (tl >= 6 && t[tl - 1] == ')' && t[tl - 6] == '(' &&
+	    rs_builder_add_attribute(b, RS_SIDE_ITEMS, line, il, "year", NULL, 0, 1, atof(t + tl - 5), err))
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int validation = 0;
+	int validation = 0, ml1m = 0;
 	const char *algo = "content", *dir = getenv("RECSYS_DATA");
 	rs_opt kids[32];
 	int nk = 0;
 	kids[nk++] = (rs_opt){.kind = RS_OPT_STRING, .key = "items", .string = "u.item"};
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
+		if (!strcmp(argv[a], "--ml1m")) { ml1m = 1; continue; }
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
 		char *eq = strchr(argv[a], '=');
 		if (!eq || nk == 32) { fprintf(stderr, "bad argument %s\n", argv[a]); return 2; }
@@ -98,7 +123,7 @@ int main(int argc, char **argv)
 	rs_opt opts = {.kind = RS_OPT_OBJECT, .n_children = (size_t)nk, .children = kids};
 	char path[1024];
 	snprintf(path, sizeof path, "%s/ml-100k/u.data", dir ? dir : "../shared/data");
-	FILE *fd = fopen(path, "r");
+	FILE *fd = ml1m ? stdin : fopen(path, "r");
 	if (!fd) { fprintf(stderr, "cannot open %s\n", path); return 1; }
 	size_t n = 0, cap = 1 << 17;
 	row *r = malloc(cap * sizeof *r);
@@ -108,7 +133,7 @@ int main(int argc, char **argv)
 		if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
 		r[n++] = (row){u, i, t, 0};
 	}
-	fclose(fd);
+	if (!ml1m) fclose(fd);
 	if (validation) { /* drop test; rs_evaluate splits the rest again */
 		split(r, n);
 		size_t m = 0;
@@ -127,13 +152,17 @@ int main(int argc, char **argv)
 		int ul = snprintf(us, sizeof us, "%d", r[k].u), il = snprintf(is, sizeof is, "%d", r[k].i);
 		rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1, r[k].t, &err);
 	}
-	snprintf(path, sizeof path, "%s/ml-100k/u.item", dir ? dir : "../shared/data");
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/data",
+	         ml1m ? "ml-1m/movies.dat" : "ml-100k/u.item");
 	FILE *fi = fopen(path, "r");
 	if (!fi) { fprintf(stderr, "cannot open %s\n", path); return 1; }
 	char line[2048];
 	while (fgets(line, sizeof line, fi)) {
 		line[strcspn(line, "\r\n")] = 0;
-		if (add_item(b, line, &err) < 0) { fprintf(stderr, "error: %s\n", err.msg); return 1; }
+		if ((ml1m ? add_movie(b, line, &err) : add_item(b, line, &err)) < 0) {
+			fprintf(stderr, "error: %s\n", err.msg);
+			return 1;
+		}
 	}
 	fclose(fi);
 	char *json = NULL;

@@ -137,7 +137,7 @@ static void content_params(const rs_train_ctx *ctx, rs_text *t)
 
 /* Defaults chosen on validation splits (bench/TUNING.md, "content"). */
 static const rs_opt_spec CONTENT_OPTIONS[] = {
-	{"neighbors", RS_T_INT, offsetof(rs_config, knn_neighbors), 100, 1, 100000, NULL},
+	{"neighbors", RS_T_INT, offsetof(rs_config, knn_neighbors), 50, 1, 100000, NULL},
 };
 
 const rs_algo_def rs_def_content = {
