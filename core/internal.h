@@ -145,7 +145,7 @@ struct rs_config {
 	double max_memory_mb;
 	/* bpr, warp (lightfm.c; also factors, above) */
 	int lfm_epochs, lfm_max_sampled;
-	double lfm_lr, lfm_item_alpha, lfm_user_alpha;
+	double lfm_lr, lfm_item_alpha, lfm_user_alpha, lfm_identity;
 };
 
 /* ---- side-table attributes, as the binding handed them over ---- */
