@@ -133,7 +133,8 @@ size_t rs_model_memory(const rs_model *m)
 	size_t blk = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	return sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
 	       (nu + 1) * 8 + nnz * (4 + 4 + (m->seen.ts ? 8 : 0)) + ni * 8 +
-	       (nu + ni + blk) * f * sizeof(float);
+	       (nu + ni + blk) * f * sizeof(float) +
+	       (m->dense ? ni * ni * sizeof(float) : 0); /* EASE */
 }
 
 const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len)
