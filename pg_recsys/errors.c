@@ -33,11 +33,12 @@ RsStatusErrcode(rs_status status)
 }
 
 /*
- * Raise the error a core call returned. Core objects must already be owned by
- * a memory context whose reset callback destroys them (see train.c).
+ * Raise the error a core call returned, with `hint` (or NULL) as the hint
+ * where the status has none of its own. Core objects must already be owned
+ * by a memory context whose reset callback destroys them (see train.c).
  */
 void
-RsReportError(const rs_error *err)
+RsReportErrorHint(const rs_error *err, const char *hint)
 {
 	const char *msg = err->msg[0] ? err->msg : rs_status_str(err->status);
 
@@ -47,8 +48,16 @@ RsReportError(const rs_error *err)
 			 err->status == RS_ENOTPD ?
 			 errhint("Raise the \"regularization\" option.") : 0,
 			 err->status == RS_ECORRUPT ?
-			 errhint("Train the model again.") : 0));
+			 errhint("Train the model again.") : 0,
+			 hint != NULL ? errhint("%s", hint) : 0));
 	pg_unreachable();
+}
+
+/* Raise the error a core call returned (see RsReportErrorHint). */
+void
+RsReportError(const rs_error *err)
+{
+	RsReportErrorHint(err, NULL);
 }
 
 /* Functions are not STRICT so that a NULL argument gets an error naming it. */

@@ -81,13 +81,14 @@ RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
 														JsonbPGetDatum(options)));
 		return;
 	}
+	/* not an algorithm, so this fails with the core's unknown-algorithm error */
 	if (rs_config_create(algorithm, NULL, 0, &probe, &err) == RS_OK)
-		rs_config_destroy(&probe);	/* impossible: not an algorithm */
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s", err.msg),
-			 errhint("recsys_evaluate() also takes the name of a stored model; there is no model \"%s\".",
-					 algorithm)));
+	{
+		rs_config_destroy(&probe);
+		elog(ERROR, "algorithm \"%s\" is missing from rs_algorithms()", algorithm);
+	}
+	RsReportErrorHint(&err, psprintf("recsys_evaluate() also takes the name of a stored model; there is no model \"%s\".",
+									 algorithm));
 }
 
 /* Can this call write the evaluation record? If not, say why in a NOTICE. */

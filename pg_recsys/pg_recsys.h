@@ -31,6 +31,7 @@ extern int	recsys_keep_versions;
 
 /* errors.c */
 extern void RsReportError(const rs_error *err) pg_attribute_noreturn();
+extern void RsReportErrorHint(const rs_error *err, const char *hint) pg_attribute_noreturn();
 extern void RsCheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name);
 
 /* options.c */
