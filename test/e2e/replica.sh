@@ -35,6 +35,9 @@ CREATE TABLE ev1 AS SELECT 'u' || g AS user_id, CASE WHEN g % 3 = 0 THEN 'p2' EL
   FROM generate_series(1, 300) g;
 CREATE TABLE ev2 AS SELECT 'u' || g AS user_id, CASE WHEN g % 3 = 0 THEN 'p1' ELSE 'p2' END AS item_id
   FROM generate_series(1, 300) g;
+-- 20 users with 7 distinct items each, for recsys_evaluate()
+CREATE TABLE ev3 AS SELECT 'u' || (g % 20) AS user_id, 'i' || (g % 7) AS item_id
+  FROM generate_series(0, 139) g;
 SELECT recsys_train('m', 'ev1', 'popularity');
 SQL
 catch_up || fail "replica: standby catches up"
@@ -55,5 +58,16 @@ case "$out" in
   *"read-only transaction"*) pass "replica: training on the standby is refused (read-only)" ;;
   *) fail "replica: training on the standby is refused (got '$out')" ;;
 esac
+# Evaluation records replicate; on the standby a model is evaluated but
+# the record is skipped (read-only).
+q "$P" "$PPORT" -c "SELECT k FROM recsys_evaluate('ev3', 'm', '{}', 3)" >/dev/null
+catch_up || fail "replica: standby catches up after the evaluation"
+check "replica: the evaluation record replicates" "3" \
+  "$(sess_query R "SELECT last_evaluation->>'k' FROM recsys_models;")"
+check "replica: recsys_evaluate() works on the standby, with a NOTICE" \
+  "$(printf 'NOTICE:  evaluation of model "m" not recorded\nDETAIL:  The transaction is read-only.\n4|20')" \
+  "$(sess_query R "SELECT k, test_users FROM recsys_evaluate('ev3', 'm', '{}', 4);")"
+check "replica: ... without touching the record" "3" \
+  "$(sess_query R "SELECT last_evaluation->>'k' FROM recsys_models;")"
 sess_close R
 exit $E2E_FAILED
