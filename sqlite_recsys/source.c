@@ -306,8 +306,10 @@ static int check_features(reader *r, rs_side side, sqlite3_stmt *probe, const ch
 	for (size_t i = 0; list && list->kind == RS_OPT_ARRAY && i < list->n_children; i++) {
 		const char *want = list->children[i].string;
 		int found = !want;
-		for (int c = 0; c < n && !found; c++)
-			found = strcmp(sqlite3_column_name(probe, c), want) == 0;
+		for (int c = 0; c < n && !found; c++) {
+			const char *cn = sqlite3_column_name(probe, c);
+			found = cn && strcmp(cn, want) == 0;
+		}
 		if (found)
 			continue;
 		r->errmsg = sqlite3_mprintf(
@@ -330,6 +332,8 @@ static int plan_side_columns(reader *r, rs_side side, sqlite3_stmt *probe, int i
 	sqlite3_str_appendf(what, "\"%w\"", sqlite3_column_name(probe, id_col));
 	for (int c = 0; c < n; c++) {
 		const char *cn = sqlite3_column_name(probe, c);
+		if (!cn)
+			return SQLITE_NOMEM;
 		if (c == id_col || !rs_config_side_column_wanted(r->cfg, side, cn))
 			continue;
 		if (!(p->names[p->n] = rsq_strdup(cn)))
@@ -357,12 +361,14 @@ static int plan_side(reader *r, rs_side side)
 	if (rc == SQLITE_OK)
 		rc = probe_columns(r, label, r->side[side].from, &probe, &names);
 	int id_col = -1;
-	for (int c = 0; rc == SQLITE_OK && c < sqlite3_column_count(probe) && id_col < 0; c++)
-		if (sqlite3_stricmp(sqlite3_column_name(probe, c), id) == 0)
+	for (int c = 0; rc == SQLITE_OK && c < sqlite3_column_count(probe) && id_col < 0; c++) {
+		const char *cn = sqlite3_column_name(probe, c);
+		if (cn && sqlite3_stricmp(cn, id) == 0)
 			id_col = c;
+	}
 	if (rc == SQLITE_OK && id_col < 0) {
-		r->errmsg = sqlite3_mprintf("%s has no column \"%s\" (columns found: %s)", label, id,
-		                            names ? names : "none");
+		r->errmsg = sqlite3_mprintf("%s has no column \"%s\" (columns found: %s)", label,
+		                            id, names ? names : "none");
 		rc = SQLITE_ERROR;
 	}
 	if (rc == SQLITE_OK)

@@ -30,25 +30,25 @@ static const char *const ARG_NAMES[N_ARGS] = {"source", "algorithm", "options", 
 
 /* The result row from the core's JSON, in the declared column order. */
 static const char ROW_SQL[] =
-	"SELECT json_extract(?1, '$.k'), json_extract(?1, '$.precision'), "
-	"json_extract(?1, '$.recall'), json_extract(?1, '$.ndcg'), json_extract(?1, '$.map'), "
-	"json_extract(?1, '$.coverage'), json_extract(?1, '$.test_users'), "
-	"json_extract(?1, '$.train_interactions'), json_extract(?1, '$.test_interactions'), "
-	"json_extract(?1, '$.split'), json_extract(?1, '$.train_seconds')";
+    "SELECT json_extract(?1, '$.k'), json_extract(?1, '$.precision'), "
+    "json_extract(?1, '$.recall'), json_extract(?1, '$.ndcg'), json_extract(?1, '$.map'), "
+    "json_extract(?1, '$.coverage'), json_extract(?1, '$.test_users'), "
+    "json_extract(?1, '$.train_interactions'), json_extract(?1, '$.test_interactions'), "
+    "json_extract(?1, '$.split'), json_extract(?1, '$.train_seconds')";
 
 /* Stored options with the given ones over them: top-level keys replaced,
  * as PostgreSQL's jsonb || does. Nested values keep their JSON type. */
 static const char MERGE_SQL[] =
-	"SELECT json_group_object(key, CASE WHEN type = 'text' THEN raw ELSE json(raw) END) FROM ("
-	"SELECT key, type, CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-	"WHEN 'null' THEN 'null' ELSE value END AS raw FROM json_each(?1) "
-	"WHERE key NOT IN (SELECT key FROM json_each(?2)) UNION ALL "
-	"SELECT key, type, CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-	"WHEN 'null' THEN 'null' ELSE value END FROM json_each(?2))";
+    "SELECT json_group_object(key, CASE WHEN type = 'text' THEN raw ELSE json(raw) END) FROM ("
+    "SELECT key, type, CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "WHEN 'null' THEN 'null' ELSE value END AS raw FROM json_each(?1) "
+    "WHERE key NOT IN (SELECT key FROM json_each(?2)) UNION ALL "
+    "SELECT key, type, CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "WHEN 'null' THEN 'null' ELSE value END FROM json_each(?2))";
 
 /* The metrics of a model's evaluation: model, version and options added. */
 static const char MODEL_METRICS_SQL[] =
-	"SELECT json_set(json(?1), '$.model', ?2, '$.version', ?3, '$.options', json(?4))";
+    "SELECT json_set(json(?1), '$.model', ?2, '$.version', ?3, '$.options', json(?4))";
 
 typedef struct eval_vtab {
 	sqlite3_vtab base;
@@ -101,8 +101,8 @@ static int core_fail(eval_job *j)
 }
 
 /* One-column query over bound texts (NULL = bind NULL); *out mprintf'd. */
-static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b,
-                      sqlite3_int64 c, const char *d, char **out, char **errmsg)
+static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b, sqlite3_int64 c,
+                      const char *d, char **out, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
 	*out = NULL;
@@ -220,7 +220,8 @@ static int eval_error(eval_cursor *c, char *msg)
 static int check_args(eval_cursor *c, eval_job *j)
 {
 	if (!c->args[ARG_SOURCE])
-		return eval_error(c, sqlite3_mprintf("recsys_evaluate: argument \"source\" is required"));
+		return eval_error(
+		    c, sqlite3_mprintf("recsys_evaluate: argument \"source\" is required"));
 	for (int i = 0; i < N_ARGS; i++)
 		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return eval_error(
@@ -245,8 +246,8 @@ static int check_args(eval_cursor *c, eval_job *j)
 	sqlite3_int64 k = sqlite3_value_int64(kv);
 	/* checked before the source is read, in the core's words */
 	if (k < 1 || k > RS_MAX_K)
-		return eval_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
-		                                     (long long)k));
+		return eval_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)",
+		                                     RS_MAX_K, (long long)k));
 	j->k = (int)k;
 	return SQLITE_OK;
 }
