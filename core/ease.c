@@ -147,7 +147,8 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (need > cfg->max_memory_mb)
 		return rs_fail(err, RS_ELIMIT,
 		               "ease needs about %.0f MB for %d items (it grows with the square of "
-		               "the item count), over the limit \"max_memory_mb\" = %g",
+		               "the item count), over the limit \"max_memory_mb\" = %g; raise the "
+		               "limit, or use als or itemknn",
 		               need, (int)n, cfg->max_memory_mb);
 	ctx->lambda = ease_lambda(cfg, x);
 	gram_job gj = {.x = x, .lambda = ctx->lambda};
