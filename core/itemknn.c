@@ -51,7 +51,7 @@ typedef struct knn_job {
 	knn_block *blocks;   /* one per chunk */
 	float *acc;          /* per thread: n floats, kept zero between rows */
 	int32_t *mark;       /* per thread: n stamps */
-	int32_t *touched;    /* per thread: n + 1 (one spare write) */
+	int32_t *touched;    /* per thread: n + 1 */
 	int32_t *heap_i;     /* per thread: topn */
 	float *heap_v;
 	uint64_t *pack;      /* per thread: topn, for sorting a row by index */
@@ -127,6 +127,42 @@ static void sort_by_index(int32_t *ix, float *v, int n, uint64_t *pack)
 	}
 }
 
+/* acc[t] += products of row i; returns the touched items in `touched`
+ * (their count) when tracking, else -1 (the caller scans every item).
+ * Tracking costs a mark test per product; a row whose products outnumber
+ * the items is cheaper to scan whole afterwards. */
+static int32_t accumulate(const knn_job *j, int32_t i, float *acc, int32_t *mark,
+                          int32_t *touched)
+{
+	const rs_csr *r = j->rows, *c = j->cols;
+	int64_t work = 0;
+	for (int64_t k = r->indptr[i]; k < r->indptr[i + 1]; k++)
+		work += c->indptr[r->indices[k] + 1] - c->indptr[r->indices[k]];
+	int track = work < j->n;
+	int32_t nt = 0, stamp = i + 1;
+	for (int64_t k = r->indptr[i]; k < r->indptr[i + 1]; k++) {
+		int32_t d = r->indices[k];
+		float v = r->data[k];
+		const int32_t *ix = c->indices + c->indptr[d];
+		const float *x = c->data + c->indptr[d];
+		int64_t len = c->indptr[d + 1] - c->indptr[d];
+		if (!track) {
+			for (int64_t p = 0; p < len; p++)
+				acc[ix[p]] += v * x[p];
+			continue;
+		}
+		for (int64_t p = 0; p < len; p++) {
+			int32_t t = ix[p];
+			if (mark[t] != stamp) {
+				mark[t] = stamp;
+				touched[nt++] = t;
+			}
+			acc[t] += v * x[p];
+		}
+	}
+	return track ? nt : -1;
+}
+
 /* Similarities of item i with every item sharing a dimension; the best
  * topn go to the heap. Returns how many were kept. */
 static int knn_row(knn_job *j, int32_t i, int tid)
@@ -135,27 +171,18 @@ static int knn_row(knn_job *j, int32_t i, int tid)
 	int32_t *mark = j->mark + (size_t)tid * j->n, *touched = j->touched + (size_t)tid * (j->n + 1);
 	float *hv = j->heap_v + (size_t)tid * j->topn;
 	int32_t *hi = j->heap_i + (size_t)tid * j->topn;
-	const rs_csr *r = j->rows, *c = j->cols;
-	int32_t nt = 0, stamp = i + 1;
-	for (int64_t k = r->indptr[i]; k < r->indptr[i + 1]; k++) {
-		int32_t d = r->indices[k];
-		float v = r->data[k];
-		for (int64_t p = c->indptr[d]; p < c->indptr[d + 1]; p++) {
-			int32_t t = c->indices[p];
-			touched[nt] = t;
-			nt += mark[t] != stamp; /* branch-free first-touch list */
-			mark[t] = stamp;
-			acc[t] += v * c->data[p];
-		}
-	}
+	int32_t nt = accumulate(j, i, acc, mark, touched);
+	int32_t end = nt < 0 ? j->n : nt;
 	int nh = 0;
 	float ni = j->norms[i];
-	for (int32_t q = 0; q < nt; q++) {
-		int32_t t = touched[q];
+	for (int32_t q = 0; q < end; q++) {
+		int32_t t = nt < 0 ? q : touched[q];
 		float dot = acc[t];
+		if (!(dot > 0)) /* untouched (scan), or no positive overlap */
+			continue;
 		acc[t] = 0;
 		float den = ni * j->norms[t] + j->shrink;
-		if (t == i || !(den > 0) || !(dot > 0))
+		if (t == i || !(den > 0))
 			continue;
 		heap_offer(hv, hi, &nh, j->topn, t, dot / den);
 	}
