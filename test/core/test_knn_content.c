@@ -10,19 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TU = 9, TI = 7 };
+enum { TU = 9, TI = 7, SU = 40, SI = 90 };
 
-/* A tiny weighted matrix: user u has item i with weight 1 + (u + i) % 3
- * where a fixed pattern says so; item 6 is touched by nobody but user 8. */
-static int tiny_has(int u, int i)
+/* Two small weighted matrices, weight 1 + (u + i) % 3 where a pattern says
+ * so: "dense" (TU x TI; item 6 touched by user 8 only) and "sparse" (SU x SI,
+ * about 5 items a user), so the neighbour computation runs both of its row
+ * paths (scan every item, or track the items touched). */
+static int tiny_has(int sparse, int u, int i)
 {
+	if (sparse)
+		return (u * 11 + i * 7) % 31 == 0 || (u * 3 + i) % 45 == 0;
 	if (i == 6)
 		return u == 8;
 	return (u * 7 + i * 3) % 5 < 2 || (u + i) % 4 == 0;
 }
 
-/* Train algo on the tiny matrix with the given options. */
-static rs_model *train_tiny(const char *algo, int n, const char *const *kv)
+/* Train algo on a tiny matrix with the given options. */
+static rs_model *train_tiny(const char *algo, int sparse, int n, const char *const *kv)
 {
 	opts_buf ob;
 	rs_config *cfg = NULL;
@@ -32,9 +36,9 @@ static rs_model *train_tiny(const char *algo, int n, const char *const *kv)
 	rs_error e;
 	CHECK(rs_config_create(algo, make_opts(&ob, n, kv), 1, &cfg, &e) == RS_OK);
 	CHECK(cfg && rs_builder_create(cfg, &b, &e) == RS_OK);
-	for (int u = 0; b && u < TU; u++)
-		for (int i = 0; i < TI; i++)
-			if (tiny_has(u, i)) {
+	for (int u = 0; b && u < (sparse ? SU : TU); u++)
+		for (int i = 0; i < (sparse ? SI : TI); i++)
+			if (tiny_has(sparse, u, i)) {
 				char us[8], is[8];
 				int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
 				rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 1, 1 + (u + i) % 3, NULL, 0, 0, 0, &e);
@@ -47,11 +51,11 @@ static rs_model *train_tiny(const char *algo, int n, const char *const *kv)
 	return m;
 }
 
-/* The weighted matrix as the header comment of itemknn.c defines it. */
+/* The weighted matrix (nu x ni, dense) as itemknn.c's header defines it. */
 static void weigh_dense(const rs_model *m, int weighting, double k1, double bb, double *x)
 {
 	int nu = (int)m->users.n, ni = (int)m->items.n;
-	double len[TI] = {0}, tot = 0, ne = 0;
+	double *len = calloc((size_t)ni, sizeof *len), tot = 0, ne = 0;
 	memset(x, 0, sizeof(double) * (size_t)nu * ni);
 	for (int u = 0; u < nu; u++)
 		for (int64_t k = m->seen.indptr[u]; k < m->seen.indptr[u + 1]; k++)
@@ -71,13 +75,14 @@ static void weigh_dense(const rs_model *m, int weighting, double k1, double bb, 
 			x[u * ni + i] = w;
 		}
 	}
+	free(len);
 }
 
-/* m->sim (column i = neighbours of i) against brute-force top-n cosines. */
-static void check_against_brute(const rs_model *m, int weighting, double shrink, int topn)
+/* Brute-force shrunk cosines s (ni x ni, 0 on the diagonal and without overlap). */
+static void brute_sims(const rs_model *m, int weighting, double shrink, double *s)
 {
 	int nu = (int)m->users.n, ni = (int)m->items.n;
-	double x[TU * TI], s[TI][TI], norm[TI] = {0};
+	double *x = malloc(sizeof(double) * (size_t)nu * ni), *norm = calloc((size_t)ni, sizeof *norm);
 	weigh_dense(m, weighting, 1.2, 0.75, x);
 	for (int i = 0; i < ni; i++)
 		for (int u = 0; u < nu; u++)
@@ -87,14 +92,27 @@ static void check_against_brute(const rs_model *m, int weighting, double shrink,
 			double d = 0;
 			for (int u = 0; u < nu; u++)
 				d += x[u * ni + i] * x[u * ni + j];
-			s[i][j] = i == j || d <= 0 ? 0 : d / (sqrt(norm[i]) * sqrt(norm[j]) + shrink);
+			s[i * ni + j] = i == j || d <= 0 ? 0 : d / (sqrt(norm[i]) * sqrt(norm[j]) + shrink);
 		}
+	free(x);
+	free(norm);
+}
+
+/* m->sim (column i = neighbours of i) against brute-force top-n cosines. */
+static void check_against_brute(const rs_model *m, int weighting, double shrink, int topn)
+{
+	int ni = (int)m->items.n;
+	double *s = malloc(sizeof(double) * (size_t)ni * ni);
+	int *kept = malloc(sizeof(int) * (size_t)ni);
+	brute_sims(m, weighting, shrink, s);
 	for (int i = 0; i < ni; i++) {
-		int kept[TI] = {0}, nk = 0;
+		const double *si = s + (size_t)i * ni;
+		int nk = 0;
+		memset(kept, 0, sizeof(int) * (size_t)ni);
 		for (int r = 0; r < topn; r++) { /* best remaining: largest, then lowest index */
 			int best = -1;
 			for (int j = 0; j < ni; j++)
-				if (!kept[j] && s[i][j] > 0 && (best < 0 || s[i][j] > s[i][best] + 1e-9))
+				if (!kept[j] && si[j] > 0 && (best < 0 || si[j] > si[best] + 1e-9))
 					best = j;
 			if (best < 0)
 				break;
@@ -107,51 +125,65 @@ static void check_against_brute(const rs_model *m, int weighting, double shrink,
 				if (m->sim.indices[k] == i) {
 					found++;
 					CHECK(kept[j]);
-					CHECK(fabs(m->sim.data[k] - s[i][j]) < 1e-5);
+					CHECK(fabs(m->sim.data[k] - si[j]) < 1e-5);
 				}
 		CHECK(found == nk);
 	}
+	free(s);
+	free(kept);
+}
+
+/* Scores: the user's items among i's neighbours, summed; the rest below. */
+static void check_scores(const rs_model *m)
+{
+	size_t ni = m->items.n;
+	float *sc = malloc(sizeof(float) * (ni + RS_BLK));
+	for (int32_t u = 0; u < (int32_t)m->users.n; u++) {
+		rs_knn_score(m, u, sc);
+		for (size_t i = 0; i < ni; i++) {
+			double want = 0;
+			for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++) {
+				int j = m->seen.indices[p];
+				for (int64_t q = m->sim.indptr[j]; q < m->sim.indptr[j + 1]; q++)
+					if (m->sim.indices[q] == (int32_t)i)
+						want += m->seen.data[p] * m->sim.data[q];
+			}
+			if (want > 0)
+				CHECK(fabs(sc[i] - want) < 1e-4);
+			else
+				CHECK(sc[i] < 0 && sc[i] == -1.0f / (1.0f + m->pop[i]));
+		}
+	}
+	free(sc);
 }
 
 /* itemknn's similarities equal a slow dense computation, for every
- * weighting, with shrinkage and a top-N cut; serving sums them. */
+ * weighting, with shrinkage and a top-N cut, on a dense and a sparse
+ * matrix; serving sums them. */
 void test_itemknn_brute_force(void)
 {
 	const char *w[] = {"none", "tfidf", "bm25"};
-	for (int k = 0; k < 3; k++) {
-		char wopt[32];
-		snprintf(wopt, sizeof wopt, "weighting=%s", w[k]);
-		const char *kv[] = {"neighbors=3", "shrink=1.5", wopt, "threads=1"};
-		rs_model *m = train_tiny("itemknn", 4, kv);
-		if (!m)
-			continue;
-		CHECK(m->items.n == TI && m->sim.nrows == TI && m->sim.ncols == TI);
-		check_against_brute(m, k, 1.5, 3);
-		/* scores: sum over the user's items among i's neighbours */
-		float sc[TI + RS_BLK];
-		for (int u = 0; u < TU; u++) {
-			rs_knn_score(m, u, sc);
-			for (int i = 0; i < TI; i++) {
-				double want = 0;
-				for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++) {
-					int j = m->seen.indices[p];
-					for (int64_t q = m->sim.indptr[j]; q < m->sim.indptr[j + 1]; q++)
-						if (m->sim.indices[q] == i)
-							want += m->seen.data[p] * m->sim.data[q];
-				}
-				if (want > 0)
-					CHECK(fabs(sc[i] - want) < 1e-4);
-				else
-					CHECK(sc[i] < 0 && sc[i] == -1.0f / (1.0f + m->pop[i]));
-			}
+	for (int sparse = 0; sparse < 2; sparse++)
+		for (int k = 0; k < 3; k++) {
+			char wopt[32];
+			snprintf(wopt, sizeof wopt, "weighting=%s", w[k]);
+			const char *kv[] = {"neighbors=3", "shrink=1.5", wopt, "threads=1"};
+			rs_model *m = train_tiny("itemknn", sparse, 4, kv);
+			if (!m)
+				continue;
+			CHECK(m->sim.nrows == (int32_t)m->items.n && m->sim.ncols == (int32_t)m->items.n);
+			CHECK(m->items.n == (sparse ? SI : TI));
+			check_against_brute(m, k, 1.5, 3);
+			check_scores(m);
+			rs_model_destroy(&m);
 		}
+	for (int sparse = 0; sparse < 2; sparse++) {
+		const char *kv0[] = {"neighbors=100", "shrink=0", "threads=2", "weighting=none"};
+		rs_model *m = train_tiny("itemknn", sparse, 4, kv0);
+		if (m)
+			check_against_brute(m, 0, 0, 100);
 		rs_model_destroy(&m);
 	}
-	const char *kv0[] = {"neighbors=100", "shrink=0", "threads=2", "weighting=none"};
-	rs_model *m = train_tiny("itemknn", 4, kv0);
-	if (m)
-		check_against_brute(m, 0, 0, TI - 1);
-	rs_model_destroy(&m);
 }
 
 /* Each user's best item is the held-out item of the user's own group;
