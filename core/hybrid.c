@@ -3,10 +3,12 @@
  *
  *   score(u, i) = sum_p w_p norm_p(s_p(u, i))
  *
- * where norm_p rescales component p's scores over the items still eligible
- * for u to [0, 1] (min-max), so components on different scales (dot
- * products, similarity sums, counts) mix by their weights alone; the weights
- * are normalized to sum 1. The `source` of a recommendation is the component
+ * where norm_p(s) = max(s, 0) / (component p's largest score over the items
+ * still eligible for u), so components on different scales (dot products,
+ * similarity sums, counts) mix by their weights alone and a component's "no
+ * evidence" scores (0 or below) add nothing; the weights are normalized to
+ * sum 1. (Min-max scaling did as well on validation, but let itemknn's
+ * negative fallback scores squeeze its real ones.) The `source` of a recommendation is the component
  * whose weighted, normalized score contributed most. Components are trained
  * here, each on its own copy of the interactions, with its own options:
  *   {"components": {"als": 0.5, "itemknn": {"weight": 0.3, "neighbors": 100},
@@ -215,23 +217,24 @@ static void part_scores(const rs_model *part, const char *id, size_t len, float 
 		memcpy(buf, part->pop, part->items.n * sizeof *buf);
 }
 
-/* Add w * minmax(buf) over eligible items into total, tracking the best part. */
+/* Add w * max(s, 0) / max over eligible items into total, tracking the
+ * best part. Scaling by the maximum (not min-max) keeps a component's
+ * "no evidence" floor (0, or itemknn's negative fallback scores) at 0. */
 static void blend(const rs_model *m, int32_t p, const float *buf, const float *total_mask,
                   float *total, float *bestc, int32_t *bestp)
 {
 	const int32_t *map = m->part_item[p];
-	float lo = INFINITY, hi = -INFINITY;
+	float hi = 0;
 	for (size_t i = 0; i < m->items.n; i++) {
 		if (map[i] < 0 || total_mask[i] == -INFINITY || !isfinite(buf[map[i]]))
 			continue;
-		lo = fminf(lo, buf[map[i]]);
 		hi = fmaxf(hi, buf[map[i]]);
 	}
-	float scale = hi > lo ? 1.0f / (hi - lo) : 0.0f;
+	float scale = hi > 0 ? 1.0f / hi : 0.0f;
 	for (size_t i = 0; i < m->items.n; i++) {
-		if (map[i] < 0 || !isfinite(buf[map[i]]))
+		if (map[i] < 0 || !isfinite(buf[map[i]]) || !(buf[map[i]] > 0))
 			continue;
-		float c = m->part_w[p] * (buf[map[i]] - lo) * scale;
+		float c = m->part_w[p] * buf[map[i]] * scale;
 		total[i] += c;
 		if (c > bestc[i]) {
 			bestc[i] = c;
