@@ -126,15 +126,27 @@ size_t rs_model_n_users(const rs_model *m) { return m->users.n; }
 size_t rs_model_n_items(const rs_model *m) { return m->items.n; }
 size_t rs_model_n_interactions(const rs_model *m) { return (size_t)rs_csr_nnz(&m->seen); }
 
+/* Bytes of a CSR matrix's arrays. */
+static size_t csr_memory(const rs_csr *c)
+{
+	return c->indptr ? ((size_t)c->nrows + 1) * 8 + (size_t)rs_csr_nnz(c) * (4 + 4 + (c->ts ? 8 : 0))
+	                 : 0;
+}
+
 size_t rs_model_memory(const rs_model *m)
 {
-	size_t nu = m->users.n, ni = m->items.n, nnz = (size_t)rs_csr_nnz(&m->seen);
+	size_t nu = m->users.n, ni = m->items.n;
 	size_t f = (size_t)m->factors;
 	size_t blk = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
-	return sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
-	       (nu + 1) * 8 + nnz * (4 + 4 + (m->seen.ts ? 8 : 0)) + ni * 8 +
-	       (nu + ni + blk) * f * sizeof(float) +
-	       (m->dense ? ni * ni * sizeof(float) : 0); /* EASE */
+	size_t bytes = sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
+	               csr_memory(&m->seen) + ni * 8 + (nu + ni) * f * sizeof(float) +
+	               blk * f * 2 + (m->item_maxabs ? f * 4 : 0) + csr_memory(&m->sim) +
+	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
+	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
+	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);
+	for (int32_t p = 0; p < m->n_parts; p++)
+		bytes += rs_model_memory(m->parts[p]) + ni * 4;
+	return bytes;
 }
 
 const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len)

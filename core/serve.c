@@ -219,7 +219,13 @@ const char *rs_reason_text(const rs_model *m, rs_source s)
 		                      m->parts[s - RS_SRC_PART]->algo == RS_ALGO_POPULARITY
 		                          ? RS_SRC_POPULAR : RS_SRC_MODEL);
 	switch (s) {
-	case RS_SRC_MODEL: return "liked by people with similar taste";
+	case RS_SRC_MODEL:
+		switch (m->algo) {
+		case RS_ALGO_ITEMKNN: return "similar to items you chose";
+		case RS_ALGO_EASE: return "often chosen with your items";
+		case RS_ALGO_CONTENT: return "matches what you liked";
+		default: return "liked by people with similar taste";
+		}
 	case RS_SRC_POPULAR: return "popular now";
 	case RS_SRC_COLDSTART: return "popular now (new visitor)";
 	default: break;
