@@ -5,8 +5,12 @@
  * flag set) and, with --users, the users table gets age, gender, occupation
  * from u.user, all through rs_builder_add_attribute.
  *
- * usage: mlfeatures [--validation] [--algo warp] [--items u.item]
- *                   [--users u.user] [--known-only] [key=value ...] < u.data
+ * ML-1M: --movies movies.dat (genres) and --users1m users.dat (gender, age
+ * group, occupation), ratings on stdin as for mleval.
+ *
+ * usage: mlfeatures [--validation] [--algo warp] [--items u.item | --movies movies.dat]
+ *                   [--users u.user | --users1m users.dat] [--known-only]
+ *                   [key=value ...] < ratings
  * --known-only: attributes only for items / users with training positives
  * (otherwise every movie of u.item joins the catalogue). Coverage is over
  * the items of the training positives, as in mleval.
@@ -91,6 +95,57 @@ static int add_genres(rs_builder *b, const char *path, const char *known, int ma
 	return cells;
 }
 
+/* Genres of ML-1M's movies.dat ("id::title::A|B") as items-table cells. */
+static int add_movies(rs_builder *b, const char *path, const char *known, int max_id)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return -1;
+	char line[4096];
+	int cells = 0;
+	rs_error err;
+	while (fgets(line, sizeof line, f)) {
+		char *t = strstr(line, "::"), *g = t ? strstr(t + 2, "::") : NULL;
+		if (!g) continue;
+		*t = '\0';
+		int item = atoi(line);
+		if (known && (item > max_id || !known[item])) continue;
+		for (char *s = strtok(g + 2, "|\r\n"); s; s = strtok(NULL, "|\r\n")) {
+			rs_builder_add_attribute(b, RS_SIDE_ITEMS, line, strlen(line), "genre", s, strlen(s), 0, 0, &err);
+			cells++;
+		}
+	}
+	fclose(f);
+	return cells;
+}
+
+/* Gender, age group and occupation of ML-1M's users.dat as users-table
+ * cells (age group and occupation are codes: numbers). */
+static int add_users1m(rs_builder *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return -1;
+	char line[512];
+	int cells = 0;
+	rs_error err;
+	while (fgets(line, sizeof line, f)) {
+		char *fld[5];
+		int nf = 0;
+		for (char *p = line; nf < 5 && p; nf++) {
+			fld[nf] = p;
+			p = strstr(p, "::");
+			if (p) { *p = '\0'; p += 2; }
+		}
+		if (nf < 4) continue;
+		const char *id = fld[0];
+		rs_builder_add_attribute(b, RS_SIDE_USERS, id, strlen(id), "gender", fld[1], strlen(fld[1]), 0, 0, &err);
+		rs_builder_add_attribute(b, RS_SIDE_USERS, id, strlen(id), "age", NULL, 0, 1, atof(fld[2]), &err);
+		rs_builder_add_attribute(b, RS_SIDE_USERS, id, strlen(id), "occupation", NULL, 0, 1, atof(fld[3]), &err);
+		cells += 3;
+	}
+	fclose(f);
+	return cells;
+}
+
 /* Age (a number), gender and occupation of u.user as users-table cells. */
 static int add_users(rs_builder *b, const char *path)
 {
@@ -115,7 +170,7 @@ static int add_users(rs_builder *b, const char *path)
 int main(int argc, char **argv)
 {
 	int validation = 0, known_only = 0;
-	const char *algo = "warp", *items = NULL, *users = NULL;
+	const char *algo = "warp", *items = NULL, *users = NULL, *movies = NULL, *users1m = NULL;
 	rs_opt kids[32];
 	int nk = 0;
 	for (int a = 1; a < argc; a++) {
@@ -124,6 +179,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
 		if (!strcmp(argv[a], "--items") && a + 1 < argc) { items = argv[++a]; continue; }
 		if (!strcmp(argv[a], "--users") && a + 1 < argc) { users = argv[++a]; continue; }
+		if (!strcmp(argv[a], "--movies") && a + 1 < argc) { movies = argv[++a]; continue; }
+		if (!strcmp(argv[a], "--users1m") && a + 1 < argc) { users1m = argv[++a]; continue; }
 		char *eq = strchr(argv[a], '=');
 		if (!eq || nk == 32) { fprintf(stderr, "bad argument %s\n", argv[a]); return 2; }
 		*eq = '\0';
@@ -137,13 +194,13 @@ int main(int argc, char **argv)
 	rs_opt opts = {.kind = RS_OPT_OBJECT, .n_children = (size_t)nk, .children = kids};
 	size_t n = 0, cap = 1 << 17;
 	row *r = malloc(cap * sizeof *r);
-	int u, i, max_i = 0;
+	int u, i, max_i = 4000; /* ML-1M's movies.dat names ids up to 3952 */
 	double rating, t;
 	while (scanf("%d %d %lf %lf", &u, &i, &rating, &t) == 4) {
 		if (rating < 4) continue;
 		if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
 		r[n++] = (row){u, i, t, 0};
-		max_i = i > max_i ? i : max_i;
+		if (i > max_i) { fprintf(stderr, "item id %d too large\n", i); return 1; }
 	}
 	split(r, n);
 	if (validation) {
@@ -173,7 +230,9 @@ int main(int argc, char **argv)
 	}
 	double t0 = now(); /* side tables count as training input */
 	int cells = items ? add_genres(b, items, known_only ? known : NULL, max_i) : 0;
-	int ucells = users ? add_users(b, users) : 0;
+	if (movies && cells >= 0)
+		cells = add_movies(b, movies, known_only ? known : NULL, max_i);
+	int ucells = users ? add_users(b, users) : users1m ? add_users1m(b, users1m) : 0;
 	if (cells < 0 || ucells < 0) { fprintf(stderr, "cannot read a side table\n"); return 1; }
 	if (rs_train(cfg, b, NULL, &m, &summary, &err)) {
 		fprintf(stderr, "error: %s\n", err.msg);

@@ -22,16 +22,38 @@ ml1m=$(mktemp)
 trap 'rm -f "$ml1m"' EXIT
 zcat "$DATA/ml-1m/ratings_no_timestamps.csv.gz" | tail -n +2 | tr ',' ' ' > "$ml1m"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
-if [ "$ALGO" = warp ]; then
-  GRID=("epochs=20 learning_rate=0.05" "epochs=40 learning_rate=0.05" "epochs=20 learning_rate=0.1"
-        "epochs=40 learning_rate=0.05 max_sampled=20")
+# Round 1: epochs x learning rate x L2; rounds 2 and 3 (ROUND=2, 3): around the
+# previous round's best.
+if [ "${ROUND:-1}" = 1 ]; then
+  ALPHAS="0 3e-7 1e-6"
+  if [ "$ALGO" = warp ]; then
+    GRID=("epochs=20 learning_rate=0.05" "epochs=40 learning_rate=0.05" "epochs=20 learning_rate=0.1"
+          "epochs=40 learning_rate=0.05 max_sampled=20")
+  else
+    GRID=("epochs=40 learning_rate=0.05" "epochs=80 learning_rate=0.05" "epochs=40 learning_rate=0.1"
+          "epochs=80 learning_rate=0.1")
+  fi
+elif [ "$ROUND" = 3 ] && [ "$ALGO" = warp ]; then
+  ALPHAS="3e-6 5e-6"
+  GRID=("epochs=20 learning_rate=0.05 factors=64" "epochs=25 learning_rate=0.05 factors=64"
+        "epochs=20 learning_rate=0.05 factors=64 max_sampled=30")
+elif [ "$ROUND" = 3 ]; then
+  ALPHAS="1e-6 3e-6"
+  GRID=("epochs=60 learning_rate=0.1 factors=64" "epochs=80 learning_rate=0.1 factors=64"
+        "epochs=60 learning_rate=0.15 factors=64")
 else
-  GRID=("epochs=40 learning_rate=0.05" "epochs=80 learning_rate=0.05" "epochs=40 learning_rate=0.1"
-        "epochs=80 learning_rate=0.1")
+  ALPHAS="1e-6 3e-6"
+  if [ "$ALGO" = warp ]; then
+    GRID=("epochs=15 learning_rate=0.05" "epochs=25 learning_rate=0.05" "epochs=20 learning_rate=0.05 factors=32"
+          "epochs=20 learning_rate=0.05 factors=64" "epochs=20 learning_rate=0.05 max_sampled=50")
+  else
+    GRID=("epochs=60 learning_rate=0.1" "epochs=80 learning_rate=0.1 factors=32" "epochs=80 learning_rate=0.1 factors=64"
+          "epochs=120 learning_rate=0.1")
+  fi
 fi
 printf "%-62s %9s %9s %9s %7s\n" setting "100K val" "1M val" mean "1M s"
 for g in "${GRID[@]}"; do
-  for alpha in 0 3e-7 1e-6; do
+  for alpha in $ALPHAS; do
     opts="$g item_alpha=$alpha user_alpha=$alpha"
     a=0
     for seed in 1 2 3; do

@@ -452,7 +452,7 @@ static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
 	{"learning_rate", RS_T_NUM, offsetof(rs_config, lfm_lr), lr_def, 1e-6, 10, NULL},  \
 	{"item_alpha", RS_T_NUM, offsetof(rs_config, lfm_item_alpha), 0, 0, 10, NULL},     \
 	{"user_alpha", RS_T_NUM, offsetof(rs_config, lfm_user_alpha), 0, 0, 10, NULL},     \
-	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.75, 0, 1, NULL}
+	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL}
 
 /* Defaults chosen on validation splits (bench/TUNING.md). */
 static const rs_opt_spec BPR_OPTIONS[] = {
