@@ -411,6 +411,9 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	rs_status st = rs_lfm_features(cfg, ctx->side, m, &ft, err);
 	if (st != RS_OK)
 		return st;
+	ctx->new_items = (int64_t)ft.added[RS_SIDE_ITEMS];
+	ctx->n_feats = (int64_t)(ft.names.n - (m->items.n - ft.added[RS_SIDE_ITEMS]) -
+	                         (m->users.n - ft.added[RS_SIDE_USERS])); /* all but identities */
 	j.seen = &m->seen;
 	j.n_cand = m->seen.ncols;
 	j.n_feats = ft.names.n;
@@ -443,7 +446,8 @@ static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
 	               c->lfm_identity);
 	if (c->algo == RS_ALGO_WARP)
 		rs_text_printf(t, "\"max_sampled\": %d, ", c->lfm_max_sampled);
-	rs_text_printf(t, "\"seed\": %llu", (unsigned long long)c->seed);
+	rs_text_printf(t, "\"seed\": %llu, \"attribute_features\": %lld, \"new_items\": %lld",
+	               (unsigned long long)c->seed, (long long)ctx->n_feats, (long long)ctx->new_items);
 }
 
 #define LFM_COMMON(f_def, ep_def, lr_def)                                                \

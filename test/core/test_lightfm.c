@@ -100,6 +100,8 @@ static rs_status train_genres(const char *algo, rs_model **m, rs_error *e)
 	}
 	if (st == RS_OK)
 		st = rs_train(cfg, b, NULL, m, &sum, e);
+	if (st == RS_OK) /* two genres; new_a joined the catalogue */
+		CHECK(strstr(sum, "\"attribute_features\": 2, \"new_items\": 1") != NULL);
 	rs_free(sum);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
