@@ -26,9 +26,10 @@
  * Every parameter has its own Adagrad rate (Duchi, Hazan, Singer, JMLR
  * 2011): G += g^2, x -= lr g / sqrt(G), G starting at 1. L2 (item_alpha,
  * user_alpha) is weight decay of every parameter of the side by
- * (1 - lr alpha) per positive pair, applied once per epoch. Initial embeddings are uniform in [-0.5, 0.5) / factors, drawn
- * from the feature name's hash and the seed (REFERENCE.md: small starts are
- * worth 30-60% precision); biases start at 0.
+ * (1 - lr alpha) per positive pair, applied once per epoch. Initial
+ * embeddings are uniform in [-0.5, 0.5) / factors, drawn from the feature
+ * name's hash and the seed (REFERENCE.md: small starts are worth 30-60%
+ * precision); biases start at 0.
  *
  * Threads: lock-free Hogwild (Niu, Recht, Re, Wright, NIPS 2011): the
  * core's threads take chunks of each epoch's shuffled pairs and update the
@@ -62,11 +63,13 @@ typedef struct lfm_job {
 	int32_t n_item;                  /* features [0, n_item) are item features */
 	const rs_csr *seen, *uf, *itf;   /* positives; user and item feature rows */
 	int32_t n_cand;                  /* negatives come from items [0, n_cand) */
-	float *emb, *bias;               /* n_feats x f; n_feats (item features only) */
-	float *g_emb, *g_bias;           /* Adagrad sums of squared gradients */
+	float *par;                      /* per feature: see feat_row */
+	int32_t item_plain, user_plain;  /* identities only: first feature of the side, else -1 */
+	size_t half, stride;             /* floats: f + 1 rounded up to 16; twice that */
 	const lfm_pair *pairs;
 	uint64_t *rng;                   /* one stream per thread */
-	float *scratch;                  /* 4 f floats per thread */
+	float *scratch;                  /* 5 f floats per thread, 64-byte aligned */
+	size_t s_stride;
 } lfm_job;
 
 /* Whether item j is in user u's sorted row (binary search). */
@@ -103,7 +106,7 @@ int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, ui
 }
 
 /* Dot product with 8 partial sums (vector lanes without reassociation). */
-static inline float dot(const float *a, const float *b, int n)
+static inline __attribute__((always_inline)) float dot(const float *a, const float *b, int n)
 {
 	float acc[8] = {0};
 	int k = 0;
@@ -118,25 +121,41 @@ static inline float dot(const float *a, const float *b, int n)
 	return s;
 }
 
+/* Feature r's parameters, one 64-byte aligned row: the embedding (f), the
+ * bias (used by item features), padding; then their Adagrad sums at +half.
+ * A step writes only the rows of its features, so two threads never share
+ * a cache line unless they update the same feature. */
+static inline float *feat_row(const lfm_job *j, int32_t r)
+{
+	return j->par + (size_t)r * j->stride;
+}
+
 /* An entity's vector (and bias): its one feature's row itself when the
  * entity has a single feature of weight 1, else the weighted sum in tmp. */
-static const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r, float *tmp,
-                               float *bias)
+static inline __attribute__((always_inline)) const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r,
+                                                                  float *tmp, float *bias)
 {
-	int64_t b = c->indptr[r], e = c->indptr[r + 1];
 	int f = j->f;
+	int32_t base = c == j->itf ? j->item_plain : j->user_plain;
+	if (base >= 0) { /* identities only: feature base + r */
+		const float *row = feat_row(j, base + r);
+		*bias = row[f];
+		return row;
+	}
+	int64_t b = c->indptr[r], e = c->indptr[r + 1];
 	if (e - b == 1 && c->data[b] == 1.0f) {
-		*bias = j->bias[c->indices[b]];
-		return j->emb + (size_t)c->indices[b] * f;
+		const float *row = feat_row(j, c->indices[b]);
+		*bias = row[f];
+		return row;
 	}
 	memset(tmp, 0, (size_t)f * sizeof *tmp);
 	float s = 0;
 	for (int64_t k = b; k < e; k++) {
-		const float *row = j->emb + (size_t)c->indices[k] * f;
+		const float *row = feat_row(j, c->indices[k]);
 		float w = c->data[k];
 		for (int d = 0; d < f; d++)
 			tmp[d] += w * row[d];
-		s += w * j->bias[c->indices[k]];
+		s += w * row[f];
 	}
 	*bias = s;
 	return tmp;
@@ -144,18 +163,21 @@ static const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r, flo
 
 /* Adagrad step on one embedding row: the loss gradient is -scale dir
  * (dir: the direction that raises the objective). */
-static inline void ada_row(float *restrict x, float *restrict g2, const float *restrict dir,
+static inline __attribute__((always_inline)) void ada_row(float *restrict x, float *restrict g2, const float *restrict dir,
                            float scale, float lr, int f)
 {
 	int d = 0;
-#ifdef __SSE__ /* four at a time: sqrtf alone stays scalar (errno) */
+#ifdef __SSE__ /* four at a time (sqrtf alone stays scalar: errno) */
 	__m128 vs = _mm_set1_ps(-scale), vl = _mm_set1_ps(lr);
+	__m128 v15 = _mm_set1_ps(1.5f), vh = _mm_set1_ps(0.5f);
 	for (; d + 4 <= f; d += 4) {
 		__m128 vx = _mm_loadu_ps(x + d);
 		__m128 g = _mm_mul_ps(vs, _mm_loadu_ps(dir + d));
 		__m128 acc = _mm_add_ps(_mm_loadu_ps(g2 + d), _mm_mul_ps(g, g));
 		_mm_storeu_ps(g2 + d, acc);
-		_mm_storeu_ps(x + d, _mm_sub_ps(vx, _mm_div_ps(_mm_mul_ps(vl, g), _mm_sqrt_ps(acc))));
+		__m128 y = _mm_rsqrt_ps(acc); /* 1/sqrt to 12 bits, one Newton step to ~23 */
+		y = _mm_mul_ps(y, _mm_sub_ps(v15, _mm_mul_ps(_mm_mul_ps(vh, acc), _mm_mul_ps(y, y))));
+		_mm_storeu_ps(x + d, _mm_sub_ps(vx, _mm_mul_ps(_mm_mul_ps(vl, g), y)));
 	}
 #endif
 	for (; d < f; d++) {
@@ -166,25 +188,25 @@ static inline void ada_row(float *restrict x, float *restrict g2, const float *r
 }
 
 /* Apply a step of size `scale` along dir to every feature of row r. */
-static void update_entity(const lfm_job *j, const rs_csr *c, int32_t r, const float *dir,
+static inline __attribute__((always_inline)) void update_entity(const lfm_job *j, const rs_csr *c, int32_t r, const float *dir,
                           float scale, int with_bias)
 {
 	int f = j->f;
 	for (int64_t k = c->indptr[r]; k < c->indptr[r + 1]; k++) {
 		int32_t ft = c->indices[k];
 		float s = scale * c->data[k];
-		ada_row(j->emb + (size_t)ft * f, j->g_emb + (size_t)ft * f, dir, s, j->lr, f);
+		float *x = feat_row(j, ft), *g2 = x + j->half;
+		ada_row(x, g2, dir, s, j->lr, f);
 		if (with_bias) {
-			float g = -s;
-			j->g_bias[ft] += g * g;
-			j->bias[ft] -= j->lr * g / sqrtf(j->g_bias[ft]);
+			g2[f] += s * s;
+			x[f] += j->lr * s / sqrtf(g2[f]);
 		}
 	}
 }
 
 /* One step raising s_ui - s_uj by `scale`: items first with the user's
  * vector as it was, then the user along q_i - q_j. */
-static void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const float *p,
+static inline __attribute__((always_inline)) void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const float *p,
                       const float *qi, const float *qn, float scale, float *diff)
 {
 	for (int d = 0; d < j->f; d++)
@@ -197,7 +219,7 @@ static void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const f
 }
 
 /* BPR on one positive pair. */
-static void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+static inline __attribute__((always_inline)) void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
 {
 	int f = j->f;
 	int32_t n = rs_lfm_sample_negative(j->seen, u, j->n_cand, rng);
@@ -215,7 +237,7 @@ static void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t 
 /* WARP on one positive pair. Only a margin violator is checked against
  * the user's positives (rejected ones count as draws, which bounds the
  * loop for users who have nearly every item). */
-static void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+static inline __attribute__((always_inline)) void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
 {
 	int f = j->f;
 	float bi, bn, bu;
@@ -240,7 +262,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default")))
 static void step_range(void *arg, int32_t begin, int32_t end, int tid)
 {
 	lfm_job *j = arg;
-	float *s = j->scratch + (size_t)tid * 5 * j->f;
+	float *s = j->scratch + (size_t)tid * j->s_stride;
 	uint64_t *rng = &j->rng[(size_t)tid * 8]; /* 64 bytes apart: no false sharing */
 	for (int32_t k = begin; k < end; k++) {
 		if (j->warp)
@@ -252,14 +274,19 @@ static void step_range(void *arg, int32_t begin, int32_t end, int tid)
 
 /* Uniform [-0.5, 0.5) / f from the feature name's hash and the seed, so a
  * feature's start does not depend on the order rows arrived in. */
-static void init_embeddings(float *emb, const rs_idmap *names, int f, uint64_t seed)
+static void init_params(const lfm_job *j, const rs_idmap *names, uint64_t seed)
 {
+	int f = j->f;
 	for (size_t r = 0; r < names->n; r++) {
 		size_t len;
 		const char *name = rs_idmap_get(names, (int32_t)r, &len);
 		uint64_t s = rs_hash_bytes(name, len) ^ (seed * 0x9E3779B97F4A7C15ULL);
+		float *x = feat_row(j, (int32_t)r);
+		memset(x, 0, j->stride * sizeof *x);
 		for (int d = 0; d < f; d++)
-			emb[r * f + d] = (float)((rs_rand_unit(&s) - 0.5) / f);
+			x[d] = (float)((rs_rand_unit(&s) - 0.5) / f);
+		for (int d = 0; d <= f; d++)
+			x[j->half + d] = 1.0f;
 	}
 }
 
@@ -314,8 +341,9 @@ static rs_status finish_model(const lfm_job *j, rs_lfm_feats *ft, rs_model *m, r
 		itf[i * fs + f] = b;
 	}
 	for (size_t r = 0; ff && r < nf; r++) {
-		memcpy(ff + r * fs, j->emb + r * f, (size_t)f * sizeof *ff);
-		ff[r * fs + f] = r < (size_t)ft->n_item ? j->bias[r] : 1.0f;
+		const float *x = feat_row(j, (int32_t)r);
+		memcpy(ff + r * fs, x, (size_t)f * sizeof *ff);
+		ff[r * fs + f] = r < (size_t)ft->n_item ? x[f] : 1.0f;
 	}
 	m->factors = fs;
 	m->user_f = uf;
@@ -330,23 +358,32 @@ static rs_status finish_model(const lfm_job *j, rs_lfm_feats *ft, rs_model *m, r
 	return RS_OK;
 }
 
+/* Zeroed 64-byte aligned floats, or NULL. */
+static float *alloc_aligned(size_t count)
+{
+	size_t bytes = rs_mul(count, sizeof(float));
+	if (bytes == SIZE_MAX || bytes > SIZE_MAX - 64)
+		return NULL;
+	bytes = (bytes + 63) / 64 * 64;
+	float *p = aligned_alloc(64, bytes ? bytes : 64);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
 /* Parameters, their Adagrad sums and the per-thread state. */
 static rs_status alloc_job(lfm_job *j, const rs_config *cfg, const rs_lfm_feats *ft, rs_error *err)
 {
 	size_t nf = ft->names.n, f = (size_t)cfg->factors, th = (size_t)cfg->threads;
-	j->emb = rs_malloc(rs_mul(rs_mul(nf, f), sizeof(float)));
-	j->g_emb = rs_malloc(rs_mul(rs_mul(nf, f), sizeof(float)));
-	j->bias = rs_calloc(nf, sizeof(float));
-	j->g_bias = rs_malloc(rs_mul(nf, sizeof(float)));
-	j->scratch = rs_malloc(rs_mul(rs_mul(th, 5 * f), sizeof(float)));
+	j->half = (f + 1 + 15) / 16 * 16;
+	j->stride = 2 * j->half;
+	j->s_stride = (5 * f + 15) / 16 * 16;
+	j->par = alloc_aligned(rs_mul(nf, j->stride));
+	j->scratch = alloc_aligned(rs_mul(th, j->s_stride));
 	j->rng = rs_calloc(th * 8, sizeof(uint64_t));
-	if (!j->emb || !j->g_emb || !j->bias || !j->g_bias || !j->scratch || !j->rng)
+	if (!j->par || !j->scratch || !j->rng)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu embeddings", nf, f);
-	for (size_t k = 0; k < nf * f; k++)
-		j->g_emb[k] = 1.0f;
-	for (size_t k = 0; k < nf; k++)
-		j->g_bias[k] = 1.0f;
-	init_embeddings(j->emb, &ft->names, (int)f, cfg->seed);
+	init_params(j, &ft->names, cfg->seed);
 	for (size_t t = 0; t < th; t++) {
 		uint64_t s = cfg->seed ^ (0xD1B54A32D192ED03ULL * (t + 1));
 		j->rng[t * 8] = rs_rand_next(&s);
@@ -356,10 +393,7 @@ static rs_status alloc_job(lfm_job *j, const rs_config *cfg, const rs_lfm_feats 
 
 static void free_job(lfm_job *j)
 {
-	free(j->emb);
-	free(j->g_emb);
-	free(j->bias);
-	free(j->g_bias);
+	free(j->par);
 	free(j->scratch);
 	free(j->rng);
 	free((void *)j->pairs);
@@ -369,15 +403,15 @@ static void free_job(lfm_job *j)
  * positive pair, applied once per epoch for the epoch's n pairs. */
 static void decay(const lfm_job *j, int64_t n)
 {
-	float di = (float)pow(1.0 - (double)j->lr * j->alpha_i, (double)n);
-	float du = (float)pow(1.0 - (double)j->lr * j->alpha_u, (double)n);
+	float di = (float)pow(fmax(0.0, 1.0 - (double)j->lr * j->alpha_i), (double)n);
+	float du = (float)pow(fmax(0.0, 1.0 - (double)j->lr * j->alpha_u), (double)n);
 	for (size_t r = 0; r < j->n_feats; r++) {
 		float d = r < (size_t)j->n_item ? di : du;
 		if (d == 1.0f)
 			continue;
-		for (int k = 0; k < j->f; k++)
-			j->emb[r * j->f + k] *= d;
-		j->bias[r] *= d;
+		float *x = feat_row(j, (int32_t)r);
+		for (int k = 0; k <= j->f; k++) /* the embedding and the bias */
+			x[k] *= d;
 	}
 }
 
@@ -401,6 +435,17 @@ static rs_status run_epochs(rs_train_ctx *ctx, lfm_job *j, lfm_pair *pairs, int6
 	return RS_OK;
 }
 
+/* base when row r of c is feature base + r with weight 1 for every r, else -1. */
+static int32_t plain_base(const rs_csr *c, int32_t base)
+{
+	if (rs_csr_nnz(c) != c->nrows)
+		return -1;
+	for (int32_t r = 0; r < c->nrows; r++)
+		if (c->indptr[r] != r || c->indices[r] != base + r || c->data[r] != 1.0f)
+			return -1;
+	return base;
+}
+
 static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 {
 	const rs_config *cfg = ctx->cfg;
@@ -420,6 +465,8 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	j.n_item = ft.n_item;
 	j.uf = &ft.users;
 	j.itf = &ft.items;
+	j.item_plain = plain_base(&ft.items, 0);
+	j.user_plain = plain_base(&ft.users, ft.n_item);
 	st = alloc_job(&j, cfg, &ft, err);
 	int64_t n = 0;
 	lfm_pair *pairs = st == RS_OK ? positive_pairs(&m->seen, &n) : NULL;
@@ -450,21 +497,22 @@ static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
 	               (unsigned long long)c->seed, (long long)ctx->n_feats, (long long)ctx->new_items);
 }
 
-#define LFM_COMMON(f_def, ep_def, lr_def)                                                \
+#define LFM_COMMON(f_def, ep_def, lr_def, alpha_def)                                     \
 	{"factors", RS_T_INT, offsetof(rs_config, factors), f_def, 1, 1023, NULL},         \
 	{"epochs", RS_T_INT, offsetof(rs_config, lfm_epochs), ep_def, 1, 10000, NULL},     \
 	{"learning_rate", RS_T_NUM, offsetof(rs_config, lfm_lr), lr_def, 1e-6, 10, NULL},  \
-	{"item_alpha", RS_T_NUM, offsetof(rs_config, lfm_item_alpha), 0, 0, 10, NULL},     \
-	{"user_alpha", RS_T_NUM, offsetof(rs_config, lfm_user_alpha), 0, 0, 10, NULL},     \
+	{"item_alpha", RS_T_NUM, offsetof(rs_config, lfm_item_alpha), alpha_def, 0, 1, NULL}, \
+	{"user_alpha", RS_T_NUM, offsetof(rs_config, lfm_user_alpha), alpha_def, 0, 1, NULL}, \
 	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL}
 
-/* Defaults chosen on validation splits (bench/TUNING.md). */
+/* Defaults chosen on validation splits of MovieLens 100K and 1M
+ * (bench/TUNING.md, "bpr and warp"). */
 static const rs_opt_spec BPR_OPTIONS[] = {
-	LFM_COMMON(50, 20, 0.05),
+	LFM_COMMON(64, 60, 0.1, 1e-6),
 };
 
 static const rs_opt_spec WARP_OPTIONS[] = {
-	LFM_COMMON(50, 20, 0.05),
+	LFM_COMMON(64, 25, 0.05, 3e-6),
 	{"max_sampled", RS_T_INT, offsetof(rs_config, lfm_max_sampled), 10, 1, 100000, NULL},
 };
 
