@@ -243,6 +243,7 @@ typedef struct rs_train_ctx {
 	double lambda;       /* ALS regularization, resolved from data when "auto" */
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
 	int64_t side_items, new_items, n_feats; /* content: summary counts */
+	int64_t new_users;   /* bpr, warp: users only the users table names (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
 	rs_text note;        /* auto: the search, for the summary */
 } rs_train_ctx;

@@ -457,6 +457,7 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st != RS_OK)
 		return st;
 	ctx->new_items = (int64_t)ft.added[RS_SIDE_ITEMS];
+	ctx->new_users = (int64_t)ft.added[RS_SIDE_USERS];
 	ctx->n_feats = (int64_t)(ft.names.n - (m->items.n - ft.added[RS_SIDE_ITEMS]) -
 	                         (m->users.n - ft.added[RS_SIDE_USERS])); /* all but identities */
 	j.seen = &m->seen;
@@ -493,8 +494,9 @@ static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
 	               c->lfm_identity);
 	if (c->algo == RS_ALGO_WARP)
 		rs_text_printf(t, "\"max_sampled\": %d, ", c->lfm_max_sampled);
-	rs_text_printf(t, "\"seed\": %llu, \"attribute_features\": %lld, \"new_items\": %lld",
-	               (unsigned long long)c->seed, (long long)ctx->n_feats, (long long)ctx->new_items);
+	rs_text_printf(t, "\"seed\": %llu, \"attribute_features\": %lld, \"new_items\": %lld, "
+	               "\"new_users\": %lld", (unsigned long long)c->seed, (long long)ctx->n_feats,
+	               (long long)ctx->new_items, (long long)ctx->new_users);
 }
 
 #define LFM_COMMON(f_def, ep_def, lr_def, alpha_def)                                     \

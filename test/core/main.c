@@ -28,6 +28,7 @@ void test_knn_cancel(void);
 void test_lfm_blocks(void);
 void test_lfm_negatives(void);
 void test_lfm_feature_item(void);
+void test_lfm_feature_user(void);
 void test_lfm_deterministic(void);
 void test_lfm_round_trip(void);
 void test_lfm_options(void);
@@ -73,6 +74,7 @@ int main(void)
 	RUN(test_lfm_blocks);
 	RUN(test_lfm_negatives);
 	RUN(test_lfm_feature_item);
+	RUN(test_lfm_feature_user);
 	RUN(test_lfm_deterministic);
 	RUN(test_lfm_round_trip);
 	RUN(test_lfm_options);

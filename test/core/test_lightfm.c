@@ -101,7 +101,7 @@ static rs_status train_genres(const char *algo, rs_model **m, rs_error *e)
 	if (st == RS_OK)
 		st = rs_train(cfg, b, NULL, m, &sum, e);
 	if (st == RS_OK) /* two genres; new_a joined the catalogue */
-		CHECK(strstr(sum, "\"attribute_features\": 2, \"new_items\": 1") != NULL);
+		CHECK(strstr(sum, "\"attribute_features\": 2, \"new_items\": 1, \"new_users\": 0") != NULL);
 	rs_free(sum);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
@@ -163,6 +163,58 @@ void test_lfm_feature_item(void)
 		}
 		CHECK(good == 20);
 		rs_model_destroy(&m);
+	}
+}
+
+/* A user only the users table names (its attribute shared with the first
+ * group) joins the model and gets that group's items, by attribute alone. */
+void test_lfm_feature_user(void)
+{
+	const char *algos[] = {"bpr", "warp"};
+	for (int a = 0; a < 2; a++) {
+		opts_buf ob;
+		const char *kv[] = {"factors=8", "epochs=60", "threads=1"};
+		rs_config *cfg = NULL;
+		rs_builder *b = NULL;
+		rs_model *m = NULL;
+		char *sum = NULL;
+		rs_error e;
+		rs_status st = rs_config_create(algos[a], make_opts(&ob, 3, kv), 1, &cfg, &e);
+		if (st == RS_OK)
+			st = rs_builder_create(cfg, &b, &e);
+		for (int u = 0; st == RS_OK && u <= 20; u++) {
+			char us[16];
+			int ul = u < 20 ? snprintf(us, sizeof us, "u%d", u) : snprintf(us, sizeof us, "new_u");
+			const char *taste = u < 10 || u == 20 ? "x" : "y";
+			st = rs_builder_add_attribute(b, RS_SIDE_USERS, us, (size_t)ul, "taste", taste, 1, 0, 0, &e);
+			for (int i = 0; st == RS_OK && u < 20 && i < 16; i++) {
+				if ((u < 10) != (i < 8) || i % 8 == u % 8)
+					continue;
+				char is[16];
+				int il = snprintf(is, sizeof is, "i%d", i);
+				st = rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
+			}
+		}
+		if (st == RS_OK)
+			st = rs_train(cfg, b, NULL, &m, &sum, &e);
+		CHECK(st == RS_OK);
+		if (st == RS_OK) {
+			CHECK(strstr(sum, "\"new_items\": 0, \"new_users\": 1") != NULL);
+			CHECK(rs_model_n_users(m) == 21 && rs_model_find_user(m, "new_u", 5) == 20);
+			rs_reco out[8];
+			int n = 0, group = 0;
+			CHECK(rs_recommend(m, "new_u", 5, 8, NULL, out, &n, &e) == RS_OK && n == 8);
+			for (int r = 0; r < n; r++) {
+				size_t l;
+				const char *id = rs_model_item_id(m, out[r].item, &l);
+				group += out[r].source == RS_SRC_MODEL && l == 2 && id[0] == 'i' && id[1] < '8';
+			}
+			CHECK(group >= 7); /* i0..i7: the first group's items */
+		}
+		rs_free(sum);
+		rs_model_destroy(&m);
+		rs_builder_destroy(&b);
+		rs_config_destroy(&cfg);
 	}
 }
 
