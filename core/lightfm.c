@@ -54,6 +54,10 @@
 #include <immintrin.h>
 #endif
 
+/* The step functions are inlined into step_range, so its AVX2 clone covers
+ * them all. */
+#define HOT static inline __attribute__((always_inline))
+
 typedef struct lfm_pair { int32_t u, i; } lfm_pair;
 
 typedef struct lfm_job {
@@ -106,7 +110,7 @@ int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, ui
 }
 
 /* Dot product with 8 partial sums (vector lanes without reassociation). */
-static inline __attribute__((always_inline)) float dot(const float *a, const float *b, int n)
+HOT float dot(const float *a, const float *b, int n)
 {
 	float acc[8] = {0};
 	int k = 0;
@@ -132,8 +136,7 @@ static inline float *feat_row(const lfm_job *j, int32_t r)
 
 /* An entity's vector (and bias): its one feature's row itself when the
  * entity has a single feature of weight 1, else the weighted sum in tmp. */
-static inline __attribute__((always_inline)) const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r,
-                                                                  float *tmp, float *bias)
+HOT const float *entity_vec(const lfm_job *j, const rs_csr *c, int32_t r, float *tmp, float *bias)
 {
 	int f = j->f;
 	int32_t base = c == j->itf ? j->item_plain : j->user_plain;
@@ -163,8 +166,8 @@ static inline __attribute__((always_inline)) const float *entity_vec(const lfm_j
 
 /* Adagrad step on one embedding row: the loss gradient is -scale dir
  * (dir: the direction that raises the objective). */
-static inline __attribute__((always_inline)) void ada_row(float *restrict x, float *restrict g2, const float *restrict dir,
-                           float scale, float lr, int f)
+HOT void ada_row(float *restrict x, float *restrict g2, const float *restrict dir, float scale,
+                 float lr, int f)
 {
 	int d = 0;
 #ifdef __SSE__ /* four at a time (sqrtf alone stays scalar: errno) */
@@ -188,8 +191,8 @@ static inline __attribute__((always_inline)) void ada_row(float *restrict x, flo
 }
 
 /* Apply a step of size `scale` along dir to every feature of row r. */
-static inline __attribute__((always_inline)) void update_entity(const lfm_job *j, const rs_csr *c, int32_t r, const float *dir,
-                          float scale, int with_bias)
+HOT void update_entity(const lfm_job *j, const rs_csr *c, int32_t r, const float *dir, float scale,
+                       int with_bias)
 {
 	int f = j->f;
 	for (int64_t k = c->indptr[r]; k < c->indptr[r + 1]; k++) {
@@ -206,8 +209,8 @@ static inline __attribute__((always_inline)) void update_entity(const lfm_job *j
 
 /* One step raising s_ui - s_uj by `scale`: items first with the user's
  * vector as it was, then the user along q_i - q_j. */
-static inline __attribute__((always_inline)) void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const float *p,
-                      const float *qi, const float *qn, float scale, float *diff)
+HOT void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const float *p,
+                   const float *qi, const float *qn, float scale, float *diff)
 {
 	for (int d = 0; d < j->f; d++)
 		diff[d] = qi[d] - qn[d];
@@ -219,7 +222,7 @@ static inline __attribute__((always_inline)) void pair_step(const lfm_job *j, in
 }
 
 /* BPR on one positive pair. */
-static inline __attribute__((always_inline)) void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+HOT void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
 {
 	int f = j->f;
 	int32_t n = rs_lfm_sample_negative(j->seen, u, j->n_cand, rng);
@@ -237,7 +240,7 @@ static inline __attribute__((always_inline)) void bpr_pair(const lfm_job *j, int
 /* WARP on one positive pair. Only a margin violator is checked against
  * the user's positives (rejected ones count as draws, which bounds the
  * loop for users who have nearly every item). */
-static inline __attribute__((always_inline)) void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
+HOT void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
 {
 	int f = j->f;
 	float bi, bn, bu;
