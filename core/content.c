@@ -28,32 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Map every side-table entity to a model item, adding the ones the
- * interactions never mention (popularity 0). */
-static rs_status extend_catalogue(rs_model *m, const rs_attrs *a, int32_t *row_of,
-                                  int64_t *n_new, rs_error *err)
-{
-	size_t before = m->items.n;
-	for (size_t e = 0; e < a->ids.n; e++) {
-		size_t l;
-		const char *id = rs_idmap_get(&a->ids, (int32_t)e, &l);
-		rs_status st = rs_idmap_intern(&m->items, id, l, &row_of[e]);
-		if (st != RS_OK)
-			return rs_fail(err, st, st == RS_ELIMIT ? "too many items (at most 2^31 - 2)"
-			                                        : "out of memory adding the items table's items");
-	}
-	*n_new = (int64_t)(m->items.n - before);
-	if (m->items.n == before)
-		return RS_OK;
-	float *pop = rs_realloc(m->pop, rs_mul(m->items.n, sizeof *pop));
-	if (!pop)
-		return rs_fail(err, RS_ENOMEM, "out of memory adding the items table's items");
-	memset(pop + before, 0, (m->items.n - before) * sizeof *pop);
-	m->pop = pop;
-	m->seen.ncols = (int32_t)m->items.n;
-	return RS_OK;
-}
-
 /* Counts to unit-length TF-IDF rows, in place; norms[i] = 1 or 0 (no feature). */
 static rs_status tfidf(rs_csr *x, float *norms, rs_error *err)
 {
@@ -100,8 +74,10 @@ static rs_status content_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	int32_t *row_of = rs_malloc(rs_mul(a->ids.n, sizeof *row_of));
 	float *norms = NULL;
 	rs_csr ft = {0};
-	rs_status st = row_of ? extend_catalogue(m, a, row_of, &ctx->new_items, err)
+	size_t added = 0;
+	rs_status st = row_of ? rs_model_add_entities(m, RS_SIDE_ITEMS, a, row_of, &added, err)
 	                      : rs_fail(err, RS_ENOMEM, "out of memory reading the items table");
+	ctx->new_items = (int64_t)added;
 	if (st == RS_OK)
 		st = rs_attr_features(cfg, RS_SIDE_ITEMS, a, row_of, (int32_t)m->items.n, &m->feats,
 		                      &m->item_feats, err);
