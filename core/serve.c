@@ -83,32 +83,55 @@ static int cmp_cand(const void *a, const void *b)
  * is exact. Otherwise (rare: near-ties at the boundary, or k close to the
  * catalogue) rescore every eligible item. Returns the rows written, or -1.
  */
+/* Rescore items idx[0..n) exactly into c, best first. */
+static void rescore_sorted(const rs_model *m, const float *uvec, const int32_t *idx, int n,
+                           float *val, cand *c)
+{
+	rs_score_exact(m, uvec, idx, n, val);
+	for (int r = 0; r < n; r++)
+		c[r] = (cand){idx[r], val[r]};
+	qsort(c, (size_t)n, sizeof *c, cmp_cand);
+}
+
+/* Every item still eligible (not -inf), rescored exactly into *c (grown). */
+static int rescore_all(const rs_model *m, const float *uvec, const float *scores, int32_t ni,
+                       cand **c)
+{
+	int32_t *idx = rs_malloc(rs_mul((size_t)ni, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)ni, sizeof *val));
+	cand *big = rs_malloc(rs_mul((size_t)ni, sizeof *big));
+	int n = -1;
+	if (idx && val && big) {
+		n = 0;
+		for (int32_t i = 0; i < ni; i++)
+			if (scores[i] != -INFINITY)
+				idx[n++] = i;
+		rescore_sorted(m, uvec, idx, n, val, big);
+		free(*c);
+		*c = big;
+		big = NULL;
+	}
+	free(idx);
+	free(val);
+	free(big);
+	return n;
+}
+
 static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
                       rs_reco *out)
 {
 	float bound = rs_score_error_bound(m, uvec);
 	int want = k + 8 < ni ? k + 8 : ni;
-	int32_t *idx = rs_malloc(rs_mul((size_t)ni, sizeof *idx));
-	float *val = rs_malloc(rs_mul((size_t)ni, sizeof *val));
-	cand *c = rs_malloc(rs_mul((size_t)ni, sizeof *c));
+	int32_t *idx = rs_malloc(rs_mul((size_t)want + 1, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)want + 1, sizeof *val));
+	cand *c = rs_malloc(rs_mul((size_t)want + 1, sizeof *c));
 	int n = -1;
 	if (idx && val && c) {
 		n = rs_topk(scores, ni, want, idx, val);
 		float line = n > 0 ? val[n - 1] + bound : 0;
-		rs_score_exact(m, uvec, idx, n, val);
-		for (int r = 0; r < n; r++)
-			c[r] = (cand){idx[r], val[r]};
-		qsort(c, (size_t)n, sizeof *c, cmp_cand);
-		if (n == want && want < ni && n >= k && !(c[k - 1].score > line)) {
-			n = 0; /* not provably exact: rescore everything still eligible */
-			for (int32_t i = 0; i < ni; i++)
-				if (scores[i] != -INFINITY)
-					idx[n++] = i;
-			rs_score_exact(m, uvec, idx, n, val);
-			for (int r = 0; r < n; r++)
-				c[r] = (cand){idx[r], val[r]};
-			qsort(c, (size_t)n, sizeof *c, cmp_cand);
-		}
+		rescore_sorted(m, uvec, idx, n, val, c);
+		if (n == want && want < ni && n >= k && !(c[k - 1].score > line))
+			n = rescore_all(m, uvec, scores, ni, &c); /* not provably exact */
 		if (n > k)
 			n = k;
 		for (int r = 0; r < n; r++)
