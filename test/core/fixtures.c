@@ -60,3 +60,34 @@ rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, i
 	rs_config_destroy(&cfg);
 	return st;
 }
+
+/* Cancel callback: asks to stop after *ctx reaches the limit in ctx[1]. */
+static int cancel_after_calls(void *ctx)
+{
+	int *c = ctx;
+	return ++c[0] > c[1];
+}
+
+int train_cancelled(const char *algo, int after_calls, int nu, int ni)
+{
+	rs_config *c = NULL;
+	rs_builder *b = NULL;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	rs_error e;
+	int calls[2] = {0, after_calls};
+	rs_callbacks cb = {cancel_after_calls, calls};
+	int ok = rs_config_create(algo, NULL, 2, &c, &e) == RS_OK && rs_builder_create(c, &b, &e) == RS_OK;
+	for (int u = 0; ok && u < nu; u++)
+		for (int i = u % 7; i < ni; i += 7) {
+			char us[16], is[16];
+			int ul = snprintf(us, sizeof us, "%d", u), il = snprintf(is, sizeof is, "%d", i);
+			rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
+		}
+	ok = ok && rs_train(c, b, &cb, &m, &sum, &e) == RS_ECANCELLED && m == NULL && sum == NULL;
+	rs_model_destroy(&m);
+	rs_free(sum);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	return ok;
+}

@@ -13,4 +13,9 @@ const rs_opt *make_opts(opts_buf *b, int n, const char *const *kv);
 rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, int ni,
                        rs_model **m, rs_error *err);
 
+/* Train `algo` on a nu x ni pattern with a cancel callback that fires after
+ * `after_calls` polls; true when training stopped with RS_ECANCELLED, no
+ * model and no summary. */
+int train_cancelled(const char *algo, int after_calls, int nu, int ni);
+
 #endif

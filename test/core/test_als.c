@@ -106,31 +106,8 @@ void test_threads_same_result(void)
 	rs_model_destroy(&m2);
 }
 
-static int cancel_after(void *ctx)
-{
-	int *calls = ctx;
-	return ++*calls > 3;
-}
-
 /* A cancel request stops training with RS_ECANCELLED and nothing leaks. */
 void test_cancel(void)
 {
-	rs_config *c;
-	rs_builder *b;
-	rs_error e;
-	rs_model *m = NULL;
-	char *sum = NULL;
-	int calls = 0;
-	rs_callbacks cb = {cancel_after, &calls};
-	CHECK(rs_config_create("als", NULL, 2, &c, &e) == RS_OK);
-	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
-	for (int u = 0; u < 500; u++)
-		for (int i = u % 7; i < 300; i += 7) {
-			char us[16], is[16];
-			int ul = snprintf(us, sizeof us, "%d", u), il = snprintf(is, sizeof is, "%d", i);
-			rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
-		}
-	CHECK(rs_train(c, b, &cb, &m, &sum, &e) == RS_ECANCELLED && m == NULL && sum == NULL);
-	rs_builder_destroy(&b);
-	rs_config_destroy(&c);
+	CHECK(train_cancelled("als", 3, 500, 300));
 }

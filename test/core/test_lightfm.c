@@ -300,34 +300,9 @@ void test_lfm_options(void)
 	rs_config_destroy(&c);
 }
 
-static int cancel_soon(void *ctx)
-{
-	int *calls = ctx;
-	return ++*calls > 3;
-}
-
 /* A cancel request stops either loss with RS_ECANCELLED and nothing leaks. */
 void test_lfm_cancel(void)
 {
-	const char *algos[] = {"bpr", "warp"};
-	for (int a = 0; a < 2; a++) {
-		rs_config *c = NULL;
-		rs_builder *b = NULL;
-		rs_error e;
-		rs_model *m = NULL;
-		char *sum = NULL;
-		int calls = 0;
-		rs_callbacks cb = {cancel_soon, &calls};
-		CHECK(rs_config_create(algos[a], NULL, 2, &c, &e) == RS_OK);
-		CHECK(rs_builder_create(c, &b, &e) == RS_OK);
-		for (int u = 0; u < 300; u++)
-			for (int i = u % 7; i < 200; i += 7) {
-				char us[16], is[16];
-				int ul = snprintf(us, sizeof us, "%d", u), il = snprintf(is, sizeof is, "%d", i);
-				rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
-			}
-		CHECK(rs_train(c, b, &cb, &m, &sum, &e) == RS_ECANCELLED && m == NULL && sum == NULL);
-		rs_builder_destroy(&b);
-		rs_config_destroy(&c);
-	}
+	CHECK(train_cancelled("bpr", 3, 300, 200));
+	CHECK(train_cancelled("warp", 3, 300, 200));
 }
