@@ -14,6 +14,7 @@
 #include "recsys_sqlite.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,13 +324,17 @@ static int tvf_eof(sqlite3_vtab_cursor *cur)
 }
 
 /* The double that prints like the float (PostgreSQL's real shows 0.636,
- * not 0.636000037193298): the shortest decimal that reads back as f. */
+ * not 0.636000037193298): f rounded to the fewest significant digits (6 to
+ * 9) that read back as f. Arithmetic, not printf + strtod, which took a
+ * tenth of a recommend() call. */
 static double float_as_decimal(float f)
 {
-	char buf[32];
+	if (f == 0 || !isfinite(f))
+		return (double)f;
+	int e = (int)floor(log10(fabs((double)f)));
 	for (int digits = 6; digits <= 9; digits++) {
-		snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
-		double d = strtod(buf, NULL);
+		double scale = pow(10.0, digits - 1 - e);
+		double d = round((double)f * scale) / scale;
 		if ((float)d == f)
 			return d;
 	}
