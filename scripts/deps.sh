@@ -3,7 +3,7 @@
 # Runs apt-get update once, and only when something has to be installed.
 set -euo pipefail
 PKGS="gcc make pkg-config libopenblas-dev liblapacke-dev libsqlite3-dev sqlite3
-      postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-contrib-15
+      postgresql-15 postgresql-server-dev-15 postgresql-15-cron
       valgrind"
 missing=()
 for p in $PKGS; do
