@@ -262,6 +262,19 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
                      rs_reco *out, int *n_out, rs_error *err);
 
+/*
+ * The k items most similar to `item` (core/similar.c): factor cosine (als,
+ * svd, bpr, warp), the item's kept neighbours (itemknn, content), its row of
+ * B (ease), the popularity order (popularity), or the components' blend
+ * (hybrid). Only positive similarities; the item itself is left out.
+ * `options`: none yet (unknown keys are errors). k must be 1..RS_MAX_K; `out`
+ * has room for k entries. An id the model does not know is RS_ENOTFOUND.
+ */
+rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int k,
+                           const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
+/* Text for the `reason` column of one similar_items() row. */
+const char *rs_similar_reason(const rs_model *m, rs_source s);
+
 #ifdef __cplusplus
 }
 #endif

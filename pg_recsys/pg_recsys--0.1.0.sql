@@ -145,6 +145,14 @@ SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
 'the k most popular items of a model''s training data';
 
+CREATE FUNCTION @extschema@.similar_items(item_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text)
+AS 'MODULE_PATHNAME', 'similar_items'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text, jsonb) IS
+'the k items most similar to an item in a trained model';
+
 CREATE FUNCTION @extschema@.recsys_drop_model(model text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'recsys_drop_model'

@@ -13,6 +13,7 @@
  *   store.c      the model table: versions, pruning, drop
  *   cache.c      per-backend cache of loaded models, relcache invalidation
  *   serve.c      recommend(), popular_items()
+ *   similar.c    similar_items()
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H

@@ -46,6 +46,11 @@ void test_svd_ease_options(void);
 void test_svd_ease_cancel(void);
 
 void test_auto_search(void);
+void test_similar_factor_cosine(void);
+void test_similar_itemknn(void);
+void test_similar_ease(void);
+void test_similar_popularity_hybrid(void);
+void test_similar_errors_round_trip(void);
 
 int main(void)
 {
@@ -90,5 +95,10 @@ int main(void)
 	RUN(test_svd_ease_options);
 	RUN(test_svd_ease_cancel);
 	RUN(test_auto_search);
+	RUN(test_similar_factor_cosine);
+	RUN(test_similar_itemknn);
+	RUN(test_similar_ease);
+	RUN(test_similar_popularity_hybrid);
+	RUN(test_similar_errors_round_trip);
 	return h_failed_checks ? 1 : 0;
 }

@@ -1,0 +1,227 @@
+/*
+ * similar.c - the items most similar to one item, for every kind of model.
+ *
+ * Each model answers from what it already stores (no new training data):
+ *  - factor models (als, svd, bpr, warp): cosine of the item vectors,
+ *        sim(i, j) = q_i . q_j / (|q_i| |q_j|),
+ *    one sgemv over the item factors plus the item norms, computed per call
+ *    (O(items x factors), the cost of one recommend(); nothing is added to
+ *    the model or its load). bpr / warp serve [q_i, b_i]: the bias column is
+ *    left out of the cosine;
+ *  - neighbour models (itemknn, content): item i's own kept neighbours N(i)
+ *    with their similarities. m->sim stores them by neighbour (COLUMN i holds
+ *    N(i), itemknn.c), so row j is searched for i (rows are sorted);
+ *  - ease: row i of B, B[i, j] being what having i adds to j's score
+ *    (score(u) = x_u B, ease.c);
+ *  - popularity: the popularity order;
+ *  - hybrid: each component's similarities, scaled by the component's
+ *    largest one and blended with the component weights (as hybrid.c blends
+ *    recommendations); the reason comes from the component that contributed
+ *    most.
+ * Only items with a positive similarity are returned (popularity: every
+ * other item), so a neighbour list shorter than k gives fewer rows. The item
+ * itself is never returned. Items only the items side table named are in
+ * the catalogue of content, bpr and warp models trained with it, so they get
+ * neighbours from their features like any other item.
+ */
+#include "internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Validate the per-call options: none yet. */
+static rs_status parse_similar_opts(const rs_opt *o, rs_error *err)
+{
+	if (!o || o->kind == RS_OPT_NULL)
+		return RS_OK;
+	if (o->kind != RS_OPT_OBJECT)
+		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	if (o->n_children > 0)
+		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for similar_items (it takes none yet)",
+		               o->children[0].key ? o->children[0].key : "");
+	return RS_OK;
+}
+
+/* Cosine of item i's factor vector with every item's; zero vectors and i
+ * itself are -inf. */
+static rs_status factor_cosine(const rs_model *m, int32_t i, float *s, rs_error *err)
+{
+	int32_t n = (int32_t)m->items.n, lda = m->factors;
+	int32_t d = (m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP) && lda > 1 ? lda - 1 : lda;
+	float *v = rs_malloc(rs_mul((size_t)d, sizeof *v));
+	if (!v)
+		return rs_fail(err, RS_ENOMEM, "out of memory scoring %d items", (int)n);
+	memcpy(v, m->item_f + (size_t)i * lda, (size_t)d * sizeof *v);
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, 1.0f, m->item_f, lda, v, 1, 0.0f, s, 1);
+	double ni = sqrt(s[i] > 0 ? s[i] : 0);
+	for (int32_t j = 0; j < n; j++) {
+		const float *q = m->item_f + (size_t)j * lda;
+		double nj = 0;
+		for (int32_t t = 0; t < d; t++)
+			nj += (double)q[t] * q[t];
+		nj = sqrt(nj);
+		s[j] = ni > 0 && nj > 0 ? (float)(s[j] / (ni * nj)) : -INFINITY;
+	}
+	free(v);
+	return RS_OK;
+}
+
+/* Item i's kept neighbours: column i of m->sim (a binary search per row). */
+static void neighbour_column(const rs_model *m, int32_t i, float *s)
+{
+	const rs_csr *g = &m->sim;
+	for (int32_t j = 0; j < g->nrows; j++) {
+		int64_t lo = g->indptr[j], hi = g->indptr[j + 1];
+		s[j] = -INFINITY;
+		while (lo < hi) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (g->indices[mid] < i)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < g->indptr[j + 1] && g->indices[lo] == i)
+			s[j] = g->data[lo];
+	}
+}
+
+/* Similarities of item i with every item of a non-hybrid model, into s
+ * (m->items.n entries); -inf = not similar. *src: the source of the rows. */
+static rs_status plain_scores(const rs_model *m, int32_t i, float *s, rs_source *src,
+                              rs_error *err)
+{
+	size_t n = m->items.n;
+	*src = RS_SRC_MODEL;
+	if (m->factors > 0 && m->item_f) {
+		rs_status st = factor_cosine(m, i, s, err);
+		if (st != RS_OK)
+			return st;
+	} else if (m->dense) {
+		memcpy(s, m->dense + (size_t)i * n, n * sizeof *s);
+	} else if (m->sim.indptr && (size_t)m->sim.nrows == n) {
+		neighbour_column(m, i, s);
+	} else {
+		*src = RS_SRC_POPULAR;
+		memcpy(s, m->pop, n * sizeof *s);
+		s[i] = -INFINITY;
+		return RS_OK;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (!(s[j] > 0)) /* no evidence of similarity (and NaN) */
+			s[j] = -INFINITY;
+	s[i] = -INFINITY;
+	return RS_OK;
+}
+
+/* Blend the components' similarities of the item with this id into total
+ * (weights x score / the component's largest), best part per item in bestp. */
+static rs_status hybrid_scores(const rs_model *m, const char *id, size_t len, float *total,
+                               int32_t *bestp, rs_error *err)
+{
+	size_t ni = m->items.n, maxpart = 1;
+	for (int32_t p = 0; p < m->n_parts; p++)
+		if (m->parts[p]->items.n > maxpart)
+			maxpart = m->parts[p]->items.n;
+	float *buf = rs_malloc(rs_mul(maxpart, sizeof *buf)), *bestc = rs_calloc(ni + 1, sizeof *bestc);
+	rs_status st = buf && bestc ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory blending");
+	for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
+		const rs_model *part = m->parts[p];
+		int32_t pi = rs_idmap_find(&part->items, id, len);
+		rs_source src;
+		if (pi < 0 || (st = plain_scores(part, pi, buf, &src, err)) != RS_OK)
+			continue;
+		float hi = 0;
+		for (size_t j = 0; j < part->items.n; j++)
+			if (isfinite(buf[j]))
+				hi = fmaxf(hi, buf[j]);
+		for (size_t j = 0; hi > 0 && j < ni; j++) {
+			int32_t q = m->part_item[p][j];
+			if (q < 0 || !isfinite(buf[q]) || !(buf[q] > 0))
+				continue;
+			float c = m->part_w[p] * buf[q] / hi;
+			total[j] += c;
+			if (c > bestc[j]) {
+				bestc[j] = c;
+				bestp[j] = p;
+			}
+		}
+	}
+	for (size_t j = 0; j < ni; j++)
+		if (!(total[j] > 0))
+			total[j] = -INFINITY;
+	free(buf);
+	free(bestc);
+	return st;
+}
+
+/* Top k of the scores into out. */
+static rs_status take_topk(const float *s, int32_t n, int k, const int32_t *bestp, rs_source src,
+                           rs_reco *out, int *n_out, rs_error *err)
+{
+	int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
+	int got = idx && val ? rs_topk(s, n, k, idx, val) : -1;
+	for (int r = 0; r < got; r++)
+		out[r] = (rs_reco){idx[r], val[r],
+		                   bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src};
+	free(idx);
+	free(val);
+	if (got < 0)
+		return rs_fail(err, RS_ENOMEM, "out of memory ranking %d items", (int)n);
+	*n_out = got;
+	return RS_OK;
+}
+
+rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int k,
+                           const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+{
+	*n_out = 0;
+	if (k < 1 || k > RS_MAX_K)
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	rs_status st = parse_similar_opts(options, err);
+	if (st != RS_OK)
+		return st;
+	if (!m || !item)
+		return rs_fail(err, RS_EINVAL, "model and item must not be NULL");
+	int32_t i = rs_idmap_find(&m->items, item, len);
+	if (i < 0)
+		return rs_fail(err, RS_ENOTFOUND, "item \"%.*s\" is not in the model",
+		               (int)(len > 200 ? 200 : len), item);
+	size_t ni = m->items.n;
+	float *s = rs_calloc(ni + 1, sizeof *s);
+	int32_t *bestp = m->n_parts > 0 ? rs_calloc(ni + 1, sizeof *bestp) : NULL;
+	rs_source src = RS_SRC_MODEL;
+	if (!s || (m->n_parts > 0 && !bestp))
+		st = rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
+	else if (m->n_parts > 0)
+		st = hybrid_scores(m, item, len, s, bestp, err);
+	else
+		st = plain_scores(m, i, s, &src, err);
+	if (st == RS_OK) {
+		s[i] = -INFINITY;
+		st = take_topk(s, (int32_t)ni, k, bestp, src, out, n_out, err);
+	}
+	free(s);
+	free(bestp);
+	return st;
+}
+
+const char *rs_similar_reason(const rs_model *m, rs_source s)
+{
+	if ((int)s >= RS_SRC_PART && (int)s < RS_SRC_PART + m->n_parts) {
+		const rs_model *part = m->parts[s - RS_SRC_PART];
+		return rs_similar_reason(part, part->algo == RS_ALGO_POPULARITY ? RS_SRC_POPULAR
+		                                                                : RS_SRC_MODEL);
+	}
+	if (s == RS_SRC_POPULAR)
+		return "popular now";
+	switch (m->algo) {
+	case RS_ALGO_ITEMKNN: return "chosen by the same people";
+	case RS_ALGO_EASE: return "often chosen together";
+	case RS_ALGO_CONTENT: return "similar content";
+	case RS_ALGO_POPULARITY: return "popular now";
+	default: return "close in taste space";
+	}
+}

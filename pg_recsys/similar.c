@@ -1,0 +1,77 @@
+/*
+ * similar.c - similar_items(): the items most similar to one item, from the
+ * per-backend cached model (core/similar.c does the work). Like recommend(),
+ * a warm call runs no SQL.
+ */
+#include "pg_recsys.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+/* Raise the core's error; an unknown item names the model too. */
+static void
+RsReportSimilarError(const rs_error *err, const text *item, const char *model)
+{
+	if (err->status == RS_ENOTFOUND)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("item \"%s\" is not in model \"%s\"",
+						text_to_cstring(item), model)));
+	RsReportError(err);
+}
+
+/* Emit rows (item_id, score, rank, reason) into the SRF's tuplestore. */
+static void
+RsEmitSimilar(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs, int n)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	for (int i = 0; i < n; i++)
+	{
+		size_t		len;
+		const char *id = rs_model_item_id(m, recs[i].item, &len);
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(id, (int) len));
+		values[1] = Float4GetDatum(recs[i].score);
+		values[2] = Int32GetDatum(i + 1);
+		values[3] = CStringGetTextDatum(rs_similar_reason(m, recs[i].source));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(similar_items);
+
+/* similar_items(item_id, k, model, options): the k items most like one item. */
+Datum
+similar_items(PG_FUNCTION_ARGS)
+{
+	text	   *item;
+	int32		k;
+	const char *name;
+	const rs_model *m;
+	const rs_opt *opts;
+	rs_reco    *recs;
+	int			n = 0;
+	rs_error	err;
+
+	RsCheckNotNull(fcinfo, 0, "item_id");
+	RsCheckNotNull(fcinfo, 1, "k");
+	RsCheckNotNull(fcinfo, 3, "options");
+	item = PG_GETARG_TEXT_PP(0);
+	k = PG_GETARG_INT32(1);
+	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
+	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
+							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	m = RsCacheGetModel(name);
+	InitMaterializedSRF(fcinfo, 0);
+	/* an invalid k still gets a buffer: the core rejects it in its words */
+	recs = palloc(sizeof(rs_reco) * ((k >= 1 && k <= RS_MAX_K) ? k : 1));
+	if (rs_similar_items(m, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item), k, opts,
+						 recs, &n, &err) != RS_OK)
+		RsReportSimilarError(&err, item, name);
+	RsEmitSimilar(fcinfo, m, recs, n);
+	return (Datum) 0;
+}

@@ -1,0 +1,310 @@
+/*
+ * vtab_similar.c - the table-valued function similar_items(), an
+ * eponymous-only virtual table with HIDDEN argument columns (series.c):
+ *
+ *   similar_items(item_id, k = 10, model = NULL, options = NULL)
+ *       -> item_id TEXT, score REAL, rank INTEGER, reason TEXT
+ *
+ * It takes the model from the per-connection cache and asks the core
+ * (core/similar.c) for the rows; xFilter computes them all, xNext walks them.
+ * Lateral joins work: FROM items i, similar_items(i.id, 3).
+ */
+#include "recsys_sqlite.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+enum { ARG_ITEM, ARG_K, ARG_MODEL, ARG_OPTIONS, N_ARGS, N_OUT = 4 };
+
+static const char *const ARG_NAMES[N_ARGS] = {"item_id", "k", "model", "options"};
+
+typedef struct sim_vtab {
+	sqlite3_vtab base;
+	rsq_ctx *ctx;
+} sim_vtab;
+
+typedef struct sim_cursor {
+	sqlite3_vtab_cursor base;
+	rsq_model *model; /* referenced while rows point into it */
+	rs_reco *recs;
+	int n, pos;
+	sqlite3_value *args[N_ARGS]; /* copies of the arguments, for xColumn */
+} sim_cursor;
+
+/* xConnect: declare the table. */
+static int sim_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                       sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, "
+	                                  "reason TEXT, item HIDDEN, k HIDDEN, model HIDDEN, "
+	                                  "options HIDDEN)");
+	if (rc != SQLITE_OK) {
+		*err = sqlite3_mprintf("similar_items: %s", sqlite3_errmsg(db));
+		return rc;
+	}
+	sim_vtab *v = sqlite3_malloc64(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->ctx = aux;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+/* xDisconnect / xDestroy. */
+static int sim_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+/*
+ * idxNum bit layout (shared with sim_filter): bit i set = hidden argument i
+ * (0 item, 1 k, 2 model, 3 options) has an equality constraint, passed to
+ * xFilter in argv in increasing i. A constraint on an argument that is not
+ * usable in this plan (lateral join before the outer table is scanned)
+ * makes the plan impossible: SQLITE_CONSTRAINT. An absent item still gets a
+ * plan (at a huge cost); xFilter reports it.
+ */
+static int sim_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
+{
+	(void)tab;
+	int where[N_ARGS] = {-1, -1, -1, -1};
+	unsigned unusable = 0, mask = 0;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		int arg = c->iColumn - N_OUT;
+		if (arg < 0 || arg >= N_ARGS || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (!c->usable)
+			unusable |= 1u << arg;
+		else if (where[arg] < 0)
+			where[arg] = i;
+	}
+	for (int arg = 0, next = 1; arg < N_ARGS; arg++) {
+		if (where[arg] < 0)
+			continue;
+		mask |= 1u << arg;
+		info->aConstraintUsage[where[arg]].argvIndex = next++;
+		info->aConstraintUsage[where[arg]].omit = 1;
+	}
+	if (unusable & ~mask)
+		return SQLITE_CONSTRAINT;
+	info->idxNum = (int)mask;
+	/* rows come out best first: ORDER BY rank (or score DESC) costs nothing */
+	if (info->nOrderBy == 1 && ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
+	                            (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
+		info->orderByConsumed = 1;
+	info->estimatedCost = (mask & 1u) ? 10.0 : 1e12;
+	info->estimatedRows = 10;
+	return SQLITE_OK;
+}
+
+/* xOpen. */
+static int sim_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	sim_cursor *c = sqlite3_malloc64(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+/* Forget the previous scan's rows, model reference and arguments. */
+static void sim_reset(sim_cursor *c)
+{
+	rsq_model_release(c->model);
+	c->model = NULL;
+	sqlite3_free(c->recs);
+	c->recs = NULL;
+	c->n = c->pos = 0;
+	for (int i = 0; i < N_ARGS; i++) {
+		sqlite3_value_free(c->args[i]);
+		c->args[i] = NULL;
+	}
+}
+
+/* xClose. */
+static int sim_close(sqlite3_vtab_cursor *cur)
+{
+	sim_reset((sim_cursor *)cur);
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+/* Set the vtab's error message (takes ownership of msg). */
+static int sim_error(sim_cursor *c, char *msg)
+{
+	sqlite3_vtab *v = c->base.pVtab;
+	sqlite3_free(v->zErrMsg);
+	v->zErrMsg = msg;
+	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Check the arguments (item given and not NULL, k an integer) into *k. */
+static int sim_check_args(sim_cursor *c, int *k)
+{
+	if (!c->args[ARG_ITEM])
+		return sim_error(c, sqlite3_mprintf("similar_items: argument \"item_id\" is required"));
+	for (int i = ARG_ITEM; i <= ARG_K; i++)
+		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
+			return sim_error(c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
+	*k = 10;
+	sqlite3_value *kv = c->args[ARG_K];
+	if (!kv)
+		return SQLITE_OK;
+	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
+	int type = sqlite3_value_numeric_type(kv);
+	double d = sqlite3_value_double(kv);
+	if (!(type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
+	                                 d == (double)(sqlite3_int64)d)))
+		return sim_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
+	sqlite3_int64 k64 = sqlite3_value_int64(kv);
+	if (k64 > INT_MAX || k64 < INT_MIN) /* the core's words for an out-of-range k */
+		return sim_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
+		                                    (long long)k64));
+	*k = (int)k64;
+	return SQLITE_OK;
+}
+
+/* Ask the core for the rows; an unknown item names the model too. */
+static int sim_compute(sim_cursor *c, int k, const rs_opt *opts)
+{
+	sqlite3_value *mv = c->args[ARG_MODEL];
+	const char *model = mv ? (const char *)sqlite3_value_text(mv) : NULL;
+	char *errmsg = NULL;
+	int rc = rsq_cache_get(((sim_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
+	if (rc != SQLITE_OK)
+		return sim_error(c, errmsg);
+	int room = k >= 1 && k <= RS_MAX_K ? k : 1; /* the core refuses a bad k */
+	c->recs = sqlite3_malloc64((sqlite3_uint64)room * sizeof *c->recs);
+	if (!c->recs)
+		return SQLITE_NOMEM;
+	const char *item = (const char *)sqlite3_value_text(c->args[ARG_ITEM]);
+	size_t len = (size_t)sqlite3_value_bytes(c->args[ARG_ITEM]);
+	rs_error err = {0};
+	if (rs_similar_items(c->model->m, item, len, k, opts, c->recs, &c->n, &err) == RS_OK) {
+		if (c->n > room)
+			c->n = room;
+		return SQLITE_OK;
+	}
+	c->n = 0;
+	if (err.status == RS_ENOTFOUND)
+		return sim_error(c, sqlite3_mprintf("item \"%.*s\" is not in model \"%s\"", (int)len,
+		                                    item ? item : "", c->model->name));
+	return err.status == RS_ENOMEM ? SQLITE_NOMEM : sim_error(c, rsq_core_errmsg(&err));
+}
+
+/* xFilter: idxNum as documented above sim_best_index. */
+static int sim_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+                      sqlite3_value **argv)
+{
+	(void)idxStr;
+	sim_cursor *c = (sim_cursor *)cur;
+	sim_reset(c);
+	for (int i = 0, j = 0; i < N_ARGS; i++) {
+		if (!(idxNum & (1 << i)) || j >= argc)
+			continue;
+		if (!(c->args[i] = sqlite3_value_dup(argv[j++])))
+			return SQLITE_NOMEM;
+	}
+	int k = 10;
+	int rc = sim_check_args(c, &k);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_value *ov = c->args[ARG_OPTIONS];
+	const char *json = ov ? (const char *)sqlite3_value_text(ov) : NULL;
+	const rsq_opts *opts = NULL;
+	char *errmsg = NULL;
+	rc = rsq_opts_parse_cached(((sim_vtab *)cur->pVtab)->ctx, json, "options", &opts, &errmsg);
+	if (rc != SQLITE_OK)
+		return sim_error(c, errmsg);
+	return sim_compute(c, k, rsq_opts_root(opts));
+}
+
+/* xNext. */
+static int sim_next(sqlite3_vtab_cursor *cur)
+{
+	((sim_cursor *)cur)->pos++;
+	return SQLITE_OK;
+}
+
+/* xEof. */
+static int sim_eof(sqlite3_vtab_cursor *cur)
+{
+	sim_cursor *c = (sim_cursor *)cur;
+	return c->pos >= c->n;
+}
+
+/* The double that prints like the float (as PostgreSQL's real does): f
+ * rounded to the fewest significant digits (6 to 9) that read back as f,
+ * by arithmetic as vtab_recommend.c does. */
+static double sim_float_decimal(float f)
+{
+	if (f == 0 || !isfinite(f))
+		return (double)f;
+	int e = (int)floor(log10(fabs((double)f)));
+	for (int digits = 6; digits <= 9; digits++) {
+		double scale = pow(10.0, digits - 1 - e);
+		double d = round((double)f * scale) / scale;
+		if ((float)d == f)
+			return d;
+	}
+	return (double)f;
+}
+
+/* xColumn: item_id, score, rank, reason, then the arguments. */
+static int sim_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	sim_cursor *c = (sim_cursor *)cur;
+	const rs_reco *r = &c->recs[c->pos];
+	const rs_model *m = c->model->m;
+	size_t len = 0;
+	const char *id;
+	switch (col) {
+	case 0:
+		id = rs_model_item_id(m, r->item, &len);
+		sqlite3_result_text64(ctx, id, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		break;
+	case 1: sqlite3_result_double(ctx, sim_float_decimal(r->score)); break;
+	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
+	case 3: sqlite3_result_text(ctx, rs_similar_reason(m, r->source), -1, SQLITE_STATIC); break;
+	default:
+		if (c->args[col - N_OUT])
+			sqlite3_result_value(ctx, c->args[col - N_OUT]);
+		else if (col - N_OUT == ARG_K)
+			sqlite3_result_int(ctx, 10);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+/* xRowid: the rank. */
+static int sim_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
+{
+	*rowid = ((sim_cursor *)cur)->pos + 1;
+	return SQLITE_OK;
+}
+
+/* Eponymous-only (xCreate NULL): usable as similar_items(...), never CREATE VIRTUAL TABLE. */
+const sqlite3_module rsq_similar_module = {
+    .iVersion = 0,
+    .xConnect = sim_connect,
+    .xBestIndex = sim_best_index,
+    .xDisconnect = sim_disconnect,
+    .xDestroy = sim_disconnect,
+    .xOpen = sim_open,
+    .xClose = sim_close,
+    .xFilter = sim_filter,
+    .xNext = sim_next,
+    .xEof = sim_eof,
+    .xColumn = sim_column,
+    .xRowid = sim_rowid,
+};
