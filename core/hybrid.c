@@ -243,6 +243,13 @@ static void blend(const rs_model *m, int32_t p, const float *buf, const float *t
 	}
 }
 
+/* blend() for the session path (fold_in.c). */
+void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *total, float *bestc,
+                     int32_t *bestp)
+{
+	blend(m, p, buf, total, total, bestc, bestp);
+}
+
 rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
                          int *n_out, rs_error *err)
 {

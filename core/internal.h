@@ -349,6 +349,14 @@ float rs_score_error_bound(const rs_model *m, const float *uvec);
 /* Exact float32-factor scores of n chosen items. */
 void rs_score_exact(const rs_model *m, const float *uvec, const int32_t *items, int n,
                     float *out);
+/* serve.c: exact top-k of the factor scores of uvec (scores: approximate,
+ * excluded items -INFINITY; the rows written, or -1 when out of memory). */
+int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
+                  rs_reco *out);
+/* hybrid.c: add component p's normalized, weighted scores buf (its own item
+ * indices) into total (items at -INFINITY stay there), tracking the best part. */
+void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *total, float *bestc,
+                     int32_t *bestp);
 
 /* ---- random numbers (splitmix64) ---- */
 static inline uint64_t rs_rand_next(uint64_t *s)

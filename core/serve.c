@@ -143,6 +143,13 @@ static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32
 	return n;
 }
 
+/* exact_topk for the other serving paths (fold_in.c). */
+int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
+                  rs_reco *out)
+{
+	return exact_topk(m, uvec, scores, ni, k, out);
+}
+
 /* Scores for known user u, minus seen items, top-k. */
 static rs_status model_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
                             int *n_out, rs_error *err)
@@ -230,6 +237,7 @@ const char *rs_source_name(const rs_model *m, rs_source s)
 	case RS_SRC_MODEL: return rs_model_algorithm(m);
 	case RS_SRC_POPULAR: return "popularity";
 	case RS_SRC_COLDSTART: return "popularity (unknown user)";
+	case RS_SRC_SESSION_EMPTY: return "popularity (empty session)";
 	default: break;
 	}
 	return "?";
@@ -251,6 +259,7 @@ const char *rs_reason_text(const rs_model *m, rs_source s)
 		}
 	case RS_SRC_POPULAR: return "popular now";
 	case RS_SRC_COLDSTART: return "popular now (new visitor)";
+	case RS_SRC_SESSION_EMPTY: return "popular now";
 	default: break;
 	}
 	return "";
