@@ -227,6 +227,7 @@ typedef enum rs_source {
 	RS_SRC_MODEL = 0,     /* the model's own scores ("als", ...) */
 	RS_SRC_POPULAR,       /* popularity model or popular_items() */
 	RS_SRC_COLDSTART,     /* unknown user: popular items instead */
+	RS_SRC_SESSION_EMPTY, /* recommend_for_items, no known item: popular items */
 	RS_SRC_PART = 16      /* + p: hybrid, component p contributed most */
 } rs_source;
 
@@ -256,6 +257,23 @@ const char *rs_reason_text(const rs_model *m, rs_source s);
 rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
                        int k, const rs_opt *options, rs_reco *out, int *n_out,
                        rs_error *err);
+
+/*
+ * Top-k for an anonymous session from the items it touched (core/fold_in.c):
+ * items[r] (lens[r] bytes; NULL entries are skipped), n_items of them.
+ * Factor models fold the session in (als: least squares against the fixed
+ * item factors; svd: sum of item vectors; bpr/warp: their mean), item-based
+ * ones sum the session items' similarity rows, hybrid blends its components.
+ * Unknown ids are skipped, duplicates count once; no known item at all gives
+ * popular items with source RS_SRC_SESSION_EMPTY. `options` (object or NULL):
+ *   exclude_items (bool, default true): leave the session's items out;
+ *   regularization, alpha (numbers >= 0): als fold-in parameters (default:
+ *   ALS's defaults, the model blob does not keep the trained ones).
+ * k must be 1..RS_MAX_K; `out` has room for k entries.
+ */
+rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, const size_t *lens,
+                                 int n_items, int k, const rs_opt *options, rs_reco *out,
+                                 int *n_out, rs_error *err);
 
 /* The k most popular items of the model's training data. `options`: none yet
  * (an object with unknown keys is an error). */

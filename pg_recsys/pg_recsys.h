@@ -14,6 +14,7 @@
  *   cache.c      per-backend cache of loaded models, relcache invalidation
  *   serve.c      recommend(), popular_items()
  *   similar.c    similar_items()
+ *   session.c    recommend_for_items()
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H

@@ -36,6 +36,7 @@ static const struct {
     {"recommend", &rsq_recommend_module},
     {"popular_items", &rsq_popular_module},
     {"similar_items", &rsq_similar_module},
+    {"recommend_for_items", &rsq_session_module},
     {"recsys_models", &rsq_models_module},
     {"recsys_evaluate", &rsq_evaluate_module},
 };

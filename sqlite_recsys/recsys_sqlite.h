@@ -157,6 +157,7 @@ void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv);
 extern const sqlite3_module rsq_recommend_module;
 extern const sqlite3_module rsq_popular_module;
 extern const sqlite3_module rsq_similar_module;
+extern const sqlite3_module rsq_session_module;
 extern const sqlite3_module rsq_models_module;
 extern const sqlite3_module rsq_evaluate_module;
 

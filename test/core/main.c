@@ -33,6 +33,11 @@ void test_lfm_deterministic(void);
 void test_lfm_round_trip(void);
 void test_lfm_options(void);
 void test_lfm_cancel(void);
+void test_fold_in_families(void);
+void test_fold_in_als_matches_user(void);
+void test_fold_in_hybrid_popularity(void);
+void test_fold_in_sessions(void);
+void test_fold_in_errors(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
@@ -84,6 +89,11 @@ int main(void)
 	RUN(test_lfm_round_trip);
 	RUN(test_lfm_options);
 	RUN(test_lfm_cancel);
+	RUN(test_fold_in_families);
+	RUN(test_fold_in_als_matches_user);
+	RUN(test_fold_in_hybrid_popularity);
+	RUN(test_fold_in_sessions);
+	RUN(test_fold_in_errors);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
 	RUN(test_svd_low_rank);
