@@ -149,7 +149,8 @@ CREATE FUNCTION @extschema@.similar_items(item_id text, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer, reason text)
 AS 'MODULE_PATHNAME', 'similar_items'
-LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text, jsonb) IS
 'the k items most similar to an item in a trained model';
 
@@ -157,7 +158,8 @@ CREATE FUNCTION @extschema@.recommend_for_items(items text[], k integer DEFAULT 
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
 AS 'MODULE_PATHNAME', 'recommend_for_items'
-LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10;
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.recommend_for_items(text[], integer, text, jsonb) IS
 'top-k items for an anonymous session from the items it touched (fold-in or neighbour sums; popular items when none is known)';
 

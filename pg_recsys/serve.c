@@ -149,7 +149,8 @@ popular_items(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(recsys_rows_support);
 
 /*
- * Planner support for recommend() and popular_items(): when k is a constant,
+ * Planner support for recommend(), popular_items(), similar_items() and
+ * recommend_for_items(): when k is a constant,
  * the function returns at most k rows, which is a better estimate than the
  * fixed ROWS of the declaration (lateral joins over many users).
  */
@@ -171,7 +172,8 @@ recsys_rows_support(PG_FUNCTION_ARGS)
 	name = get_func_name(func->funcid);
 	if (name == NULL || list_length(func->args) < 2)
 		PG_RETURN_POINTER(NULL);
-	karg = strcmp(name, "recommend") == 0 ? lsecond(func->args) : linitial(func->args);
+	/* k is the first argument of popular_items, the second of the others */
+	karg = strcmp(name, "popular_items") == 0 ? linitial(func->args) : lsecond(func->args);
 	if (!IsA(karg, Const) || ((Const *) karg)->constisnull)
 		PG_RETURN_POINTER(NULL);
 	req->rows = Max(1, Min(DatumGetInt32(((Const *) karg)->constvalue), RS_MAX_K));

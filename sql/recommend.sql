@@ -56,6 +56,8 @@ SELECT plan_rows($$SELECT * FROM recommend('u1', 3)$$) AS recommend_k3,
        plan_rows($$SELECT * FROM popular_items(25)$$) AS popular_k25,
        plan_rows($$SELECT * FROM recommend('u1')$$) AS recommend_default,
        plan_rows($$SELECT * FROM recommend('u1', (SELECT 4))$$) AS not_constant;
+SELECT plan_rows($$SELECT * FROM similar_items('i1', 7)$$) AS similar_k7,
+       plan_rows($$SELECT * FROM recommend_for_items(ARRAY['i1'], 5)$$) AS session_k5;
 DROP FUNCTION plan_rows(text);
 
 -- A second model: the default must now be named.
