@@ -7,7 +7,7 @@
  *    2008) for the new row with the item factors Y fixed:
  *        x = (Y^T Y + lambda I + alpha sum_{i in S} y_i y_i^T)^-1 (1 + alpha) sum_{i in S} y_i
  *    (every session item has weight 1, so c_i = 1 + alpha). Y^T Y is formed
- *    at request time (BLAS ssyrk) and the f x f system solved by Cholesky
+ *    once when the model is loaded (model.c) and the f x f system solved by Cholesky
  *    (LAPACKE_dposv). The model blob does not keep lambda and alpha, so
  *    fold-in uses ALS's defaults: alpha 5 and the data-scaled default lambda
  *    recomputed from the model's interactions (rs_als_lambda); the options
@@ -25,7 +25,6 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -123,15 +122,13 @@ static rs_status als_fold_in(const rs_model *m, const int32_t *s, int n, const f
 		}
 		rs_config_destroy(&cfg);
 	}
-	float *g = rs_malloc(rs_mul((size_t)f * f, sizeof *g));
+	const float *g = m->item_gram; /* Y^T Y, derived at load (model.c) */
 	double *a = rs_malloc(rs_mul((size_t)f * f + f, sizeof *a)), *rhs = a ? a + (size_t)f * f : NULL;
 	rs_status st = RS_OK;
-	if (!g || !a) {
+	if (!a || !g) {
 		st = rs_fail(err, RS_ENOMEM, "out of memory folding in the session");
 		goto done;
 	}
-	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, f, (int)m->items.n, 1.0f, m->item_f, f,
-	            0.0f, g, f);
 	for (int p = 0; p < f; p++) {
 		for (int q = p; q < f; q++)
 			a[(size_t)p * f + q] = g[(size_t)p * f + q];
@@ -155,7 +152,6 @@ static rs_status als_fold_in(const rs_model *m, const int32_t *s, int n, const f
 	for (int p = 0; p < f; p++)
 		x[p] = (float)rhs[p];
 done:
-	free(g);
 	free(a);
 	return st;
 }

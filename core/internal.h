@@ -213,6 +213,8 @@ struct rs_model {
 	uint32_t *item_blk;   /* item factors as bfloat16 in blocks of RS_BLK (derived,
 	                       * score.c): half the memory traffic of float32 */
 	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
+	float *item_gram;     /* ALS: Y^T Y (factors^2, upper triangle), derived at
+	                       * load so session fold-in runs no BLAS per call */
 	double trained_at;    /* unix seconds of training */
 	/* Optional parts; each algorithm fills what it scores with. All are
 	 * stored in the blob when present (model_io.c). */

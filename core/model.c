@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_f);
 	free(m->item_blk);
 	free(m->item_maxabs);
+	free(m->item_gram);
 	rs_csr_free(&m->sim);
 	free(m->dense);
 	rs_idmap_free(&m->feats);
@@ -110,7 +112,16 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		m->item_blk = make_blocks(m->item_f, n, m->factors);
 		free(m->item_maxabs);
 		m->item_maxabs = make_maxabs(m->item_f, n, m->factors);
-		if (!m->item_blk || !m->item_maxabs)
+		free(m->item_gram);
+		m->item_gram = NULL;
+		if (m->algo == RS_ALGO_ALS) {
+			size_t f = (size_t)m->factors;
+			m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
+			if (m->item_gram)
+				cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)f, n, 1.0f, m->item_f,
+				            (int)f, 0.0f, m->item_gram, (int)f);
+		}
+		if (!m->item_blk || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
 	return RS_OK;
@@ -140,7 +151,8 @@ size_t rs_model_memory(const rs_model *m)
 	size_t blk = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	size_t bytes = sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
 	               csr_memory(&m->seen) + ni * 8 + (nu + ni) * f * sizeof(float) +
-	               blk * f * 2 + (m->item_maxabs ? f * 4 : 0) + csr_memory(&m->sim) +
+	               blk * f * 2 + (m->item_maxabs ? f * 4 : 0) + (m->item_gram ? f * f * 4 : 0) +
+	               csr_memory(&m->sim) +
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);
