@@ -60,6 +60,20 @@ q "SELECT r.rank, p.name AS product, p.category, p.price, r.reason, r.source
    FROM recommend('new-visitor', 3) r JOIN products p USING (item_id) ORDER BY r.rank;"
 
 echo
+item=$(sqlite3 "$db" "SELECT item_id FROM products ORDER BY item_id LIMIT 1")
+echo "== Similar products: SELECT * FROM similar_items('$item', 4)"
+q "SELECT p.name AS product, p.category FROM products p WHERE p.item_id = '$item';"
+q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 3) AS score, r.reason
+   FROM similar_items('$item', 4) r JOIN products p USING (item_id) ORDER BY r.rank;"
+
+echo
+echo "== An anonymous session that viewed two products: SELECT * FROM recommend_for_items('[...]', 4)"
+q "SELECT r.rank, p.name AS product, p.category, p.price, r.source
+   FROM recommend_for_items((SELECT json_group_array(item_id) FROM (SELECT item_id FROM products
+                              WHERE category = 'coffee' ORDER BY item_id LIMIT 2)), 4) r
+   JOIN products p USING (item_id) ORDER BY r.rank;"
+
+echo
 echo "== Popular products: SELECT * FROM popular_items(5)"
 q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 1) AS score
    FROM popular_items(5) r JOIN products p USING (item_id) ORDER BY r.rank;"
