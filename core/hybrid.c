@@ -250,8 +250,8 @@ void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *tota
 	blend(m, p, buf, total, total, bestc, bestp);
 }
 
-rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
-                         int *n_out, rs_error *err)
+rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
+                         int k, rs_reco *out, int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n, maxpart = 0;
 	for (int32_t p = 0; p < m->n_parts; p++)
@@ -270,6 +270,9 @@ rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_re
 		if (exclude)
 			for (int64_t q = m->seen.indptr[u]; q < m->seen.indptr[u + 1]; q++)
 				total[m->seen.indices[q]] = -INFINITY;
+		for (size_t i = 0; blocked && i < ni; i++)
+			if (blocked[i])
+				total[i] = -INFINITY;
 		for (int32_t p = 0; p < m->n_parts; p++) {
 			part_scores(m->parts[p], id, len, buf);
 			blend(m, p, buf, total, total, bestc, bestp);

@@ -224,6 +224,9 @@ struct rs_model {
 	rs_csr item_feats;    /* item x feature weights */
 	rs_csr user_feats;    /* user x feature weights */
 	float *feat_f;        /* feature embeddings, feats.n x factors */
+	float *item_price;    /* per item, NAN = unknown (items table "price"), or NULL */
+	int32_t *item_cat;    /* per item, index into cats or -1, or NULL */
+	rs_idmap cats;        /* category names (items table "category") */
 	int32_t n_parts;      /* hybrid components */
 	rs_model **parts;
 	float *part_w;        /* their blend weights */
@@ -288,8 +291,14 @@ rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
 void rs_hybrid_config_free(rs_config *c);
 rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
-rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
-                         int *n_out, rs_error *err);
+rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
+                         int k, rs_reco *out, int *n_out, rs_error *err);
+/* filters.c: item prices / categories from the items table; the per-call
+ * mask (1 = blocked) of recommend()'s filter options, NULL when none. */
+rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
+int rs_is_filter_option(const char *key);
+rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char **mask,
+                         rs_error *err);
 /* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
 rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;

@@ -26,6 +26,9 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_blk);
 	free(m->item_maxabs);
 	free(m->item_gram);
+	free(m->item_price);
+	free(m->item_cat);
+	rs_idmap_free(&m->cats);
 	rs_csr_free(&m->sim);
 	free(m->dense);
 	rs_idmap_free(&m->feats);

@@ -20,6 +20,9 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_UFEAT = 19,      /* + 0 .. + 2 */
        T_FEAT_F = 22,
        T_PARTS = 23,      /* u32 count, then per part: f32 weight, u64 length, blob */
+       T_PRICE = 24,      /* f32 per item, NaN = unknown */
+       T_CATS = 25,       /* u64 count, then category ids like T_FEATS */
+       T_ITEM_CAT = 26,   /* i32 per item, -1 = none */
        T__COUNT };
 
 typedef struct blob_meta {

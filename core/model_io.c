@@ -77,6 +77,20 @@ static uint32_t put_csr(wbuf *w, uint32_t tag, const rs_csr *c)
 	return 3;
 }
 
+/* An id map as a section: u64 count, (count + 1) u64 offsets, the bytes. */
+static uint32_t put_counted_ids(wbuf *w, uint32_t tag, const rs_idmap *ids)
+{
+	static const uint64_t empty_off = 0;
+	uint64_t n = ids->n;
+	const uint64_t *offs = ids->offs ? ids->offs : &empty_off;
+	put_u32(w, tag);
+	put_u32(w, 0);
+	put_u64(w, 8 + (n + 1) * 8 + offs[n]);
+	put_u64(w, n);
+	put_section_body(w, offs, (n + 1) * 8, ids->pool, offs[n], 8);
+	return 1;
+}
+
 /* Hybrid components, already serialized: count, then weight, length, blob. */
 typedef struct part_blobs { uint32_t n; unsigned char **blob; size_t *len; const float *w; } part_blobs;
 
@@ -108,13 +122,13 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		n += put_csr(w, T_SIM, &m->sim);
 	if (m->dense)
 		put_section2(w, T_DENSE, 0, m->dense, ni * ni * 4, NULL, 0), n++;
-	if (m->feats.offs) { /* count first: the meta section predates features */
-		put_u32(w, T_FEATS);
-		put_u32(w, 0);
-		put_u64(w, 8 + (nf + 1) * 8 + m->feats.offs[nf]);
-		put_u64(w, nf);
-		put_section_body(w, m->feats.offs, (nf + 1) * 8, m->feats.pool, m->feats.offs[nf], 8);
-		n++;
+	if (m->feats.offs) /* count first: the meta section predates features */
+		n += put_counted_ids(w, T_FEATS, &m->feats);
+	if (m->item_price)
+		put_section2(w, T_PRICE, 0, m->item_price, ni * 4, NULL, 0), n++;
+	if (m->item_cat) {
+		put_section2(w, T_ITEM_CAT, 0, m->item_cat, ni * 4, NULL, 0), n++;
+		n += put_counted_ids(w, T_CATS, &m->cats);
 	}
 	if (m->item_feats.indptr)
 		n += put_csr(w, T_IFEAT, &m->item_feats);

@@ -168,18 +168,42 @@ static int take_parts(const section *s, rs_model *m, int depth)
 	return pos == s->len;
 }
 
+/* An id map written by put_counted_ids (absent: empty, ok). */
+static int take_counted_ids(const section *s, rs_idmap *map, uint64_t *n)
+{
+	*n = 0;
+	if (!s->present)
+		return 1;
+	if (s->len < 8)
+		return 0;
+	memcpy(n, s->p, 8);
+	section ids = {s->p + 8, s->len - 8, 1};
+	return *n <= INT32_MAX && take_ids(&ids, *n, map);
+}
+
+/* Item prices and categories (absent: NULL). */
+static int take_item_meta(const section *sec, rs_model *m, int *bad)
+{
+	uint64_t ni = m->items.n, nc = 0;
+	if (sec[T_PRICE].present)
+		m->item_price = take(&sec[T_PRICE], ni * 4, 1, bad);
+	if (!sec[T_ITEM_CAT].present)
+		return !*bad && !sec[T_CATS].present;
+	if (!take_counted_ids(&sec[T_CATS], &m->cats, &nc))
+		return 0;
+	m->item_cat = take(&sec[T_ITEM_CAT], ni * 4, 1, bad);
+	for (uint64_t i = 0; !*bad && i < ni; i++)
+		if (m->item_cat[i] < -1 || m->item_cat[i] >= (int64_t)nc)
+			return 0;
+	return !*bad;
+}
+
 /* Features: count, offsets and names; then their matrices and embeddings. */
 static int take_features(const section *sec, rs_model *m, int *bad)
 {
 	uint64_t nf = 0;
-	if (sec[T_FEATS].present) {
-		if (sec[T_FEATS].len < 8)
-			return 0;
-		memcpy(&nf, sec[T_FEATS].p, 8);
-		section ids = {sec[T_FEATS].p + 8, sec[T_FEATS].len - 8, 1};
-		if (nf > INT32_MAX || !take_ids(&ids, nf, &m->feats))
-			return 0;
-	}
+	if (!take_counted_ids(&sec[T_FEATS], &m->feats, &nf))
+		return 0;
 	if (!take_csr(sec, T_IFEAT, (int32_t)m->items.n, (int32_t)nf, &m->item_feats, bad) ||
 	    !take_csr(sec, T_UFEAT, (int32_t)m->users.n, (int32_t)nf, &m->user_feats, bad))
 		return 0;
@@ -196,7 +220,8 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		return 0;
 	if (sec[T_DENSE].present)
 		m->dense = take(&sec[T_DENSE], ni * ni * 4, 1, bad);
-	return !*bad && take_features(sec, m, bad) && take_parts(&sec[T_PARTS], m, depth);
+	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
+	       take_parts(&sec[T_PARTS], m, depth);
 }
 
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */

@@ -26,9 +26,11 @@ static rs_status parse_serve_opts(const rs_opt *o, serve_opts *so, rs_error *err
 			if (c->kind != RS_OPT_BOOL)
 				return rs_fail(err, RS_EINVAL, "option \"exclude_seen\" must be a boolean");
 			so->exclude_seen = c->boolean;
-		} else {
+		} else if (!rs_is_filter_option(key)) { /* filters: checked in rs_filter_mask */
 			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for recommend (known options: exclude_seen)", key);
+			               "unknown option \"%s\" for recommend (known options: exclude_seen, "
+			               "price_min, price_max, categories, exclude_categories, exclude_items)",
+			               key);
 		}
 	}
 	return RS_OK;
@@ -42,13 +44,15 @@ static rs_status check_k(int k, rs_error *err)
 }
 
 /* Walk the popularity order, skipping the user's items when asked. */
-static int popular_for(const rs_model *m, int32_t u, int exclude, int k, rs_source src,
-                       rs_reco *out)
+static int popular_for(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
+                       int k, rs_source src, rs_reco *out)
 {
 	const rs_csr *s = &m->seen;
 	int n = 0;
 	for (size_t r = 0; r < m->items.n && n < k; r++) {
 		int32_t i = m->pop_order[r];
+		if (blocked && blocked[i])
+			continue;
 		if (exclude && u >= 0) {
 			const int32_t *b = s->indices + s->indptr[u], *e = s->indices + s->indptr[u + 1];
 			/* row is sorted: binary search */
@@ -151,8 +155,9 @@ int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t n
 }
 
 /* Scores for known user u, minus seen items, top-k. */
-static rs_status model_topk(const rs_model *m, int32_t u, int exclude, int k, rs_reco *out,
-                            int *n_out, rs_error *err)
+static rs_status model_topk(const rs_model *m, int32_t u, int exclude,
+                            const unsigned char *blocked, int k, rs_reco *out, int *n_out,
+                            rs_error *err)
 {
 	size_t ni = m->items.n;
 	size_t padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
@@ -168,6 +173,9 @@ static rs_status model_topk(const rs_model *m, int32_t u, int exclude, int k, rs
 	if (exclude)
 		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
 			scores[m->seen.indices[p]] = -INFINITY;
+	for (size_t i = 0; blocked && i < ni; i++)
+		if (blocked[i])
+			scores[i] = -INFINITY;
 	int n;
 	if (uvec) {
 		n = exact_topk(m, uvec, scores, (int32_t)ni, k, out);
@@ -199,18 +207,21 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 		return st;
 	if (!m || !user)
 		return rs_fail(err, RS_EINVAL, "model and user must not be NULL");
+	unsigned char *blocked = NULL; /* filter options: 1 = left out */
+	st = rs_filter_mask(m, options, &blocked, err);
+	if (st != RS_OK)
+		return st;
 	int32_t u = rs_idmap_find(&m->users, user, user_len);
-	if (u < 0) {
-		*n_out = popular_for(m, -1, 0, k, RS_SRC_COLDSTART, out);
-		return RS_OK;
-	}
-	if (m->n_parts > 0)
-		return rs_hybrid_topk(m, u, so.exclude_seen, k, out, n_out, err);
-	if (m->factors == 0 && !rs_algo_find(m->algo)->score) {
-		*n_out = popular_for(m, u, so.exclude_seen, k, RS_SRC_POPULAR, out);
-		return RS_OK;
-	}
-	return model_topk(m, u, so.exclude_seen, k, out, n_out, err);
+	if (u < 0)
+		*n_out = popular_for(m, -1, 0, blocked, k, RS_SRC_COLDSTART, out);
+	else if (m->n_parts > 0)
+		st = rs_hybrid_topk(m, u, so.exclude_seen, blocked, k, out, n_out, err);
+	else if (m->factors == 0 && !rs_algo_find(m->algo)->score)
+		*n_out = popular_for(m, u, so.exclude_seen, blocked, k, RS_SRC_POPULAR, out);
+	else
+		st = model_topk(m, u, so.exclude_seen, blocked, k, out, n_out, err);
+	free(blocked);
+	return st;
 }
 
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *out,
@@ -225,7 +236,7 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
 		               options->children[0].key ? options->children[0].key : "");
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	*n_out = popular_for(m, -1, 0, k, RS_SRC_POPULAR, out);
+	*n_out = popular_for(m, -1, 0, NULL, k, RS_SRC_POPULAR, out);
 	return RS_OK;
 }
 

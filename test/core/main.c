@@ -57,6 +57,8 @@ void test_similar_ease(void);
 void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
 
+void test_filters(void);
+
 int main(void)
 {
 	RUN(test_options_rejected);
@@ -110,5 +112,6 @@ int main(void)
 	RUN(test_similar_ease);
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
+	RUN(test_filters);
 	return h_failed_checks ? 1 : 0;
 }
