@@ -161,4 +161,11 @@ extern const sqlite3_module rsq_session_module;
 extern const sqlite3_module rsq_models_module;
 extern const sqlite3_module rsq_evaluate_module;
 
+/* tvf_common.c: shared by the table-valued functions. */
+#define RSQ_MAX_ARGS 8
+int rsq_bind_args(sqlite3_index_info *info, int n_out, int n_args, unsigned *mask);
+void rsq_order_by_rank(sqlite3_index_info *info);
+int rsq_vtab_error(sqlite3_vtab *v, char *msg);
+double rsq_float_decimal(float f);
+
 #endif /* RECSYS_SQLITE_H */

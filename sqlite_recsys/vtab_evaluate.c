@@ -209,10 +209,7 @@ static int record(eval_job *j)
 /* Set the vtab's error message (takes ownership of msg). */
 static int eval_error(eval_cursor *c, char *msg)
 {
-	sqlite3_vtab *v = c->base.pVtab;
-	sqlite3_free(v->zErrMsg);
-	v->zErrMsg = msg;
-	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
 /* Check the arguments as recsys_train does: given ones not NULL, source
@@ -294,28 +291,9 @@ static int eval_disconnect(sqlite3_vtab *v)
 static int eval_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	(void)tab;
-	int where[N_ARGS] = {-1, -1, -1, -1};
-	unsigned unusable = 0, mask = 0;
-	for (int i = 0; i < info->nConstraint; i++) {
-		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-		int arg = c->iColumn - N_OUT;
-		if (arg < 0 || arg >= N_ARGS || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-			continue;
-		if (!c->usable)
-			unusable |= 1u << arg;
-		else if (where[arg] < 0)
-			where[arg] = i;
-	}
-	for (int arg = 0, next = 1; arg < N_ARGS; arg++) {
-		if (where[arg] < 0)
-			continue;
-		mask |= 1u << arg;
-		info->aConstraintUsage[where[arg]].argvIndex = next++;
-		info->aConstraintUsage[where[arg]].omit = 1;
-	}
-	if (unusable & ~mask)
+	unsigned mask;
+	if (rsq_bind_args(info, N_OUT, N_ARGS, &mask) != SQLITE_OK)
 		return SQLITE_CONSTRAINT;
-	info->idxNum = (int)mask;
 	info->estimatedCost = (mask & 1u) ? 1e6 : 1e12;
 	info->estimatedRows = 1;
 	return SQLITE_OK;

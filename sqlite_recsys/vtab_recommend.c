@@ -131,35 +131,10 @@ static int tvf_disconnect(sqlite3_vtab *v)
 static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	const tvf_spec *spec = ((tvf_vtab *)tab)->spec;
-	int where[MAX_ARGS];
-	unsigned unusable = 0, mask = 0;
-	for (int i = 0; i < MAX_ARGS; i++)
-		where[i] = -1;
-	for (int i = 0; i < info->nConstraint; i++) {
-		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-		int arg = c->iColumn - spec->n_out;
-		if (arg < 0 || arg >= spec->n_args || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-			continue;
-		if (!c->usable)
-			unusable |= 1u << arg;
-		else if (where[arg] < 0)
-			where[arg] = i;
-	}
-	int next = 1;
-	for (int arg = 0; arg < spec->n_args; arg++) {
-		if (where[arg] < 0)
-			continue;
-		mask |= 1u << arg;
-		info->aConstraintUsage[where[arg]].argvIndex = next++;
-		info->aConstraintUsage[where[arg]].omit = 1;
-	}
-	if (unusable & ~mask)
+	unsigned mask;
+	if (rsq_bind_args(info, spec->n_out, spec->n_args, &mask) != SQLITE_OK)
 		return SQLITE_CONSTRAINT;
-	info->idxNum = (int)mask;
-	/* rows come out best first: ORDER BY rank (or score DESC) costs nothing */
-	if (info->nOrderBy == 1 && ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
-	                            (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
-		info->orderByConsumed = 1;
+	rsq_order_by_rank(info);
 	info->estimatedCost = (mask & spec->required) == spec->required ? 10.0 : 1e12;
 	info->estimatedRows = 10;
 	return SQLITE_OK;
@@ -202,10 +177,7 @@ static int tvf_close(sqlite3_vtab_cursor *cur)
 /* Set the vtab's error message (takes ownership of msg). */
 static int tvf_error(tvf_cursor *c, char *msg)
 {
-	sqlite3_vtab *v = c->base.pVtab;
-	sqlite3_free(v->zErrMsg);
-	v->zErrMsg = msg;
-	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
 /* Check the arguments: required ones present, user_id and k not NULL. */
@@ -323,23 +295,6 @@ static int tvf_eof(sqlite3_vtab_cursor *cur)
 	return c->pos >= c->n;
 }
 
-/* The double that prints like the float (PostgreSQL's real shows 0.636,
- * not 0.636000037193298): f rounded to the fewest significant digits (6 to
- * 9) that read back as f. Arithmetic, not printf + strtod, which took a
- * tenth of a recommend() call. */
-static double float_as_decimal(float f)
-{
-	if (f == 0 || !isfinite(f))
-		return (double)f;
-	int e = (int)floor(log10(fabs((double)f)));
-	for (int digits = 6; digits <= 9; digits++) {
-		double scale = pow(10.0, digits - 1 - e);
-		double d = round((double)f * scale) / scale;
-		if ((float)d == f)
-			return d;
-	}
-	return (double)f;
-}
 
 /* A hidden column reads back its argument (k defaults to 10). */
 static void arg_column(tvf_cursor *c, const tvf_spec *spec, int arg, sqlite3_context *ctx)
@@ -371,7 +326,7 @@ static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		sqlite3_result_text64(ctx, id ? id : "", id ? len : 0, SQLITE_TRANSIENT,
 		                      SQLITE_UTF8);
 		break;
-	case 1: sqlite3_result_double(ctx, float_as_decimal(r->score)); break;
+	case 1: sqlite3_result_double(ctx, rsq_float_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
 	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
 	default:

@@ -72,32 +72,10 @@ static int sim_disconnect(sqlite3_vtab *v)
 static int sim_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	(void)tab;
-	int where[N_ARGS] = {-1, -1, -1, -1};
-	unsigned unusable = 0, mask = 0;
-	for (int i = 0; i < info->nConstraint; i++) {
-		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-		int arg = c->iColumn - N_OUT;
-		if (arg < 0 || arg >= N_ARGS || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
-			continue;
-		if (!c->usable)
-			unusable |= 1u << arg;
-		else if (where[arg] < 0)
-			where[arg] = i;
-	}
-	for (int arg = 0, next = 1; arg < N_ARGS; arg++) {
-		if (where[arg] < 0)
-			continue;
-		mask |= 1u << arg;
-		info->aConstraintUsage[where[arg]].argvIndex = next++;
-		info->aConstraintUsage[where[arg]].omit = 1;
-	}
-	if (unusable & ~mask)
+	unsigned mask;
+	if (rsq_bind_args(info, N_OUT, N_ARGS, &mask) != SQLITE_OK)
 		return SQLITE_CONSTRAINT;
-	info->idxNum = (int)mask;
-	/* rows come out best first: ORDER BY rank (or score DESC) costs nothing */
-	if (info->nOrderBy == 1 && ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
-	                            (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
-		info->orderByConsumed = 1;
+	rsq_order_by_rank(info);
 	info->estimatedCost = (mask & 1u) ? 10.0 : 1e12;
 	info->estimatedRows = 10;
 	return SQLITE_OK;
@@ -140,10 +118,7 @@ static int sim_close(sqlite3_vtab_cursor *cur)
 /* Set the vtab's error message (takes ownership of msg). */
 static int sim_error(sim_cursor *c, char *msg)
 {
-	sqlite3_vtab *v = c->base.pVtab;
-	sqlite3_free(v->zErrMsg);
-	v->zErrMsg = msg;
-	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
 /* Check the arguments (item given and not NULL, k an integer) into *k. */
@@ -241,22 +216,6 @@ static int sim_eof(sqlite3_vtab_cursor *cur)
 	return c->pos >= c->n;
 }
 
-/* The double that prints like the float (as PostgreSQL's real does): f
- * rounded to the fewest significant digits (6 to 9) that read back as f,
- * by arithmetic as vtab_recommend.c does. */
-static double sim_float_decimal(float f)
-{
-	if (f == 0 || !isfinite(f))
-		return (double)f;
-	int e = (int)floor(log10(fabs((double)f)));
-	for (int digits = 6; digits <= 9; digits++) {
-		double scale = pow(10.0, digits - 1 - e);
-		double d = round((double)f * scale) / scale;
-		if ((float)d == f)
-			return d;
-	}
-	return (double)f;
-}
 
 /* xColumn: item_id, score, rank, reason, then the arguments. */
 static int sim_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
@@ -271,7 +230,7 @@ static int sim_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		id = rs_model_item_id(m, r->item, &len);
 		sqlite3_result_text64(ctx, id, len, SQLITE_TRANSIENT, SQLITE_UTF8);
 		break;
-	case 1: sqlite3_result_double(ctx, sim_float_decimal(r->score)); break;
+	case 1: sqlite3_result_double(ctx, rsq_float_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
 	case 3: sqlite3_result_text(ctx, rs_similar_reason(m, r->source), -1, SQLITE_STATIC); break;
 	default:

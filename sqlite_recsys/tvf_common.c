@@ -1,0 +1,82 @@
+/*
+ * tvf_common.c - what every table-valued function of the extension shares:
+ * binding HIDDEN argument constraints in xBestIndex, the free "ORDER BY
+ * rank" of best-first rows, the vtab error message, and scores that print
+ * like PostgreSQL's real.
+ */
+#include "recsys_sqlite.h"
+
+#include <math.h>
+
+/*
+ * idxNum bit layout for every caller: bit i set = hidden argument i (the
+ * columns after the n_out outputs) has an equality constraint, passed to
+ * xFilter in argv in increasing i. A constraint on an argument that is not
+ * usable in this plan (lateral join before the outer table is scanned)
+ * makes the plan impossible: SQLITE_CONSTRAINT, so the planner orders the
+ * join the other way. *mask gets the bits.
+ */
+int rsq_bind_args(sqlite3_index_info *info, int n_out, int n_args, unsigned *mask)
+{
+	int where[RSQ_MAX_ARGS];
+	unsigned unusable = 0;
+	*mask = 0;
+	for (int i = 0; i < RSQ_MAX_ARGS; i++)
+		where[i] = -1;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		int arg = c->iColumn - n_out;
+		if (arg < 0 || arg >= n_args || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (!c->usable)
+			unusable |= 1u << arg;
+		else if (where[arg] < 0)
+			where[arg] = i;
+	}
+	for (int arg = 0, next = 1; arg < n_args; arg++) {
+		if (where[arg] < 0)
+			continue;
+		*mask |= 1u << arg;
+		info->aConstraintUsage[where[arg]].argvIndex = next++;
+		info->aConstraintUsage[where[arg]].omit = 1;
+	}
+	if (unusable & ~*mask)
+		return SQLITE_CONSTRAINT;
+	info->idxNum = (int)*mask;
+	return SQLITE_OK;
+}
+
+/* Rows come out best first (columns 1 score, 2 rank): ORDER BY rank, or
+ * score DESC, costs nothing. */
+void rsq_order_by_rank(sqlite3_index_info *info)
+{
+	if (info->nOrderBy == 1 && ((info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc) ||
+	                            (info->aOrderBy[0].iColumn == 1 && info->aOrderBy[0].desc)))
+		info->orderByConsumed = 1;
+}
+
+/* Set the vtab's error message (takes ownership of msg). */
+int rsq_vtab_error(sqlite3_vtab *v, char *msg)
+{
+	sqlite3_free(v->zErrMsg);
+	v->zErrMsg = msg;
+	return msg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* The double that prints like the float (PostgreSQL's real shows 0.636,
+ * not 0.636000037193298): f rounded to the fewest significant digits (6 to
+ * 9) that read back as f. Arithmetic, not printf + strtod, which took a
+ * tenth of a recommend() call. */
+double rsq_float_decimal(float f)
+{
+	if (f == 0 || !isfinite(f))
+		return (double)f;
+	int e = (int)floor(log10(fabs((double)f)));
+	for (int digits = 6; digits <= 9; digits++) {
+		double scale = pow(10.0, digits - 1 - e);
+		double d = round((double)f * scale) / scale;
+		if ((float)d == f)
+			return d;
+	}
+	return (double)f;
+}
