@@ -91,6 +91,13 @@ extern bool RsStoreDrop(const char *name);
 extern bool RsStoreLatest(const char *name, int *version, char **algorithm,
 						  Jsonb **options);
 
+/* serve.c: the set-returning functions' shared steps */
+extern rs_reco *RsRecoBuffer(int32 k);
+extern const rs_model *RsModelArg(FunctionCallInfo fcinfo, int argno);
+extern void RsInitSRF(FunctionCallInfo fcinfo);
+extern void RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
+					   int n, bool with_reason);
+
 /* cache.c */
 extern void RsCacheInit(void);
 extern const char *RsCacheResolveName(const char *name);

@@ -15,14 +15,14 @@
 
 /* Room for the core's answer; an invalid k still gets a buffer so that the
  * core, which owns the validation of k, can reject it with its own message. */
-static rs_reco *
+rs_reco *
 RsRecoBuffer(int32 k)
 {
 	return palloc(sizeof(rs_reco) * ((k >= 1 && k <= RS_MAX_K) ? k : 1));
 }
 
 /* The model named by argument `argno` (NULL: the default model). */
-static const rs_model *
+const rs_model *
 RsModelArg(FunctionCallInfo fcinfo, int argno)
 {
 	const char *name = PG_ARGISNULL(argno) ? NULL :
@@ -36,7 +36,7 @@ RsModelArg(FunctionCallInfo fcinfo, int argno)
  * row type (expectedDesc): reusing it skips rebuilding it from pg_proc on
  * every call, which is measurable on the hot path.
  */
-static void
+void
 RsInitSRF(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -57,7 +57,7 @@ RsItemDatum(const rs_model *m, int32 item)
 }
 
 /* Emit rows (item_id, score, rank[, reason, source]) into the SRF's tuplestore. */
-static void
+void
 RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 		   int n, bool with_reason)
 {

@@ -66,9 +66,8 @@ similar_items(PG_FUNCTION_ARGS)
 	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
 							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	m = RsCacheGetModel(name);
-	InitMaterializedSRF(fcinfo, 0);
-	/* an invalid k still gets a buffer: the core rejects it in its words */
-	recs = palloc(sizeof(rs_reco) * ((k >= 1 && k <= RS_MAX_K) ? k : 1));
+	RsInitSRF(fcinfo);
+	recs = RsRecoBuffer(k);
 	if (rs_similar_items(m, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item), k, opts,
 						 recs, &n, &err) != RS_OK)
 		RsReportSimilarError(&err, item, name);
