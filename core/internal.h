@@ -299,6 +299,50 @@ rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
 int rs_is_filter_option(const char *key);
 rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char **mask,
                          rs_error *err);
+/* ---- the serving pipeline (rerank.c) ----
+ * Every serving path (recommend, recommend_for_items, sessions, fresh users)
+ * ends in rs_rank: candidates (the best `candidates` by model score among the
+ * items that pass) -> filters -> re-rank -> top k. */
+
+/* The user's history as the pipeline sees it: a known user's row of m->seen,
+ * or a folded-in history (a session, a fresh user's events). */
+typedef struct rs_rank_ctx {
+	const int32_t *items;   /* history item indices of m, distinct, any order */
+	const float *weights;   /* their weights, or NULL (1 each) */
+	const double *ts;       /* their latest unix seconds (NAN = unknown), or NULL */
+	int32_t n;              /* history length (0: none) */
+	int exclude_history;    /* leave history items out (exclude_seen / exclude_items);
+	                         * with repurchase_cycle only until they are due again */
+	rs_source source;       /* the rows' source */
+	const int32_t *part;    /* hybrid: per item of m, the component that contributed
+	                         * most (rows get RS_SRC_PART + part[i]), or NULL */
+	const char *const *own_keys; /* NULL-terminated keys the caller's own options take
+	                         * (e.g. "exclude_seen"): skipped here, listed in errors */
+	const char *fn;         /* the SQL function, for error messages ("recommend") */
+} rs_rank_ctx;
+
+/* Validate `options` for an entry point: an object (or NULL) whose keys are
+ * the caller's own (own_keys, NULL-terminated) or the pipeline's (filters and
+ * re-ranking); wrong types and values are RS_EINVAL naming the key. k is the
+ * request's k (checked against "candidates"). */
+rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn,
+                        const char *const *own_keys, int k, rs_error *err);
+/* Is `key` a pipeline option (filters and re-ranking)? */
+int rs_rank_option(const char *key);
+
+/*
+ * The pipeline. scores: every item's model score (m->items.n entries, padded
+ * to RS_BLK when uvec is set; -INFINITY = excluded); rs_rank writes to it.
+ * uvec: the user vector when scores are approximate factor scores
+ * (rs_score_items): candidates are then rescored exactly (exact_topk), else
+ * NULL. Applies the history exclusion, the filter mask and the re-ranking
+ * options, and writes min(k, items passing) rows to out (room for k).
+ */
+rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, const float *uvec,
+                  int k, const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
+/* Derived at load (rs_model_prepare): users' average item price quartiles. */
+rs_status rs_rank_prepare(rs_model *m, rs_error *err);
+
 /* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
 rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;

@@ -293,6 +293,25 @@ rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int 
 /* Text for the `reason` column of one similar_items() row. */
 const char *rs_similar_reason(const rs_model *m, rs_source s);
 
+/*
+ * What the model knows of one user (recsys_user_profile; core/rerank.c).
+ * spending_segment: the quartile of the user's average item price among all
+ * users' averages: "small" (lowest quarter), "low average", "average",
+ * "high" (top quarter); NULL when the model has no prices or none of the
+ * user's items has one. A static string: never free it.
+ */
+typedef struct rs_profile {
+	int64_t interactions;   /* the user's source rows kept at training (duplicates counted) */
+	int64_t distinct_items; /* distinct items of the user's history */
+	const char *spending_segment;
+	double avg_item_price;  /* mean price of the distinct history items with a price; NAN: unknown */
+	double last_interaction; /* unix seconds of the latest row; NAN without a ts column */
+} rs_profile;
+
+/* The profile of `user`; an id the model does not know is RS_ENOTFOUND. */
+rs_status rs_user_profile(const rs_model *m, const char *user, size_t len, rs_profile *out,
+                          rs_error *err);
+
 #ifdef __cplusplus
 }
 #endif
