@@ -10,7 +10,9 @@
  *   popularity; als, itemknn and svd with their defaults; als with alpha 1
  *   and 10 and regularization_scale 0.15 and 0.6; itemknn with 50 and 400
  *   neighbours; svd with 16 and 64 factors; ease with its defaults (skipped,
- *   with the reason, when over its memory bound); then hybrids of the best
+ *   with the reason, when over its memory bound); ease with recency 10 and
+ *   20, itemknn with recency 5 and 10 (skipped when the source has no
+ *   time); then hybrids of the best
  *   candidates of the two best algorithms, weights 1:1 and 2:1, and of the
  *   three best algorithms, 1:1:1.
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
@@ -45,6 +47,11 @@ static const cand_spec SPACE[] = {
 	{"svd", 1, {{"factors", 16}}},
 	{"svd", 1, {{"factors", 64}}},
 	{"ease", 0, {{0}}},
+	/* history recency (recency.c): skipped, with the reason, without time */
+	{"ease", 1, {{"recency", 10}}},
+	{"ease", 1, {{"recency", 20}}},
+	{"itemknn", 1, {{"recency", 5}}},
+	{"itemknn", 1, {{"recency", 10}}},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)

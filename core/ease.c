@@ -150,6 +150,10 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		               "the item count), over the limit \"max_memory_mb\" = %g; raise the "
 		               "limit, or use als or itemknn",
 		               need, (int)n, cfg->max_memory_mb);
+	rs_status rst = rs_recency_check(cfg, x, err);
+	if (rst != RS_OK)
+		return rst;
+	m->recency = cfg->recency;
 	ctx->lambda = ease_lambda(cfg, x);
 	gram_job gj = {.x = x, .lambda = ctx->lambda};
 	rs_csr xt = {0};
@@ -194,10 +198,11 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 static void ease_score(const rs_model *m, int32_t u, float *scores)
 {
 	size_t n = m->items.n, padded = ((n + RS_BLK - 1) / RS_BLK) * RS_BLK;
+	const float *hw = rs_history_w(m);
 	memset(scores, 0, padded * sizeof *scores);
 	for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++) {
 		const float *b = m->dense + (size_t)m->seen.indices[p] * n;
-		float w = m->seen.data[p];
+		float w = hw[p];
 		for (size_t j = 0; j < n; j++)
 			scores[j] += w * b[j];
 	}
@@ -207,8 +212,8 @@ static void ease_score(const rs_model *m, int32_t u, float *scores)
 static void ease_params(const rs_train_ctx *ctx, rs_text *t)
 {
 	const rs_config *c = ctx->cfg;
-	rs_text_printf(t, "\"regularization\": %g, \"max_memory_mb\": %g", ctx->lambda,
-	               c->max_memory_mb);
+	rs_text_printf(t, "\"regularization\": %g, \"max_memory_mb\": %g, \"recency\": %g",
+	               ctx->lambda, c->max_memory_mb, c->recency);
 }
 
 /* Defaults chosen on validation splits (bench/TUNING.md). regularization
@@ -217,6 +222,7 @@ static const rs_opt_spec EASE_OPTIONS[] = {
 	{"regularization", RS_T_NUM, offsetof(rs_config, regularization), -1, 0, 1e12, NULL},
 	{"regularization_scale", RS_T_NUM, offsetof(rs_config, reg_scale), 4, 0, 1e9, NULL},
 	{"max_memory_mb", RS_T_NUM, offsetof(rs_config, max_memory_mb), 2048, 1, 1e9, NULL},
+	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
 };
 
 const rs_algo_def rs_def_ease = {

@@ -128,6 +128,7 @@ struct rs_config {
 	int solver;       /* rs_solver */
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
+	double recency;        /* item-based scoring: history half-life in interactions, 0 = off */
 	int pop_by;       /* rs_pop_by */
 	/* auto (auto.c) */
 	double time_budget;
@@ -232,9 +233,20 @@ struct rs_model {
 	float *part_w;        /* their blend weights */
 	int32_t **part_item;  /* derived: per part, hybrid item -> part item or -1 */
 	char **part_label;    /* derived: "hybrid:<algorithm>" per part */
+	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
+	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
 };
 
 #define RS_BLK 16
+
+/* recency.c: the "recency" option. check: it needs ts at training; prepare:
+ * derive hist_w from seen. rs_history_w: the weights item-based scorers use. */
+rs_status rs_recency_check(const rs_config *cfg, const rs_csr *seen, rs_error *err);
+rs_status rs_recency_prepare(rs_model *m, rs_error *err);
+static inline const float *rs_history_w(const rs_model *m)
+{
+	return m->hist_w ? m->hist_w : m->seen.data;
+}
 
 /* Derived serving structures (popularity order, blocked factors). */
 rs_status rs_model_prepare(rs_model *m, rs_error *err);

@@ -294,10 +294,11 @@ void rs_knn_score(const rs_model *m, int32_t u, float *scores)
 {
 	size_t ni = m->items.n;
 	const rs_csr *s = &m->seen, *g = &m->sim;
+	const float *hw = rs_history_w(m);
 	memset(scores, 0, ni * sizeof *scores);
 	for (int64_t p = s->indptr[u]; p < s->indptr[u + 1]; p++) {
 		int32_t j = s->indices[p];
-		float w = s->data[p];
+		float w = hw[p];
 		for (int64_t q = g->indptr[j]; q < g->indptr[j + 1]; q++)
 			scores[g->indices[q]] += w * g->data[q];
 	}
@@ -346,6 +347,10 @@ static float *weigh(const rs_config *cfg, const rs_csr *ui)
 static rs_status itemknn_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 {
 	const rs_config *cfg = ctx->cfg;
+	rs_status rst = rs_recency_check(cfg, &m->seen, err);
+	if (rst != RS_OK)
+		return rst;
+	m->recency = cfg->recency;
 	rs_csr x = m->seen; /* shares the structure; data replaced when weighted */
 	x.ts = NULL;
 	float *w = NULL;
@@ -389,6 +394,7 @@ static void itemknn_params(const rs_train_ctx *ctx, rs_text *t)
 	               c->knn_shrink, WEIGHTINGS[c->knn_weighting]);
 	if (c->knn_weighting == RS_KNN_BM25)
 		rs_text_printf(t, ", \"bm25_k1\": %g, \"bm25_b\": %g", c->bm25_k1, c->bm25_b);
+	rs_text_printf(t, ", \"recency\": %g", c->recency);
 }
 
 /* Defaults chosen on validation splits (bench/TUNING.md, "itemknn"). */
@@ -399,6 +405,7 @@ static const rs_opt_spec ITEMKNN_OPTIONS[] = {
 	 "none|tfidf|bm25"},
 	{"bm25_k1", RS_T_NUM, offsetof(rs_config, bm25_k1), 1.2, 0, 1e6, NULL},
 	{"bm25_b", RS_T_NUM, offsetof(rs_config, bm25_b), 0.75, 0, 1, NULL},
+	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
 };
 
 const rs_algo_def rs_def_itemknn = {

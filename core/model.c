@@ -26,6 +26,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_blk);
 	free(m->item_maxabs);
 	free(m->item_gram);
+	free(m->hist_w);
 	free(m->item_price);
 	free(m->item_cat);
 	rs_idmap_free(&m->cats);
@@ -105,6 +106,9 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 	for (int32_t i = 0; i < n; i++)
 		m->pop_order[i] = i;
 	qsort_r(m->pop_order, (size_t)n, sizeof *m->pop_order, cmp_pop, m->pop);
+	rs_status rst = rs_recency_prepare(m, err);
+	if (rst != RS_OK)
+		return rst;
 	if (m->n_parts > 0) {
 		rs_status st = rs_hybrid_prepare(m, err);
 		if (st != RS_OK)

@@ -136,6 +136,8 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		n += put_csr(w, T_UFEAT, &m->user_feats);
 	if (m->feat_f)
 		put_section2(w, T_FEAT_F, 0, m->feat_f, nf * (uint64_t)m->factors * 4, NULL, 0), n++;
+	if (m->recency > 0)
+		put_section2(w, T_RECENCY, 0, &m->recency, 8, NULL, 0), n++;
 	if (pb->n)
 		n += put_parts(w, pb);
 	return n;

@@ -220,6 +220,13 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		return 0;
 	if (sec[T_DENSE].present)
 		m->dense = take(&sec[T_DENSE], ni * ni * 4, 1, bad);
+	if (sec[T_RECENCY].present) {
+		double *r = take(&sec[T_RECENCY], 8, 1, bad);
+		if (r && !(isfinite(*r) && *r > 0))
+			*bad = 1;
+		m->recency = r ? *r : 0;
+		free(r);
+	}
 	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
 	       take_parts(&sec[T_PARTS], m, depth);
 }

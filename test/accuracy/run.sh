@@ -15,7 +15,7 @@ ease ease {} 0.133
 itemknn itemknn {} 0.1254
 warp warp {\"threads\":1} 0.1245
 bpr bpr {\"threads\":1} 0.1093
-hybrid hybrid {\"components\":{\"itemknn\":2,\"als\":1}} 0.1397
+hybrid hybrid {\"components\":{\"ease\":{\"weight\":1,\"recency\":20},\"itemknn\":{\"weight\":1,\"recency\":5},\"als\":1}} 0.1397
 auto auto {} 0.1397"
 if [ ! -r "$DATA" ]; then
   if [ "${CI:-}" = "true" ]; then

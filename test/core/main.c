@@ -58,6 +58,9 @@ void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
 
 void test_filters(void);
+void test_recency_needs_time(void);
+void test_recency_weights(void);
+void test_recency_moves_latest_first(void);
 
 int main(void)
 {
@@ -113,5 +116,8 @@ int main(void)
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
 	RUN(test_filters);
+	RUN(test_recency_needs_time);
+	RUN(test_recency_weights);
+	RUN(test_recency_moves_latest_first);
 	return h_failed_checks ? 1 : 0;
 }
