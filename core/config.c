@@ -21,6 +21,7 @@ static const rs_opt_spec COMMON[] = {
 	{"weight_column", RS_T_TEXT, F(columns[RS_COL_WEIGHT]), 0, 0, 0, NULL},
 	{"event_column", RS_T_TEXT, F(columns[RS_COL_EVENT]), 0, 0, 0, NULL},
 	{"ts_column", RS_T_TEXT, F(columns[RS_COL_TS]), 0, 0, 0, NULL},
+	{"session_column", RS_T_TEXT, F(session_column), 0, 0, 0, NULL},
 	{"threads", RS_T_INT, F(threads), -1, 0, 256, NULL}, /* -1: the binding's default */
 	{"seed", RS_T_INT, F(seed_int), 42, 0, 2147483647, NULL},
 };

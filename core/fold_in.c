@@ -22,6 +22,15 @@
  *    by hybrid.c's normalization.
  * Unknown ids are skipped, duplicates count once; a session with no known
  * item gets popular items with source RS_SRC_SESSION_EMPTY.
+ *
+ * Fresh users and recommend_for_session (rs_recommend_for_history) fold in
+ * a history read from the source, with weights: als uses c_i = 1 + alpha w_i
+ *     x = (Y^T Y + lambda I + alpha sum_i w_i y_i y_i^T)^-1 sum_i (1 + alpha w_i) y_i
+ * with the alpha and lambda the model was trained with (kept in the blob),
+ * svd the weighted sum sum_i w_i v_i, item-based models their scorer on the
+ * weighted row, bpr/warp the plain mean as above. That is one more ALS
+ * half-step for the user with Y fixed: for a user the model knows, what
+ * training itself computed in its last iteration.
  */
 #include "internal.h"
 
@@ -31,8 +40,8 @@
 #include <string.h>
 
 typedef struct fold_opts {
-	int exclude_items;
-	double lambda, alpha; /* < 0: ALS defaults */
+	int exclude;          /* leave the history's items out */
+	double lambda, alpha; /* < 0: the model's (or ALS defaults) */
 } fold_opts;
 
 /* A non-negative number option, or an error naming it. */
@@ -44,31 +53,53 @@ static rs_status num_opt(const rs_opt *c, double *out, rs_error *err)
 	return RS_OK;
 }
 
-/* Validate the per-call options of recommend_for_items(). */
-static rs_status parse_opts(const rs_opt *o, fold_opts *fo, rs_error *err)
+/* A boolean option, or an error naming it. */
+static rs_status bool_opt(const rs_opt *c, int *out, rs_error *err)
 {
-	*fo = (fold_opts){.exclude_items = 1, .lambda = -1, .alpha = -1};
+	if (c->kind != RS_OPT_BOOL)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", c->key);
+	*out = c->boolean;
+	return RS_OK;
+}
+
+/*
+ * Validate the per-call options: recommend_for_items / recommend_for_session
+ * take exclude_items (bool), a fresh user recommend()'s exclude_seen and
+ * fresh (bool) and its filters; both the als overrides regularization and
+ * alpha.
+ */
+static rs_status parse_opts(const rs_opt *o, int fresh, fold_opts *fo, rs_error *err)
+{
+	*fo = (fold_opts){.exclude = 1, .lambda = -1, .alpha = -1};
 	if (!o || o->kind == RS_OPT_NULL)
 		return RS_OK;
 	if (o->kind != RS_OPT_OBJECT)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	const char *excl = fresh ? "exclude_seen" : "exclude_items";
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *c = &o->children[i];
 		const char *key = c->key ? c->key : "";
+		int ignored;
 		rs_status st = RS_OK;
-		if (strcmp(key, "exclude_items") == 0) {
-			if (c->kind != RS_OPT_BOOL)
-				return rs_fail(err, RS_EINVAL, "option \"exclude_items\" must be a boolean");
-			fo->exclude_items = c->boolean;
-		} else if (strcmp(key, "regularization") == 0) {
+		if (strcmp(key, excl) == 0)
+			st = bool_opt(c, &fo->exclude, err);
+		else if (fresh && strcmp(key, "fresh") == 0)
+			st = bool_opt(c, &ignored, err);
+		else if (strcmp(key, "regularization") == 0)
 			st = num_opt(c, &fo->lambda, err);
-		} else if (strcmp(key, "alpha") == 0) {
+		else if (strcmp(key, "alpha") == 0)
 			st = num_opt(c, &fo->alpha, err);
-		} else {
+		else if (fresh && rs_is_filter_option(key))
+			continue; /* checked in rs_filter_mask */
+		else if (fresh)
+			return rs_fail(err, RS_EINVAL,
+			               "unknown option \"%s\" for recommend (known options: exclude_seen, "
+			               "fresh, regularization, alpha, price_min, price_max, categories, "
+			               "exclude_categories, exclude_items)", key);
+		else
 			return rs_fail(err, RS_EINVAL,
 			               "unknown option \"%s\" for recommend_for_items (known options: "
 			               "exclude_items, regularization, alpha)", key);
-		}
 		if (st != RS_OK)
 			return st;
 	}
@@ -103,28 +134,46 @@ static int32_t *session_items(const rs_model *m, const char *const *items, const
 	return s;
 }
 
-/* ALS fold-in (header comment): x solves the session's normal equations. */
-static rs_status als_fold_in(const rs_model *m, const int32_t *s, int n, const fold_opts *fo,
-                             float *x, rs_error *err)
+/* A history: sorted distinct items of one model with weights (NULL: 1)
+ * and latest times (NULL: unknown). */
+typedef struct hist { const int32_t *s; const float *w; int n; const double *ts; } hist;
+
+static double hist_w(const hist *h, int r) { return h->w ? h->w[r] : 1.0; }
+
+/* ALS's alpha and lambda for fold-in: the options, else what the model was
+ * trained with, else ALS's defaults (lambda scaled from the data). */
+static rs_status als_params(const rs_model *m, const fold_opts *fo, double *alpha,
+                            double *lambda, rs_error *err)
+{
+	*alpha = fo->alpha >= 0 ? fo->alpha : m->fold_alpha;
+	*lambda = fo->lambda >= 0 ? fo->lambda : m->fold_lambda;
+	if (isfinite(*alpha) && isfinite(*lambda))
+		return RS_OK;
+	rs_config *cfg = NULL; /* a model from before the blob kept them */
+	rs_status st = rs_config_create("als", NULL, 1, &cfg, err);
+	if (st != RS_OK)
+		return st;
+	if (!isfinite(*alpha))
+		*alpha = cfg->alpha;
+	if (!isfinite(*lambda)) {
+		cfg->alpha = *alpha;
+		*lambda = rs_als_lambda(cfg, &m->seen);
+	}
+	rs_config_destroy(&cfg);
+	return RS_OK;
+}
+
+/* ALS fold-in (header comment): x solves the history's normal equations. */
+static rs_status als_fold_in(const rs_model *m, const hist *h, const fold_opts *fo, float *x,
+                             rs_error *err)
 {
 	int f = m->factors;
-	double lambda = fo->lambda, alpha = fo->alpha;
-	if (lambda < 0 || alpha < 0) {
-		rs_config *cfg = NULL;
-		rs_status st = rs_config_create("als", NULL, 1, &cfg, err);
-		if (st != RS_OK)
-			return st;
-		if (alpha < 0)
-			alpha = cfg->alpha;
-		if (lambda < 0) {
-			cfg->alpha = alpha;
-			lambda = rs_als_lambda(cfg, &m->seen);
-		}
-		rs_config_destroy(&cfg);
-	}
+	double lambda, alpha;
+	rs_status st = als_params(m, fo, &alpha, &lambda, err);
+	if (st != RS_OK)
+		return st;
 	const float *g = m->item_gram; /* Y^T Y, derived at load (model.c) */
 	double *a = rs_malloc(rs_mul((size_t)f * f + f, sizeof *a)), *rhs = a ? a + (size_t)f * f : NULL;
-	rs_status st = RS_OK;
 	if (!a || !g) {
 		st = rs_fail(err, RS_ENOMEM, "out of memory folding in the session");
 		goto done;
@@ -135,13 +184,14 @@ static rs_status als_fold_in(const rs_model *m, const int32_t *s, int n, const f
 		a[(size_t)p * f + p] += lambda;
 		rhs[p] = 0;
 	}
-	for (int r = 0; r < n; r++) {
-		const float *y = m->item_f + (size_t)s[r] * f;
+	for (int r = 0; r < h->n; r++) {
+		const float *y = m->item_f + (size_t)h->s[r] * f;
+		double aw = alpha * hist_w(h, r);
 		for (int p = 0; p < f; p++) {
-			double t = alpha * y[p];
+			double t = aw * y[p];
 			for (int q = p; q < f; q++)
 				a[(size_t)p * f + q] += t * y[q];
-			rhs[p] += (1.0 + alpha) * y[p];
+			rhs[p] += (1.0 + aw) * y[p];
 		}
 	}
 	if (LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', f, 1, a, f, rhs, 1) != 0) {
@@ -156,47 +206,56 @@ done:
 	return st;
 }
 
-/* The session's user vector for a factor model (header comment). */
-static rs_status fold_in_vector(const rs_model *m, const int32_t *s, int n, const fold_opts *fo,
-                                float *x, rs_error *err)
+/* The history's user vector for a factor model (header comment). */
+static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opts *fo, float *x,
+                                rs_error *err)
 {
 	int f = m->factors;
+	int mean = m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP;
 	if (m->algo == RS_ALGO_ALS)
-		return als_fold_in(m, s, n, fo, x, err);
+		return als_fold_in(m, h, fo, x, err);
 	memset(x, 0, (size_t)f * sizeof *x);
-	for (int r = 0; r < n; r++)
+	for (int r = 0; r < h->n; r++) {
+		float w = mean ? 1.0f : (float)hist_w(h, r);
 		for (int d = 0; d < f; d++)
-			x[d] += m->item_f[(size_t)s[r] * f + d];
-	if (m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP) {
+			x[d] += w * m->item_f[(size_t)h->s[r] * f + d];
+	}
+	if (mean) {
 		for (int d = 0; d < f - 1; d++)
-			x[d] /= (float)(n > 0 ? n : 1);
+			x[d] /= (float)(h->n > 0 ? h->n : 1);
 		x[f - 1] = 1; /* the bias dimension (lightfm.c) */
 	}
 	return RS_OK;
 }
 
-/* Scores of every item of m (scores: padded to RS_BLK) for the session s;
- * *uvec set when they are factor dot products of that vector. */
-static rs_status session_scores(const rs_model *m, const int32_t *s, int n, const fold_opts *fo,
+/* Scores of every item of m (scores: padded to RS_BLK) for the history h;
+ * *has_uvec set when they are factor dot products of uvec. */
+static rs_status session_scores(const rs_model *m, const hist *h, const fold_opts *fo,
                                 float *scores, float *uvec, int *has_uvec, rs_error *err)
 {
 	const rs_algo_def *def = rs_algo_find(m->algo);
 	*has_uvec = 0;
-	if (n > 0 && def->score) {
-		/* the scorer reads row 0 of `seen`: a one-row matrix of the session */
+	if (h->n > 0 && def->score) {
+		/* the scorer reads row 0 of `seen`: a one-row matrix of the history */
 		rs_model tmp = *m;
-		int64_t indptr[2] = {0, n};
-		float *ones = rs_malloc(rs_mul((size_t)n, sizeof *ones));
-		if (!ones)
+		int64_t indptr[2] = {0, h->n};
+		float *w = rs_malloc(rs_mul((size_t)h->n, sizeof *w));
+		if (!w)
 			return rs_fail(err, RS_ENOMEM, "out of memory scoring the session");
-		for (int r = 0; r < n; r++)
-			ones[r] = 1;
+		for (int r = 0; r < h->n; r++)
+			w[r] = (float)hist_w(h, r);
 		tmp.seen = (rs_csr){.nrows = 1, .ncols = m->seen.ncols, .indptr = indptr,
-		                    .indices = (int32_t *)s, .data = ones};
-		def->score(&tmp, 0, scores);
-		free(ones);
-	} else if (n > 0 && m->factors > 0) {
-		rs_status st = fold_in_vector(m, s, n, fo, uvec, err);
+		                    .indices = (int32_t *)h->s, .data = w, .ts = (double *)h->ts};
+		tmp.hist_w = NULL; /* the model's belong to its own rows: derive the history's */
+		rs_status st = rs_recency_prepare(&tmp, err);
+		if (st == RS_OK)
+			def->score(&tmp, 0, scores);
+		free(tmp.hist_w);
+		free(w);
+		if (st != RS_OK)
+			return st;
+	} else if (h->n > 0 && m->factors > 0) {
+		rs_status st = fold_in_vector(m, h, fo, uvec, err);
 		if (st != RS_OK)
 			return st;
 		rs_score_items(m, uvec, scores);
@@ -207,95 +266,170 @@ static rs_status session_scores(const rs_model *m, const int32_t *s, int n, cons
 	return RS_OK;
 }
 
-/* Popular items, without the session's when asked. */
-static int popular_except(const rs_model *m, const int32_t *s, int n, int k, rs_source src,
-                          rs_reco *out)
+typedef struct pair { int32_t i; float w; double ts; } pair;
+
+static int cmp_pair(const void *a, const void *b)
 {
-	int w = 0;
-	for (size_t r = 0; r < m->items.n && w < k; r++) {
-		int32_t i = m->pop_order[r];
-		if (n > 0 && bsearch(&i, s, (size_t)n, sizeof *s, cmp_i32))
-			continue;
-		out[w++] = (rs_reco){i, m->pop[i], src};
-	}
-	return w;
+	return cmp_i32(&((const pair *)a)->i, &((const pair *)b)->i);
 }
 
-/* Hybrid: each component's session scores, blended as hybrid.c does. */
-static rs_status hybrid_session(const rs_model *m, const int32_t *s, int n, const fold_opts *fo,
-                                int k, rs_reco *out, int *n_out, rs_error *err)
+/* Component p's view of the history (ph's arrays: n + 1 entries each):
+ * its own item indices, sorted. */
+static void part_history(const rs_model *m, int32_t p, const hist *h, pair *tmp, hist *ph)
 {
-	size_t ni = m->items.n, maxpart = 0, maxf = 1;
+	int np = 0;
+	int32_t *ps = (int32_t *)ph->s;
+	float *pw = (float *)ph->w;
+	double *pt = (double *)ph->ts;
+	for (int r = 0; r < h->n; r++)
+		if (m->part_item[p][h->s[r]] >= 0)
+			tmp[np++] = (pair){m->part_item[p][h->s[r]], (float)hist_w(h, r),
+			                   h->ts ? h->ts[r] : NAN};
+	qsort(tmp, (size_t)np, sizeof *tmp, cmp_pair);
+	for (int r = 0; r < np; r++) {
+		ps[r] = tmp[r].i;
+		pw[r] = tmp[r].w;
+		pt[r] = tmp[r].ts;
+	}
+	ph->n = np;
+	if (!h->ts)
+		ph->ts = NULL;
+}
+
+/* Hybrid: each component's history scores blended into total (as
+ * hybrid.c does), with the best component of every item in bestp. */
+static rs_status hybrid_scores(const rs_model *m, const hist *h, const fold_opts *fo,
+                               float *total, int32_t *bestp, rs_error *err)
+{
+	size_t ni = m->items.n, maxpart = 0, maxf = 1, n = (size_t)h->n + 1;
 	for (int32_t p = 0; p < m->n_parts; p++) {
 		if (m->parts[p]->items.n > maxpart)
 			maxpart = m->parts[p]->items.n;
 		if ((size_t)m->parts[p]->factors > maxf)
 			maxf = (size_t)m->parts[p]->factors;
 	}
-	float *total = rs_calloc(ni, sizeof *total), *bestc = rs_calloc(ni, sizeof *bestc);
-	int32_t *bestp = rs_calloc(ni, sizeof *bestp), *ps = rs_malloc(rs_mul((size_t)n + 1, 4));
+	float *bestc = rs_calloc(ni, sizeof *bestc), *pw = rs_malloc(rs_mul(n, 4));
+	int32_t *ps = rs_malloc(rs_mul(n, 4));
+	double *pt = rs_malloc(rs_mul(n, 8));
+	pair *tmp = rs_malloc(rs_mul(n, sizeof *tmp));
 	float *buf = rs_malloc(rs_mul(((maxpart + RS_BLK - 1) / RS_BLK) * RS_BLK + RS_BLK, 4));
-	float *uvec = rs_malloc(rs_mul(maxf, 4)), *val = rs_malloc(rs_mul((size_t)k, 4));
-	int32_t *idx = rs_malloc(rs_mul((size_t)k, 4));
+	float *uvec = rs_malloc(rs_mul(maxf, 4));
 	rs_status st = RS_OK;
-	if (!total || !bestc || !bestp || !ps || !buf || !uvec || !val || !idx)
+	if (!bestc || !pw || !ps || !pt || !tmp || !buf || !uvec)
 		st = rs_fail(err, RS_ENOMEM, "out of memory blending %d components", (int)m->n_parts);
-	if (st == RS_OK && fo->exclude_items)
-		for (int r = 0; r < n; r++)
-			total[s[r]] = -INFINITY;
 	for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
-		int np = 0, has_uvec;
-		for (int r = 0; r < n; r++)
-			if (m->part_item[p][s[r]] >= 0)
-				ps[np++] = m->part_item[p][s[r]];
-		qsort(ps, (size_t)np, sizeof *ps, cmp_i32);
-		st = session_scores(m->parts[p], ps, np, fo, buf, uvec, &has_uvec, err);
+		int has_uvec;
+		hist ph = {ps, pw, 0, pt};
+		part_history(m, p, h, tmp, &ph);
+		st = session_scores(m->parts[p], &ph, fo, buf, uvec, &has_uvec, err);
 		if (st == RS_OK)
 			rs_hybrid_blend(m, p, buf, total, bestc, bestp);
 	}
-	if (st == RS_OK) {
-		int w = rs_topk(total, (int32_t)ni, k, idx, val);
-		for (int r = 0; r < w; r++)
-			out[r] = (rs_reco){idx[r], val[r], (rs_source)(RS_SRC_PART + bestp[idx[r]])};
-		*n_out = w;
-	}
-	free(total); free(bestc); free(bestp); free(ps); free(buf); free(uvec); free(val); free(idx);
+	free(bestc); free(pw); free(ps); free(pt); free(tmp); free(buf); free(uvec);
 	return st;
 }
 
-/* One model's scores for the session, its items excluded, top k. */
-static rs_status model_session(const rs_model *m, const int32_t *s, int n, const fold_opts *fo,
-                               int k, rs_reco *out, int *n_out, rs_error *err)
+/* Popular items except the history's (when excluded) and blocked ones. */
+static int popular_except(const rs_model *m, const hist *h, const unsigned char *blocked, int k,
+                          rs_source src, rs_reco *out)
+{
+	int w = 0;
+	for (size_t r = 0; r < m->items.n && w < k; r++) {
+		int32_t i = m->pop_order[r];
+		if ((h->n > 0 && bsearch(&i, h->s, (size_t)h->n, sizeof *h->s, cmp_i32)) ||
+		    (blocked && blocked[i]))
+			continue;
+		out[w++] = (rs_reco){.item = i, .score = m->pop[i], .source = src};
+	}
+	return w;
+}
+
+/* The top k of scores (history excluded when asked, blocked items out):
+ * exact factor ranking when uvec is set; rows from component bestp[i] for
+ * hybrids, else from `src`. */
+static rs_status rank_scores(const rs_model *m, const hist *h, const fold_opts *fo,
+                             const unsigned char *blocked, float *scores, const float *uvec,
+                             const int32_t *bestp, rs_source src, int k, rs_reco *out,
+                             int *n_out, rs_error *err)
+{
+	size_t ni = m->items.n;
+	if (fo->exclude)
+		for (int r = 0; r < h->n; r++)
+			scores[h->s[r]] = -INFINITY;
+	for (size_t i = 0; blocked && i < ni; i++)
+		if (blocked[i])
+			scores[i] = -INFINITY;
+	int w;
+	if (uvec) {
+		w = rs_exact_topk(m, uvec, scores, (int32_t)ni, k, out);
+		for (int r = 0; r < w; r++)
+			out[r].source = src;
+	} else {
+		float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
+		int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
+		w = val && idx ? rs_topk(scores, (int32_t)ni, k, idx, val) : -1;
+		for (int r = 0; r < w; r++)
+			out[r] = (rs_reco){.item = idx[r], .score = val[r],
+			                   .source = bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src};
+		free(val);
+		free(idx);
+	}
+	if (w < 0)
+		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
+	*n_out = w;
+	return RS_OK;
+}
+
+/* Score the history with m (folded in, blended for hybrids) and rank. */
+static rs_status fold_and_rank(const rs_model *m, const hist *h, const fold_opts *fo,
+                               const unsigned char *blocked, rs_source src, int k, rs_reco *out,
+                               int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n, padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
-	float *scores = rs_malloc(rs_mul(padded + RS_BLK, sizeof *scores));
+	float *scores = rs_calloc(padded + RS_BLK, sizeof *scores);
 	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
-	float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
-	int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
-	int has_uvec = 0, w = -1;
+	int32_t *bestp = m->n_parts > 0 ? rs_calloc(ni + 1, sizeof *bestp) : NULL;
+	int has_uvec = 0;
 	rs_status st = RS_OK;
-	if (!scores || !uvec || !val || !idx)
+	if (!scores || !uvec || (m->n_parts > 0 && !bestp))
 		st = rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
+	else if (m->n_parts > 0) {
+		/* hybrid.c normalizes over the eligible items: exclude before blending */
+		for (int r = 0; fo->exclude && r < h->n; r++)
+			scores[h->s[r]] = -INFINITY;
+		st = hybrid_scores(m, h, fo, scores, bestp, err);
+	} else
+		st = session_scores(m, h, fo, scores, uvec, &has_uvec, err);
 	if (st == RS_OK)
-		st = session_scores(m, s, n, fo, scores, uvec, &has_uvec, err);
-	if (st == RS_OK) {
-		if (fo->exclude_items)
-			for (int r = 0; r < n; r++)
-				scores[s[r]] = -INFINITY;
-		if (has_uvec) {
-			w = rs_exact_topk(m, uvec, scores, (int32_t)ni, k, out);
-		} else {
-			w = rs_topk(scores, (int32_t)ni, k, idx, val);
-			for (int r = 0; r < w; r++)
-				out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL};
-		}
-		if (w < 0)
-			st = rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
-		else
-			*n_out = w;
-	}
-	free(scores); free(uvec); free(val); free(idx);
+		st = rank_scores(m, h, fo, blocked, scores, has_uvec ? uvec : NULL, bestp, src, k, out,
+		                 n_out, err);
+	free(scores);
+	free(uvec);
+	free(bestp);
 	return st;
+}
+
+/* The shared path of sessions and fresh users: h holds known items. */
+static rs_status recommend_hist(const rs_model *m, const hist *h, const fold_opts *fo,
+                                const unsigned char *blocked, rs_source model_src,
+                                rs_source empty_src, int k, rs_reco *out, int *n_out,
+                                rs_error *err)
+{
+	hist none = {h->s, h->w, 0, NULL};
+	if (h->n == 0)
+		*n_out = popular_except(m, &none, blocked, k, empty_src, out);
+	else if (m->n_parts == 0 && m->factors == 0 && !rs_algo_find(m->algo)->score)
+		*n_out = popular_except(m, fo->exclude ? h : &none, blocked, k, RS_SRC_POPULAR, out);
+	else
+		return fold_and_rank(m, h, fo, blocked, model_src, k, out, n_out, err);
+	return RS_OK;
+}
+
+static rs_status check_k(int k, rs_error *err)
+{
+	if (k < 1 || k > RS_MAX_K)
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	return RS_OK;
 }
 
 rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, const size_t *lens,
@@ -304,9 +438,9 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 {
 	fold_opts fo;
 	*n_out = 0;
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
-	rs_status st = parse_opts(options, &fo, err);
+	rs_status st = check_k(k, err);
+	if (st == RS_OK)
+		st = parse_opts(options, 0, &fo, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || n_items < 0 || (n_items > 0 && (!items || !lens)))
@@ -315,14 +449,43 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	int32_t *s = session_items(m, items, lens, n_items, &n);
 	if (!s)
 		return rs_fail(err, RS_ENOMEM, "out of memory reading %d items", n_items);
-	if (n == 0)
-		*n_out = popular_except(m, s, 0, k, RS_SRC_SESSION_EMPTY, out);
-	else if (m->n_parts > 0)
-		st = hybrid_session(m, s, n, &fo, k, out, n_out, err);
-	else if (m->factors == 0 && !rs_algo_find(m->algo)->score)
-		*n_out = popular_except(m, s, fo.exclude_items ? n : 0, k, RS_SRC_POPULAR, out);
-	else
-		st = model_session(m, s, n, &fo, k, out, n_out, err);
+	hist h = {s, NULL, n, NULL};
+	st = recommend_hist(m, &h, &fo, NULL, RS_SRC_MODEL, RS_SRC_SESSION_EMPTY, k, out, n_out,
+	                    err);
 	free(s);
+	return st;
+}
+
+rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int fresh, int k,
+                                   const rs_opt *options, rs_reco *out, int *n_out,
+                                   rs_error *err)
+{
+	fold_opts fo;
+	*n_out = 0;
+	rs_status st = check_k(k, err);
+	if (st == RS_OK)
+		st = parse_opts(options, fresh, &fo, err);
+	if (st != RS_OK)
+		return st;
+	if (!m || !hy)
+		return rs_fail(err, RS_EINVAL, "model and history must not be NULL");
+	unsigned char *blocked = NULL;
+	if (fresh && (st = rs_filter_mask(m, options, &blocked, err)) != RS_OK)
+		return st;
+	int32_t *s = NULL;
+	float *w = NULL;
+	double *ts = NULL;
+	int n = 0;
+	st = rs_history_merged(hy, &s, &w, &ts, &n, err);
+	if (st == RS_OK) {
+		hist h = {s, w, n, ts};
+		st = recommend_hist(m, &h, &fo, blocked, fresh ? RS_SRC_FRESH : RS_SRC_MODEL,
+		                    fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k, out, n_out,
+		                    err);
+	}
+	free(s);
+	free(w);
+	free(ts);
+	free(blocked);
 	return st;
 }

@@ -114,6 +114,7 @@ struct rs_config {
 	size_t n_events;
 	char **event_names;
 	double *event_weights;
+	char *session_column; /* "session_column" (recommend_for_session) */
 	int threads;      /* resolved: >= 1 */
 	int seed_int;     /* the "seed" option; copied to seed */
 	uint64_t seed;
@@ -233,11 +234,22 @@ struct rs_model {
 	float *part_w;        /* their blend weights */
 	int32_t **part_item;  /* derived: per part, hybrid item -> part item or -1 */
 	char **part_label;    /* derived: "hybrid:<algorithm>" per part */
+	/* What fold-in needs to match training (history.c; blob sections 30-32):
+	 * ALS alpha and the lambda used (NAN: unknown, fold-in uses defaults),
+	 * the event_weights map, and the source column of each role. */
+	double fold_alpha, fold_lambda;
+	rs_idmap events;      /* event names of event_weights (empty: none) */
+	double *event_w;      /* their weights, events.n */
+	rs_idmap columns;     /* RS_HIST_COLS names: user, item, weight, event, ts,
+	                       * session (empty map: not recorded) */
 	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
 	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
 };
 
 #define RS_BLK 16
+
+/* Roles of rs_model.columns: rs_column_role, then the session column. */
+#define RS_HIST_COLS (RS_COL__COUNT + 1)
 
 /* recency.c: the "recency" option. check: it needs ts at training; prepare:
  * derive hist_w from seen. rs_history_w: the weights item-based scorers use. */
@@ -266,6 +278,15 @@ typedef struct rs_train_ctx {
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
+
+/* history.c: keep in m what fold-in needs to match training (the event
+ * weights and columns of ctx->cfg; ALS alpha and ctx->lambda). */
+rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err);
+void rs_model_free_fold(rs_model *m);
+/* The history's rows merged by item (weights added, latest ts), sorted by
+ * item; the three arrays are malloc'd (n + 1 entries). */
+rs_status rs_history_merged(const rs_history *h, int32_t **items, float **w, double **ts,
+                            int *n, rs_error *err);
 
 rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
                      const rs_idmap *items, float **user_f, float **item_f, rs_error *err);

@@ -41,6 +41,7 @@ void rs_model_destroy(rs_model **pm)
 		rs_model_destroy(&m->parts[p]);
 	free(m->parts);
 	free(m->part_w);
+	rs_model_free_fold(m);
 	free(m);
 	*pm = NULL;
 }

@@ -113,6 +113,18 @@ static uint32_t put_parts(wbuf *w, const part_blobs *pb)
 	return 1;
 }
 
+/* What fold-in needs (history.c): ALS alpha and lambda with the event
+ * weights, the event names, the source's columns. */
+static uint32_t write_fold(const rs_model *m, wbuf *w)
+{
+	double ab[2] = {m->fold_alpha, m->fold_lambda};
+	put_section2(w, T_FOLD, 0, ab, sizeof ab, m->event_w, m->events.n * 8);
+	uint32_t n = 1 + put_counted_ids(w, T_EVENTS, &m->events);
+	if (m->columns.n)
+		n += put_counted_ids(w, T_COLUMNS, &m->columns);
+	return n;
+}
+
 /* The optional parts (similarities, dense weights, features, components). */
 static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 {
@@ -140,7 +152,7 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		put_section2(w, T_RECENCY, 0, &m->recency, 8, NULL, 0), n++;
 	if (pb->n)
 		n += put_parts(w, pb);
-	return n;
+	return n + write_fold(m, w);
 }
 
 /* Write every section (w->p NULL: only measure). Returns section count. */

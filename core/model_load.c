@@ -212,6 +212,37 @@ static int take_features(const section *sec, rs_model *m, int *bad)
 	return !*bad;
 }
 
+/* What fold-in needs (model_io.c write_fold; absent: unknown). */
+static int take_fold(const section *sec, rs_model *m, int *bad)
+{
+	uint64_t ne = 0, nc = 0;
+	m->fold_alpha = m->fold_lambda = NAN;
+	if (!take_counted_ids(&sec[T_EVENTS], &m->events, &ne) ||
+	    !take_counted_ids(&sec[T_COLUMNS], &m->columns, &nc) || (nc && nc != RS_HIST_COLS))
+		return 0;
+	for (uint64_t c = 0; c < nc; c++) {
+		size_t len;
+		const char *s = rs_idmap_get(&m->columns, (int32_t)c, &len);
+		if (len < 2 || s[0] != (char)('0' + c) || s[len - 1] != '\0')
+			return 0;
+	}
+	if (!sec[T_FOLD].present)
+		return !ne;
+	const section *f = &sec[T_FOLD];
+	if (f->len != 16 + ne * 8)
+		return 0;
+	memcpy(&m->fold_alpha, f->p, 8);
+	memcpy(&m->fold_lambda, f->p + 8, 8);
+	if (ne) {
+		section ws = {f->p + 16, ne * 8, 1};
+		m->event_w = take(&ws, ne * 8, 1, bad);
+		for (uint64_t e = 0; !*bad && e < ne; e++)
+			if (!(m->event_w[e] >= 0) || !isfinite(m->event_w[e]))
+				return 0;
+	}
+	return !*bad;
+}
+
 /* The optional parts (model_io.c write_optional). */
 static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 {
@@ -228,7 +259,7 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		free(r);
 	}
 	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
-	       take_parts(&sec[T_PARTS], m, depth);
+	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad);
 }
 
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */

@@ -228,6 +228,8 @@ typedef enum rs_source {
 	RS_SRC_POPULAR,       /* popularity model or popular_items() */
 	RS_SRC_COLDSTART,     /* unknown user: popular items instead */
 	RS_SRC_SESSION_EMPTY, /* recommend_for_items, no known item: popular items */
+	RS_SRC_FRESH,         /* fresh user: their rows in the source, folded in */
+	RS_SRC_FRESH_EMPTY,   /* fresh user without any interaction: popular items */
 	RS_SRC_PART = 16      /* + p: hybrid, component p contributed most */
 } rs_source;
 
@@ -274,6 +276,47 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
 rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, const size_t *lens,
                                  int n_items, int k, const rs_opt *options, rs_reco *out,
                                  int *n_out, rs_error *err);
+
+/*
+ * Fresh users and recommend_for_session (core/history.c, core/fold_in.c): the
+ * binding reads the user's (or session's) current rows from the model's
+ * source at request time and adds them to a history, which applies the
+ * model's event weights exactly as training did (rs_builder_add's rules:
+ * NULL items skipped, events outside event_weights skipped, weight <= 0
+ * skipped, non-finite weight RS_EDATA); duplicates add up, the latest ts
+ * wins. Items the model does not know are skipped.
+ */
+typedef struct rs_history rs_history;
+
+rs_status rs_history_create(const rs_model *m, rs_history **out, rs_error *err);
+void rs_history_destroy(rs_history **h);
+rs_status rs_history_add(rs_history *h, const char *item, size_t item_len, int has_weight,
+                         double weight, const char *event, size_t event_len, int has_ts,
+                         double ts, rs_error *err);
+/* Rows added / rows kept (known item, usable weight). */
+size_t rs_history_rows(const rs_history *h);
+size_t rs_history_kept(const rs_history *h);
+
+/* The source column the model was trained with for a role: "user", "item",
+ * "weight", "event", "ts" or "session" (session_column option, default
+ * session_id); NULL for another role or a model that does not record it. */
+const char *rs_model_source_column(const rs_model *m, const char *role);
+
+/*
+ * Top-k for a history (fresh user or session): folded in like
+ * rs_recommend_for_items, with the weights (als: confidence 1 + alpha w,
+ * with the alpha and regularization the model was trained with; svd and
+ * item-based models: weighted sums) and ending in the serving pipeline, so
+ * filters and re-ranking options apply. `fresh` picks the sources: 1 gives
+ * RS_SRC_FRESH / RS_SRC_FRESH_EMPTY, 0 (a session) the model's own and
+ * RS_SRC_SESSION_EMPTY. No kept row: popular items. Options: those of
+ * recommend (exclude_seen leaves the history's items out, default true)
+ * plus "fresh" (bool, read by the binding) and the als fold-in overrides
+ * regularization and alpha.
+ */
+rs_status rs_recommend_for_history(const rs_model *m, const rs_history *h, int fresh, int k,
+                                   const rs_opt *options, rs_reco *out, int *n_out,
+                                   rs_error *err);
 
 /* The k most popular items of the model's training data. `options`: none yet
  * (an object with unknown keys is an error). */

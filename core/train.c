@@ -76,6 +76,8 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	const rs_algo_def *def = rs_algo_find(cfg->algo);
 	if (st == RS_OK && def->fit)
 		st = def->fit(ctx, m, err);
+	if (st == RS_OK)
+		st = rs_model_keep_fold(m, ctx, err);
 	if (st == RS_OK && ctx->side && !m->item_price && !m->item_cat)
 		st = rs_item_meta(m, &ctx->side[RS_SIDE_ITEMS], err);
 	if (st == RS_OK)

@@ -38,6 +38,11 @@ void test_fold_in_als_matches_user(void);
 void test_fold_in_hybrid_popularity(void);
 void test_fold_in_sessions(void);
 void test_fold_in_errors(void);
+void test_history_matches_trained_user(void);
+void test_history_matches_retrain(void);
+void test_history_blob_keeps_fold(void);
+void test_history_rows(void);
+void test_history_empty_and_options(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
@@ -99,6 +104,11 @@ int main(void)
 	RUN(test_fold_in_hybrid_popularity);
 	RUN(test_fold_in_sessions);
 	RUN(test_fold_in_errors);
+	RUN(test_history_matches_trained_user);
+	RUN(test_history_matches_retrain);
+	RUN(test_history_blob_keeps_fold);
+	RUN(test_history_rows);
+	RUN(test_history_empty_and_options);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
 	RUN(test_svd_low_rank);
