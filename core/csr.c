@@ -75,3 +75,16 @@ rs_status rs_csr_copy(const rs_csr *c, rs_csr *out)
 		memcpy(out->ts, c->ts, (size_t)nnz * sizeof *out->ts);
 	return RS_OK;
 }
+
+int64_t rs_csr_find(const rs_csr *c, int32_t r, int32_t j)
+{
+	int64_t lo = c->indptr[r], hi = c->indptr[r + 1];
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (c->indices[mid] < j)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->indptr[r + 1] && c->indices[lo] == j ? lo : -1;
+}

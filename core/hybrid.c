@@ -279,7 +279,8 @@ rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, const unsign
 		}
 		int n = rs_topk(total, (int32_t)ni, k, idx, val);
 		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){idx[r], val[r], (rs_source)(RS_SRC_PART + bestp[idx[r]])};
+			out[r] = (rs_reco){idx[r], val[r], (rs_source)(RS_SRC_PART + bestp[idx[r]]), 0,
+			                   RS_WHY_SOURCE};
 		*n_out = n;
 	}
 	free(total); free(bestc); free(bestp); free(idx); free(buf); free(val);

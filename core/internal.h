@@ -81,6 +81,8 @@ rs_status rs_csr_copy(const rs_csr *c, rs_csr *out);
 static inline int64_t rs_csr_nnz(const rs_csr *c) { return c->indptr ? c->indptr[c->nrows] : 0; }
 /* t = transpose of c (data and ts carried along). */
 rs_status rs_csr_transpose(const rs_csr *c, rs_csr *t);
+/* Position of column j in row r (rows are sorted: binary search), or -1. */
+int64_t rs_csr_find(const rs_csr *c, int32_t r, int32_t j);
 
 /* ---- training configuration ---- */
 typedef enum rs_solver { RS_SOLVER_CG = 0, RS_SOLVER_CHOLESKY = 1 } rs_solver;
@@ -445,6 +447,18 @@ int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t n
  * indices) into total (items at -INFINITY stay there), tracking the best part. */
 void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *total, float *bestc,
                      int32_t *bestp);
+
+/* ---- explanations (explain.c, reasons.c) ---- */
+/* What history item j (weight w, of a history of n_hist items) adds to item
+ * i's score in a non-hybrid model; for als the W_u-free y_j . y_i stand-in. */
+double rs_pair_contribution(const rs_model *m, int32_t j, float w, int32_t i, int32_t n_hist);
+/* Set every row's because / why: the history item (indices of m; w NULL = 1
+ * each) that adds most to the row's item, named as `why`. Rows from
+ * popularity get none. Call it on the final rows of a serving path. */
+void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int32_t n_hist,
+                     rs_why why, rs_reco *out, int n);
+/* rs_reasons_fill with known user u's training history (u < 0: nothing). */
+void rs_reasons_for_user(const rs_model *m, int32_t u, rs_reco *out, int n);
 
 /* ---- random numbers (splitmix64) ---- */
 static inline uint64_t rs_rand_next(uint64_t *s)

@@ -236,10 +236,21 @@ typedef enum rs_source {
 /* Sources a binding may see: below RS_SRC_PART + RS_MAX_PARTS. */
 #define RS_MAX_PARTS 16
 
+/* What a row's `because` item is to the reason (rs_reason_format). */
+typedef enum rs_why {
+	RS_WHY_SOURCE = 0, /* no item: the reason follows the source */
+	RS_WHY_HISTORY,    /* "because you bought X": X from the user's history */
+	RS_WHY_SIMILAR     /* "similar to X": X one of the session's items */
+} rs_why;
+
 typedef struct rs_reco {
 	int32_t item;  /* item index; rs_model_item_id() gives its id */
 	float score;
 	rs_source source;
+	/* 1 + index of the item that explains the row best, 0 = none: zero, so
+	 * a row built without it (positional initializers) names no item */
+	int32_t because;
+	rs_why why;
 } rs_reco;
 
 /* Text for the `source` column: the algorithm name for RS_SRC_MODEL,
@@ -248,6 +259,10 @@ typedef struct rs_reco {
 const char *rs_source_name(const rs_model *m, rs_source s);
 /* Text for the `reason` column of one recommendation. */
 const char *rs_reason_text(const rs_model *m, rs_source s);
+/* The reason of one row in words (core/reasons.c): "because you bought X",
+ * "similar to X", "new in category Y", else rs_reason_text(). Writes at most
+ * cap bytes (NUL included, a long id is cut) to buf and returns buf. */
+const char *rs_reason_format(const rs_model *m, const rs_reco *r, char *buf, size_t cap);
 
 /*
  * Top-k for a user. `options` (object or NULL) accepts:
@@ -335,6 +350,24 @@ rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int 
                            const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
 /* Text for the `reason` column of one similar_items() row. */
 const char *rs_similar_reason(const rs_model *m, rs_source s);
+
+/* One row of recsys_explain(): an item of the user's history and its share
+ * of the score. */
+typedef struct rs_contribution {
+	int32_t item; /* item index; rs_model_item_id() gives its id */
+	float contribution;
+} rs_contribution;
+
+/*
+ * Why the model scores `item` for `user` (core/explain.c): the user's
+ * training items with their contribution to that score, largest first;
+ * items contributing exactly 0 are left out. *out is malloc'd (rs_free, NULL
+ * when no rows), *n_out its rows. Unknown user or item: RS_ENOTFOUND.
+ * Popularity models (and a hybrid's popularity part) have no history
+ * contributions. See explain.c for each family's formula.
+ */
+rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const char *item,
+                     size_t item_len, rs_contribution **out, int *n_out, rs_error *err);
 
 /*
  * What the model knows of one user (recsys_user_profile; core/rerank.c).

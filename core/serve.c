@@ -63,7 +63,7 @@ static int popular_for(const rs_model *m, int32_t u, int exclude, const unsigned
 			if (b < s->indices + s->indptr[u + 1] && *b == i)
 				continue;
 		}
-		out[n++] = (rs_reco){i, m->pop[i], src};
+		out[n++] = (rs_reco){i, m->pop[i], src, 0, RS_WHY_SOURCE};
 	}
 	return n;
 }
@@ -139,7 +139,7 @@ static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32
 		if (n > k)
 			n = k;
 		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){c[r].item, c[r].score, RS_SRC_MODEL};
+			out[r] = (rs_reco){c[r].item, c[r].score, RS_SRC_MODEL, 0, RS_WHY_SOURCE};
 	}
 	free(idx);
 	free(val);
@@ -184,7 +184,7 @@ static rs_status model_topk(const rs_model *m, int32_t u, int exclude,
 		float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
 		n = idx && val ? rs_topk(scores, (int32_t)ni, k, idx, val) : -1;
 		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL};
+			out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL, 0, RS_WHY_SOURCE};
 		free(idx);
 		free(val);
 	}

@@ -71,19 +71,9 @@ static rs_status factor_cosine(const rs_model *m, int32_t i, float *s, rs_error 
 /* Item i's kept neighbours: column i of m->sim (a binary search per row). */
 static void neighbour_column(const rs_model *m, int32_t i, float *s)
 {
-	const rs_csr *g = &m->sim;
-	for (int32_t j = 0; j < g->nrows; j++) {
-		int64_t lo = g->indptr[j], hi = g->indptr[j + 1];
-		s[j] = -INFINITY;
-		while (lo < hi) {
-			int64_t mid = lo + (hi - lo) / 2;
-			if (g->indices[mid] < i)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < g->indptr[j + 1] && g->indices[lo] == i)
-			s[j] = g->data[lo];
+	for (int32_t j = 0; j < m->sim.nrows; j++) {
+		int64_t at = rs_csr_find(&m->sim, j, i);
+		s[j] = at >= 0 ? m->sim.data[at] : -INFINITY;
 	}
 }
 
@@ -165,7 +155,8 @@ static rs_status take_topk(const float *s, int32_t n, int k, const int32_t *best
 	int got = idx && val ? rs_topk(s, n, k, idx, val) : -1;
 	for (int r = 0; r < got; r++)
 		out[r] = (rs_reco){idx[r], val[r],
-		                   bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src};
+		                   bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src, 0,
+		                   RS_WHY_SOURCE};
 	free(idx);
 	free(val);
 	if (got < 0)

@@ -163,6 +163,13 @@ SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.recommend_for_items(text[], integer, text, jsonb) IS
 'top-k items for an anonymous session from the items it touched (fold-in or neighbour sums; popular items when none is known)';
 
+CREATE FUNCTION @extschema@.recsys_explain(user_id text, item_id text, model text DEFAULT NULL)
+RETURNS TABLE (item_id text, contribution real, rank integer)
+AS 'MODULE_PATHNAME', 'recsys_explain'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION @extschema@.recsys_explain(text, text, text) IS
+'the items of a user''s history that contribute most to the model''s score of an item, largest first';
+
 CREATE FUNCTION @extschema@.recsys_drop_model(model text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'recsys_drop_model'

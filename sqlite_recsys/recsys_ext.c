@@ -39,6 +39,7 @@ static const struct {
     {"recommend_for_items", &rsq_session_module},
     {"recsys_models", &rsq_models_module},
     {"recsys_evaluate", &rsq_evaluate_module},
+    {"recsys_explain", &rsq_explain_module},
 };
 
 /* Take one more reference on the context. */

@@ -160,6 +160,7 @@ extern const sqlite3_module rsq_similar_module;
 extern const sqlite3_module rsq_session_module;
 extern const sqlite3_module rsq_models_module;
 extern const sqlite3_module rsq_evaluate_module;
+extern const sqlite3_module rsq_explain_module;
 
 /* tvf_common.c: shared by the table-valued functions. */
 #define RSQ_MAX_ARGS 8

@@ -35,10 +35,16 @@ rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, i
                        rs_model **m, rs_error *err)
 {
 	opts_buf ob;
+	return train_blocks_opts(algo, make_opts(&ob, n, kv), nu, ni, m, err);
+}
+
+rs_status train_blocks_opts(const char *algo, const rs_opt *opts, int nu, int ni, rs_model **m,
+                            rs_error *err)
+{
 	rs_config *cfg = NULL;
 	rs_builder *b = NULL;
 	char *summary = NULL;
-	rs_status st = rs_config_create(algo, make_opts(&ob, n, kv), 1, &cfg, err);
+	rs_status st = rs_config_create(algo, opts, 1, &cfg, err);
 	if (st == RS_OK)
 		st = rs_builder_create(cfg, &b, err);
 	for (int u = 0; st == RS_OK && u < nu; u++) {

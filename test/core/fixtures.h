@@ -12,6 +12,9 @@ const rs_opt *make_opts(opts_buf *b, int n, const char *const *kv);
  * out), the rest like the other half. Ids are "u<n>" and "i<n>". */
 rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, int ni,
                        rs_model **m, rs_error *err);
+/* train_blocks with an options tree (nested objects: hybrid components). */
+rs_status train_blocks_opts(const char *algo, const rs_opt *opts, int nu, int ni, rs_model **m,
+                            rs_error *err);
 
 /* Train `algo` on a nu x ni pattern with a cancel callback that fires after
  * `after_calls` polls; true when training stopped with RS_ECANCELLED, no

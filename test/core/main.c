@@ -63,6 +63,11 @@ void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
 
 void test_filters(void);
+void test_explain_sums(void);
+void test_explain_bpr_popularity(void);
+void test_explain_hybrid(void);
+void test_explain_errors(void);
+void test_reasons(void);
 void test_recency_needs_time(void);
 void test_recency_weights(void);
 void test_recency_moves_latest_first(void);
@@ -126,6 +131,11 @@ int main(void)
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
 	RUN(test_filters);
+	RUN(test_explain_sums);
+	RUN(test_explain_bpr_popularity);
+	RUN(test_explain_hybrid);
+	RUN(test_explain_errors);
+	RUN(test_reasons);
 	RUN(test_recency_needs_time);
 	RUN(test_recency_weights);
 	RUN(test_recency_moves_latest_first);

@@ -1,0 +1,75 @@
+/*
+ * explain.c - recsys_explain(): the items of a user's history that make the
+ * model score an item, largest contribution first (core/explain.c does the
+ * work, from the per-backend cached model: a warm call runs no SQL).
+ */
+#include "pg_recsys.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+/* Raise the core's error; an unknown user or item names the model too. */
+static void
+RsReportExplainError(const rs_error *err, const rs_model *m, const text *user,
+					 const text *item, const char *model)
+{
+	if (err->status == RS_ENOTFOUND)
+	{
+		bool		no_user = rs_model_find_user(m, VARDATA_ANY(user),
+												 VARSIZE_ANY_EXHDR(user)) < 0;
+
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("%s \"%s\" is not in model \"%s\"", no_user ? "user" : "item",
+						text_to_cstring(no_user ? user : item), model)));
+	}
+	RsReportError(err);
+}
+
+PG_FUNCTION_INFO_V1(recsys_explain);
+
+/* recsys_explain(user_id, item_id, model): rows (item_id, contribution, rank). */
+Datum
+recsys_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *user;
+	text	   *item;
+	const char *name;
+	const rs_model *m;
+	rs_contribution *rows = NULL;
+	rs_contribution *copy;
+	int			n = 0;
+	rs_error	err;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	RsCheckNotNull(fcinfo, 0, "user_id");
+	RsCheckNotNull(fcinfo, 1, "item_id");
+	user = PG_GETARG_TEXT_PP(0);
+	item = PG_GETARG_TEXT_PP(1);
+	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
+							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	m = RsCacheGetModel(name);
+	RsInitSRF(fcinfo);
+	if (rs_explain(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), VARDATA_ANY(item),
+				   VARSIZE_ANY_EXHDR(item), &rows, &n, &err) != RS_OK)
+		RsReportExplainError(&err, m, user, item, name);
+	/* into palloc'd memory before anything can raise an error */
+	copy = palloc(sizeof(rs_contribution) * (n + 1));
+	if (n > 0)
+		memcpy(copy, rows, sizeof(rs_contribution) * n);
+	rs_free(rows);
+	for (int i = 0; i < n; i++)
+	{
+		size_t		len;
+		const char *id = rs_model_item_id(m, copy[i].item, &len);
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(id, (int) len));
+		values[1] = Float4GetDatum(copy[i].contribution);
+		values[2] = Int32GetDatum(i + 1);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
