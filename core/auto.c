@@ -11,10 +11,10 @@
  *   and 10 and regularization_scale 0.15 and 0.6; itemknn with 50 and 400
  *   neighbours; svd with 16 and 64 factors; ease with its defaults (skipped,
  *   with the reason, when over its memory bound); ease with recency 10 and
- *   20, itemknn with recency 5 and 10 (skipped when the source has no
- *   time); then hybrids of the best
- *   candidates of the two best algorithms, weights 1:1 and 2:1, and of the
- *   three best algorithms, 1:1:1.
+ *   20, itemknn with recency 5 and 10, als with recency 3 and 10 (skipped
+ *   when the source has no time); then hybrids of the best candidates of
+ *   the two best algorithms, weights 1:1 and 2:1, and of the three best
+ *   algorithms, 1:1:1.
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
  * in the training summary under "search".
  */
@@ -52,6 +52,8 @@ static const cand_spec SPACE[] = {
 	{"ease", 1, {{"recency", 20}}},
 	{"itemknn", 1, {{"recency", 5}}},
 	{"itemknn", 1, {{"recency", 10}}},
+	{"als", 1, {{"recency", 3}}},
+	{"als", 1, {{"recency", 10}}},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)

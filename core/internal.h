@@ -257,6 +257,8 @@ struct rs_model {
  * derive hist_w from seen. rs_history_w: the weights item-based scorers use. */
 rs_status rs_recency_check(const rs_config *cfg, const rs_csr *seen, rs_error *err);
 rs_status rs_recency_prepare(rs_model *m, rs_error *err);
+/* seen's data x 0.5^(rank / recency) per user (malloc'd, nnz floats), or NULL. */
+float *rs_recency_weights(const rs_csr *seen, double recency);
 static inline const float *rs_history_w(const rs_model *m)
 {
 	return m->hist_w ? m->hist_w : m->seen.data;

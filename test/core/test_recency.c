@@ -1,4 +1,4 @@
-/* test_recency.c - the "recency" option of ease and itemknn: it needs time,
+/* test_recency.c - the "recency" option of ease, itemknn and als: it needs time,
  * its weights follow the documented half-life, it moves a user's latest
  * taste to the top, and it survives a round trip. */
 #include "fixtures.h"
@@ -55,8 +55,8 @@ void test_recency_needs_time(void)
 	rs_config *cfg = NULL;
 	CHECK(rs_config_create("ease", make_opts(&ob, 1, bad), 1, &cfg, &e) == RS_EINVAL &&
 	      strstr(e.msg, "recency"));
-	CHECK(rs_config_create("als", make_opts(&ob, 1, (const char *[]){"recency=5"}), 1, &cfg, &e) ==
-	      RS_EINVAL); /* only the item-based scorers take it */
+	CHECK(rs_config_create("svd", make_opts(&ob, 1, (const char *[]){"recency=5"}), 1, &cfg, &e) ==
+	      RS_EINVAL); /* svd does not take it */
 }
 
 /* hist_w of user t: weight x 0.5^(rank / recency), newest rank 0. */
@@ -117,4 +117,15 @@ void test_recency_moves_latest_first(void)
 		rs_model_destroy(&off);
 		rs_model_destroy(&on);
 	}
+	/* als: the user vectors are re-solved with the weighted history */
+	rs_error e = {0};
+	rs_model *off = train_groups("als", 0, 1, &e), *on = train_groups("als", 0.5, 1, &e);
+	CHECK(off && on);
+	if (off && on) {
+		CHECK(first_group(off) == 'a');
+		CHECK(first_group(on) == 'b');
+	}
+	rs_model_destroy(&off);
+	rs_model_destroy(&on);
+	CHECK(train_groups("als", 3, 0, &e) == NULL && strstr(e.msg, "\"recency\""));
 }
