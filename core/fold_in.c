@@ -63,12 +63,14 @@ static rs_status bool_opt(const rs_opt *c, int *out, rs_error *err)
 }
 
 /*
- * Validate the per-call options: recommend_for_items / recommend_for_session
- * take exclude_items (bool), a fresh user recommend()'s exclude_seen and
+ * Validate the per-call options of `fn`: recommend_for_items and
+ * recommend_for_session take exclude_items (bool), a fresh user
+ * recommend()'s exclude_seen and
  * fresh (bool) and its filters; both the als overrides regularization and
  * alpha.
  */
-static rs_status parse_opts(const rs_opt *o, int fresh, fold_opts *fo, rs_error *err)
+static rs_status parse_opts(const rs_opt *o, int fresh, const char *fn, fold_opts *fo,
+                            rs_error *err)
 {
 	*fo = (fold_opts){.exclude = 1, .lambda = -1, .alpha = -1};
 	if (!o || o->kind == RS_OPT_NULL)
@@ -98,8 +100,8 @@ static rs_status parse_opts(const rs_opt *o, int fresh, fold_opts *fo, rs_error 
 			               "exclude_categories, exclude_items)", key);
 		else
 			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for recommend_for_items (known options: "
-			               "exclude_items, regularization, alpha)", key);
+			               "unknown option \"%s\" for %s (known options: "
+			               "exclude_items, regularization, alpha)", key, fn);
 		if (st != RS_OK)
 			return st;
 	}
@@ -440,7 +442,7 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	*n_out = 0;
 	rs_status st = check_k(k, err);
 	if (st == RS_OK)
-		st = parse_opts(options, 0, &fo, err);
+		st = parse_opts(options, 0, "recommend_for_items", &fo, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || n_items < 0 || (n_items > 0 && (!items || !lens)))
@@ -452,6 +454,8 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	hist h = {s, NULL, n, NULL};
 	st = recommend_hist(m, &h, &fo, NULL, RS_SRC_MODEL, RS_SRC_SESSION_EMPTY, k, out, n_out,
 	                    err);
+	if (st == RS_OK) /* reasons.c: "similar to X", X a session item */
+		rs_reasons_fill(m, s, NULL, n, RS_WHY_SIMILAR, out, *n_out);
 	free(s);
 	return st;
 }
@@ -464,7 +468,7 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 	*n_out = 0;
 	rs_status st = check_k(k, err);
 	if (st == RS_OK)
-		st = parse_opts(options, fresh, &fo, err);
+		st = parse_opts(options, fresh, "recommend_for_session", &fo, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !hy)
@@ -482,6 +486,8 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 		st = recommend_hist(m, &h, &fo, blocked, fresh ? RS_SRC_FRESH : RS_SRC_MODEL,
 		                    fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k, out, n_out,
 		                    err);
+		if (st == RS_OK) /* reasons.c: the history item behind each row */
+			rs_reasons_fill(m, s, w, n, fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
 	}
 	free(s);
 	free(w);

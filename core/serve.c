@@ -26,9 +26,10 @@ static rs_status parse_serve_opts(const rs_opt *o, serve_opts *so, rs_error *err
 			if (c->kind != RS_OPT_BOOL)
 				return rs_fail(err, RS_EINVAL, "option \"exclude_seen\" must be a boolean");
 			so->exclude_seen = c->boolean;
+		} else if (strcmp(key, "fresh") == 0) { /* read by the binding */
 		} else if (!rs_is_filter_option(key)) { /* filters: checked in rs_filter_mask */
 			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for recommend (known options: exclude_seen, "
+			               "unknown option \"%s\" for recommend (known options: exclude_seen, fresh, "
 			               "price_min, price_max, categories, exclude_categories, exclude_items)",
 			               key);
 		}
@@ -249,6 +250,8 @@ const char *rs_source_name(const rs_model *m, rs_source s)
 	case RS_SRC_POPULAR: return "popularity";
 	case RS_SRC_COLDSTART: return "popularity (unknown user)";
 	case RS_SRC_SESSION_EMPTY: return "popularity (empty session)";
+	case RS_SRC_FRESH: return rs_model_algorithm(m);
+	case RS_SRC_FRESH_EMPTY: return "popularity (no interactions)";
 	default: break;
 	}
 	return "?";
@@ -271,6 +274,8 @@ const char *rs_reason_text(const rs_model *m, rs_source s)
 	case RS_SRC_POPULAR: return "popular now";
 	case RS_SRC_COLDSTART: return "popular now (new visitor)";
 	case RS_SRC_SESSION_EMPTY: return "popular now";
+	case RS_SRC_FRESH: return rs_reason_text(m, RS_SRC_MODEL);
+	case RS_SRC_FRESH_EMPTY: return "popular now";
 	default: break;
 	}
 	return "";

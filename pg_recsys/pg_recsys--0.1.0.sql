@@ -23,6 +23,7 @@ CREATE TABLE recsys.model_store (
 	options      jsonb       NOT NULL,
 	summary      jsonb       NOT NULL,
 	blob         bytea       NOT NULL,
+	source       text,       -- the training source: table, view or query (fresh users, sessions)
 	PRIMARY KEY (name, version)
 );
 -- Float blobs do not compress; EXTERNAL avoids pointless compression work on
@@ -84,6 +85,7 @@ CREATE VIEW @extschema@.recsys_models AS
 SELECT DISTINCT ON (s.name)
 	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
 	s.interactions, s.bytes, s.options, s.summary,
+	s.source,
 	count(*) OVER (PARTITION BY s.name) AS versions_stored,
 	(SELECT e.metrics || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
 	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation
@@ -169,6 +171,15 @@ AS 'MODULE_PATHNAME', 'recsys_explain'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION @extschema@.recsys_explain(text, text, text) IS
 'the items of a user''s history that contribute most to the model''s score of an item, largest first';
+
+CREATE FUNCTION @extschema@.recommend_for_session(session_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend_for_session'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.recommend_for_session(text, integer, text, jsonb) IS
+'top-k items for one session of the model''s source (its items read at request time, as recommend_for_items; popular items when it has none)';
 
 CREATE FUNCTION @extschema@.recsys_drop_model(model text)
 RETURNS boolean

@@ -15,6 +15,7 @@
  *   serve.c      recommend(), popular_items()
  *   similar.c    similar_items()
  *   session.c    recommend_for_items()
+ *   fresh.c      fresh users of recommend(), recommend_for_session()
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H
@@ -42,6 +43,8 @@ extern const rs_opt *RsOptionsFromJsonb(Jsonb *jb, const char *argname);
 /* source.c */
 extern void RsSourceLoad(const char *source, const rs_config *cfg,
 						 const rs_opt *opts, rs_builder **builder);
+extern void RsSourceReadHistory(const char *source, const rs_model *m,
+								const char *key_role, text *key, rs_history *h);
 
 /*
  * train.c: everything a training or an evaluation allocates outside palloc,
@@ -78,6 +81,7 @@ typedef struct RsStoredModel
 	size_t		blob_len;
 	Jsonb	   *options;
 	Jsonb	   *summary;
+	const char *source;			/* the training source (table, view or query) */
 } RsStoredModel;
 
 extern Oid	RsStoreRelid(void);
@@ -90,6 +94,12 @@ extern void RsStoreInsert(const RsStoredModel *m);
 extern bool RsStoreDrop(const char *name);
 extern bool RsStoreLatest(const char *name, int *version, char **algorithm,
 						  Jsonb **options);
+extern char *RsStoreSource(const char *name);
+
+/* fresh.c: fresh users (recommend) and recommend_for_session */
+extern bool RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts);
+extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
+							 const rs_opt *opts, rs_reco *recs, int *n);
 
 /* serve.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);

@@ -96,6 +96,7 @@ PG_FUNCTION_INFO_V1(recommend);
 Datum
 recommend(PG_FUNCTION_ARGS)
 {
+	const char *name;
 	text	   *user;
 	int32		k;
 	const rs_model *m;
@@ -110,11 +111,15 @@ recommend(PG_FUNCTION_ARGS)
 	user = PG_GETARG_TEXT_PP(0);
 	k = PG_GETARG_INT32(1);
 	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	m = RsModelArg(fcinfo, 2);
+	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	m = RsCacheGetModel(name);
 	RsInitSRF(fcinfo);
 	recs = RsRecoBuffer(k);
-	if (rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts,
-					 recs, &n, &err) != RS_OK)
+	/* unknown users and "fresh" read the source (fresh.c); others run no query */
+	if (RsFreshWanted(m, user, opts))
+		RsRecommendFresh(name, m, user, k, opts, recs, &n);
+	else if (rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts,
+						  recs, &n, &err) != RS_OK)
 		RsReportError(&err);
 	RsEmitRows(fcinfo, m, recs, n, true);
 	return (Datum) 0;

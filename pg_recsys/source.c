@@ -62,8 +62,9 @@ typedef void (*RsRowFn) (HeapTuple tup, TupleDesc desc, const RsReadTarget *t);
 static const char *const side_options[2] = {"items", "users"};
 static const char *const feature_options[2] = {"item_features", "user_features"};
 
-static const char *const role_names[RS_COL__COUNT] = {
-	"user", "item", "weight", "event", "ts"
+/* Roles by rs_column_role, then the session column of recommend_for_session. */
+static const char *const role_names[RS_COL__COUNT + 1] = {
+	"user", "item", "weight", "event", "ts", "session"
 };
 
 /* True for characters that may continue an SQL keyword or identifier. */
@@ -564,5 +565,80 @@ RsSourceLoad(const char *source, const rs_config *cfg, const rs_opt *opts,
 			continue;
 		t.side = &sides[s];
 		RsReadRows(sides[s].query, RsAddSideRow, &t);
+	}
+}
+
+/*
+ * The WHERE clause that picks one key (a user or a session) as text. A text
+ * or varchar column is compared as it is, so a plain index on it serves the
+ * read; other types are compared as text, which an expression index on
+ * ((column::text)) serves (README, "Fresh users").
+ */
+static char *
+RsKeyCondition(TupleDesc desc, int att)
+{
+	Oid			type = getBaseType(TupleDescAttr(desc, att - 1)->atttypid);
+	const char *qname = quote_identifier(NameStr(TupleDescAttr(desc, att - 1)->attname));
+
+	if (type == TEXTOID || type == VARCHAROID || type == BPCHAROID)
+		return psprintf(" WHERE s.%s = $1", qname);
+	return psprintf(" WHERE s.%s::text = $1", qname);
+}
+
+/*
+ * Read one user's (key_role "user") or session's ("session") rows of a
+ * model's source into a history, with the caller's privileges: the model's
+ * item, weight, event and time columns where the source has them. A missing
+ * item or key column is an error naming the training option to use.
+ */
+void
+RsSourceReadHistory(const char *source, const rs_model *m, const char *key_role,
+					text *key, rs_history *h)
+{
+	Oid			relid;
+	const char *from = RsSourceRelation(source, NULL, &relid);
+	TupleDesc	desc = RsProbeColumns(from);
+	const char *keyname = rs_model_source_column(m, key_role);
+	int			keyatt = RsFindColumn(desc, keyname);
+	int			atts[RS_COL__COUNT] = {0};
+	int			natt = 0;
+	StringInfoData sql;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {PointerGetDatum(key)};
+	rs_error	err;
+
+	if (keyatt == 0)
+		RsMissingColumn(desc, strcmp(key_role, "user") == 0 ? RS_COL_USER : RS_COL__COUNT,
+						keyname, NULL);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int role = RS_COL_ITEM; role < RS_COL__COUNT; role++)
+	{
+		const char *name = rs_model_source_column(m, role_names[role]);
+		int			srcatt = RsFindColumn(desc, name);
+
+		if (srcatt == 0 && role == RS_COL_ITEM)
+			RsMissingColumn(desc, role, name, NULL);
+		if (srcatt != 0)
+			RsAppendRole(&sql, desc, role, srcatt, &atts[role], &natt);
+	}
+	appendStringInfo(&sql, " FROM %s%s", from, RsKeyCondition(desc, keyatt));
+	if (SPI_execute_with_args(sql.data, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "recsys: reading the rows of \"%s\" failed", source);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		size_t		ilen,
+					elen;
+		const char *item = RsTextBytes(tup, SPI_tuptable->tupdesc, atts[RS_COL_ITEM], &ilen);
+		const char *event = RsTextBytes(tup, SPI_tuptable->tupdesc, atts[RS_COL_EVENT], &elen);
+		int			has_weight,
+					has_ts;
+		double		weight = RsFloatValue(tup, SPI_tuptable->tupdesc, atts[RS_COL_WEIGHT], &has_weight);
+		double		ts = RsFloatValue(tup, SPI_tuptable->tupdesc, atts[RS_COL_TS], &has_ts);
+
+		if (rs_history_add(h, item, ilen, has_weight, weight, event, elen, has_ts, ts,
+						   &err) != RS_OK)
+			RsReportError(&err);
 	}
 }

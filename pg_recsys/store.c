@@ -135,9 +135,9 @@ RsStoreLockNextVersion(const char *name)
 void
 RsStoreInsert(const RsStoredModel *m)
 {
-	Oid			types[10] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
-	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID};
-	Datum		values[10];
+	Oid			types[11] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID};
+	Datum		values[11];
 	bytea	   *blob;
 
 	if (m->blob_len > MaxAllocSize - VARHDRSZ)
@@ -159,10 +159,11 @@ RsStoreInsert(const RsStoredModel *m)
 	values[7] = JsonbPGetDatum(m->options);
 	values[8] = JsonbPGetDatum(m->summary);
 	values[9] = PointerGetDatum(blob);
+	values[10] = CStringGetTextDatum(m->source);
 	RsStoreExec("INSERT INTO recsys.model_store (name, version, algorithm, trained_at,"
-				" users, items, interactions, bytes, options, summary, blob)"
-				" VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, $6, $7, $8, $9, $10)",
-				10, types, values, SPI_OK_INSERT);
+				" users, items, interactions, bytes, options, summary, blob, source)"
+				" VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, $6, $7, $8, $9, $10,"
+				" $11)", 11, types, values, SPI_OK_INSERT);
 	pfree(blob);
 	values[2] = Int32GetDatum(m->version - recsys_keep_versions);
 	types[2] = INT4OID;
@@ -230,4 +231,22 @@ RsStoreLatest(const char *name, int *version, char **algorithm, Jsonb **options)
 	*algorithm = SPI_getvalue(tup, desc, 2);
 	*options = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
 	return true;
+}
+
+/*
+ * The source the latest version of a model was trained on (palloc'd in the
+ * current context), or NULL when the row records none.
+ */
+char *
+RsStoreSource(const char *name)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+
+	RsStoreRelid();				/* clear error if the extension is gone */
+	if (RsStoreExec("SELECT source FROM recsys.model_store"
+					" WHERE name = $1 ORDER BY version DESC LIMIT 1",
+					1, types, values, SPI_OK_SELECT) == 0)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }

@@ -129,7 +129,7 @@ RsSummaryJsonb(const char *summary, const char *name, int version)
 
 /* Serialize the trained model and store it as the next version. */
 static Jsonb *
-RsSaveModel(RsTrainState *st, const char *name, Jsonb *options,
+RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *options,
 			MemoryContext resultcxt)
 {
 	RsStoredModel m;
@@ -147,6 +147,7 @@ RsSaveModel(RsTrainState *st, const char *name, Jsonb *options,
 	m.blob = st->blob;
 	m.blob_len = st->blob_len;
 	m.options = options;
+	m.source = source;
 	old = MemoryContextSwitchTo(resultcxt);
 	m.summary = RsSummaryJsonb(st->summary, name, m.version);
 	MemoryContextSwitchTo(old);
@@ -165,7 +166,7 @@ RsTrainFromSource(RsTrainState *st, const char *name, const char *source,
 		elog(ERROR, "SPI_connect failed");
 	RsSourceLoad(source, st->cfg, opts, &st->builder);
 	RsTrainModel(st);
-	summary = RsSaveModel(st, name, options, resultcxt);
+	summary = RsSaveModel(st, name, source, options, resultcxt);
 	SPI_finish();
 	return summary;
 }

@@ -279,7 +279,7 @@ void test_history_empty_and_options(void)
 	CHECK(rs_recommend_for_history(m, h, 1, 3, make_opts(&ob, 1, unk), out, &n, &e) == RS_EINVAL);
 	const char *sess[] = {"exclude_seen=true"};
 	CHECK(rs_recommend_for_history(m, h, 0, 3, make_opts(&ob, 1, sess), out, &n, &e) == RS_EINVAL);
-	CHECK(strstr(e.msg, "unknown option \"exclude_seen\" for recommend_for_items") != NULL);
+	CHECK(strstr(e.msg, "unknown option \"exclude_seen\" for recommend_for_session") != NULL);
 	CHECK(rs_recommend_for_history(m, h, 1, 0, NULL, out, &n, &e) == RS_EINVAL);
 	CHECK(rs_recommend_for_history(m, NULL, 1, 3, NULL, out, &n, &e) == RS_EINVAL);
 	rs_history_destroy(&h);

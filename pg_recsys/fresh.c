@@ -1,0 +1,168 @@
+/*
+ * fresh.c - recommendations from the model's source at request time:
+ * recommend() for a user the model does not know, or with "fresh": true,
+ * and recommend_for_session(). The user's (session's) current rows are read
+ * from the source the model was trained on (recsys.model_store.source), with
+ * the caller's privileges, and folded in by the core
+ * (rs_recommend_for_history), so new events count without retraining.
+ *
+ * Only these paths read the source: recommend() for a known user without
+ * "fresh" runs no query at all (serve.c).
+ */
+#include "pg_recsys.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+/* A core history owned by a memory context: destroyed on every exit. */
+typedef struct RsHistoryHolder
+{
+	rs_history *h;
+	MemoryContextCallback cb;
+} RsHistoryHolder;
+
+static void
+RsHistoryFree(void *arg)
+{
+	rs_history_destroy(&((RsHistoryHolder *) arg)->h);
+}
+
+/* A history for model m, freed with the current memory context. */
+static rs_history *
+RsHistoryCreate(const rs_model *m)
+{
+	RsHistoryHolder *hh = palloc0(sizeof(RsHistoryHolder));
+	rs_error	err;
+
+	if (rs_history_create(m, &hh->h, &err) != RS_OK)
+		RsReportError(&err);
+	hh->cb.func = RsHistoryFree;
+	hh->cb.arg = hh;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &hh->cb);
+	return hh->h;
+}
+
+/* What a failing read was doing, for the error's context line. */
+typedef struct RsReadWhat
+{
+	const char *role;
+	const char *key;
+	const char *model;
+} RsReadWhat;
+
+static void
+RsReadContext(void *arg)
+{
+	RsReadWhat *w = (RsReadWhat *) arg;
+
+	errcontext("reading the rows of %s \"%s\" from the source of model \"%s\"",
+			   w->role, w->key, w->model);
+}
+
+/*
+ * Read the rows of one user or session (role "user" / "session") of model
+ * `name` into h. False when the stored model records no source.
+ */
+static bool
+RsReadKeyRows(const char *name, const rs_model *m, const char *role, text *key,
+			  rs_history *h)
+{
+	ErrorContextCallback ctx;
+	RsReadWhat	what = {role, text_to_cstring(key), name};
+	char	   *source;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	source = RsStoreSource(name);
+	if (source != NULL && rs_model_source_column(m, role) != NULL)
+	{
+		ctx.callback = RsReadContext;
+		ctx.arg = &what;
+		ctx.previous = error_context_stack;
+		error_context_stack = &ctx;
+		RsSourceReadHistory(source, m, role, key, h);
+		error_context_stack = ctx.previous;
+	}
+	SPI_finish();
+	return source != NULL;
+}
+
+/* Does recommend() take the fresh path: an unknown user, or "fresh" not false? */
+bool
+RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts)
+{
+	const rs_opt *f = rs_opt_get(opts, "fresh");
+
+	if (f != NULL)
+		return !(f->kind == RS_OPT_BOOL && !f->boolean);
+	return rs_model_find_user(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user)) < 0;
+}
+
+/*
+ * recommend() for a fresh user: fold in the user's rows of the source. An
+ * unknown user without any row gets the usual cold start (popular items,
+ * "popularity (unknown user)"), as does every request to a model that
+ * records no source; a known user whose rows are all gone gets popular items
+ * ("popularity (no interactions)").
+ */
+void
+RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
+				 const rs_opt *opts, rs_reco *recs, int *n)
+{
+	rs_history *h = RsHistoryCreate(m);
+	bool		known = rs_model_find_user(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user)) >= 0;
+	bool		has_source = RsReadKeyRows(name, m, "user", user, h);
+	rs_error	err;
+	rs_status	st;
+
+	if (!has_source || (!known && rs_history_kept(h) == 0))
+		st = rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts, recs, n,
+						  &err);
+	else
+		st = rs_recommend_for_history(m, h, 1, k, opts, recs, n, &err);
+	if (st != RS_OK)
+		RsReportError(&err);
+}
+
+PG_FUNCTION_INFO_V1(recommend_for_session);
+
+/*
+ * recommend_for_session(session_id, k, model, options): recommend_for_items
+ * for the items of one session of the model's source.
+ */
+Datum
+recommend_for_session(PG_FUNCTION_ARGS)
+{
+	const char *name;
+	text	   *session;
+	int32		k;
+	const rs_model *m;
+	const rs_opt *opts;
+	rs_history *h;
+	rs_reco    *recs;
+	int			n = 0;
+	rs_error	err;
+
+	RsCheckNotNull(fcinfo, 0, "session_id");
+	RsCheckNotNull(fcinfo, 1, "k");
+	RsCheckNotNull(fcinfo, 3, "options");
+	session = PG_GETARG_TEXT_PP(0);
+	k = PG_GETARG_INT32(1);
+	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
+	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	m = RsCacheGetModel(name);
+	RsInitSRF(fcinfo);
+	recs = RsRecoBuffer(k);
+	h = RsHistoryCreate(m);
+	if (!RsReadKeyRows(name, m, "session", session, h) ||
+		rs_model_source_column(m, "session") == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" does not record its source", name),
+				 errhint("Retrain it with recsys_train() to read sessions from its source.")));
+	if (rs_recommend_for_history(m, h, 0, k, opts, recs, &n, &err) != RS_OK)
+		RsReportError(&err);
+	RsEmitRows(fcinfo, m, recs, n, true);
+	return (Datum) 0;
+}
