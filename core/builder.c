@@ -40,6 +40,8 @@ void rs_builder_destroy(rs_builder **b)
 	builder_clear(*b);
 	rs_attrs_free(&(*b)->side[RS_SIDE_ITEMS]);
 	rs_attrs_free(&(*b)->side[RS_SIDE_USERS]);
+	free((*b)->user_rows);
+	free((*b)->item_interval);
 	free(*b);
 	*b = NULL;
 }
@@ -171,6 +173,27 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 	return dup;
 }
 
+/* Before duplicates merge: each user's row count and, with time, the items'
+ * repurchase intervals (repurchase.c); kept until rs_train takes them. */
+static rs_status keep_stats(rs_builder *b, const rs_triplet *sorted, const int64_t *start,
+                            int32_t nu, rs_error *err)
+{
+	free(b->user_rows);
+	free(b->item_interval);
+	b->item_interval = NULL;
+	b->user_rows = rs_malloc(rs_mul((size_t)nu + 1, sizeof *b->user_rows));
+	if (!b->user_rows)
+		return rs_fail(err, RS_ENOMEM, "out of memory counting rows per user");
+	for (int32_t u = 0; u < nu; u++)
+		b->user_rows[u] = (uint32_t)(start[u + 1] - start[u] > UINT32_MAX ? UINT32_MAX
+		                                                                 : start[u + 1] - start[u]);
+	b->users_kept = (size_t)nu;
+	b->items_kept = b->items.n;
+	if (!b->has_ts)
+		return RS_OK;
+	return rs_repurchase_intervals(sorted, start, nu, (int32_t)b->items.n, &b->item_interval, err);
+}
+
 rs_status rs_builder_finish(rs_builder *b, rs_csr *c, rs_idmap *users,
                             rs_idmap *items, uint64_t *duplicates, rs_error *err)
 {
@@ -194,9 +217,15 @@ rs_status rs_builder_finish(rs_builder *b, rs_csr *c, rs_idmap *users,
 	}
 	free(b->rows);
 	b->rows = NULL;
+	rs_status st = keep_stats(b, sorted, start, nu, err);
 	*duplicates = fill_csr(sorted, start, nu, c);
 	free(sorted);
 	free(start);
+	if (st != RS_OK) {
+		rs_csr_free(c);
+		builder_clear(b);
+		return st;
+	}
 	*users = b->users;
 	*items = b->items;
 	memset(&b->users, 0, sizeof b->users);

@@ -73,8 +73,8 @@ static rs_status string_array(const rs_opt *o, const char *key, rs_error *err)
 }
 
 /* Apply one filter option to the mask (1 = blocked). */
-static rs_status apply_filter(const rs_model *m, const rs_opt *o, unsigned char *blocked,
-                              rs_error *err)
+rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
+                          rs_error *err)
 {
 	const char *key = o->key;
 	size_t ni = m->items.n;
@@ -134,7 +134,7 @@ rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char
 			continue;
 		if (!*mask && !(*mask = rs_calloc(m->items.n + 1, 1)))
 			return rs_fail(err, RS_ENOMEM, "out of memory filtering");
-		rs_status st = apply_filter(m, o, *mask, err);
+		rs_status st = rs_filter_apply(m, o, *mask, err);
 		if (st != RS_OK) {
 			free(*mask);
 			*mask = NULL;

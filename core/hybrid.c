@@ -250,40 +250,34 @@ void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *tota
 	blend(m, p, buf, total, total, bestc, bestp);
 }
 
-rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
-                         int k, rs_reco *out, int *n_out, rs_error *err)
+rs_status rs_hybrid_topk(const rs_model *m, int32_t u, const rs_rank_ctx *ctx, int k,
+                         const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n, maxpart = 0;
 	for (int32_t p = 0; p < m->n_parts; p++)
 		if (m->parts[p]->items.n > maxpart)
 			maxpart = m->parts[p]->items.n;
-	float *total = rs_calloc(ni, sizeof *total), *bestc = rs_calloc(ni, sizeof *bestc);
-	int32_t *bestp = rs_calloc(ni, sizeof *bestp), *idx = rs_malloc(rs_mul((size_t)k, 4));
+	float *total = rs_calloc(ni + 1, sizeof *total), *bestc = rs_calloc(ni + 1, sizeof *bestc);
+	int32_t *bestp = rs_calloc(ni + 1, sizeof *bestp);
 	float *buf = rs_malloc(rs_mul(((maxpart + RS_BLK - 1) / RS_BLK) * RS_BLK + RS_BLK, 4));
-	float *val = rs_malloc(rs_mul((size_t)k, 4));
 	rs_status st = RS_OK;
-	if (!total || !bestc || !bestp || !idx || !buf || !val) {
+	if (!total || !bestc || !bestp || !buf) {
 		st = rs_fail(err, RS_ENOMEM, "out of memory blending %d components", (int)m->n_parts);
 	} else {
 		size_t len;
 		const char *id = rs_idmap_get(&m->users, u, &len);
-		if (exclude)
-			for (int64_t q = m->seen.indptr[u]; q < m->seen.indptr[u + 1]; q++)
-				total[m->seen.indices[q]] = -INFINITY;
-		for (size_t i = 0; blocked && i < ni; i++)
-			if (blocked[i])
-				total[i] = -INFINITY;
-		for (int32_t p = 0; p < m->n_parts; p++) {
+		/* left-out items first: each component scales by its largest eligible score */
+		st = rs_rank_exclude(m, ctx, options, k, total, err);
+		for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
 			part_scores(m->parts[p], id, len, buf);
 			blend(m, p, buf, total, total, bestc, bestp);
 		}
-		int n = rs_topk(total, (int32_t)ni, k, idx, val);
-		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){idx[r], val[r], (rs_source)(RS_SRC_PART + bestp[idx[r]]), 0,
-			                   RS_WHY_SOURCE};
-		*n_out = n;
+		rs_rank_ctx c = *ctx; /* rows name the component that contributed most */
+		c.part = bestp;
+		if (st == RS_OK)
+			st = rs_rank(m, &c, total, NULL, k, options, out, n_out, err);
 	}
-	free(total); free(bestc); free(bestp); free(idx); free(buf); free(val);
+	free(total); free(bestc); free(bestp); free(buf);
 	return st;
 }
 

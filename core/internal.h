@@ -187,6 +187,10 @@ struct rs_builder {
 	/* counts for the training summary */
 	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
 	rs_attrs side[2];   /* RS_SIDE_ITEMS, RS_SIDE_USERS */
+	/* set by rs_builder_finish, handed to the model by rs_train (repurchase.c) */
+	uint32_t *user_rows;   /* per user, source rows kept (duplicates counted) */
+	double *item_interval; /* per item, typical repurchase interval in seconds, or NULL */
+	size_t users_kept, items_kept; /* their lengths */
 };
 
 /* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
@@ -236,6 +240,12 @@ struct rs_model {
 	float *part_w;        /* their blend weights */
 	int32_t **part_item;  /* derived: per part, hybrid item -> part item or -1 */
 	char **part_label;    /* derived: "hybrid:<algorithm>" per part */
+	/* Re-ranking statistics (blob sections 27-28; NULL in older blobs). */
+	uint32_t *user_rows;  /* per user, source rows kept at training */
+	double *item_interval; /* per item, median repurchase interval (seconds);
+	                       * NAN: never repurchased (durable) */
+	double price_q[3];    /* derived (rs_rank_prepare): quartiles of users'
+	                       * average item price, NAN without prices */
 	/* What fold-in needs to match training (history.c; blob sections 30-32):
 	 * ALS alpha and the lambda used (NAN: unknown, fold-in uses defaults),
 	 * the event_weights map, and the source column of each role. */
@@ -328,14 +338,15 @@ rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
 void rs_hybrid_config_free(rs_config *c);
 rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
-rs_status rs_hybrid_topk(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
-                         int k, rs_reco *out, int *n_out, rs_error *err);
 /* filters.c: item prices / categories from the items table; the per-call
  * mask (1 = blocked) of recommend()'s filter options, NULL when none. */
 rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
 int rs_is_filter_option(const char *key);
 rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char **mask,
                          rs_error *err);
+/* One filter option (rs_is_filter_option(o->key)) into the mask. */
+rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
+                          rs_error *err);
 /* ---- the serving pipeline (rerank.c) ----
  * Every serving path (recommend, recommend_for_items, sessions, fresh users)
  * ends in rs_rank: candidates (the best `candidates` by model score among the
@@ -379,6 +390,27 @@ rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, cons
                   int k, const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
 /* Derived at load (rs_model_prepare): users' average item price quartiles. */
 rs_status rs_rank_prepare(rs_model *m, rs_error *err);
+/* The pipeline's first step alone: set the scores of the items the options
+ * and the history leave out to -INFINITY (hybrid blends scale by the largest
+ * eligible score, so they mask first). */
+rs_status rs_rank_exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt *options, int k,
+                          float *scores, rs_error *err);
+/* hybrid.c: known user u's blended scores through the pipeline. */
+rs_status rs_hybrid_topk(const rs_model *m, int32_t u, const rs_rank_ctx *ctx, int k,
+                         const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
+/* profile.c: mean price of the history items that have one (NAN: none), and
+ * its spending segment (0 small .. 3 high, -1 unknown). */
+double rs_history_avg_price(const rs_model *m, const int32_t *items, int32_t n);
+int rs_spending_segment(const rs_model *m, double avg_price);
+/* repurchase.c: from the builder's rows sorted by user then item (start[u]
+ * = first row of user u), each item's median interval between a user's
+ * repeated rows of it (NAN: never repurchased); *out is malloc'd. */
+rs_status rs_repurchase_intervals(const rs_triplet *rows, const int64_t *start, int32_t nu,
+                                  int32_t ni, double **out, rs_error *err);
+/* Is history item i (last bought at ts) due again at `now`? */
+int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now);
+/* rs_train: move the builder's row counts and intervals into the model. */
+rs_status rs_model_keep_stats(rs_model *m, rs_builder *b, rs_error *err);
 
 /* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
 rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);

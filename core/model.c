@@ -29,6 +29,8 @@ void rs_model_destroy(rs_model **pm)
 	free(m->hist_w);
 	free(m->item_price);
 	free(m->item_cat);
+	free(m->user_rows);
+	free(m->item_interval);
 	rs_idmap_free(&m->cats);
 	rs_csr_free(&m->sim);
 	free(m->dense);
@@ -115,6 +117,9 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		if (st != RS_OK)
 			return st;
 	}
+	rs_status st = rs_rank_prepare(m, err); /* spending segments */
+	if (st != RS_OK)
+		return st;
 	if (m->factors > 0) {
 		free(m->item_blk);
 		m->item_blk = make_blocks(m->item_f, n, m->factors);

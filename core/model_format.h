@@ -23,6 +23,8 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_PRICE = 24,      /* f32 per item, NaN = unknown */
        T_CATS = 25,       /* u64 count, then category ids like T_FEATS */
        T_ITEM_CAT = 26,   /* i32 per item, -1 = none */
+       T_USER_ROWS = 27,  /* u32 per user: source rows kept at training */
+       T_INTERVAL = 28,   /* f64 per item: median repurchase interval (s), NaN = none */
        T_FOLD = 30,       /* f64 als alpha, f64 lambda (NaN: unknown), f64 per event of T_EVENTS */
        T_EVENTS = 31,     /* event_weights names, like T_FEATS */
        T_COLUMNS = 32,    /* source column per role: role byte + name + NUL, like T_FEATS */

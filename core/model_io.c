@@ -142,6 +142,10 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		put_section2(w, T_ITEM_CAT, 0, m->item_cat, ni * 4, NULL, 0), n++;
 		n += put_counted_ids(w, T_CATS, &m->cats);
 	}
+	if (m->user_rows)
+		put_section2(w, T_USER_ROWS, 0, m->user_rows, (uint64_t)m->users.n * 4, NULL, 0), n++;
+	if (m->item_interval)
+		put_section2(w, T_INTERVAL, 0, m->item_interval, ni * 8, NULL, 0), n++;
 	if (m->item_feats.indptr)
 		n += put_csr(w, T_IFEAT, &m->item_feats);
 	if (m->user_feats.indptr)

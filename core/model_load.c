@@ -198,6 +198,19 @@ static int take_item_meta(const section *sec, rs_model *m, int *bad)
 	return !*bad;
 }
 
+/* Re-ranking statistics (absent: NULL): rows per user, repurchase intervals. */
+static int take_stats(const section *sec, rs_model *m, int *bad)
+{
+	if (sec[T_USER_ROWS].present)
+		m->user_rows = take(&sec[T_USER_ROWS], (uint64_t)m->users.n * 4, 1, bad);
+	if (sec[T_INTERVAL].present)
+		m->item_interval = take(&sec[T_INTERVAL], (uint64_t)m->items.n * 8, 1, bad);
+	for (size_t i = 0; !*bad && m->item_interval && i < m->items.n; i++)
+		if (m->item_interval[i] < 0 || isinf(m->item_interval[i]))
+			return 0;
+	return !*bad;
+}
+
 /* Features: count, offsets and names; then their matrices and embeddings. */
 static int take_features(const section *sec, rs_model *m, int *bad)
 {
@@ -259,6 +272,7 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		free(r);
 	}
 	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
+	       take_stats(sec, m, bad) &&
 	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad);
 }
 

@@ -9,31 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct serve_opts { int exclude_seen; } serve_opts;
+/* recommend()'s own option; the rest belong to the pipeline (rerank.c). */
+/* fresh: read by the binding (a fresh user's rows from the source) */
+static const char *const own_keys[] = {"exclude_seen", "fresh", NULL};
 
-/* Validate the per-call options of recommend(). */
-static rs_status parse_serve_opts(const rs_opt *o, serve_opts *so, rs_error *err)
+/* exclude_seen (bool, default true) from the options, type-checked. */
+static rs_status exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
 {
-	so->exclude_seen = 1;
-	if (!o || o->kind == RS_OPT_NULL)
-		return RS_OK;
-	if (o->kind != RS_OPT_OBJECT)
-		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	for (size_t i = 0; i < o->n_children; i++) {
-		const rs_opt *c = &o->children[i];
-		const char *key = c->key ? c->key : "";
-		if (strcmp(key, "exclude_seen") == 0) {
-			if (c->kind != RS_OPT_BOOL)
-				return rs_fail(err, RS_EINVAL, "option \"exclude_seen\" must be a boolean");
-			so->exclude_seen = c->boolean;
-		} else if (strcmp(key, "fresh") == 0) { /* read by the binding */
-		} else if (!rs_is_filter_option(key)) { /* filters: checked in rs_filter_mask */
-			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for recommend (known options: exclude_seen, fresh, "
-			               "price_min, price_max, categories, exclude_categories, exclude_items)",
-			               key);
-		}
-	}
+	const rs_opt *c = o && o->kind == RS_OPT_OBJECT ? rs_opt_get(o, "exclude_seen") : NULL;
+	*exclude = 1;
+	if (c && c->kind != RS_OPT_BOOL)
+		return rs_fail(err, RS_EINVAL, "option \"exclude_seen\" must be a boolean");
+	if (c)
+		*exclude = c->boolean;
 	return RS_OK;
 }
 
@@ -44,27 +32,13 @@ static rs_status check_k(int k, rs_error *err)
 	return RS_OK;
 }
 
-/* Walk the popularity order, skipping the user's items when asked. */
-static int popular_for(const rs_model *m, int32_t u, int exclude, const unsigned char *blocked,
-                       int k, rs_source src, rs_reco *out)
+/* The first k of the popularity order. */
+static int popular_for(const rs_model *m, int k, rs_source src, rs_reco *out)
 {
-	const rs_csr *s = &m->seen;
 	int n = 0;
 	for (size_t r = 0; r < m->items.n && n < k; r++) {
 		int32_t i = m->pop_order[r];
-		if (blocked && blocked[i])
-			continue;
-		if (exclude && u >= 0) {
-			const int32_t *b = s->indices + s->indptr[u], *e = s->indices + s->indptr[u + 1];
-			/* row is sorted: binary search */
-			while (b < e) {
-				const int32_t *mid = b + (e - b) / 2;
-				if (*mid < i) b = mid + 1; else e = mid;
-			}
-			if (b < s->indices + s->indptr[u + 1] && *b == i)
-				continue;
-		}
-		out[n++] = (rs_reco){i, m->pop[i], src, 0, RS_WHY_SOURCE};
+		out[n++] = (rs_reco){.item = i, .score = m->pop[i], .source = src};
 	}
 	return n;
 }
@@ -140,7 +114,7 @@ static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32
 		if (n > k)
 			n = k;
 		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){c[r].item, c[r].score, RS_SRC_MODEL, 0, RS_WHY_SOURCE};
+			out[r] = (rs_reco){.item = c[r].item, .score = c[r].score, .source = RS_SRC_MODEL};
 	}
 	free(idx);
 	free(val);
@@ -155,73 +129,57 @@ int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t n
 	return exact_topk(m, uvec, scores, ni, k, out);
 }
 
-/* Scores for known user u, minus seen items, top-k. */
-static rs_status model_topk(const rs_model *m, int32_t u, int exclude,
-                            const unsigned char *blocked, int k, rs_reco *out, int *n_out,
-                            rs_error *err)
+/* Every item's score for the user (u < 0: unknown, popularity) and the
+ * user vector when they are approximate factor scores; the pipeline does
+ * the rest. */
+static rs_status user_rank(const rs_model *m, int32_t u, rs_rank_ctx *ctx, int k,
+                           const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n;
 	size_t padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	const rs_algo_def *def = rs_algo_find(m->algo);
-	const float *uvec = def->score ? NULL : m->user_f + (size_t)u * m->factors;
-	float *scores = rs_malloc(rs_mul(padded, sizeof *scores));
+	int factor = u >= 0 && !def->score && m->factors > 0;
+	const float *uvec = factor ? m->user_f + (size_t)u * m->factors : NULL;
+	float *scores = rs_malloc(rs_mul(padded + 1, sizeof *scores));
 	if (!scores)
 		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
 	if (uvec)
 		rs_score_items(m, uvec, scores);
-	else
+	else if (u >= 0 && def->score)
 		def->score(m, u, scores);
-	if (exclude)
-		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
-			scores[m->seen.indices[p]] = -INFINITY;
-	for (size_t i = 0; blocked && i < ni; i++)
-		if (blocked[i])
-			scores[i] = -INFINITY;
-	int n;
-	if (uvec) {
-		n = exact_topk(m, uvec, scores, (int32_t)ni, k, out);
-	} else {
-		int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
-		float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
-		n = idx && val ? rs_topk(scores, (int32_t)ni, k, idx, val) : -1;
-		for (int r = 0; r < n; r++)
-			out[r] = (rs_reco){idx[r], val[r], RS_SRC_MODEL, 0, RS_WHY_SOURCE};
-		free(idx);
-		free(val);
-	}
+	else
+		memcpy(scores, m->pop, ni * sizeof *scores);
+	rs_status st = rs_rank(m, ctx, scores, uvec, k, options, out, n_out, err);
 	free(scores);
-	if (n < 0)
-		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
-	*n_out = n;
-	return RS_OK;
+	return st;
 }
 
 rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int k,
                        const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
-	serve_opts so;
+	int exclude;
 	*n_out = 0;
 	rs_status st = check_k(k, err);
 	if (st == RS_OK)
-		st = parse_serve_opts(options, &so, err);
+		st = exclude_seen_opt(options, &exclude, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !user)
 		return rs_fail(err, RS_EINVAL, "model and user must not be NULL");
-	unsigned char *blocked = NULL; /* filter options: 1 = left out */
-	st = rs_filter_mask(m, options, &blocked, err);
-	if (st != RS_OK)
-		return st;
 	int32_t u = rs_idmap_find(&m->users, user, user_len);
-	if (u < 0)
-		*n_out = popular_for(m, -1, 0, blocked, k, RS_SRC_COLDSTART, out);
-	else if (m->n_parts > 0)
-		st = rs_hybrid_topk(m, u, so.exclude_seen, blocked, k, out, n_out, err);
-	else if (m->factors == 0 && !rs_algo_find(m->algo)->score)
-		*n_out = popular_for(m, u, so.exclude_seen, blocked, k, RS_SRC_POPULAR, out);
-	else
-		st = model_topk(m, u, so.exclude_seen, blocked, k, out, n_out, err);
-	free(blocked);
+	rs_rank_ctx ctx = {.exclude_history = exclude, .own_keys = own_keys, .fn = "recommend",
+	                   .source = RS_SRC_COLDSTART};
+	if (u >= 0) { /* the user's training row is the history */
+		const rs_csr *s = &m->seen;
+		ctx.items = s->indices + s->indptr[u];
+		ctx.weights = s->data + s->indptr[u];
+		ctx.ts = s->ts ? s->ts + s->indptr[u] : NULL;
+		ctx.n = (int32_t)(s->indptr[u + 1] - s->indptr[u]);
+		ctx.source = m->factors == 0 && !rs_algo_find(m->algo)->score ? RS_SRC_POPULAR
+		                                                              : RS_SRC_MODEL;
+	}
+	st = u >= 0 && m->n_parts > 0 ? rs_hybrid_topk(m, u, &ctx, k, options, out, n_out, err)
+	                              : user_rank(m, u, &ctx, k, options, out, n_out, err);
 	return st;
 }
 
@@ -237,7 +195,7 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
 		               options->children[0].key ? options->children[0].key : "");
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	*n_out = popular_for(m, -1, 0, NULL, k, RS_SRC_POPULAR, out);
+	*n_out = popular_for(m, k, RS_SRC_POPULAR, out);
 	return RS_OK;
 }
 

@@ -109,6 +109,8 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	if (st == RS_OK)
 		st = rs_fit_model(&ctx, m, err);
 	openblas_set_num_threads(blas_threads);
+	if (st == RS_OK)
+		st = rs_model_keep_stats(m, b, err);
 	if (st == RS_OK) {
 		*summary = summary_json(&ctx, b, m, dup, rs_mono_seconds() - t0);
 		if (!*summary)

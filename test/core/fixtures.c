@@ -97,3 +97,14 @@ int train_cancelled(const char *algo, int after_calls, int nu, int ni)
 	rs_config_destroy(&c);
 	return ok;
 }
+
+void add_shop_items(rs_builder *b, int n, double offset)
+{
+	rs_error e;
+	for (int i = 0; i < n; i++) {
+		char is[16], cat[16];
+		int il = snprintf(is, sizeof is, "i%d", i), cl = snprintf(cat, sizeof cat, "c%d", i % 4);
+		rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "price", NULL, 0, 1, i + offset, &e);
+		rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "category", cat, (size_t)cl, 0, 0, &e);
+	}
+}

@@ -16,6 +16,10 @@ rs_status train_blocks(const char *algo, int n, const char *const *kv, int nu, i
 rs_status train_blocks_opts(const char *algo, const rs_opt *opts, int nu, int ni, rs_model **m,
                             rs_error *err);
 
+/* Items table cells for items "i0".."i<n-1>": price i + offset, category
+ * "c<i % 4>". */
+void add_shop_items(rs_builder *b, int n, double offset);
+
 /* Train `algo` on a nu x ni pattern with a cancel callback that fires after
  * `after_calls` polls; true when training stopped with RS_ECANCELLED, no
  * model and no summary. */

@@ -63,6 +63,13 @@ void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
 
 void test_filters(void);
+void test_rerank_off_is_plain(void);
+void test_rerank_prices(void);
+void test_rerank_diversity(void);
+void test_rerank_popularity_penalty(void);
+void test_rerank_repurchase(void);
+void test_rerank_errors(void);
+void test_user_profile(void);
 void test_explain_sums(void);
 void test_explain_bpr_popularity(void);
 void test_explain_hybrid(void);
@@ -131,6 +138,13 @@ int main(void)
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
 	RUN(test_filters);
+	RUN(test_rerank_off_is_plain);
+	RUN(test_rerank_prices);
+	RUN(test_rerank_diversity);
+	RUN(test_rerank_popularity_penalty);
+	RUN(test_rerank_repurchase);
+	RUN(test_rerank_errors);
+	RUN(test_user_profile);
 	RUN(test_explain_sums);
 	RUN(test_explain_bpr_popularity);
 	RUN(test_explain_hybrid);

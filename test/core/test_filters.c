@@ -27,12 +27,8 @@ static rs_model *shop_model(int with_items)
 				int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
 				rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 0, 0, &e);
 			}
-	for (int i = 0; with_items && i < 16; i++) {
-		char is[16], cat[8];
-		int il = snprintf(is, sizeof is, "i%d", i), cl = snprintf(cat, sizeof cat, "c%d", i % 4);
-		rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "price", NULL, 0, 1, i, &e);
-		rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "category", cat, (size_t)cl, 0, 0, &e);
-	}
+	if (with_items)
+		add_shop_items(b, 16, 0);
 	rs_train(c, b, NULL, &m, &sum, &e);
 	rs_free(sum);
 	rs_builder_destroy(&b);

@@ -1,0 +1,108 @@
+/*
+ * repurchase.c - repurchase cycles learned at training (option
+ * repurchase_cycle of recommend()).
+ *
+ * The builder aggregates duplicate (user, item) rows, so the intervals are
+ * taken before that, from its rows sorted by user then item: a pair with
+ * c >= 2 timed rows spanning first..last has the mean interval
+ * (last - first) / (c - 1); an item's typical interval is the median of its
+ * pairs' intervals. An item nobody bought twice has none (NAN): a durable
+ * good, which stays excluded once bought.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct pair_iv { int32_t item; double iv; } pair_iv;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const pair_iv *x = a, *y = b;
+	if (x->item != y->item)
+		return (x->item > y->item) - (x->item < y->item);
+	return (x->iv > y->iv) - (x->iv < y->iv);
+}
+
+/* The mean interval of each repeated pair of user u's rows (sorted by item). */
+static size_t user_pairs(const rs_triplet *rows, int64_t b, int64_t e, pair_iv *out)
+{
+	size_t n = 0;
+	for (int64_t k = b; k < e;) {
+		int64_t j = k;
+		double lo = INFINITY, hi = -INFINITY;
+		int64_t c = 0;
+		for (; j < e && rows[j].i == rows[k].i; j++) {
+			if (isnan(rows[j].ts))
+				continue;
+			lo = rows[j].ts < lo ? rows[j].ts : lo;
+			hi = rows[j].ts > hi ? rows[j].ts : hi;
+			c++;
+		}
+		if (c >= 2 && hi > lo)
+			out[n++] = (pair_iv){rows[k].i, (hi - lo) / (double)(c - 1)};
+		k = j;
+	}
+	return n;
+}
+
+rs_status rs_repurchase_intervals(const rs_triplet *rows, const int64_t *start, int32_t nu,
+                                  int32_t ni, double **out, rs_error *err)
+{
+	size_t nrows = (size_t)start[nu], n = 0;
+	double *iv = rs_malloc(rs_mul((size_t)ni + 1, sizeof *iv));
+	pair_iv *pairs = rs_malloc(rs_mul(nrows / 2 + 1, sizeof *pairs)); /* a pair takes 2 rows */
+	if (!iv || !pairs) {
+		free(iv);
+		free(pairs);
+		return rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
+	}
+	for (int32_t u = 0; u < nu; u++)
+		n += user_pairs(rows, start[u], start[u + 1], pairs + n);
+	qsort(pairs, n, sizeof *pairs, cmp_pair);
+	for (int32_t i = 0; i < ni; i++)
+		iv[i] = NAN;
+	for (size_t k = 0; k < n;) {
+		size_t j = k;
+		while (j < n && pairs[j].item == pairs[k].item)
+			j++;
+		size_t c = j - k; /* median of pairs[k..j) */
+		iv[pairs[k].item] = c % 2 ? pairs[k + c / 2].iv
+		                          : (pairs[k + c / 2 - 1].iv + pairs[k + c / 2].iv) / 2;
+		k = j;
+	}
+	free(pairs);
+	*out = iv;
+	return RS_OK;
+}
+
+int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now)
+{
+	if (!m->item_interval || isnan(m->item_interval[i]) || isnan(ts))
+		return 0;
+	return ts + m->item_interval[i] <= now;
+}
+
+/* Hand the builder's statistics to the model, sized to its final users and
+ * items (side tables may have added some: no rows, no interval). */
+rs_status rs_model_keep_stats(rs_model *m, rs_builder *b, rs_error *err)
+{
+	size_t nu = m->users.n, ni = m->items.n;
+	uint32_t *rows = rs_calloc(nu + 1, sizeof *rows);
+	double *iv = b->item_interval ? rs_malloc(rs_mul(ni + 1, sizeof *iv)) : NULL;
+	if (!rows || (b->item_interval && !iv)) {
+		free(rows);
+		free(iv);
+		return rs_fail(err, RS_ENOMEM, "out of memory keeping training statistics");
+	}
+	/* ids added after the builder's come last: the builder's keep their index */
+	for (size_t u = 0; b->user_rows && u < nu && u < b->users_kept; u++)
+		rows[u] = b->user_rows[u];
+	for (size_t i = 0; iv && i < ni; i++)
+		iv[i] = i < b->items_kept ? b->item_interval[i] : NAN;
+	free(m->user_rows);
+	free(m->item_interval);
+	m->user_rows = rows;
+	m->item_interval = iv;
+	return RS_OK;
+}

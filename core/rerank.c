@@ -1,0 +1,353 @@
+/*
+ * rerank.c - the one serving pipeline every recommendation path ends in:
+ *
+ *   model scores -> history exclusion (exclude_seen; repurchase_cycle lets
+ *   items that are due again back in) -> filters (filters.c mask) ->
+ *   candidates (the best `candidates` by model score, exactly rescored for
+ *   factor models) -> re-rank -> top k.
+ *
+ * Re-ranking (only when one of its options is on; else the top k of the
+ * model scores, so plain requests cost what they did). Each candidate's
+ * model score s is scaled to rel = (s - min) / (max - min) over the
+ * candidates (1 when they are all equal), then:
+ *   popularity_penalty p:  rel -= p * pop_i / max_j pop_j
+ *   upsell u:              rel += u for items priced above the user's
+ *                          average item price (their history's mean)
+ *   price_sensitivity:     items priced above tolerance x that average go
+ *                          after every other candidate; tolerance by
+ *                          spending segment (profile.c): small 1.25, low
+ *                          average 1.5, average 2, high 3
+ *   diversity lambda:      maximal marginal relevance (Carbonell and
+ *                          Goldstein, SIGIR 1998): the next row is the
+ *                          candidate maximizing
+ *                          (1 - lambda) rel_i - lambda max_{j chosen} sim(i, j)
+ *                          with sim = 1 for the same category (when the
+ *                          items table gave categories), else the cosine of
+ *                          the item factors (clamped at 0), else the kept
+ *                          neighbour similarity; 0 when the model has none.
+ * Rows keep the model's score; rank follows the re-ranked order.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CANDIDATES 200
+
+/* The pipeline's own options, in the order error messages list them. */
+static const char *const rank_keys[] = {
+	"price_min", "price_max", "categories", "exclude_categories", "exclude_items",
+	"candidates", "upsell", "price_sensitivity", "repurchase_cycle", "now", "diversity",
+	"popularity_penalty", NULL};
+
+static const double seg_tolerance[4] = {1.25, 1.5, 2.0, 3.0};
+
+typedef struct rank_opts {
+	int candidates; /* 0: the default */
+	double upsell, diversity, pop_penalty, now;
+	int price_sens, repurchase;
+} rank_opts;
+
+static int in_list(const char *const *list, const char *key)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], key))
+			return 1;
+	return 0;
+}
+
+int rs_rank_option(const char *key) { return key && in_list(rank_keys, key); }
+
+/* "unknown option" naming every key the entry point takes. */
+static rs_status unknown_key(const char *key, const char *fn, const char *const *own,
+                             rs_error *err)
+{
+	char known[512];
+	size_t len = 0;
+	known[0] = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; pass ? rank_keys[i] != NULL : own && own[i]; i++) {
+			const char *k = pass ? rank_keys[i] : own[i];
+			if (pass && in_list(own, k))
+				continue; /* the caller's meaning of the key wins */
+			int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", k);
+			if (w > 0 && (size_t)w < sizeof known - len)
+				len += (size_t)w;
+		}
+	return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for %s (known options: %s)", key,
+	               fn ? fn : "recommend", known);
+}
+
+/* A finite number option in [lo, hi]. */
+static rs_status number_in(const rs_opt *c, double lo, double hi, const char *range, double *out,
+                           rs_error *err)
+{
+	if (c->kind != RS_OPT_NUMBER || !isfinite(c->number) || c->number < lo || c->number > hi)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a number %s", c->key, range);
+	*out = c->number;
+	return RS_OK;
+}
+
+static rs_status boolean(const rs_opt *c, int *out, rs_error *err)
+{
+	if (c->kind != RS_OPT_BOOL)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", c->key);
+	*out = c->boolean;
+	return RS_OK;
+}
+
+static rs_status needs_prices(const rs_model *m, const char *key, rs_error *err)
+{
+	if (m->item_price)
+		return RS_OK;
+	return rs_fail(err, RS_EINVAL,
+	               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
+	               key);
+}
+
+/* One re-ranking option (not a filter) into ro. */
+static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *ro, rs_error *err)
+{
+	const char *key = c->key;
+	double v = 0;
+	rs_status st;
+	if (!strcmp(key, "candidates")) {
+		if (c->kind != RS_OPT_NUMBER || c->number != floor(c->number) || c->number < k ||
+		    c->number > RS_MAX_K)
+			return rs_fail(err, RS_EINVAL, "option \"candidates\" must be an integer between k (%d) and %d",
+			               k, RS_MAX_K);
+		ro->candidates = (int)c->number;
+		return RS_OK;
+	}
+	if (!strcmp(key, "upsell")) {
+		st = number_in(c, 0, 1e6, ">= 0", &ro->upsell, err);
+		return st == RS_OK && ro->upsell > 0 ? needs_prices(m, key, err) : st;
+	}
+	if (!strcmp(key, "price_sensitivity")) {
+		st = boolean(c, &ro->price_sens, err);
+		return st == RS_OK && ro->price_sens ? needs_prices(m, key, err) : st;
+	}
+	if (!strcmp(key, "repurchase_cycle")) {
+		st = boolean(c, &ro->repurchase, err);
+		if (st == RS_OK && ro->repurchase && !m->seen.ts)
+			return rs_fail(err, RS_EINVAL,
+			               "option \"repurchase_cycle\" needs interaction times: train with a \"ts\" column");
+		return st;
+	}
+	if (!strcmp(key, "now"))
+		return number_in(c, -1e12, 1e12, "of unix seconds", &ro->now, err);
+	if (!strcmp(key, "diversity"))
+		return number_in(c, 0, 1, "between 0 and 1", &ro->diversity, err);
+	st = number_in(c, 0, 1e6, ">= 0", &v, err); /* popularity_penalty */
+	ro->pop_penalty = v;
+	return st;
+}
+
+/* Parse the pipeline's options; with `blocked` set, filters go into it. */
+static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
+                       const char *const *own, int k, rank_opts *ro, unsigned char **blocked,
+                       rs_error *err)
+{
+	*ro = (rank_opts){.now = rs_now_seconds()};
+	if (!o || o->kind == RS_OPT_NULL)
+		return RS_OK;
+	if (o->kind != RS_OPT_OBJECT)
+		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	for (size_t i = 0; i < o->n_children; i++) {
+		const rs_opt *c = &o->children[i];
+		const char *key = c->key ? c->key : "";
+		rs_status st = RS_OK;
+		if (in_list(own, key))
+			continue;
+		if (!rs_rank_option(key))
+			return unknown_key(key, fn, own, err);
+		if (!rs_is_filter_option(key))
+			st = rank_opt(m, c, k, ro, err);
+		else if (!*blocked && !(*blocked = rs_calloc(m->items.n + 1, 1)))
+			st = rs_fail(err, RS_ENOMEM, "out of memory filtering");
+		if (st == RS_OK && rs_is_filter_option(key))
+			st = rs_filter_apply(m, c, *blocked, err);
+		if (st != RS_OK)
+			return st;
+	}
+	return RS_OK;
+}
+
+rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn,
+                        const char *const *own_keys, int k, rs_error *err)
+{
+	rank_opts ro;
+	unsigned char *blocked = NULL;
+	if (!m)
+		return rs_fail(err, RS_EINVAL, "model must not be NULL");
+	rs_status st = parse(m, options, fn, own_keys, k, &ro, &blocked, err);
+	free(blocked);
+	return st;
+}
+
+/* Entry (a, b) of a CSR matrix with sorted rows, 0 when absent. */
+static float csr_at(const rs_csr *s, int32_t a, int32_t b)
+{
+	int64_t p = rs_csr_find(s, a, b);
+	return p >= 0 ? s->data[p] : 0;
+}
+
+/* sim(i, j) in [0, 1] for diversity (header comment); inv: 1 / |factor row|. */
+static float item_sim(const rs_model *m, int32_t i, int32_t j, float inv_i, float inv_j)
+{
+	float d = 0;
+	if (m->item_cat)
+		return m->item_cat[i] >= 0 && m->item_cat[i] == m->item_cat[j];
+	if (m->factors > 0 && m->item_f) {
+		const float *fi = m->item_f + (size_t)i * m->factors, *fj = m->item_f + (size_t)j * m->factors;
+		for (int32_t q = 0; q < m->factors; q++)
+			d += fi[q] * fj[q];
+		d *= inv_i * inv_j;
+	} else if (m->sim.indptr) {
+		float a = csr_at(&m->sim, i, j), b = csr_at(&m->sim, j, i);
+		d = a > b ? a : b;
+	}
+	return d < 0 ? 0 : d > 1 ? 1 : d;
+}
+
+/* Each candidate's adjusted relevance (header comment); demoted[r] = 1 when
+ * price_sensitivity puts it after the others. */
+static void relevance(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro,
+                      const rs_reco *c, int n, float *rel, unsigned char *demoted)
+{
+	float smin = INFINITY, smax = -INFINITY;
+	for (int r = 0; r < n; r++) {
+		smin = c[r].score < smin ? c[r].score : smin;
+		smax = c[r].score > smax ? c[r].score : smax;
+	}
+	double avg = rs_history_avg_price(m, ctx->items, ctx->n), tol = NAN;
+	int seg = rs_spending_segment(m, avg);
+	if (ro->price_sens && seg >= 0)
+		tol = seg_tolerance[seg] * avg;
+	float popmax = m->items.n ? m->pop[m->pop_order[0]] : 0;
+	for (int r = 0; r < n; r++) {
+		int32_t i = c[r].item;
+		double price = m->item_price ? m->item_price[i] : NAN;
+		rel[r] = smax > smin ? (c[r].score - smin) / (smax - smin) : 1;
+		if (ro->pop_penalty > 0 && popmax > 0)
+			rel[r] -= (float)(ro->pop_penalty * m->pop[i] / popmax);
+		if (ro->upsell > 0 && price > avg) /* false when either is NAN */
+			rel[r] += (float)ro->upsell;
+		demoted[r] = price > tol;
+	}
+}
+
+/* Greedy selection of k of the n candidates c into out (MMR when diversity
+ * is on); returns the rows written, -1 when out of memory. */
+static int rerank(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro,
+                  const rs_reco *c, int n, int k, rs_reco *out)
+{
+	float *rel = rs_malloc(rs_mul((size_t)n, sizeof *rel));
+	float *maxsim = rs_calloc((size_t)n, sizeof *maxsim), *inv = rs_malloc(rs_mul((size_t)n, 4));
+	unsigned char *demoted = rs_malloc((size_t)n), *used = rs_calloc((size_t)n, 1);
+	int w = -1;
+	if (rel && maxsim && inv && demoted && used) {
+		float lam = (float)ro->diversity;
+		relevance(m, ctx, ro, c, n, rel, demoted);
+		for (int r = 0; r < n; r++) {
+			float nn = 0;
+			for (int32_t q = 0; lam > 0 && m->item_f && q < m->factors; q++)
+				nn += m->item_f[(size_t)c[r].item * m->factors + q] * m->item_f[(size_t)c[r].item * m->factors + q];
+			inv[r] = nn > 0 ? 1 / sqrtf(nn) : 0;
+		}
+		for (w = 0; w < k && w < n; w++) {
+			int best = -1;
+			float bv = 0;
+			for (int r = 0; r < n; r++) {
+				float v = (1 - lam) * rel[r] - lam * maxsim[r];
+				if (!used[r] && (best < 0 || demoted[r] < demoted[best] ||
+				                 (demoted[r] == demoted[best] && v > bv))) {
+					best = r;
+					bv = v;
+				}
+			}
+			out[w] = c[best];
+			used[best] = 1;
+			for (int r = 0; lam > 0 && r < n; r++) {
+				float s = used[r] ? 0 : item_sim(m, c[r].item, c[best].item, inv[r], inv[best]);
+				maxsim[r] = s > maxsim[r] ? s : maxsim[r];
+			}
+		}
+	}
+	free(rel); free(maxsim); free(inv); free(demoted); free(used);
+	return w;
+}
+
+/* The best `want` of the scores (exact for factor scores), best first. */
+static int best_of(const rs_model *m, float *scores, const float *uvec, int want, rs_reco *c)
+{
+	int32_t ni = (int32_t)m->items.n;
+	if (uvec)
+		return rs_exact_topk(m, uvec, scores, ni, want, c);
+	int32_t *idx = rs_malloc(rs_mul((size_t)want, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)want, sizeof *val));
+	int n = idx && val ? rs_topk(scores, ni, want, idx, val) : -1;
+	for (int r = 0; r < n; r++)
+		c[r] = (rs_reco){.item = idx[r], .score = val[r], .source = RS_SRC_MODEL};
+	free(idx);
+	free(val);
+	return n;
+}
+
+/* Parse the options into ro and set the scores of the items they leave
+ * out (history not due again, filtered) to -INFINITY. */
+static rs_status exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt *options, int k,
+                         float *scores, rank_opts *ro, rs_error *err)
+{
+	unsigned char *blocked = NULL;
+	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, k, ro, &blocked, err);
+	for (int32_t r = 0; st == RS_OK && ctx->exclude_history && r < ctx->n; r++) {
+		int32_t i = ctx->items[r];
+		if (!(ro->repurchase && rs_repurchase_due(m, i, ctx->ts ? ctx->ts[r] : NAN, ro->now)))
+			scores[i] = -INFINITY;
+	}
+	for (size_t i = 0; st == RS_OK && blocked && i < m->items.n; i++)
+		if (blocked[i])
+			scores[i] = -INFINITY;
+	free(blocked);
+	return st;
+}
+
+rs_status rs_rank_exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt *options, int k,
+                          float *scores, rs_error *err)
+{
+	rank_opts ro;
+	return exclude(m, ctx, options, k, scores, &ro, err);
+}
+
+rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, const float *uvec,
+                  int k, const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+{
+	rank_opts ro;
+	*n_out = 0;
+	if (!m || !ctx || !scores || !out)
+		return rs_fail(err, RS_EINVAL, "model, context, scores and output must not be NULL");
+	if (k < 1 || k > RS_MAX_K)
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	rs_status st = exclude(m, ctx, options, k, scores, &ro, err);
+	size_t ni = m->items.n;
+	if (st != RS_OK)
+		return st;
+	int reranks = ro.upsell > 0 || ro.price_sens || ro.diversity > 0 || ro.pop_penalty > 0;
+	int want = !reranks ? k : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;
+	want = want < k ? k : want;
+	rs_reco *c = reranks ? rs_malloc(rs_mul((size_t)want, sizeof *c)) : out;
+	int n = c ? best_of(m, scores, uvec, want, c) : -1;
+	for (int r = 0; r < n; r++)
+		c[r].source = ctx->part ? (rs_source)(RS_SRC_PART + ctx->part[c[r].item]) : ctx->source;
+	if (reranks && n > 0)
+		n = rerank(m, ctx, &ro, c, n, k, out);
+	if (reranks)
+		free(c);
+	if (n < 0)
+		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
+	*n_out = n;
+	return RS_OK;
+}
