@@ -37,6 +37,7 @@ static const struct {
     {"popular_items", &rsq_popular_module},
     {"similar_items", &rsq_similar_module},
     {"recommend_for_items", &rsq_session_module},
+    {"recommend_for_session", &rsq_for_session_module},
     {"recsys_models", &rsq_models_module},
     {"recsys_evaluate", &rsq_evaluate_module},
     {"recsys_explain", &rsq_explain_module},

@@ -98,6 +98,17 @@ void rsq_opts_free(rsq_opts *o);
  * is read. On error *errmsg is an sqlite3_mprintf'd message. */
 int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const rs_opt *opts,
                     rs_builder **builder, char **errmsg);
+/* Read one key's rows of a model's source into h: key_role "user" or
+ * "session" names the column compared with `key` (the model's columns). */
+int rsq_source_read_history(sqlite3 *db, const char *source, const rs_model *m,
+                            const char *key_role, const char *key, int key_len, rs_history *h,
+                            char **errmsg);
+
+/* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
+int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts);
+int rsq_fresh_rows(sqlite3 *db, const char *name, const rs_model *m, int session,
+                   const char *key, size_t len, int k, const rs_opt *opts, rs_reco *out,
+                   int *n, char **errmsg);
 
 /* ---- store.c: the model store table ---- */
 /* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */
@@ -120,6 +131,7 @@ typedef struct rsq_store_row {
 	sqlite3_int64 users, items, interactions;
 	const unsigned char *blob;
 	size_t blob_len;
+	const char *source; /* the training source: fresh users and sessions read it */
 } rsq_store_row;
 int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *version,
                      char **summary_out, char **errmsg);
@@ -135,6 +147,9 @@ typedef struct rsq_eval_row {
 	int k;
 } rsq_eval_row;
 int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **errmsg);
+/* The source of a model's latest version (*source mprintf'd; NULL when the
+ * store records none). */
+int rsq_store_source(sqlite3 *db, const char *name, char **source, char **errmsg);
 /* Message "model "x" does not exist (existing models: ...)". */
 char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 
@@ -158,6 +173,7 @@ extern const sqlite3_module rsq_recommend_module;
 extern const sqlite3_module rsq_popular_module;
 extern const sqlite3_module rsq_similar_module;
 extern const sqlite3_module rsq_session_module;
+extern const sqlite3_module rsq_for_session_module;
 extern const sqlite3_module rsq_models_module;
 extern const sqlite3_module rsq_evaluate_module;
 extern const sqlite3_module rsq_explain_module;

@@ -34,7 +34,11 @@ typedef struct reader {
 	const rs_config *cfg;
 	const rs_opt *opts;
 	char *from;             /* the source: quoted table name or "(query)" */
+	const char *names[RS_COL__COUNT]; /* column name of each role */
 	int col[RS_COL__COUNT]; /* column index of each role, -1 = absent */
+	rs_history *hist;       /* reading one key's rows (fresh.c): here, not a builder */
+	const char *key;        /* that key (user or session id, in the user slot) */
+	int key_len;
 	side_plan side[2];
 	char *errmsg;
 	rs_error err;
@@ -191,7 +195,7 @@ static int find_columns(reader *r)
 	for (int i = 0; i < n; i++) {
 		const char *cn = sqlite3_column_name(st, i);
 		for (int c = 0; c < RS_COL__COUNT && cn; c++)
-			if (r->col[c] < 0 && sqlite3_stricmp(cn, rs_config_column(r->cfg, c)) == 0)
+			if (r->col[c] < 0 && sqlite3_stricmp(cn, r->names[c]) == 0)
 				r->col[c] = i;
 	}
 	sqlite3_finalize(st);
@@ -199,7 +203,7 @@ static int find_columns(reader *r)
 		if (r->col[c] >= 0)
 			continue;
 		r->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
-		                            rs_config_column(r->cfg, c), names ? names : "none");
+		                            r->names[c], names ? names : "none");
 		rc = SQLITE_ERROR;
 	}
 	sqlite3_free(names);
@@ -209,9 +213,7 @@ static int find_columns(reader *r)
 /* The select list that reads the roles in order user, item, weight, event, ts. */
 static char *select_list(reader *r)
 {
-	const char *c[RS_COL__COUNT];
-	for (int i = 0; i < RS_COL__COUNT; i++)
-		c[i] = rs_config_column(r->cfg, i);
+	const char *const *c = r->names;
 	sqlite3_str *s = sqlite3_str_new(r->db);
 	sqlite3_str_appendf(s, "\"%w\", \"%w\"", c[RS_COL_USER], c[RS_COL_ITEM]);
 	if (r->col[RS_COL_WEIGHT] >= 0)
@@ -245,7 +247,7 @@ static int add_row(reader *r, rs_builder *b, sqlite3_stmt *st)
 		r->errmsg = sqlite3_mprintf(
 		    "column \"%s\" must be a date or a number of unix seconds, "
 		    "not '%s'",
-		    rs_config_column(r->cfg, RS_COL_TS), sqlite3_column_text(st, 4));
+		    r->names[RS_COL_TS], sqlite3_column_text(st, 4));
 		return SQLITE_ERROR;
 	}
 	const char *user = (const char *)sqlite3_column_text(st, 0);
@@ -258,6 +260,12 @@ static int add_row(reader *r, rs_builder *b, sqlite3_stmt *st)
 	size_t event_len = (size_t)sqlite3_column_bytes(st, 3);
 	int has_ts = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	double ts = has_ts ? sqlite3_column_double(st, 4) : 0.0;
+	if (r->hist) {
+		if (rs_history_add(r->hist, item, item_len, has_weight, weight, event, event_len,
+		                   has_ts, ts, &r->err) != RS_OK)
+			return core_fail(r);
+		return SQLITE_OK;
+	}
 	if (rs_builder_add(b, user, user_len, item, item_len, has_weight, weight, event, event_len,
 	                   has_ts, ts, &r->err) != RS_OK)
 		return core_fail(r);
@@ -287,7 +295,14 @@ static int read_rows(reader *r, rs_builder *b, int side, const char *label, cons
                      const char *from)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_from(r, label, what, from, "", &st);
+	/* one key's rows: a plain comparison, so an index on the column serves it */
+	char *where = r->key && side < 0 ? sqlite3_mprintf("WHERE \"%w\" = ?1", r->names[RS_COL_USER])
+	                                 : NULL;
+	int rc = r->key && side < 0 && !where ? SQLITE_NOMEM
+	                                      : prepare_from(r, label, what, from, where ? where : "", &st);
+	sqlite3_free(where);
+	if (rc == SQLITE_OK && r->key)
+		sqlite3_bind_text(st, 1, r->key, r->key_len, SQLITE_STATIC);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = side < 0 ? add_row(r, b, st) : add_side_row(r, b, (rs_side)side, st);
 	if (rc == SQLITE_DONE)
@@ -403,6 +418,8 @@ int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const
 	r.db = db;
 	r.cfg = cfg;
 	r.opts = opts;
+	for (int c = 0; c < RS_COL__COUNT; c++)
+		r.names[c] = rs_config_column(cfg, (rs_column_role)c);
 	*errmsg = NULL;
 	int rc = resolve(&r, source, NULL, &r.from);
 	if (rc == SQLITE_OK)
@@ -423,6 +440,38 @@ int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const
 		rc = read_side(&r, *builder, RS_SIDE_ITEMS);
 	if (rc == SQLITE_OK)
 		rc = read_side(&r, *builder, RS_SIDE_USERS);
+	reader_free(&r);
+	*errmsg = r.errmsg;
+	return rc;
+}
+
+/* Read one user's or session's rows (see recsys_sqlite.h). The key column
+ * takes the user slot of the read; the model names every column. */
+int rsq_source_read_history(sqlite3 *db, const char *source, const rs_model *m,
+                            const char *key_role, const char *key, int key_len, rs_history *h,
+                            char **errmsg)
+{
+	static const char *const roles[RS_COL__COUNT] = {"user", "item", "weight", "event", "ts"};
+	reader r;
+	memset(&r, 0, sizeof r);
+	r.db = db;
+	r.hist = h;
+	r.key = key;
+	r.key_len = key_len;
+	for (int c = 0; c < RS_COL__COUNT; c++)
+		r.names[c] = rs_model_source_column(m, c == RS_COL_USER ? key_role : roles[c]);
+	*errmsg = NULL;
+	int rc = r.names[RS_COL_USER] ? resolve(&r, source, NULL, &r.from) : SQLITE_ERROR;
+	if (!r.names[RS_COL_USER])
+		r.errmsg = sqlite3_mprintf("the model does not record its source's columns; retrain it");
+	if (rc == SQLITE_OK)
+		rc = find_columns(&r);
+	char *what = rc == SQLITE_OK ? select_list(&r) : NULL;
+	if (rc == SQLITE_OK && !what)
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_OK)
+		rc = read_rows(&r, NULL, -1, "source", what, r.from);
+	sqlite3_free(what);
 	reader_free(&r);
 	*errmsg = r.errmsg;
 	return rc;

@@ -14,7 +14,29 @@ static const char CREATE_STORE[] =
     "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
     "name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
     "trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
-    "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, PRIMARY KEY(name, version))";
+    "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, source TEXT, "
+    "PRIMARY KEY(name, version))";
+
+/* Create the store, or add the column `source` to one written by an older
+ * build (the training source: fresh users and sessions read it). */
+static int ensure_store(sqlite3 *db, char **errmsg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+		                        "SELECT 1 FROM pragma_table_info('" RSQ_STORE "', 'main') "
+		                        "WHERE name = 'source'",
+		                        -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = sqlite3_exec(db, "ALTER TABLE main." RSQ_STORE " ADD COLUMN source TEXT", NULL, NULL,
+		                  NULL);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_OK)
+		return SQLITE_OK;
+	*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
+	return SQLITE_ERROR;
+}
 
 /* Prepare sql and bind ?1 = name (if non-NULL); *errmsg set on failure. */
 static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3_stmt **st,
@@ -256,15 +278,16 @@ static int exec_named(sqlite3 *db, const char *sql, const char *name, sqlite3_in
 static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid, char **errmsg)
 {
 	static const char SQL[] =
-		"INSERT INTO main." RSQ_STORE " VALUES(?1, (SELECT coalesce(max(version), 0) + 1 "
+		"INSERT INTO main." RSQ_STORE " (name, version, algorithm, trained_at, users, items, "
+		"interactions, bytes, options, summary, blob, source) "
+		"VALUES(?1, (SELECT coalesce(max(version), 0) + 1 "
 		"FROM main." RSQ_STORE " WHERE name = ?1), ?2, strftime('%Y-%m-%d %H:%M:%f', 'now'), "
-		"?3, ?4, ?5, ?6, ?7, NULL, ?8)";
+		"?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)";
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, SQL, -1, &st, NULL) != SQLITE_OK) {
-		if (sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL) != SQLITE_OK) {
-			*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
+		/* no store yet, or an older one without `source` */
+		if (ensure_store(db, errmsg) != SQLITE_OK)
 			return SQLITE_ERROR;
-		}
 		int rc = prepare_named(db, SQL, NULL, &st, errmsg);
 		if (rc != SQLITE_OK)
 			return rc;
@@ -277,6 +300,7 @@ static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->blob_len);
 	sqlite3_bind_text(st, 7, r->options ? r->options : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_blob64(st, 8, r->blob, r->blob_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->source, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -478,5 +502,30 @@ int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **err
 	if (rc != SQLITE_OK)
 		*errmsg = sqlite3_mprintf("cannot record the evaluation of model \"%s\": %s", row->name,
 		                          sqlite3_errmsg(db));
+	return rc;
+}
+
+/* The source of a model's latest version (mprintf'd; NULL when the store
+ * predates the column or the row records none). */
+int rsq_store_source(sqlite3 *db, const char *name, char **source, char **errmsg)
+{
+	*source = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT source FROM main." RSQ_STORE
+	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_OK; /* an older store without the column */
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*source = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+		rc = *source ? SQLITE_OK : SQLITE_NOMEM;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	} else {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
 	return rc;
 }

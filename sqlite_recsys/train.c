@@ -62,6 +62,7 @@ static int train_and_store(train_job *j, char **out)
 	    .name = j->name,
 	    .algorithm = rs_config_algorithm(j->cfg),
 	    .options = j->options,
+	    .source = j->source,
 	    .summary = j->summary,
 	    .users = (sqlite3_int64)rs_model_n_users(j->model),
 	    .items = (sqlite3_int64)rs_model_n_items(j->model),

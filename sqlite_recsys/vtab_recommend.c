@@ -7,6 +7,8 @@
  *       -> item_id TEXT, score REAL, rank INTEGER, reason TEXT, source TEXT
  *   popular_items(k = 10, model = NULL, options = NULL)
  *       -> item_id TEXT, score REAL, rank INTEGER
+ *   recommend_for_session(session_id, k = 10, model = NULL, options = NULL)
+ *       -> as recommend(), from the session's rows of the model's source
  *
  * Both get the model from the per-connection cache and ask the core for
  * the top k; xFilter computes all rows at once, xNext walks them.
@@ -30,6 +32,7 @@ typedef struct tvf_spec {
 	const char *arg_names[MAX_ARGS];
 	unsigned required;                           /* bit i: argument i must be given */
 	int arg_k, arg_model, arg_options, arg_user; /* argument positions, -1 = none */
+	int session;                                 /* arg_user is a session id (fresh.c) */
 } tvf_spec;
 
 static const tvf_spec RECOMMEND = {
@@ -58,6 +61,21 @@ static const tvf_spec POPULAR = {
     .arg_k = 0,
     .arg_model = 1,
     .arg_options = 2,
+};
+
+static const tvf_spec SESSION = {
+    .fn = "recommend_for_session",
+    .schema = "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, reason TEXT, "
+              "source TEXT, session_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
+    .n_out = 5,
+    .n_args = 4,
+    .arg_names = {"session_id", "k", "model", "options"},
+    .required = 1u << 0,
+    .arg_user = 0,
+    .arg_k = 1,
+    .arg_model = 2,
+    .arg_options = 3,
+    .session = 1,
 };
 
 typedef struct tvf_vtab {
@@ -108,6 +126,15 @@ static int popular_connect(sqlite3 *db, void *aux, int argc, const char *const *
 	(void)argc;
 	(void)argv;
 	return tvf_connect(db, aux, &POPULAR, out, err);
+}
+
+/* xConnect of recommend_for_session. */
+static int session_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                           sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	return tvf_connect(db, aux, &SESSION, out, err);
 }
 
 /* xDisconnect / xDestroy. */
@@ -233,6 +260,15 @@ static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt
 		sqlite3_value *u = c->args[spec->arg_user];
 		const char *user = (const char *)sqlite3_value_text(u);
 		size_t len = (size_t)sqlite3_value_bytes(u);
+		/* sessions, unknown users and "fresh" read the source (fresh.c) */
+		if (spec->session || rsq_fresh_wanted(c->model->m, user, len, opts)) {
+			rc = rsq_fresh_rows(((tvf_vtab *)c->base.pVtab)->ctx->db, c->model->name,
+			                    c->model->m, spec->session, user, len, k, opts, c->recs, &c->n,
+			                    &errmsg);
+			if (rc != SQLITE_OK)
+				return errmsg ? tvf_error(c, errmsg) : rc;
+			return SQLITE_OK;
+		}
 		st = rs_recommend(c->model->m, user, len, k, opts, c->recs, &c->n, &err);
 	} else {
 		st = rs_popular(c->model->m, k, opts, c->recs, &c->n, &err);
@@ -343,33 +379,17 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 	return SQLITE_OK;
 }
 
-/* Eponymous-only (xCreate NULL): usable as recommend(...), never CREATE VIRTUAL TABLE. */
-const sqlite3_module rsq_recommend_module = {
-    .iVersion = 0,
-    .xConnect = recommend_connect,
-    .xBestIndex = tvf_best_index,
-    .xDisconnect = tvf_disconnect,
-    .xDestroy = tvf_disconnect,
-    .xOpen = tvf_open,
-    .xClose = tvf_close,
-    .xFilter = tvf_filter,
-    .xNext = tvf_next,
-    .xEof = tvf_eof,
-    .xColumn = tvf_column,
-    .xRowid = tvf_rowid,
-};
+/* Eponymous-only (xCreate NULL): usable as recommend(...), never CREATE
+ * VIRTUAL TABLE. The three modules differ in xConnect (their spec) only. */
+#define TVF_MODULE(connect)                                                    \
+	{                                                                          \
+		.iVersion = 0, .xConnect = connect, .xBestIndex = tvf_best_index,      \
+		.xDisconnect = tvf_disconnect, .xDestroy = tvf_disconnect,             \
+		.xOpen = tvf_open, .xClose = tvf_close, .xFilter = tvf_filter,         \
+		.xNext = tvf_next, .xEof = tvf_eof, .xColumn = tvf_column,             \
+		.xRowid = tvf_rowid,                                                   \
+	}
 
-const sqlite3_module rsq_popular_module = {
-    .iVersion = 0,
-    .xConnect = popular_connect,
-    .xBestIndex = tvf_best_index,
-    .xDisconnect = tvf_disconnect,
-    .xDestroy = tvf_disconnect,
-    .xOpen = tvf_open,
-    .xClose = tvf_close,
-    .xFilter = tvf_filter,
-    .xNext = tvf_next,
-    .xEof = tvf_eof,
-    .xColumn = tvf_column,
-    .xRowid = tvf_rowid,
-};
+const sqlite3_module rsq_recommend_module = TVF_MODULE(recommend_connect);
+const sqlite3_module rsq_popular_module = TVF_MODULE(popular_connect);
+const sqlite3_module rsq_for_session_module = TVF_MODULE(session_connect);

@@ -1,0 +1,80 @@
+/*
+ * fresh.c - recommendations from the model's source at request time:
+ * recommend() for a user the model does not know, or with "fresh": true,
+ * and recommend_for_session(). The user's (session's) current rows are read
+ * from the source the model was trained on (recsys_model_store.source,
+ * source.c) and folded in by the core (rs_recommend_for_history), so new
+ * events count without retraining. recommend() for a known user without
+ * "fresh" reads no table (vtab_recommend.c).
+ */
+#include "recsys_sqlite.h"
+
+#include <string.h>
+
+/* Does recommend() take the fresh path: an unknown user, or "fresh" not false? */
+int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts)
+{
+	const rs_opt *f = rs_opt_get(opts, "fresh");
+	if (f)
+		return !(f->kind == RS_OPT_BOOL && !f->boolean);
+	return rs_model_find_user(m, user, len) < 0;
+}
+
+/* Read the rows of one user or session of model `name` into h; *has_source
+ * = 0 when the store records no source for it. */
+static int read_key_rows(sqlite3 *db, const char *name, const rs_model *m, const char *role,
+                         const char *key, size_t len, rs_history *h, int *has_source,
+                         char **errmsg)
+{
+	char *source = NULL, *msg = NULL;
+	int rc = rsq_store_source(db, name, &source, errmsg);
+	*has_source = source != NULL;
+	if (rc == SQLITE_OK && source)
+		rc = rsq_source_read_history(db, source, m, role, key, (int)len, h, &msg);
+	if (msg) /* say whose rows, as PostgreSQL's context line does */
+		*errmsg = sqlite3_mprintf("%s (reading the rows of %s \"%.*s\" from the source of "
+		                          "model \"%s\")", msg, role, (int)len, key, name);
+	sqlite3_free(msg);
+	sqlite3_free(source);
+	return rc;
+}
+
+/*
+ * The rows of a fresh user (session = 0) or of a session (1). An unknown
+ * user without any row, and every user of a model that records no source,
+ * get recommend()'s own answer (cold start: popular items); a session needs
+ * the source.
+ */
+int rsq_fresh_rows(sqlite3 *db, const char *name, const rs_model *m, int session,
+                   const char *key, size_t len, int k, const rs_opt *opts, rs_reco *out,
+                   int *n, char **errmsg)
+{
+	rs_history *h = NULL;
+	rs_error err = {0};
+	int has_source = 0;
+	*errmsg = NULL;
+	if (rs_history_create(m, &h, &err) != RS_OK)
+		return SQLITE_NOMEM;
+	int rc = read_key_rows(db, name, m, session ? "session" : "user", key, len, h, &has_source,
+	                       errmsg);
+	if (rc == SQLITE_OK && session && !has_source) {
+		*errmsg = sqlite3_mprintf("model \"%s\" does not record its source; retrain it with "
+		                          "recsys_train() to read sessions from its source", name);
+		rc = SQLITE_ERROR;
+	}
+	rs_status st = RS_OK;
+	if (rc == SQLITE_OK && !session &&
+	    (!has_source || (rs_model_find_user(m, key, len) < 0 && rs_history_kept(h) == 0)))
+		st = rs_recommend(m, key, len, k, opts, out, n, &err);
+	else if (rc == SQLITE_OK)
+		st = rs_recommend_for_history(m, h, !session, k, opts, out, n, &err);
+	rs_history_destroy(&h);
+	if (st != RS_OK) {
+		*n = 0;
+		if (st == RS_ENOMEM)
+			return SQLITE_NOMEM;
+		*errmsg = rsq_core_errmsg(&err);
+		return SQLITE_ERROR;
+	}
+	return rc;
+}
