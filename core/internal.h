@@ -227,6 +227,8 @@ struct rs_model {
 	/* Optional parts; each algorithm fills what it scores with. All are
 	 * stored in the blob when present (model_io.c). */
 	rs_csr sim;           /* item x item similarities, row i = neighbours of i */
+	rs_csr sim_t;         /* derived: its transpose, row i = the items i keeps as
+	                       * neighbours (reasons.c: one short row per result) */
 	float *dense;         /* item x item dense weights (n_items^2), EASE */
 	rs_idmap feats;       /* feature names ("category=books", "text:espresso") */
 	rs_csr item_feats;    /* item x feature weights */

@@ -33,6 +33,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_interval);
 	rs_idmap_free(&m->cats);
 	rs_csr_free(&m->sim);
+	rs_csr_free(&m->sim_t);
 	free(m->dense);
 	rs_idmap_free(&m->feats);
 	rs_csr_free(&m->item_feats);
@@ -120,6 +121,9 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 	rs_status st = rs_rank_prepare(m, err); /* spending segments */
 	if (st != RS_OK)
 		return st;
+	rs_csr_free(&m->sim_t);
+	if (m->sim.indptr && rs_csr_transpose(&m->sim, &m->sim_t) != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	if (m->factors > 0) {
 		free(m->item_blk);
 		m->item_blk = make_blocks(m->item_f, n, m->factors);
@@ -165,7 +169,7 @@ size_t rs_model_memory(const rs_model *m)
 	size_t bytes = sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
 	               csr_memory(&m->seen) + ni * 8 + (nu + ni) * f * sizeof(float) +
 	               blk * f * 2 + (m->item_maxabs ? f * 4 : 0) + (m->item_gram ? f * f * 4 : 0) +
-	               csr_memory(&m->sim) +
+	               csr_memory(&m->sim) + csr_memory(&m->sim_t) +
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);

@@ -23,55 +23,146 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The history item (index into hist) that adds most to item i, or -1. */
-static int32_t best_of(const rs_model *m, const int32_t *hist, const float *w, int32_t n,
-                       int32_t i)
+/* Dot product with 8 partial sums (vector lanes without reassociation). */
+static inline float dot8(const float *a, const float *b, int n)
 {
-	int32_t best = -1;
-	double top = 0;
-	for (int32_t r = 0; r < n; r++) {
-		if (hist[r] < 0 || hist[r] == i)
-			continue;
-		double c = rs_pair_contribution(m, hist[r], w ? w[r] : 1.0f, i, n);
-		if (c > top) {
-			top = c;
-			best = r;
-		}
-	}
-	return best;
+	float acc[8] = {0}, s = 0;
+	int k = 0;
+	for (; k + 8 <= n; k += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[k + j] * b[k + j];
+	for (; k < n; k++)
+		s += a[k] * b[k];
+	for (int j = 0; j < 8; j++)
+		s += acc[j];
+	return s;
 }
 
-/* A hybrid row from component p: the pick in the component's indices. */
-static int32_t best_of_part(const rs_model *m, int32_t p, const int32_t *hist, const float *w,
-                            int32_t n, int32_t i, int32_t *tmp)
+/* Keep history entry r as item items[o]'s pick when it adds more. */
+static inline void consider(float c, int32_t r, int o, float *top, int32_t *best)
 {
-	const rs_model *part = m->parts[p];
-	int32_t pi = m->part_item[p][i];
-	if (pi < 0 || part->algo == RS_ALGO_POPULARITY)
-		return -1;
-	for (int32_t r = 0; r < n; r++)
-		tmp[r] = m->part_item[p][hist[r]];
-	return best_of(part, tmp, w, n, pi);
+	if (c > top[o]) {
+		top[o] = c;
+		best[o] = r;
+	}
+}
+
+/* Factor models: w_j y_j . y_i (bpr, warp: q_j . q_i, bias left out), the
+ * history outside so each y_j is read once. */
+static void pick_factor(const rs_model *m, const int32_t *hist, const float *w, int32_t nh,
+                        const int32_t *items, int n, float *top, int32_t *best)
+{
+	int f = m->factors, lfm = m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP;
+	for (int32_t r = 0; r < nh; r++) {
+		if (hist[r] < 0)
+			continue;
+		const float *y = m->item_f + (size_t)hist[r] * f;
+		float wr = w && !lfm ? w[r] : 1.0f;
+		for (int o = 0; o < n; o++)
+			if (items[o] != hist[r])
+				consider(wr * dot8(y, m->item_f + (size_t)items[o] * f, f - lfm), r, o, top, best);
+	}
+}
+
+/* itemknn, content: w_j sim(i, j) for the history items j among i's kept
+ * neighbours: row i of m->sim_t (a few dozen entries), history entries found
+ * through pos (item -> entry). */
+static void pick_knn(const rs_model *m, const int32_t *hist, const float *w, int32_t nh,
+                     const int32_t *items, int n, float *top, int32_t *best)
+{
+	const rs_csr *g = &m->sim_t;
+	int32_t *pos = g->indptr ? rs_malloc(rs_mul(m->items.n, sizeof *pos)) : NULL;
+	if (!pos)
+		return; /* rows without a named item rather than no rows */
+	memset(pos, 0xff, m->items.n * sizeof *pos);
+	for (int32_t r = nh - 1; r >= 0; r--) /* the earliest entry of a repeated item */
+		if (hist[r] >= 0)
+			pos[hist[r]] = r;
+	for (int o = 0; o < n; o++)
+		for (int64_t q = g->indptr[items[o]]; q < g->indptr[items[o] + 1]; q++) {
+			int32_t r = pos[g->indices[q]];
+			if (r >= 0 && hist[r] != items[o])
+				consider((w ? w[r] : 1.0f) * g->data[q], r, o, top, best);
+		}
+	free(pos);
+}
+
+/* best[o] = the history entry that adds most to items[o] in non-hybrid
+ * model m (rs_pair_contribution, > 0), or -1; ties to the earlier entry. */
+static void pick(const rs_model *m, const int32_t *hist, const float *w, int32_t nh,
+                 const int32_t *items, int n, float *top, int32_t *best)
+{
+	for (int o = 0; o < n; o++) {
+		top[o] = 0;
+		best[o] = -1;
+	}
+	if (m->algo == RS_ALGO_POPULARITY)
+		return;
+	if (m->algo == RS_ALGO_ITEMKNN || m->algo == RS_ALGO_CONTENT) {
+		pick_knn(m, hist, w, nh, items, n, top, best);
+	} else if (m->factors > 0 && m->algo != RS_ALGO_EASE) {
+		pick_factor(m, hist, w, nh, items, n, top, best);
+	} else {
+		for (int32_t r = 0; r < nh; r++)
+			for (int o = 0; hist[r] >= 0 && o < n; o++)
+				if (items[o] != hist[r])
+					consider((float)rs_pair_contribution(m, hist[r], w ? w[r] : 1.0f, items[o], nh),
+					         r, o, top, best);
+	}
+}
+
+/* Is row o's source the model's own scores (a history can explain it)? */
+static int from_model(const rs_reco *o)
+{
+	return o->source == RS_SRC_MODEL || o->source == RS_SRC_FRESH;
+}
+
+/* Row o is explained by history item j (an index of m). */
+static void name(rs_reco *o, int32_t j, rs_why why)
+{
+	o->because = j + 1;
+	o->why = why;
 }
 
 void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int32_t n_hist,
                      rs_why why, rs_reco *out, int n)
 {
+	int32_t *items = rs_malloc(rs_mul((size_t)n + 1, 2 * sizeof *items)), *best = items + n + 1;
+	float *top = rs_malloc(rs_mul((size_t)n + 1, sizeof *top));
 	int32_t *tmp = m->n_parts > 0 ? rs_malloc(rs_mul((size_t)n_hist + 1, sizeof *tmp)) : NULL;
 	for (int r = 0; r < n; r++) {
-		rs_reco *o = &out[r];
-		int32_t b = -1;
-		o->because = 0;
-		o->why = RS_WHY_SOURCE;
-		if (o->source == RS_SRC_MODEL && m->algo != RS_ALGO_POPULARITY)
-			b = best_of(m, hist, w, n_hist, o->item);
-		else if ((int)o->source >= RS_SRC_PART && (int)o->source < RS_SRC_PART + m->n_parts && tmp)
-			b = best_of_part(m, (int32_t)o->source - RS_SRC_PART, hist, w, n_hist, o->item, tmp);
-		if (b >= 0) {
-			o->because = hist[b] + 1;
-			o->why = why;
-		}
+		out[r].because = 0;
+		out[r].why = RS_WHY_SOURCE;
 	}
+	if (!items || !top || (m->n_parts > 0 && !tmp) || n_hist <= 0)
+		goto done; /* out of memory: rows without a named item */
+	if (m->n_parts == 0) {
+		int k = 0;
+		for (int r = 0; r < n; r++)
+			if (from_model(&out[r]))
+				items[k++] = out[r].item;
+		pick(m, hist, w, n_hist, items, k, top, best);
+		for (int r = 0, o = 0; r < n; r++)
+			if (from_model(&out[r]) && best[o++] >= 0)
+				name(&out[r], hist[best[o - 1]], why);
+	}
+	/* a hybrid's row: the component that contributed most, in its indices */
+	for (int32_t p = 0; p < m->n_parts; p++) {
+		const int32_t *map = m->part_item[p];
+		int k = 0;
+		for (int32_t r = 0; r < n_hist; r++)
+			tmp[r] = map[hist[r]];
+		for (int r = 0; r < n; r++)
+			if ((int)out[r].source == RS_SRC_PART + p && map[out[r].item] >= 0)
+				items[k++] = map[out[r].item];
+		pick(m->parts[p], tmp, w, n_hist, items, k, top, best);
+		for (int r = 0, o = 0; r < n; r++)
+			if ((int)out[r].source == RS_SRC_PART + p && map[out[r].item] >= 0 && best[o++] >= 0)
+				name(&out[r], hist[best[o - 1]], why);
+	}
+done:
+	free(items);
+	free(top);
 	free(tmp);
 }
 

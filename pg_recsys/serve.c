@@ -64,8 +64,8 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
-	Datum		reason[RS_SRC_PART + RS_MAX_PARTS] = {0};
 	Datum		source[RS_SRC_PART + RS_MAX_PARTS] = {0};
+	char		reason[256];
 
 	for (int i = 0; i < n; i++)
 	{
@@ -78,12 +78,11 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 		values[2] = Int32GetDatum(i + 1);
 		if (with_reason)
 		{
-			if (reason[src] == 0)
-			{
-				reason[src] = CStringGetTextDatum(rs_reason_text(m, src));
+			/* "because you bought X", ... (core/reasons.c) */
+			values[3] = CStringGetTextDatum(rs_reason_format(m, &recs[i], reason,
+															 sizeof(reason)));
+			if (source[src] == 0)
 				source[src] = CStringGetTextDatum(rs_source_name(m, src));
-			}
-			values[3] = reason[src];
 			values[4] = source[src];
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -56,6 +56,18 @@ SELECT u.id, u.item, count(*) AS rows, min(e.rank) AS first
 FROM (VALUES ('u1', 'a2'), ('u22', 'b2')) u(id, item), LATERAL recsys_explain(u.id, u.item) e
 GROUP BY u.id, u.item ORDER BY u.id;
 
+-- recommend()'s reason names the top contributor (itemknn, ease: the same
+-- w_uj x similarity); content's item that only the items table names is new;
+-- popularity says so; sessions name one of their items.
+SELECT m AS model, count(*) AS rows,
+       bool_and(r.reason = 'because you bought ' ||
+                (SELECT e.item_id FROM recsys_explain('u3', r.item_id, m) e ORDER BY e.rank LIMIT 1)) AS top_contributor
+FROM unnest(ARRAY['ex_itemknn', 'ex_ease']) m, LATERAL recommend('u3', 3, m) r
+GROUP BY m ORDER BY m;
+SELECT item_id, rank, reason FROM recommend('u3', 3, 'ex_content');
+SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_popularity');
+SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_hybrid');
+SELECT item_id, rank, reason FROM recommend_for_items(ARRAY['a1', 'a8'], 2, 'ex_itemknn');
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');

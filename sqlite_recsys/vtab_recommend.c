@@ -352,6 +352,7 @@ static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	const rs_model *m = c->model->m;
 	size_t len = 0;
 	const char *id;
+	char reason[256];
 	if (col >= spec->n_out) {
 		arg_column(c, spec, col - spec->n_out, ctx);
 		return SQLITE_OK;
@@ -364,7 +365,10 @@ static int tvf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		break;
 	case 1: sqlite3_result_double(ctx, rsq_float_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
-	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
+	case 3: /* "because you bought X", ... (core/reasons.c) */
+		sqlite3_result_text(ctx, rs_reason_format(m, r, reason, sizeof reason), -1,
+		                    SQLITE_TRANSIENT);
+		break;
 	default:
 		sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT);
 		break;

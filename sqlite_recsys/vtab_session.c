@@ -319,6 +319,7 @@ static int ses_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	}
 	const rs_reco *r = &c->recs[c->pos];
 	const rs_model *m = c->model->m;
+	char reason[256];
 	size_t len = 0;
 	const char *id;
 	switch (col) {
@@ -328,7 +329,10 @@ static int ses_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		break;
 	case 1: sqlite3_result_double(ctx, rsq_float_decimal(r->score)); break;
 	case 2: sqlite3_result_int(ctx, c->pos + 1); break;
-	case 3: sqlite3_result_text(ctx, rs_reason_text(m, r->source), -1, SQLITE_TRANSIENT); break;
+	case 3: /* "because you bought X", ... (core/reasons.c) */
+		sqlite3_result_text(ctx, rs_reason_format(m, r, reason, sizeof reason), -1,
+		                    SQLITE_TRANSIENT);
+		break;
 	default: sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT); break;
 	}
 	return SQLITE_OK;

@@ -55,6 +55,18 @@ SELECT recsys_set_default_model('ex_itemknn') AS default_model;
 SELECT u.id, u.item, count(*) AS rows, min(e.rank) AS first
 FROM (SELECT 'u1' AS id, 'a2' AS item UNION ALL SELECT 'u22', 'b2') u, recsys_explain(u.id, u.item) e
 GROUP BY u.id, u.item ORDER BY u.id;
+-- recommend()'s reason names the top contributor (itemknn, ease: the same
+-- w_uj x similarity); content's item that only the items table names is new;
+-- popularity says so; sessions name one of their items.
+SELECT m.m AS model, count(*) AS rows,
+       min(r.reason = 'because you bought ' ||
+           (SELECT e.item_id FROM recsys_explain('u3', r.item_id, m.m) e ORDER BY e.rank LIMIT 1)) AS top_contributor
+FROM (SELECT 'ex_itemknn' AS m UNION ALL SELECT 'ex_ease') m, recommend('u3', 3, m.m) r
+GROUP BY m.m ORDER BY m.m;
+SELECT item_id, rank, reason FROM recommend('u3', 3, 'ex_content');
+SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_popularity');
+SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_hybrid');
+SELECT item_id, rank, reason FROM recommend_for_items('["a1", "a8"]', 2, 'ex_itemknn');
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');
