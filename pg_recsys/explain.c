@@ -1,9 +1,13 @@
 /*
  * explain.c - recsys_explain(): the items of a user's history that make the
  * model score an item, largest contribution first (core/explain.c does the
- * work, from the per-backend cached model: a warm call runs no SQL).
+ * work), and recsys_user_profile(): what the model knows of a user
+ * (core/profile.c). Both read the per-backend cached model: a warm call runs
+ * no SQL.
  */
 #include "pg_recsys.h"
+
+#include <math.h>
 
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -71,5 +75,50 @@ recsys_explain(PG_FUNCTION_ARGS)
 		values[2] = Int32GetDatum(i + 1);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(recsys_user_profile);
+
+/*
+ * recsys_user_profile(user_id, model): one row (interactions, distinct_items,
+ * spending_segment, avg_item_price, last_interaction); unknowns are NULL.
+ */
+Datum
+recsys_user_profile(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *user;
+	const char *name;
+	const rs_model *m;
+	rs_profile	p;
+	rs_error	err;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	RsCheckNotNull(fcinfo, 0, "user_id");
+	user = PG_GETARG_TEXT_PP(0);
+	name = RsCacheResolveName(PG_ARGISNULL(1) ? NULL :
+							  text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	m = RsCacheGetModel(name);
+	RsInitSRF(fcinfo);
+	if (rs_user_profile(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &p, &err) != RS_OK)
+	{
+		if (err.status == RS_ENOTFOUND)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("user \"%s\" is not in model \"%s\"", text_to_cstring(user), name)));
+		RsReportError(&err);
+	}
+	values[0] = Int64GetDatum(p.interactions);
+	values[1] = Int64GetDatum(p.distinct_items);
+	nulls[2] = p.spending_segment == NULL;
+	values[2] = nulls[2] ? (Datum) 0 : CStringGetTextDatum(p.spending_segment);
+	nulls[3] = isnan(p.avg_item_price);
+	values[3] = Float8GetDatum(p.avg_item_price);
+	nulls[4] = isnan(p.last_interaction);
+	values[4] = nulls[4] ? (Datum) 0 :
+		DirectFunctionCall1(float8_timestamptz, Float8GetDatum(p.last_interaction));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

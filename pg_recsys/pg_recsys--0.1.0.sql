@@ -172,6 +172,14 @@ LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION @extschema@.recsys_explain(text, text, text) IS
 'the items of a user''s history that contribute most to the model''s score of an item, largest first';
 
+CREATE FUNCTION @extschema@.recsys_user_profile(user_id text, model text DEFAULT NULL)
+RETURNS TABLE (interactions bigint, distinct_items bigint, spending_segment text,
+	avg_item_price double precision, last_interaction timestamptz)
+AS 'MODULE_PATHNAME', 'recsys_user_profile'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.recsys_user_profile(text, text) IS
+'what a model knows of a user: source rows, distinct items, spending segment, average item price, last interaction';
+
 CREATE FUNCTION @extschema@.recommend_for_session(session_id text, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)

@@ -68,8 +68,25 @@ SELECT item_id, rank, reason FROM recommend('u3', 3, 'ex_content');
 SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_popularity');
 SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_hybrid');
 SELECT item_id, rank, reason FROM recommend_for_items(ARRAY['a1', 'a8'], 2, 'ex_itemknn');
+-- recsys_user_profile(): u0 has a repeated row (4 rows, 3 items); users'
+-- average item prices rise with their number, so the spending segments are
+-- quarters of the eight users; ts is unix seconds.
+CREATE TABLE pr_events AS
+SELECT 'u' || u AS user_id, 'p' || ((u + j) % 10) AS item_id, 1700000000 + 3600 * u + 60 * j AS ts
+FROM generate_series(0, 7) u, generate_series(0, 2) j
+UNION ALL SELECT 'u0', 'p0', 1699990000;
+CREATE TABLE pr_items AS
+SELECT 'p' || j AS item_id, 10 * (j + 1) AS price FROM generate_series(0, 9) j;
+SELECT recsys_train('pr_shop', 'pr_events', 'itemknn', '{"items": "pr_items"}') IS NOT NULL AS trained;
+SELECT u.id, p.* FROM (VALUES ('u0'), ('u1'), ('u2'), ('u4'), ('u7')) u(id),
+     LATERAL recsys_user_profile(u.id, 'pr_shop') p ORDER BY u.id;
+-- A model without prices or time: NULLs.
+SELECT * FROM recsys_user_profile('u3', 'ex_itemknn');
+SELECT * FROM recsys_user_profile('u3');
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');
 SELECT * FROM recsys_explain(NULL, 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', NULL, 'ex_itemknn');
+SELECT * FROM recsys_user_profile('nobody', 'pr_shop');
+SELECT * FROM recsys_user_profile(NULL, 'pr_shop');

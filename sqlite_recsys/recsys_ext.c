@@ -41,6 +41,7 @@ static const struct {
     {"recsys_models", &rsq_models_module},
     {"recsys_evaluate", &rsq_evaluate_module},
     {"recsys_explain", &rsq_explain_module},
+    {"recsys_user_profile", &rsq_profile_module},
 };
 
 /* Take one more reference on the context. */

@@ -177,6 +177,7 @@ extern const sqlite3_module rsq_for_session_module;
 extern const sqlite3_module rsq_models_module;
 extern const sqlite3_module rsq_evaluate_module;
 extern const sqlite3_module rsq_explain_module;
+extern const sqlite3_module rsq_profile_module;
 
 /* tvf_common.c: shared by the table-valued functions. */
 #define RSQ_MAX_ARGS 8

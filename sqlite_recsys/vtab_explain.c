@@ -4,15 +4,22 @@
  *
  *   recsys_explain(user_id, item_id, model = NULL)
  *       -> item_id TEXT, contribution REAL, rank INTEGER
+ *   recsys_user_profile(user_id, model = NULL)
+ *       -> interactions INTEGER, distinct_items INTEGER, spending_segment TEXT,
+ *          avg_item_price REAL, last_interaction TEXT
  *
- * Both take the model from the per-connection cache and ask the core for
- * every row in xFilter (core/explain.c); xNext walks them. One table of
- * module shapes (SHAPES) drives the shared cursor code. Lateral joins work:
+ * last_interaction is UTC text 'YYYY-MM-DD HH:MM:SS', the format of SQLite's
+ * datetime() (PostgreSQL: timestamptz); unknown values are NULL. Both take
+ * the model from the per-connection cache and ask the core for every row in
+ * xFilter (core/explain.c, core/profile.c); xNext walks them. A shape per
+ * module drives the shared cursor code. Lateral joins work:
  * FROM users u, recsys_explain(u.id, 'i1').
  */
 #include "recsys_sqlite.h"
 
+#include <math.h>
 #include <string.h>
+#include <time.h>
 
 enum { MAX_ARGS = 3 };
 
@@ -40,7 +47,8 @@ typedef struct xvtab {
 struct xcursor {
 	sqlite3_vtab_cursor base;
 	rsq_model *model; /* referenced while rows point into it */
-	rs_contribution *rows;
+	rs_contribution *rows; /* recsys_explain */
+	rs_profile profile;    /* recsys_user_profile: one row */
 	int n, pos;
 	sqlite3_value *args[MAX_ARGS]; /* copies of the arguments, for xColumn */
 };
@@ -115,6 +123,71 @@ static const shape EXPLAIN = {
 	.column = explain_column,
 };
 
+/* ---- recsys_user_profile ---- */
+
+/* The core's profile of the user: one row. */
+static int profile_compute(xcursor *c)
+{
+	size_t ulen;
+	const char *user = arg_text(c, 0, &ulen);
+	rs_error err = {0};
+	if (rs_user_profile(c->model->m, user, ulen, &c->profile, &err) != RS_OK) {
+		if (err.status == RS_ENOTFOUND)
+			return x_error(c, sqlite3_mprintf("user \"%.*s\" is not in model \"%s\"", (int)ulen,
+			                                  user, c->model->name));
+		return err.status == RS_ENOMEM ? SQLITE_NOMEM : x_error(c, rsq_core_errmsg(&err));
+	}
+	c->n = 1;
+	return SQLITE_OK;
+}
+
+/* Unix seconds as UTC 'YYYY-MM-DD HH:MM:SS' (SQLite's datetime() format). */
+static void result_datetime(sqlite3_context *ctx, double secs)
+{
+	time_t t = (time_t)floor(secs);
+	struct tm tm;
+	char buf[32];
+	if (isnan(secs) || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm))
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* interactions, distinct_items, spending_segment, avg_item_price, last_interaction. */
+static void profile_column(xcursor *c, sqlite3_context *ctx, int col)
+{
+	const rs_profile *p = &c->profile;
+	switch (col) {
+	case 0: sqlite3_result_int64(ctx, p->interactions); break;
+	case 1: sqlite3_result_int64(ctx, p->distinct_items); break;
+	case 2:
+		if (p->spending_segment)
+			sqlite3_result_text(ctx, p->spending_segment, -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 3:
+		if (isnan(p->avg_item_price))
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_double(ctx, p->avg_item_price);
+		break;
+	default: result_datetime(ctx, p->last_interaction); break;
+	}
+}
+
+static const shape PROFILE = {
+	.fn = "recsys_user_profile",
+	.schema = "CREATE TABLE x(interactions INTEGER, distinct_items INTEGER, "
+	          "spending_segment TEXT, avg_item_price REAL, last_interaction TEXT, "
+	          "user_id HIDDEN, model HIDDEN)",
+	.n_out = 5, .n_args = 2, .n_required = 1,
+	.arg_names = {"user_id", "model"},
+	.compute = profile_compute,
+	.column = profile_column,
+};
+
 /* ---- the shared virtual-table code ---- */
 
 /* xConnect: declare the table of the module's shape (pAux). */
@@ -142,6 +215,12 @@ static int explain_connect(sqlite3 *db, void *aux, int argc, const char *const *
                            sqlite3_vtab **out, char **err)
 {
 	return x_connect(db, aux, argc, argv, out, err, &EXPLAIN);
+}
+
+static int profile_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                           sqlite3_vtab **out, char **err)
+{
+	return x_connect(db, aux, argc, argv, out, err, &PROFILE);
 }
 
 /* xDisconnect / xDestroy. */
@@ -273,6 +352,22 @@ static int x_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 const sqlite3_module rsq_explain_module = {
     .iVersion = 0,
     .xConnect = explain_connect,
+    .xBestIndex = x_best_index,
+    .xDisconnect = x_disconnect,
+    .xDestroy = x_disconnect,
+    .xOpen = x_open,
+    .xClose = x_close,
+    .xFilter = x_filter,
+    .xNext = x_next,
+    .xEof = x_eof,
+    .xColumn = x_column,
+    .xRowid = x_rowid,
+};
+
+/* Eponymous-only, like rsq_explain_module. */
+const sqlite3_module rsq_profile_module = {
+    .iVersion = 0,
+    .xConnect = profile_connect,
     .xBestIndex = x_best_index,
     .xDisconnect = x_disconnect,
     .xDestroy = x_disconnect,

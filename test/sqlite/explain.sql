@@ -67,6 +67,23 @@ SELECT item_id, rank, reason FROM recommend('u3', 3, 'ex_content');
 SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_popularity');
 SELECT item_id, rank, reason FROM recommend('u3', 2, 'ex_hybrid');
 SELECT item_id, rank, reason FROM recommend_for_items('["a1", "a8"]', 2, 'ex_itemknn');
+-- recsys_user_profile(): u0 has a repeated row (4 rows, 3 items); users'
+-- average item prices rise with their number, so the spending segments are
+-- quarters of the eight users; ts is unix seconds, shown as UTC text.
+CREATE TABLE pr_events AS
+SELECT 'u' || u.value AS user_id, 'p' || ((u.value + j.value) % 10) AS item_id,
+       1700000000 + 3600 * u.value + 60 * j.value AS ts
+FROM generate_series(0, 7) u, generate_series(0, 2) j
+UNION ALL SELECT 'u0', 'p0', 1699990000;
+CREATE TABLE pr_items AS
+SELECT 'p' || j.value AS item_id, 10 * (j.value + 1) AS price FROM generate_series(0, 9) j;
+SELECT recsys_train('pr_shop', 'pr_events', 'itemknn', '{"items": "pr_items"}') IS NOT NULL AS trained;
+SELECT u.id, p.* FROM (SELECT 'u0' AS id UNION ALL SELECT 'u1' UNION ALL SELECT 'u2'
+                       UNION ALL SELECT 'u4' UNION ALL SELECT 'u7') u,
+     recsys_user_profile(u.id, 'pr_shop') p ORDER BY u.id;
+-- A model without prices or time: NULLs.
+SELECT * FROM recsys_user_profile('u3', 'ex_itemknn');
+SELECT * FROM recsys_user_profile('u3');
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');
@@ -74,3 +91,7 @@ SELECT * FROM recsys_explain(NULL, 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', NULL, 'ex_itemknn');
 SELECT * FROM recsys_explain('u3');
 SELECT * FROM recsys_explain('u3', 'a1', 'no_such_model');
+SELECT * FROM recsys_user_profile('nobody', 'pr_shop');
+SELECT * FROM recsys_user_profile(NULL, 'pr_shop');
+SELECT * FROM recsys_user_profile();
+SELECT * FROM recsys_user_profile('u1', 'no_such_model');
