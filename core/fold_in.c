@@ -62,50 +62,36 @@ static rs_status bool_opt(const rs_opt *c, int *out, rs_error *err)
 	return RS_OK;
 }
 
+/* The options each entry point takes itself; the pipeline's (filters,
+ * re-ranking: rerank.c) come on top. recommend()'s are serve.c's. */
+static const char *const SESSION_KEYS[] = {"exclude_items", "regularization", "alpha", NULL};
+static const char *const FRESH_KEYS[] = {"exclude_seen", "fresh", NULL};
+
 /*
- * Validate the per-call options of `fn`: recommend_for_items and
- * recommend_for_session take exclude_items (bool), a fresh user
- * recommend()'s exclude_seen and
- * fresh (bool) and its filters; both the als overrides regularization and
- * alpha.
+ * Validate the per-call options of `fn` (the pipeline checks its own keys
+ * and refuses unknown ones): recommend_for_items and recommend_for_session
+ * take exclude_items (bool) and the als overrides regularization and alpha,
+ * a fresh user recommend()'s exclude_seen and fresh (bools).
  */
-static rs_status parse_opts(const rs_opt *o, int fresh, const char *fn, fold_opts *fo,
-                            rs_error *err)
+static rs_status parse_opts(const rs_model *m, const rs_opt *o, int fresh, const char *fn, int k,
+                            fold_opts *fo, rs_error *err)
 {
 	*fo = (fold_opts){.exclude = 1, .lambda = -1, .alpha = -1};
-	if (!o || o->kind == RS_OPT_NULL)
-		return RS_OK;
-	if (o->kind != RS_OPT_OBJECT)
-		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	const char *excl = fresh ? "exclude_seen" : "exclude_items";
-	for (size_t i = 0; i < o->n_children; i++) {
+	rs_status st = rs_rank_check(m, o, fn, fresh ? FRESH_KEYS : SESSION_KEYS, k, err);
+	for (size_t i = 0; st == RS_OK && o && o->kind == RS_OPT_OBJECT && i < o->n_children; i++) {
 		const rs_opt *c = &o->children[i];
 		const char *key = c->key ? c->key : "";
 		int ignored;
-		rs_status st = RS_OK;
-		if (strcmp(key, excl) == 0)
+		if (strcmp(key, fresh ? "exclude_seen" : "exclude_items") == 0)
 			st = bool_opt(c, &fo->exclude, err);
 		else if (fresh && strcmp(key, "fresh") == 0)
 			st = bool_opt(c, &ignored, err);
-		else if (strcmp(key, "regularization") == 0)
+		else if (!fresh && strcmp(key, "regularization") == 0)
 			st = num_opt(c, &fo->lambda, err);
-		else if (strcmp(key, "alpha") == 0)
+		else if (!fresh && strcmp(key, "alpha") == 0)
 			st = num_opt(c, &fo->alpha, err);
-		else if (fresh && rs_is_filter_option(key))
-			continue; /* checked in rs_filter_mask */
-		else if (fresh)
-			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for recommend (known options: exclude_seen, "
-			               "fresh, regularization, alpha, price_min, price_max, categories, "
-			               "exclude_categories, exclude_items)", key);
-		else
-			return rs_fail(err, RS_EINVAL,
-			               "unknown option \"%s\" for %s (known options: "
-			               "exclude_items, regularization, alpha)", key, fn);
-		if (st != RS_OK)
-			return st;
 	}
-	return RS_OK;
+	return st;
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -331,100 +317,43 @@ static rs_status hybrid_scores(const rs_model *m, const hist *h, const fold_opts
 	return st;
 }
 
-/* Popular items except the history's (when excluded) and blocked ones. */
-static int popular_except(const rs_model *m, const hist *h, const unsigned char *blocked, int k,
-                          rs_source src, rs_reco *out)
-{
-	int w = 0;
-	for (size_t r = 0; r < m->items.n && w < k; r++) {
-		int32_t i = m->pop_order[r];
-		if ((h->n > 0 && bsearch(&i, h->s, (size_t)h->n, sizeof *h->s, cmp_i32)) ||
-		    (blocked && blocked[i]))
-			continue;
-		out[w++] = (rs_reco){.item = i, .score = m->pop[i], .source = src};
-	}
-	return w;
-}
-
-/* The top k of scores (history excluded when asked, blocked items out):
- * exact factor ranking when uvec is set; rows from component bestp[i] for
- * hybrids, else from `src`. */
-static rs_status rank_scores(const rs_model *m, const hist *h, const fold_opts *fo,
-                             const unsigned char *blocked, float *scores, const float *uvec,
-                             const int32_t *bestp, rs_source src, int k, rs_reco *out,
-                             int *n_out, rs_error *err)
-{
-	size_t ni = m->items.n;
-	if (fo->exclude)
-		for (int r = 0; r < h->n; r++)
-			scores[h->s[r]] = -INFINITY;
-	for (size_t i = 0; blocked && i < ni; i++)
-		if (blocked[i])
-			scores[i] = -INFINITY;
-	int w;
-	if (uvec) {
-		w = rs_exact_topk(m, uvec, scores, (int32_t)ni, k, out);
-		for (int r = 0; r < w; r++)
-			out[r].source = src;
-	} else {
-		float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
-		int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
-		w = val && idx ? rs_topk(scores, (int32_t)ni, k, idx, val) : -1;
-		for (int r = 0; r < w; r++)
-			out[r] = (rs_reco){.item = idx[r], .score = val[r],
-			                   .source = bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src};
-		free(val);
-		free(idx);
-	}
-	if (w < 0)
-		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);
-	*n_out = w;
-	return RS_OK;
-}
-
-/* Score the history with m (folded in, blended for hybrids) and rank. */
-static rs_status fold_and_rank(const rs_model *m, const hist *h, const fold_opts *fo,
-                               const unsigned char *blocked, rs_source src, int k, rs_reco *out,
-                               int *n_out, rs_error *err)
+/* Every item's score for the history (popularity when it has none, or for
+ * a popularity model; hybrids blend after the pipeline's exclusions) and
+ * the pipeline: filters, re-ranking, top k. ctx names the history. */
+static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts *fo,
+                              rs_rank_ctx *ctx, rs_source empty_src, int k,
+                              const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
 	size_t ni = m->items.n, padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	float *scores = rs_calloc(padded + RS_BLK, sizeof *scores);
 	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
 	int32_t *bestp = m->n_parts > 0 ? rs_calloc(ni + 1, sizeof *bestp) : NULL;
-	int has_uvec = 0;
+	int has_uvec = 0, popular = m->n_parts == 0 && m->factors == 0 &&
+	                            !rs_algo_find(m->algo)->score;
 	rs_status st = RS_OK;
-	if (!scores || !uvec || (m->n_parts > 0 && !bestp))
+	*ctx = (rs_rank_ctx){.items = h->s, .weights = h->w, .ts = h->ts, .n = h->n,
+	                     .exclude_history = fo->exclude, .source = ctx->source,
+	                     .own_keys = ctx->own_keys, .fn = ctx->fn};
+	if (!scores || !uvec || (m->n_parts > 0 && !bestp)) {
 		st = rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
-	else if (m->n_parts > 0) {
-		/* hybrid.c normalizes over the eligible items: exclude before blending */
-		for (int r = 0; fo->exclude && r < h->n; r++)
-			scores[h->s[r]] = -INFINITY;
-		st = hybrid_scores(m, h, fo, scores, bestp, err);
-	} else
+	} else if (h->n == 0 || popular) {
+		memcpy(scores, m->pop, ni * sizeof *scores);
+		ctx->source = h->n == 0 ? empty_src : RS_SRC_POPULAR;
+	} else if (m->n_parts > 0) {
+		/* hybrid.c scales by the largest eligible score: exclude first */
+		st = rs_rank_exclude(m, ctx, options, k, scores, err);
+		if (st == RS_OK)
+			st = hybrid_scores(m, h, fo, scores, bestp, err);
+		ctx->part = bestp;
+	} else {
 		st = session_scores(m, h, fo, scores, uvec, &has_uvec, err);
+	}
 	if (st == RS_OK)
-		st = rank_scores(m, h, fo, blocked, scores, has_uvec ? uvec : NULL, bestp, src, k, out,
-		                 n_out, err);
+		st = rs_rank(m, ctx, scores, has_uvec ? uvec : NULL, k, options, out, n_out, err);
 	free(scores);
 	free(uvec);
 	free(bestp);
 	return st;
-}
-
-/* The shared path of sessions and fresh users: h holds known items. */
-static rs_status recommend_hist(const rs_model *m, const hist *h, const fold_opts *fo,
-                                const unsigned char *blocked, rs_source model_src,
-                                rs_source empty_src, int k, rs_reco *out, int *n_out,
-                                rs_error *err)
-{
-	hist none = {h->s, h->w, 0, NULL};
-	if (h->n == 0)
-		*n_out = popular_except(m, &none, blocked, k, empty_src, out);
-	else if (m->n_parts == 0 && m->factors == 0 && !rs_algo_find(m->algo)->score)
-		*n_out = popular_except(m, fo->exclude ? h : &none, blocked, k, RS_SRC_POPULAR, out);
-	else
-		return fold_and_rank(m, h, fo, blocked, model_src, k, out, n_out, err);
-	return RS_OK;
 }
 
 static rs_status check_k(int k, rs_error *err)
@@ -441,19 +370,20 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	fold_opts fo;
 	*n_out = 0;
 	rs_status st = check_k(k, err);
-	if (st == RS_OK)
-		st = parse_opts(options, 0, "recommend_for_items", &fo, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || n_items < 0 || (n_items > 0 && (!items || !lens)))
 		return rs_fail(err, RS_EINVAL, "model and items must not be NULL");
+	if ((st = parse_opts(m, options, 0, "recommend_for_items", k, &fo, err)) != RS_OK)
+		return st;
 	int n = 0;
 	int32_t *s = session_items(m, items, lens, n_items, &n);
 	if (!s)
 		return rs_fail(err, RS_ENOMEM, "out of memory reading %d items", n_items);
 	hist h = {s, NULL, n, NULL};
-	st = recommend_hist(m, &h, &fo, NULL, RS_SRC_MODEL, RS_SRC_SESSION_EMPTY, k, out, n_out,
-	                    err);
+	rs_rank_ctx ctx = {.source = RS_SRC_MODEL, .own_keys = SESSION_KEYS,
+	                   .fn = "recommend_for_items"};
+	st = rank_history(m, &h, &fo, &ctx, RS_SRC_SESSION_EMPTY, k, options, out, n_out, err);
 	if (st == RS_OK) /* reasons.c: "similar to X", X a session item */
 		rs_reasons_fill(m, s, NULL, n, RS_WHY_SIMILAR, out, *n_out);
 	free(s);
@@ -465,16 +395,14 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
                                    rs_error *err)
 {
 	fold_opts fo;
+	const char *fn = fresh ? "recommend" : "recommend_for_session";
 	*n_out = 0;
 	rs_status st = check_k(k, err);
-	if (st == RS_OK)
-		st = parse_opts(options, fresh, "recommend_for_session", &fo, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !hy)
 		return rs_fail(err, RS_EINVAL, "model and history must not be NULL");
-	unsigned char *blocked = NULL;
-	if (fresh && (st = rs_filter_mask(m, options, &blocked, err)) != RS_OK)
+	if ((st = parse_opts(m, options, fresh, fn, k, &fo, err)) != RS_OK)
 		return st;
 	int32_t *s = NULL;
 	float *w = NULL;
@@ -483,15 +411,15 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 	st = rs_history_merged(hy, &s, &w, &ts, &n, err);
 	if (st == RS_OK) {
 		hist h = {s, w, n, ts};
-		st = recommend_hist(m, &h, &fo, blocked, fresh ? RS_SRC_FRESH : RS_SRC_MODEL,
-		                    fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k, out, n_out,
-		                    err);
+		rs_rank_ctx ctx = {.source = fresh ? RS_SRC_FRESH : RS_SRC_MODEL,
+		                   .own_keys = fresh ? FRESH_KEYS : SESSION_KEYS, .fn = fn};
+		st = rank_history(m, &h, &fo, &ctx, fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k,
+		                  options, out, n_out, err);
 		if (st == RS_OK) /* reasons.c: the history item behind each row */
 			rs_reasons_fill(m, s, w, n, fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
 	}
 	free(s);
 	free(w);
 	free(ts);
-	free(blocked);
 	return st;
 }

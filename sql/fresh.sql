@@ -55,6 +55,11 @@ SELECT count(*) AS n, bool_and(item_id <> 'b0') AS no_b0
 FROM recommend('newbie', 3, 'fr_als', '{"exclude_items": ["b0"]}');
 SELECT bool_or(item_id IN ('b1', 'b2', 'b3')) AS seen_back
 FROM recommend('newbie', 10, 'fr_als', '{"exclude_seen": false}');
+-- The re-ranking options too, on fresh users and sessions (the serving
+-- pipeline: candidates -> filters -> re-rank -> top k).
+SELECT count(*) AS n FROM recommend('newbie', 3, 'fr_als', '{"popularity_penalty": 1, "diversity": 0.5}');
+SELECT count(*) AS n FROM recommend_for_session('s1', 3, 'fr_als', '{"candidates": 5, "diversity": 0.3}');
+SELECT * FROM recommend_for_session('s1', 3, 'fr_als', '{"diversity": 2}');
 
 -- The read is served by the index on the user column (and the session's).
 SELECT pg_stat_force_next_flush();
@@ -102,7 +107,6 @@ SELECT * FROM recommend_for_session('s1', NULL, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 0, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 3, 'fr_als', NULL);
 SELECT * FROM recommend_for_session('s1', 3, 'fr_als', '{"bogus": 1}');
-SELECT * FROM recommend_for_session('s1', 3, 'no_such_model');
 -- A source without the session column.
 CREATE TABLE fr_nosession AS SELECT user_id, item_id FROM fr_events;
 SELECT recsys_train('fr_nos', 'fr_nosession', 'popularity')->>'items' AS items;

@@ -52,6 +52,11 @@ SELECT count(*) AS n, min(item_id <> 'b0') AS no_b0
 FROM recommend('newbie', 3, 'fr_als', '{"exclude_items": ["b0"]}');
 SELECT max(item_id IN ('b1', 'b2', 'b3')) AS seen_back
 FROM recommend('newbie', 10, 'fr_als', '{"exclude_seen": false}');
+-- The re-ranking options too, on fresh users and sessions (the serving
+-- pipeline: candidates -> filters -> re-rank -> top k).
+SELECT count(*) AS n FROM recommend('newbie', 3, 'fr_als', '{"popularity_penalty": 1, "diversity": 0.5}');
+SELECT count(*) AS n FROM recommend_for_session('s1', 3, 'fr_als', '{"candidates": 5, "diversity": 0.3}');
+SELECT * FROM recommend_for_session('s1', 3, 'fr_als', '{"diversity": 2}');
 
 -- The reads use the indexes on the user and session columns.
 EXPLAIN QUERY PLAN SELECT "user_id", "item_id", NULL, "event", "ts" FROM "fr_events"
