@@ -466,6 +466,9 @@ int rs_cpu_count(void);
 /* Indices of the k largest scores (skipping -INFINITY), best first.
  * Returns how many were found (<= k). Ties: lower index first. */
 int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val);
+/* The same k, in no order, by linear-time selection (tmp_*: room for n). */
+int rs_topk_unordered(const float *scores, int32_t n, int k, int32_t *idx, float *val,
+                      int32_t *tmp_idx, float *tmp_val);
 
 /* ---- scoring ---- */
 /* Approximate (bfloat16) scores of every item for a user vector, and the

@@ -195,7 +195,7 @@ static float csr_at(const rs_csr *s, int32_t a, int32_t b)
 }
 
 /* sim(i, j) in [0, 1] for diversity (header comment); inv: 1 / |factor row|. */
-static float item_sim(const rs_model *m, int32_t i, int32_t j, float inv_i, float inv_j)
+static inline float item_sim(const rs_model *m, int32_t i, int32_t j, float inv_i, float inv_j)
 {
 	float d = 0;
 	if (m->item_cat)
@@ -239,61 +239,208 @@ static void relevance(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts
 	}
 }
 
-/* Greedy selection of k of the n candidates c into out (MMR when diversity
- * is on); returns the rows written, -1 when out of memory. */
-static int rerank(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro,
-                  const rs_reco *c, int n, int k, rs_reco *out)
+/* Factor-row norms' inverses of the candidates, for the cosine (only
+ * without categories and with diversity on; else zeros). */
+static void inv_norms(const rs_model *m, const rs_reco *c, int n, float lam, float *inv)
 {
-	float *rel = rs_malloc(rs_mul((size_t)n, sizeof *rel));
-	float *maxsim = rs_calloc((size_t)n, sizeof *maxsim), *inv = rs_malloc(rs_mul((size_t)n, 4));
-	unsigned char *demoted = rs_malloc((size_t)n), *used = rs_calloc((size_t)n, 1);
-	int w = -1;
-	if (rel && maxsim && inv && demoted && used) {
-		float lam = (float)ro->diversity;
-		relevance(m, ctx, ro, c, n, rel, demoted);
-		for (int r = 0; r < n; r++) {
-			float nn = 0;
-			for (int32_t q = 0; lam > 0 && m->item_f && q < m->factors; q++)
-				nn += m->item_f[(size_t)c[r].item * m->factors + q] * m->item_f[(size_t)c[r].item * m->factors + q];
-			inv[r] = nn > 0 ? 1 / sqrtf(nn) : 0;
-		}
-		for (w = 0; w < k && w < n; w++) {
-			int best = -1;
-			float bv = 0;
-			for (int r = 0; r < n; r++) {
-				float v = (1 - lam) * rel[r] - lam * maxsim[r];
-				if (!used[r] && (best < 0 || demoted[r] < demoted[best] ||
-				                 (demoted[r] == demoted[best] && v > bv))) {
-					best = r;
-					bv = v;
-				}
-			}
-			out[w] = c[best];
-			used[best] = 1;
-			for (int r = 0; lam > 0 && r < n; r++) {
-				float s = used[r] ? 0 : item_sim(m, c[r].item, c[best].item, inv[r], inv[best]);
-				maxsim[r] = s > maxsim[r] ? s : maxsim[r];
-			}
+	for (int r = 0; r < n; r++) {
+		const float *y = m->item_f ? m->item_f + (size_t)c[r].item * m->factors : NULL;
+		float nn = 0;
+		for (int32_t q = 0; lam > 0 && !m->item_cat && y && q < m->factors; q++)
+			nn += y[q] * y[q];
+		inv[r] = nn > 0 ? 1 / sqrtf(nn) : 0;
+	}
+}
+
+/* The candidate maximizing key - lam * maxsim (ties to the more relevant),
+ * or -1 when every key is -INFINITY (chosen or held back). */
+static int best_candidate(const float *key, const float *maxsim, const float *rel, int n,
+                          float lam)
+{
+	int best = -1;
+	float bv = -INFINITY;
+	for (int r = 0; r < n; r++) {
+		float v = key[r] - lam * maxsim[r];
+		if (key[r] != -INFINITY && (v > bv || (v == bv && best >= 0 && rel[r] > rel[best]))) {
+			best = r;
+			bv = v;
 		}
 	}
-	free(rel); free(maxsim); free(inv); free(demoted); free(used);
+	return best;
+}
+
+/* After choosing candidate b: each candidate's largest similarity to a chosen one. */
+static void update_maxsim(const rs_model *m, const rs_reco *c, int n, int b, const float *inv,
+                          const float *key, float *maxsim)
+{
+	for (int r = 0; r < n; r++) {
+		if (key[r] == -INFINITY || maxsim[r] >= 1)
+			continue; /* nothing is more similar than 1 */
+		float s = item_sim(m, c[r].item, c[b].item, inv[r], inv[b]);
+		maxsim[r] = s > maxsim[r] ? s : maxsim[r];
+	}
+}
+
+/* Is candidate r ahead of q: not demoted before demoted, then by key,
+ * ties to the more relevant? (q < 0: none yet.) */
+static inline int ahead(const unsigned char *demoted, const float *key, const float *rel, int r,
+                        int q)
+{
+	if (q < 0 || demoted[r] != demoted[q])
+		return q < 0 || demoted[r] < demoted[q];
+	return key[r] > key[q] || (key[r] == key[q] && rel[r] > rel[q]);
+}
+
+/* Local slots 0..*nl of the candidates' categories (open addressing on the
+ * category index); *nocat: the slot of items without one, or -1. */
+static void category_slots(const rs_model *m, const rs_reco *c, int n, int32_t *slot, int *nl,
+                           int *nocat, int32_t *tab, int32_t *tab_slot, size_t cap)
+{
+	*nl = 0;
+	*nocat = -1;
+	for (size_t h = 0; h < cap; h++)
+		tab[h] = INT32_MIN;
+	for (int r = 0; r < n; r++) {
+		int32_t cat = m->item_cat[c[r].item];
+		size_t h = ((uint32_t)cat * 2654435761u) & (cap - 1);
+		while (tab[h] != INT32_MIN && tab[h] != cat)
+			h = (h + 1) & (cap - 1);
+		if (tab[h] == INT32_MIN) {
+			tab[h] = cat;
+			tab_slot[h] = (*nl)++;
+			if (cat < 0)
+				*nocat = tab_slot[h];
+		}
+		slot[r] = tab_slot[h];
+	}
+}
+
+/* Diversity by category (sim 1 within a category, 0 across or without
+ * one): all members of a category share the penalty, so MMR picks among
+ * each category's best remaining member: a pass over the categories per
+ * row instead of over the candidates. Returns the rows written. */
+static int mmr_by_category(const rs_model *m, const rs_reco *c, int n, int k, float lam,
+                           const unsigned char *demoted, float *key, const float *rel,
+                           int32_t *ws, rs_reco *out)
+{
+	size_t cap = 16;
+	while (cap < 2 * (size_t)n)
+		cap *= 2;
+	int32_t *slot = ws, *next = slot + n, *head = next + n, *best = head + n, *chosen = best + n;
+	int32_t *tab = chosen + n, *tab_slot = tab + cap;
+	int nl, nocat, w = 0;
+	category_slots(m, c, n, slot, &nl, &nocat, tab, tab_slot, cap);
+	for (int l = 0; l < nl; l++)
+		head[l] = best[l] = -1, chosen[l] = 0;
+	for (int r = n - 1; r >= 0; r--) { /* member lists, and each slot's best */
+		next[r] = head[slot[r]];
+		head[slot[r]] = r;
+		if (ahead(demoted, key, rel, r, best[slot[r]]))
+			best[slot[r]] = r;
+	}
+	while (w < k) {
+		int bl = -1;
+		float bv = 0;
+		for (int l = 0; l < nl; l++) {
+			int r = best[l];
+			float v = r < 0 ? 0 : key[r] - lam * (float)chosen[l];
+			if (r >= 0 && (bl < 0 || demoted[r] < demoted[best[bl]] ||
+			               (demoted[r] == demoted[best[bl]] &&
+			                (v > bv || (v == bv && rel[r] > rel[best[bl]])))))
+				bl = l, bv = v;
+		}
+		if (bl < 0)
+			break;
+		int b = best[bl];
+		out[w++] = c[b];
+		key[b] = -INFINITY; /* taken */
+		chosen[bl] = bl != nocat;
+		best[bl] = -1;
+		for (int r = head[bl]; r >= 0; r = next[r])
+			if (key[r] != -INFINITY && ahead(demoted, key, rel, r, best[bl]))
+				best[bl] = r;
+	}
 	return w;
 }
 
-/* The best `want` of the scores (exact for factor scores), best first. */
-static int best_of(const rs_model *m, float *scores, const float *uvec, int want, rs_reco *c)
+/* Greedy selection of k of the n candidates c into out: the non-demoted
+ * first, then the demoted (price_sensitivity), each by maximal marginal
+ * relevance (relevance order when diversity is 0). Returns the rows
+ * written, -1 when out of memory. */
+static int rerank(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro,
+                  const rs_reco *c, int n, int k, rs_reco *out)
+{
+	size_t cap = 16;
+	while (cap < 2 * (size_t)n)
+		cap *= 2;
+	float *rel = rs_malloc(rs_mul((size_t)n, 4 * sizeof *rel));
+	unsigned char *demoted = rs_malloc((size_t)n);
+	int32_t *ws = rs_malloc(rs_mul(5 * (size_t)n + 2 * cap, sizeof *ws));
+	int w = -1;
+	if (rel && demoted && ws) {
+		float lam = (float)ro->diversity, *key = rel + n, *maxsim = key + n, *inv = maxsim + n;
+		relevance(m, ctx, ro, c, n, rel, demoted);
+		for (int r = 0; r < n; r++)
+			key[r] = (1 - lam) * rel[r];
+		if (lam > 0 && m->item_cat) {
+			w = mmr_by_category(m, c, n, k, lam, demoted, key, rel, ws, out);
+		} else {
+			inv_norms(m, c, n, lam, inv);
+			w = 0;
+			for (int round = 0; round < 2; round++) { /* the demoted wait for round 1 */
+				for (int r = 0; r < n; r++) {
+					key[r] = demoted[r] == round ? (1 - lam) * rel[r] : -INFINITY;
+					maxsim[r] = round ? maxsim[r] : 0;
+				}
+				int b;
+				while (w < k && (b = best_candidate(key, maxsim, rel, n, lam)) >= 0) {
+					out[w++] = c[b];
+					key[b] = -INFINITY;
+					if (lam > 0)
+						update_maxsim(m, c, n, b, inv, key, maxsim);
+				}
+			}
+		}
+	}
+	free(rel);
+	free(demoted);
+	free(ws);
+	return w;
+}
+
+/* The best `want` of the scores: ordered and exact (the top k) without
+ * re-ranking; else, as the pool to re-rank, in no order and, for factor
+ * models, by their approximate scores (bounded error, rs_score_items),
+ * which a heap of `want` or an exact rescoring of the pool would multiply
+ * the cost of a request by several times. */
+static int pool_of(const rs_model *m, float *scores, const float *uvec, int k, int want,
+                   rs_reco *c)
 {
 	int32_t ni = (int32_t)m->items.n;
-	if (uvec)
-		return rs_exact_topk(m, uvec, scores, ni, want, c);
+	if (uvec && want == k)
+		return rs_exact_topk(m, uvec, scores, ni, k, c);
 	int32_t *idx = rs_malloc(rs_mul((size_t)want, sizeof *idx));
 	float *val = rs_malloc(rs_mul((size_t)want, sizeof *val));
-	int n = idx && val ? rs_topk(scores, ni, want, idx, val) : -1;
+	int32_t *ti = want > k ? rs_malloc(rs_mul((size_t)ni + 1, sizeof *ti)) : NULL;
+	float *tv = want > k ? rs_malloc(rs_mul((size_t)ni + 1, sizeof *tv)) : NULL;
+	int n = -1;
+	if (idx && val && (want == k || (ti && tv)))
+		n = want == k ? rs_topk(scores, ni, k, idx, val)
+		              : rs_topk_unordered(scores, ni, want, idx, val, ti, tv);
 	for (int r = 0; r < n; r++)
 		c[r] = (rs_reco){.item = idx[r], .score = val[r], .source = RS_SRC_MODEL};
 	free(idx);
 	free(val);
+	free(ti);
+	free(tv);
 	return n;
+}
+
+/* Exact factor scores of the rows chosen from approximate ones. */
+static void exact_scores(const rs_model *m, const float *uvec, rs_reco *out, int n)
+{
+	for (int r = 0; r < n; r++)
+		rs_score_exact(m, uvec, &out[r].item, 1, &out[r].score);
 }
 
 /* Parse the options into ro and set the scores of the items they leave
@@ -339,11 +486,13 @@ rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, cons
 	int want = !reranks ? k : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;
 	want = want < k ? k : want;
 	rs_reco *c = reranks ? rs_malloc(rs_mul((size_t)want, sizeof *c)) : out;
-	int n = c ? best_of(m, scores, uvec, want, c) : -1;
+	int n = c ? pool_of(m, scores, uvec, k, want, c) : -1;
 	for (int r = 0; r < n; r++)
 		c[r].source = ctx->part ? (rs_source)(RS_SRC_PART + ctx->part[c[r].item]) : ctx->source;
 	if (reranks && n > 0)
 		n = rerank(m, ctx, &ro, c, n, k, out);
+	if (reranks && uvec && n > 0)
+		exact_scores(m, uvec, out, n);
 	if (reranks)
 		free(c);
 	if (n < 0)

@@ -69,3 +69,84 @@ int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val)
 	}
 	return h;
 }
+
+/* Swap entries a and b of the parallel arrays. */
+static inline void swap_at(int32_t *idx, float *val, int a, int b)
+{
+	float tv = val[a]; val[a] = val[b]; val[b] = tv;
+	int32_t ti = idx[a]; idx[a] = idx[b]; idx[b] = ti;
+}
+
+/* Reorder idx/val[0..n) so that the `want` best come first (quickselect,
+ * Hoare partition around a median of three): O(n) on average. */
+static void select_best(int32_t *idx, float *val, int n, int want)
+{
+	int lo = 0, hi = n - 1;
+	while (hi > lo) {
+		int mid = lo + (hi - lo) / 2;
+		if (better(val[mid], idx[mid], val[lo], idx[lo])) swap_at(idx, val, mid, lo);
+		if (better(val[hi], idx[hi], val[lo], idx[lo])) swap_at(idx, val, hi, lo);
+		if (better(val[hi], idx[hi], val[mid], idx[mid])) swap_at(idx, val, hi, mid);
+		float pv = val[mid];
+		int32_t pi = idx[mid];
+		int i = lo, j = hi;
+		while (i <= j) {
+			while (better(val[i], idx[i], pv, pi)) i++;
+			while (better(pv, pi, val[j], idx[j])) j--;
+			if (i <= j)
+				swap_at(idx, val, i++, j--);
+		}
+		if (want - 1 <= j)
+			hi = j;
+		else if (want - 1 >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/* A score at most the k-th best of n, nearly always, from every 16th
+ * score: the sample's rank 1.25x its share plus 6 (too high a floor only
+ * costs a second pass); -INFINITY when the sample is too small. */
+static float sample_floor(const float *scores, int32_t n, int k, int32_t *tmp_idx, float *tmp_val)
+{
+	int ns = 0;
+	for (int32_t i = 0; i < n; i += 16)
+		if (scores[i] != -INFINITY && !isnan(scores[i])) {
+			tmp_idx[ns] = i;
+			tmp_val[ns++] = scores[i];
+		}
+	int r = (int)(1.25 * k * ns / n) + 6;
+	if (ns < 64 || r >= ns)
+		return -INFINITY;
+	select_best(tmp_idx, tmp_val, ns, r);
+	float t = INFINITY;
+	for (int q = 0; q < r; q++)
+		t = tmp_val[q] < t ? tmp_val[q] : t;
+	return t;
+}
+
+int rs_topk_unordered(const float *scores, int32_t n, int k, int32_t *idx, float *val,
+                      int32_t *tmp_idx, float *tmp_val)
+{
+	float t = sample_floor(scores, n, k, tmp_idx, tmp_val);
+	int m = 0;
+	for (int pass = 0; pass < 2 && m < k; pass++) {
+		m = 0; /* one predictable pass over the scores at or above t */
+		for (int32_t i = 0; i < n; i++)
+			if (scores[i] >= t && scores[i] != -INFINITY) {
+				tmp_idx[m] = i;
+				tmp_val[m++] = scores[i];
+			}
+		t = -INFINITY; /* the sample's floor was too high: take every score */
+	}
+	if (m > k)
+		select_best(tmp_idx, tmp_val, m, k);
+	else
+		k = m;
+	for (int r = 0; r < k; r++) {
+		idx[r] = tmp_idx[r];
+		val[r] = tmp_val[r];
+	}
+	return k;
+}

@@ -70,6 +70,7 @@ void test_rerank_popularity_penalty(void);
 void test_rerank_repurchase(void);
 void test_rerank_errors(void);
 void test_user_profile(void);
+void test_topk_unordered(void);
 void test_explain_sums(void);
 void test_explain_bpr_popularity(void);
 void test_explain_hybrid(void);
@@ -145,6 +146,7 @@ int main(void)
 	RUN(test_rerank_repurchase);
 	RUN(test_rerank_errors);
 	RUN(test_user_profile);
+	RUN(test_topk_unordered);
 	RUN(test_explain_sums);
 	RUN(test_explain_bpr_popularity);
 	RUN(test_explain_hybrid);

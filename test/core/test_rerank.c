@@ -281,3 +281,33 @@ void test_user_profile(void)
 	rs_model_destroy(&m2);
 	rs_model_destroy(&bare);
 }
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The unordered selection picks the same items as the heap, with ties,
+ * excluded and NaN scores, and scores from few distinct values. */
+void test_topk_unordered(void)
+{
+	enum { N = 5000 };
+	static float s[N], val[N], tv[N], hv[N];
+	static int32_t idx[N], ti[N], hi[N];
+	uint64_t seed = 7;
+	for (int round = 0; round < 40; round++) {
+		int n = 1 + (int)(rs_rand_next(&seed) % N), k = 1 + (int)(rs_rand_next(&seed) % 400);
+		int levels = round % 2 ? 5 : 1 << 20; /* many ties every other round */
+		for (int i = 0; i < n; i++) {
+			uint64_t r = rs_rand_next(&seed);
+			s[i] = r % 13 == 0 ? -INFINITY : r % 17 == 0 ? NAN : (float)(r % levels);
+		}
+		int a = rs_topk_unordered(s, n, k, idx, val, ti, tv), b = rs_topk(s, n, k, hi, hv);
+		CHECK(a == b);
+		qsort(idx, (size_t)a, sizeof *idx, cmp_i32);
+		qsort(hi, (size_t)b, sizeof *hi, cmp_i32);
+		for (int r = 0; r < a && a == b; r++)
+			CHECK(idx[r] == hi[r]);
+	}
+}
