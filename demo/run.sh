@@ -50,9 +50,18 @@ for u in $users; do
 	   FROM events e JOIN products p USING (item_id)
 	   WHERE e.user_id = '$u' ORDER BY e.ts DESC LIMIT 8;"
 	echo "   top 5 recommendations: SELECT * FROM recommend('$u', 5)"
-	q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 3) AS score, r.source
-	   FROM recommend('$u', 5) r JOIN products p USING (item_id) ORDER BY r.rank;"
+	q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 3) AS score,
+	          coalesce('because you bought ' || b.name, r.reason) AS reason
+	   FROM recommend('$u', 5) r JOIN products p USING (item_id)
+	   LEFT JOIN products b ON r.reason = 'because you bought ' || b.item_id ORDER BY r.rank;"
 done
+
+top=$(sqlite3 "$db" -cmd ".load sqlite_recsys/recsys" "SELECT item_id FROM recommend('$u', 1)")
+echo
+echo "== Why that first pick for $u? SELECT * FROM recsys_explain('$u', '$top')"
+q "SELECT e.rank, p.name AS history_item, p.category, round(e.contribution, 3) AS contribution
+   FROM recsys_explain('$u', '$top') e JOIN products p USING (item_id) ORDER BY e.rank LIMIT 5;"
+q "SELECT * FROM recsys_user_profile('$u');"
 
 echo
 echo "== A new visitor gets popular products: SELECT * FROM recommend('new-visitor', 3)"
