@@ -223,6 +223,15 @@ echo
 echo "Statements: \`SELECT 1\`; \`$(sql_of recommend)\`;"
 echo "\`$(sql_of precomputed)\`; with \`\\set u random(1, 6040)\`."
 
+# ---------------------------------------------------------------- re-ranking
+note "core: recommend() with the re-ranking options (bench/rerank.c)"
+gcc $CFLAGS -Icore bench/rerank.c build/librecsys_core.a \
+  $(pkg-config --libs openblas) -llapacke -lpthread -lm -o build/rerank
+echo
+echo "## 4. Re-ranking cost (core recommend(), ML-1M positives, synthetic prices and times; bench/rerank.c)"
+echo
+tail -n +2 "$tmp/ml1m.csv" | build/rerank "$DATA/ml-1m/movies.dat" | tail -n +2
+
 # ---------------------------------------------------------------- summary
 # verdict GOOD: "met" or "not met"
 verdict() { [ "$1" = 1 ] && echo met || echo "**not met**"; }
