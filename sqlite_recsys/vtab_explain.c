@@ -347,35 +347,15 @@ static int x_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 	return SQLITE_OK;
 }
 
-/* Eponymous-only (xCreate NULL): usable as recsys_explain(...), never
- * CREATE VIRTUAL TABLE. */
-const sqlite3_module rsq_explain_module = {
-    .iVersion = 0,
-    .xConnect = explain_connect,
-    .xBestIndex = x_best_index,
-    .xDisconnect = x_disconnect,
-    .xDestroy = x_disconnect,
-    .xOpen = x_open,
-    .xClose = x_close,
-    .xFilter = x_filter,
-    .xNext = x_next,
-    .xEof = x_eof,
-    .xColumn = x_column,
-    .xRowid = x_rowid,
-};
+/* Eponymous-only (xCreate NULL): usable as recsys_explain(...) and
+ * recsys_user_profile(...), never CREATE VIRTUAL TABLE. */
+#define SHAPE_MODULE(connect)                                                    \
+	{                                                                            \
+		.iVersion = 0, .xConnect = connect, .xBestIndex = x_best_index,          \
+		.xDisconnect = x_disconnect, .xDestroy = x_disconnect, .xOpen = x_open,  \
+		.xClose = x_close, .xFilter = x_filter, .xNext = x_next, .xEof = x_eof,  \
+		.xColumn = x_column, .xRowid = x_rowid,                                  \
+	}
 
-/* Eponymous-only, like rsq_explain_module. */
-const sqlite3_module rsq_profile_module = {
-    .iVersion = 0,
-    .xConnect = profile_connect,
-    .xBestIndex = x_best_index,
-    .xDisconnect = x_disconnect,
-    .xDestroy = x_disconnect,
-    .xOpen = x_open,
-    .xClose = x_close,
-    .xFilter = x_filter,
-    .xNext = x_next,
-    .xEof = x_eof,
-    .xColumn = x_column,
-    .xRowid = x_rowid,
-};
+const sqlite3_module rsq_explain_module = SHAPE_MODULE(explain_connect);
+const sqlite3_module rsq_profile_module = SHAPE_MODULE(profile_connect);
