@@ -76,6 +76,7 @@ void test_explain_bpr_popularity(void);
 void test_explain_hybrid(void);
 void test_explain_errors(void);
 void test_reasons(void);
+void test_reasons_families(void);
 void test_recency_needs_time(void);
 void test_recency_weights(void);
 void test_recency_moves_latest_first(void);
@@ -152,6 +153,7 @@ int main(void)
 	RUN(test_explain_hybrid);
 	RUN(test_explain_errors);
 	RUN(test_reasons);
+	RUN(test_reasons_families);
 	RUN(test_recency_needs_time);
 	RUN(test_recency_weights);
 	RUN(test_recency_moves_latest_first);

@@ -198,3 +198,40 @@ void test_reasons(void)
 	m->pop[out[0].item] = saved;
 	rs_model_destroy(&m);
 }
+
+/* Every family through rs_recommend: each row names a history item whose
+ * contribution is the largest (to rounding: the factor pick sums in float),
+ * or none when no history item adds anything. */
+void test_reasons_families(void)
+{
+	const char *algos[] = {"svd", "als", "bpr", "ease", "itemknn"};
+	const char *kv[] = {"factors=4", "threads=1"};
+	for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+		rs_model *m = NULL;
+		rs_error e;
+		int nkv = strcmp(algos[a], "ease") && strcmp(algos[a], "itemknn") ? 2 : 0;
+		CHECK(train_blocks(algos[a], nkv, kv, NU, NI, &m, &e) == RS_OK);
+		for (int u = 0; m && u < NU; u++) {
+			char us[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), n = 0;
+			rs_reco out[NI];
+			CHECK(rs_recommend(m, us, (size_t)ul, NI, NULL, out, &n, &e) == RS_OK && n > 0);
+			int64_t b = m->seen.indptr[u], nh = m->seen.indptr[u + 1] - b;
+			for (int r = 0; r < n; r++) {
+				double top = 0, got = -1;
+				for (int64_t p = b; p < b + nh; p++) {
+					double c = rs_pair_contribution(m, m->seen.indices[p], rs_history_w(m)[p],
+					                                out[r].item, (int32_t)nh);
+					top = c > top ? c : top;
+					if (m->seen.indices[p] + 1 == out[r].because)
+						got = c;
+				}
+				if (top > 1e-6)
+					CHECK(out[r].why == RS_WHY_HISTORY && got >= top - 1e-4 * (1 + top));
+				else
+					CHECK(out[r].because == 0 || got >= top - 1e-4);
+			}
+		}
+		rs_model_destroy(&m);
+	}
+}
