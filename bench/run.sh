@@ -155,6 +155,7 @@ SELECT recsys_train('ml', 'pos', 'als', '{"threads": $THREADS}');
 CREATE TABLE users AS SELECT DISTINCT CAST(user_id AS text) AS user_id FROM pos;
 CREATE TABLE precomputed AS SELECT u.user_id, r.* FROM users u, recommend(u.user_id, 10, 'ml') r;
 CREATE INDEX precomputed_user ON precomputed(user_id);
+CREATE INDEX pos_user ON pos(user_id);
 SQL
 sqlite_train=$(json_num seconds "$(grep '"model"' "$tmp/sqlite_setup.txt")")
 note "sqlite: latency, $SQLITE_CALLS calls per statement"

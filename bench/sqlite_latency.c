@@ -26,6 +26,8 @@ static const struct {
 	{"SELECT 1", "SELECT 1", 1},
 	{"recommend()", "SELECT item_id, score FROM recommend(?1, 10, 'ml')", 10},
 	{"precomputed top-10", "SELECT item_id, score FROM precomputed WHERE user_id = ?1 ORDER BY rank", 10},
+	/* fresh users: the user's rows read from the source (index on user_id) and folded in */
+	{"recommend() fresh", "SELECT item_id, score FROM recommend(?1, 10, 'ml', '{\"fresh\": true}')", 10},
 };
 
 static double now_us(void)

@@ -21,6 +21,7 @@ void rsq_model_release(rsq_model *m)
 	rs_model_destroy(&m->m);
 	sqlite3_free(m->name);
 	sqlite3_free(m->trained_at);
+	sqlite3_free(m->source);
 	sqlite3_free(m);
 }
 
@@ -119,6 +120,9 @@ static int load_entry(rsq_ctx *ctx, const char *name, sqlite3_int64 version, cha
 	m->trained_at = trained_at;
 	m->name = rsq_strdup(name);
 	int rc = m->name ? rsq_store_load(ctx->db, name, version, &m->m, errmsg) : SQLITE_NOMEM;
+	/* the source (fresh users, sessions) once per load: it is stored after the blob */
+	if (rc == SQLITE_OK)
+		rc = rsq_store_source(ctx->db, name, &m->source, errmsg);
 	if (rc != SQLITE_OK) {
 		rsq_model_release(m);
 		return rc;

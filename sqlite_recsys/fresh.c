@@ -20,22 +20,16 @@ int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_o
 	return rs_model_find_user(m, user, len) < 0;
 }
 
-/* Read the rows of one user or session of model `name` into h; *has_source
- * = 0 when the store records no source for it. */
-static int read_key_rows(sqlite3 *db, const char *name, const rs_model *m, const char *role,
-                         const char *key, size_t len, rs_history *h, int *has_source,
-                         char **errmsg)
+/* Read the rows of one user or session of model m into h (m->source set). */
+static int read_key_rows(sqlite3 *db, const rsq_model *m, const char *role, const char *key,
+                         size_t len, rs_history *h, char **errmsg)
 {
-	char *source = NULL, *msg = NULL;
-	int rc = rsq_store_source(db, name, &source, errmsg);
-	*has_source = source != NULL;
-	if (rc == SQLITE_OK && source)
-		rc = rsq_source_read_history(db, source, m, role, key, (int)len, h, &msg);
+	char *msg = NULL;
+	int rc = rsq_source_read_history(db, m->source, m->m, role, key, (int)len, h, &msg);
 	if (msg) /* say whose rows, as PostgreSQL's context line does */
 		*errmsg = sqlite3_mprintf("%s (reading the rows of %s \"%.*s\" from the source of "
-		                          "model \"%s\")", msg, role, (int)len, key, name);
+		                          "model \"%s\")", msg, role, (int)len, key, m->name);
 	sqlite3_free(msg);
-	sqlite3_free(source);
 	return rc;
 }
 
@@ -45,26 +39,26 @@ static int read_key_rows(sqlite3 *db, const char *name, const rs_model *m, const
  * get recommend()'s own answer (cold start: popular items); a session needs
  * the source.
  */
-int rsq_fresh_rows(sqlite3 *db, const char *name, const rs_model *m, int session,
-                   const char *key, size_t len, int k, const rs_opt *opts, rs_reco *out,
-                   int *n, char **errmsg)
+int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char *key,
+                   size_t len, int k, const rs_opt *opts, rs_reco *out, int *n, char **errmsg)
 {
+	const rs_model *m = model->m;
 	rs_history *h = NULL;
 	rs_error err = {0};
-	int has_source = 0;
 	*errmsg = NULL;
 	if (rs_history_create(m, &h, &err) != RS_OK)
 		return SQLITE_NOMEM;
-	int rc = read_key_rows(db, name, m, session ? "session" : "user", key, len, h, &has_source,
-	                       errmsg);
-	if (rc == SQLITE_OK && session && !has_source) {
+	int rc = SQLITE_OK;
+	if (model->source)
+		rc = read_key_rows(db, model, session ? "session" : "user", key, len, h, errmsg);
+	else if (session) {
 		*errmsg = sqlite3_mprintf("model \"%s\" does not record its source; retrain it with "
-		                          "recsys_train() to read sessions from its source", name);
+		                          "recsys_train() to read sessions from its source", model->name);
 		rc = SQLITE_ERROR;
 	}
 	rs_status st = RS_OK;
 	if (rc == SQLITE_OK && !session &&
-	    (!has_source || (rs_model_find_user(m, key, len) < 0 && rs_history_kept(h) == 0)))
+	    (!model->source || (rs_model_find_user(m, key, len) < 0 && rs_history_kept(h) == 0)))
 		st = rs_recommend(m, key, len, k, opts, out, n, &err);
 	else if (rc == SQLITE_OK)
 		st = rs_recommend_for_history(m, h, !session, k, opts, out, n, &err);

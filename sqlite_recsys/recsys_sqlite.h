@@ -30,6 +30,7 @@ typedef struct rsq_model {
 	char *name;
 	sqlite3_int64 version;
 	char *trained_at; /* with version, identifies the stored row */
+	char *source;     /* the training source (fresh users, sessions), or NULL */
 	unsigned verified_gen;
 	struct rsq_model *next;
 } rsq_model;
@@ -106,9 +107,8 @@ int rsq_source_read_history(sqlite3 *db, const char *source, const rs_model *m,
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
 int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts);
-int rsq_fresh_rows(sqlite3 *db, const char *name, const rs_model *m, int session,
-                   const char *key, size_t len, int k, const rs_opt *opts, rs_reco *out,
-                   int *n, char **errmsg);
+int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char *key,
+                   size_t len, int k, const rs_opt *opts, rs_reco *out, int *n, char **errmsg);
 
 /* ---- store.c: the model store table ---- */
 /* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */

@@ -262,9 +262,8 @@ static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt
 		size_t len = (size_t)sqlite3_value_bytes(u);
 		/* sessions, unknown users and "fresh" read the source (fresh.c) */
 		if (spec->session || rsq_fresh_wanted(c->model->m, user, len, opts)) {
-			rc = rsq_fresh_rows(((tvf_vtab *)c->base.pVtab)->ctx->db, c->model->name,
-			                    c->model->m, spec->session, user, len, k, opts, c->recs, &c->n,
-			                    &errmsg);
+			rc = rsq_fresh_rows(((tvf_vtab *)c->base.pVtab)->ctx->db, c->model, spec->session,
+			                    user, len, k, opts, c->recs, &c->n, &errmsg);
 			if (rc != SQLITE_OK)
 				return errmsg ? tvf_error(c, errmsg) : rc;
 			return SQLITE_OK;

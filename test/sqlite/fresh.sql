@@ -121,7 +121,8 @@ CREATE TABLE recsys_model_store(name TEXT NOT NULL, version INTEGER NOT NULL,
   algorithm TEXT NOT NULL, trained_at TEXT NOT NULL, users INTEGER, items INTEGER,
   interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT, blob BLOB,
   PRIMARY KEY(name, version));
-INSERT INTO recsys_model_store SELECT name, version, algorithm, trained_at, users, items,
+-- (another trained_at, so this connection's cache reloads it as a new row)
+INSERT INTO recsys_model_store SELECT name, version, algorithm, trained_at || 'Z', users, items,
   interactions, bytes, options, summary, blob FROM fr_keep;
 SELECT rank, source FROM recommend('nobody', 2, 'fr_nos');
 SELECT * FROM recommend_for_session('s1', 3, 'fr_nos');
