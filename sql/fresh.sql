@@ -74,6 +74,26 @@ SELECT s.indexrelname, s.idx_scan > b.idx_scan AS used
 FROM pg_stat_user_indexes s JOIN fr_scans b USING (indexrelname)
 WHERE s.relname = 'fr_events' ORDER BY 1;
 
+-- An integer user column is compared as text: an expression index serves it.
+CREATE TABLE fr_int AS SELECT substr(user_id, 2)::int AS user_id, item_id FROM fr_events
+WHERE user_id LIKE 'u%';
+CREATE INDEX fr_int_user_text ON fr_int ((user_id::text));
+ANALYZE fr_int;
+SELECT recsys_train('fr_int', 'fr_int', 'itemknn', '{"threads": 1}')->>'users' AS users;
+INSERT INTO fr_int VALUES (1000, 'b1'), (1000, 'b2');
+SELECT pg_stat_force_next_flush();
+CREATE TABLE fr_scans2 AS SELECT idx_scan FROM pg_stat_user_indexes
+WHERE indexrelname = 'fr_int_user_text';
+SET enable_seqscan = off;
+SELECT count(*) AS n, bool_and(item_id LIKE 'b%') AS b_only FROM recommend('1000', 3, 'fr_int');
+RESET enable_seqscan;
+SELECT pg_stat_force_next_flush();
+SELECT s.idx_scan > b.idx_scan AS used FROM pg_stat_user_indexes s, fr_scans2 b
+WHERE s.indexrelname = 'fr_int_user_text';
+-- A known user whose rows are all gone: popular items, and the source says so.
+DELETE FROM fr_int WHERE user_id = 7;
+SELECT rank, source FROM recommend('7', 2, 'fr_int', '{"fresh": true}');
+
 -- recommend_for_session: the session's rows (with their event weights)
 -- folded in; u1's session finds the two a items u1 skipped, a1 and a4.
 SELECT string_agg(item_id, ',' ORDER BY item_id) AS top2, min(source) AS source
@@ -125,4 +145,4 @@ DROP TABLE fr_events;
 SELECT count(*) AS n FROM recommend('u5', 3, 'fr_als');
 SELECT count(*) AS n FROM recommend('u5', 3, 'fr_als', '{"fresh": true}');
 DROP ROLE fr_reader;
-SELECT recsys_drop_model(m) FROM unnest(ARRAY['fr_als', 'fr_als2', 'fr_query', 'fr_nos']) m;
+SELECT recsys_drop_model(m) FROM unnest(ARRAY['fr_als', 'fr_als2', 'fr_query', 'fr_nos', 'fr_int']) m;

@@ -64,6 +64,19 @@ WHERE "user_id" = 'newbie';
 EXPLAIN QUERY PLAN SELECT "session_id", "item_id", NULL, "event", "ts" FROM "fr_events"
 WHERE "session_id" = 's1';
 
+-- An integer user column: the text key takes the column's affinity, so a
+-- plain index serves it too.
+CREATE TABLE fr_int AS SELECT CAST(substr(user_id, 2) AS INTEGER) AS user_id, item_id
+FROM fr_events WHERE user_id LIKE 'u%';
+CREATE INDEX fr_int_user ON fr_int (user_id);
+SELECT json_extract(recsys_train('fr_int', 'fr_int', 'itemknn', '{"threads": 1}'), '$.users') AS users;
+INSERT INTO fr_int VALUES (1000, 'b1'), (1000, 'b2');
+SELECT count(*) AS n, min(item_id LIKE 'b%') AS b_only FROM recommend('1000', 3, 'fr_int');
+EXPLAIN QUERY PLAN SELECT "user_id", "item_id" FROM "fr_int" WHERE "user_id" = '1000';
+-- A known user whose rows are all gone: popular items, and the source says so.
+DELETE FROM fr_int WHERE user_id = 7;
+SELECT rank, source FROM recommend('7', 2, 'fr_int', '{"fresh": true}');
+
 -- recommend_for_session: the session's rows (with their event weights)
 -- folded in; u1's session finds the two a items u1 skipped, a1 and a4.
 SELECT group_concat(item_id, ',') AS top2, min(source) AS source
