@@ -272,6 +272,9 @@ static rs_status als_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		st = rs_als_fit(ctx, &m->seen, &m->users, &m->items, &m->user_f, &m->item_f, err);
 	if (st == RS_OK && ctx->cfg->recency > 0)
 		st = als_recency(ctx, m, err);
+	/* kept (blob, recency.c derives hist_w at load): recsys_explain and the
+	 * reasons split the score with the confidences the user vectors saw */
+	m->recency = ctx->cfg->recency;
 	return st;
 }
 

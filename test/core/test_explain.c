@@ -77,6 +77,8 @@ void test_explain_sums(void)
 		{"als", 4, {"factors=4", "iterations=40", "solver=cholesky", "threads=1"}, 1, 0.02},
 		{"als", 6, {"factors=4", "iterations=40", "solver=cholesky", "threads=1",
 		            "regularization=0.3", "alpha=2"}, 1, 0.02},
+		{"als", 5, {"factors=4", "iterations=40", "solver=cholesky", "threads=1", "recency=2"},
+		 1, 0.02},
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		rs_model *m = NULL;
