@@ -8,8 +8,9 @@
  *        score = y_i . x_u = sum_j c_uj (y_i^T W_u y_j),  c_uj = 1 + alpha w_uj.
  *    One Cholesky solve z = W_u y_i, then c_uj z . y_j per item, with the
  *    alpha and lambda the model was trained with (blob; older blobs: ALS's
- *    defaults, as fold_in.c). The sum is the score of the exact
- *    least-squares user vector, which the trained (CG) one approximates.
+ *    defaults, as fold_in.c) and, with "recency", the recency-weighted w_uj
+ *    its user vectors were last solved with. The sum is the score of the
+ *    exact least-squares user vector, which the trained (CG) one approximates.
  *  - svd (PureSVD): x_u = sum_j w_uj v_j, so contribution w_uj v_j . v_i.
  *  - bpr, warp: the user vector is learned from the user's identity, not a
  *    function of the history, so the split is that of the session fold-in
