@@ -33,6 +33,8 @@ SELECT 'train', recsys_train('ml', 'pos', 'als', '{"threads": 2}');
 CREATE TABLE precomputed AS
   SELECT u.user_id, r.* FROM users u, recommend(u.user_id, 10, 'ml') r;
 CREATE INDEX ON precomputed(user_id);
+-- fresh users read their rows through this index (README, "Fresh users and sessions")
+CREATE INDEX ON pos ((user_id::text));
 VACUUM ANALYZE precomputed;
 SELECT 'rows', (SELECT count(*) FROM pos), (SELECT count(*) FROM precomputed);
 SQL
@@ -43,9 +45,11 @@ printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 10, '"'ml'"')
   > "$out/recommend.sql"
 printf '\\set u random(1, 6040)\nSELECT item_id, score FROM precomputed WHERE user_id = :u::text ORDER BY rank;\n' \
   > "$out/precomputed.sql"
+printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 10, '"'ml'"', '"'{\"fresh\": true}'"');\n' \
+  > "$out/fresh.sql"
 chmod a+r "$out"/*.sql
 
-for s in select1 recommend precomputed; do
+for s in select1 recommend precomputed fresh; do
   echo "pg: latency $s (-c 1 -T $LAT_SECONDS)" >&2
   as_pg "$PGBENCH" -n -M prepared -c 1 -T "$LAT_SECONDS" -l --log-prefix="$out/lat_$s" \
     -f "$out/$s.sql" postgres > "$out/lat_$s.txt" 2>&1
