@@ -194,21 +194,10 @@ static float csr_at(const rs_csr *s, int32_t a, int32_t b)
 	return p >= 0 ? s->data[p] : 0;
 }
 
-/* sim(i, j) in [0, 1] for diversity (header comment); inv: 1 / |factor row|. */
-static inline float item_sim(const rs_model *m, int32_t i, int32_t j, float inv_i, float inv_j)
+/* The kept neighbour similarity of i and j (either direction), in [0, 1]. */
+static inline float neighbour_sim(const rs_model *m, int32_t i, int32_t j)
 {
-	float d = 0;
-	if (m->item_cat)
-		return m->item_cat[i] >= 0 && m->item_cat[i] == m->item_cat[j];
-	if (m->factors > 0 && m->item_f) {
-		const float *fi = m->item_f + (size_t)i * m->factors, *fj = m->item_f + (size_t)j * m->factors;
-		for (int32_t q = 0; q < m->factors; q++)
-			d += fi[q] * fj[q];
-		d *= inv_i * inv_j;
-	} else if (m->sim.indptr) {
-		float a = csr_at(&m->sim, i, j), b = csr_at(&m->sim, j, i);
-		d = a > b ? a : b;
-	}
+	float a = csr_at(&m->sim, i, j), b = csr_at(&m->sim, j, i), d = a > b ? a : b;
 	return d < 0 ? 0 : d > 1 ? 1 : d;
 }
 
@@ -239,46 +228,100 @@ static void relevance(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts
 	}
 }
 
-/* Factor-row norms' inverses of the candidates, for the cosine (only
- * without categories and with diversity on; else zeros). */
-static void inv_norms(const rs_model *m, const rs_reco *c, int n, float lam, float *inv)
+/* a . b with eight partial sums, which the compiler vectorizes (a single
+ * running sum is a chain of dependent adds; BLAS would wake its threads). */
+static float dot8(const float *a, const float *b, int32_t f)
 {
-	for (int r = 0; r < n; r++) {
-		const float *y = m->item_f ? m->item_f + (size_t)c[r].item * m->factors : NULL;
-		float nn = 0;
-		for (int32_t q = 0; lam > 0 && !m->item_cat && y && q < m->factors; q++)
-			nn += y[q] * y[q];
-		inv[r] = nn > 0 ? 1 / sqrtf(nn) : 0;
+	float acc[8] = {0};
+	int32_t q = 0;
+	for (; q + 8 <= f; q += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[q + j] * b[q + j];
+	for (; q < f; q++)
+		acc[0] += a[q] * b[q];
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* The candidates' factor rows scaled to unit length (n x f), for the
+ * cosine; NULL when out of memory. */
+static float *unit_rows(const rs_model *m, const rs_reco *c, int n)
+{
+	int32_t f = m->factors;
+	float *u = rs_malloc(rs_mul((size_t)n * (size_t)f, sizeof *u));
+	for (int r = 0; u && r < n; r++) {
+		const float *y = m->item_f + (size_t)c[r].item * f;
+		float nn = dot8(y, y, f);
+		float inv = nn > 0 ? 1 / sqrtf(nn) : 0;
+		for (int32_t q = 0; q < f; q++)
+			u[(size_t)r * f + q] = y[q] * inv;
+	}
+	return u;
+}
+
+/* sim(r, q) of two candidates: the cosine of their unit factor rows
+ * `unit`, else their kept neighbour similarity, else 0; in [0, 1]. */
+static float cand_sim(const rs_model *m, const rs_reco *c, const float *unit, int r, int q)
+{
+	if (!unit)
+		return m->sim.indptr ? neighbour_sim(m, c[r].item, c[q].item) : 0;
+	float d = dot8(unit + (size_t)r * m->factors, unit + (size_t)q * m->factors, m->factors);
+	return d < 0 ? 0 : d > 1 ? 1 : d;
+}
+
+/* An upper bound of a candidate's MMR value, in lazy_pick's max-heap. */
+typedef struct bound { float v; int32_t r; } bound;
+
+/* Heap order: larger bound, then more relevant, then lower index first. */
+static inline int bound_above(const bound *x, const bound *y, const float *rel)
+{
+	if (x->v != y->v)
+		return x->v > y->v;
+	if (rel[x->r] != rel[y->r])
+		return rel[x->r] > rel[y->r];
+	return x->r < y->r;
+}
+
+static void bound_sift(bound *h, int n, int i, const float *rel)
+{
+	for (;;) {
+		int t = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && bound_above(&h[l], &h[t], rel))
+			t = l;
+		if (r < n && bound_above(&h[r], &h[t], rel))
+			t = r;
+		if (t == i)
+			return;
+		bound x = h[i];
+		h[i] = h[t];
+		h[t] = x;
+		i = t;
 	}
 }
 
-/* The candidate maximizing key - lam * maxsim (ties to the more relevant),
- * or -1 when every key is -INFINITY (chosen or held back). */
-static int best_candidate(const float *key, const float *maxsim, const float *rel, int n,
-                          float lam)
+/* Lazy greedy MMR (Minoux's accelerated greedy): maxsim[r] counts the first
+ * upto[r] chosen rows only, so key - lam * maxsim bounds r's value from
+ * above. The heap's top is refreshed against the rows chosen since; once
+ * the top is fresh it is the true best. Pops and returns it, -1 when empty. */
+static int lazy_pick(const rs_model *m, const rs_reco *c, const float *unit, float lam,
+                     const float *key, const float *rel, float *maxsim, int32_t *upto,
+                     const int32_t *chosen, int nchosen, bound *h, int *nh)
 {
-	int best = -1;
-	float bv = -INFINITY;
-	for (int r = 0; r < n; r++) {
-		float v = key[r] - lam * maxsim[r];
-		if (key[r] != -INFINITY && (v > bv || (v == bv && best >= 0 && rel[r] > rel[best]))) {
-			best = r;
-			bv = v;
+	while (*nh > 0) {
+		int b = h[0].r;
+		if (upto[b] == nchosen) {
+			h[0] = h[--*nh];
+			bound_sift(h, *nh, 0, rel);
+			return b;
 		}
+		for (; upto[b] < nchosen && maxsim[b] < 1; upto[b]++) {
+			float s = cand_sim(m, c, unit, b, chosen[upto[b]]);
+			maxsim[b] = s > maxsim[b] ? s : maxsim[b];
+		}
+		upto[b] = nchosen;
+		h[0].v = key[b] - lam * maxsim[b];
+		bound_sift(h, *nh, 0, rel);
 	}
-	return best;
-}
-
-/* After choosing candidate b: each candidate's largest similarity to a chosen one. */
-static void update_maxsim(const rs_model *m, const rs_reco *c, int n, int b, const float *inv,
-                          const float *key, float *maxsim)
-{
-	for (int r = 0; r < n; r++) {
-		if (key[r] == -INFINITY || maxsim[r] >= 1)
-			continue; /* nothing is more similar than 1 */
-		float s = item_sim(m, c[r].item, c[b].item, inv[r], inv[b]);
-		maxsim[r] = s > maxsim[r] ? s : maxsim[r];
-	}
+	return -1;
 }
 
 /* Is candidate r ahead of q: not demoted before demoted, then by key,
@@ -373,33 +416,40 @@ static int rerank(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro
 	size_t cap = 16;
 	while (cap < 2 * (size_t)n)
 		cap *= 2;
-	float *rel = rs_malloc(rs_mul((size_t)n, 4 * sizeof *rel));
+	float *rel = rs_malloc(rs_mul((size_t)n, 3 * sizeof *rel));
 	unsigned char *demoted = rs_malloc((size_t)n);
 	int32_t *ws = rs_malloc(rs_mul(5 * (size_t)n + 2 * cap, sizeof *ws));
 	int w = -1;
 	if (rel && demoted && ws) {
-		float lam = (float)ro->diversity, *key = rel + n, *maxsim = key + n, *inv = maxsim + n;
+		float lam = (float)ro->diversity, *key = rel + n, *maxsim = key + n;
 		relevance(m, ctx, ro, c, n, rel, demoted);
 		for (int r = 0; r < n; r++)
 			key[r] = (1 - lam) * rel[r];
 		if (lam > 0 && m->item_cat) {
 			w = mmr_by_category(m, c, n, k, lam, demoted, key, rel, ws, out);
 		} else {
-			inv_norms(m, c, n, lam, inv);
-			w = 0;
-			for (int round = 0; round < 2; round++) { /* the demoted wait for round 1 */
-				for (int r = 0; r < n; r++) {
-					key[r] = demoted[r] == round ? (1 - lam) * rel[r] : -INFINITY;
-					maxsim[r] = round ? maxsim[r] : 0;
-				}
-				int b;
-				while (w < k && (b = best_candidate(key, maxsim, rel, n, lam)) >= 0) {
-					out[w++] = c[b];
-					key[b] = -INFINITY;
-					if (lam > 0)
-						update_maxsim(m, c, n, b, inv, key, maxsim);
+			int cosine = lam > 0 && m->factors > 0 && m->item_f;
+			float *unit = cosine ? unit_rows(m, c, n) : NULL;
+			int32_t *upto = ws, *chosen = ws + n; /* lazy_pick's bookkeeping */
+			bound *h = rs_malloc(rs_mul((size_t)n, sizeof *h));
+			w = (cosine && !unit) || !h ? -1 : 0;
+			for (int r = 0; r < n; r++)
+				maxsim[r] = 0, upto[r] = 0;
+			for (int round = 0; w >= 0 && round < 2; round++) { /* the demoted wait for round 1 */
+				int nh = 0, b;
+				for (int r = 0; r < n; r++)
+					if (demoted[r] == round)
+						h[nh++] = (bound){key[r] - lam * maxsim[r], r};
+				for (int i = nh / 2 - 1; i >= 0; i--)
+					bound_sift(h, nh, i, rel);
+				while (w < k && (b = lazy_pick(m, c, unit, lam, key, rel, maxsim, upto, chosen, w,
+				                               h, &nh)) >= 0) {
+					out[w] = c[b];
+					chosen[w++] = b;
 				}
 			}
+			free(h);
+			free(unit);
 		}
 	}
 	free(rel);

@@ -43,6 +43,7 @@ void test_history_matches_retrain(void);
 void test_history_blob_keeps_fold(void);
 void test_history_rows(void);
 void test_history_empty_and_options(void);
+void test_history_item_based_exact(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
@@ -123,6 +124,7 @@ int main(void)
 	RUN(test_history_blob_keeps_fold);
 	RUN(test_history_rows);
 	RUN(test_history_empty_and_options);
+	RUN(test_history_item_based_exact);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
 	RUN(test_svd_low_rank);

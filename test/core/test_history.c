@@ -285,3 +285,45 @@ void test_history_empty_and_options(void)
 	rs_history_destroy(&h);
 	rs_model_destroy(&m);
 }
+
+/* Item-based models score a history with their own scorer: a known user's
+ * rows folded in give exactly recommend()'s rows, hybrids included (the
+ * blend of the components' scores of the same row). */
+void test_history_item_based_exact(void)
+{
+	const char *algos[] = {"itemknn", "ease", "hybrid"};
+	rs_opt parts[2] = {{.kind = RS_OPT_NUMBER, .key = "itemknn", .number = 2},
+	                   {.kind = RS_OPT_NUMBER, .key = "popularity", .number = 1}};
+	rs_opt kids[2] = {{.kind = RS_OPT_NUMBER, .key = "threads", .number = 1},
+	                  {.kind = RS_OPT_OBJECT, .key = "components", .n_children = 2,
+	                   .children = parts}};
+	for (int a = 0; a < 3; a++) {
+		rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = a == 2 ? 2 : 1, .children = kids};
+		rs_model *m = NULL;
+		rs_error e;
+		CHECK(train_blocks_opts(algos[a], &root, 20, 16, &m, &e) == RS_OK);
+		if (!m)
+			continue;
+		for (int u = 0; u < 20; u += 3) {
+			char us[16];
+			int ul = snprintf(us, sizeof us, "u%d", u), n1 = 0, n2 = 0;
+			int32_t row = rs_model_find_user(m, us, (size_t)ul);
+			rs_history *h = NULL;
+			rs_reco x[5], y[5];
+			CHECK(rs_history_create(m, &h, &e) == RS_OK);
+			for (int64_t p = m->seen.indptr[row]; p < m->seen.indptr[row + 1]; p++) {
+				size_t il;
+				const char *id = rs_model_item_id(m, m->seen.indices[p], &il);
+				CHECK(rs_history_add(h, id, il, 1, m->seen.data[p], NULL, 0, 1,
+				                     m->seen.ts ? m->seen.ts[p] : 0, &e) == RS_OK);
+			}
+			CHECK(rs_recommend(m, us, (size_t)ul, 5, NULL, x, &n1, &e) == RS_OK);
+			CHECK(rs_recommend_for_history(m, h, 1, 5, NULL, y, &n2, &e) == RS_OK);
+			CHECK(n1 == n2 && n1 > 0);
+			for (int r = 0; r < n1 && r < n2; r++)
+				CHECK(x[r].item == y[r].item && fabsf(x[r].score - y[r].score) < 1e-5f);
+			rs_history_destroy(&h);
+		}
+		rs_model_destroy(&m);
+	}
+}
