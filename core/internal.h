@@ -499,6 +499,23 @@ void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int
 /* rs_reasons_fill with known user u's training history (u < 0: nothing). */
 void rs_reasons_for_user(const rs_model *m, int32_t u, rs_reco *out, int n);
 
+/* a . b with 8 partial sums: vector lanes without reassociation (a single
+ * running sum is a chain of dependent adds; BLAS would wake its threads). */
+static inline __attribute__((always_inline)) float rs_dot(const float *a, const float *b, int n)
+{
+	float acc[8] = {0};
+	int k = 0;
+	for (; k + 8 <= n; k += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[k + j] * b[k + j];
+	float s = 0;
+	for (; k < n; k++)
+		s += a[k] * b[k];
+	for (int j = 0; j < 8; j++)
+		s += acc[j];
+	return s;
+}
+
 /* ---- random numbers (splitmix64) ---- */
 static inline uint64_t rs_rand_next(uint64_t *s)
 {

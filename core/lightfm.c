@@ -109,22 +109,6 @@ int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, ui
 	return -1;
 }
 
-/* Dot product with 8 partial sums (vector lanes without reassociation). */
-HOT float dot(const float *a, const float *b, int n)
-{
-	float acc[8] = {0};
-	int k = 0;
-	for (; k + 8 <= n; k += 8)
-		for (int j = 0; j < 8; j++)
-			acc[j] += a[k + j] * b[k + j];
-	float s = 0;
-	for (; k < n; k++)
-		s += a[k] * b[k];
-	for (int j = 0; j < 8; j++)
-		s += acc[j];
-	return s;
-}
-
 /* Feature r's parameters, one 64-byte aligned row: the embedding (f), the
  * bias (used by item features), padding; then their Adagrad sums at +half.
  * A step writes only the rows of its features, so two threads never share
@@ -232,7 +216,7 @@ HOT void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rn
 	const float *p = entity_vec(j, j->uf, u, s, &bu);
 	const float *qi = entity_vec(j, j->itf, i, s + f, &bi);
 	const float *qn = entity_vec(j, j->itf, n, s + 2 * f, &bn);
-	float x = dot(p, qi, f) + bi - dot(p, qn, f) - bn;
+	float x = rs_dot(p, qi, f) + bi - rs_dot(p, qn, f) - bn;
 	float scale = 1.0f / (1.0f + expf(x)); /* sigma(-x) */
 	pair_step(j, u, i, n, p, qi, qn, scale, s + 3 * f);
 }
@@ -246,11 +230,11 @@ HOT void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *r
 	float bi, bn, bu;
 	const float *p = entity_vec(j, j->uf, u, s, &bu);
 	const float *qi = entity_vec(j, j->itf, i, s + f, &bi);
-	float si = dot(p, qi, f) + bi;
+	float si = rs_dot(p, qi, f) + bi;
 	for (int t = 1; t <= j->max_sampled; t++) {
 		int32_t n = draw_item(rng, j->n_cand);
 		const float *qn = entity_vec(j, j->itf, n, s + 2 * f, &bn);
-		if (dot(p, qn, f) + bn > si - 1.0f && !is_positive(j->seen, u, n)) {
+		if (rs_dot(p, qn, f) + bn > si - 1.0f && !is_positive(j->seen, u, n)) {
 			float rank = floorf((float)(j->n_cand - 1) / (float)t);
 			if (rank > 1.0f)
 				pair_step(j, u, i, n, p, qi, qn, logf(rank), s + 3 * f);

@@ -228,20 +228,6 @@ static void relevance(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts
 	}
 }
 
-/* a . b with eight partial sums, which the compiler vectorizes (a single
- * running sum is a chain of dependent adds; BLAS would wake its threads). */
-static float dot8(const float *a, const float *b, int32_t f)
-{
-	float acc[8] = {0};
-	int32_t q = 0;
-	for (; q + 8 <= f; q += 8)
-		for (int j = 0; j < 8; j++)
-			acc[j] += a[q + j] * b[q + j];
-	for (; q < f; q++)
-		acc[0] += a[q] * b[q];
-	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 /* The candidates' factor rows scaled to unit length (n x f), for the
  * cosine; NULL when out of memory. */
 static float *unit_rows(const rs_model *m, const rs_reco *c, int n)
@@ -250,7 +236,7 @@ static float *unit_rows(const rs_model *m, const rs_reco *c, int n)
 	float *u = rs_malloc(rs_mul((size_t)n * (size_t)f, sizeof *u));
 	for (int r = 0; u && r < n; r++) {
 		const float *y = m->item_f + (size_t)c[r].item * f;
-		float nn = dot8(y, y, f);
+		float nn = rs_dot(y, y, f);
 		float inv = nn > 0 ? 1 / sqrtf(nn) : 0;
 		for (int32_t q = 0; q < f; q++)
 			u[(size_t)r * f + q] = y[q] * inv;
@@ -264,7 +250,7 @@ static float cand_sim(const rs_model *m, const rs_reco *c, const float *unit, in
 {
 	if (!unit)
 		return m->sim.indptr ? neighbour_sim(m, c[r].item, c[q].item) : 0;
-	float d = dot8(unit + (size_t)r * m->factors, unit + (size_t)q * m->factors, m->factors);
+	float d = rs_dot(unit + (size_t)r * m->factors, unit + (size_t)q * m->factors, m->factors);
 	return d < 0 ? 0 : d > 1 ? 1 : d;
 }
 
