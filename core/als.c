@@ -33,23 +33,6 @@ typedef struct als_job {
 	atomic_int notpd;
 } als_job;
 
-/* Dot product with 8 partial sums, so the compiler can use vector lanes
- * without reassociating a single sum. */
-static inline float dotf(const float *a, const float *b, int n)
-{
-	float acc[8] = {0};
-	int k = 0;
-	for (; k + 8 <= n; k += 8)
-		for (int j = 0; j < 8; j++)
-			acc[j] += a[k + j] * b[k + j];
-	float s = 0;
-	for (; k < n; k++)
-		s += a[k] * b[k];
-	for (int j = 0; j < 8; j++)
-		s += acc[j];
-	return s;
-}
-
 /* Conjugate gradient on one row, warm-started from its current x. */
 static void cg_row(const als_job *j, int32_t u, float *s)
 {
@@ -64,10 +47,10 @@ static void cg_row(const als_job *j, int32_t u, float *s)
 	}
 	rs_als_apply(j->gram, j->y, idx, w, n, j->alpha, 1, x, r, f); /* r = b - A x */
 	memcpy(p, r, (size_t)f * sizeof *p);
-	float rsold = dotf(r, r, f);
+	float rsold = rs_dot(r, r, f);
 	for (int it = 0; it < j->cg_steps && rsold > 1e-20f; it++) {
 		rs_als_apply(j->gram, j->y, idx, w, n, j->alpha, 0, p, ap, f); /* ap = A p */
-		float pap = dotf(p, ap, f);
+		float pap = rs_dot(p, ap, f);
 		if (!(pap > 0))
 			break;
 		float step = rsold / pap;
@@ -75,7 +58,7 @@ static void cg_row(const als_job *j, int32_t u, float *s)
 			x[a] += step * p[a];
 			r[a] -= step * ap[a];
 		}
-		float rsnew = dotf(r, r, f);
+		float rsnew = rs_dot(r, r, f);
 		for (int a = 0; a < f; a++)
 			p[a] = r[a] + (rsnew / rsold) * p[a];
 		rsold = rsnew;
