@@ -150,6 +150,8 @@ int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **err
 /* The source of a model's latest version (*source mprintf'd; NULL when the
  * store records none). */
 int rsq_store_source(sqlite3 *db, const char *name, char **source, char **errmsg);
+/* Does the store have that column? 1 yes, 0 no (or no store), -1 error. */
+int rsq_store_has_source(sqlite3 *db);
 /* Message "model "x" does not exist (existing models: ...)". */
 char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 

@@ -17,22 +17,31 @@ static const char CREATE_STORE[] =
     "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, source TEXT, "
     "PRIMARY KEY(name, version))";
 
+/* Does the store have the column `source` (older builds wrote none)? 1 yes,
+ * 0 no (or no store), -1 error. */
+int rsq_store_has_source(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM pragma_table_info('" RSQ_STORE "', 'main') "
+	                       "WHERE name = 'source'",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Create the store, or add the column `source` to one written by an older
  * build (the training source: fresh users and sessions read it). */
 static int ensure_store(sqlite3 *db, char **errmsg)
 {
-	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db,
-		                        "SELECT 1 FROM pragma_table_info('" RSQ_STORE "', 'main') "
-		                        "WHERE name = 'source'",
-		                        -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+	int has = rc == SQLITE_OK ? rsq_store_has_source(db) : -1;
+	if (has == 0)
 		rc = sqlite3_exec(db, "ALTER TABLE main." RSQ_STORE " ADD COLUMN source TEXT", NULL, NULL,
 		                  NULL);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_OK)
+	if (rc == SQLITE_OK && has >= 0)
 		return SQLITE_OK;
 	*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
 	return SQLITE_ERROR;

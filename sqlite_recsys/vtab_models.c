@@ -9,10 +9,11 @@
 
 #include <string.h>
 
-/* %s: the last_evaluation expression (NULL before the first record). */
+/* %s: the source column (NULL in a store an older build wrote), then the
+ * last_evaluation expression (NULL before the first record). */
 static const char MODELS_SQL[] =
 	"SELECT name, version, algorithm, trained_at, users, items, interactions, bytes, options, "
-	"summary, (SELECT count(*) FROM main." RSQ_STORE " WHERE name = s.name), %s FROM main." RSQ_STORE
+	"summary, %s, (SELECT count(*) FROM main." RSQ_STORE " WHERE name = s.name), %s FROM main." RSQ_STORE
 	" s WHERE version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name) "
 	"ORDER BY name";
 static const char LAST_EVALUATION[] =
@@ -41,7 +42,7 @@ static int models_connect(sqlite3 *db, void *aux, int argc, const char *const *a
 	int rc = sqlite3_declare_vtab(
 	    db, "CREATE TABLE x(name TEXT, version INTEGER, "
 	        "algorithm TEXT, trained_at TEXT, users INTEGER, items INTEGER, "
-	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT, "
+	        "interactions INTEGER, bytes INTEGER, options TEXT, summary TEXT, source TEXT, "
 	        "versions_stored INTEGER, last_evaluation TEXT)");
 	if (rc != SQLITE_OK) {
 		*err = sqlite3_mprintf("recsys_models: %s", sqlite3_errmsg(db));
@@ -125,8 +126,10 @@ static int models_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxSt
 	if (exists == 0)
 		return SQLITE_OK;
 	int evals = exists > 0 ? rsq_table_exists(c->db, RSQ_EVALUATIONS) : 0;
-	char *sql = sqlite3_mprintf(MODELS_SQL, evals == 1 ? LAST_EVALUATION : "NULL");
-	int rc = exists < 0 || evals < 0 ? SQLITE_ERROR
+	int source = exists > 0 ? rsq_store_has_source(c->db) : 0;
+	char *sql = sqlite3_mprintf(MODELS_SQL, source == 1 ? "source" : "NULL",
+	                            evals == 1 ? LAST_EVALUATION : "NULL");
+	int rc = exists < 0 || evals < 0 || source < 0 ? SQLITE_ERROR
 	         : !sql                  ? SQLITE_NOMEM
 	                                 : sqlite3_prepare_v2(c->db, sql, -1, &c->st, NULL);
 	sqlite3_free(sql);

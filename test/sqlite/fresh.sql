@@ -17,8 +17,9 @@ CREATE INDEX fr_events_session ON fr_events (session_id);
 SELECT json_extract(recsys_train('fr_als', 'fr_events', 'als',
   '{"threads": 1, "factors": 4, "iterations": 30, "solver": "cholesky",
     "event_weights": {"buy": 1, "view": 0.3}}'), '$.users') AS users;
--- The model store records the source.
+-- The model store and recsys_models record the source.
 SELECT name, source FROM recsys_model_store WHERE name = 'fr_als';
+SELECT name, source, versions_stored FROM recsys_models WHERE name = 'fr_als';
 
 -- An unknown user without a row in the source: popular items, as before.
 SELECT rank, source FROM recommend('newbie', 2, 'fr_als');
@@ -137,6 +138,7 @@ CREATE TABLE recsys_model_store(name TEXT NOT NULL, version INTEGER NOT NULL,
 -- (another trained_at, so this connection's cache reloads it as a new row)
 INSERT INTO recsys_model_store SELECT name, version, algorithm, trained_at || 'Z', users, items,
   interactions, bytes, options, summary, blob FROM fr_keep;
+SELECT name, source FROM recsys_models;
 SELECT rank, source FROM recommend('nobody', 2, 'fr_nos');
 SELECT * FROM recommend_for_session('s1', 3, 'fr_nos');
 SELECT json_extract(recsys_train('old', 'fr_nosession', 'popularity'), '$.items') AS items;
