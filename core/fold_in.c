@@ -8,11 +8,10 @@
  *        x = (Y^T Y + lambda I + alpha sum_{i in S} y_i y_i^T)^-1 (1 + alpha) sum_{i in S} y_i
  *    (every session item has weight 1, so c_i = 1 + alpha). Y^T Y is formed
  *    once when the model is loaded (model.c) and the f x f system solved by Cholesky
- *    (LAPACKE_dposv). The model blob does not keep lambda and alpha, so
- *    fold-in uses ALS's defaults: alpha 5 and the data-scaled default lambda
- *    recomputed from the model's interactions (rs_als_lambda); the options
- *    "regularization" and "alpha" override them for models trained with
- *    other values.
+ *    (LAPACKE_dposv). lambda and alpha are those training used, kept in the
+ *    blob (history.c; a model saved before it kept them gets ALS's defaults:
+ *    alpha 5 and the data-scaled lambda, rs_als_lambda); the options
+ *    "regularization" and "alpha" override them.
  *  - svd (PureSVD): x = sum_{i in S} v_i, the user's x_u V for a 0/1 row.
  *  - bpr, warp: x = mean of the session items' vectors q_i (no gradient
  *    steps), with the bias dimension set to 1 as for trained users.
@@ -21,7 +20,8 @@
  *  - popularity: popular items. hybrid: each component as above, blended
  *    by hybrid.c's normalization.
  * Unknown ids are skipped, duplicates count once; a session with no known
- * item gets popular items with source RS_SRC_SESSION_EMPTY.
+ * item gets popular items with source RS_SRC_SESSION_EMPTY. Every path ends
+ * in the serving pipeline (rs_rank: filters, re-ranking, top k).
  *
  * Fresh users and recommend_for_session (rs_recommend_for_history) fold in
  * a history read from the source, with weights: als uses c_i = 1 + alpha w_i

@@ -285,7 +285,9 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
  * popular items with source RS_SRC_SESSION_EMPTY. `options` (object or NULL):
  *   exclude_items (bool, default true): leave the session's items out;
  *   regularization, alpha (numbers >= 0): als fold-in parameters (default:
- *   ALS's defaults, the model blob does not keep the trained ones).
+ *   those the model was trained with, kept in the blob; ALS's defaults for
+ *   a model saved before it kept them);
+ *   and the serving pipeline's filters and re-ranking options (rs_rank).
  * k must be 1..RS_MAX_K; `out` has room for k entries.
  */
 rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, const size_t *lens,
