@@ -123,23 +123,3 @@ int rs_is_filter_option(const char *key)
 	return !strcmp(key, "price_min") || !strcmp(key, "price_max") || !strcmp(key, "categories") ||
 	       !strcmp(key, "exclude_categories") || !strcmp(key, "exclude_items");
 }
-
-rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char **mask,
-                         rs_error *err)
-{
-	*mask = NULL;
-	for (size_t k = 0; options && options->kind == RS_OPT_OBJECT && k < options->n_children; k++) {
-		const rs_opt *o = &options->children[k];
-		if (!o->key || !rs_is_filter_option(o->key))
-			continue;
-		if (!*mask && !(*mask = rs_calloc(m->items.n + 1, 1)))
-			return rs_fail(err, RS_ENOMEM, "out of memory filtering");
-		rs_status st = rs_filter_apply(m, o, *mask, err);
-		if (st != RS_OK) {
-			free(*mask);
-			*mask = NULL;
-			return st;
-		}
-	}
-	return RS_OK;
-}

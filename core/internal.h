@@ -340,12 +340,10 @@ rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
 void rs_hybrid_config_free(rs_config *c);
 rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
-/* filters.c: item prices / categories from the items table; the per-call
- * mask (1 = blocked) of recommend()'s filter options, NULL when none. */
+/* filters.c: item prices / categories from the items table; the filter
+ * options, whose mask (1 = blocked) rs_rank builds with rs_filter_apply. */
 rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
 int rs_is_filter_option(const char *key);
-rs_status rs_filter_mask(const rs_model *m, const rs_opt *options, unsigned char **mask,
-                         rs_error *err);
 /* One filter option (rs_is_filter_option(o->key)) into the mask. */
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
                           rs_error *err);

@@ -46,6 +46,14 @@ SELECT count(*) AS rows, bool_or(item_id = 'i1') AS i1
   FROM recommend('u2', 16, 'r_shop', '{"repurchase_cycle": true, "now": 1250}');
 SELECT count(*) AS rows, bool_or(item_id = 'i1') AS i1, bool_or(item_id = 'i3') AS i3
   FROM recommend('u2', 16, 'r_shop', '{"repurchase_cycle": true, "now": 1300}');
+-- a hybrid: the same pipeline, rows keep the component that contributed most
+SELECT recsys_train('r_hyb', 'r_events', 'hybrid',
+  '{"items": "r_items", "threads": 1, "components": {"als": {"weight": 1, "factors": 4, "seed": 3}, "popularity": 1}}')
+  IS NOT NULL AS trained;
+SELECT count(DISTINCT category) AS categories, bool_and(source LIKE 'hybrid:%') AS parts
+  FROM recommend('u12', 4, 'r_hyb', '{"diversity": 1}') JOIN r_items USING (item_id);
+SELECT count(*) AS rows, bool_or(item_id = 'i1') AS i1
+  FROM recommend('u2', 16, 'r_hyb', '{"repurchase_cycle": true, "now": 1300}');
 -- filters leaving fewer than k: fewer rows, no error
 SELECT count(*) AS rows FROM recommend('u1', 5, 'r_shop',
   '{"price_max": 2, "upsell": 1, "diversity": 0.5, "candidates": 5}');
@@ -62,4 +70,5 @@ SELECT * FROM recommend('u1', 5, 'r_shop', '{"now": "today"}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"upsell": 1}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"price_sensitivity": true}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"repurchase_cycle": true}');
-SELECT recsys_drop_model('r_shop'), recsys_drop_model('r_plain'), recsys_drop_model('r_pop');
+SELECT recsys_drop_model('r_shop'), recsys_drop_model('r_plain'), recsys_drop_model('r_pop'),
+       recsys_drop_model('r_hyb');
