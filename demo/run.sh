@@ -69,6 +69,16 @@ q "SELECT r.rank, p.name AS product, p.category, p.price, r.reason, r.source
    FROM recommend('new-visitor', 3) r JOIN products p USING (item_id) ORDER BY r.rank;"
 
 echo
+echo "== ... whose first clicks count at once, without retraining (fresh user: rows read from events)"
+q "INSERT INTO events VALUES ('new-visitor', (SELECT min(item_id) FROM products WHERE category = 'garden'),
+     'view', datetime('now')), ('new-visitor', (SELECT max(item_id) FROM products WHERE category = 'garden'),
+     'purchase', datetime('now'));
+   SELECT r.rank, p.name AS product, p.category, p.price,
+          coalesce('because you bought ' || b.name, r.reason) AS reason, r.source
+   FROM recommend('new-visitor', 3) r JOIN products p USING (item_id)
+   LEFT JOIN products b ON r.reason = 'because you bought ' || b.item_id ORDER BY r.rank;"
+
+echo
 item=$(sqlite3 "$db" "SELECT item_id FROM products ORDER BY item_id LIMIT 1")
 echo "== Similar products: SELECT * FROM similar_items('$item', 4)"
 q "SELECT p.name AS product, p.category FROM products p WHERE p.item_id = '$item';"
