@@ -395,6 +395,11 @@ rs_status rs_rank_prepare(rs_model *m, rs_error *err);
  * eligible score, so they mask first). */
 rs_status rs_rank_exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt *options, int k,
                           float *scores, rs_error *err);
+/* mmr.c: k of the n candidates c into out by maximal marginal relevance
+ * with lambda lam over the relevance rel (lam 0: relevance order), the
+ * demoted after all others; the rows written, -1 when out of memory. */
+int rs_mmr(const rs_model *m, const rs_reco *c, int n, int k, float lam, const float *rel,
+           const unsigned char *demoted, rs_reco *out);
 /* hybrid.c: known user u's blended scores through the pipeline. */
 rs_status rs_hybrid_topk(const rs_model *m, int32_t u, const rs_rank_ctx *ctx, int k,
                          const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
