@@ -134,35 +134,20 @@ PG_FUNCTION_INFO_V1(recommend_for_session);
 Datum
 recommend_for_session(PG_FUNCTION_ARGS)
 {
-	const char *name;
-	text	   *session;
-	int32		k;
-	const rs_model *m;
-	const rs_opt *opts;
+	RsKeyCall	c;
 	rs_history *h;
-	rs_reco    *recs;
-	int			n = 0;
 	rs_error	err;
 
-	RsCheckNotNull(fcinfo, 0, "session_id");
-	RsCheckNotNull(fcinfo, 1, "k");
-	RsCheckNotNull(fcinfo, 3, "options");
-	session = PG_GETARG_TEXT_PP(0);
-	k = PG_GETARG_INT32(1);
-	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	m = RsCacheGetModel(name);
-	RsInitSRF(fcinfo);
-	recs = RsRecoBuffer(k);
-	h = RsHistoryCreate(m);
-	if (!RsReadKeyRows(name, m, "session", session, h) ||
-		rs_model_source_column(m, "session") == NULL)
+	RsKeyCallStart(fcinfo, "session_id", &c);
+	h = RsHistoryCreate(c.m);
+	if (!RsReadKeyRows(c.name, c.m, "session", c.key, h) ||
+		rs_model_source_column(c.m, "session") == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("model \"%s\" does not record its source", name),
+				 errmsg("model \"%s\" does not record its source", c.name),
 				 errhint("Retrain it with recsys_train() to read sessions from its source.")));
-	if (rs_recommend_for_history(m, h, 0, k, opts, recs, &n, &err) != RS_OK)
+	if (rs_recommend_for_history(c.m, h, 0, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
 		RsReportError(&err);
-	RsEmitRows(fcinfo, m, recs, n, true);
+	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
 	return (Datum) 0;
 }

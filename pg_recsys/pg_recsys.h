@@ -107,6 +107,18 @@ extern const rs_model *RsModelArg(FunctionCallInfo fcinfo, int argno);
 extern void RsInitSRF(FunctionCallInfo fcinfo);
 extern void RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 					   int n, bool with_reason);
+/* A call of recommend() or recommend_for_session(): its arguments, model and rows. */
+typedef struct RsKeyCall
+{
+	text	   *key;			/* user_id or session_id */
+	int32		k;
+	const rs_opt *opts;
+	const char *name;			/* the model's name, resolved */
+	const rs_model *m;
+	rs_reco    *recs;			/* room for k rows */
+	int			n;				/* rows written */
+} RsKeyCall;
+extern void RsKeyCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c);
 
 /* cache.c */
 extern void RsCacheInit(void);

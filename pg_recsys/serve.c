@@ -89,38 +89,45 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 	}
 }
 
+/*
+ * The steps recommend() and recommend_for_session() share: check and read
+ * (key, k, model, options), resolve and load the model, set up the
+ * tuplestore and the row buffer.
+ */
+void
+RsKeyCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
+{
+	RsCheckNotNull(fcinfo, 0, keyname);
+	RsCheckNotNull(fcinfo, 1, "k");
+	RsCheckNotNull(fcinfo, 3, "options");
+	c->key = PG_GETARG_TEXT_PP(0);
+	c->k = PG_GETARG_INT32(1);
+	c->opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
+	c->name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
+								 text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	c->m = RsCacheGetModel(c->name);
+	RsInitSRF(fcinfo);
+	c->recs = RsRecoBuffer(c->k);
+	c->n = 0;
+}
+
 PG_FUNCTION_INFO_V1(recommend);
 
 /* recommend(user_id, k, model, options): top-k items for a user. */
 Datum
 recommend(PG_FUNCTION_ARGS)
 {
-	const char *name;
-	text	   *user;
-	int32		k;
-	const rs_model *m;
-	const rs_opt *opts;
-	rs_reco    *recs;
-	int			n = 0;
+	RsKeyCall	c;
 	rs_error	err;
 
-	RsCheckNotNull(fcinfo, 0, "user_id");
-	RsCheckNotNull(fcinfo, 1, "k");
-	RsCheckNotNull(fcinfo, 3, "options");
-	user = PG_GETARG_TEXT_PP(0);
-	k = PG_GETARG_INT32(1);
-	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	m = RsCacheGetModel(name);
-	RsInitSRF(fcinfo);
-	recs = RsRecoBuffer(k);
+	RsKeyCallStart(fcinfo, "user_id", &c);
 	/* unknown users and "fresh" read the source (fresh.c); others run no query */
-	if (RsFreshWanted(m, user, opts))
-		RsRecommendFresh(name, m, user, k, opts, recs, &n);
-	else if (rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts,
-						  recs, &n, &err) != RS_OK)
+	if (RsFreshWanted(c.m, c.key, c.opts))
+		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
+	else if (rs_recommend(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.k, c.opts,
+						  c.recs, &c.n, &err) != RS_OK)
 		RsReportError(&err);
-	RsEmitRows(fcinfo, m, recs, n, true);
+	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
 	return (Datum) 0;
 }
 
