@@ -322,6 +322,8 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		m->algo = t[best].cfg->algo;
 		const rs_algo_def *d = rs_algo_find(m->algo);
 		st = d->fit ? d->fit(&c, m, err) : RS_OK;
+		if (st == RS_OK && m->algo == RS_ALGO_ALS) /* fold-in solves with them */
+			rs_model_keep_als(m, &c);
 		write_search(&ctx->note, t, n, best);
 		rs_text_printf(&ctx->note, ", \"chosen_params\": {");
 		d->params(&c, &ctx->note);

@@ -175,9 +175,12 @@ static rs_status intern_z(rs_idmap *map, const char *s, rs_error *err)
 rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err)
 {
 	const rs_config *cfg = ctx->cfg;
-	int als = m->algo == RS_ALGO_ALS && cfg->algo == RS_ALGO_ALS;
-	m->fold_alpha = als ? cfg->alpha : NAN;
-	m->fold_lambda = als ? ctx->lambda : NAN;
+	if (cfg->algo == RS_ALGO_ALS) {
+		m->fold_alpha = cfg->alpha;
+		m->fold_lambda = ctx->lambda;
+	} else if (m->algo != RS_ALGO_ALS) {
+		m->fold_alpha = m->fold_lambda = NAN;
+	} /* else auto chose als: auto.c kept the winner's (rs_model_keep_als) */
 	rs_model_free_fold(m);
 	rs_status st = RS_OK;
 	if (cfg->n_events > 0) {
@@ -207,6 +210,12 @@ rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err
 		st = intern_z(&m->columns, buf, err);
 	}
 	return st;
+}
+
+void rs_model_keep_als(rs_model *m, const rs_train_ctx *ctx)
+{
+	m->fold_alpha = ctx->cfg->alpha;
+	m->fold_lambda = ctx->lambda;
 }
 
 void rs_model_free_fold(rs_model *m)

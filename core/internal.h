@@ -299,6 +299,8 @@ int rs_cancelled(rs_train_ctx *ctx);
  * weights and columns of ctx->cfg; ALS alpha and ctx->lambda). */
 rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err);
 void rs_model_free_fold(rs_model *m);
+/* auto.c: the ALS winner's alpha and lambda (ctx: the winner's fit). */
+void rs_model_keep_als(rs_model *m, const rs_train_ctx *ctx);
 /* The history's rows merged by item (weights added, latest ts), sorted by
  * item; the three arrays are malloc'd (n + 1 entries). */
 rs_status rs_history_merged(const rs_history *h, int32_t **items, float **w, double **ts,

@@ -44,6 +44,7 @@ void test_history_blob_keeps_fold(void);
 void test_history_rows(void);
 void test_history_empty_and_options(void);
 void test_history_item_based_exact(void);
+void test_history_auto_keeps_als(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
@@ -125,6 +126,7 @@ int main(void)
 	RUN(test_history_rows);
 	RUN(test_history_empty_and_options);
 	RUN(test_history_item_based_exact);
+	RUN(test_history_auto_keeps_als);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
 	RUN(test_svd_low_rank);

@@ -327,3 +327,36 @@ void test_history_item_based_exact(void)
 		rs_model_destroy(&m);
 	}
 }
+
+/* auto keeps the alpha and regularization of an ALS winner for fold-in
+ * (NaN for any other winner: on this data EASE wins). */
+void test_history_auto_keeps_als(void)
+{
+	const char *kv[] = {"threads=1", "time_budget=30"};
+	rs_model *m = NULL;
+	rs_error e;
+	CHECK(train_blocks("auto", 2, kv, 40, 16, &m, &e) == RS_OK);
+	if (m && m->algo == RS_ALGO_ALS)
+		CHECK(m->fold_alpha >= 0 && m->fold_lambda > 0 && isfinite(m->fold_lambda));
+	else if (m)
+		CHECK(isnan(m->fold_alpha) && isnan(m->fold_lambda));
+	rs_model_destroy(&m);
+	/* an ALS winner: auto.c keeps its parameters, the outer keep_fold (with
+	 * auto's own configuration) leaves them */
+	rs_config *als = NULL, *aut = NULL;
+	const char *akv[] = {"alpha=3"};
+	opts_buf ob;
+	CHECK(rs_config_create("als", make_opts(&ob, 1, akv), 1, &als, &e) == RS_OK);
+	CHECK(rs_config_create("auto", NULL, 1, &aut, &e) == RS_OK);
+	m = rs_model_alloc();
+	if (m && als && aut) {
+		rs_train_ctx winner = {.cfg = als, .lambda = 0.7}, outer = {.cfg = aut};
+		m->algo = RS_ALGO_ALS;
+		rs_model_keep_als(m, &winner);
+		CHECK(rs_model_keep_fold(m, &outer, &e) == RS_OK);
+		CHECK(m->fold_alpha == 3 && m->fold_lambda == 0.7);
+	}
+	rs_model_destroy(&m);
+	rs_config_destroy(&als);
+	rs_config_destroy(&aut);
+}
