@@ -5,6 +5,10 @@
  *     min_B |X - X B|^2 + lambda |B|^2  subject to diag(B) = 0
  * has the solution
  *     G = X^T X + lambda I,  P = G^-1,  B_ij = -P_ij / P_jj (i != j), B_jj = 0,
+ * With "dropout_penalty" w the ridge of item i grows by w (X^T X)_ii: the
+ * penalty that training on inputs dropped out with probability w / (1 + w)
+ * amounts to (Steck, "Autoencoders that don't overfit towards the Identity",
+ * NeurIPS 2020), which shrinks popular items' weights more than plain EASE.
  * and the scores of user u are x_u B. G is built from the sparse rows on the
  * core's threads (its upper triangle only), P by LAPACK's Cholesky
  * factorization and inverse (dpotrf + dpotri, in double: G's condition number
@@ -32,9 +36,9 @@
  * item). lambda is a ridge against |x_i|^2, so when the data grow by a factor
  * the same relative shrinkage needs lambda grown by that factor; on the
  * validation splits of MovieLens 100K and 1M (28 and 107 interactions per
- * item) the best lambdas (100-150, 500) were both about 4x that, and scales
- * 3 to 6 all came within .001 NDCG@10 of the best (bench/TUNING.md), where
- * one fixed value suits one size only.
+ * item) the best lambdas (100-150, 500) were both about 4x that, where one
+ * fixed value suits one size only. With the dropout penalty (default 0.5)
+ * scale 2 was best (bench/TUNING.md).
  */
 static double ease_lambda(const rs_config *cfg, const rs_csr *x)
 {
@@ -56,7 +60,7 @@ static double ease_bytes(const rs_csr *x)
 typedef struct gram_job {
 	const rs_csr *x, *xt;
 	double *g;        /* n x n, row-major; upper triangle written */
-	double lambda;
+	double lambda, omega; /* ridge: lambda + omega G_ii on the diagonal */
 } gram_job;
 
 /* Rows [begin, end) of G's upper triangle: G_ij = sum_u x_ui x_uj, j >= i,
@@ -83,7 +87,7 @@ static void gram_range(void *arg, int32_t begin, int32_t end, int tid)
 			for (; lo < e; lo++, d++)
 				gi[*lo] += w * *d;
 		}
-		gi[i] += j->lambda;
+		gi[i] += j->lambda + j->omega * gi[i];
 	}
 }
 
@@ -155,7 +159,7 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		return rst;
 	m->recency = cfg->recency;
 	ctx->lambda = ease_lambda(cfg, x);
-	gram_job gj = {.x = x, .lambda = ctx->lambda};
+	gram_job gj = {.x = x, .lambda = ctx->lambda, .omega = cfg->ease_dropout};
 	rs_csr xt = {0};
 	if (rs_csr_transpose(x, &xt) != RS_OK)
 		return rs_fail(err, RS_ENOMEM, "out of memory transposing the interaction matrix");
@@ -212,15 +216,16 @@ static void ease_score(const rs_model *m, int32_t u, float *scores)
 static void ease_params(const rs_train_ctx *ctx, rs_text *t)
 {
 	const rs_config *c = ctx->cfg;
-	rs_text_printf(t, "\"regularization\": %g, \"max_memory_mb\": %g, \"recency\": %g",
-	               ctx->lambda, c->max_memory_mb, c->recency);
+	rs_text_printf(t, "\"regularization\": %g, \"dropout_penalty\": %g, \"max_memory_mb\": %g, "
+	               "\"recency\": %g", ctx->lambda, c->ease_dropout, c->max_memory_mb, c->recency);
 }
 
 /* Defaults chosen on validation splits (bench/TUNING.md). regularization
  * < 0 (the default): scaled from the data, see ease_lambda. */
 static const rs_opt_spec EASE_OPTIONS[] = {
 	{"regularization", RS_T_NUM, offsetof(rs_config, regularization), -1, 0, 1e12, NULL},
-	{"regularization_scale", RS_T_NUM, offsetof(rs_config, reg_scale), 4, 0, 1e9, NULL},
+	{"regularization_scale", RS_T_NUM, offsetof(rs_config, reg_scale), 2, 0, 1e9, NULL},
+	{"dropout_penalty", RS_T_NUM, offsetof(rs_config, ease_dropout), 0.5, 0, 1e6, NULL},
 	{"max_memory_mb", RS_T_NUM, offsetof(rs_config, max_memory_mb), 2048, 1, 1e9, NULL},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
 };

@@ -132,6 +132,7 @@ struct rs_config {
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
 	double recency;        /* item-based scoring: history half-life in interactions, 0 = off */
+	double ease_dropout;   /* ease: extra ridge per item, times (X^T X)_ii */
 	int pop_by;       /* rs_pop_by */
 	/* auto (auto.c) */
 	double time_budget;

@@ -210,15 +210,17 @@ void test_ease_matches_reference(void)
 	const double lambda = 2.5;
 	for (int i = 0; i < I; i++)
 		for (int j = 0; j < I; j++) {
-			g[i * I + j] = i == j ? lambda : 0;
+			g[i * I + j] = 0;
 			for (int u = 0; u < U; u++)
 				g[i * I + j] += x[u][i] * x[u][j];
+			if (i == j) /* ridge lambda + dropout_penalty x G_ii */
+				g[i * I + j] += lambda + 0.75 * g[i * I + j];
 		}
 	gauss_jordan(g, p, I);
-	const char *kv[] = {"regularization=2.5", "threads=2"};
+	const char *kv[] = {"regularization=2.5", "threads=2", "dropout_penalty=0.75"};
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_matrix("ease", 2, kv, U, I, &x[0][0], &m, &e) == RS_OK);
+	CHECK(train_matrix("ease", 3, kv, U, I, &x[0][0], &m, &e) == RS_OK);
 	if (!m)
 		return;
 	CHECK((int)m->items.n == I && m->dense);
