@@ -253,7 +253,7 @@ cat <<EOF
 | ML-100K NDCG@10, defaults | $N100 = ${n100}x implicit | >= 0.99x (.1393) | $(verdict "$(le 0.99 "$n100")") |
 | ML-1M ALS training, defaults | $S1M s = ${r1m}x implicit | <= 1x (0.930 s) | $(verdict "$(le "$r1m" 1)") |
 | ML-1M NDCG@10, defaults | $N1M = ${n1m}x implicit | >= 0.99x (.2980) | $(verdict "$(le 0.99 "$n1m")") |
-| recommend() median latency | SQLite $(awk -F'|' '/recommend/ { gsub(/ /, "", $6); print $6 }' "$tmp/sqlite_lat.md") us, PostgreSQL ${PGLAT[recommend]} us (precomputed: ${PGLAT[precomputed]} us) | | |
+| recommend() median latency | SQLite $(awk -F'|' '$3 ~ /^ *recommend\(\) *$/ { gsub(/ /, "", $6); print $6 }' "$tmp/sqlite_lat.md") us, PostgreSQL ${PGLAT[recommend]} us (precomputed: ${PGLAT[precomputed]} us) | | |
 | recommend() / precomputed TPS | ${rp2}x (2 clients), ${rp8}x (8 clients) | >= 1x | $(verdict "$(le 1 "$rp2")") / $(verdict "$(le 1 "$rp8")") |
 | recommend() TPS / Python service | $(printf '%.0f' "$best") / 6,200 req/s = ${py}x | >= 10x | $(verdict "$(le 10 "$py")") |
 
