@@ -188,4 +188,22 @@ void rsq_order_by_rank(sqlite3_index_info *info);
 int rsq_vtab_error(sqlite3_vtab *v, char *msg);
 double rsq_float_decimal(float f);
 
+/* The cursor of the functions that return rs_reco rows (recommend,
+ * similar_items, recommend_for_items, ...): the rows, the model they point
+ * into, and copies of the arguments for xColumn. */
+typedef struct rsq_cursor {
+	sqlite3_vtab_cursor base;
+	rsq_model *model; /* referenced while rows point into it */
+	rs_reco *recs;
+	int n, pos;
+	sqlite3_value *args[RSQ_MAX_ARGS];
+} rsq_cursor;
+int rsq_cursor_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out);
+/* Forget the previous scan's rows, model reference and arguments. */
+void rsq_cursor_reset(rsq_cursor *c);
+int rsq_cursor_close(sqlite3_vtab_cursor *cur);
+/* Argument k into *k: 10 when absent, else an integer (PostgreSQL's k is an
+ * int: what does not convert exactly is refused); the vtab error on failure. */
+int rsq_arg_k(sqlite3_vtab *v, sqlite3_value *kv, int *k);
+
 #endif /* RECSYS_SQLITE_H */

@@ -1,12 +1,14 @@
 /*
  * tvf_common.c - what every table-valued function of the extension shares:
  * binding HIDDEN argument constraints in xBestIndex, the free "ORDER BY
- * rank" of best-first rows, the vtab error message, and scores that print
- * like PostgreSQL's real.
+ * rank" of best-first rows, the vtab error message, scores that print
+ * like PostgreSQL's real, the cursor of rs_reco rows and the k argument.
  */
 #include "recsys_sqlite.h"
 
+#include <limits.h>
 #include <math.h>
+#include <string.h>
 
 /*
  * idxNum bit layout for every caller: bit i set = hidden argument i (the
@@ -79,4 +81,55 @@ double rsq_float_decimal(float f)
 			return d;
 	}
 	return (double)f;
+}
+
+int rsq_cursor_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	rsq_cursor *c = sqlite3_malloc64(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+void rsq_cursor_reset(rsq_cursor *c)
+{
+	rsq_model_release(c->model);
+	c->model = NULL;
+	sqlite3_free(c->recs);
+	c->recs = NULL;
+	c->n = c->pos = 0;
+	for (int i = 0; i < RSQ_MAX_ARGS; i++) {
+		sqlite3_value_free(c->args[i]);
+		c->args[i] = NULL;
+	}
+}
+
+int rsq_cursor_close(sqlite3_vtab_cursor *cur)
+{
+	rsq_cursor_reset((rsq_cursor *)cur);
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+int rsq_arg_k(sqlite3_vtab *v, sqlite3_value *kv, int *k)
+{
+	*k = 10;
+	if (!kv)
+		return SQLITE_OK;
+	int type = sqlite3_value_numeric_type(kv);
+	double d = sqlite3_value_double(kv);
+	int integral = type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
+	                                          d == (double)(sqlite3_int64)d);
+	if (!integral)
+		return rsq_vtab_error(v, sqlite3_mprintf("argument \"k\" must be an integer"));
+	sqlite3_int64 k64 = sqlite3_value_int64(kv);
+	/* the core checks the range; beyond int, say the same in its words */
+	if (k64 > INT_MAX || k64 < INT_MIN)
+		return rsq_vtab_error(v, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
+		                                         (long long)k64));
+	*k = (int)k64;
+	return SQLITE_OK;
 }

@@ -232,21 +232,11 @@ static int check_args(eval_cursor *c, eval_job *j)
 	j->k = 10;
 	if (!j->source || !j->algorithm)
 		return SQLITE_NOMEM;
-	sqlite3_value *kv = c->args[ARG_K];
-	if (!kv)
-		return SQLITE_OK;
-	int type = sqlite3_value_numeric_type(kv);
-	double d = sqlite3_value_double(kv);
-	if (!(type == SQLITE_INTEGER ||
-	      (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 && d == (double)(sqlite3_int64)d)))
-		return eval_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
-	sqlite3_int64 k = sqlite3_value_int64(kv);
+	int rc = rsq_arg_k(c->base.pVtab, c->args[ARG_K], &j->k);
 	/* checked before the source is read, in the core's words */
-	if (k < 1 || k > RS_MAX_K)
-		return eval_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)",
-		                                     RS_MAX_K, (long long)k));
-	j->k = (int)k;
-	return SQLITE_OK;
+	if (rc == SQLITE_OK && (j->k < 1 || j->k > RS_MAX_K))
+		return eval_error(c, sqlite3_mprintf("k must be between 1 and %d (got %d)", RS_MAX_K, j->k));
+	return rc;
 }
 
 /* xConnect: declare the columns; usable only from top-level SQL. */

@@ -15,7 +15,6 @@
  */
 #include "recsys_sqlite.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,13 +83,7 @@ typedef struct tvf_vtab {
 	const tvf_spec *spec;
 } tvf_vtab;
 
-typedef struct tvf_cursor {
-	sqlite3_vtab_cursor base;
-	rsq_model *model; /* referenced while rows point into it */
-	rs_reco *recs;
-	int n, pos;
-	sqlite3_value *args[MAX_ARGS]; /* copies of the arguments, for xColumn */
-} tvf_cursor;
+typedef rsq_cursor tvf_cursor; /* tvf_common.c */
 
 /* Declare the table and allocate the vtab (shared by both modules). */
 static int tvf_connect(sqlite3 *db, void *aux, const tvf_spec *spec, sqlite3_vtab **out, char **err)
@@ -167,40 +160,6 @@ static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	return SQLITE_OK;
 }
 
-/* xOpen. */
-static int tvf_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
-{
-	(void)v;
-	tvf_cursor *c = sqlite3_malloc64(sizeof *c);
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof *c);
-	*out = &c->base;
-	return SQLITE_OK;
-}
-
-/* Forget the previous scan's rows, model reference and arguments. */
-static void tvf_reset(tvf_cursor *c)
-{
-	rsq_model_release(c->model);
-	c->model = NULL;
-	sqlite3_free(c->recs);
-	c->recs = NULL;
-	c->n = c->pos = 0;
-	for (int i = 0; i < MAX_ARGS; i++) {
-		sqlite3_value_free(c->args[i]);
-		c->args[i] = NULL;
-	}
-}
-
-/* xClose. */
-static int tvf_close(sqlite3_vtab_cursor *cur)
-{
-	tvf_reset((tvf_cursor *)cur);
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
 /* Set the vtab's error message (takes ownership of msg). */
 static int tvf_error(tvf_cursor *c, char *msg)
 {
@@ -219,24 +178,7 @@ static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 			return tvf_error(c, sqlite3_mprintf("argument \"%s\" must not be null",
 			                                    spec->arg_names[i]));
 	}
-	*k = 10;
-	sqlite3_value *kv = c->args[spec->arg_k];
-	if (!kv)
-		return SQLITE_OK;
-	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
-	int type = sqlite3_value_numeric_type(kv);
-	double d = sqlite3_value_double(kv);
-	int integral = type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
-	                                          d == (double)(sqlite3_int64)d);
-	if (!integral)
-		return tvf_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
-	sqlite3_int64 k64 = sqlite3_value_int64(kv);
-	/* the core checks the range; beyond int, say the same in its words */
-	if (k64 > INT_MAX || k64 < INT_MIN)
-		return tvf_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)",
-		                                    RS_MAX_K, (long long)k64));
-	*k = (int)k64;
-	return SQLITE_OK;
+	return rsq_arg_k(c->base.pVtab, c->args[spec->arg_k], k);
 }
 
 /* Ask the core for the rows of this scan. */
@@ -294,7 +236,7 @@ static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 	(void)idxStr;
 	tvf_cursor *c = (tvf_cursor *)cur;
 	const tvf_spec *spec = ((tvf_vtab *)cur->pVtab)->spec;
-	tvf_reset(c);
+	rsq_cursor_reset(c);
 	for (int i = 0, j = 0; i < spec->n_args; i++) {
 		if (!(idxNum & (1 << i)) || j >= argc)
 			continue;
@@ -388,7 +330,7 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 	{                                                                          \
 		.iVersion = 0, .xConnect = connect, .xBestIndex = tvf_best_index,      \
 		.xDisconnect = tvf_disconnect, .xDestroy = tvf_disconnect,             \
-		.xOpen = tvf_open, .xClose = tvf_close, .xFilter = tvf_filter,         \
+		.xOpen = rsq_cursor_open, .xClose = rsq_cursor_close, .xFilter = tvf_filter,         \
 		.xNext = tvf_next, .xEof = tvf_eof, .xColumn = tvf_column,             \
 		.xRowid = tvf_rowid,                                                   \
 	}

@@ -12,7 +12,6 @@
  */
 #include "recsys_sqlite.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +25,7 @@ typedef struct ses_vtab {
 	rsq_ctx *ctx;
 } ses_vtab;
 
-typedef struct ses_cursor {
-	sqlite3_vtab_cursor base;
-	rsq_model *model; /* referenced while rows point into it */
-	rs_reco *recs;
-	int n, pos;
-	sqlite3_value *args[N_ARGS]; /* copies of the arguments, for xColumn */
-} ses_cursor;
+typedef rsq_cursor ses_cursor; /* tvf_common.c */
 
 /* The session's ids, copied out of json_each(). */
 typedef struct ses_items {
@@ -90,40 +83,6 @@ static int ses_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	return SQLITE_OK;
 }
 
-/* xOpen. */
-static int ses_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
-{
-	(void)v;
-	ses_cursor *c = sqlite3_malloc64(sizeof *c);
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof *c);
-	*out = &c->base;
-	return SQLITE_OK;
-}
-
-/* Forget the previous scan's rows, model reference and arguments. */
-static void ses_reset(ses_cursor *c)
-{
-	rsq_model_release(c->model);
-	c->model = NULL;
-	sqlite3_free(c->recs);
-	c->recs = NULL;
-	c->n = c->pos = 0;
-	for (int i = 0; i < N_ARGS; i++) {
-		sqlite3_value_free(c->args[i]);
-		c->args[i] = NULL;
-	}
-}
-
-/* xClose. */
-static int ses_close(sqlite3_vtab_cursor *cur)
-{
-	ses_reset((ses_cursor *)cur);
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
 /* Set the vtab's error message (takes ownership of msg). */
 static int ses_error(ses_cursor *c, char *msg)
 {
@@ -138,22 +97,7 @@ static int ses_check_args(ses_cursor *c, int *k)
 	for (int i = ARG_ITEMS; i <= ARG_K; i++)
 		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return ses_error(c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
-	*k = 10;
-	sqlite3_value *kv = c->args[ARG_K];
-	if (!kv)
-		return SQLITE_OK;
-	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
-	int type = sqlite3_value_numeric_type(kv);
-	double d = sqlite3_value_double(kv);
-	if (type != SQLITE_INTEGER && !(type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
-	                                d == (double)(sqlite3_int64)d))
-		return ses_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
-	sqlite3_int64 k64 = sqlite3_value_int64(kv);
-	if (k64 > INT_MAX || k64 < INT_MIN) /* the core's words for an out-of-range k */
-		return ses_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
-		                                    (long long)k64));
-	*k = (int)k64;
-	return SQLITE_OK;
+	return rsq_arg_k(c->base.pVtab, c->args[ARG_K], k);
 }
 
 static void ses_items_free(ses_items *s)
@@ -260,7 +204,7 @@ static int ses_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 	(void)idxStr;
 	ses_cursor *c = (ses_cursor *)cur;
 	rsq_ctx *ctx = ((ses_vtab *)cur->pVtab)->ctx;
-	ses_reset(c);
+	rsq_cursor_reset(c);
 	for (int i = 0, j = 0; i < N_ARGS; i++) {
 		if (!(idxNum & (1 << i)) || j >= argc)
 			continue;
@@ -352,8 +296,8 @@ const sqlite3_module rsq_session_module = {
     .xBestIndex = ses_best_index,
     .xDisconnect = ses_disconnect,
     .xDestroy = ses_disconnect,
-    .xOpen = ses_open,
-    .xClose = ses_close,
+    .xOpen = rsq_cursor_open,
+    .xClose = rsq_cursor_close,
     .xFilter = ses_filter,
     .xNext = ses_next,
     .xEof = ses_eof,

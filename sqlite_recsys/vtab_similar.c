@@ -11,7 +11,6 @@
  */
 #include "recsys_sqlite.h"
 
-#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -24,13 +23,7 @@ typedef struct sim_vtab {
 	rsq_ctx *ctx;
 } sim_vtab;
 
-typedef struct sim_cursor {
-	sqlite3_vtab_cursor base;
-	rsq_model *model; /* referenced while rows point into it */
-	rs_reco *recs;
-	int n, pos;
-	sqlite3_value *args[N_ARGS]; /* copies of the arguments, for xColumn */
-} sim_cursor;
+typedef rsq_cursor sim_cursor; /* tvf_common.c */
 
 /* xConnect: declare the table. */
 static int sim_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -81,40 +74,6 @@ static int sim_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 	return SQLITE_OK;
 }
 
-/* xOpen. */
-static int sim_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
-{
-	(void)v;
-	sim_cursor *c = sqlite3_malloc64(sizeof *c);
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof *c);
-	*out = &c->base;
-	return SQLITE_OK;
-}
-
-/* Forget the previous scan's rows, model reference and arguments. */
-static void sim_reset(sim_cursor *c)
-{
-	rsq_model_release(c->model);
-	c->model = NULL;
-	sqlite3_free(c->recs);
-	c->recs = NULL;
-	c->n = c->pos = 0;
-	for (int i = 0; i < N_ARGS; i++) {
-		sqlite3_value_free(c->args[i]);
-		c->args[i] = NULL;
-	}
-}
-
-/* xClose. */
-static int sim_close(sqlite3_vtab_cursor *cur)
-{
-	sim_reset((sim_cursor *)cur);
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
 /* Set the vtab's error message (takes ownership of msg). */
 static int sim_error(sim_cursor *c, char *msg)
 {
@@ -129,22 +88,7 @@ static int sim_check_args(sim_cursor *c, int *k)
 	for (int i = ARG_ITEM; i <= ARG_K; i++)
 		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return sim_error(c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
-	*k = 10;
-	sqlite3_value *kv = c->args[ARG_K];
-	if (!kv)
-		return SQLITE_OK;
-	/* PostgreSQL's k is an integer: refuse what does not convert exactly */
-	int type = sqlite3_value_numeric_type(kv);
-	double d = sqlite3_value_double(kv);
-	if (!(type == SQLITE_INTEGER || (type == SQLITE_FLOAT && d > -9e18 && d < 9e18 &&
-	                                 d == (double)(sqlite3_int64)d)))
-		return sim_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
-	sqlite3_int64 k64 = sqlite3_value_int64(kv);
-	if (k64 > INT_MAX || k64 < INT_MIN) /* the core's words for an out-of-range k */
-		return sim_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)", RS_MAX_K,
-		                                    (long long)k64));
-	*k = (int)k64;
-	return SQLITE_OK;
+	return rsq_arg_k(c->base.pVtab, c->args[ARG_K], k);
 }
 
 /* Ask the core for the rows; an unknown item names the model too. */
@@ -181,7 +125,7 @@ static int sim_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 {
 	(void)idxStr;
 	sim_cursor *c = (sim_cursor *)cur;
-	sim_reset(c);
+	rsq_cursor_reset(c);
 	for (int i = 0, j = 0; i < N_ARGS; i++) {
 		if (!(idxNum & (1 << i)) || j >= argc)
 			continue;
@@ -259,8 +203,8 @@ const sqlite3_module rsq_similar_module = {
     .xBestIndex = sim_best_index,
     .xDisconnect = sim_disconnect,
     .xDestroy = sim_disconnect,
-    .xOpen = sim_open,
-    .xClose = sim_close,
+    .xOpen = rsq_cursor_open,
+    .xClose = rsq_cursor_close,
     .xFilter = sim_filter,
     .xNext = sim_next,
     .xEof = sim_eof,
