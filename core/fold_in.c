@@ -385,7 +385,7 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	                   .fn = "recommend_for_items"};
 	st = rank_history(m, &h, &fo, &ctx, RS_SRC_SESSION_EMPTY, k, options, out, n_out, err);
 	if (st == RS_OK) /* reasons.c: "similar to X", X a session item */
-		rs_reasons_fill(m, s, NULL, n, RS_WHY_SIMILAR, out, *n_out);
+		rs_reasons_fill(m, s, NULL, rs_rank_reasons(options) ? n : 0, RS_WHY_SIMILAR, out, *n_out);
 	free(s);
 	return st;
 }
@@ -416,7 +416,8 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 		st = rank_history(m, &h, &fo, &ctx, fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k,
 		                  options, out, n_out, err);
 		if (st == RS_OK) /* reasons.c: the history item behind each row */
-			rs_reasons_fill(m, s, w, n, fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
+			rs_reasons_fill(m, s, w, rs_rank_reasons(options) ? n : 0,
+			                fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
 	}
 	free(s);
 	free(w);

@@ -376,6 +376,9 @@ typedef struct rs_rank_ctx {
  * the caller's own (own_keys, NULL-terminated) or the pipeline's (filters and
  * re-ranking); wrong types and values are RS_EINVAL naming the key. k is the
  * request's k (checked against "candidates"). */
+/* Whether the rows get their history item named (option "reasons", default
+ * true; false saves the pick, reasons.c, and `reason` gives the source text). */
+int rs_rank_reasons(const rs_opt *options);
 rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn,
                         const char *const *own_keys, int k, rs_error *err);
 /* Is `key` a pipeline option (filters and re-ranking)? */

@@ -40,7 +40,7 @@
 static const char *const rank_keys[] = {
 	"price_min", "price_max", "categories", "exclude_categories", "exclude_items",
 	"candidates", "upsell", "price_sensitivity", "repurchase_cycle", "now", "diversity",
-	"popularity_penalty", NULL};
+	"popularity_penalty", "reasons", NULL};
 
 static const double seg_tolerance[4] = {1.25, 1.5, 2.0, 3.0};
 
@@ -140,6 +140,8 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 		return number_in(c, -1e12, 1e12, "of unix seconds", &ro->now, err);
 	if (!strcmp(key, "diversity"))
 		return number_in(c, 0, 1, "between 0 and 1", &ro->diversity, err);
+	if (!strcmp(key, "reasons")) /* read by rs_rank_reasons */
+		return boolean(c, &(int){0}, err);
 	st = number_in(c, 0, 1e6, ">= 0", &v, err); /* popularity_penalty */
 	ro->pop_penalty = v;
 	return st;
@@ -173,6 +175,13 @@ static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
 			return st;
 	}
 	return RS_OK;
+}
+
+int rs_rank_reasons(const rs_opt *options)
+{
+	const rs_opt *c = options && options->kind == RS_OPT_OBJECT ? rs_opt_get(options, "reasons")
+	                                                            : NULL;
+	return !(c && c->kind == RS_OPT_BOOL && !c->boolean);
 }
 
 rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn,

@@ -180,8 +180,11 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 	}
 	st = u >= 0 && m->n_parts > 0 ? rs_hybrid_topk(m, u, &ctx, k, options, out, n_out, err)
 	                              : user_rank(m, u, &ctx, k, options, out, n_out, err);
-	if (st == RS_OK) /* reasons.c: the history item behind each row */
+	/* reasons.c: the history item behind each row, unless "reasons": false */
+	if (st == RS_OK && rs_rank_reasons(options))
 		rs_reasons_for_user(m, u, out, *n_out);
+	else if (st == RS_OK)
+		rs_reasons_fill(m, NULL, NULL, 0, RS_WHY_SOURCE, out, *n_out);
 	return st;
 }
 

@@ -57,6 +57,13 @@ SELECT count(*) AS rows, bool_or(item_id = 'i1') AS i1
 -- filters leaving fewer than k: fewer rows, no error
 SELECT count(*) AS rows FROM recommend('u1', 5, 'r_shop',
   '{"price_max": 2, "upsell": 1, "diversity": 0.5, "candidates": 5}');
+-- "reasons": false leaves the history item unnamed (same rows, the source's text)
+SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because you bought %') > 0 AS named
+  FROM recommend('u1', 5, 'r_shop');
+SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because you bought %') AS named
+  FROM recommend('u1', 5, 'r_shop', '{"reasons": false}');
+SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'similar to %') AS named
+  FROM recommend_for_items(ARRAY['i1', 'i2'], 3, 'r_shop', '{"reasons": false}');
 -- errors
 SELECT * FROM recommend('u1', 5, 'r_shop', '{"candidates": 3}');
 SELECT * FROM recommend('u1', 5, 'r_shop', '{"candidates": 10.5}');
@@ -67,6 +74,7 @@ SELECT * FROM recommend('u1', 5, 'r_shop', '{"popularity_penalty": -0.5}');
 SELECT * FROM recommend('u1', 5, 'r_shop', '{"price_sensitivity": 1}');
 SELECT * FROM recommend('u1', 5, 'r_shop', '{"repurchase_cycle": "yes"}');
 SELECT * FROM recommend('u1', 5, 'r_shop', '{"now": "today"}');
+SELECT * FROM recommend('u1', 5, 'r_shop', '{"reasons": "no"}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"upsell": 1}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"price_sensitivity": true}');
 SELECT * FROM recommend('u1', 5, 'r_plain', '{"repurchase_cycle": true}');

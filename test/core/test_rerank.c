@@ -224,9 +224,10 @@ void test_rerank_errors(void)
 		{num("price_sensitivity", 1), "\"price_sensitivity\" must be a boolean"},
 		{num("repurchase_cycle", 1), "\"repurchase_cycle\" must be a boolean"},
 		{flag("now", 1), "\"now\" must be a number"},
+		{num("reasons", 0), "\"reasons\" must be a boolean"},
 		{num("bogus", 1), "price_min, price_max, categories, exclude_categories, exclude_items, "
 		                  "candidates, upsell, price_sensitivity, repurchase_cycle, now, diversity, "
-		                  "popularity_penalty)"},
+		                  "popularity_penalty, reasons)"},
 		{num("bogus", 1), "unknown option \"bogus\" for recommend (known options: exclude_seen, "},
 	};
 	for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
