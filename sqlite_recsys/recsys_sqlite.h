@@ -188,6 +188,21 @@ void rsq_order_by_rank(sqlite3_index_info *info);
 int rsq_vtab_error(sqlite3_vtab *v, char *msg);
 double rsq_float_decimal(float f);
 
+/* The vtab of those functions: the connection's context and, for modules
+ * that share code, their own description. */
+typedef struct rsq_vtab {
+	sqlite3_vtab base;
+	rsq_ctx *ctx;
+	const void *spec;
+} rsq_vtab;
+/* xConnect body: declare `schema` (errors prefixed with fn), allocate. */
+int rsq_vtab_connect(sqlite3 *db, void *aux, const char *fn, const char *schema,
+                     const void *spec, sqlite3_vtab **out, char **err);
+int rsq_vtab_disconnect(sqlite3_vtab *v);
+/* xBestIndex body: bind the hidden arguments (rsq_bind_args), ORDER BY rank
+ * free, cheap only when every `required` argument bit is bound. */
+int rsq_best_index(sqlite3_index_info *info, int n_out, int n_args, unsigned required);
+
 /* The cursor of the functions that return rs_reco rows (recommend,
  * similar_items, recommend_for_items, ...): the rows, the model they point
  * into, and copies of the arguments for xColumn. */

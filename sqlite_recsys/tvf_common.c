@@ -133,3 +133,39 @@ int rsq_arg_k(sqlite3_vtab *v, sqlite3_value *kv, int *k)
 	*k = (int)k64;
 	return SQLITE_OK;
 }
+
+int rsq_vtab_connect(sqlite3 *db, void *aux, const char *fn, const char *schema,
+                     const void *spec, sqlite3_vtab **out, char **err)
+{
+	int rc = sqlite3_declare_vtab(db, schema);
+	if (rc != SQLITE_OK) {
+		*err = sqlite3_mprintf("%s: %s", fn, sqlite3_errmsg(db));
+		return rc;
+	}
+	rsq_vtab *v = sqlite3_malloc64(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->ctx = aux;
+	v->spec = spec;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+int rsq_vtab_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+int rsq_best_index(sqlite3_index_info *info, int n_out, int n_args, unsigned required)
+{
+	unsigned mask;
+	if (rsq_bind_args(info, n_out, n_args, &mask) != SQLITE_OK)
+		return SQLITE_CONSTRAINT;
+	rsq_order_by_rank(info);
+	/* an absent required argument still gets a plan; xFilter reports it */
+	info->estimatedCost = (mask & required) == required ? 10.0 : 1e12;
+	info->estimatedRows = 10;
+	return SQLITE_OK;
+}

@@ -77,31 +77,9 @@ static const tvf_spec SESSION = {
     .session = 1,
 };
 
-typedef struct tvf_vtab {
-	sqlite3_vtab base;
-	rsq_ctx *ctx;
-	const tvf_spec *spec;
-} tvf_vtab;
+typedef rsq_vtab tvf_vtab; /* tvf_common.c; spec: the module's tvf_spec */
 
 typedef rsq_cursor tvf_cursor; /* tvf_common.c */
-
-/* Declare the table and allocate the vtab (shared by both modules). */
-static int tvf_connect(sqlite3 *db, void *aux, const tvf_spec *spec, sqlite3_vtab **out, char **err)
-{
-	int rc = sqlite3_declare_vtab(db, spec->schema);
-	if (rc != SQLITE_OK) {
-		*err = sqlite3_mprintf("%s: %s", spec->fn, sqlite3_errmsg(db));
-		return rc;
-	}
-	tvf_vtab *v = sqlite3_malloc64(sizeof *v);
-	if (!v)
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->ctx = aux;
-	v->spec = spec;
-	*out = &v->base;
-	return SQLITE_OK;
-}
 
 /* xConnect of recommend. */
 static int recommend_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -109,7 +87,7 @@ static int recommend_connect(sqlite3 *db, void *aux, int argc, const char *const
 {
 	(void)argc;
 	(void)argv;
-	return tvf_connect(db, aux, &RECOMMEND, out, err);
+	return rsq_vtab_connect(db, aux, RECOMMEND.fn, RECOMMEND.schema, &RECOMMEND, out, err);
 }
 
 /* xConnect of popular_items. */
@@ -118,7 +96,7 @@ static int popular_connect(sqlite3 *db, void *aux, int argc, const char *const *
 {
 	(void)argc;
 	(void)argv;
-	return tvf_connect(db, aux, &POPULAR, out, err);
+	return rsq_vtab_connect(db, aux, POPULAR.fn, POPULAR.schema, &POPULAR, out, err);
 }
 
 /* xConnect of recommend_for_session. */
@@ -127,14 +105,7 @@ static int session_connect(sqlite3 *db, void *aux, int argc, const char *const *
 {
 	(void)argc;
 	(void)argv;
-	return tvf_connect(db, aux, &SESSION, out, err);
-}
-
-/* xDisconnect / xDestroy. */
-static int tvf_disconnect(sqlite3_vtab *v)
-{
-	sqlite3_free(v);
-	return SQLITE_OK;
+	return rsq_vtab_connect(db, aux, SESSION.fn, SESSION.schema, &SESSION, out, err);
 }
 
 /*
@@ -151,13 +122,7 @@ static int tvf_disconnect(sqlite3_vtab *v)
 static int tvf_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	const tvf_spec *spec = ((tvf_vtab *)tab)->spec;
-	unsigned mask;
-	if (rsq_bind_args(info, spec->n_out, spec->n_args, &mask) != SQLITE_OK)
-		return SQLITE_CONSTRAINT;
-	rsq_order_by_rank(info);
-	info->estimatedCost = (mask & spec->required) == spec->required ? 10.0 : 1e12;
-	info->estimatedRows = 10;
-	return SQLITE_OK;
+	return rsq_best_index(info, spec->n_out, spec->n_args, spec->required);
 }
 
 /* Set the vtab's error message (takes ownership of msg). */
@@ -329,7 +294,7 @@ static int tvf_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
 #define TVF_MODULE(connect)                                                    \
 	{                                                                          \
 		.iVersion = 0, .xConnect = connect, .xBestIndex = tvf_best_index,      \
-		.xDisconnect = tvf_disconnect, .xDestroy = tvf_disconnect,             \
+		.xDisconnect = rsq_vtab_disconnect, .xDestroy = rsq_vtab_disconnect,             \
 		.xOpen = rsq_cursor_open, .xClose = rsq_cursor_close, .xFilter = tvf_filter,         \
 		.xNext = tvf_next, .xEof = tvf_eof, .xColumn = tvf_column,             \
 		.xRowid = tvf_rowid,                                                   \

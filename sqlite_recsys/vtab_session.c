@@ -20,10 +20,7 @@ enum { ARG_ITEMS, ARG_K, ARG_MODEL, ARG_OPTIONS, N_ARGS, N_OUT = 5 };
 
 static const char *const ARG_NAMES[N_ARGS] = {"items", "k", "model", "options"};
 
-typedef struct ses_vtab {
-	sqlite3_vtab base;
-	rsq_ctx *ctx;
-} ses_vtab;
+typedef rsq_vtab ses_vtab; /* tvf_common.c */
 
 typedef rsq_cursor ses_cursor; /* tvf_common.c */
 
@@ -40,27 +37,11 @@ static int ses_connect(sqlite3 *db, void *aux, int argc, const char *const *argv
 {
 	(void)argc;
 	(void)argv;
-	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, "
-	                                  "reason TEXT, source TEXT, items HIDDEN, k HIDDEN, "
-	                                  "model HIDDEN, options HIDDEN)");
-	if (rc != SQLITE_OK) {
-		*err = sqlite3_mprintf("recommend_for_items: %s", sqlite3_errmsg(db));
-		return rc;
-	}
-	ses_vtab *v = sqlite3_malloc64(sizeof *v);
-	if (!v)
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->ctx = aux;
-	*out = &v->base;
-	return SQLITE_OK;
-}
-
-/* xDisconnect / xDestroy. */
-static int ses_disconnect(sqlite3_vtab *v)
-{
-	sqlite3_free(v);
-	return SQLITE_OK;
+	return rsq_vtab_connect(db, aux, "recommend_for_items",
+	                        "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, "
+	                        "reason TEXT, source TEXT, items HIDDEN, k HIDDEN, "
+	                        "model HIDDEN, options HIDDEN)",
+	                        NULL, out, err);
 }
 
 /*
@@ -73,14 +54,7 @@ static int ses_disconnect(sqlite3_vtab *v)
 static int ses_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	(void)tab;
-	unsigned mask;
-	if (rsq_bind_args(info, N_OUT, N_ARGS, &mask) != SQLITE_OK)
-		return SQLITE_CONSTRAINT;
-	if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 2 && !info->aOrderBy[0].desc)
-		info->orderByConsumed = 1; /* rows come out by rank */
-	info->estimatedCost = (mask & 1u) ? 10.0 : 1e12;
-	info->estimatedRows = 10;
-	return SQLITE_OK;
+	return rsq_best_index(info, N_OUT, N_ARGS, 1u);
 }
 
 /* Set the vtab's error message (takes ownership of msg). */
@@ -294,8 +268,8 @@ const sqlite3_module rsq_session_module = {
     .iVersion = 0,
     .xConnect = ses_connect,
     .xBestIndex = ses_best_index,
-    .xDisconnect = ses_disconnect,
-    .xDestroy = ses_disconnect,
+    .xDisconnect = rsq_vtab_disconnect,
+    .xDestroy = rsq_vtab_disconnect,
     .xOpen = rsq_cursor_open,
     .xClose = rsq_cursor_close,
     .xFilter = ses_filter,

@@ -18,10 +18,7 @@ enum { ARG_ITEM, ARG_K, ARG_MODEL, ARG_OPTIONS, N_ARGS, N_OUT = 4 };
 
 static const char *const ARG_NAMES[N_ARGS] = {"item_id", "k", "model", "options"};
 
-typedef struct sim_vtab {
-	sqlite3_vtab base;
-	rsq_ctx *ctx;
-} sim_vtab;
+typedef rsq_vtab sim_vtab; /* tvf_common.c */
 
 typedef rsq_cursor sim_cursor; /* tvf_common.c */
 
@@ -31,27 +28,11 @@ static int sim_connect(sqlite3 *db, void *aux, int argc, const char *const *argv
 {
 	(void)argc;
 	(void)argv;
-	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, "
-	                                  "reason TEXT, item HIDDEN, k HIDDEN, model HIDDEN, "
-	                                  "options HIDDEN)");
-	if (rc != SQLITE_OK) {
-		*err = sqlite3_mprintf("similar_items: %s", sqlite3_errmsg(db));
-		return rc;
-	}
-	sim_vtab *v = sqlite3_malloc64(sizeof *v);
-	if (!v)
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->ctx = aux;
-	*out = &v->base;
-	return SQLITE_OK;
-}
-
-/* xDisconnect / xDestroy. */
-static int sim_disconnect(sqlite3_vtab *v)
-{
-	sqlite3_free(v);
-	return SQLITE_OK;
+	return rsq_vtab_connect(db, aux, "similar_items",
+	                        "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, "
+	                        "reason TEXT, item HIDDEN, k HIDDEN, model HIDDEN, "
+	                        "options HIDDEN)",
+	                        NULL, out, err);
 }
 
 /*
@@ -65,13 +46,7 @@ static int sim_disconnect(sqlite3_vtab *v)
 static int sim_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 {
 	(void)tab;
-	unsigned mask;
-	if (rsq_bind_args(info, N_OUT, N_ARGS, &mask) != SQLITE_OK)
-		return SQLITE_CONSTRAINT;
-	rsq_order_by_rank(info);
-	info->estimatedCost = (mask & 1u) ? 10.0 : 1e12;
-	info->estimatedRows = 10;
-	return SQLITE_OK;
+	return rsq_best_index(info, N_OUT, N_ARGS, 1u);
 }
 
 /* Set the vtab's error message (takes ownership of msg). */
@@ -201,8 +176,8 @@ const sqlite3_module rsq_similar_module = {
     .iVersion = 0,
     .xConnect = sim_connect,
     .xBestIndex = sim_best_index,
-    .xDisconnect = sim_disconnect,
-    .xDestroy = sim_disconnect,
+    .xDisconnect = rsq_vtab_disconnect,
+    .xDestroy = rsq_vtab_disconnect,
     .xOpen = rsq_cursor_open,
     .xClose = rsq_cursor_close,
     .xFilter = sim_filter,
