@@ -90,3 +90,5 @@ SELECT * FROM recsys_explain(NULL, 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', NULL, 'ex_itemknn');
 SELECT * FROM recsys_user_profile('nobody', 'pr_shop');
 SELECT * FROM recsys_user_profile(NULL, 'pr_shop');
+SELECT * FROM recsys_explain('u3', 'a1', 'no_such_model');
+SELECT * FROM recsys_user_profile('u3', 'no_such_model');

@@ -127,6 +127,8 @@ SELECT * FROM recommend_for_session('s1', NULL, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 0, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 3, 'fr_als', NULL);
 SELECT * FROM recommend_for_session('s1', 3, 'fr_als', '{"bogus": 1}');
+SELECT * FROM recommend_for_session('s1', 100001, 'fr_als');
+SELECT * FROM recommend_for_session('s1', 3, 'no_such_model');
 -- A source without the session column.
 CREATE TABLE fr_nosession AS SELECT user_id, item_id FROM fr_events;
 SELECT recsys_train('fr_nos', 'fr_nosession', 'popularity')->>'items' AS items;

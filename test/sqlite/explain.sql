@@ -93,5 +93,7 @@ SELECT * FROM recsys_explain('u3');
 SELECT * FROM recsys_explain('u3', 'a1', 'no_such_model');
 SELECT * FROM recsys_user_profile('nobody', 'pr_shop');
 SELECT * FROM recsys_user_profile(NULL, 'pr_shop');
+SELECT * FROM recsys_explain('u3', 'a1', 'no_such_model');
+SELECT * FROM recsys_user_profile('u3', 'no_such_model');
 SELECT * FROM recsys_user_profile();
 SELECT * FROM recsys_user_profile('u1', 'no_such_model');

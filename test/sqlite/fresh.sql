@@ -112,6 +112,9 @@ SELECT * FROM recommend_for_session(NULL, 3, 'fr_als');
 SELECT * FROM recommend_for_session('s1', NULL, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 0, 'fr_als');
 SELECT * FROM recommend_for_session('s1', 3, 'fr_als', '{"bogus": 1}');
+SELECT * FROM recommend_for_session('s1', 100001, 'fr_als');
+SELECT * FROM recommend_for_session('s1', 'ten', 'fr_als');
+SELECT * FROM recommend_for_session('s1', 3, 'fr_als', 'not json');
 SELECT * FROM recommend_for_session('s1', 3, 'no_such_model');
 SELECT * FROM recommend_for_session();
 -- A source without the session column.
