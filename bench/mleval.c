@@ -7,7 +7,7 @@
  * temporal-20 rule is applied once for test, and with --validation a second
  * time on the training part, so hyper-parameters are chosen without test.
  *
- * usage: mleval [--validation] [--algo als] [key=value ...]
+ * usage: mleval [--validation [--random-ties]] [--algo als] [key=value ...]
  */
 #include "recsys.h"
 
@@ -17,14 +17,27 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct row { int u, i; double t; int test; } row;
+typedef struct row { int u, i; double t; int test; unsigned tie; } row;
 
+/* Ties in time: by item id (EVAL.md), or with --random-ties in the
+ * validation carve by a fixed hash of (user, item). ML-1M's "time" is a
+ * fold number, so a user's fold holds many ties, and breaking them by id
+ * makes the validation part the user's highest (newest) movie ids of the
+ * fold: a biased sample of what the random test split holds. */
 static int cmp_row(const void *a, const void *b)
 {
 	const row *x = a, *y = b;
 	if (x->u != y->u) return x->u - y->u;
 	if (x->t != y->t) return x->t < y->t ? -1 : 1;
+	if (x->tie != y->tie) return x->tie < y->tie ? -1 : 1;
 	return x->i - y->i;
+}
+
+static unsigned tie_hash(int u, int i)
+{
+	unsigned long long h = (unsigned long long)(unsigned)u * 0x9E3779B97F4A7C15ULL ^ (unsigned)i;
+	h ^= h >> 31; h *= 0xBF58476D1CE4E5B9ULL; h ^= h >> 27;
+	return (unsigned)(h >> 32);
 }
 
 /* Mark the latest max(1, floor(0.2 n)) positives of users with n >= 5 among
@@ -54,13 +67,14 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	int validation = 0, repeat = 1, show_summary = 0;
+	int validation = 0, repeat = 1, show_summary = 0, random_ties = 0;
 	const char *algo = "als";
 	rs_opt kids[32];
 	char *keys[32];
 	int nk = 0;
 	for (int a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
+		if (!strcmp(argv[a], "--random-ties")) { random_ties = 1; continue; }
 		if (!strcmp(argv[a], "--summary")) { show_summary = 1; continue; }
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
 		if (!strcmp(argv[a], "--repeat") && a + 1 < argc) { repeat = atoi(argv[++a]); continue; }
@@ -78,6 +92,16 @@ int main(int argc, char **argv)
 			}
 			kids[nk] = (rs_opt){.kind = RS_OPT_OBJECT, .key = keys[nk], .n_children = (size_t)np,
 			                    .children = parts};
+			nk++;
+			continue;
+		}
+		if (!strcmp(keys[nk], "algorithms")) { /* algorithms=als,ease (auto) */
+			static rs_opt names[16];
+			int np = 0;
+			for (char *tok = strtok(eq + 1, ","); tok && np < 16; tok = strtok(NULL, ","))
+				names[np++] = (rs_opt){.kind = RS_OPT_STRING, .string = tok};
+			kids[nk] = (rs_opt){.kind = RS_OPT_ARRAY, .key = keys[nk], .n_children = (size_t)np,
+			                    .children = names};
 			nk++;
 			continue;
 		}
@@ -103,6 +127,7 @@ int main(int argc, char **argv)
 		size_t m = 0;            /* drop test, split the rest */
 		for (size_t k = 0; k < n; k++) if (r[k].test == 0) r[m++] = r[k];
 		n = m;
+		for (size_t k = 0; random_ties && k < n; k++) r[k].tie = tie_hash(r[k].u, r[k].i);
 		split(r, n, 1);
 	}
 	rs_error err = {0};

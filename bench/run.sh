@@ -83,6 +83,19 @@ train_row() {
        "| $(kv cov@10 "$tmp/ml.txt") | $(ratio "$s" "$ref_s") | $(ratio "$n" "$ref_n" 3) |"
   echo "$s $n" > "$tmp/last_train"
 }
+# tuned_rows INPUT "REF_S REF_NDCG" x 6 (als svd ease itemknn warp bpr): each
+# family tuned by auto restricted to it ("algorithms"), on auto's validation
+# split carved from the training part; the time includes the search.
+tuned_rows() {
+  local in=$1 a
+  shift
+  for a in als svd ease itemknn warp bpr; do
+    set -- $1 "${@:2}"
+    REPEAT=1 train_row "recsys $a, tuned" "auto, algorithms=[$a] (search on validation)" "$in" \
+      "$1" "$2" --algo auto algorithms=$a
+    shift 2
+  done
+}
 # suite_rows INPUT 100k|1m: the algorithm suite beside each family's peer
 # (REFERENCE.md), defaults chosen on validation splits (bench/TUNING.md)
 suite_rows() {
@@ -93,6 +106,7 @@ suite_rows() {
     train_row "recsys itemknn" defaults "$in" 0.075 0.1320 --algo itemknn
     train_row "recsys warp" defaults "$in" 1.127 0.1314 --algo warp
     train_row "recsys bpr" defaults "$in" 0.888 0.1138 --algo bpr
+    tuned_rows "$in" "0.097 0.1393" "0.030 0.1331" "0.216 0.1401" "0.075 0.1320" "1.127 0.1314" "0.888 0.1138"
     REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 0.216 0.1401 --algo auto
     echo "| peers (REFERENCE.md) | svd k=32 / EASE 100 / itemknn 200 / LightFM WARP / LightFM BPR | 0.030 / 0.216 / 0.075 / 1.127 / 0.888 | | | .1331 / .1401 / .1320 / .1314 / .1138 | | | |"
   else
@@ -101,6 +115,7 @@ suite_rows() {
     train_row "recsys itemknn" defaults "$in" 1.555 0.2546 --algo itemknn
     train_row "recsys warp" defaults "$in" 9.579 0.2616 --algo warp
     train_row "recsys bpr" defaults "$in" 2.393 0.1969 --algo bpr
+    tuned_rows "$in" "0.930 0.2980" "0.177 0.2649" "2.354 0.2998" "1.555 0.2546" "9.579 0.2616" "2.393 0.1969"
     REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 2.354 0.2998 --algo auto
     echo "| peers (REFERENCE.md) | svd k=32 / EASE 500 / itemknn 200 / LightFM WARP / implicit BPR | 0.177 / 2.354 / 1.555 / 9.579 / 2.393 | | | .2649 / .2998 / .2546 / .2616 / .1969 | | | |"
   fi

@@ -268,7 +268,7 @@ static const rs_opt_spec ALS_OPTIONS[] = {
 	{"regularization", RS_T_NUM, offsetof(rs_config, regularization), -1, 0, 1e9, NULL},
 	{"regularization_scale", RS_T_NUM, offsetof(rs_config, reg_scale), 0.3, 0, 1e6, NULL},
 	{"alpha", RS_T_NUM, offsetof(rs_config, alpha), 5, 0, 1e6, NULL},
-	{"cg_steps", RS_T_INT, offsetof(rs_config, cg_steps), 2, 1, 100, NULL},
+	{"cg_steps", RS_T_INT, offsetof(rs_config, cg_steps), 3, 1, 100, NULL},
 	{"solver", RS_T_CHOICE, offsetof(rs_config, solver), RS_SOLVER_CG, 0, 0, "cg|cholesky"},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
 };

@@ -14,7 +14,9 @@
  *   20, itemknn with recency 5 and 10, als with recency 3 and 10 (skipped
  *   when the source has no time); then hybrids of the best candidates of
  *   the two best algorithms, weights 1:1 and 2:1, and of the three best
- *   algorithms, 1:1:1.
+ *   algorithms, 1:1:1. warp and bpr with their defaults are tried only
+ *   when option "algorithms" names them; "algorithms" restricts the whole
+ *   search to the families it names (one family: no hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
  * in the training summary under "search".
  */
@@ -31,29 +33,34 @@ typedef struct cand_spec {
 	const char *algo;
 	int n;
 	struct { const char *key; double value; } kv[MAX_KV];
+	int on_request;   /* tried only when "algorithms" names its family */
 } cand_spec;
 
 static const cand_spec SPACE[] = {
-	{"popularity", 0, {{0}}},
-	{"als", 0, {{0}}},
-	{"itemknn", 0, {{0}}},
-	{"svd", 0, {{0}}},
-	{"als", 1, {{"alpha", 1}}},
-	{"als", 1, {{"alpha", 10}}},
-	{"als", 1, {{"regularization_scale", 0.15}}},
-	{"als", 1, {{"regularization_scale", 0.6}}},
-	{"itemknn", 1, {{"neighbors", 50}}},
-	{"itemknn", 1, {{"neighbors", 400}}},
-	{"svd", 1, {{"factors", 16}}},
-	{"svd", 1, {{"factors", 64}}},
-	{"ease", 0, {{0}}},
+	{"popularity", 0, {{0}}, 0},
+	{"als", 0, {{0}}, 0},
+	{"itemknn", 0, {{0}}, 0},
+	{"svd", 0, {{0}}, 0},
+	{"als", 1, {{"alpha", 1}}, 0},
+	{"als", 1, {{"alpha", 10}}, 0},
+	{"als", 1, {{"regularization_scale", 0.15}}, 0},
+	{"als", 1, {{"regularization_scale", 0.6}}, 0},
+	{"itemknn", 1, {{"neighbors", 50}}, 0},
+	{"itemknn", 1, {{"neighbors", 400}}, 0},
+	{"svd", 1, {{"factors", 16}}, 0},
+	{"svd", 1, {{"factors", 64}}, 0},
+	{"ease", 0, {{0}}, 0},
 	/* history recency (recency.c): skipped, with the reason, without time */
-	{"ease", 1, {{"recency", 10}}},
-	{"ease", 1, {{"recency", 20}}},
-	{"itemknn", 1, {{"recency", 5}}},
-	{"itemknn", 1, {{"recency", 10}}},
-	{"als", 1, {{"recency", 3}}},
-	{"als", 1, {{"recency", 10}}},
+	{"ease", 1, {{"recency", 10}}, 0},
+	{"ease", 1, {{"recency", 20}}, 0},
+	{"itemknn", 1, {{"recency", 5}}, 0},
+	{"itemknn", 1, {{"recency", 10}}, 0},
+	{"als", 1, {{"recency", 3}}, 0},
+	{"als", 1, {{"recency", 10}}, 0},
+	/* the LightFM family: seconds where the others take tenths, and behind
+	 * ease / als on validation on both MovieLens sets (bench/TUNING.md) */
+	{"warp", 0, {{0}}, 1},
+	{"bpr", 0, {{0}}, 1},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
@@ -79,7 +86,7 @@ static rs_status make_split(const rs_model *m, uint64_t seed, vsplit *vs)
 	int64_t nnz = rs_csr_nnz(&m->seen);
 	vs->test = rs_malloc((size_t)nnz + 1);
 	vs->base = rs_model_alloc();
-	if (!vs->test || !vs->base || rs_split_holdout(&m->seen, &m->items, seed, vs->test) != RS_OK ||
+	if (!vs->test || !vs->base || rs_split_holdout(&m->seen, &m->items, seed, 1, vs->test) != RS_OK ||
 	    rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
 	    rs_idmap_copy(&m->items, &vs->base->items) != RS_OK ||
 	    rs_csr_copy(&m->seen, &vs->base->seen) != RS_OK)
@@ -261,6 +268,47 @@ static void write_search(rs_text *note, const trial *t, int n, int best)
 	rs_text_printf(note, "]");
 }
 
+/* Families "algorithms" may name: those of the search space. */
+static int in_space(const rs_algo_def *d)
+{
+	for (size_t s = 0; d && s < N_SPACE; s++)
+		if (!strcmp(SPACE[s].algo, d->name))
+			return 1;
+	return 0;
+}
+
+rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err)
+{
+	static const char *const hint =
+		"option \"algorithms\" must be a non-empty array of algorithm names "
+		"(popularity, als, itemknn, svd, ease, warp, bpr)";
+	if (o->kind != RS_OPT_ARRAY || o->n_children == 0)
+		return rs_fail(err, RS_EINVAL, "%s", hint);
+	unsigned set = 0;
+	for (size_t i = 0; i < o->n_children; i++) {
+		const rs_opt *e = &o->children[i];
+		const rs_algo_def *d = e->kind == RS_OPT_STRING ? rs_algo_named(e->string) : NULL;
+		if (!in_space(d))
+			return rs_fail(err, RS_EINVAL, "%s; element %zu is %s%s%s", hint, i + 1,
+			               e->kind == RS_OPT_STRING ? "\"" : "not a string",
+			               e->kind == RS_OPT_STRING ? e->string : "",
+			               e->kind == RS_OPT_STRING ? "\"" : "");
+		set |= RS_BIT(d->id);
+	}
+	c->auto_algos = set;
+	return RS_OK;
+}
+
+/* Whether the search tries spec s: its family is named, or nothing is
+ * named and it is in the default space. */
+static int wanted(const rs_config *cfg, const cand_spec *s)
+{
+	if (!cfg->auto_algos)
+		return !s->on_request;
+	const rs_algo_def *d = rs_algo_named(s->algo);
+	return d && (cfg->auto_algos & RS_BIT(d->id));
+}
+
 /* Run the single-algorithm part of the search, then the hybrids. */
 static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t,
                         const cand_spec **spec, int *n, rs_error *err)
@@ -269,6 +317,8 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 	double t0 = rs_mono_seconds();
 	rs_status st = RS_OK;
 	for (size_t s = 0; st == RS_OK && s < N_SPACE; s++) {
+		if (!wanted(cfg, &SPACE[s]))
+			continue;
 		if (*n >= 2 && rs_mono_seconds() - t0 > cfg->time_budget)
 			break;
 		spec[*n] = &SPACE[s];

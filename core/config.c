@@ -68,6 +68,10 @@ static void known_options(const rs_algo_def *d, char *buf, size_t size)
 			strncat(buf, ", ", size - strlen(buf) - 1);
 		strncat(buf, name, size - strlen(buf) - 1);
 	}
+	/* the object- and array-valued options of hybrid and auto */
+	if (d->id == RS_ALGO_HYBRID || d->id == RS_ALGO_AUTO)
+		strncat(buf, d->id == RS_ALGO_HYBRID ? ", components" : ", algorithms",
+		        size - strlen(buf) - 1);
 }
 
 /* Index of s among the '|'-separated choices, or -1. */
@@ -220,6 +224,8 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 		return take_events(c, o, err);
 	if (!strcmp(key, "components") && c->algo == RS_ALGO_HYBRID)
 		return rs_hybrid_components(c, o, err);
+	if (!strcmp(key, "algorithms") && c->algo == RS_ALGO_AUTO)
+		return rs_auto_algorithms(c, o, err);
 	if (!strcmp(key, "items") || !strcmp(key, "users"))
 		return take_side(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
 	if (!strcmp(key, "item_features") || !strcmp(key, "user_features"))

@@ -36,9 +36,10 @@ static int cmp_ids(const rs_idmap *items, int32_t a, int32_t b)
 	return c ? c : (la > lb) - (la < lb);
 }
 
-typedef struct sort_ctx { const rs_csr *c; const rs_idmap *items; } sort_ctx;
+typedef struct sort_ctx { const rs_csr *c; const rs_idmap *items; uint64_t tie_seed; } sort_ctx;
 
-/* Order interaction positions by (time, item id). */
+/* Order interaction positions by time, then by item id, or (tie_seed != 0)
+ * by a seeded hash of the item id. */
 static int cmp_pos(const void *a, const void *b, void *arg)
 {
 	const sort_ctx *s = arg;
@@ -48,12 +49,22 @@ static int cmp_pos(const void *a, const void *b, void *arg)
 		if (tx != ty && !(isnan(tx) && isnan(ty)))
 			return isnan(tx) ? -1 : isnan(ty) ? 1 : tx < ty ? -1 : 1;
 	}
-	return cmp_ids(s->items, s->c->indices[x], s->c->indices[y]);
+	int32_t ix = s->c->indices[x], iy = s->c->indices[y];
+	if (s->tie_seed) {
+		size_t lx, ly;
+		const char *idx = rs_idmap_get(s->items, ix, &lx), *idy = rs_idmap_get(s->items, iy, &ly);
+		uint64_t hx = rs_hash_bytes(idx, lx) ^ s->tie_seed, hy = rs_hash_bytes(idy, ly) ^ s->tie_seed;
+		hx = rs_rand_next(&hx);
+		hy = rs_rand_next(&hy);
+		if (hx != hy)
+			return hx < hy ? -1 : 1;
+	}
+	return cmp_ids(s->items, ix, iy);
 }
 
 /* Mark held-out interactions (test[k] = 1) by the rule above. */
 rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
-                           unsigned char *test)
+                           int random_ties, unsigned char *test)
 {
 	int64_t maxrow = 0;
 	for (int32_t u = 0; u < c->nrows; u++)
@@ -62,7 +73,7 @@ rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed
 	int64_t *pos = rs_malloc(rs_mul((size_t)maxrow + 1, sizeof *pos));
 	if (!pos)
 		return RS_ENOMEM;
-	sort_ctx sc = {c, items};
+	sort_ctx sc = {c, items, 0};
 	memset(test, 0, (size_t)rs_csr_nnz(c));
 	for (int32_t u = 0; u < c->nrows; u++) {
 		int64_t b = c->indptr[u], n = c->indptr[u + 1] - b;
@@ -71,7 +82,8 @@ rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed
 		int64_t nt = n / 5 ? n / 5 : 1;
 		for (int64_t k = 0; k < n; k++)
 			pos[k] = b + k;
-		if (c->ts) {
+		if (c->ts) { /* random ties: a permutation of its own for each user */
+			sc.tie_seed = random_ties ? (seed ^ (uint64_t)(u + 1) * 0x9E3779B97F4A7C15ULL) | 1 : 0;
 			qsort_r(pos, (size_t)n, sizeof *pos, cmp_pos, &sc);
 		} else { /* seeded shuffle, per user, independent of row order */
 			size_t l;
@@ -225,7 +237,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_model *m = NULL;
 	char *summary = NULL;
 	uint64_t n_test = 0;
-	if (!test || rs_split_holdout(&c, &items, cfg->seed, test) != RS_OK)
+	if (!test || rs_split_holdout(&c, &items, cfg->seed, 0, test) != RS_OK)
 		st = rs_fail(err, RS_ENOMEM, "out of memory splitting the source");
 	for (int64_t p = 0; st == RS_OK && p < nnz; p++)
 		n_test += test[p];

@@ -136,6 +136,7 @@ struct rs_config {
 	int pop_by;       /* rs_pop_by */
 	/* auto (auto.c) */
 	double time_budget;
+	unsigned auto_algos;   /* "algorithms": RS_BIT(rs_algo) set, 0 = the default space */
 	/* hybrid (hybrid.c): components, each with its own configuration */
 	int n_parts;
 	rs_config **part_cfg;
@@ -200,9 +201,12 @@ rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_l
                                   rs_error *err);
 /* The error for a builder that holds no usable row. */
 rs_status rs_empty_source(const rs_builder *b, rs_error *err);
-/* Hold out the latest 20% of each user's interactions (EVAL.md). */
+/* Hold out the latest 20% of each user's interactions (EVAL.md): ties in
+ * time by item id, or with random_ties in a seeded order per user (auto's
+ * validation: where the time is coarse, a date or a fold number, the id
+ * order would hold out each user's highest ids, a biased sample). */
 rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
-                           unsigned char *test);
+                           int random_ties, unsigned char *test);
 
 /* Aggregate duplicates into a user x item CSR and hand over the id maps.
  * The builder is left empty. */
@@ -464,6 +468,8 @@ rs_status rs_attr_features(const rs_config *cfg, rs_side side, const rs_attrs *a
 
 const rs_algo_def *rs_algo_find(rs_algo id);
 const rs_algo_def *rs_algo_named(const char *name);
+/* auto's "algorithms" option (auto.c): the families its search may try. */
+rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err);
 
 /* ---- threads: parallel for with dynamic chunks ---- */
 typedef void (*rs_range_fn)(void *arg, int32_t begin, int32_t end, int tid);

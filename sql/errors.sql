@@ -45,6 +45,8 @@ SELECT recsys_train('err', 'err_events', 'als', '{"regularization": -1}');
 SELECT recsys_train('err', 'err_events', 'als', '{"threads": 1000}');
 SELECT recsys_train('err', 'err_events', 'als', '{"event_weights": [1, 2]}');
 SELECT recsys_train('err', 'err_events', 'popularity', '{"factors": 8}');
+SELECT recsys_train('err', 'err_events', 'auto', '{"algorithms": []}');
+SELECT recsys_train('err', 'err_events', 'auto', '{"algorithms": ["als", 7]}');
 SELECT recsys_train('err', 'err_events', 'als', '[]');
 SELECT recsys_train('err', 'err_events', 'als', '"als"');
 SELECT recsys_train('err', 'err_events', 'als', 'null');

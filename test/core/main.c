@@ -58,6 +58,7 @@ void test_svd_ease_options(void);
 void test_svd_ease_cancel(void);
 
 void test_auto_search(void);
+void test_auto_algorithms(void);
 void test_similar_factor_cosine(void);
 void test_similar_itemknn(void);
 void test_similar_ease(void);
@@ -138,6 +139,7 @@ int main(void)
 	RUN(test_svd_ease_options);
 	RUN(test_svd_ease_cancel);
 	RUN(test_auto_search);
+	RUN(test_auto_algorithms);
 	RUN(test_similar_factor_cosine);
 	RUN(test_similar_itemknn);
 	RUN(test_similar_ease);

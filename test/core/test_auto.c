@@ -52,3 +52,82 @@ void test_auto_search(void)
 	CHECK(rs_config_create("auto", make_opts(&ob, 1, bad), 1, &c, &e) == RS_EINVAL &&
 	      strstr(e.msg, "time_budget"));
 }
+
+/* Train auto on the two-group pattern with the given options; returns the
+ * summary (caller frees) or NULL. */
+static char *auto_summary(const rs_opt *opts, rs_error *e)
+{
+	rs_config *c = NULL;
+	rs_builder *b = NULL;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	if (rs_config_create("auto", opts, 1, &c, e) == RS_OK && rs_builder_create(c, &b, e) == RS_OK) {
+		for (int u = 0; u < 40; u++)
+			for (int i = 0; i < 30; i++)
+				if ((u < 20) == (i < 15) && (i + u) % 3 != 0) {
+					char us[16], is[16];
+					int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+					rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1, 0, e);
+				}
+		if (rs_train(c, b, NULL, &m, &sum, e) != RS_OK)
+			sum = NULL;
+	}
+	rs_model_destroy(&m);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	return sum;
+}
+
+/* "algorithms" restricts the search to the named families (warp and bpr,
+ * otherwise left out, included); bad values name the key. */
+void test_auto_algorithms(void)
+{
+	rs_error e;
+	rs_opt names[2] = {{.kind = RS_OPT_STRING, .string = "als"},
+	                   {.kind = RS_OPT_STRING, .string = "warp"}};
+	rs_opt kids[2] = {{.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 2, .children = names},
+	                  {.kind = RS_OPT_NUMBER, .key = "threads", .number = 1}};
+	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 2, .children = kids};
+	char *sum = auto_summary(&root, &e);
+	CHECK(sum != NULL);
+	if (sum) {
+		CHECK(strstr(sum, "\"candidate\": \"als\"") && strstr(sum, "\"candidate\": \"warp\"") &&
+		      strstr(sum, "\"candidate\": \"hybrid"));
+		CHECK(!strstr(sum, "\"candidate\": \"popularity\"") && !strstr(sum, "\"candidate\": \"ease") &&
+		      !strstr(sum, "\"candidate\": \"bpr"));
+		CHECK(strstr(sum, "\"chosen\": \"als") || strstr(sum, "\"chosen\": \"warp") ||
+		      strstr(sum, "\"chosen\": \"hybrid"));
+		rs_free(sum);
+	}
+	/* one family: its variants only, no hybrid */
+	kids[0].n_children = 1;
+	sum = auto_summary(&root, &e);
+	CHECK(sum && !strstr(sum, "\"candidate\": \"hybrid") && !strstr(sum, "\"candidate\": \"warp") &&
+	      strstr(sum, "\"candidate\": \"als alpha=10\""));
+	rs_free(sum);
+	/* the default space leaves warp and bpr out */
+	sum = auto_summary(&(rs_opt){.kind = RS_OPT_OBJECT, .n_children = 1, .children = &kids[1]}, &e);
+	CHECK(sum && strstr(sum, "\"candidate\": \"ease\"") && !strstr(sum, "\"candidate\": \"warp"));
+	rs_free(sum);
+	/* errors name the key and the element */
+	rs_config *c = NULL;
+	rs_opt bad_names[2] = {{.kind = RS_OPT_STRING, .string = "als"},
+	                       {.kind = RS_OPT_STRING, .string = "hybrid"}};
+	rs_opt bad[] = {
+		{.kind = RS_OPT_STRING, .key = "algorithms", .string = "als"},
+		{.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 0, .children = names},
+		{.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 2, .children = bad_names},
+	};
+	const char *want[] = {"non-empty array", "non-empty array", "element 2 is \"hybrid\""};
+	for (int k = 0; k < 3; k++) {
+		rs_opt r = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &bad[k]};
+		CHECK(rs_config_create("auto", &r, 1, &c, &e) == RS_EINVAL &&
+		      strstr(e.msg, "\"algorithms\"") && strstr(e.msg, want[k]));
+	}
+	/* other algorithms do not take it, and say which options they know */
+	rs_opt r = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &bad[0]};
+	CHECK(rs_config_create("als", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "unknown option"));
+	rs_opt nope = {.kind = RS_OPT_NUMBER, .key = "nope", .number = 1};
+	r.children = &nope;
+	CHECK(rs_config_create("auto", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "time_budget, algorithms)"));
+}
