@@ -74,6 +74,7 @@ typedef struct lfm_job {
 	uint64_t *rng;                   /* one stream per thread */
 	float *scratch;                  /* 5 f floats per thread, 64-byte aligned */
 	size_t s_stride;
+	uint64_t *pos_bits;              /* rs_lfm_positive_bits, or NULL */
 } lfm_job;
 
 /* Whether item j is in user u's sorted row (binary search). */
@@ -91,22 +92,53 @@ static inline int is_positive(const rs_csr *seen, int32_t u, int32_t j)
 	return lo < n && row[lo] == j;
 }
 
+/* Whether item n is a positive of u: one bit of the bitmap when there is
+ * one (a single cache line where the search touches several), else the
+ * binary search. */
+static inline int positive_of(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n)
+{
+	if (bits)
+		return (int)(bits[(size_t)u * rs_lfm_bit_words(seen->ncols) + (size_t)n / 64] >> (n % 64)) & 1;
+	return is_positive(seen, u, n);
+}
+
+uint64_t *rs_lfm_positive_bits(const rs_csr *seen, size_t max_bytes)
+{
+	size_t words = (size_t)seen->nrows * rs_lfm_bit_words(seen->ncols);
+	if (words == 0 || words > max_bytes / sizeof(uint64_t))
+		return NULL;
+	uint64_t *bits = rs_calloc(words, sizeof *bits);
+	for (int32_t u = 0; bits && u < seen->nrows; u++) {
+		uint64_t *row = bits + (size_t)u * rs_lfm_bit_words(seen->ncols);
+		for (int64_t k = seen->indptr[u]; k < seen->indptr[u + 1]; k++)
+			row[seen->indices[k] / 64] |= 1ULL << (seen->indices[k] % 64);
+	}
+	return bits;
+}
+
 /* A uniform draw from [0, n). */
 static inline int32_t draw_item(uint64_t *rng, int32_t n)
 {
 	return (int32_t)(((rs_rand_next(rng) >> 32) * (uint64_t)n) >> 32);
 }
 
-int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, uint64_t *rng)
+HOT int32_t draw_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
+                          uint64_t *rng)
 {
 	if (n_cand <= 0 || seen->indptr[u + 1] - seen->indptr[u] >= n_cand)
 		return -1;
 	for (int draw = 0; draw < 100; draw++) {
 		int32_t j = draw_item(rng, n_cand);
-		if (!is_positive(seen, u, j))
+		if (!positive_of(seen, bits, u, j))
 			return j;
 	}
 	return -1;
+}
+
+int32_t rs_lfm_sample_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
+                               uint64_t *rng)
+{
+	return draw_negative(seen, bits, u, n_cand, rng);
 }
 
 /* Feature r's parameters, one 64-byte aligned row: the embedding (f), the
@@ -209,7 +241,7 @@ HOT void pair_step(const lfm_job *j, int32_t u, int32_t i, int32_t n, const floa
 HOT void bpr_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *rng)
 {
 	int f = j->f;
-	int32_t n = rs_lfm_sample_negative(j->seen, u, j->n_cand, rng);
+	int32_t n = draw_negative(j->seen, j->pos_bits, u, j->n_cand, rng);
 	if (n < 0)
 		return;
 	float bi, bn, bu;
@@ -234,7 +266,7 @@ HOT void warp_pair(const lfm_job *j, int32_t u, int32_t i, float *s, uint64_t *r
 	for (int t = 1; t <= j->max_sampled; t++) {
 		int32_t n = draw_item(rng, j->n_cand);
 		const float *qn = entity_vec(j, j->itf, n, s + 2 * f, &bn);
-		if (rs_dot(p, qn, f) + bn > si - 1.0f && !is_positive(j->seen, u, n)) {
+		if (rs_dot(p, qn, f) + bn > si - 1.0f && !positive_of(j->seen, j->pos_bits, u, n)) {
 			float rank = floorf((float)(j->n_cand - 1) / (float)t);
 			if (rank > 1.0f)
 				pair_step(j, u, i, n, p, qi, qn, logf(rank), s + 3 * f);
@@ -252,6 +284,15 @@ static void step_range(void *arg, int32_t begin, int32_t end, int tid)
 	float *s = j->scratch + (size_t)tid * j->s_stride;
 	uint64_t *rng = &j->rng[(size_t)tid * 8]; /* 64 bytes apart: no false sharing */
 	for (int32_t k = begin; k < end; k++) {
+		if (k + 1 < end && j->user_plain >= 0 && j->item_plain >= 0) {
+			/* the next pair's rows: random places in memory */
+			const char *pu = (const char *)feat_row(j, j->user_plain + j->pairs[k + 1].u);
+			const char *pi = (const char *)feat_row(j, j->item_plain + j->pairs[k + 1].i);
+			for (size_t o = 0; o < j->stride * sizeof(float); o += 64) {
+				__builtin_prefetch(pu + o, 1);
+				__builtin_prefetch(pi + o, 1);
+			}
+		}
 		if (j->warp)
 			warp_pair(j, j->pairs[k].u, j->pairs[k].i, s, rng);
 		else
@@ -383,6 +424,7 @@ static void free_job(lfm_job *j)
 	free(j->par);
 	free(j->scratch);
 	free(j->rng);
+	free(j->pos_bits);
 	free((void *)j->pairs);
 }
 
@@ -456,6 +498,7 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	j.item_plain = plain_base(&ft.items, 0);
 	j.user_plain = plain_base(&ft.users, ft.n_item);
 	st = alloc_job(&j, cfg, &ft, err);
+	j.pos_bits = rs_lfm_positive_bits(&m->seen, (size_t)64 << 20); /* ML-1M: 2.7 MB */
 	int64_t n = 0;
 	lfm_pair *pairs = st == RS_OK ? positive_pairs(&m->seen, &n) : NULL;
 	j.pairs = pairs;

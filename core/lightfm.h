@@ -36,8 +36,17 @@ rs_status rs_lfm_features(const rs_config *cfg, const rs_attrs *side, rs_model *
                           rs_lfm_feats *out, rs_error *err);
 void rs_lfm_feats_free(rs_lfm_feats *f);
 
+/* 64-bit words per user in a positives bitmap of n items. */
+static inline size_t rs_lfm_bit_words(int32_t n) { return ((size_t)n + 63) / 64; }
+
+/* seen as a users x items bitmap (rows of rs_lfm_bit_words(ncols) words),
+ * or NULL when it would take more than max_bytes (or memory is short). */
+uint64_t *rs_lfm_positive_bits(const rs_csr *seen, size_t max_bytes);
+
 /* A uniformly drawn item in [0, n_cand) that is not in user u's (sorted)
- * row of seen, or -1 when none turned up in a bounded number of draws. */
-int32_t rs_lfm_sample_negative(const rs_csr *seen, int32_t u, int32_t n_cand, uint64_t *rng);
+ * row of seen, or -1 when none turned up in a bounded number of draws.
+ * bits: seen's bitmap (rs_lfm_positive_bits) or NULL to search the row. */
+int32_t rs_lfm_sample_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
+                               uint64_t *rng);
 
 #endif

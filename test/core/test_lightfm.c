@@ -54,22 +54,40 @@ void test_lfm_blocks(void)
  * range, and gives up (-1) for a user who has every item. */
 void test_lfm_negatives(void)
 {
-	int64_t indptr[] = {0, 3, 3, 6};
-	int32_t indices[] = {0, 2, 5, 0, 1, 2};
-	float data[] = {1, 1, 1, 1, 1, 1};
-	rs_csr c = {.nrows = 3, .ncols = 6, .indptr = indptr, .indices = indices, .data = data};
-	uint64_t rng = 7;
-	int hits[6] = {0};
-	for (int k = 0; k < 3000; k++) {
-		int32_t j = rs_lfm_sample_negative(&c, 0, 6, &rng);
-		CHECK(j == 1 || j == 3 || j == 4);
-		if (j >= 0 && j < 6)
-			hits[j]++;
-		int32_t x = rs_lfm_sample_negative(&c, 1, 6, &rng); /* no positives */
-		CHECK(x >= 0 && x < 6);
+	/* user 3 has every item but 70 of 0..129: the bitmap's second and third words */
+	int64_t indptr[] = {0, 3, 3, 6, 6 + 129};
+	int32_t indices[6 + 129] = {0, 2, 5, 0, 1, 2};
+	float data[6 + 129];
+	for (int k = 0; k < 6 + 129; k++)
+		data[k] = 1;
+	for (int k = 0, i = 0; k < 129; i++)
+		if (i != 70)
+			indices[6 + k++] = i;
+	rs_csr c = {.nrows = 4, .ncols = 130, .indptr = indptr, .indices = indices, .data = data};
+	uint64_t *bits = rs_lfm_positive_bits(&c, 1 << 20);
+	CHECK(bits != NULL && rs_lfm_positive_bits(&c, 8) == NULL); /* over the bound: none */
+	for (int path = 0; path < 2; path++) { /* the row's binary search, then the bitmap */
+		const uint64_t *b = path ? bits : NULL;
+		uint64_t rng = 7;
+		int hits[6] = {0};
+		for (int k = 0; k < 3000; k++) {
+			int32_t j = rs_lfm_sample_negative(&c, b, 0, 6, &rng);
+			CHECK(j == 1 || j == 3 || j == 4);
+			if (j >= 0 && j < 6)
+				hits[j]++;
+			int32_t x = rs_lfm_sample_negative(&c, b, 1, 6, &rng); /* no positives */
+			CHECK(x >= 0 && x < 6);
+		}
+		CHECK(hits[1] > 800 && hits[3] > 800 && hits[4] > 800);
+		CHECK(rs_lfm_sample_negative(&c, b, 2, 3, &rng) == -1); /* items 0..2 all positive */
+		int32_t only = rs_lfm_sample_negative(&c, b, 3, 130, &rng);
+		CHECK(only == 70 || only == -1); /* 100 draws may miss the one free item */
+		int found = 0;
+		for (int k = 0; k < 50; k++)
+			found += rs_lfm_sample_negative(&c, b, 3, 130, &rng) == 70;
+		CHECK(found > 0);
 	}
-	CHECK(hits[1] > 800 && hits[3] > 800 && hits[4] > 800);
-	CHECK(rs_lfm_sample_negative(&c, 2, 3, &rng) == -1); /* items 0..2 all positive */
+	free(bits);
 }
 
 /* Blocks plus an items table: genre "a" for the first half, "b" for the
