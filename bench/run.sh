@@ -106,6 +106,8 @@ suite_rows() {
     train_row "recsys itemknn" defaults "$in" 0.075 0.1320 --algo itemknn
     train_row "recsys warp" defaults "$in" 1.127 0.1314 --algo warp
     train_row "recsys bpr" defaults "$in" 0.888 0.1138 --algo bpr
+    train_row "recsys warp" "LightFM's settings: 50 factors, 20 epochs, lr .05, no L2" "$in" 1.127 0.1314 --algo warp factors=50 epochs=20 learning_rate=0.05 item_alpha=0 user_alpha=0
+    train_row "recsys bpr" "LightFM's settings: 50 factors, 20 epochs, lr .05, no L2" "$in" 0.888 0.1138 --algo bpr factors=50 epochs=20 learning_rate=0.05 item_alpha=0 user_alpha=0
     tuned_rows "$in" "0.097 0.1393" "0.030 0.1331" "0.216 0.1401" "0.075 0.1320" "1.127 0.1314" "0.888 0.1138"
     REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 0.216 0.1401 --algo auto
     echo "| peers (REFERENCE.md) | svd k=32 / EASE 100 / itemknn 200 / LightFM WARP / LightFM BPR | 0.030 / 0.216 / 0.075 / 1.127 / 0.888 | | | .1331 / .1401 / .1320 / .1314 / .1138 | | | |"
@@ -115,6 +117,8 @@ suite_rows() {
     train_row "recsys itemknn" defaults "$in" 1.555 0.2546 --algo itemknn
     train_row "recsys warp" defaults "$in" 9.579 0.2616 --algo warp
     train_row "recsys bpr" defaults "$in" 2.393 0.1969 --algo bpr
+    train_row "recsys warp" "LightFM's settings: 50 factors, 20 epochs, lr .05, no L2" "$in" 9.579 0.2616 --algo warp factors=50 epochs=20 learning_rate=0.05 item_alpha=0 user_alpha=0
+    train_row "recsys bpr" "LightFM's settings: 50 factors, 20 epochs, lr .05, no L2" "$in" 2.393 0.1969 --algo bpr factors=50 epochs=20 learning_rate=0.05 item_alpha=0 user_alpha=0
     tuned_rows "$in" "0.930 0.2980" "0.177 0.2649" "2.354 0.2998" "1.555 0.2546" "9.579 0.2616" "2.393 0.1969"
     REPEAT=1 train_row "recsys auto" "defaults (search on validation)" "$in" 2.354 0.2998 --algo auto
     echo "| peers (REFERENCE.md) | svd k=32 / EASE 500 / itemknn 200 / LightFM WARP / implicit BPR | 0.177 / 2.354 / 1.555 / 9.579 / 2.393 | | | .2649 / .2998 / .2546 / .2616 / .1969 | | | |"
