@@ -83,6 +83,7 @@ void test_reasons_families(void);
 void test_recency_needs_time(void);
 void test_recency_weights(void);
 void test_recency_moves_latest_first(void);
+void test_recency_lightfm(void);
 
 int main(void)
 {
@@ -163,5 +164,6 @@ int main(void)
 	RUN(test_recency_needs_time);
 	RUN(test_recency_weights);
 	RUN(test_recency_moves_latest_first);
+	RUN(test_recency_lightfm);
 	return h_failed_checks ? 1 : 0;
 }
