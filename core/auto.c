@@ -14,8 +14,9 @@
  *   20, itemknn with recency 5 and 10, als with recency 3 and 10 (skipped
  *   when the source has no time); then hybrids of the best candidates of
  *   the two best algorithms, weights 1:1 and 2:1, and of the three best
- *   algorithms, 1:1:1. warp and bpr with their defaults are tried only
- *   when option "algorithms" names them; "algorithms" restricts the whole
+ *   algorithms, 1:1:1. warp and bpr with their defaults and with recency
+ *   5 / 20 (warp) and 10 / 20 (bpr) are tried only when option
+ *   "algorithms" names them; "algorithms" restricts the whole
  *   search to the families it names (one family: no hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
  * in the training summary under "search".
@@ -61,6 +62,10 @@ static const cand_spec SPACE[] = {
 	 * ease / als on validation on both MovieLens sets (bench/TUNING.md) */
 	{"warp", 0, {{0}}, 1},
 	{"bpr", 0, {{0}}, 1},
+	{"warp", 1, {{"recency", 5}}, 1},
+	{"warp", 1, {{"recency", 20}}, 1},
+	{"bpr", 1, {{"recency", 10}}, 1},
+	{"bpr", 1, {{"recency", 20}}, 1},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
