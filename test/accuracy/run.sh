@@ -18,6 +18,7 @@ svd svd {} 0.1264
 ease ease {} 0.133
 itemknn itemknn {} 0.1254
 warp warp {\"threads\":1} 0.1245
+warp_tuned auto {\"algorithms\":[\"warp\"],\"threads\":1} 0.1245
 bpr bpr {\"threads\":1} 0.1093
 hybrid hybrid {\"components\":{\"ease\":{\"weight\":1,\"recency\":20},\"itemknn\":{\"weight\":1,\"recency\":5},\"als\":{\"weight\":1,\"recency\":3}}} 0.1397
 auto auto {} 0.1397"
