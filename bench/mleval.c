@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	while (scanf("%d %d %lf %lf", &u, &i, &rating, &t) == 4) {
 		if (rating < 4) continue;
 		if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
-		r[n++] = (row){u, i, t, 0};
+		r[n++] = (row){u, i, t, 0, 0};
 	}
 	split(r, n, 1);              /* 1 = test */
 	if (validation) {
