@@ -49,4 +49,10 @@ uint64_t *rs_lfm_positive_bits(const rs_csr *seen, size_t max_bytes);
 int32_t rs_lfm_sample_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
                                uint64_t *rng);
 
+/* One Adagrad step on a row of f floats, lightfm.c's kernel: eight at a
+ * time when wide is set and the CPU has AVX2 and FMA, else four (SSE) and
+ * scalar. Exposed so a test can hold the two paths to the same result. */
+void rs_lfm_ada_step(float *x, float *g2, const float *dir, float scale, float lr, int f,
+                     int wide);
+
 #endif

@@ -30,6 +30,7 @@ void test_lfm_negatives(void);
 void test_lfm_feature_item(void);
 void test_lfm_feature_user(void);
 void test_lfm_deterministic(void);
+void test_lfm_ada_kernels(void);
 void test_lfm_round_trip(void);
 void test_lfm_options(void);
 void test_lfm_cancel(void);
@@ -114,6 +115,7 @@ int main(void)
 	RUN(test_lfm_feature_item);
 	RUN(test_lfm_feature_user);
 	RUN(test_lfm_deterministic);
+	RUN(test_lfm_ada_kernels);
 	RUN(test_lfm_round_trip);
 	RUN(test_lfm_options);
 	RUN(test_lfm_cancel);
