@@ -344,11 +344,14 @@ HOT void warp_pair(const lfm_job *j, int32_t u, int32_t i, float w, float *s, ui
 }
 
 /* Prefetch a parameter row (embedding, bias and Adagrad sums) for writing. */
-HOT void prefetch_row(const lfm_job *j, int32_t r)
+HOT void prefetch_row(const lfm_job *j, int32_t r, int with_bias)
 {
 	const char *p = (const char *)feat_row(j, r);
-	for (size_t o = 0; o < j->stride * sizeof(float); o += 64)
+	size_t used = ((size_t)j->f + (with_bias ? 1 : 0)) * sizeof(float);
+	for (size_t o = 0; o < used; o += 64) {
 		__builtin_prefetch(p + o, 1);
+		__builtin_prefetch(p + j->half * sizeof(float) + o, 1);
+	}
 }
 
 /* How many pairs ahead step_range fetches rows. */
@@ -363,10 +366,10 @@ HOT void look_ahead(const lfm_job *j, int32_t k, int32_t *ahead, uint64_t *rng)
 		c = ahead[k % LOOKAHEAD] = first_candidate(j->seen, u, j->n_cand, rng);
 	if (j->user_plain < 0 || j->item_plain < 0)
 		return;
-	prefetch_row(j, j->user_plain + u);
-	prefetch_row(j, j->item_plain + j->pairs[k].i);
+	prefetch_row(j, j->user_plain + u, 0);
+	prefetch_row(j, j->item_plain + j->pairs[k].i, 1);
 	if (c >= 0) {
-		prefetch_row(j, j->item_plain + c);
+		prefetch_row(j, j->item_plain + c, 1);
 		if (j->pos_bits)
 			__builtin_prefetch(j->pos_bits + (size_t)u * rs_lfm_bit_words(j->seen->ncols) +
 			                   (size_t)c / 64);
