@@ -126,7 +126,7 @@ static inline int32_t draw_item(uint64_t *rng, int32_t n)
 }
 
 /* The first candidate of a negative for user u, or -1 when u has every
- * candidate (no draw then). Drawn one pair ahead in step_range, so its
+ * candidate (no draw then). Drawn LOOKAHEAD pairs ahead in step_range, so its
  * rows can be fetched while the current pair is stepped. */
 HOT int32_t first_candidate(const rs_csr *seen, int32_t u, int32_t n_cand, uint64_t *rng)
 {
