@@ -5,7 +5,9 @@
  * Input on stdin: "user item rating order" lines (order = timestamp for
  * ML-100K, fold number for ML-1M). Positives are ratings >= 4. The
  * temporal-20 rule is applied once for test, and with --validation a second
- * time on the training part, so hyper-parameters are chosen without test.
+ * time on the training part, so hyper-parameters are chosen without test
+ * (given twice, a third time on that training part: a smaller data set, to
+ * see how a setting's best value moves with the amount of data).
  *
  * usage: mleval [--validation [--random-ties]] [--algo als] [key=value ...]
  */
@@ -73,7 +75,7 @@ int main(int argc, char **argv)
 	char *keys[32];
 	int nk = 0;
 	for (int a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--validation")) { validation = 1; continue; }
+		if (!strcmp(argv[a], "--validation")) { validation++; continue; }
 		if (!strcmp(argv[a], "--random-ties")) { random_ties = 1; continue; }
 		if (!strcmp(argv[a], "--summary")) { show_summary = 1; continue; }
 		if (!strcmp(argv[a], "--algo") && a + 1 < argc) { algo = argv[++a]; continue; }
@@ -123,8 +125,8 @@ int main(int argc, char **argv)
 		r[n++] = (row){u, i, t, 0, 0};
 	}
 	split(r, n, 1);              /* 1 = test */
-	if (validation) {
-		size_t m = 0;            /* drop test, split the rest */
+	for (int v = 0; v < validation; v++) {
+		size_t m = 0;            /* drop test, split the rest (again for each --validation) */
 		for (size_t k = 0; k < n; k++) if (r[k].test == 0) r[m++] = r[k];
 		n = m;
 		for (size_t k = 0; random_ties && k < n; k++) r[k].tie = tie_hash(r[k].u, r[k].i);
