@@ -256,12 +256,22 @@ __attribute__((target("avx2,fma"))) static void ada_row8(float *restrict x, floa
 }
 #endif
 
+/* Whether this CPU runs ada_row8. */
+static int cpu_wide(void)
+{
+#ifdef __x86_64__
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return 0;
+#endif
+}
+
 void rs_lfm_ada_step(float *x, float *g2, const float *dir, float scale, float lr, int f,
                      int wide)
 {
 #ifdef __x86_64__
-	__builtin_cpu_init();
-	if (wide && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+	if (wide && cpu_wide()) {
 		ada_row8(x, g2, dir, scale, lr, f);
 		return;
 	}
@@ -656,10 +666,7 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	j.item_plain = plain_base(&ft.items, 0);
 	j.user_plain = plain_base(&ft.users, ft.n_item);
 	st = alloc_job(&j, cfg, &ft, err);
-#ifdef __x86_64__
-	__builtin_cpu_init();
-	j.wide = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+	j.wide = cpu_wide();
 	j.pos_bits = rs_lfm_positive_bits(&m->seen, (size_t)64 << 20); /* ML-1M: 2.7 MB */
 	int64_t n = 0;
 	lfm_pair *pairs = st == RS_OK ? positive_pairs(&m->seen, &n) : NULL;
