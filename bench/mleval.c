@@ -9,7 +9,7 @@
  * (given twice, a third time on that training part: a smaller data set, to
  * see how a setting's best value moves with the amount of data).
  *
- * usage: mleval [--validation [--random-ties]] [--algo als] [key=value ...]
+ * usage: mleval [--validation [--validation] [--random-ties]] [--algo als] [key=value ...]
  */
 #include "recsys.h"
 

@@ -152,16 +152,10 @@ HOT int32_t resolve_negative(const rs_csr *seen, const uint64_t *bits, int32_t u
 	return -1;
 }
 
-HOT int32_t draw_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
-                          uint64_t *rng)
-{
-	return resolve_negative(seen, bits, u, first_candidate(seen, u, n_cand, rng), n_cand, rng);
-}
-
 int32_t rs_lfm_sample_negative(const rs_csr *seen, const uint64_t *bits, int32_t u, int32_t n_cand,
                                uint64_t *rng)
 {
-	return draw_negative(seen, bits, u, n_cand, rng);
+	return resolve_negative(seen, bits, u, first_candidate(seen, u, n_cand, rng), n_cand, rng);
 }
 
 /* Feature r's parameters, one 64-byte aligned row: the embedding (f), the
