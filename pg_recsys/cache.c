@@ -15,6 +15,8 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "storage/proc.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -42,11 +44,15 @@ static uint64 checked_count = 0;
 static bool checked_fresh = false;
 static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
 
-/* Names of the stored models (sorted), their latest versions and row xmins. */
+/*
+ * Names of the stored models (sorted), their latest versions, row xmins, and
+ * owners and grants (recsys.models).
+ */
 static int	n_stored = 0;
 static char **stored_names = NULL;
 static int32 *stored_versions = NULL;
 static int64 *stored_xmins = NULL;
+static RsModelAcl *stored_acls = NULL;
 
 static SPIPlanPtr list_plan = NULL;
 static SPIPlanPtr blob_plan = NULL;
@@ -94,20 +100,49 @@ RsPreparePlan(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
+/* Owner and grants of one listed model, from columns 4 and 5 of the list. */
+static void
+RsReadAcl(HeapTuple tup, TupleDesc desc, RsModelAcl *acl)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, 5, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+
+	acl->owner = SPI_getvalue(tup, desc, 4);
+	acl->granted = NULL;
+	acl->n_granted = 0;
+	if (isnull)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &acl->n_granted);
+	acl->granted = palloc(sizeof(char *) * Max(acl->n_granted, 1));
+	for (int g = 0; g < acl->n_granted; g++)
+		acl->granted[g] = nulls[g] ? "" : TextDatumGetCString(elems[g]);
+}
+
 /*
  * Read the names, latest versions and their rows' xmin (which tells an UPDATE
- * made by hand) of all stored models into the cache.
+ * made by hand) of all stored models, with owners and grants, into the
+ * cache. The store is read as its owner (acl.c).
  */
 static void
 RsCacheReadList(bool read_only)
 {
 	MemoryContext old;
+	RsRoleSwitch rs;
+	int			rc;
 
+	RsStoreEnter(&rs);
 	if (list_plan == NULL)
-		list_plan = RsPreparePlan("SELECT DISTINCT ON (name) name, version,"
-								  " xmin::text::bigint FROM recsys.model_store"
-								  " ORDER BY name, version DESC", 0, NULL);
-	if (SPI_execute_plan(list_plan, NULL, NULL, read_only, 0) != SPI_OK_SELECT)
+		list_plan = RsPreparePlan("SELECT DISTINCT ON (s.name) s.name, s.version,"
+								  " s.xmin::text::bigint, m.owner, m.granted_to::text[]"
+								  " FROM recsys.model_store s"
+								  " LEFT JOIN recsys.models m ON m.name = s.name"
+								  " ORDER BY s.name, s.version DESC", 0, NULL);
+	rc = SPI_execute_plan(list_plan, NULL, NULL, read_only, 0);
+	RsRestoreRole(&rs);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "recsys: reading the model list failed");
 	n_stored = 0;
 	MemoryContextReset(list_cxt);
@@ -115,6 +150,7 @@ RsCacheReadList(bool read_only)
 	stored_names = palloc(Max(SPI_processed, 1) * sizeof(char *));
 	stored_versions = palloc(Max(SPI_processed, 1) * sizeof(int32));
 	stored_xmins = palloc(Max(SPI_processed, 1) * sizeof(int64));
+	stored_acls = palloc(Max(SPI_processed, 1) * sizeof(RsModelAcl));
 	for (int i = 0; i < (int) SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -125,6 +161,7 @@ RsCacheReadList(bool read_only)
 														 2, &isnull));
 		stored_xmins[i] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc,
 													  3, &isnull));
+		RsReadAcl(tup, SPI_tuptable->tupdesc, &stored_acls[i]);
 	}
 	n_stored = (int) SPI_processed;
 	MemoryContextSwitchTo(old);
@@ -189,55 +226,93 @@ RsCacheRefresh(void)
 	checked_lxid = MyProc->lxid;
 }
 
-/* "a, b, c": the stored model names, for messages. */
+/* How many stored models the current role may use; *last: the last one's index. */
+static int
+RsUsableCount(int *last)
+{
+	int			n = 0;
+
+	for (int i = 0; i < n_stored; i++)
+		if (RsAclAllows(&stored_acls[i], RS_PRIV_USAGE))
+		{
+			n++;
+			*last = i;
+		}
+	return n;
+}
+
+/* "a, b, c": the models the current role may use, for messages. */
 static char *
 RsStoredNameList(void)
 {
 	StringInfoData buf;
+	int			n = 0;
 
 	initStringInfo(&buf);
 	for (int i = 0; i < n_stored; i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", quote_identifier(stored_names[i]));
+		if (RsAclAllows(&stored_acls[i], RS_PRIV_USAGE))
+			appendStringInfo(&buf, "%s%s", n++ ? ", " : "", quote_identifier(stored_names[i]));
 	return buf.data;
 }
 
-/* Error for a model name that is not stored; the hint lists those that are. */
+/*
+ * Error for a model name that is not stored; the hint lists those the caller
+ * may use (others' model names are not the caller's business).
+ */
 void
 RsReportUnknownModel(const char *name)
 {
+	int			last;
+
 	RsCacheRefresh();
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("model \"%s\" does not exist", name),
-			 n_stored > 0 ?
+			 errmsg("model \"%s\" does not exist", RsShort(name)),
+			 RsUsableCount(&last) > 0 ?
 			 errhint("Existing models: %s.", RsStoredNameList()) :
 			 errhint("No model exists yet: train one with recsys_train().")));
 	pg_unreachable();
 }
 
+/* Owner and grants of model `name`, or NULL when it is not stored. */
+const RsModelAcl *
+RsCacheModelAcl(const char *name)
+{
+	int			i;
+
+	RsCacheRefresh();
+	i = RsStoredIndex(name);
+	return i < 0 ? NULL : &stored_acls[i];
+}
+
 /*
  * The model a call means: its model argument, else recsys.default_model,
- * else the only stored model. No or several models is an error. The result
- * does not point into the cache, which the next call may rebuild.
+ * else the only stored model the caller may use. No or several models is an
+ * error. The result does not point into the cache, which the next call may
+ * rebuild.
  */
 const char *
 RsCacheResolveName(const char *name)
 {
+	int			last = 0;
+	int			n;
+
 	if (name != NULL)
 		return name;
 	if (recsys_default_model != NULL && recsys_default_model[0] != '\0')
 		return recsys_default_model;
 	RsCacheRefresh();
-	if (n_stored == 1)
-		return pstrdup(stored_names[0]);
-	if (n_stored == 0)
+	n = RsUsableCount(&last);
+	if (n == 1)
+		return pstrdup(stored_names[last]);
+	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no model exists"),
 				 errhint("Train one with recsys_train().")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("no model given and %d models exist", n_stored),
+			 errmsg("no model given and %d models exist", n),
 			 errdetail("Existing models: %s.", RsStoredNameList()),
 			 errhint("Pass the model name, or set recsys.default_model.")));
 	return NULL;				/* keep the compiler quiet */
@@ -259,12 +334,17 @@ RsCacheLoad(RsCacheEntry *e, bool read_only)
 	bool		isnull;
 	rs_model   *model = NULL;
 	rs_error	err;
+	RsRoleSwitch rs;
+	int			rc;
 
+	RsStoreEnter(&rs);
 	if (blob_plan == NULL)
 		blob_plan = RsPreparePlan("SELECT version, xmin::text::bigint, blob"
 								  " FROM recsys.model_store WHERE name = $1"
 								  " ORDER BY version DESC LIMIT 1", 1, types);
-	if (SPI_execute_plan(blob_plan, values, NULL, read_only, 1) != SPI_OK_SELECT)
+	rc = SPI_execute_plan(blob_plan, values, NULL, read_only, 1);
+	RsRestoreRole(&rs);
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "recsys: reading model \"%s\" failed", e->name);
 	if (SPI_processed == 0)
 		RsReportUnknownModel(e->name);
@@ -278,7 +358,11 @@ RsCacheLoad(RsCacheEntry *e, bool read_only)
 	return model;
 }
 
-/* The loaded model called `name`, from the cache or freshly loaded. */
+/*
+ * The loaded model called `name`, from the cache or freshly loaded; an error
+ * unless the current role may use it (checked on every call: grants and
+ * SET ROLE change it).
+ */
 const rs_model *
 RsCacheGetModel(const char *name)
 {
@@ -291,6 +375,8 @@ RsCacheGetModel(const char *name)
 	i = RsStoredIndex(name);
 	if (i < 0)
 		RsReportUnknownModel(name);
+	if (!RsAclAllows(&stored_acls[i], RS_PRIV_USAGE))
+		RsCheckModelPrivilege(name, RS_PRIV_USAGE, "use");
 	e = hash_search(model_cache, name, HASH_ENTER, &found);
 	if (!found)
 		e->model = NULL;

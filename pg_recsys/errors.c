@@ -4,6 +4,8 @@
  */
 #include "pg_recsys.h"
 
+#include "mb/pg_wchar.h"
+
 /* The SQLSTATE for a core status. */
 static int
 RsStatusErrcode(rs_status status)
@@ -68,4 +70,21 @@ RsCheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("argument \"%s\" must not be null", name)));
+}
+
+/*
+ * A name or id as error messages show it: at most 64 bytes, cut on a
+ * character boundary and marked "...", so a 100 kB argument does not fill
+ * the log.
+ */
+const char *
+RsShort(const char *name)
+{
+	int			len = strlen(name);
+	int			keep;
+
+	if (len <= 64)
+		return name;
+	keep = pg_mbcliplen(name, len, 61);
+	return psprintf("%.*s...", keep, name);
 }

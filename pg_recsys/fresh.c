@@ -2,9 +2,12 @@
  * fresh.c - recommendations from the model's source at request time:
  * recommend() for a user the model does not know, or with "fresh": true,
  * and recommend_for_session(). The user's (session's) current rows are read
- * from the source the model was trained on (recsys.model_store.source), with
- * the caller's privileges, and folded in by the core
- * (rs_recommend_for_history), so new events count without retraining.
+ * from the source the model was trained on (recsys.model_store.source) and
+ * folded in by the core (rs_recommend_for_history), so new events count
+ * without retraining. The read runs as the model's owner, in a
+ * security-restricted operation with the search_path the owner trained with
+ * (acl.c): stored SQL never runs with the rights of whoever calls
+ * recommend(), as with views and materialized views.
  *
  * Only these paths read the source: recommend() for a known user without
  * "fresh" runs no query at all (serve.c).
@@ -12,6 +15,7 @@
 #include "pg_recsys.h"
 
 #include "executor/spi.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -61,31 +65,64 @@ RsReadContext(void *arg)
 }
 
 /*
+ * The model's owner, whose rights its stored source is read with; an error
+ * when no owner is recorded or the role is gone.
+ */
+static Oid
+RsSourceOwner(const char *name, const RsStoredSource *src)
+{
+	Oid			owner = src->owner ? get_role_oid(src->owner, true) : InvalidOid;
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the owner of model \"%s\" no longer exists", RsShort(name)),
+				 errdetail("The source of a model is read with its owner's rights."),
+				 errhint("A superuser can give the model to a role: SELECT recsys_set_owner(%s, 'role');",
+						 quote_literal_cstr(name))));
+	return owner;
+}
+
+/* The search_path of a source read: the trainer's, temporary schemas last. */
+static char *
+RsSourcePath(const RsStoredSource *src)
+{
+	if (src->search_path == NULL || src->search_path[0] == '\0')
+		return "pg_catalog, pg_temp";
+	return psprintf("%s, pg_temp", src->search_path);
+}
+
+/*
  * Read the rows of one user or session (role "user" / "session") of model
- * `name` into h. False when the stored model records no source.
+ * `name` into h, as the model's owner. False when the stored model records
+ * no source.
  */
 static bool
 RsReadKeyRows(const char *name, const rs_model *m, const char *role, text *key,
 			  rs_history *h)
 {
 	ErrorContextCallback ctx;
-	RsReadWhat	what = {role, text_to_cstring(key), name};
-	char	   *source;
+	RsReadWhat	what = {role, RsShort(text_to_cstring(key)), RsShort(name)};
+	RsStoredSource src = {0};
+	RsRoleSwitch rs;
+	bool		has_source;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	source = RsStoreSource(name);
-	if (source != NULL && rs_model_source_column(m, role) != NULL)
+	has_source = RsStoreSource(name, &src) && src.source != NULL;
+	if (has_source && rs_model_source_column(m, role) != NULL)
 	{
 		ctx.callback = RsReadContext;
 		ctx.arg = &what;
 		ctx.previous = error_context_stack;
 		error_context_stack = &ctx;
-		RsSourceReadHistory(source, m, role, key, h);
+		RsBecomeRole(RsSourceOwner(name, &src), true, RsSourcePath(&src), &rs);
+		RsSourceReadHistory(src.source, m, role, key, h);
+		RsRestoreRole(&rs);
 		error_context_stack = ctx.previous;
 	}
 	SPI_finish();
-	return source != NULL;
+	return has_source;
 }
 
 /* Does recommend() take the fresh path: an unknown user, or "fresh" not false? */

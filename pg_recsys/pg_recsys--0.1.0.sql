@@ -8,6 +8,20 @@ CREATE SCHEMA recsys;
 COMMENT ON SCHEMA recsys IS 'internal objects of pg_recsys (model store)';
 GRANT USAGE ON SCHEMA recsys TO PUBLIC;
 
+-- One row per model: who owns it and who may use it. Roles are kept by name,
+-- as pg_cron keeps cron.job.username, so that pg_dump and a restore into
+-- another cluster keep them. Only the extension's functions write here (as
+-- the extension owner, after checking the caller's rights): nobody else has
+-- any privilege on this table, or on the two below.
+CREATE TABLE recsys.models (
+	name       text        PRIMARY KEY CHECK (name <> '' AND octet_length(name) < 64),
+	owner      name        NOT NULL,
+	granted_to name[]      NOT NULL DEFAULT '{}',  -- roles that may use the model; 'public': all
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE recsys.models IS 'owner and grants of every pg_recsys model';
+SELECT pg_catalog.pg_extension_config_dump('recsys.models', '');
+
 -- One row per stored model version. Regular and WAL-logged, so models survive
 -- crashes and replicate to standbys. recsys_train() writes version max + 1 and
 -- prunes all but the last recsys.keep_versions versions.
@@ -23,15 +37,17 @@ CREATE TABLE recsys.model_store (
 	options      jsonb       NOT NULL,
 	summary      jsonb       NOT NULL,
 	blob         bytea       NOT NULL,
-	source       text,       -- the training source: table, view or query (fresh users, sessions)
+	source       text,       -- the training source: qualified relation name or query (fresh users, sessions)
+	search_path  text,       -- the trainer's search_path when source is a query, to read it as they meant
 	PRIMARY KEY (name, version)
 );
 -- Float blobs do not compress; EXTERNAL avoids pointless compression work on
 -- store and decompression on load.
 ALTER TABLE recsys.model_store ALTER COLUMN blob SET STORAGE EXTERNAL;
 COMMENT ON TABLE recsys.model_store IS 'trained models of pg_recsys, one row per version';
--- Anyone may read models (recommend() does); writing needs a grant.
-GRANT SELECT ON recsys.model_store TO PUBLIC;
+-- No privileges for anyone: recommend() and friends read models through the
+-- model's grants (recsys_grant), recsys_models shows what the caller may use.
+REVOKE ALL ON recsys.model_store FROM PUBLIC;
 -- Changes made by hand (DELETE, UPDATE, a restore's COPY) invalidate every
 -- backend's model cache, as a training does.
 CREATE FUNCTION recsys.model_store_changed()
@@ -43,13 +59,16 @@ COMMENT ON FUNCTION recsys.model_store_changed() IS
 CREATE TRIGGER model_store_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.model_store
 	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
+-- A change of owner or grants takes effect in every backend at once.
+CREATE TRIGGER models_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.models
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
 
 -- Keep the models in pg_dump output.
 SELECT pg_catalog.pg_extension_config_dump('recsys.model_store', '');
 
--- The last evaluation of each model: recsys_evaluate(source, <model name>)
--- replaces its row. WAL-logged like the models. Writing needs INSERT and
--- UPDATE (without them recsys_evaluate() still returns the metrics).
+-- The last evaluation of each model: recsys_evaluate(source, <model name>),
+-- run by the model's owner, replaces its row. WAL-logged like the models.
 CREATE TABLE recsys.evaluations (
 	name         text        PRIMARY KEY CHECK (name <> ''),
 	version      integer     NOT NULL,
@@ -59,7 +78,7 @@ CREATE TABLE recsys.evaluations (
 	metrics      jsonb       NOT NULL
 );
 COMMENT ON TABLE recsys.evaluations IS 'last recsys_evaluate() metrics of each model';
-GRANT SELECT ON recsys.evaluations TO PUBLIC;
+REVOKE ALL ON recsys.evaluations FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('recsys.evaluations', '');
 -- A model's evaluation goes when its last version does (recsys_drop_model or
 -- a DELETE by hand); definer rights, so dropping needs no grant on the table.
@@ -71,27 +90,41 @@ AS $$
 BEGIN
 	DELETE FROM recsys.evaluations e
 	WHERE NOT EXISTS (SELECT 1 FROM recsys.model_store s WHERE s.name = e.name);
+	DELETE FROM recsys.models m
+	WHERE NOT EXISTS (SELECT 1 FROM recsys.model_store s WHERE s.name = m.name);
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION recsys.forget_evaluations() IS
-'trigger: deletes the evaluation records of models that no longer exist';
+'trigger: deletes the evaluation records, owner and grants of models that no longer exist';
 REVOKE EXECUTE ON FUNCTION recsys.forget_evaluations() FROM PUBLIC;
 CREATE TRIGGER forget_evaluations
 	AFTER DELETE OR TRUNCATE ON recsys.model_store
 	FOR EACH STATEMENT EXECUTE FUNCTION recsys.forget_evaluations();
 
-CREATE VIEW @extschema@.recsys_models AS
+-- What the caller may see of a model: the latest version of every model the
+-- caller may use; the training source only to the owner (it may name tables
+-- and queries the users of a model cannot read).
+CREATE FUNCTION @extschema@.recsys_has_model_privilege(model text, privilege text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'recsys_has_model_privilege'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.recsys_has_model_privilege(text, text) IS
+'does the current role have privilege USAGE (serve, explain, see) or OWNER (retrain, drop, grant) on a model';
+
+CREATE VIEW @extschema@.recsys_models WITH (security_barrier) AS
 SELECT DISTINCT ON (s.name)
 	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
 	s.interactions, s.bytes, s.options, s.summary,
-	s.source,
+	CASE WHEN @extschema@.recsys_has_model_privilege(s.name, 'OWNER') THEN s.source END AS source,
 	count(*) OVER (PARTITION BY s.name) AS versions_stored,
 	(SELECT e.metrics || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
-	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation
-FROM recsys.model_store s
+	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation,
+	m.owner, m.granted_to
+FROM recsys.model_store s LEFT JOIN recsys.models m ON m.name = s.name
+WHERE @extschema@.recsys_has_model_privilege(s.name, 'USAGE')
 ORDER BY s.name, s.version DESC;
-COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model';
+COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model the current role may use';
 GRANT SELECT ON @extschema@.recsys_models TO PUBLIC;
 
 CREATE FUNCTION @extschema@.recsys_version()
@@ -108,6 +141,10 @@ AS 'MODULE_PATHNAME', 'recsys_train'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
 'train a new version of a model from a table, view or SELECT/WITH query; returns the training summary';
+-- Who may create models is a grant on this function: GRANT EXECUTE ON
+-- FUNCTION recsys_train(text, text, text, jsonb) TO role. Retraining a model
+-- also needs its ownership.
+REVOKE EXECUTE ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) FROM PUBLIC;
 
 -- k is INOUT: the argument, and the first column of the result.
 CREATE FUNCTION @extschema@.recsys_evaluate(source text, algorithm text DEFAULT 'als',
@@ -195,3 +232,24 @@ AS 'MODULE_PATHNAME', 'recsys_drop_model'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.recsys_drop_model(text) IS
 'delete every stored version of a model; error if it does not exist';
+
+CREATE FUNCTION @extschema@.recsys_grant(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_grant'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_grant(text, text) IS
+'let a role (or public) use a model: recommend, similar items, explain, see it in recsys_models; owner only';
+
+CREATE FUNCTION @extschema@.recsys_revoke(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_revoke'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_revoke(text, text) IS
+'take back a grant of recsys_grant(); owner only';
+
+CREATE FUNCTION @extschema@.recsys_set_owner(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_set_owner'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_set_owner(text, text) IS
+'give a model to another role (as ALTER ... OWNER TO: the owner, who must be a member of the new role, or a superuser)';

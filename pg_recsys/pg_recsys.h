@@ -10,7 +10,8 @@
  *   source.c     resolving and reading the training source and side tables
  *   train.c      recsys_train()
  *   evaluate.c   recsys_evaluate(), the evaluation record
- *   store.c      the model table: versions, pruning, drop
+ *   store.c      the model table: versions, pruning, drop, ownership claim
+ *   acl.c        model owners and grants; running SQL as another role
  *   cache.c      per-backend cache of loaded models, relcache invalidation
  *   serve.c      recommend(), popular_items()
  *   similar.c    similar_items()
@@ -36,6 +37,7 @@ extern int	recsys_keep_versions;
 extern void RsReportError(const rs_error *err) pg_attribute_noreturn();
 extern void RsReportErrorHint(const rs_error *err, const char *hint) pg_attribute_noreturn();
 extern void RsCheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name);
+extern const char *RsShort(const char *name);
 
 /* options.c */
 extern const rs_opt *RsOptionsFromJsonb(Jsonb *jb, const char *argname);
@@ -45,6 +47,7 @@ extern void RsSourceLoad(const char *source, const rs_config *cfg,
 						 const rs_opt *opts, rs_builder **builder);
 extern void RsSourceReadHistory(const char *source, const rs_model *m,
 								const char *key_role, text *key, rs_history *h);
+extern void RsSourceForStore(const char *source, char **stored, char **search_path);
 
 /*
  * train.c: everything a training or an evaluation allocates outside palloc,
@@ -81,20 +84,60 @@ typedef struct RsStoredModel
 	size_t		blob_len;
 	Jsonb	   *options;
 	Jsonb	   *summary;
-	const char *source;			/* the training source (table, view or query) */
+	const char *source;			/* the training source (qualified relation name or query) */
+	const char *search_path;	/* the trainer's search_path (query sources), or NULL */
 } RsStoredModel;
+
+/* What a fresh read needs of the latest version: source, path, owner. */
+typedef struct RsStoredSource
+{
+	char	   *source;
+	char	   *search_path;	/* NULL: none recorded */
+	char	   *owner;			/* NULL: no owner recorded */
+} RsStoredSource;
 
 extern Oid	RsStoreRelid(void);
 extern Oid	RsStoreKnownRelid(void);
 extern void RsStoreForgetRelid(void);
 extern void RsCheckModelName(const char *name);
-extern void RsStoreCheckWrite(const char *action);
+extern void RsStoreClaim(const char *name);
 extern int	RsStoreLockNextVersion(const char *name);
 extern void RsStoreInsert(const RsStoredModel *m);
 extern bool RsStoreDrop(const char *name);
 extern bool RsStoreLatest(const char *name, int *version, char **algorithm,
 						  Jsonb **options);
-extern char *RsStoreSource(const char *name);
+extern bool RsStoreSource(const char *name, RsStoredSource *src);
+
+/* acl.c: model privileges and role switches */
+typedef enum RsModelPriv
+{
+	RS_PRIV_USAGE,				/* serve, explain, see in recsys_models */
+	RS_PRIV_OWNER				/* retrain, drop, grant, evaluate by name */
+} RsModelPriv;
+
+/* Owner and grants of one model (role names; "public" for everyone). */
+typedef struct RsModelAcl
+{
+	char	   *owner;			/* NULL: none recorded (superusers only) */
+	char	  **granted;
+	int			n_granted;
+} RsModelAcl;
+
+/* A role switch in progress: what to restore. */
+typedef struct RsRoleSwitch
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nest;
+} RsRoleSwitch;
+
+extern void RsBecomeRole(Oid role, bool restricted, const char *path, RsRoleSwitch *s);
+extern void RsRestoreRole(RsRoleSwitch *s);
+extern void RsStoreEnter(RsRoleSwitch *s);
+extern bool RsHoldsRole(const char *rolename);
+extern bool RsAclAllows(const RsModelAcl *acl, RsModelPriv priv);
+extern void RsCheckModelPrivilege(const char *name, RsModelPriv priv, const char *action);
+extern char *RsCurrentRoleName(void);
 
 /* fresh.c: fresh users (recommend) and recommend_for_session */
 extern bool RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts);
@@ -125,5 +168,6 @@ extern void RsCacheInit(void);
 extern const char *RsCacheResolveName(const char *name);
 extern const rs_model *RsCacheGetModel(const char *name);
 extern void RsReportUnknownModel(const char *name) pg_attribute_noreturn();
+extern const RsModelAcl *RsCacheModelAcl(const char *name);
 
 #endif							/* PG_RECSYS_H */

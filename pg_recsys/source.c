@@ -273,9 +273,17 @@ RsProbeColumns(const char *from)
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	sources = SPI_plan_get_plan_sources(plan);
-	if (list_length(sources) != 1 ||
-		((CachedPlanSource *) linitial(sources))->resultDesc == NULL)
-		elog(ERROR, "source query returns no columns");
+	if (list_length(sources) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("source must be a single query"),
+				 errdetail("The source text holds %d statements.", list_length(sources)),
+				 errhint("Remove the semicolons between statements; nothing was run.")));
+	if (((CachedPlanSource *) linitial(sources))->resultDesc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("source query returns no columns"),
+				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
 	desc = CreateTupleDescCopy(((CachedPlanSource *) linitial(sources))->resultDesc);
 	SPI_freeplan(plan);
 	return desc;
@@ -314,6 +322,13 @@ RsSourceReadQuery(const char *from, const rs_config *cfg, const rs_opt *opts,
 		}
 		RsAppendRole(&sql, desc, role, srcatt, atts[role], &natt);
 	}
+	if (cols->event_att == 0 && rs_opt_get(opts, "event_weights") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("option \"event_weights\" needs an event column: the source has no column \"%s\"",
+						rs_config_column(cfg, RS_COL_EVENT)),
+				 errdetail("Columns found: %s.", desc->natts ? RsColumnList(desc) : "none"),
+				 errhint("Name the event column with the \"event_column\" option.")));
 	appendStringInfo(&sql, " FROM %s", from);
 	return sql.data;
 }
@@ -581,8 +596,8 @@ RsKeyCondition(TupleDesc desc, int att)
 	const char *qname = quote_identifier(NameStr(TupleDescAttr(desc, att - 1)->attname));
 
 	if (type == TEXTOID || type == VARCHAROID || type == BPCHAROID)
-		return psprintf(" WHERE s.%s = $1", qname);
-	return psprintf(" WHERE s.%s::text = $1", qname);
+		return psprintf(" WHERE s.%s OPERATOR(pg_catalog.=) $1", qname);
+	return psprintf(" WHERE s.%s::text OPERATOR(pg_catalog.=) $1", qname);
 }
 
 /*
@@ -641,4 +656,39 @@ RsSourceReadHistory(const char *source, const rs_model *m, const char *key_role,
 						   &err) != RS_OK)
 			RsReportError(&err);
 	}
+}
+
+/*
+ * What a model records of its source: a table or view as its qualified,
+ * quoted name (so reading it later depends on no search_path), a query as
+ * its text with the trainer's search_path (the schemas it named, temporary
+ * ones left out), which the fresh read sets again (fresh.c).
+ */
+void
+RsSourceForStore(const char *source, char **stored, char **search_path)
+{
+	Oid			relid;
+	StringInfoData path;
+	ListCell   *lc;
+
+	*search_path = NULL;
+	if (!RsSourceIsQuery(source))
+	{
+		RsSourceFromRelation(source, NULL, &relid);
+		*stored = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											 get_rel_name(relid));
+		return;
+	}
+	*stored = pstrdup(source);
+	initStringInfo(&path);
+	foreach(lc, fetch_search_path(false))
+	{
+		Oid			nsp = lfirst_oid(lc);
+
+		if (isAnyTempNamespace(nsp))
+			continue;
+		appendStringInfo(&path, "%s%s", path.len ? ", " : "",
+						 quote_identifier(get_namespace_name(nsp)));
+	}
+	*search_path = path.len ? path.data : pstrdup("pg_catalog");
 }

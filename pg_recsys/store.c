@@ -60,24 +60,6 @@ RsStoreForgetRelid(void)
 	store_relid = InvalidOid;
 }
 
-/*
- * Fail fast, before a possibly long training, when the caller may not write
- * the model table (training inserts and prunes; dropping deletes).
- */
-void
-RsStoreCheckWrite(const char *action)
-{
-	Oid			relid = RsStoreRelid();
-
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT | ACL_DELETE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s models", action),
-				 errdetail("Storing and deleting models needs INSERT and DELETE on recsys.model_store."),
-				 errhint("A superuser or the owner of pg_recsys can run: GRANT INSERT, DELETE ON recsys.model_store TO %s;",
-						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
-}
-
 /* Model names are non-empty and shorter than NAMEDATALEN (the cache key). */
 void
 RsCheckModelName(const char *name)
@@ -89,20 +71,34 @@ RsCheckModelName(const char *name)
 	if (strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("model name \"%s\" is too long", name),
+				 errmsg("model name \"%s\" is too long", RsShort(name)),
 				 errdetail("Model names have at most %d bytes.", NAMEDATALEN - 1)));
 }
 
-/* Run a store statement with arguments; returns the rows processed. */
+/*
+ * Run a store statement with arguments (`nulls` as SPI takes it, or NULL), as
+ * the store's owner (acl.c); returns the rows processed.
+ */
 static uint64
-RsStoreExec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
+RsStoreExecNulls(const char *sql, int nargs, Oid *types, Datum *values,
+				 const char *nulls, int expect)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL,
-										   false, 0);
+	RsRoleSwitch rs;
+	int			rc;
 
+	RsStoreEnter(&rs);
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	RsRestoreRole(&rs);
 	if (rc != expect)
 		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
+}
+
+/* RsStoreExecNulls without NULL arguments. */
+static uint64
+RsStoreExec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
+{
+	return RsStoreExecNulls(sql, nargs, types, values, NULL, expect);
 }
 
 /*
@@ -128,6 +124,32 @@ RsStoreLockNextVersion(const char *name)
 }
 
 /*
+ * Claim model `name` for the current role, or check that the role owns it
+ * (after RsStoreLockNextVersion, so two first trainings of a name cannot
+ * both claim it). The role that first trains a model owns it.
+ */
+void
+RsStoreClaim(const char *name)
+{
+	Oid			types[2] = {TEXTOID, NAMEOID};
+	Datum		values[2] = {CStringGetTextDatum(name),
+	DirectFunctionCall1(namein, CStringGetDatum(RsCurrentRoleName()))};
+	RsModelAcl	acl = {0};
+
+	RsStoreExec("INSERT INTO recsys.models (name, owner) VALUES ($1, $2)"
+				" ON CONFLICT (name) DO NOTHING", 2, types, values, SPI_OK_INSERT);
+	RsStoreExec("SELECT owner FROM recsys.models WHERE name = $1",
+				1, types, values, SPI_OK_SELECT);
+	acl.owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (!RsAclAllows(&acl, RS_PRIV_OWNER))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of model \"%s\" to train it", RsShort(name)),
+				 errdetail("Model \"%s\" is owned by role %s.", RsShort(name),
+						   quote_identifier(acl.owner))));
+}
+
+/*
  * Insert one model version and delete the versions beyond
  * recsys.keep_versions. Registers the invalidation that tells every backend's
  * cache, at commit, that models changed.
@@ -135,9 +157,10 @@ RsStoreLockNextVersion(const char *name)
 void
 RsStoreInsert(const RsStoredModel *m)
 {
-	Oid			types[11] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
-	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID};
-	Datum		values[11];
+	Oid			types[12] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
 	bytea	   *blob;
 
 	if (m->blob_len > MaxAllocSize - VARHDRSZ)
@@ -160,15 +183,20 @@ RsStoreInsert(const RsStoredModel *m)
 	values[8] = JsonbPGetDatum(m->summary);
 	values[9] = PointerGetDatum(blob);
 	values[10] = CStringGetTextDatum(m->source);
-	RsStoreExec("INSERT INTO recsys.model_store (name, version, algorithm, trained_at,"
-				" users, items, interactions, bytes, options, summary, blob, source)"
-				" VALUES ($1, $2, $3, pg_catalog.clock_timestamp(), $4, $5, $6, $7, $8, $9, $10,"
-				" $11)", 11, types, values, SPI_OK_INSERT);
+	values[11] = m->search_path ? CStringGetTextDatum(m->search_path) : (Datum) 0;
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[11] = m->search_path ? ' ' : 'n';
+	RsStoreExecNulls("INSERT INTO recsys.model_store (name, version, algorithm, trained_at,"
+					 " users, items, interactions, bytes, options, summary, blob, source,"
+					 " search_path) VALUES ($1, $2, $3, pg_catalog.clock_timestamp(),"
+					 " $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+					 12, types, values, nulls, SPI_OK_INSERT);
 	pfree(blob);
 	values[2] = Int32GetDatum(m->version - recsys_keep_versions);
 	types[2] = INT4OID;
-	RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1 AND version <= $3",
-				3, types, values, SPI_OK_DELETE);
+	RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1 AND version <= $2",
+				2, (Oid[]) {TEXTOID, INT4OID}, (Datum[]) {values[0], values[2]},
+				SPI_OK_DELETE);
 	CacheInvalidateRelcacheByRelid(RsStoreRelid());
 }
 
@@ -182,6 +210,8 @@ RsStoreDrop(const char *name)
 
 	n = RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1",
 					1, types, values, SPI_OK_DELETE);
+	RsStoreExec("DELETE FROM recsys.models WHERE name = $1",
+				1, types, values, SPI_OK_DELETE);
 	if (n > 0)
 		CacheInvalidateRelcacheByRelid(RsStoreRelid());
 	return n > 0;
@@ -190,20 +220,20 @@ RsStoreDrop(const char *name)
 PG_FUNCTION_INFO_V1(recsys_store_changed);
 
 /*
- * Statement trigger on recsys.model_store: any change made by hand (DELETE,
- * UPDATE, a restore's COPY) invalidates the model caches just as a training
- * does, so no backend keeps serving a model the table no longer holds.
+ * Statement trigger on recsys.model_store and recsys.models: any change made
+ * by hand (DELETE, UPDATE, a restore's COPY), and every change of owner or
+ * grants, invalidates the model caches just as a training does, so no backend
+ * keeps serving a model the table no longer holds, or to a role that lost it.
  */
 Datum
 recsys_store_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("recsys_store_changed() must be called as a trigger")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/* the caches listen to the store's invalidations, also for recsys.models */
+	CacheInvalidateRelcacheByRelid(RsStoreRelid());
 	return PointerGetDatum(NULL);
 }
 
@@ -234,19 +264,28 @@ RsStoreLatest(const char *name, int *version, char **algorithm, Jsonb **options)
 }
 
 /*
- * The source the latest version of a model was trained on (palloc'd in the
- * current context), or NULL when the row records none.
+ * What a fresh read needs of the latest version of a model: the source it
+ * was trained on, the trainer's search_path and the model's owner (palloc'd
+ * in the current context). False when the model has no stored version.
  */
-char *
-RsStoreSource(const char *name)
+bool
+RsStoreSource(const char *name, RsStoredSource *src)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
+	HeapTuple	tup;
+	TupleDesc	desc;
 
 	RsStoreRelid();				/* clear error if the extension is gone */
-	if (RsStoreExec("SELECT source FROM recsys.model_store"
-					" WHERE name = $1 ORDER BY version DESC LIMIT 1",
+	if (RsStoreExec("SELECT s.source, s.search_path, m.owner FROM recsys.model_store s"
+					" LEFT JOIN recsys.models m ON m.name = s.name"
+					" WHERE s.name = $1 ORDER BY s.version DESC LIMIT 1",
 					1, types, values, SPI_OK_SELECT) == 0)
-		return NULL;
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	src->source = SPI_getvalue(tup, desc, 1);
+	src->search_path = SPI_getvalue(tup, desc, 2);
+	src->owner = SPI_getvalue(tup, desc, 3);
+	return true;
 }

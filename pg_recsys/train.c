@@ -133,6 +133,8 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 			MemoryContext resultcxt)
 {
 	RsStoredModel m;
+	char	   *stored_source;
+	char	   *search_path;
 	rs_error	err;
 	MemoryContext old;
 
@@ -140,6 +142,7 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 		RsReportError(&err);
 	m.name = name;
 	m.version = RsStoreLockNextVersion(name);
+	RsStoreClaim(name);
 	m.algorithm = rs_model_algorithm(st->model);
 	m.users = (int64) rs_model_n_users(st->model);
 	m.items = (int64) rs_model_n_items(st->model);
@@ -147,7 +150,9 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	m.blob = st->blob;
 	m.blob_len = st->blob_len;
 	m.options = options;
-	m.source = source;
+	RsSourceForStore(source, &stored_source, &search_path);
+	m.source = stored_source;
+	m.search_path = search_path;
 	old = MemoryContextSwitchTo(resultcxt);
 	m.summary = RsSummaryJsonb(st->summary, name, m.version);
 	MemoryContextSwitchTo(old);
@@ -191,7 +196,9 @@ recsys_train(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("recsys_train()");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	RsCheckModelName(name);
-	RsStoreCheckWrite("train");
+	/* fail before a long training when someone else owns the model */
+	if (RsCacheModelAcl(name) != NULL)
+		RsCheckModelPrivilege(name, RS_PRIV_OWNER, "train");
 	options = PG_GETARG_JSONB_P(3);
 
 	st = RsTrainStateCreate("recsys_train");
@@ -214,8 +221,9 @@ recsys_drop_model(PG_FUNCTION_ARGS)
 
 	RsCheckNotNull(fcinfo, 0, "model");
 	PreventCommandIfReadOnly("recsys_drop_model()");
-	RsStoreCheckWrite("drop");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	RsCheckModelName(name);
+	RsCheckModelPrivilege(name, RS_PRIV_OWNER, "drop");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	dropped = RsStoreDrop(name);

@@ -83,8 +83,8 @@ SELECT recsys_train('err', 'SELECT user_id, item_id, ''NaN''::float8 AS weight F
 SELECT recsys_train('err', 'SELECT user_id, item_id, ''Infinity''::float8 AS weight FROM err_events');
 SELECT recsys_train('err', 'SELECT user_id, item_id, 1 / (n - 30) AS weight FROM err_events');
 
--- A caller who may read a source but not write models: refused before any
--- work; serving needs no grant.
+-- A caller who may read a source but not create models: refused before any
+-- work; serving needs a grant of the model.
 CREATE ROLE recsys_err_reader;
 CREATE TABLE err_secret AS SELECT * FROM err_events;
 GRANT SELECT ON err_events TO recsys_err_reader;
@@ -92,16 +92,27 @@ SET ROLE recsys_err_reader;
 SELECT recsys_train('err', 'err_events');
 SELECT recsys_drop_model('err');
 SELECT count(*) FROM recommend('u1', 3, 'err');
+SELECT * FROM recommend('u1', 3);
 RESET ROLE;
--- With the grant the hint names, the role trains, but only what it may read.
-GRANT INSERT, DELETE ON recsys.model_store TO recsys_err_reader;
+SELECT recsys_grant('err', 'recsys_err_reader');
 SET ROLE recsys_err_reader;
-SELECT recsys_train('err', 'err_secret');
-SELECT recsys_train('err', 'SELECT * FROM err_secret');
+SELECT count(*) FROM recommend('u1', 3, 'err');
+SELECT count(*) FROM recommend('u1', 3);
+RESET ROLE;
+-- With EXECUTE on recsys_train, the role trains models of its own, from what
+-- it may read; someone else's model it can neither retrain nor drop.
+GRANT EXECUTE ON FUNCTION recsys_train(text, text, text, jsonb) TO recsys_err_reader;
+SET ROLE recsys_err_reader;
+SELECT recsys_train('err', 'err_events');
+SELECT recsys_train('err_reader', 'err_secret');
+SELECT recsys_train('err_reader', 'SELECT * FROM err_secret');
 SELECT recsys_train('err_reader', 'err_events', 'popularity')->>'version' AS version;
+SELECT name, owner, source FROM recsys_models ORDER BY name;
+SELECT recsys_drop_model('err');
 SELECT recsys_drop_model('err_reader');
 RESET ROLE;
-REVOKE INSERT, DELETE ON recsys.model_store FROM recsys_err_reader;
+REVOKE EXECUTE ON FUNCTION recsys_train(text, text, text, jsonb) FROM recsys_err_reader;
+SELECT recsys_revoke('err', 'recsys_err_reader');
 
 -- After all that, version 1 still serves.
 SELECT name, version FROM recsys_models;

@@ -72,22 +72,27 @@ SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}
 COMMIT;
 SELECT last_evaluation->>'k' AS k FROM recsys_models;
 
--- Recording needs INSERT and UPDATE on recsys.evaluations; reading the
--- source needs SELECT on it.
+-- Evaluating a model by name (its stored options, which may name side
+-- tables as queries) and recording it is the owner's; anyone may evaluate an
+-- algorithm on what they may read.
 CREATE ROLE recsys_eval_reader;
 GRANT SELECT ON eval_events TO recsys_eval_reader;
+SELECT recsys_grant('eval_m', 'recsys_eval_reader');
 SET ROLE recsys_eval_reader;
 SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'eval_m', '{}', 4);
+SELECT k, recall < 1 AS misses FROM recsys_evaluate('eval_events', 'popularity', '{}', 4);
 SELECT * FROM recsys_evaluate('eval_items', 'popularity', '{}', 4);
+SELECT count(*) FROM recsys.evaluations;
 RESET ROLE;
-GRANT INSERT, UPDATE ON recsys.evaluations TO recsys_eval_reader;
+SELECT recsys_set_owner('eval_m', 'recsys_eval_reader');
 SET ROLE recsys_eval_reader;
 SELECT k FROM recsys_evaluate('eval_events', 'eval_m', '{}', 4);
-RESET ROLE;
 SELECT last_evaluation->>'k' AS k FROM recsys_models;
+RESET ROLE;
+SELECT recsys_set_owner('eval_m', current_user);
 REVOKE ALL ON eval_events FROM recsys_eval_reader;
-REVOKE ALL ON recsys.evaluations FROM recsys_eval_reader;
 DROP ROLE recsys_eval_reader;
+SELECT owner, granted_to FROM recsys_models WHERE name = 'eval_m';
 
 -- Dropping the model drops its evaluation.
 SELECT recsys_drop_model('eval_m');

@@ -134,13 +134,22 @@ CREATE TABLE fr_nosession AS SELECT user_id, item_id FROM fr_events;
 SELECT recsys_train('fr_nos', 'fr_nosession', 'popularity')->>'items' AS items;
 SELECT * FROM recommend_for_session('s1', 3, 'fr_nos');
 
--- Without SELECT on the source, known users are still served (the plain
--- path reads no table); the fresh path fails with a clear error.
+-- A role without a grant of the model is refused; granted, it is served,
+-- fresh users and sessions included, without SELECT on the source: the
+-- source is read with the owner's rights, as a view's query is.
 CREATE ROLE fr_reader;
 SET ROLE fr_reader;
 SELECT count(*) AS n FROM recommend('u5', 3, 'fr_als');
 SELECT count(*) AS n FROM recommend('newbie', 3, 'fr_als');
+SELECT count(*) AS n FROM fr_events;
+RESET ROLE;
+SELECT recsys_grant('fr_als', 'fr_reader');
+SET ROLE fr_reader;
+SELECT count(*) AS n FROM recommend('u5', 3, 'fr_als');
+SELECT count(*) AS n FROM recommend('newbie', 3, 'fr_als');
+SELECT count(*) AS n, min(source) AS source FROM recommend('u5', 3, 'fr_als', '{"fresh": true}');
 SELECT count(*) AS n FROM recommend_for_session('s1', 3, 'fr_als');
+SELECT name, source FROM recsys_models;
 RESET ROLE;
 -- A dropped source: the same.
 DROP TABLE fr_events;

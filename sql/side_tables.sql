@@ -78,7 +78,7 @@ SELECT name, version FROM recsys_models ORDER BY name;
 CREATE ROLE recsys_side_reader;
 GRANT SELECT ON side_events TO recsys_side_reader;
 GRANT SELECT (item_id, category) ON side_items TO recsys_side_reader;
-GRANT INSERT, DELETE ON recsys.model_store TO recsys_side_reader;
+GRANT EXECUTE ON FUNCTION recsys_train(text, text, text, jsonb) TO recsys_side_reader;
 SET ROLE recsys_side_reader;
 SELECT recsys_train('side_r', 'side_events', 'popularity', '{"items": "side_items"}');
 SELECT s->'items_table' AS items_table
@@ -91,7 +91,7 @@ SELECT recsys_train('side_r', 'side_events', 'popularity', '{"items": "SELECT * 
 SELECT recsys_drop_model('side_r');
 RESET ROLE;
 REVOKE ALL ON side_events, side_items FROM recsys_side_reader;
-REVOKE INSERT, DELETE ON recsys.model_store FROM recsys_side_reader;
+REVOKE EXECUTE ON FUNCTION recsys_train(text, text, text, jsonb) FROM recsys_side_reader;
 DROP ROLE recsys_side_reader;
 
 -- A cancel or timeout stops the side-table read too.
