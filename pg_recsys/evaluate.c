@@ -109,7 +109,7 @@ RsEvalCanRecord(const char *name)
 	if (why == NULL)
 		return true;
 	ereport(NOTICE,
-			(errmsg("evaluation of model \"%s\" not recorded", name),
+			(errmsg("evaluation of model \"%s\" not recorded", RsShort(name)),
 			 errdetail("%s", why)));
 	return false;
 }

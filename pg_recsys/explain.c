@@ -26,7 +26,7 @@ RsReportExplainError(const rs_error *err, const rs_model *m, const text *user,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("%s \"%s\" is not in model \"%s\"", no_user ? "user" : "item",
-						text_to_cstring(no_user ? user : item), model)));
+						RsShort(text_to_cstring(no_user ? user : item)), RsShort(model))));
 	}
 	RsReportError(err);
 }
@@ -107,7 +107,7 @@ recsys_user_profile(PG_FUNCTION_ARGS)
 		if (err.status == RS_ENOTFOUND)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("user \"%s\" is not in model \"%s\"", text_to_cstring(user), name)));
+					 errmsg("user \"%s\" is not in model \"%s\"", RsShort(text_to_cstring(user)), RsShort(name))));
 		RsReportError(&err);
 	}
 	values[0] = Int64GetDatum(p.interactions);

@@ -181,7 +181,7 @@ recommend_for_session(PG_FUNCTION_ARGS)
 		rs_model_source_column(c.m, "session") == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("model \"%s\" does not record its source", c.name),
+				 errmsg("model \"%s\" does not record its source", RsShort(c.name)),
 				 errhint("Retrain it with recsys_train() to read sessions from its source.")));
 	if (rs_recommend_for_history(c.m, h, 0, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
 		RsReportError(&err);

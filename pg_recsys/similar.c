@@ -17,7 +17,7 @@ RsReportSimilarError(const rs_error *err, const text *item, const char *model)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("item \"%s\" is not in model \"%s\"",
-						text_to_cstring(item), model)));
+						RsShort(text_to_cstring(item)), RsShort(model))));
 	RsReportError(err);
 }
 

@@ -97,7 +97,7 @@ RsSourceNameList(const char *source)
 	if (!SplitIdentifierString(raw, '.', &parts) || parts == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("source \"%s\" is neither a relation name nor a query", source),
+				 errmsg("source \"%s\" is neither a relation name nor a query", RsShort(source)),
 				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
 	foreach(lc, parts)
 		names = lappend(names, makeString(pstrdup(lfirst(lc))));
@@ -118,12 +118,12 @@ RsSourceFromRelation(const char *source, const char *option, Oid *relidp)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" named by option \"%s\" does not exist",
-						source, option),
+						RsShort(source), option),
 				 errhint("The option must name a table or view, or be a query beginning with SELECT or WITH.")));
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist", source),
+				 errmsg("relation \"%s\" does not exist", RsShort(source)),
 				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
 		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT,

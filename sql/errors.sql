@@ -67,6 +67,20 @@ SELECT recsys_train('err', 'SELECT user_id, item_id, label AS ts FROM err_events
 SELECT recsys_train('err', 'SELECT user_id, item_id, label AS weight FROM err_events');
 SELECT recsys_train('err', 'SELECT 1; SELECT 2');
 SELECT recsys_train('err', 'DELETE FROM err_events');
+-- A smuggled second statement is refused before anything runs.
+SELECT recsys_train('err', 'SELECT user_id, item_id FROM err_events) s; DELETE FROM err_events; SELECT * FROM (SELECT 1');
+SELECT count(*) FROM err_events;
+-- event_weights needs an event column.
+SELECT recsys_train('err', 'err_events', 'als', '{"event_weights": {"buy": 1}}');
+SELECT recsys_train('err', 'err_events', 'als', '{"event_weights": {"buy": 1}, "event_column": "kind"}');
+-- A parenthesised query is a query.
+SELECT recsys_train('err_paren', '(SELECT * FROM err_events)', 'popularity')->>'interactions' AS interactions;
+SELECT recsys_train('err_paren', '  ( (SELECT user_id, item_id FROM err_events) )', 'popularity')->>'interactions' AS interactions;
+SELECT recsys_drop_model('err_paren');
+-- Names in messages are cut at 64 bytes.
+SELECT recsys_train(repeat('m', 100000), 'err_events');
+SELECT * FROM recommend('u1', 3, repeat('m', 100000));
+SELECT * FROM recsys_explain(repeat('u', 100000), 'i1', 'err');
 
 -- Training and dropping write: refused in a read-only transaction.
 BEGIN READ ONLY;
