@@ -112,16 +112,22 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.recsys_has_model_privilege(text, text) IS
 'does the current role have privilege USAGE (serve, explain, see) or OWNER (retrain, drop, grant) on a model';
 
+-- Side tables given as options may be queries: like the source, their text
+-- is the owner's to see.
 CREATE VIEW @extschema@.recsys_models WITH (security_barrier) AS
 SELECT DISTINCT ON (s.name)
 	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
-	s.interactions, s.bytes, s.options, s.summary,
-	CASE WHEN @extschema@.recsys_has_model_privilege(s.name, 'OWNER') THEN s.source END AS source,
+	s.interactions, s.bytes,
+	CASE WHEN o.owner THEN s.options ELSE s.options - 'items' - 'users' END AS options,
+	s.summary,
+	CASE WHEN o.owner THEN s.source END AS source,
 	count(*) OVER (PARTITION BY s.name) AS versions_stored,
-	(SELECT e.metrics || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
+	(SELECT CASE WHEN o.owner THEN e.metrics ELSE e.metrics - 'options' END
+	        || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
 	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation,
 	m.owner, m.granted_to
 FROM recsys.model_store s LEFT JOIN recsys.models m ON m.name = s.name
+CROSS JOIN LATERAL (SELECT @extschema@.recsys_has_model_privilege(s.name, 'OWNER') AS owner) o
 WHERE @extschema@.recsys_has_model_privilege(s.name, 'USAGE')
 ORDER BY s.name, s.version DESC;
 COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model the current role may use';

@@ -147,6 +147,9 @@ check "security: the error names no model bob may not use" \
 as alice -c "SELECT recsys_grant('alice_m', 'bob')" >/dev/null
 check "security: granted, bob sees the model but not its source" "alice_m|alice||{bob}" \
   "$(as bob -c "SELECT name || '|' || owner || '|' || coalesce(source, '') || '|' || granted_to::text FROM recsys_models WHERE name = 'alice_m'")"
+as alice -c "SET search_path = a, public; SELECT recsys_train('alice_side', 'events', 'content', '{\"items\": \"SELECT item_id, item_id || '' secret words'' AS title FROM events\"}'); SELECT recsys_grant('alice_side', 'bob')" >/dev/null
+check "security: side-table queries in options are the owner's to see" "f|t" \
+  "$(as bob -c "SELECT options ? 'items' FROM recsys_models WHERE name = 'alice_side'")|$(as alice -c "SELECT options ? 'items' FROM recsys_models WHERE name = 'alice_side'")"
 check "security: granted, bob is served, fresh users too (read as alice)" "3|3" \
   "$(as bob -c "SELECT (SELECT count(*) FROM recommend('u1', 3, 'alice_m', '{\"exclude_seen\": false}')) || '|' || count(*) FROM recommend('u1', 3, 'alice_m', '{\"fresh\": true, \"exclude_seen\": false}')")"
 check "security: the owner sees the source" "a.events" \
