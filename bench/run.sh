@@ -216,10 +216,10 @@ user, indexed on user_id.
 EOF
 cat "$tmp/sqlite_lat.md"
 declare -A LABEL=([select1]="SELECT 1" [recommend]="recommend()" [precomputed]="precomputed top-10"
-                  [fresh]="recommend() fresh")
+                  [fresh]="recommend() fresh" [recommend_granted]="recommend() as a granted role")
 sql_of() { grep -v '^\\' "$tmp/pg/$1.sql" | sed 's/;$//'; }
 declare -A PGLAT
-for s in select1 recommend precomputed fresh; do
+for s in select1 recommend precomputed fresh recommend_granted; do
   read -r cnt med p99 mean < <(log_stats 100 "$tmp/pg/lat_$s".[0-9]*)
   echo "| PostgreSQL | ${LABEL[$s]} | \`$(sql_of "$s")\` | $cnt | $med | $p99 | $mean | |"
   PGLAT[$s]=$med
