@@ -293,10 +293,12 @@ rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err)
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *e = &o->children[i];
 		const rs_algo_def *d = e->kind == RS_OPT_STRING ? rs_algo_named(e->string) : NULL;
+		char sn[RS_SHORT_CAP];
 		if (!in_space(d))
 			return rs_fail(err, RS_EINVAL, "%s; element %zu is %s%s%s", hint, i + 1,
 			               e->kind == RS_OPT_STRING ? "\"" : "not a string",
-			               e->kind == RS_OPT_STRING ? e->string : "",
+			               e->kind == RS_OPT_STRING ? rs_shorten(e->string, (size_t)-1, sn, sizeof sn)
+			                                        : "",
 			               e->kind == RS_OPT_STRING ? "\"" : "");
 		set |= RS_BIT(d->id);
 	}

@@ -69,11 +69,13 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		b->null_item++;
 		return RS_OK;
 	}
-	if (has_weight && !isfinite(weight))
+	if (has_weight && !isfinite(weight)) {
+		char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
 		return rs_fail(err, RS_EDATA,
-		               "weight of row %llu (user \"%.*s\", item \"%.*s\") is not a finite number",
-		               (unsigned long long)b->rows_read, (int)(user_len > 64 ? 64 : user_len), user,
-		               (int)(item_len > 64 ? 64 : item_len), item);
+		               "weight of row %llu (user \"%s\", item \"%s\") is not a finite number",
+		               (unsigned long long)b->rows_read, rs_shorten(user, user_len, su, sizeof su),
+		               rs_shorten(item, item_len, si, sizeof si));
+	}
 	double w = has_weight ? weight : 1.0;
 	if (b->cfg->n_events) {
 		double ew = event ? event_weight(b->cfg, event, event_len) : -1;

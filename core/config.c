@@ -161,10 +161,12 @@ static rs_status take_events(rs_config *c, const rs_opt *o, rs_error *err)
 		return rs_fail(err, RS_ENOMEM, "out of memory reading event_weights");
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *e = &o->children[i];
-		if (e->kind != RS_OPT_NUMBER || !isfinite(e->number) || e->number < 0 || e->number > 1e9)
+		if (e->kind != RS_OPT_NUMBER || !isfinite(e->number) || e->number < 0 || e->number > 1e9) {
+			char se[RS_SHORT_CAP];
 			return rs_fail(err, RS_EINVAL,
 			               "option \"event_weights\": weight of event \"%s\" must be a number between 0 and 1e9",
-			               e->key ? e->key : "");
+			               rs_shorten(e->key, (size_t)-1, se, sizeof se));
+		}
 		c->event_names[i] = strdup(e->key ? e->key : "");
 		if (!c->event_names[i])
 			return rs_fail(err, RS_ENOMEM, "out of memory reading event_weights");
@@ -234,10 +236,10 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 	if (!sp)
 		sp = find_in(d->options, d->n_options, key);
 	if (!sp) {
-		char known[1024];
+		char known[1024], sk[RS_SHORT_CAP];
 		known_options(d, known, sizeof known);
 		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for algorithm \"%s\" (known options: %s)",
-		               key, d->name, known);
+		               rs_shorten(key, (size_t)-1, sk, sizeof sk), d->name, known);
 	}
 	return apply_spec(c, sp, o, err);
 }
@@ -249,9 +251,10 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	if (!algorithm)
 		return rs_fail(err, RS_EINVAL, "algorithm must not be NULL");
 	const rs_algo_def *def = rs_algo_named(algorithm);
+	char sa[RS_SHORT_CAP];
 	if (!def)
 		return rs_fail(err, RS_EINVAL, "unknown algorithm \"%s\" (known algorithms: %s)",
-		               algorithm, rs_algorithms());
+		               rs_shorten(algorithm, (size_t)-1, sa, sizeof sa), rs_algorithms());
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
 	if (default_threads < 0 || default_threads > 256)

@@ -256,14 +256,15 @@ rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const
 	*n_out = 0;
 	if (!m || !user || !item)
 		return rs_fail(err, RS_EINVAL, "model, user and item must not be NULL");
+	char id[RS_SHORT_CAP];
 	int32_t u = rs_idmap_find(&m->users, user, user_len);
 	if (u < 0)
-		return rs_fail(err, RS_ENOTFOUND, "user \"%.*s\" is not in the model",
-		               (int)(user_len > 200 ? 200 : user_len), user);
+		return rs_fail(err, RS_ENOTFOUND, "user \"%s\" is not in the model",
+		               rs_shorten(user, user_len, id, sizeof id));
 	int32_t i = rs_idmap_find(&m->items, item, item_len);
 	if (i < 0)
-		return rs_fail(err, RS_ENOTFOUND, "item \"%.*s\" is not in the model",
-		               (int)(item_len > 200 ? 200 : item_len), item);
+		return rs_fail(err, RS_ENOTFOUND, "item \"%s\" is not in the model",
+		               rs_shorten(item, item_len, id, sizeof id));
 	history h = user_history(m, u);
 	double *c = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *c));
 	rs_contribution *rows = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *rows));

@@ -88,9 +88,11 @@ rs_status rs_history_add(rs_history *h, const char *item, size_t item_len, int h
 	h->rows++;
 	if (!item)
 		return RS_OK;
-	if (has_weight && !isfinite(weight))
-		return rs_fail(err, RS_EDATA, "weight of row %zu (item \"%.*s\") is not a finite number",
-		               h->rows, (int)(item_len > 64 ? 64 : item_len), item);
+	if (has_weight && !isfinite(weight)) {
+		char si[RS_SHORT_CAP];
+		return rs_fail(err, RS_EDATA, "weight of row %zu (item \"%s\") is not a finite number",
+		               h->rows, rs_shorten(item, item_len, si, sizeof si));
+	}
 	double w = has_weight ? weight : 1.0;
 	if (h->m->events.n > 0) {
 		double ew = stored_event_weight(h->m, event, event_len);

@@ -25,10 +25,11 @@ static rs_status parse_part(rs_config *c, const rs_opt *o, rs_error *err)
 {
 	const char *name = o->key ? o->key : "";
 	const rs_algo_def *d = rs_algo_named(name);
+	char sn[RS_SHORT_CAP];
 	if (!d || d->id == RS_ALGO_HYBRID || d->id == RS_ALGO_AUTO)
 		return rs_fail(err, RS_EINVAL,
 		               "option \"components\": \"%s\" is not an algorithm a hybrid can blend (known: %s; not hybrid or auto)",
-		               name, rs_algorithms());
+		               rs_shorten(name, (size_t)-1, sn, sizeof sn), rs_algorithms());
 	double w = 1.0;
 	rs_opt sub = {.kind = RS_OPT_OBJECT};
 	rs_opt *kids = NULL;

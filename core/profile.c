@@ -76,8 +76,10 @@ rs_status rs_user_profile(const rs_model *m, const char *user, size_t len, rs_pr
 	if (!m || !user || !out)
 		return rs_fail(err, RS_EINVAL, "model and user must not be NULL");
 	int32_t u = rs_idmap_find(&m->users, user, len);
-	if (u < 0)
-		return rs_fail(err, RS_ENOTFOUND, "unknown user \"%.*s\"", (int)(len > 64 ? 64 : len), user);
+	if (u < 0) {
+		char su[RS_SHORT_CAP];
+		return rs_fail(err, RS_ENOTFOUND, "unknown user \"%s\"", rs_shorten(user, len, su, sizeof su));
+	}
 	const rs_csr *s = &m->seen;
 	int64_t b = s->indptr[u], e = s->indptr[u + 1];
 	out->distinct_items = e - b;

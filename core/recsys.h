@@ -52,6 +52,28 @@ typedef struct rs_error {
 /* Short text for a status ("invalid argument", ...). */
 const char *rs_status_str(rs_status s);
 
+/* Longest name or id, in bytes, that an error message echoes: a longer one
+ * is cut to at most this many bytes, at a UTF-8 character boundary, and
+ * followed by "..." (both bindings and the core use rs_shorten). */
+#define RS_SHORT_BYTES 64
+/* Size of a buffer that holds any rs_shorten result. */
+#define RS_SHORT_CAP (RS_SHORT_BYTES + 4)
+
+/* Copy `text` (len bytes, or up to its NUL; (size_t)-1 for a NUL-terminated
+ * string) into buf (cap bytes, RS_SHORT_CAP for the full length) for an
+ * error message: whole when it has at most RS_SHORT_BYTES bytes (and fits
+ * cap), else its first bytes up to a character boundary and "...". An
+ * embedded NUL ends the text. Returns buf, always NUL-terminated (empty when
+ * cap < 4, too small for "..."). */
+const char *rs_shorten(const char *text, size_t len, char *buf, size_t cap);
+
+/* Is a source text a query rather than a table or view name (source_kind.c)?
+ * 1 when its first token, after white space, -- and block comments and any
+ * opening parentheses, is SELECT, WITH, VALUES or TABLE as a whole word
+ * (case-insensitive); 0 otherwise (also for NULL). Both bindings decide with
+ * it: a query is wrapped as a subquery, anything else is a relation name. */
+int rs_source_is_query(const char *source);
+
 /* ------------------------------------------------------------------ */
 /* Options: a JSON-shaped tree that bindings build from jsonb / json1.  */
 /* The core only reads it; the binding owns its memory.                */

@@ -76,8 +76,9 @@ static rs_status unknown_key(const char *key, const char *fn, const char *const 
 			if (w > 0 && (size_t)w < sizeof known - len)
 				len += (size_t)w;
 		}
-	return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for %s (known options: %s)", key,
-	               fn ? fn : "recommend", known);
+	char sk[RS_SHORT_CAP];
+	return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for %s (known options: %s)",
+	               rs_shorten(key, (size_t)-1, sk, sizeof sk), fn ? fn : "recommend", known);
 }
 
 /* A finite number option in [lo, hi]. */

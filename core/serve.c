@@ -195,9 +195,10 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
 	rs_status st = check_k(k, err);
 	if (st != RS_OK)
 		return st;
+	char sk[RS_SHORT_CAP];
 	if (options && options->kind == RS_OPT_OBJECT && options->n_children > 0)
 		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for popular_items (it takes none yet)",
-		               options->children[0].key ? options->children[0].key : "");
+		               rs_shorten(options->children[0].key, (size_t)-1, sk, sizeof sk));
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
 	*n_out = popular_for(m, k, RS_SRC_POPULAR, out);

@@ -38,9 +38,10 @@ static rs_status parse_similar_opts(const rs_opt *o, rs_error *err)
 		return RS_OK;
 	if (o->kind != RS_OPT_OBJECT)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
+	char sk[RS_SHORT_CAP];
 	if (o->n_children > 0)
 		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for similar_items (it takes none yet)",
-		               o->children[0].key ? o->children[0].key : "");
+		               rs_shorten(o->children[0].key, (size_t)-1, sk, sizeof sk));
 	return RS_OK;
 }
 
@@ -177,9 +178,11 @@ rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int 
 	if (!m || !item)
 		return rs_fail(err, RS_EINVAL, "model and item must not be NULL");
 	int32_t i = rs_idmap_find(&m->items, item, len);
-	if (i < 0)
-		return rs_fail(err, RS_ENOTFOUND, "item \"%.*s\" is not in the model",
-		               (int)(len > 200 ? 200 : len), item);
+	if (i < 0) {
+		char si[RS_SHORT_CAP];
+		return rs_fail(err, RS_ENOTFOUND, "item \"%s\" is not in the model",
+		               rs_shorten(item, len, si, sizeof si));
+	}
 	size_t ni = m->items.n;
 	float *s = rs_calloc(ni + 1, sizeof *s);
 	int32_t *bestp = m->n_parts > 0 ? rs_calloc(ni + 1, sizeof *bestp) : NULL;

@@ -1,6 +1,7 @@
 /*
- * util.c - status texts, error filling, checked allocation, a growable text
- * buffer for the JSON the core writes, and clocks.
+ * util.c - status texts, error filling, names cut short for messages,
+ * checked allocation, a growable text buffer for the JSON the core writes,
+ * and clocks.
  */
 #include "internal.h"
 
@@ -37,6 +38,39 @@ rs_status rs_fail(rs_error *err, rs_status s, const char *fmt, ...)
 		va_end(ap);
 	}
 	return s;
+}
+
+/* The text of a name or id for an error message (see recsys.h). */
+const char *rs_shorten(const char *text, size_t len, char *buf, size_t cap)
+{
+	if (!buf || cap == 0)
+		return "";
+	buf[0] = '\0';
+	if (!text || cap < 4) /* no room for even "..." */
+		return buf;
+	/* the whole text when it has at most `whole` bytes */
+	size_t whole = cap - 1 < RS_SHORT_BYTES ? cap - 1 : RS_SHORT_BYTES;
+	size_t n = 0;
+	while (n < len && text[n] != '\0' && n <= whole)
+		n++;
+	if (n <= whole) {
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	/* else at most `limit` bytes and "...": cut before the byte at `limit`,
+	 * backing off over UTF-8 continuation bytes (10xxxxxx) so that no
+	 * character is split; more than 3 of them in a row is not UTF-8: cut
+	 * at `limit` anyway */
+	size_t limit = cap - 4 < RS_SHORT_BYTES ? cap - 4 : RS_SHORT_BYTES;
+	n = limit;
+	for (int back = 0; back < 3 && n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80; back++)
+		n--;
+	if (((unsigned char)text[n] & 0xC0) == 0x80)
+		n = limit;
+	memcpy(buf, text, n);
+	memcpy(buf + n, "...", 4);
+	return buf;
 }
 
 /* count * size, saturating at SIZE_MAX so allocation fails on overflow. */

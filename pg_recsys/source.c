@@ -67,22 +67,15 @@ static const char *const role_names[RS_COL__COUNT + 1] = {
 	"user", "item", "weight", "event", "ts", "session"
 };
 
-/* True for characters that may continue an SQL keyword or identifier. */
-static bool
-RsIsIdentChar(char c)
-{
-	return isalnum((unsigned char) c) || c == '_' || c == '$';
-}
-
-/* Does the source text start (after whitespace) with SELECT or WITH? */
+/*
+ * Is the source text a query (else a relation name)? The core decides for
+ * both bindings (core/source_kind.c): SELECT, WITH, VALUES or TABLE first,
+ * after white space, comments and opening parentheses.
+ */
 static bool
 RsSourceIsQuery(const char *s)
 {
-	while (isspace((unsigned char) *s))
-		s++;
-	if (pg_strncasecmp(s, "select", 6) == 0 && !RsIsIdentChar(s[6]))
-		return true;
-	return pg_strncasecmp(s, "with", 4) == 0 && !RsIsIdentChar(s[4]);
+	return rs_source_is_query(s) != 0;
 }
 
 /* The parts of a possibly qualified, possibly quoted relation name. */

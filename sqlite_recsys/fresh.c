@@ -6,6 +6,11 @@
  * source.c) and folded in by the core (rs_recommend_for_history), so new
  * events count without retraining. recommend() for a known user without
  * "fresh" reads no table (vtab_recommend.c).
+ *
+ * A source stored as a query runs only while PRAGMA trusted_schema is on
+ * (SQLite's rule for untrusted files: with it off, nothing stored in the
+ * file runs SQL the application did not write); a table or view name is
+ * always read as a quoted identifier.
  */
 #include "recsys_sqlite.h"
 
@@ -20,15 +25,24 @@ int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_o
 	return rs_model_find_user(m, user, len) < 0;
 }
 
-/* Read the rows of one user or session of model m into h (m->source set). */
+/* Read the rows of one user or session of model m into h (m->source set).
+ * A stored query runs only with a trusted schema (PRAGMA trusted_schema,
+ * read at every call); a stored table name is always read as a quoted
+ * identifier. */
 static int read_key_rows(sqlite3 *db, const rsq_model *m, const char *role, const char *key,
                          size_t len, rs_history *h, char **errmsg)
 {
+	int rc = rsq_check_stored_sql(db, m->name, NULL, m->source, errmsg);
+	if (rc != SQLITE_OK)
+		return rc;
 	char *msg = NULL;
-	int rc = rsq_source_read_history(db, m->source, m->m, role, key, (int)len, h, &msg);
+	rc = rsq_source_read_history(db, m->source, m->m, role, key, (int)len, h, &msg);
+	char skey[RS_SHORT_CAP], sname[RS_SHORT_CAP];
 	if (msg) /* say whose rows, as PostgreSQL's context line does */
-		*errmsg = sqlite3_mprintf("%s (reading the rows of %s \"%.*s\" from the source of "
-		                          "model \"%s\")", msg, role, (int)len, key, m->name);
+		*errmsg = sqlite3_mprintf("%s (reading the rows of %s \"%s\" from the source of "
+		                          "model \"%s\")", msg, role,
+		                          rs_shorten(key, len, skey, sizeof skey),
+		                          rs_shorten(m->name, (size_t)-1, sname, sizeof sname));
 	sqlite3_free(msg);
 	return rc;
 }
@@ -52,8 +66,10 @@ int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char 
 	if (model->source)
 		rc = read_key_rows(db, model, session ? "session" : "user", key, len, h, errmsg);
 	else if (session) {
+		char sname[RS_SHORT_CAP];
 		*errmsg = sqlite3_mprintf("model \"%s\" does not record its source; retrain it with "
-		                          "recsys_train() to read sessions from its source", model->name);
+		                          "recsys_train() to read sessions from its source",
+		                          rs_shorten(model->name, (size_t)-1, sname, sizeof sname));
 		rc = SQLITE_ERROR;
 	}
 	rs_status st = RS_OK;

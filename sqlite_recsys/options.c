@@ -257,6 +257,14 @@ int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, cons
 	rsq_opts *tree = sqlite3_malloc64(sizeof *tree);
 	char *text = rsq_strdup(json);
 	int rc = tree && text ? rsq_opts_parse(ctx->db, json, what, tree, errmsg) : SQLITE_NOMEM;
+	/* json_tree is a table of main: while another connection commits it is
+	 * locked, and serving must not depend on the file for reading options */
+	sqlite3 *jdb = rsq_is_locked(rc) ? rsq_json_db(ctx) : NULL;
+	if (jdb) {
+		sqlite3_free(*errmsg);
+		*errmsg = NULL;
+		rc = rsq_opts_parse(jdb, json, what, tree, errmsg);
+	}
 	if (rc != SQLITE_OK) {
 		sqlite3_free(tree);
 		sqlite3_free(text);

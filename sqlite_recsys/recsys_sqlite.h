@@ -50,6 +50,7 @@ typedef struct rsq_ctx {
 	char *sole_model; /* the only stored model, valid while sole_gen == gen */
 	unsigned sole_gen;
 	rsq_model *models;          /* cache, one entry per model name */
+	sqlite3 *json_db; /* private in-memory connection for JSON while db is locked */
 	char *opts_text;            /* the last serving options text and its tree, so a */
 	struct rsq_opts *opts_tree; /* lateral join does not re-parse per row */
 } rsq_ctx;
@@ -59,12 +60,27 @@ rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx);
 void rsq_ctx_unref(void *ctx);
 
 /* ---- util.c: errors and small text helpers ---- */
+/* Did a call fail only because another connection holds the file locked
+ * (SQLITE_BUSY or SQLITE_LOCKED, extended codes too)? */
+int rsq_is_locked(int rc);
+/* The connection's private in-memory database (opened on first use), for
+ * reading JSON with SQLite's json_each / json_tree when the caller's
+ * connection cannot: those are tables of main, and a statement that reads
+ * them fails with SQLITE_BUSY while another connection commits (rollback
+ * journal). NULL if it cannot be opened. */
+sqlite3 *rsq_json_db(rsq_ctx *ctx);
 /* sqlite3_mprintf'd text of a core error: the core message verbatim. */
 char *rsq_core_errmsg(const rs_error *err);
 /* Report a sqlite3_mprintf'd message (or out of memory) and free it. */
 void rsq_result_errmsg(sqlite3_context *c, char *msg);
-/* Does text start with keyword (case-insensitive) followed by a non-word byte? */
-int rsq_starts_with_word(const char *text, const char *keyword);
+/* A NUL-terminated name or id cut short for a message (core rs_shorten:
+ * at most RS_SHORT_BYTES bytes, then "..."); buf is a char[RS_SHORT_CAP]. */
+#define RSQ_SHORT(buf, s) rs_shorten((s), (size_t)-1, (buf), sizeof(buf))
+/* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */
+#define RSQ_MAX_NAME 63
+/* SQLITE_OK for a usable model name (non-empty, at most RSQ_MAX_NAME
+ * bytes), else SQLITE_ERROR with *errmsg. */
+int rsq_check_model_name(const char *name, char **errmsg);
 /* sqlite3_mprintf'd copy of s, or NULL. */
 char *rsq_strdup(const char *s);
 /* Cancel callback for the core: `probe` is a prepared one-row statement,
@@ -100,10 +116,20 @@ void rsq_opts_free(rsq_opts *o);
 int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const rs_opt *opts,
                     rs_builder **builder, char **errmsg);
 /* Read one key's rows of a model's source into h: key_role "user" or
- * "session" names the column compared with `key` (the model's columns). */
+ * "session" names the column compared with `key` (the model's columns).
+ * The source comes from the database file: ask rsq_check_stored_sql first. */
 int rsq_source_read_history(sqlite3 *db, const char *source, const rs_model *m,
                             const char *key_role, const char *key, int key_len, rs_history *h,
                             char **errmsg);
+
+/* PRAGMA trusted_schema of the connection now: 1 on, 0 off (or unknown). */
+int rsq_schema_trusted(sqlite3 *db);
+/* SQL stored in the database file (model `model`'s source, option NULL, or
+ * its side-table option "items" / "users") runs only with a trusted schema:
+ * SQLITE_OK when `text` is no query or the schema is trusted, else
+ * SQLITE_ERROR with *errmsg saying why it is not run. */
+int rsq_check_stored_sql(sqlite3 *db, const char *model, const char *option, const char *text,
+                         char **errmsg);
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
 int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts);
@@ -114,6 +140,8 @@ int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char 
 /* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */
 int rsq_store_exists(sqlite3 *db);
 int rsq_table_exists(sqlite3 *db, const char *name);
+/* Does a table or view <schema>.<name> exist (any case)? 1 yes, 0 no, -1 error. */
+int rsq_table_exists_any(sqlite3 *db, const char *schema, const char *name);
 /* sqlite3_mprintf'd ", "-separated stored model names ("none" when empty),
  * or NULL on error. */
 char *rsq_store_names(sqlite3 *db);
@@ -158,8 +186,13 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 /* ---- cache.c: per-connection model cache ---- */
 /* Resolve `name` (NULL = default model or the only model), make sure the
  * cached model is the latest stored version and return it with a new
- * reference. On error returns non-OK with *errmsg set. */
-int rsq_cache_get(rsq_ctx *ctx, const char *name, rsq_model **out, char **errmsg);
+ * reference. While another connection holds the file locked, a cached
+ * model is returned as it is. On error returns non-OK (SQLITE_BUSY for a
+ * locked store) with *errmsg set. *probe is the calling table's statement
+ * slot for the cheap read of main (prepared on first use; the table
+ * finalizes it in xDisconnect, before sqlite3_close looks for statements). */
+int rsq_cache_get(rsq_ctx *ctx, sqlite3_stmt **probe, const char *name, rsq_model **out,
+                  char **errmsg);
 void rsq_model_release(rsq_model *m);
 /* Drop a model from the cache (after recsys_drop_model). */
 void rsq_cache_forget(rsq_ctx *ctx, const char *name);
@@ -186,6 +219,7 @@ extern const sqlite3_module rsq_profile_module;
 int rsq_bind_args(sqlite3_index_info *info, int n_out, int n_args, unsigned *mask);
 void rsq_order_by_rank(sqlite3_index_info *info);
 int rsq_vtab_error(sqlite3_vtab *v, char *msg);
+int rsq_vtab_error_rc(sqlite3_vtab *v, char *msg, int rc);
 double rsq_float_decimal(float f);
 
 /* The vtab of those functions: the connection's context and, for modules
@@ -194,6 +228,7 @@ typedef struct rsq_vtab {
 	sqlite3_vtab base;
 	rsq_ctx *ctx;
 	const void *spec;
+	sqlite3_stmt *probe; /* rsq_cache_get's read of main, finalized by xDisconnect */
 } rsq_vtab;
 /* xConnect body: declare `schema` (errors prefixed with fn), allocate. */
 int rsq_vtab_connect(sqlite3 *db, void *aux, const char *fn, const char *schema,

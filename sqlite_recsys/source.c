@@ -3,9 +3,16 @@
  * their rows into the core's builder (shared by recsys_train and
  * recsys_evaluate).
  *
- * A source is a table or view name (main, temp, or "schema.table" of an
- * attached database) or a query beginning with SELECT or WITH; it is read
- * with an ordinary statement, which refuses a smuggled second statement.
+ * A source is a query when the core says so (rs_source_is_query: SELECT,
+ * WITH, VALUES or TABLE first), else a table or view name (main, temp, or
+ * "schema.table" of an attached database), used only as a quoted
+ * identifier. A query must be one statement (checked on its own and once
+ * wrapped, before anything runs) and is read as a subquery.
+ *
+ * SQL text stored in the database file (a model's source, side tables in
+ * its options) is run only while PRAGMA trusted_schema is on, as SQLite
+ * treats the file's own views and triggers: rsq_check_stored_sql, which
+ * the callers that re-read a stored source ask first.
  * Side tables (the options "items" and "users") are resolved the same way
  * before anything is read; their cells go to the core as numbers (INTEGER
  * and REAL values) or as text (TEXT and BLOB values), by each value's
@@ -104,7 +111,10 @@ static int table_exists(sqlite3 *db, const char *schema, const char *name)
 	return rc == SQLITE_ROW;
 }
 
-/* A table name, or "schema.table" for an attached database: quoted FROM term. */
+/* A table name, or "schema.table" for an attached database: quoted FROM
+ * term. The text is only ever an identifier: each part is quoted with ""
+ * doubled, so quotes or SQL in a name (say one stored in the file) name a
+ * table that does not exist. */
 static char *quoted_table(sqlite3 *db, const char *source)
 {
 	if (table_exists(db, NULL, source))
@@ -120,32 +130,82 @@ static char *quoted_table(sqlite3 *db, const char *source)
 	return from;
 }
 
+/* Past white space, semicolons and comments: what follows a statement. */
+static const char *skip_between_statements(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == ';') {
+			s++;
+		} else if (s[0] == '-' && s[1] == '-') {
+			s += strcspn(s, "\n");
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			s = end ? end + 2 : s + strlen(s); /* SQLite ends an open comment at the end */
+		} else {
+			return s;
+		}
+	}
+}
+
+/* The label of a read in messages: "source", "items source", "users source". */
+static const char *read_label(const char *option)
+{
+	return !option ? "source" : option[0] == 'i' ? "items source" : "users source";
+}
+
+/*
+ * A query source as a FROM term: "(\n<query>\n)". It must be one statement:
+ * prepared on its own (never run), what follows its first statement may
+ * only be white space, semicolons and comments; the trailing ones are cut
+ * off. A text SQLite cannot prepare on its own, e.g. "(SELECT ...)", is
+ * wrapped with its trailing semicolons cut; prepare_from checks the
+ * wrapped statement again.
+ */
+static int wrap_query(reader *r, const char *source, const char *option, char **from)
+{
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	size_t n = strlen(source);
+	if (sqlite3_prepare_v2(r->db, source, -1, &st, &tail) == SQLITE_OK && st && tail) {
+		if (*skip_between_statements(tail) != '\0') {
+			sqlite3_finalize(st);
+			r->errmsg = sqlite3_mprintf("%s must be a single query", read_label(option));
+			return SQLITE_ERROR;
+		}
+		n = (size_t)(tail - source);
+	}
+	sqlite3_finalize(st);
+	while (n > 0 && strchr(" \t\r\n\f;", source[n - 1]))
+		n--;
+	/* newlines keep a trailing -- comment from swallowing the ')' */
+	*from = sqlite3_mprintf("(\n%.*s\n)", (int)n, source);
+	return *from ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 /* Turn `source` into a FROM-clause term (*from): a quoted table name or
- * (query). `option` names the option of a side table (NULL: the source). */
+ * (query), as the core decides (rs_source_is_query). `option` names the
+ * option of a side table (NULL: the source). */
 static int resolve(reader *r, const char *source, const char *option, char **from)
 {
-	if (rsq_starts_with_word(source, "select") || rsq_starts_with_word(source, "with")) {
-		size_t n = strlen(source);
-		while (n > 0 && strchr(" \t\r\n;", source[n - 1]))
-			n--;
-		/* newlines keep a trailing -- comment from swallowing the ')' */
-		*from = sqlite3_mprintf("(\n%.*s\n)", (int)n, source);
-		return *from ? SQLITE_OK : SQLITE_NOMEM;
-	}
+	if (rs_source_is_query(source))
+		return wrap_query(r, source, option, from);
 	*from = quoted_table(r->db, source);
 	if (*from)
 		return SQLITE_OK;
+	char name[RS_SHORT_CAP];
+	rs_shorten(source, (size_t)-1, name, sizeof name);
 	if (option)
 		r->errmsg = sqlite3_mprintf("relation \"%s\" named by option \"%s\" does not exist",
-		                            source, option);
+		                            name, option);
 	else
-		r->errmsg = sqlite3_mprintf("source table \"%s\" does not exist", source);
+		r->errmsg = sqlite3_mprintf("source table \"%s\" does not exist", name);
 	return SQLITE_ERROR;
 }
 
 /* Prepare "SELECT <what> FROM <from> <suffix>"; a smuggled second
- * statement (source "x); DROP ...") is refused. The caller finalizes *st.
- * `what` names the source in messages ("source", "items source"). */
+ * statement (source "x); DROP ...") is refused before anything runs. The
+ * caller finalizes *st. `label` names the source in messages ("source",
+ * "items source"). */
 static int prepare_from(reader *r, const char *label, const char *what, const char *from,
                         const char *suffix, sqlite3_stmt **st)
 {
@@ -156,7 +216,7 @@ static int prepare_from(reader *r, const char *label, const char *what, const ch
 	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, &tail);
 	if (rc != SQLITE_OK) {
 		r->errmsg = sqlite3_mprintf("cannot read %s: %s", label, sqlite3_errmsg(r->db));
-	} else if (tail && tail[strspn(tail, " \t\r\n;")] != '\0') {
+	} else if (tail && *skip_between_statements(tail) != '\0') {
 		r->errmsg = sqlite3_mprintf("%s must be a single query", label);
 		rc = SQLITE_ERROR;
 	}
@@ -177,7 +237,9 @@ static int probe_columns(reader *r, const char *label, const char *from, sqlite3
 	int n = sqlite3_column_count(*st);
 	for (int i = 0; i < n; i++) {
 		const char *cn = sqlite3_column_name(*st, i);
-		sqlite3_str_appendf(s, "%s%s", i ? ", " : "", cn ? cn : "?");
+		char name[RS_SHORT_CAP];
+		sqlite3_str_appendf(s, "%s%s", i ? ", " : "",
+		                    cn ? rs_shorten(cn, (size_t)-1, name, sizeof name) : "?");
 	}
 	*names = sqlite3_str_finish(s);
 	return *names || n == 0 ? SQLITE_OK : SQLITE_NOMEM;
@@ -199,11 +261,23 @@ static int find_columns(reader *r)
 				r->col[c] = i;
 	}
 	sqlite3_finalize(st);
+	char name[RS_SHORT_CAP];
 	for (int c = RS_COL_USER; rc == SQLITE_OK && c <= RS_COL_ITEM; c++) {
 		if (r->col[c] >= 0)
 			continue;
 		r->errmsg = sqlite3_mprintf("source has no column \"%s\" (columns found: %s)",
-		                            r->names[c], names ? names : "none");
+		                            rs_shorten(r->names[c], (size_t)-1, name, sizeof name),
+		                            names ? names : "none");
+		rc = SQLITE_ERROR;
+	}
+	/* event weights without an event column would skip every row as an
+	 * unknown event: say which column is missing instead */
+	if (rc == SQLITE_OK && r->col[RS_COL_EVENT] < 0 && rs_opt_get(r->opts, "event_weights")) {
+		r->errmsg = sqlite3_mprintf(
+		    "option \"event_weights\" needs an event column: the source has no column \"%s\" "
+		    "(columns found: %s; name the event column with the \"event_column\" option)",
+		    rs_shorten(r->names[RS_COL_EVENT], (size_t)-1, name, sizeof name),
+		    names ? names : "none");
 		rc = SQLITE_ERROR;
 	}
 	sqlite3_free(names);
@@ -244,10 +318,13 @@ static char *select_list(reader *r)
 static int add_row(reader *r, rs_builder *b, sqlite3_stmt *st)
 {
 	if (sqlite3_column_type(st, 4) == SQLITE_TEXT) {
+		char name[RS_SHORT_CAP], value[RS_SHORT_CAP];
 		r->errmsg = sqlite3_mprintf(
 		    "column \"%s\" must be a date or a number of unix seconds, "
 		    "not '%s'",
-		    r->names[RS_COL_TS], sqlite3_column_text(st, 4));
+		    rs_shorten(r->names[RS_COL_TS], (size_t)-1, name, sizeof name),
+		    rs_shorten((const char *)sqlite3_column_text(st, 4),
+		               (size_t)sqlite3_column_bytes(st, 4), value, sizeof value));
 		return SQLITE_ERROR;
 	}
 	const char *user = (const char *)sqlite3_column_text(st, 0);
@@ -327,9 +404,11 @@ static int check_features(reader *r, rs_side side, sqlite3_stmt *probe, const ch
 		}
 		if (found)
 			continue;
+		char name[RS_SHORT_CAP];
 		r->errmsg = sqlite3_mprintf(
 		    "%s source has no column \"%s\" named in \"%s\" (columns found: %s)",
-		    SIDE_OPTION[side], want, FEATURE_OPTION[side], names ? names : "none");
+		    SIDE_OPTION[side], rs_shorten(want, (size_t)-1, name, sizeof name),
+		    FEATURE_OPTION[side], names ? names : "none");
 		return SQLITE_ERROR;
 	}
 	return SQLITE_OK;
@@ -382,8 +461,10 @@ static int plan_side(reader *r, rs_side side)
 			id_col = c;
 	}
 	if (rc == SQLITE_OK && id_col < 0) {
+		char name[RS_SHORT_CAP];
 		r->errmsg = sqlite3_mprintf("%s has no column \"%s\" (columns found: %s)", label,
-		                            id, names ? names : "none");
+		                            rs_shorten(id, (size_t)-1, name, sizeof name),
+		                            names ? names : "none");
 		rc = SQLITE_ERROR;
 	}
 	if (rc == SQLITE_OK)
@@ -443,6 +524,39 @@ int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const
 	reader_free(&r);
 	*errmsg = r.errmsg;
 	return rc;
+}
+
+/* PRAGMA trusted_schema of the connection, read now (it may change between
+ * calls); a failing read counts as untrusted. */
+int rsq_schema_trusted(sqlite3 *db)
+{
+	int on = 0;
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1, &on) != SQLITE_OK)
+		return 0;
+	return on != 0;
+}
+
+/* May SQL text stored in the database file run (see recsys_sqlite.h)? */
+int rsq_check_stored_sql(sqlite3 *db, const char *model, const char *option, const char *text,
+                         char **errmsg)
+{
+	if (!text || !rs_source_is_query(text) || rsq_schema_trusted(db))
+		return SQLITE_OK;
+	char name[RS_SHORT_CAP];
+	rs_shorten(model, (size_t)-1, name, sizeof name);
+	if (option)
+		*errmsg = sqlite3_mprintf(
+		    "model \"%s\" stores option \"%s\" as a query, and with PRAGMA trusted_schema = "
+		    "OFF a query stored in the database file is not run (pass \"%s\" as a table or view "
+		    "name, or turn trusted_schema on)",
+		    name, option, option);
+	else
+		*errmsg = sqlite3_mprintf(
+		    "model \"%s\" was trained from a query, and with PRAGMA trusted_schema = OFF a "
+		    "query stored in the database file is not run (train the model from a table or "
+		    "view name, or turn trusted_schema on)",
+		    name);
+	return *errmsg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 /* Read one user's or session's rows (see recsys_sqlite.h). The key column

@@ -47,6 +47,13 @@ static int ensure_store(sqlite3 *db, char **errmsg)
 	return SQLITE_ERROR;
 }
 
+/* "<what> "<name>": <SQLite's message>", the name cut short. */
+static char *store_error(sqlite3 *db, const char *what, const char *name)
+{
+	char sname[RS_SHORT_CAP];
+	return sqlite3_mprintf("%s \"%s\": %s", what, RSQ_SHORT(sname, name), sqlite3_errmsg(db));
+}
+
 /* Prepare sql and bind ?1 = name (if non-NULL); *errmsg set on failure. */
 static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3_stmt **st,
                          char **errmsg)
@@ -62,16 +69,44 @@ static int prepare_named(sqlite3 *db, const char *sql, const char *name, sqlite3
 	return SQLITE_OK;
 }
 
+/* Does table main.<name> exist? *exists 1 or 0; returns SQLite's code
+ * (SQLITE_BUSY when another connection holds the file locked). */
+static int table_exists_rc(sqlite3 *db, const char *name, int *exists)
+{
+	sqlite3_stmt *st = NULL;
+	*exists = 0;
+	int rc = prepare_named(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
+	                       name, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	*exists = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Does a table or view <schema>.<name> exist (any case)? 1 yes, 0 no, -1 error. */
+int rsq_table_exists_any(sqlite3 *db, const char *schema, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type IN ('table', 'view') "
+	                            "AND name = ?1 COLLATE NOCASE",
+	                            schema);
+	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Does table main.<name> exist? 1 yes, 0 no, -1 error. */
 int rsq_table_exists(sqlite3 *db, const char *name)
 {
-	sqlite3_stmt *st = NULL;
-	if (prepare_named(db, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
-	                  name, &st, NULL) != SQLITE_OK)
-		return -1;
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	int exists = 0;
+	return table_exists_rc(db, name, &exists) == SQLITE_OK ? exists : -1;
 }
 
 /* Does main.recsys_model_store exist? 1 yes, 0 no, -1 error. */
@@ -87,19 +122,24 @@ char *rsq_store_names(sqlite3 *db)
 	if (exists <= 0)
 		return sqlite3_mprintf("none");
 	sqlite3_stmt *st = NULL;
-	if (prepare_named(
-	        db,
-	        "SELECT group_concat(name, ', ') FROM (SELECT DISTINCT name FROM main." RSQ_STORE
-	        " ORDER BY name)",
-	        NULL, &st, NULL) != SQLITE_OK)
+	if (prepare_named(db, "SELECT DISTINCT name FROM main." RSQ_STORE " ORDER BY name", NULL,
+	                  &st, NULL) != SQLITE_OK)
 		return NULL;
-	char *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	sqlite3_str *out = sqlite3_str_new(db);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char name[RS_SHORT_CAP];
 		const char *s = (const char *)sqlite3_column_text(st, 0);
-		out = sqlite3_mprintf("%s", s ? s : "none");
+		sqlite3_str_appendf(out, "%s%s", n++ ? ", " : "", RSQ_SHORT(name, s ? s : ""));
 	}
 	sqlite3_finalize(st);
-	return out;
+	if (rc != SQLITE_DONE) {
+		sqlite3_free(sqlite3_str_finish(out));
+		return NULL;
+	}
+	if (n == 0)
+		sqlite3_str_appendall(out, "none");
+	return sqlite3_str_finish(out);
 }
 
 /* The message for an unknown model, listing the models that do exist. */
@@ -109,29 +149,33 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name)
 	char *first = NULL;
 	rsq_store_count_names(db, &count, &first);
 	sqlite3_free(first);
+	char sname[RS_SHORT_CAP];
+	RSQ_SHORT(sname, name);
 	if (count == 0)
 		return sqlite3_mprintf(
 		    "model \"%s\" does not exist (no model exists yet: train one "
 		    "with recsys_train())",
-		    name);
+		    sname);
 	char *names = rsq_store_names(db);
-	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", name,
+	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", sname,
 	                            names ? names : "?");
 	sqlite3_free(names);
 	return msg;
 }
 
-/* Count distinct model names; *first = the smallest name (mprintf'd). */
+/* Count distinct model names; *first = the smallest name (mprintf'd).
+ * SQLite's own code on failure (SQLITE_BUSY: locked for now). */
 int rsq_store_count_names(sqlite3 *db, int *count, char **first)
 {
 	*count = 0;
 	*first = NULL;
-	int exists = rsq_store_exists(db);
-	if (exists <= 0)
-		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	int exists = 0;
+	int rc = table_exists_rc(db, RSQ_STORE, &exists);
+	if (rc != SQLITE_OK || !exists)
+		return rc;
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db, "SELECT count(DISTINCT name), min(name) FROM main." RSQ_STORE,
-	                       NULL, &st, NULL);
+	rc = prepare_named(db, "SELECT count(DISTINCT name), min(name) FROM main." RSQ_STORE, NULL,
+	                   &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = sqlite3_step(st);
@@ -145,17 +189,19 @@ int rsq_store_count_names(sqlite3 *db, int *count, char **first)
 	return rc;
 }
 
-/* Latest version and trained_at of a model. */
+/* Latest version and trained_at of a model; SQLite's own code on failure
+ * (SQLITE_BUSY / SQLITE_LOCKED: the store is locked for now). */
 int rsq_store_latest(sqlite3 *db, const char *name, int *found, sqlite3_int64 *version,
                      char **trained_at)
 {
 	*found = 0;
 	*trained_at = NULL;
-	int exists = rsq_store_exists(db);
-	if (exists <= 0)
-		return exists < 0 ? SQLITE_ERROR : SQLITE_OK;
+	int exists = 0;
+	int rc = table_exists_rc(db, RSQ_STORE, &exists);
+	if (rc != SQLITE_OK || !exists)
+		return rc;
 	sqlite3_stmt *st = NULL;
-	int rc = prepare_named(db,
+	rc = prepare_named(db,
 	                       "SELECT version, trained_at FROM main." RSQ_STORE
 	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
 	                       name, &st, NULL);
@@ -197,8 +243,9 @@ int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_mode
 			rc = err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 		}
 	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*errmsg = sqlite3_mprintf("model \"%s\" version %lld has no stored blob", name,
-		                          (long long)version);
+		char sname[RS_SHORT_CAP];
+		*errmsg = sqlite3_mprintf("model \"%s\" version %lld has no stored blob",
+		                          RSQ_SHORT(sname, name), (long long)version);
 		rc = SQLITE_ERROR;
 	} else {
 		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
@@ -272,7 +319,7 @@ static int exec_named(sqlite3 *db, const char *sql, const char *name, sqlite3_in
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", name, sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot store model", name);
 		return rc;
 	}
 	return SQLITE_OK;
@@ -313,7 +360,7 @@ static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid,
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", r->name, sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot store model", r->name);
 		return rc;
 	}
 	*rowid = sqlite3_last_insert_rowid(db);
@@ -353,7 +400,7 @@ static int store_summary(sqlite3 *db, const char *name, sqlite3_int64 rowid, con
 	sqlite3_bind_int64(st, 2, rowid);
 	rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 	if (rc != SQLITE_OK)
-		*errmsg = sqlite3_mprintf("cannot store model \"%s\": %s", name, sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot store model", name);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -404,8 +451,7 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
 	int rc = write_version(db, row, version, summary_out, errmsg);
 	if (rc == SQLITE_OK && have_sp &&
 	    (rc = sqlite3_exec(db, "RELEASE recsys_train", NULL, NULL, NULL)) != SQLITE_OK)
-		*errmsg =
-		    sqlite3_mprintf("cannot store model \"%s\": %s", row->name, sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot store model", row->name);
 	if (rc != SQLITE_OK) {
 		undo_store(db, have_sp);
 		sqlite3_free(*summary_out);
@@ -432,7 +478,7 @@ int rsq_store_drop(sqlite3 *db, const char *name, int *deleted, char **errmsg)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		*errmsg = sqlite3_mprintf("cannot drop model \"%s\": %s", name, sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot drop model", name);
 		return rc;
 	}
 	*deleted = sqlite3_changes(db);
@@ -509,8 +555,7 @@ int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **err
 	if ((rc & 0xff) == SQLITE_READONLY)
 		return SQLITE_OK;
 	if (rc != SQLITE_OK)
-		*errmsg = sqlite3_mprintf("cannot record the evaluation of model \"%s\": %s", row->name,
-		                          sqlite3_errmsg(db));
+		*errmsg = store_error(db, "cannot record the evaluation of model", row->name);
 	return rc;
 }
 
@@ -520,13 +565,18 @@ int rsq_store_source(sqlite3 *db, const char *name, char **source, char **errmsg
 {
 	*source = NULL;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT source FROM main." RSQ_STORE
-	                       " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
-	                       -1, &st, NULL) != SQLITE_OK)
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT source FROM main." RSQ_STORE
+	                            " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+	                            -1, &st, NULL);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+		return rc;
+	}
+	if (rc != SQLITE_OK)
 		return SQLITE_OK; /* an older store without the column */
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*source = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
 		rc = *source ? SQLITE_OK : SQLITE_NOMEM;

@@ -87,28 +87,26 @@ static const char *arg_text(int argc, sqlite3_value **argv, int i, const char *d
 	return (const char *)sqlite3_value_text(argv[i]);
 }
 
-/* Read and check the arguments; NULL model / source / algorithm are errors. */
+/* Read and check the arguments: a NULL one is an error (an absent
+ * algorithm is als, absent options none), as in PostgreSQL; the model name
+ * must fit PostgreSQL's (RSQ_MAX_NAME bytes). */
 static int train_args(train_job *j, int argc, sqlite3_value **argv)
 {
-	static const char *const NAMES[] = {"model", "source", "algorithm"};
+	static const char *const NAMES[] = {"model", "source", "algorithm", "options"};
 	int is_null[4];
 	j->name = arg_text(argc, argv, 0, NULL, &is_null[0]);
 	j->source = arg_text(argc, argv, 1, NULL, &is_null[1]);
 	j->algorithm = arg_text(argc, argv, 2, "als", &is_null[2]);
 	j->options = arg_text(argc, argv, 3, NULL, &is_null[3]);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (is_null[i]) {
 			j->errmsg = sqlite3_mprintf("argument \"%s\" must not be null", NAMES[i]);
 			return SQLITE_ERROR;
 		}
 	}
-	if (!j->name || !j->source || !j->algorithm)
+	if (!j->name || !j->source || !j->algorithm || (argc > 3 && !j->options))
 		return SQLITE_NOMEM;
-	if (j->name[0] == '\0') {
-		j->errmsg = sqlite3_mprintf("model name must not be empty");
-		return SQLITE_ERROR;
-	}
-	return SQLITE_OK;
+	return rsq_check_model_name(j->name, &j->errmsg);
 }
 
 /* SQL: recsys_train(model, source [, algorithm [, options]]) -> summary JSON. */

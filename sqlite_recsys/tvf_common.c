@@ -48,6 +48,15 @@ int rsq_bind_args(sqlite3_index_info *info, int n_out, int n_args, unsigned *mas
 	return SQLITE_OK;
 }
 
+/* Set the vtab's error message (takes ownership of msg) and return rc, so
+ * that SQLITE_BUSY reaches the caller as SQLITE_BUSY (retry logic works). */
+int rsq_vtab_error_rc(sqlite3_vtab *v, char *msg, int rc)
+{
+	sqlite3_free(v->zErrMsg);
+	v->zErrMsg = msg;
+	return msg || rc == SQLITE_NOMEM ? rc : SQLITE_NOMEM;
+}
+
 /* Rows come out best first (columns 1 score, 2 rank): ORDER BY rank, or
  * score DESC, costs nothing. */
 void rsq_order_by_rank(sqlite3_index_info *info)
@@ -154,6 +163,7 @@ int rsq_vtab_connect(sqlite3 *db, void *aux, const char *fn, const char *schema,
 
 int rsq_vtab_disconnect(sqlite3_vtab *v)
 {
+	sqlite3_finalize(((rsq_vtab *)v)->probe);
 	sqlite3_free(v);
 	return SQLITE_OK;
 }

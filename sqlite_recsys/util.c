@@ -27,17 +27,37 @@ void rsq_result_errmsg(sqlite3_context *c, char *msg)
 	sqlite3_free(msg);
 }
 
-/* Case-insensitive keyword test after leading white space. */
-int rsq_starts_with_word(const char *text, const char *keyword)
+/* A model name is not empty and has at most RSQ_MAX_NAME bytes (PostgreSQL's
+ * NAMEDATALEN - 1, its cache key), with PostgreSQL's words. */
+int rsq_check_model_name(const char *name, char **errmsg)
 {
-	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r' || *text == '(')
-		text++;
-	size_t n = strlen(keyword);
-	if (sqlite3_strnicmp(text, keyword, (int)n) != 0)
-		return 0;
-	char next = text[n];
-	return !(next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
-	         (next >= '0' && next <= '9'));
+	char sname[RS_SHORT_CAP];
+	if (name[0] == '\0')
+		*errmsg = sqlite3_mprintf("model name must not be empty");
+	else if (strlen(name) > RSQ_MAX_NAME)
+		*errmsg = sqlite3_mprintf("model name \"%s\" is too long (model names have at most %d bytes)",
+		                          RSQ_SHORT(sname, name), RSQ_MAX_NAME);
+	else
+		return SQLITE_OK;
+	return *errmsg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Locked by another connection for now? */
+int rsq_is_locked(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/* The private in-memory connection for JSON (see recsys_sqlite.h). */
+sqlite3 *rsq_json_db(rsq_ctx *ctx)
+{
+	if (!ctx->json_db &&
+	    sqlite3_open_v2(":memory:", &ctx->json_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY,
+	                    NULL) != SQLITE_OK) {
+		sqlite3_close(ctx->json_db);
+		ctx->json_db = NULL;
+	}
+	return ctx->json_db;
 }
 
 /* Copy a string with sqlite3_malloc64. */

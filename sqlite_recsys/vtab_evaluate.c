@@ -14,7 +14,10 @@
  * stored options, the given options merged over them (top-level keys), and
  * the metrics are recorded in main.recsys_evaluations, shown by
  * recsys_models.last_evaluation. On a read-only database the record is
- * skipped and the metrics are still returned.
+ * skipped and the metrics are still returned. The stored options come from
+ * the database file: with PRAGMA trusted_schema off, a side table they name
+ * as a query ("items" / "users", also inside hybrid components) is refused
+ * unless the given options replace it.
  */
 #include "recsys_sqlite.h"
 
@@ -141,6 +144,44 @@ static int is_algorithm(const char *name)
 	return 0;
 }
 
+/* Check the side tables ("items" / "users") named anywhere in a stored
+ * options tree: each is SQL from the database file. `top`: o is the root,
+ * whose keys the caller's own options may replace. */
+static int check_stored_sides(eval_job *j, const rs_opt *o, int top)
+{
+	for (size_t i = 0; o && i < o->n_children; i++) {
+		const rs_opt *c = &o->children[i];
+		int side = o->kind == RS_OPT_OBJECT && c->key &&
+		           (strcmp(c->key, "items") == 0 || strcmp(c->key, "users") == 0);
+		int rc = SQLITE_OK;
+		if (side && c->kind == RS_OPT_STRING) {
+			if (top && rs_opt_get(rsq_opts_root(&j->opts), c->key))
+				continue; /* the caller's value replaces the stored one */
+			rc = rsq_check_stored_sql(j->db, j->algorithm, c->key, c->string, &j->errmsg);
+		} else if (c->kind == RS_OPT_OBJECT || c->kind == RS_OPT_ARRAY) {
+			/* hybrid components carry options of their own */
+			rc = check_stored_sides(j, c, 0);
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* A model's stored options come from the database file: with PRAGMA
+ * trusted_schema off, a side table stored as a query is not run. */
+static int check_stored_options(eval_job *j, const char *stored)
+{
+	if (rsq_schema_trusted(j->db))
+		return SQLITE_OK;
+	rsq_opts so;
+	int rc = rsq_opts_parse(j->db, stored, "options", &so, &j->errmsg);
+	if (rc == SQLITE_OK)
+		rc = check_stored_sides(j, rsq_opts_root(&so), 1);
+	rsq_opts_free(&so);
+	return rc;
+}
+
 /* An algorithm name wins; else a stored model (its algorithm, options
  * merged); else the core's unknown-algorithm error. */
 static int resolve_algorithm(eval_job *j)
@@ -151,6 +192,8 @@ static int resolve_algorithm(eval_job *j)
 	char *stored = NULL;
 	int rc = rsq_store_model_config(j->db, j->algorithm, &found, &j->version,
 	                                &j->model_algorithm, &stored, &j->errmsg);
+	if (rc == SQLITE_OK && found)
+		rc = check_stored_options(j, stored);
 	if (rc == SQLITE_OK && found) {
 		j->is_model = 1;
 		rc = query_text(j->db, MERGE_SQL, stored, j->options ? j->options : "{}", 0, NULL,

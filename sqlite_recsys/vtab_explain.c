@@ -42,6 +42,7 @@ typedef struct xvtab {
 	sqlite3_vtab base;
 	rsq_ctx *ctx;
 	const shape *sh;
+	sqlite3_stmt *probe; /* rsq_cache_get's read of main */
 } xvtab;
 
 struct xcursor {
@@ -81,9 +82,12 @@ static int explain_compute(xcursor *c)
 		if (err.status != RS_ENOTFOUND)
 			return err.status == RS_ENOMEM ? SQLITE_NOMEM : x_error(c, rsq_core_errmsg(&err));
 		int no_user = rs_model_find_user(c->model->m, user, ulen) < 0;
-		return x_error(c, sqlite3_mprintf("%s \"%.*s\" is not in model \"%s\"",
-		                                  no_user ? "user" : "item", (int)(no_user ? ulen : ilen),
-		                                  no_user ? user : item, c->model->name));
+		char sid[RS_SHORT_CAP], sname[RS_SHORT_CAP];
+		return x_error(c, sqlite3_mprintf("%s \"%s\" is not in model \"%s\"",
+		                                  no_user ? "user" : "item",
+		                                  rs_shorten(no_user ? user : item, no_user ? ulen : ilen,
+		                                             sid, sizeof sid),
+		                                  RSQ_SHORT(sname, c->model->name)));
 	}
 	/* into SQLite's allocator, freed with the cursor */
 	c->rows = sqlite3_malloc64(sizeof *c->rows * ((sqlite3_uint64)c->n + 1));
@@ -132,9 +136,11 @@ static int profile_compute(xcursor *c)
 	const char *user = arg_text(c, 0, &ulen);
 	rs_error err = {0};
 	if (rs_user_profile(c->model->m, user, ulen, &c->profile, &err) != RS_OK) {
+		char sid[RS_SHORT_CAP], sname[RS_SHORT_CAP];
 		if (err.status == RS_ENOTFOUND)
-			return x_error(c, sqlite3_mprintf("user \"%.*s\" is not in model \"%s\"", (int)ulen,
-			                                  user, c->model->name));
+			return x_error(c, sqlite3_mprintf("user \"%s\" is not in model \"%s\"",
+			                                  rs_shorten(user, ulen, sid, sizeof sid),
+			                                  RSQ_SHORT(sname, c->model->name)));
 		return err.status == RS_ENOMEM ? SQLITE_NOMEM : x_error(c, rsq_core_errmsg(&err));
 	}
 	c->n = 1;
@@ -226,6 +232,7 @@ static int profile_connect(sqlite3 *db, void *aux, int argc, const char *const *
 /* xDisconnect / xDestroy. */
 static int x_disconnect(sqlite3_vtab *v)
 {
+	sqlite3_finalize(((xvtab *)v)->probe);
 	sqlite3_free(v);
 	return SQLITE_OK;
 }
@@ -308,8 +315,9 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, in
 	size_t len;
 	const char *model = arg_text(c, sh->n_args - 1, &len);
 	char *errmsg = NULL;
-	int rc = rsq_cache_get(((xvtab *)cur->pVtab)->ctx, model, &c->model, &errmsg);
-	return rc != SQLITE_OK ? x_error(c, errmsg) : sh->compute(c);
+	xvtab *v = (xvtab *)cur->pVtab;
+	int rc = rsq_cache_get(v->ctx, &v->probe, model, &c->model, &errmsg);
+	return rc != SQLITE_OK ? rsq_vtab_error_rc(cur->pVtab, errmsg, rc) : sh->compute(c);
 }
 
 /* xNext. */

@@ -131,14 +131,15 @@ static int tvf_error(tvf_cursor *c, char *msg)
 	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
-/* Check the arguments: required ones present, user_id and k not NULL. */
+/* Check the arguments: required ones present, user_id, k and options not NULL. */
 static int check_args(tvf_cursor *c, const tvf_spec *spec, int *k)
 {
 	for (int i = 0; i < spec->n_args; i++) {
 		if ((spec->required & (1u << i)) && !c->args[i])
 			return tvf_error(c, sqlite3_mprintf("%s: argument \"%s\" is required",
 			                                    spec->fn, spec->arg_names[i]));
-		int must_not_be_null = i == spec->arg_user || i == spec->arg_k;
+		/* NULL model means the default; NULL options are refused, as in PostgreSQL */
+		int must_not_be_null = i == spec->arg_user || i == spec->arg_k || i == spec->arg_options;
 		if (must_not_be_null && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return tvf_error(c, sqlite3_mprintf("argument \"%s\" must not be null",
 			                                    spec->arg_names[i]));
@@ -153,9 +154,10 @@ static int compute_rows(tvf_cursor *c, const tvf_spec *spec, int k, const rs_opt
 	                        ? (const char *)sqlite3_value_text(c->args[spec->arg_model])
 	                        : NULL;
 	char *errmsg = NULL;
-	int rc = rsq_cache_get(((tvf_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
+	tvf_vtab *v = (tvf_vtab *)c->base.pVtab;
+	int rc = rsq_cache_get(v->ctx, &v->probe, model, &c->model, &errmsg);
 	if (rc != SQLITE_OK)
-		return tvf_error(c, errmsg);
+		return rsq_vtab_error_rc(c->base.pVtab, errmsg, rc);
 	/* an out-of-range k is refused by the core before it writes anything */
 	int room = k >= 1 && k <= RS_MAX_K ? k : 1;
 	c->recs = sqlite3_malloc64((sqlite3_uint64)room * sizeof *c->recs);

@@ -63,13 +63,14 @@ static int ses_error(ses_cursor *c, char *msg)
 	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
-/* Check the arguments: items present and not NULL, k an integer. */
+/* Check the arguments: items present; items, k and options not NULL (NULL
+ * model: the default); k an integer. */
 static int ses_check_args(ses_cursor *c, int *k)
 {
 	if (!c->args[ARG_ITEMS])
 		return ses_error(c, sqlite3_mprintf("recommend_for_items: argument \"items\" is required"));
-	for (int i = ARG_ITEMS; i <= ARG_K; i++)
-		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
+	for (int i = ARG_ITEMS; i < N_ARGS; i++)
+		if (i != ARG_MODEL && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return ses_error(c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
 	return rsq_arg_k(c->base.pVtab, c->args[ARG_K], k);
 }
@@ -150,9 +151,10 @@ static int ses_compute(ses_cursor *c, int k, const rs_opt *opts, const ses_items
 	const char *model = c->args[ARG_MODEL] ? (const char *)sqlite3_value_text(c->args[ARG_MODEL])
 	                                       : NULL;
 	char *errmsg = NULL;
-	int rc = rsq_cache_get(((ses_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
+	ses_vtab *v = (ses_vtab *)c->base.pVtab;
+	int rc = rsq_cache_get(v->ctx, &v->probe, model, &c->model, &errmsg);
 	if (rc != SQLITE_OK)
-		return ses_error(c, errmsg);
+		return rsq_vtab_error_rc(c->base.pVtab, errmsg, rc);
 	int room = k >= 1 && k <= RS_MAX_K ? k : 1; /* the core refuses a bad k itself */
 	c->recs = sqlite3_malloc64((sqlite3_uint64)room * sizeof *c->recs);
 	if (!c->recs)
@@ -197,7 +199,17 @@ static int ses_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 	if (rc != SQLITE_OK)
 		return ses_error(c, errmsg);
 	ses_items s = {0};
-	rc = ses_read_items(ctx->db, (const char *)sqlite3_value_text(c->args[ARG_ITEMS]), &s, &errmsg);
+	const char *items = (const char *)sqlite3_value_text(c->args[ARG_ITEMS]);
+	rc = ses_read_items(ctx->db, items, &s, &errmsg);
+	/* json_each is a table of main, locked while another connection commits:
+	 * read the ids on the private connection then (rsq_json_db) */
+	sqlite3 *jdb = rsq_is_locked(rc) ? rsq_json_db(ctx) : NULL;
+	if (jdb) {
+		sqlite3_free(errmsg);
+		errmsg = NULL;
+		ses_items_free(&s);
+		rc = ses_read_items(jdb, items, &s, &errmsg);
+	}
 	if (rc == SQLITE_OK)
 		rc = ses_compute(c, k, rsq_opts_root(opts), &s);
 	else if (errmsg)

@@ -55,13 +55,14 @@ static int sim_error(sim_cursor *c, char *msg)
 	return rsq_vtab_error(c->base.pVtab, msg);
 }
 
-/* Check the arguments (item given and not NULL, k an integer) into *k. */
+/* Check the arguments (item given; item, k and options not NULL; k an
+ * integer) into *k. */
 static int sim_check_args(sim_cursor *c, int *k)
 {
 	if (!c->args[ARG_ITEM])
 		return sim_error(c, sqlite3_mprintf("similar_items: argument \"item_id\" is required"));
-	for (int i = ARG_ITEM; i <= ARG_K; i++)
-		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
+	for (int i = ARG_ITEM; i < N_ARGS; i++) /* NULL model: the default */
+		if (i != ARG_MODEL && c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
 			return sim_error(c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
 	return rsq_arg_k(c->base.pVtab, c->args[ARG_K], k);
 }
@@ -72,9 +73,10 @@ static int sim_compute(sim_cursor *c, int k, const rs_opt *opts)
 	sqlite3_value *mv = c->args[ARG_MODEL];
 	const char *model = mv ? (const char *)sqlite3_value_text(mv) : NULL;
 	char *errmsg = NULL;
-	int rc = rsq_cache_get(((sim_vtab *)c->base.pVtab)->ctx, model, &c->model, &errmsg);
+	sim_vtab *v = (sim_vtab *)c->base.pVtab;
+	int rc = rsq_cache_get(v->ctx, &v->probe, model, &c->model, &errmsg);
 	if (rc != SQLITE_OK)
-		return sim_error(c, errmsg);
+		return rsq_vtab_error_rc(c->base.pVtab, errmsg, rc);
 	int room = k >= 1 && k <= RS_MAX_K ? k : 1; /* the core refuses a bad k */
 	c->recs = sqlite3_malloc64((sqlite3_uint64)room * sizeof *c->recs);
 	if (!c->recs)
@@ -88,9 +90,12 @@ static int sim_compute(sim_cursor *c, int k, const rs_opt *opts)
 		return SQLITE_OK;
 	}
 	c->n = 0;
-	if (err.status == RS_ENOTFOUND)
-		return sim_error(c, sqlite3_mprintf("item \"%.*s\" is not in model \"%s\"", (int)len,
-		                                    item ? item : "", c->model->name));
+	if (err.status == RS_ENOTFOUND) {
+		char sitem[RS_SHORT_CAP], sname[RS_SHORT_CAP];
+		return sim_error(c, sqlite3_mprintf("item \"%s\" is not in model \"%s\"",
+		                                    rs_shorten(item, len, sitem, sizeof sitem),
+		                                    RSQ_SHORT(sname, c->model->name)));
+	}
 	return err.status == RS_ENOMEM ? SQLITE_NOMEM : sim_error(c, rsq_core_errmsg(&err));
 }
 

@@ -85,6 +85,8 @@ void test_recency_needs_time(void);
 void test_recency_weights(void);
 void test_recency_moves_latest_first(void);
 void test_recency_lightfm(void);
+void test_source_is_query(void);
+void test_shorten(void);
 
 int main(void)
 {
@@ -167,5 +169,7 @@ int main(void)
 	RUN(test_recency_weights);
 	RUN(test_recency_moves_latest_first);
 	RUN(test_recency_lightfm);
+	RUN(test_source_is_query);
+	RUN(test_shorten);
 	return h_failed_checks ? 1 : 0;
 }

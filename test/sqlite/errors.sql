@@ -101,3 +101,56 @@ CREATE VIRTUAL TABLE r USING recommend;
 -- nothing above damaged the one good model
 SELECT name, version FROM recsys_models;
 SELECT count(*) AS rows FROM recommend('u1', 3);
+-- one rule in PostgreSQL and SQLite: NULL options are an error in every
+-- function (a NULL model still means the default model)
+SELECT recsys_train('m', 'events', 'als', NULL);
+SELECT * FROM recommend('u1', 5, 'shop', NULL);
+SELECT * FROM popular_items(5, 'shop', NULL);
+SELECT * FROM similar_items('i1', 5, 'shop', NULL);
+SELECT * FROM recommend_for_items('["i1"]', 5, 'shop', NULL);
+SELECT * FROM recommend_for_session('s1', 5, 'shop', NULL);
+SELECT * FROM recsys_evaluate('events', 'als', NULL);
+SELECT count(*) AS rows FROM recommend('u1', 3, NULL);
+-- model names are non-empty and at most 63 bytes, as in PostgreSQL
+SELECT json_extract(recsys_train('m23456789012345678901234567890123456789012345678901234567890123', 'events', 'popularity'), '$.version') AS v;
+SELECT recsys_train('m234567890123456789012345678901234567890123456789012345678901234', 'events', 'popularity');
+SELECT recsys_drop_model('m23456789012345678901234567890123456789012345678901234567890123');
+-- a name or id echoed in a message is cut to 64 bytes and "...": 100 KB texts
+SELECT recsys_train(replace(hex(zeroblob(50000)), '00', 'ab'), 'events');
+SELECT * FROM recommend('u1', 5, replace(hex(zeroblob(50000)), '00', 'ab'));
+SELECT recsys_drop_model(replace(hex(zeroblob(50000)), '00', 'ab'));
+SELECT * FROM similar_items(replace(hex(zeroblob(50000)), '00', 'ab'), 5, 'shop');
+SELECT * FROM recsys_explain(replace(hex(zeroblob(50000)), '00', 'ab'), 'i1', 'shop');
+SELECT * FROM recsys_user_profile(replace(hex(zeroblob(50000)), '00', 'ab'), 'shop');
+SELECT recsys_train('m', replace(hex(zeroblob(50000)), '00', 'ab'));
+SELECT recsys_train('m', 'events', replace(hex(zeroblob(50000)), '00', 'ab'));
+SELECT recsys_train('m', 'events', 'als', json_object(replace(hex(zeroblob(50000)), '00', 'ab'), 1));
+SELECT recsys_train('m', 'events', 'als', json_object('user_column', replace(hex(zeroblob(50000)), '00', 'ab')));
+SELECT recsys_train('m', 'events', 'popularity', json_object('items', replace(hex(zeroblob(50000)), '00', 'ab')));
+SELECT * FROM recommend('u1', 5, 'shop', json_object(replace(hex(zeroblob(50000)), '00', 'ab'), 1));
+-- never inside a UTF-8 character: a name of 40 two-byte characters shows 32
+SELECT recsys_train(replace(hex(zeroblob(40)), '00', 'é'), 'events');
+-- event_weights on a source without the event column names the column
+SELECT recsys_train('m', 'SELECT user_id, item_id FROM events', 'als', '{"event_weights": {"purchase": 1}}');
+SELECT recsys_train('m', 'events', 'als', '{"event_weights": {"purchase": 1}, "event_column": "kind"}');
+SELECT * FROM recsys_evaluate('SELECT user_id, item_id FROM events', 'als', '{"event_weights": {"purchase": 1}}');
+-- a source (or side table) must be one query; nothing of a second statement runs
+SELECT recsys_train('m', 'SELECT user_id, item_id FROM events) s; DELETE FROM events; SELECT * FROM (SELECT 1');
+SELECT recsys_train('m', 'SELECT user_id, item_id FROM events; DELETE FROM events');
+SELECT recsys_train('m', 'SELECT user_id, item_id FROM events; DELETE FROM events; --');
+SELECT recsys_train('m', 'events', 'popularity', '{"items": "SELECT id AS item_id FROM items; DELETE FROM events"}');
+SELECT * FROM recsys_evaluate('SELECT user_id, item_id FROM events; DELETE FROM events');
+SELECT count(*) AS events_rows FROM events;
+-- what is a query (core/source_kind.c, the same rule as PostgreSQL): SELECT,
+-- WITH, VALUES or TABLE first, after white space, comments and parentheses
+SELECT json_extract(recsys_train('q', '(SELECT * FROM events)', 'popularity'), '$.interactions') AS parenthesised;
+SELECT json_extract(recsys_train('q', '-- the shop''s events
+  SELECT * FROM events', 'popularity'), '$.interactions') AS after_comment;
+SELECT json_extract(recsys_train('q', '/* all */ with e AS (SELECT * FROM events) SELECT * FROM e; -- done', 'popularity'), '$.interactions') AS with_trailing_comment;
+SELECT json_extract(recsys_train('q', 'VALUES (''u1'', ''i1''), (''u2'', ''i1'')', 'popularity', '{"user_column": "column1", "item_column": "column2"}'), '$.interactions') AS values_query;
+SELECT recsys_train('q', 'TABLE events');
+SELECT recsys_train('q', 'selected_events');
+SELECT recsys_drop_model('q');
+-- the serving functions' connection-local tables live in temp only
+CREATE VIRTUAL TABLE x USING recsys_local_recommend;
+SELECT name FROM sqlite_temp_schema ORDER BY name;
