@@ -2,9 +2,9 @@
  * source.c - resolve the training source and stream its rows into the core.
  *
  * A source is a table or view name (resolved like any relation name, checked
- * for SELECT privilege and quoted safely) or a query beginning with SELECT or
- * WITH. Either way it runs with the caller's privileges through SPI cursors,
- * which refuse multi-statement text, and is read in batches so that memory
+ * for SELECT privilege and quoted safely) or a query (rs_source_is_query: its
+ * first word is SELECT, WITH, VALUES or TABLE). Either way it runs with the
+ * caller's privileges, one statement only, and is read in batches so that memory
  * stays flat however large the source is.
  *
  * Side tables (the options "items" and "users") are resolved the same way,
@@ -19,6 +19,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -91,7 +92,7 @@ RsSourceNameList(const char *source)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("source \"%s\" is neither a relation name nor a query", RsShort(source)),
-				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
+				 errhint("The source must be a table or view name, or a query (SELECT, WITH, VALUES or TABLE).")));
 	foreach(lc, parts)
 		names = lappend(names, makeString(pstrdup(lfirst(lc))));
 	return names;
@@ -112,12 +113,12 @@ RsSourceFromRelation(const char *source, const char *option, Oid *relidp)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" named by option \"%s\" does not exist",
 						RsShort(source), option),
-				 errhint("The option must name a table or view, or be a query beginning with SELECT or WITH.")));
+				 errhint("The option must name a table or view, or be a query (SELECT, WITH, VALUES or TABLE).")));
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", RsShort(source)),
-				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
+				 errhint("The source must be a table or view name, or a query (SELECT, WITH, VALUES or TABLE).")));
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
 		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT,
 								  ACLMASK_ANY) != ACLCHECK_OK)
@@ -133,23 +134,66 @@ RsSourceFromRelation(const char *source, const char *option, Oid *relidp)
 /*
  * The FROM item (aliased s) that reads `source` (a side table when `option`
  * is not NULL). A query is wrapped in parentheses on lines of its own, so a
- * trailing comment cannot swallow the closing parenthesis; trailing
- * semicolons are dropped.
+ * trailing comment cannot swallow the closing parenthesis; the parser finds
+ * its end, so a final ";" and comments after it are left out, and a second
+ * statement is refused before anything runs (as in SQLite).
  */
+/*
+ * The raw parse of a source query. A syntax error says it is the source's
+ * (its position counted in the source text, not in the caller's statement):
+ * text that closes the wrapping parenthesis to smuggle in a second
+ * statement fails here, before anything runs.
+ */
+static List *
+RsParseSource(const char *source, const char *option)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *stmts = NIL;
+
+	PG_TRY();
+	{
+		stmts = raw_parser(source, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(cxt);
+		ed = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 option ? errmsg("%s source must be one valid query: %s", option, ed->message) :
+				 errmsg("source must be one valid query: %s", ed->message),
+				 ed->cursorpos > 0 ?
+				 errdetail("The error is at character %d of the source.", ed->cursorpos) : 0));
+	}
+	PG_END_TRY();
+	return stmts;
+}
+
 static char *
 RsSourceRelation(const char *source, const char *option, Oid *relid)
 {
-	char	   *q;
+	List	   *stmts;
+	RawStmt    *stmt;
 	int			len;
 
 	*relid = InvalidOid;
 	if (!RsSourceIsQuery(source))
 		return RsSourceFromRelation(source, option, relid);
-	q = pstrdup(source);
-	len = strlen(q);
-	while (len > 0 && (isspace((unsigned char) q[len - 1]) || q[len - 1] == ';'))
-		q[--len] = '\0';
-	return psprintf("(\n%s\n) s", q);
+	/* one statement; what follows it (";", comments) is left out */
+	stmts = RsParseSource(source, option);
+	if (list_length(stmts) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 option ? errmsg("%s source must be a single query", option) :
+				 errmsg("source must be a single query"),
+				 errdetail("The text holds %d statements.", list_length(stmts)),
+				 errhint("Remove the semicolons between statements; nothing was run.")));
+	stmt = linitial_node(RawStmt, stmts);
+	len = stmt->stmt_len > 0 ? stmt->stmt_len : (int) strlen(source) - stmt->stmt_location;
+	return psprintf("(\n%.*s\n) s", len, source + stmt->stmt_location);
 }
 
 /* Open a read-only cursor on `sql` (one statement only; SPI must be connected). */
@@ -276,7 +320,7 @@ RsProbeColumns(const char *from)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("source query returns no columns"),
-				 errhint("The source must be a table or view name, or a query beginning with SELECT or WITH.")));
+				 errhint("The source must be a table or view name, or a query (SELECT, WITH, VALUES or TABLE).")));
 	desc = CreateTupleDescCopy(((CachedPlanSource *) linitial(sources))->resultDesc);
 	SPI_freeplan(plan);
 	return desc;
