@@ -1,7 +1,8 @@
 /*
  * model_io.c - the model blob: versioned, checksummed, bounds-checked.
  *
- * Layout (little-endian as the host writes it; see ARCHITECTURE.md):
+ * Layout (in the writing host's byte order, recorded in section T_ABI with
+ * the float format; see ARCHITECTURE.md):
  *   "RSYSMODL" | u32 format | u32 n_sections | u64 total_length
  *   n_sections x { u32 tag | u32 flags | u64 length | payload, padded to 8 }
  *   u64 checksum of every byte before it
@@ -165,7 +166,10 @@ static uint32_t write_sections(const rs_model *m, wbuf *w, const part_blobs *pb)
 	uint64_t nu = m->users.n, ni = m->items.n, nnz = (uint64_t)rs_csr_nnz(&m->seen);
 	blob_meta meta = {(uint32_t)m->algo, (uint32_t)m->factors, nu, ni, nnz, m->trained_at};
 	uint32_t n = 0;
+	uint32_t abi[2] = {RS_BYTE_ORDER_MARK, RS_FLOAT_IEEE754};
 	put_section2(w, T_META, 0, &meta, sizeof meta, NULL, 0), n++;
+	/* optional: format-1 readers before it skip it */
+	put_section2(w, T_ABI, FLAG_OPTIONAL, abi, sizeof abi, NULL, 0), n++;
 	put_section2(w, T_USERS, 0, m->users.offs, (nu + 1) * 8, m->users.pool, m->users.offs[nu]), n++;
 	put_section2(w, T_ITEMS, 0, m->items.offs, (ni + 1) * 8, m->items.pool, m->items.offs[ni]), n++;
 	put_section2(w, T_INDPTR, 0, m->seen.indptr, (nu + 1) * 8, NULL, 0), n++;

@@ -317,6 +317,39 @@ rs_status rs_model_load(const void *blob, size_t len, rs_model **out, rs_error *
 	return rs_model_load_depth(blob, len, out, 0, err);
 }
 
+/* "little" or "big": this host's byte order, for messages. */
+static const char *abi_host_order(void)
+{
+	uint32_t mark = RS_BYTE_ORDER_MARK;
+	unsigned char first;
+	memcpy(&first, &mark, 1);
+	return first == 0x04 ? "little" : "big";
+}
+
+/*
+ * The writer's byte order and float format (T_ABI; blobs of recsys 0.1.0
+ * lack it and were written on a little-endian IEEE 754 host like this one).
+ */
+static rs_status check_abi(const section *abi, rs_error *err)
+{
+	uint32_t v[2];
+	if (!abi->present)
+		return RS_OK;
+	if (abi->len != sizeof v)
+		return rs_fail(err, RS_ECORRUPT, "model blob is damaged: machine section of %zu bytes",
+		               (size_t)abi->len);
+	memcpy(v, abi->p, sizeof v);
+	if (v[0] != RS_BYTE_ORDER_MARK)
+		return rs_fail(err, RS_ECORRUPT,
+		               "model blob was written on a machine of the other byte order (%s-endian here); "
+		               "retrain the model on this machine", abi_host_order());
+	if (v[1] != RS_FLOAT_IEEE754)
+		return rs_fail(err, RS_ECORRUPT,
+		               "model blob was written with float format %u, this machine reads IEEE 754 (1); "
+		               "retrain the model on this machine", v[1]);
+	return RS_OK;
+}
+
 /* Load, with the nesting depth of hybrid components. */
 rs_status rs_model_load_depth(const void *blob, size_t len, rs_model **out, int depth,
                               rs_error *err)
@@ -332,6 +365,10 @@ rs_status rs_model_load_depth(const void *blob, size_t len, rs_model **out, int 
 	memcpy(&format, b + 8, 4);
 	memcpy(&nsec, b + 12, 4);
 	memcpy(&total, b + 16, 8);
+	if (format != FORMAT && __builtin_bswap32(format) == FORMAT)
+		return rs_fail(err, RS_ECORRUPT,
+		               "model blob was written on a machine of the other byte order (%s-endian here); "
+		               "retrain the model on this machine", abi_host_order());
 	if (format != FORMAT)
 		return rs_fail(err, RS_ECORRUPT,
 		               "model format %u is not supported by recsys %s (it reads format %d); retrain the model",
@@ -345,6 +382,8 @@ rs_status rs_model_load_depth(const void *blob, size_t len, rs_model **out, int 
 	section sec[T__COUNT];
 	memset(sec, 0, sizeof sec);
 	rs_status st = read_sections(b, len, nsec, sec, err);
+	if (st == RS_OK)
+		st = check_abi(&sec[T_ABI], err);
 	if (st != RS_OK)
 		return st;
 	rs_model *m = rs_model_alloc();

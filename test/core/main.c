@@ -15,6 +15,7 @@ void test_topk_matches_sort(void);
 void test_recommend_rules(void);
 void test_model_round_trip(void);
 void test_corrupt_blob(void);
+void test_blob_machine(void);
 void test_evaluate(void);
 void test_recommend_exact(void);
 void test_itemknn_brute_force(void);
@@ -102,6 +103,7 @@ int main(void)
 	RUN(test_recommend_rules);
 	RUN(test_model_round_trip);
 	RUN(test_corrupt_blob);
+	RUN(test_blob_machine);
 	RUN(test_evaluate);
 	RUN(test_recommend_exact);
 	RUN(test_itemknn_brute_force);

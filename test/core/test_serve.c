@@ -166,6 +166,53 @@ void test_corrupt_blob(void)
 	rs_model_destroy(&m);
 }
 
+/* A blob from a machine of the other byte order, or with another float
+ * format, is a clear error, not "checksum mismatch". */
+void test_blob_machine(void)
+{
+	rs_model *m = NULL, *m2 = NULL;
+	rs_error e;
+	const char *kv[] = {"threads=1", "factors=2"};
+	CHECK(train_blocks("als", 2, kv, 6, 6, &m, &e) == RS_OK);
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	CHECK(m && rs_model_save(m, &blob, &len, &e) == RS_OK);
+	if (!blob) {
+		rs_model_destroy(&m);
+		return;
+	}
+	/* the header's format as the other byte order writes it */
+	uint32_t format, swapped;
+	memcpy(&format, blob + 8, 4);
+	swapped = __builtin_bswap32(format);
+	memcpy(blob + 8, &swapped, 4);
+	CHECK(rs_model_load(blob, len, &m2, &e) == RS_ECORRUPT && m2 == NULL);
+	CHECK(strstr(e.msg, "other byte order") != NULL);
+	memcpy(blob + 8, &format, 4);
+	/* the machine section (right after the meta section) with float format 2 */
+	unsigned char *abi = NULL;
+	for (size_t p = 24; p + 24 <= len; p += 8) {
+		uint32_t tag, mark;
+		memcpy(&tag, blob + p, 4);
+		memcpy(&mark, blob + p + 16, 4);
+		if (tag == 37 && mark == 0x01020304u) {
+			abi = blob + p + 16;
+			break;
+		}
+	}
+	CHECK(abi != NULL);
+	if (abi) {
+		uint32_t two = 2;
+		memcpy(abi + 4, &two, 4);
+		uint64_t sum = rs_blob_checksum(blob, len - 8);
+		memcpy(blob + len - 8, &sum, 8);
+		CHECK(rs_model_load(blob, len, &m2, &e) == RS_ECORRUPT && m2 == NULL);
+		CHECK(strstr(e.msg, "float format 2") != NULL);
+	}
+	rs_free(blob);
+	rs_model_destroy(&m);
+}
+
 /* Evaluation: the split holds out floor(n / 5) of users with >= 5 rows, the
  * latest by time; metrics are in [0, 1]; the block structure is learnable. */
 void test_evaluate(void)
