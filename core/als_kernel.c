@@ -10,6 +10,7 @@
  * extensions, specialised per size by inlining); other sizes take plain loops.
  */
 #include "internal.h"
+#include "clones.h"
 
 #include <string.h>
 
@@ -81,7 +82,7 @@ static void apply_any(const float *g, const float *y, const int32_t *idx, const 
 	}
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+RS_CLONES
 void rs_als_apply(const float *g, const float *y, const int32_t *idx, const float *w,
                   int64_t n, float alpha, int resid, const float *v, float *out, int f)
 {

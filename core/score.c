@@ -13,6 +13,7 @@
  * target_clones picks an AVX2+FMA build at run time, SSE2 elsewhere.
  */
 #include "internal.h"
+#include "clones.h"
 
 #include <math.h>
 #include <string.h>
@@ -24,7 +25,7 @@ typedef uint32_t v8u __attribute__((vector_size(32), aligned(4)));
 #define LO(w) ((v8)((w) << 16))                 /* items 0..7 of the block */
 #define HI(w) ((v8)((w) & 0xFFFF0000u))         /* items 8..15 */
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+RS_CLONES
 static void score_blocks(const uint32_t *blk, size_t nb, int32_t f, const float *u,
                          float *out)
 {

@@ -6,7 +6,7 @@
 # each error message is frozen in the expected output.
 # The whole set runs twice: with sqlite_recsys/recsys.so ("sqlite NAME") and
 # with build/sqlite-asan/recsys.so under AddressSanitizer with leak checks
-# and UBSan ("sqlite-asan NAME"). Builds nothing: `make sqlite` (or make check) does.
+# and UBSan ("sqlite-asan NAME"). Builds nothing: `make sqlite sqlite-asan` (or make check) does.
 # Usage: test/sqlite/run.sh [--update]   (--update rewrites expected files)
 set -u
 cd "$(dirname "$0")/../.."
