@@ -1,7 +1,7 @@
 # recsys: one entry point. `make` builds the core once (build/librecsys_core.a)
 # and links it into both bindings; `make check` installs what is missing,
 # builds and runs every test; `make demo` trains and recommends in SQLite.
-VERSION      := 0.1.0
+VERSION      := 0.2.0
 # Debian's versioned pg_config when it is there, else the one on PATH.
 PG_CONFIG    ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 CC           ?= gcc

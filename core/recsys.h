@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define RS_VERSION "0.1.0"
+#define RS_VERSION "0.2.0"
 
 /* Largest k that serving accepts; beyond it the request is refused. */
 #define RS_MAX_K 100000

@@ -11,6 +11,7 @@ suites=(
   test/core/run.sh
   test/sqlite/run.sh
   test/pg/run_regress.sh
+  test/pg/upgrade.sh
   test/e2e/run.sh
   test/accuracy/run.sh
 )

@@ -1,0 +1,262 @@
+/* pg_recsys--0.2.0.sql: install script of pg_recsys 0.2.0 (frozen once released; changes go
+   to the next version's full script and an upgrade script pg_recsys--0.2.0--X.sql) */
+
+\echo Use "CREATE EXTENSION pg_recsys" to load this file. \quit
+
+-- Internal objects live in schema recsys; the SQL API lives in the schema
+-- CREATE EXTENSION picks (@extschema@).
+CREATE SCHEMA recsys;
+COMMENT ON SCHEMA recsys IS 'internal objects of pg_recsys (model store)';
+GRANT USAGE ON SCHEMA recsys TO PUBLIC;
+
+-- One row per model: who owns it and who may use it. Roles are kept by name,
+-- as pg_cron keeps cron.job.username, so that pg_dump and a restore into
+-- another cluster keep them. Only the extension's functions write here (as
+-- the extension owner, after checking the caller's rights): nobody else has
+-- any privilege on this table, or on the two below.
+CREATE TABLE recsys.models (
+	name       text        PRIMARY KEY CHECK (name <> '' AND octet_length(name) < 64),
+	owner      name        NOT NULL,
+	granted_to name[]      NOT NULL DEFAULT '{}',  -- roles that may use the model; 'public': all
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE recsys.models IS 'owner and grants of every pg_recsys model';
+SELECT pg_catalog.pg_extension_config_dump('recsys.models', '');
+
+-- One row per stored model version. Regular and WAL-logged, so models survive
+-- crashes and replicate to standbys. recsys_train() writes version max + 1 and
+-- prunes all but the last recsys.keep_versions versions.
+CREATE TABLE recsys.model_store (
+	name         text        NOT NULL CHECK (name <> ''),
+	version      integer     NOT NULL CHECK (version > 0),
+	algorithm    text        NOT NULL,
+	trained_at   timestamptz NOT NULL,
+	users        bigint      NOT NULL,
+	items        bigint      NOT NULL,
+	interactions bigint      NOT NULL,
+	bytes        bigint      NOT NULL,
+	options      jsonb       NOT NULL,
+	summary      jsonb       NOT NULL,
+	blob         bytea       NOT NULL,
+	source       text,       -- the training source: qualified relation name or query (fresh users, sessions)
+	search_path  text,       -- the trainer's search_path when source is a query, to read it as they meant
+	PRIMARY KEY (name, version)
+);
+-- Float blobs do not compress; EXTERNAL avoids pointless compression work on
+-- store and decompression on load.
+ALTER TABLE recsys.model_store ALTER COLUMN blob SET STORAGE EXTERNAL;
+COMMENT ON TABLE recsys.model_store IS 'trained models of pg_recsys, one row per version';
+-- No privileges for anyone: recommend() and friends read models through the
+-- model's grants (recsys_grant), recsys_models shows what the caller may use.
+REVOKE ALL ON recsys.model_store FROM PUBLIC;
+-- Changes made by hand (DELETE, UPDATE, a restore's COPY) invalidate every
+-- backend's model cache, as a training does.
+CREATE FUNCTION recsys.model_store_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'recsys_store_changed'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION recsys.model_store_changed() IS
+'trigger: invalidates the per-backend model caches when recsys.model_store changes';
+CREATE TRIGGER model_store_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.model_store
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
+-- A change of owner or grants takes effect in every backend at once.
+CREATE TRIGGER models_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.models
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
+
+-- Keep the models in pg_dump output.
+SELECT pg_catalog.pg_extension_config_dump('recsys.model_store', '');
+
+-- The last evaluation of each model: recsys_evaluate(source, <model name>),
+-- run by the model's owner, replaces its row. WAL-logged like the models.
+CREATE TABLE recsys.evaluations (
+	name         text        PRIMARY KEY CHECK (name <> ''),
+	version      integer     NOT NULL,
+	evaluated_at timestamptz NOT NULL,
+	k            integer     NOT NULL,
+	source       text        NOT NULL,
+	metrics      jsonb       NOT NULL
+);
+COMMENT ON TABLE recsys.evaluations IS 'last recsys_evaluate() metrics of each model';
+REVOKE ALL ON recsys.evaluations FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('recsys.evaluations', '');
+-- A model's evaluation goes when its last version does (recsys_drop_model or
+-- a DELETE by hand); definer rights, so dropping needs no grant on the table.
+CREATE FUNCTION recsys.forget_evaluations()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM recsys.evaluations e
+	WHERE NOT EXISTS (SELECT 1 FROM recsys.model_store s WHERE s.name = e.name);
+	DELETE FROM recsys.models m
+	WHERE NOT EXISTS (SELECT 1 FROM recsys.model_store s WHERE s.name = m.name);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION recsys.forget_evaluations() IS
+'trigger: deletes the evaluation records, owner and grants of models that no longer exist';
+REVOKE EXECUTE ON FUNCTION recsys.forget_evaluations() FROM PUBLIC;
+CREATE TRIGGER forget_evaluations
+	AFTER DELETE OR TRUNCATE ON recsys.model_store
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.forget_evaluations();
+
+-- What the caller may see of a model: the latest version of every model the
+-- caller may use; the training source only to the owner (it may name tables
+-- and queries the users of a model cannot read).
+CREATE FUNCTION @extschema@.recsys_has_model_privilege(model text, privilege text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'recsys_has_model_privilege'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.recsys_has_model_privilege(text, text) IS
+'does the current role have privilege USAGE (serve, explain, see) or OWNER (retrain, drop, grant) on a model';
+
+-- Side tables given as options may be queries: like the source, their text
+-- is the owner's to see.
+CREATE VIEW @extschema@.recsys_models WITH (security_barrier) AS
+SELECT DISTINCT ON (s.name)
+	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
+	s.interactions, s.bytes,
+	CASE WHEN o.owner THEN s.options ELSE s.options - 'items' - 'users' END AS options,
+	s.summary,
+	CASE WHEN o.owner THEN s.source END AS source,
+	count(*) OVER (PARTITION BY s.name) AS versions_stored,
+	(SELECT CASE WHEN o.owner THEN e.metrics ELSE e.metrics - 'options' END
+	        || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
+	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation,
+	m.owner, m.granted_to
+FROM recsys.model_store s LEFT JOIN recsys.models m ON m.name = s.name
+CROSS JOIN LATERAL (SELECT @extschema@.recsys_has_model_privilege(s.name, 'OWNER') AS owner) o
+WHERE @extschema@.recsys_has_model_privilege(s.name, 'USAGE')
+ORDER BY s.name, s.version DESC;
+COMMENT ON VIEW @extschema@.recsys_models IS 'latest version of every stored model the current role may use';
+GRANT SELECT ON @extschema@.recsys_models TO PUBLIC;
+
+CREATE FUNCTION @extschema@.recsys_version()
+RETURNS text
+AS 'MODULE_PATHNAME', 'recsys_version'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.recsys_version() IS
+'version of the recsys core linked into pg_recsys';
+
+CREATE FUNCTION @extschema@.recsys_train(model text, source text,
+	algorithm text DEFAULT 'als', options jsonb DEFAULT '{}')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recsys_train'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
+'train a new version of a model from a table, view or SELECT/WITH query; returns the training summary';
+-- Who may create models is a grant on this function: GRANT EXECUTE ON
+-- FUNCTION recsys_train(text, text, text, jsonb) TO role. Retraining a model
+-- also needs its ownership.
+REVOKE EXECUTE ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) FROM PUBLIC;
+
+-- k is INOUT: the argument, and the first column of the result.
+CREATE FUNCTION @extschema@.recsys_evaluate(source text, algorithm text DEFAULT 'als',
+	options jsonb DEFAULT '{}', INOUT k integer DEFAULT 10,
+	OUT "precision" real, OUT recall real, OUT ndcg real, OUT map real,
+	OUT coverage real, OUT test_users integer, OUT train_interactions bigint,
+	OUT test_interactions bigint, OUT split text, OUT train_seconds real)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'recsys_evaluate'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.recsys_evaluate(text, text, jsonb, integer) IS
+'hold out each user''s latest 20%, train an algorithm (or a stored model''s algorithm and options) on the rest and measure the top-k; records the metrics of a model';
+
+-- Planner support: recommend() and popular_items() return at most k rows.
+CREATE FUNCTION recsys.rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'recsys_rows_support'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION recsys.rows_support(internal) IS
+'planner support: row estimate of recommend() and popular_items() from a constant k';
+
+CREATE FUNCTION @extschema@.recommend(user_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, text, jsonb) IS
+'top-k items for a user from a trained model (popular items for unknown users)';
+
+CREATE FUNCTION @extschema@.popular_items(k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer)
+AS 'MODULE_PATHNAME', 'popular_items'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
+'the k most popular items of a model''s training data';
+
+CREATE FUNCTION @extschema@.similar_items(item_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text)
+AS 'MODULE_PATHNAME', 'similar_items'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text, jsonb) IS
+'the k items most similar to an item in a trained model';
+
+CREATE FUNCTION @extschema@.recommend_for_items(items text[], k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend_for_items'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.recommend_for_items(text[], integer, text, jsonb) IS
+'top-k items for an anonymous session from the items it touched (fold-in or neighbour sums; popular items when none is known)';
+
+CREATE FUNCTION @extschema@.recsys_explain(user_id text, item_id text, model text DEFAULT NULL)
+RETURNS TABLE (item_id text, contribution real, rank integer)
+AS 'MODULE_PATHNAME', 'recsys_explain'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION @extschema@.recsys_explain(text, text, text) IS
+'the items of a user''s history that contribute most to the model''s score of an item, largest first';
+
+CREATE FUNCTION @extschema@.recsys_user_profile(user_id text, model text DEFAULT NULL)
+RETURNS TABLE (interactions bigint, distinct_items bigint, spending_segment text,
+	avg_item_price double precision, last_interaction timestamptz)
+AS 'MODULE_PATHNAME', 'recsys_user_profile'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.recsys_user_profile(text, text) IS
+'what a model knows of a user: source rows, distinct items, spending segment, average item price, last interaction';
+
+CREATE FUNCTION @extschema@.recommend_for_session(session_id text, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend_for_session'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
+SUPPORT recsys.rows_support;
+COMMENT ON FUNCTION @extschema@.recommend_for_session(text, integer, text, jsonb) IS
+'top-k items for one session of the model''s source (its items read at request time, as recommend_for_items; popular items when it has none)';
+
+CREATE FUNCTION @extschema@.recsys_drop_model(model text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'recsys_drop_model'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_drop_model(text) IS
+'delete every stored version of a model; error if it does not exist';
+
+CREATE FUNCTION @extschema@.recsys_grant(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_grant'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_grant(text, text) IS
+'let a role (or public) use a model: recommend, similar items, explain, see it in recsys_models; owner only';
+
+CREATE FUNCTION @extschema@.recsys_revoke(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_revoke'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_revoke(text, text) IS
+'take back a grant of recsys_grant(); owner only';
+
+CREATE FUNCTION @extschema@.recsys_set_owner(model text, role text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_set_owner'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_set_owner(text, text) IS
+'give a model to another role (as ALTER ... OWNER TO: the owner, who must be a member of the new role, or a superuser)';
