@@ -174,9 +174,10 @@ int main(int argc, char **argv)
 	double secs = times[repeat / 2];
 	int K = 10;
 	rs_reco out[10];
-	double P = 0, R = 0, N = 0, MAP = 0;
-	int users = 0;
-	char *hitset = calloc(rs_model_n_items(m), 1);
+	/* the core's metrics (core/metrics.c), as recsys_evaluate computes them */
+	rs_rank_metrics ms = {0};
+	ms.n_items = rs_model_n_items(m);
+	ms.hit_items = calloc(ms.n_items, 1);
 	double reco_time = 0;
 	int32_t *test_items = malloc(n * sizeof *test_items);
 	for (size_t s = 0; s < n;) {
@@ -195,29 +196,17 @@ int main(int argc, char **argv)
 			double r0 = now();
 			rs_recommend(m, us, (size_t)ul, K, NULL, out, &got, &err);
 			reco_time += now() - r0;
-			double dcg = 0, idcg = 0, ap = 0; int hits = 0;
-			for (int q = 0; q < got; q++) {
-				hitset[out[q].item] = 1;
-				for (int z = 0; z < nt; z++)
-					if (test_items[z] == out[q].item) {
-						hits++;
-						dcg += 1.0 / log2(q + 2.0);
-						ap += (double)hits / (q + 1);
-						break;
-					}
-			}
-			int ideal = nt < K ? nt : K;
-			for (int q = 0; q < ideal; q++) idcg += 1.0 / log2(q + 2.0);
-			P += (double)hits / K; R += (double)hits / ideal; N += dcg / idcg; MAP += ap / ideal;
-			users++;
+			rs_rank_metrics_add(&ms, out, got, K, test_items, nt);
 		}
 		s = e;
 	}
-	size_t covered = 0;
-	for (size_t k = 0; k < rs_model_n_items(m); k++) covered += hitset[k];
+	int users = ms.users;
 	printf("train=%zu test=%zu users=%d items=%zu seconds=%.3f caller_cpu=%.3f P@10=%.4f R@10=%.4f NDCG@10=%.4f MAP@10=%.4f cov@10=%.3f reco_us=%.1f\n",
-	       ntrain, ntest, users, rs_model_n_items(m), secs, cpu, P / users, R / users, N / users,
-	       MAP / users, (double)covered / rs_model_n_items(m), reco_time / users * 1e6);
+	       ntrain, ntest, users, rs_model_n_items(m), secs, cpu, ms.precision / users,
+	       ms.recall / users, ms.ndcg / users, ms.map / users, rs_rank_metrics_coverage(&ms),
+	       reco_time / users * 1e6);
+	free(ms.hit_items);
+	free(test_items);
 	if (show_summary)
 		printf("%s\n", summary);
 	rs_free(summary);

@@ -101,39 +101,6 @@ rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed
 	return RS_OK;
 }
 
-/* Per-metric sums over test users. */
-typedef struct metric_sums {
-	double p, r, ndcg, map;
-	int users;
-	unsigned char *hit_items; /* coverage: items recommended to anyone */
-} metric_sums;
-
-/* Add one user's ranked list against the user's sorted test item indexes. */
-static void score_user(metric_sums *ms, const rs_reco *rec, int got, int k,
-                       const int32_t *test, int nt)
-{
-	double dcg = 0, idcg = 0, ap = 0;
-	int hits = 0;
-	for (int q = 0; q < got; q++) {
-		ms->hit_items[rec[q].item] = 1;
-		for (int z = 0; z < nt; z++)
-			if (test[z] == rec[q].item) {
-				hits++;
-				dcg += 1.0 / log2(q + 2.0);
-				ap += (double)hits / (q + 1);
-				break;
-			}
-	}
-	int ideal = nt < k ? nt : k;
-	for (int q = 0; q < ideal; q++)
-		idcg += 1.0 / log2(q + 2.0);
-	ms->p += (double)hits / k;
-	ms->r += (double)hits / ideal;
-	ms->ndcg += dcg / idcg;
-	ms->map += ap / ideal;
-	ms->users++;
-}
-
 /* Feed the training part into a fresh builder (ids as text again). */
 static rs_status training_builder(const rs_config *cfg, const rs_csr *c, const rs_idmap *users,
                                   const rs_idmap *items, const unsigned char *test,
@@ -156,18 +123,15 @@ static rs_status training_builder(const rs_config *cfg, const rs_csr *c, const r
 }
 
 /* The result object of rs_evaluate. */
-static char *result_json(const rs_config *cfg, const metric_sums *ms, int k, size_t n_items,
+static char *result_json(const rs_config *cfg, const rs_rank_metrics *ms, int k,
                          uint64_t n_train, uint64_t n_test, double seconds, int timed)
 {
-	size_t covered = 0;
-	for (size_t i = 0; i < n_items; i++)
-		covered += ms->hit_items[i];
 	rs_text t = {0};
 	double u = ms->users ? ms->users : 1;
 	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"k\": %d, \"precision\": %.6f, \"recall\": %.6f, "
 	               "\"ndcg\": %.6f, \"map\": %.6f, \"coverage\": %.6f, ",
-	               rs_config_algorithm(cfg), k, ms->p / u, ms->r / u, ms->ndcg / u, ms->map / u,
-	               n_items ? (double)covered / n_items : 0.0);
+	               rs_config_algorithm(cfg), k, ms->precision / u, ms->recall / u, ms->ndcg / u,
+	               ms->map / u, rs_rank_metrics_coverage(ms));
 	rs_text_printf(&t, "\"test_users\": %d, \"train_interactions\": %llu, "
 	               "\"test_interactions\": %llu, \"split\": \"%s\", \"train_seconds\": %.3f}",
 	               ms->users, (unsigned long long)n_train, (unsigned long long)n_test,
@@ -182,7 +146,7 @@ static char *result_json(const rs_config *cfg, const metric_sums *ms, int k, siz
 /* Recommend for every user that has test items and add up the metrics. */
 static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap *users,
                              const rs_idmap *items, const unsigned char *test, int k,
-                             metric_sums *ms, rs_error *err)
+                             rs_rank_metrics *ms, rs_error *err)
 {
 	rs_reco *rec = rs_malloc(rs_mul((size_t)k, sizeof *rec));
 	int32_t *want = rs_malloc(rs_mul((size_t)c->ncols + 1, sizeof *want));
@@ -208,7 +172,7 @@ static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap 
 		int got = 0;
 		st = rs_recommend(m, us, ul, k, NULL, rec, &got, err);
 		if (st == RS_OK)
-			score_user(ms, rec, got, k, want, nt);
+			rs_rank_metrics_add(ms, rec, got, k, want, nt);
 	}
 	free(rec);
 	free(want);
@@ -231,7 +195,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		return st;
 	int64_t nnz = rs_csr_nnz(&c);
 	unsigned char *test = rs_malloc((size_t)nnz);
-	metric_sums ms = {0};
+	rs_rank_metrics ms = {0};
 	ms.hit_items = NULL;
 	rs_builder *tb = NULL;
 	rs_model *m = NULL;
@@ -256,12 +220,13 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		st = rs_train(cfg, tb, cb, &m, &summary, err);
 	secs = rs_mono_seconds() - t0;
 	if (st == RS_OK) {
-		ms.hit_items = rs_calloc(rs_model_n_items(m), 1);
+		ms.n_items = rs_model_n_items(m);
+		ms.hit_items = rs_calloc(ms.n_items, 1);
 		st = ms.hit_items ? score_users(m, &c, &users, &items, test, k, &ms, err)
 		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
 	}
 	if (st == RS_OK) {
-		*json = result_json(cfg, &ms, k, rs_model_n_items(m), (uint64_t)nnz - n_test, n_test,
+		*json = result_json(cfg, &ms, k, (uint64_t)nnz - n_test, n_test,
 		                    secs, c.ts != NULL);
 		if (!*json)
 			st = rs_fail(err, RS_ENOMEM, "out of memory");

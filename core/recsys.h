@@ -275,6 +275,26 @@ typedef struct rs_reco {
 	rs_why why;
 } rs_reco;
 
+/*
+ * Ranking metrics at k (core/metrics.c), summed over users: the one
+ * definition behind rs_evaluate and the benchmarks. hit_items (n_items
+ * flags, zeroed by the caller; NULL: no coverage) marks the items
+ * recommended to anyone. Divide the sums by `users` for the means.
+ */
+typedef struct rs_rank_metrics {
+	double precision, recall, ndcg, map;
+	int users;
+	unsigned char *hit_items;
+	size_t n_items;
+} rs_rank_metrics;
+
+/* Add one user's ranked list (got rows) against nt held-out item indexes
+ * (-1: an item unseen in training, never a hit). nt >= 1. */
+void rs_rank_metrics_add(rs_rank_metrics *ms, const rs_reco *rec, int got, int k,
+                         const int32_t *test, int nt);
+/* Share of the catalogue recommended to anyone (0 without hit_items). */
+double rs_rank_metrics_coverage(const rs_rank_metrics *ms);
+
 /* Text for the `source` column: the algorithm name for RS_SRC_MODEL,
  * "popularity" or "popularity (unknown user)", and for a hybrid's
  * RS_SRC_PART + p "hybrid:<component algorithm>". */
