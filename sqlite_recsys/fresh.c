@@ -5,7 +5,7 @@
  * from the source the model was trained on (recsys_model_store.source,
  * source.c) and folded in by the core (rs_recommend_for_history), so new
  * events count without retraining. recommend() for a known user without
- * "fresh" reads no table (vtab_recommend.c).
+ * "fresh" reads no table (recommend.c).
  *
  * A source stored as a query runs only while PRAGMA trusted_schema is on
  * (SQLite's rule for untrusted files: with it off, nothing stored in the

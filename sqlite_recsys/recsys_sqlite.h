@@ -59,7 +59,7 @@ typedef struct rsq_ctx {
 rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx);
 void rsq_ctx_unref(void *ctx);
 
-/* ---- util.c: errors and small text helpers ---- */
+/* ---- errors.c: errors and small text helpers ---- */
 /* Did a call fail only because another connection holds the file locked
  * (SQLITE_BUSY or SQLITE_LOCKED, extended codes too)? */
 int rsq_is_locked(int rc);

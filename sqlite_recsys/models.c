@@ -1,5 +1,5 @@
 /*
- * vtab_models.c - recsys_models: an eponymous virtual table listing the
+ * models.c - recsys_models: an eponymous virtual table listing the
  * latest version of every stored model (no rows before the first training),
  * with the columns of PostgreSQL's recsys_models view. It reads
  * main.recsys_model_store (and main.recsys_evaluations for the column

@@ -1,5 +1,5 @@
 /*
- * vtab_evaluate.c - recsys_evaluate(source, algorithm = 'als', options = '{}',
+ * evaluate.c - recsys_evaluate(source, algorithm = 'als', options = '{}',
  * k = 10): offline evaluation by the core's EVAL.md protocol (rs_evaluate)
  * as an eponymous table-valued function with one row:
  *

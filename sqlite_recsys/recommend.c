@@ -1,5 +1,5 @@
 /*
- * vtab_recommend.c - the table-valued functions recommend() and
+ * recommend.c - the table-valued functions recommend() and
  * popular_items(), eponymous-only virtual tables with HIDDEN argument
  * columns (the series.c pattern):
  *

@@ -1,5 +1,5 @@
 /*
- * util.c - error reporting and small text helpers of the SQLite binding.
+ * errors.c - error reporting and small text helpers of the SQLite binding.
  *
  * Core errors are shown with the core's message verbatim, so the same
  * mistake reads the same in SQLite and in PostgreSQL.

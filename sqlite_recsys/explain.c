@@ -1,5 +1,5 @@
 /*
- * vtab_explain.c - the table-valued functions about one user, eponymous-only
+ * explain.c - the table-valued functions about one user, eponymous-only
  * virtual tables with HIDDEN argument columns (series.c):
  *
  *   recsys_explain(user_id, item_id, model = NULL)

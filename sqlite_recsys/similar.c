@@ -1,5 +1,5 @@
 /*
- * vtab_similar.c - the table-valued function similar_items(), an
+ * similar.c - the table-valued function similar_items(), an
  * eponymous-only virtual table with HIDDEN argument columns (series.c):
  *
  *   similar_items(item_id, k = 10, model = NULL, options = NULL)

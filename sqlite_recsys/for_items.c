@@ -1,5 +1,5 @@
 /*
- * vtab_session.c - the table-valued function recommend_for_items(), an
+ * for_items.c - the table-valued function recommend_for_items(), an
  * eponymous-only virtual table with HIDDEN argument columns (series.c):
  *
  *   recommend_for_items(items, k = 10, model = NULL, options = NULL)
