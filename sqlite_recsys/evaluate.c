@@ -96,12 +96,6 @@ static void eval_job_free(eval_job *j)
 	sqlite3_free(j->metrics);
 }
 
-/* Record a core failure as the job's error. */
-static int core_fail(eval_job *j)
-{
-	j->errmsg = rsq_core_errmsg(&j->err);
-	return j->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
 
 /* One-column query over bound texts (NULL = bind NULL); *out mprintf'd. */
 static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b, sqlite3_int64 c,
@@ -216,7 +210,7 @@ static int run_evaluation(eval_job *j)
 	const char *algorithm = j->is_model ? j->model_algorithm : j->algorithm;
 	if (rc == SQLITE_OK &&
 	    rs_config_create(algorithm, rsq_opts_root(&j->opts), 0, &j->cfg, &j->err) != RS_OK)
-		rc = core_fail(j);
+		rc = rsq_core_fail(&j->err, &j->errmsg);
 	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j->db, j->source, j->cfg, rsq_opts_root(&j->opts), &j->builder,
 		                     &j->errmsg);
@@ -226,7 +220,7 @@ static int run_evaluation(eval_job *j)
 		j->probe = NULL; /* no probe: the evaluation simply cannot be interrupted */
 	rs_callbacks cb = {rsq_interrupted, j->probe};
 	if (rs_evaluate(j->cfg, j->builder, j->k, &cb, &j->result, &j->err) != RS_OK)
-		return core_fail(j);
+		return rsq_core_fail(&j->err, &j->errmsg);
 	return SQLITE_OK;
 }
 

@@ -4,7 +4,13 @@
  * `.load sqlite_recsys/recsys` calls sqlite3_recsys_init, which creates the
  * per-connection context and registers every SQL function and table-valued
  * module from the static tables below. Each registration holds a reference
- * on the context; the last destructor (connection close) frees it.
+ * on the context; the last destructor (connection close) frees it. The
+ * connection's own scalar functions live here too (pg_recsys.c holds the
+ * GUCs and recsys_version()): SQLite has no GUCs, so
+ * recsys_set_default_model(name) is the per-connection stand-in for
+ * PostgreSQL's recsys.default_model. It lasts until the connection closes;
+ * NULL clears it. The name is not checked when set (like a GUC): an unknown
+ * default is reported when a call resolves it.
  *
  * The serving functions are also created as connection-local virtual tables
  * of the temp schema (temp.recommend, ...), which unqualified names find
@@ -21,6 +27,33 @@
 #include <string.h>
 
 SQLITE_EXTENSION_INIT1
+
+/* SQL: recsys_set_default_model(name or NULL) -> the new default. */
+void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	rsq_ctx *ctx = sqlite3_user_data(c);
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	char *copy = NULL;
+	if (name && !(copy = rsq_strdup(name))) {
+		sqlite3_result_error_nomem(c);
+		return;
+	}
+	sqlite3_free(ctx->default_model);
+	ctx->default_model = copy;
+	if (copy)
+		sqlite3_result_text(c, copy, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
+/* SQL: recsys_version() -> the one version string of the project. */
+void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(c, RS_VERSION, -1, SQLITE_STATIC);
+}
 
 /* Scalar functions. Only recsys_version is deterministic and innocuous:
  * the others read or write the model store or connection state. */

@@ -59,33 +59,22 @@ typedef struct rsq_ctx {
 rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx);
 void rsq_ctx_unref(void *ctx);
 
-/* ---- errors.c: errors and small text helpers ---- */
+/* ---- errors.c: core status -> SQLite code, errors, small text helpers ---- */
 /* Did a call fail only because another connection holds the file locked
  * (SQLITE_BUSY or SQLITE_LOCKED, extended codes too)? */
 int rsq_is_locked(int rc);
-/* The connection's private in-memory database (opened on first use), for
- * reading JSON with SQLite's json_each / json_tree when the caller's
- * connection cannot: those are tables of main, and a statement that reads
- * them fails with SQLITE_BUSY while another connection commits (rollback
- * journal). NULL if it cannot be opened. */
-sqlite3 *rsq_json_db(rsq_ctx *ctx);
 /* sqlite3_mprintf'd text of a core error: the core message verbatim. */
 char *rsq_core_errmsg(const rs_error *err);
+/* A failed core call's SQLite code (SQLITE_NOMEM for RS_ENOMEM, else
+ * SQLITE_ERROR), with *errmsg = rsq_core_errmsg(err). */
+int rsq_core_fail(const rs_error *err, char **errmsg);
 /* Report a sqlite3_mprintf'd message (or out of memory) and free it. */
 void rsq_result_errmsg(sqlite3_context *c, char *msg);
 /* A NUL-terminated name or id cut short for a message (core rs_shorten:
  * at most RS_SHORT_BYTES bytes, then "..."); buf is a char[RS_SHORT_CAP]. */
 #define RSQ_SHORT(buf, s) rs_shorten((s), (size_t)-1, (buf), sizeof(buf))
-/* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */
-#define RSQ_MAX_NAME 63
-/* SQLITE_OK for a usable model name (non-empty, at most RSQ_MAX_NAME
- * bytes), else SQLITE_ERROR with *errmsg. */
-int rsq_check_model_name(const char *name, char **errmsg);
 /* sqlite3_mprintf'd copy of s, or NULL. */
 char *rsq_strdup(const char *s);
-/* Cancel callback for the core: `probe` is a prepared one-row statement,
- * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending. */
-int rsq_interrupted(void *probe);
 
 /* ---- options.c: JSON text -> rs_opt tree ---- */
 struct rsq_opts {
@@ -104,6 +93,12 @@ int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, cons
                           char **errmsg);
 /* Free the connection's cached options. */
 void rsq_opts_cache_clear(rsq_ctx *ctx);
+/* The connection's private in-memory database (opened on first use), for
+ * reading JSON with SQLite's json_each / json_tree when the caller's
+ * connection cannot: those are tables of main, and a statement that reads
+ * them fails with SQLITE_BUSY while another connection commits (rollback
+ * journal). NULL if it cannot be opened. */
+sqlite3 *rsq_json_db(rsq_ctx *ctx);
 /* The root node, or NULL when there were no options. */
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);
@@ -137,6 +132,11 @@ int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char 
                    size_t len, int k, const rs_opt *opts, rs_reco *out, int *n, char **errmsg);
 
 /* ---- store.c: the model store table ---- */
+/* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */
+#define RSQ_MAX_NAME 63
+/* SQLITE_OK for a usable model name (non-empty, at most RSQ_MAX_NAME
+ * bytes), else SQLITE_ERROR with *errmsg. */
+int rsq_check_model_name(const char *name, char **errmsg);
 /* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */
 int rsq_store_exists(sqlite3 *db);
 int rsq_table_exists(sqlite3 *db, const char *name);
@@ -199,11 +199,19 @@ void rsq_cache_forget(rsq_ctx *ctx, const char *name);
 /* Free every cached model (connection closing). */
 void rsq_cache_clear(rsq_ctx *ctx);
 
-/* ---- SQL functions and modules, registered by recsys_ext.c ---- */
+/* ---- train.c: recsys_train(), recsys_drop_model() ---- */
 void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv);
+/* Cancel callback for the core: `probe` is a prepared one-row statement,
+ * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending
+ * (training and evaluation). */
+int rsq_interrupted(void *probe);
+
+/* ---- recsys_ext.c: the connection's scalar functions ---- */
 void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv);
+
+/* ---- table-valued modules, registered by recsys_ext.c ---- */
 extern const sqlite3_module rsq_recommend_module;
 extern const sqlite3_module rsq_popular_module;
 extern const sqlite3_module rsq_similar_module;
