@@ -71,88 +71,19 @@ static const struct {
     {"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, rsq_fn_version},
 };
 
-/* Eponymous table-valued modules; `local`: a serving function that reads
- * only cached models, also created in temp (see the file comment). */
-static const struct {
-	const char *name;
-	const sqlite3_module *module;
-	int local;
-} MODULES[] = {
-    {"recommend", &rsq_recommend_module, 1},
-    {"popular_items", &rsq_popular_module, 1},
-    {"similar_items", &rsq_similar_module, 1},
-    {"recommend_for_items", &rsq_session_module, 1},
-    {"recommend_for_session", &rsq_for_session_module, 1},
-    {"recsys_models", &rsq_models_module, 0},
-    {"recsys_evaluate", &rsq_evaluate_module, 0},
-    {"recsys_explain", &rsq_explain_module, 1},
-    {"recsys_user_profile", &rsq_profile_module, 1},
+/* The table-valued functions (tvf_common.c), one spec each; the spec says
+ * whether a function is also created in temp (see the file comment). */
+static const rsq_tvf *const TVFS[] = {
+    &rsq_recommend_tvf,
+    &rsq_popular_tvf,
+    &rsq_similar_tvf,
+    &rsq_for_items_tvf,
+    &rsq_for_session_tvf,
+    &rsq_models_tvf,
+    &rsq_evaluate_tvf,
+    &rsq_explain_tvf,
+    &rsq_profile_tvf,
 };
-
-/* The module of a connection-local table: a copy of the eponymous module
- * that CREATE VIRTUAL TABLE accepts, in the temp schema only. */
-typedef struct local_module {
-	sqlite3_module module;
-	const sqlite3_module *orig;
-	rsq_ctx *ctx;
-} local_module;
-
-/* xConnect of a local table: the eponymous module's own. */
-static int local_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                         sqlite3_vtab **out, char **err)
-{
-	local_module *lm = aux;
-	return lm->orig->xConnect(db, lm->ctx, argc, argv, out, err);
-}
-
-/* xCreate of a local table: only temp.<name> (nothing goes into the file). */
-static int local_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **err)
-{
-	if (argc < 3 || sqlite3_stricmp(argv[1], "temp") != 0) {
-		*err = sqlite3_mprintf("%s: a table of this module can only be created in the temp schema",
-		                       argc > 0 ? argv[0] : "recsys");
-		return SQLITE_ERROR;
-	}
-	return local_connect(db, aux, argc, argv, out, err);
-}
-
-/* Destructor of a local module registration. */
-static void local_free(void *p)
-{
-	local_module *lm = p;
-	rsq_ctx_unref(lm->ctx);
-	sqlite3_free(lm);
-}
-
-/* Register the local module of `name` ("recsys_local_<name>") and create
- * temp.<name>, unless main has a table or view of that name (it wins over
- * the eponymous function, and must keep winning). Failures are not errors:
- * the eponymous function serves then. */
-static int register_local(sqlite3 *db, rsq_ctx *ctx, const char *name,
-                          const sqlite3_module *orig)
-{
-	local_module *lm = sqlite3_malloc64(sizeof *lm);
-	if (!lm)
-		return SQLITE_NOMEM;
-	lm->module = *orig;
-	lm->module.xCreate = local_create;
-	lm->module.xConnect = local_connect;
-	lm->orig = orig;
-	lm->ctx = rsq_ctx_ref(ctx);
-	char *module = sqlite3_mprintf("recsys_local_%s", name);
-	int rc = module ? sqlite3_create_module_v2(db, module, &lm->module, lm, local_free)
-	                : (local_free(lm), SQLITE_NOMEM);
-	char *sql = NULL;
-	if (rc == SQLITE_OK && rsq_table_exists_any(db, "main", name) != 1)
-		sql = sqlite3_mprintf("CREATE VIRTUAL TABLE IF NOT EXISTS temp.\"%w\" USING \"%w\"",
-		                      name, module);
-	if (sql)
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_free(sql);
-	sqlite3_free(module);
-	return rc;
-}
 
 /* Take one more reference on the context. */
 rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx)
@@ -189,14 +120,11 @@ static int register_all(sqlite3 *db, rsq_ctx *ctx, char **pzErrMsg)
 			return rc;
 		}
 	}
-	for (size_t i = 0; i < sizeof MODULES / sizeof MODULES[0]; i++) {
-		int rc = sqlite3_create_module_v2(db, MODULES[i].name, MODULES[i].module,
-		                                  rsq_ctx_ref(ctx), rsq_ctx_unref);
-		if (rc == SQLITE_OK && MODULES[i].local)
-			rc = register_local(db, ctx, MODULES[i].name, MODULES[i].module);
+	for (size_t i = 0; i < sizeof TVFS / sizeof TVFS[0]; i++) {
+		int rc = rsq_tvf_register(db, ctx, TVFS[i]);
 		if (rc != SQLITE_OK) {
 			*pzErrMsg = sqlite3_mprintf("recsys: cannot register module %s: %s",
-			                            MODULES[i].name, sqlite3_errmsg(db));
+			                            TVFS[i]->name, sqlite3_errmsg(db));
 			return rc;
 		}
 	}
