@@ -71,19 +71,26 @@ static const struct {
     {"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, rsq_fn_version},
 };
 
-/* The table-valued functions (tvf_common.c), one spec each; the spec says
- * whether a function is also created in temp (see the file comment). */
-static const rsq_tvf *const TVFS[] = {
-    &rsq_recommend_tvf,
-    &rsq_popular_tvf,
-    &rsq_similar_tvf,
-    &rsq_for_items_tvf,
-    &rsq_for_session_tvf,
-    &rsq_models_tvf,
-    &rsq_evaluate_tvf,
-    &rsq_explain_tvf,
-    &rsq_profile_tvf,
-};
+/* The registry of table-valued functions (tvf_common.c): one rsq_tvf spec
+ * per function, defined in the file named; the spec says whether the
+ * function is also created in temp (see the file comment). Adding a
+ * function is its file and one line here. */
+#define TVFS(X)                                                                               \
+	X(rsq_recommend_tvf)   /* recommend.c */                                                  \
+	X(rsq_popular_tvf)     /* recommend.c */                                                  \
+	X(rsq_similar_tvf)     /* similar.c */                                                    \
+	X(rsq_for_items_tvf)   /* for_items.c */                                                  \
+	X(rsq_for_session_tvf) /* fresh.c */                                                      \
+	X(rsq_models_tvf)      /* models.c */                                                     \
+	X(rsq_evaluate_tvf)    /* evaluate.c */                                                   \
+	X(rsq_explain_tvf)     /* explain.c */                                                    \
+	X(rsq_profile_tvf)     /* explain.c */                                                    \
+	/* end of the list */
+
+#define DECLARE_TVF(spec) extern const rsq_tvf spec;
+#define TVF_ADDRESS(spec) &spec,
+TVFS(DECLARE_TVF)
+static const rsq_tvf *const TVF_LIST[] = {TVFS(TVF_ADDRESS)};
 
 /* Take one more reference on the context. */
 rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx)
@@ -120,11 +127,11 @@ static int register_all(sqlite3 *db, rsq_ctx *ctx, char **pzErrMsg)
 			return rc;
 		}
 	}
-	for (size_t i = 0; i < sizeof TVFS / sizeof TVFS[0]; i++) {
-		int rc = rsq_tvf_register(db, ctx, TVFS[i]);
+	for (size_t i = 0; i < sizeof TVF_LIST / sizeof TVF_LIST[0]; i++) {
+		int rc = rsq_tvf_register(db, ctx, TVF_LIST[i]);
 		if (rc != SQLITE_OK) {
 			*pzErrMsg = sqlite3_mprintf("recsys: cannot register module %s: %s",
-			                            TVFS[i]->name, sqlite3_errmsg(db));
+			                            TVF_LIST[i]->name, sqlite3_errmsg(db));
 			return rc;
 		}
 	}

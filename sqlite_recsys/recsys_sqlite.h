@@ -308,13 +308,4 @@ void rsq_stmt_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 /* The double that prints like the float (PostgreSQL's real). */
 double rsq_float_decimal(float f);
 
-/* The functions, one file each (recsys_ext.c registers them). */
-extern const rsq_tvf rsq_recommend_tvf, rsq_popular_tvf; /* recommend.c */
-extern const rsq_tvf rsq_for_session_tvf;                /* fresh.c */
-extern const rsq_tvf rsq_similar_tvf;                    /* similar.c */
-extern const rsq_tvf rsq_for_items_tvf;                  /* for_items.c */
-extern const rsq_tvf rsq_explain_tvf, rsq_profile_tvf;   /* explain.c */
-extern const rsq_tvf rsq_evaluate_tvf;                   /* evaluate.c */
-extern const rsq_tvf rsq_models_tvf;                     /* models.c */
-
 #endif /* RECSYS_SQLITE_H */
