@@ -6,6 +6,23 @@
  * status + message into SQLite errors. One rsq_ctx exists per connection
  * (created by sqlite3_recsys_init, shared by every function and module
  * registered on that connection, freed when the last of them is destroyed).
+ * One file per concern, named as in pg_recsys/ (ARCHITECTURE.md):
+ *   recsys_ext.c  sqlite3_recsys_init, the registry, recsys_set_default_model(),
+ *                 recsys_version()
+ *   errors.c      rs_status -> SQLite code, messages
+ *   options.c     JSON text -> rs_opt tree
+ *   source.c      reading the training source and side tables
+ *   train.c       recsys_train(), recsys_drop_model()
+ *   evaluate.c    recsys_evaluate(), the evaluation record
+ *   store.c       the model table: versions, pruning, drop, names
+ *   models.c      recsys_models
+ *   cache.c       per-connection cache of loaded models
+ *   tvf_common.c  the table-valued function framework
+ *   recommend.c   recommend(), popular_items()
+ *   similar.c     similar_items()
+ *   for_items.c   recommend_for_items()
+ *   fresh.c       fresh users of recommend(), recommend_for_session()
+ *   explain.c     recsys_explain(), recsys_user_profile()
  */
 #ifndef RECSYS_SQLITE_H
 #define RECSYS_SQLITE_H
