@@ -10,7 +10,7 @@
  * recommend(), as with views and materialized views.
  *
  * Only these paths read the source: recommend() for a known user without
- * "fresh" runs no query at all (serve.c).
+ * "fresh" runs no query at all (recommend.c).
  */
 #include "pg_recsys.h"
 

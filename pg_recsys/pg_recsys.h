@@ -8,15 +8,16 @@
  *   errors.c     rs_status -> errcode, argument checks
  *   options.c    jsonb -> rs_opt tree
  *   source.c     resolving and reading the training source and side tables
- *   train.c      recsys_train()
+ *   train.c      recsys_train(), recsys_drop_model()
  *   evaluate.c   recsys_evaluate(), the evaluation record
  *   store.c      the model table: versions, pruning, drop, ownership claim
  *   acl.c        model owners and grants; running SQL as another role
  *   cache.c      per-backend cache of loaded models, relcache invalidation
- *   serve.c      recommend(), popular_items()
+ *   recommend.c  recommend(), popular_items()
  *   similar.c    similar_items()
- *   session.c    recommend_for_items()
+ *   for_items.c  recommend_for_items()
  *   fresh.c      fresh users of recommend(), recommend_for_session()
+ *   explain.c    recsys_explain(), recsys_user_profile()
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H
@@ -144,7 +145,7 @@ extern bool RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts);
 extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 							 const rs_opt *opts, rs_reco *recs, int *n);
 
-/* serve.c: the set-returning functions' shared steps */
+/* recommend.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);
 extern const rs_model *RsModelArg(FunctionCallInfo fcinfo, int argno);
 extern void RsInitSRF(FunctionCallInfo fcinfo);

@@ -1,11 +1,15 @@
 /*
  * fresh.c - recommendations from the model's source at request time:
  * recommend() for a user the model does not know, or with "fresh": true,
- * and recommend_for_session(). The user's (session's) current rows are read
- * from the source the model was trained on (recsys_model_store.source,
- * source.c) and folded in by the core (rs_recommend_for_history), so new
- * events count without retraining. recommend() for a known user without
- * "fresh" reads no table (vtab_recommend.c).
+ * and the table-valued function recommend_for_session() (tvf_common.c):
+ *
+ *   recommend_for_session(session_id, k = 10, model = NULL, options = NULL)
+ *       -> as recommend(), from the session's rows of the model's source
+ *
+ * The user's (session's) current rows are read from the source the model
+ * was trained on (recsys_model_store.source, source.c) and folded in by the
+ * core (rs_recommend_for_history), so new events count without retraining.
+ * recommend() for a known user without "fresh" reads no table (recommend.c).
  *
  * A source stored as a query runs only while PRAGMA trusted_schema is on
  * (SQLite's rule for untrusted files: with it off, nothing stored in the
@@ -48,43 +52,58 @@ static int read_key_rows(sqlite3 *db, const rsq_model *m, const char *role, cons
 }
 
 /*
- * The rows of a fresh user (session = 0) or of a session (1). An unknown
- * user without any row, and every user of a model that records no source,
- * get recommend()'s own answer (cold start: popular items); a session needs
- * the source.
+ * The rows of a fresh user (session = 0) or of a session (1), the key
+ * being argument 0. An unknown user without any row, and every user of a
+ * model that records no source, get recommend()'s own answer (cold start:
+ * popular items); a session needs the source.
  */
-int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char *key,
-                   size_t len, int k, const rs_opt *opts, rs_reco *out, int *n, char **errmsg)
+int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 {
+	size_t len;
+	const char *key = rsq_arg_text(c, 0, &len);
+	const rsq_model *model = c->model;
 	const rs_model *m = model->m;
 	rs_history *h = NULL;
 	rs_error err = {0};
-	*errmsg = NULL;
+	char *errmsg = NULL;
 	if (rs_history_create(m, &h, &err) != RS_OK)
 		return SQLITE_NOMEM;
 	int rc = SQLITE_OK;
 	if (model->source)
-		rc = read_key_rows(db, model, session ? "session" : "user", key, len, h, errmsg);
+		rc = read_key_rows(c->ctx->db, model, session ? "session" : "user", key, len, h,
+		                   &errmsg);
 	else if (session) {
 		char sname[RS_SHORT_CAP];
-		*errmsg = sqlite3_mprintf("model \"%s\" does not record its source; retrain it with "
-		                          "recsys_train() to read sessions from its source",
-		                          rs_shorten(model->name, (size_t)-1, sname, sizeof sname));
+		errmsg = sqlite3_mprintf("model \"%s\" does not record its source; retrain it with "
+		                         "recsys_train() to read sessions from its source",
+		                         rs_shorten(model->name, (size_t)-1, sname, sizeof sname));
 		rc = SQLITE_ERROR;
 	}
 	rs_status st = RS_OK;
 	if (rc == SQLITE_OK && !session &&
 	    (!model->source || (rs_model_find_user(m, key, len) < 0 && rs_history_kept(h) == 0)))
-		st = rs_recommend(m, key, len, k, opts, out, n, &err);
+		st = rs_recommend(m, key, len, k, opts, c->rows, &c->n, &err);
 	else if (rc == SQLITE_OK)
-		st = rs_recommend_for_history(m, h, !session, k, opts, out, n, &err);
+		st = rs_recommend_for_history(m, h, !session, k, opts, c->rows, &c->n, &err);
 	rs_history_destroy(&h);
-	if (st != RS_OK) {
-		*n = 0;
-		if (st == RS_ENOMEM)
-			return SQLITE_NOMEM;
-		*errmsg = rsq_core_errmsg(&err);
-		return SQLITE_ERROR;
-	}
-	return rc;
+	if (rc != SQLITE_OK)
+		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
+	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
 }
+
+/* recommend_for_session(): the session's top k. */
+static int session_compute(rsq_cursor *c, int k, const rs_opt *opts)
+{
+	return rsq_fresh_compute(c, 1, k, opts);
+}
+
+const rsq_tvf rsq_for_session_tvf = {
+    .name = "recommend_for_session",
+    .schema = "CREATE TABLE x(item_id TEXT, score REAL, rank INTEGER, reason TEXT, "
+              "source TEXT, session_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
+    .n_out = 5,
+    .args = {{"session_id", RSQ_ARG_KEY}, RSQ_SERVING_ARGS},
+    .flags = RSQ_TVF_LOCAL | RSQ_TVF_RANKED | RSQ_TVF_TOPK,
+    .compute = session_compute,
+    .column = rsq_reco_column,
+};

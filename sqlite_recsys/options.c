@@ -242,6 +242,18 @@ void rsq_opts_free(rsq_opts *o)
 	o->strings = NULL;
 }
 
+/* The private in-memory connection for JSON (see recsys_sqlite.h). */
+sqlite3 *rsq_json_db(rsq_ctx *ctx)
+{
+	if (!ctx->json_db &&
+	    sqlite3_open_v2(":memory:", &ctx->json_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY,
+	                    NULL) != SQLITE_OK) {
+		sqlite3_close(ctx->json_db);
+		ctx->json_db = NULL;
+	}
+	return ctx->json_db;
+}
+
 /* Parse through the connection's one-entry cache (see recsys_sqlite.h). */
 int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, const rsq_opts **out,
                           char **errmsg)

@@ -6,6 +6,23 @@
  * status + message into SQLite errors. One rsq_ctx exists per connection
  * (created by sqlite3_recsys_init, shared by every function and module
  * registered on that connection, freed when the last of them is destroyed).
+ * One file per concern, named as in pg_recsys/ (ARCHITECTURE.md):
+ *   recsys_ext.c  sqlite3_recsys_init, the registry, recsys_set_default_model(),
+ *                 recsys_version()
+ *   errors.c      rs_status -> SQLite code, messages
+ *   options.c     JSON text -> rs_opt tree
+ *   source.c      reading the training source and side tables
+ *   train.c       recsys_train(), recsys_drop_model()
+ *   evaluate.c    recsys_evaluate(), the evaluation record
+ *   store.c       the model table: versions, pruning, drop, names
+ *   models.c      recsys_models
+ *   cache.c       per-connection cache of loaded models
+ *   tvf_common.c  the table-valued function framework
+ *   recommend.c   recommend(), popular_items()
+ *   similar.c     similar_items()
+ *   for_items.c   recommend_for_items()
+ *   fresh.c       fresh users of recommend(), recommend_for_session()
+ *   explain.c     recsys_explain(), recsys_user_profile()
  */
 #ifndef RECSYS_SQLITE_H
 #define RECSYS_SQLITE_H
@@ -55,37 +72,29 @@ typedef struct rsq_ctx {
 	struct rsq_opts *opts_tree; /* lateral join does not re-parse per row */
 } rsq_ctx;
 
+/* A scan of a table-valued function (tvf_common.c). */
+typedef struct rsq_cursor rsq_cursor;
+
 /* ---- recsys_ext.c: context lifetime ---- */
 rsq_ctx *rsq_ctx_ref(rsq_ctx *ctx);
 void rsq_ctx_unref(void *ctx);
 
-/* ---- util.c: errors and small text helpers ---- */
+/* ---- errors.c: core status -> SQLite code, errors, small text helpers ---- */
 /* Did a call fail only because another connection holds the file locked
  * (SQLITE_BUSY or SQLITE_LOCKED, extended codes too)? */
 int rsq_is_locked(int rc);
-/* The connection's private in-memory database (opened on first use), for
- * reading JSON with SQLite's json_each / json_tree when the caller's
- * connection cannot: those are tables of main, and a statement that reads
- * them fails with SQLITE_BUSY while another connection commits (rollback
- * journal). NULL if it cannot be opened. */
-sqlite3 *rsq_json_db(rsq_ctx *ctx);
 /* sqlite3_mprintf'd text of a core error: the core message verbatim. */
 char *rsq_core_errmsg(const rs_error *err);
+/* A failed core call's SQLite code (SQLITE_NOMEM for RS_ENOMEM, else
+ * SQLITE_ERROR), with *errmsg = rsq_core_errmsg(err). */
+int rsq_core_fail(const rs_error *err, char **errmsg);
 /* Report a sqlite3_mprintf'd message (or out of memory) and free it. */
 void rsq_result_errmsg(sqlite3_context *c, char *msg);
 /* A NUL-terminated name or id cut short for a message (core rs_shorten:
  * at most RS_SHORT_BYTES bytes, then "..."); buf is a char[RS_SHORT_CAP]. */
 #define RSQ_SHORT(buf, s) rs_shorten((s), (size_t)-1, (buf), sizeof(buf))
-/* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */
-#define RSQ_MAX_NAME 63
-/* SQLITE_OK for a usable model name (non-empty, at most RSQ_MAX_NAME
- * bytes), else SQLITE_ERROR with *errmsg. */
-int rsq_check_model_name(const char *name, char **errmsg);
 /* sqlite3_mprintf'd copy of s, or NULL. */
 char *rsq_strdup(const char *s);
-/* Cancel callback for the core: `probe` is a prepared one-row statement,
- * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending. */
-int rsq_interrupted(void *probe);
 
 /* ---- options.c: JSON text -> rs_opt tree ---- */
 struct rsq_opts {
@@ -104,6 +113,12 @@ int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, cons
                           char **errmsg);
 /* Free the connection's cached options. */
 void rsq_opts_cache_clear(rsq_ctx *ctx);
+/* The connection's private in-memory database (opened on first use), for
+ * reading JSON with SQLite's json_each / json_tree when the caller's
+ * connection cannot: those are tables of main, and a statement that reads
+ * them fails with SQLITE_BUSY while another connection commits (rollback
+ * journal). NULL if it cannot be opened. */
+sqlite3 *rsq_json_db(rsq_ctx *ctx);
 /* The root node, or NULL when there were no options. */
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);
@@ -132,11 +147,18 @@ int rsq_check_stored_sql(sqlite3 *db, const char *model, const char *option, con
                          char **errmsg);
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
+/* Does recommend() read the user's rows: an unknown user, or "fresh"? */
 int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts);
-int rsq_fresh_rows(sqlite3 *db, const rsq_model *model, int session, const char *key,
-                   size_t len, int k, const rs_opt *opts, rs_reco *out, int *n, char **errmsg);
+/* The top k of the user (session = 0) or session (1) named by argument 0,
+ * from its rows in the model's source, into the cursor's rows. */
+int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts);
 
 /* ---- store.c: the model store table ---- */
+/* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */
+#define RSQ_MAX_NAME 63
+/* SQLITE_OK for a usable model name (non-empty, at most RSQ_MAX_NAME
+ * bytes), else SQLITE_ERROR with *errmsg. */
+int rsq_check_model_name(const char *name, char **errmsg);
 /* Does main.recsys_model_store (main.<name>) exist? 1 yes, 0 no, -1 error. */
 int rsq_store_exists(sqlite3 *db);
 int rsq_table_exists(sqlite3 *db, const char *name);
@@ -199,61 +221,108 @@ void rsq_cache_forget(rsq_ctx *ctx, const char *name);
 /* Free every cached model (connection closing). */
 void rsq_cache_clear(rsq_ctx *ctx);
 
-/* ---- SQL functions and modules, registered by recsys_ext.c ---- */
+/* ---- train.c: recsys_train(), recsys_drop_model() ---- */
 void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv);
+/* Cancel callback for the core: `probe` is a prepared one-row statement,
+ * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending
+ * (training and evaluation). */
+int rsq_interrupted(void *probe);
+
+/* ---- recsys_ext.c: the connection's scalar functions ---- */
 void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_version(sqlite3_context *c, int argc, sqlite3_value **argv);
-extern const sqlite3_module rsq_recommend_module;
-extern const sqlite3_module rsq_popular_module;
-extern const sqlite3_module rsq_similar_module;
-extern const sqlite3_module rsq_session_module;
-extern const sqlite3_module rsq_for_session_module;
-extern const sqlite3_module rsq_models_module;
-extern const sqlite3_module rsq_evaluate_module;
-extern const sqlite3_module rsq_explain_module;
-extern const sqlite3_module rsq_profile_module;
 
-/* tvf_common.c: shared by the table-valued functions. */
+/* ---- tvf_common.c: the table-valued function framework ----
+ *
+ * A table-valued function is one declarative rsq_tvf in its own file: name,
+ * schema, output columns, hidden arguments and their roles, planning hints,
+ * a compute step that fills the cursor's rows and a column step that reads
+ * one. tvf_common.c does everything else: the eponymous module and, for
+ * RSQ_TVF_LOCAL, the connection-local temp.<name> (module
+ * recsys_local_<name>), xBestIndex, copying the arguments in xFilter, the
+ * required and NULL checks, k, the options tree, the model from the cache,
+ * the rs_reco buffer, and cursor movement. recsys_ext.c lists the functions. */
 #define RSQ_MAX_ARGS 8
-int rsq_bind_args(sqlite3_index_info *info, int n_out, int n_args, unsigned *mask);
-void rsq_order_by_rank(sqlite3_index_info *info);
-int rsq_vtab_error(sqlite3_vtab *v, char *msg);
-int rsq_vtab_error_rc(sqlite3_vtab *v, char *msg, int rc);
-double rsq_float_decimal(float f);
 
-/* The vtab of those functions: the connection's context and, for modules
- * that share code, their own description. */
-typedef struct rsq_vtab {
-	sqlite3_vtab base;
-	rsq_ctx *ctx;
-	const void *spec;
-	sqlite3_stmt *probe; /* rsq_cache_get's read of main, finalized by xDisconnect */
-} rsq_vtab;
-/* xConnect body: declare `schema` (errors prefixed with fn), allocate. */
-int rsq_vtab_connect(sqlite3 *db, void *aux, const char *fn, const char *schema,
-                     const void *spec, sqlite3_vtab **out, char **err);
-int rsq_vtab_disconnect(sqlite3_vtab *v);
-/* xBestIndex body: bind the hidden arguments (rsq_bind_args), ORDER BY rank
- * free, cheap only when every `required` argument bit is bound. */
-int rsq_best_index(sqlite3_index_info *info, int n_out, int n_args, unsigned required);
+/* Roles of a hidden argument (rsq_tvf_arg.flags). */
+enum {
+	RSQ_ARG_REQUIRED = 1 << 0, /* absent is an error (not an empty result) */
+	RSQ_ARG_NOT_NULL = 1 << 1, /* given as NULL is an error */
+	RSQ_ARG_K = 1 << 2,        /* the row count: an integer, 10 when absent; not NULL */
+	RSQ_ARG_MODEL = 1 << 3,    /* the model's name, loaded into c->model before compute;
+	                            * absent or NULL: the default model */
+	RSQ_ARG_OPTIONS = 1 << 4,  /* JSON options, read into an rs_opt tree; not NULL */
+	RSQ_ARG_KEY = RSQ_ARG_REQUIRED | RSQ_ARG_NOT_NULL, /* what the call is about */
+};
+/* The trailing arguments of the serving functions: k, model, options. */
+#define RSQ_SERVING_ARGS {"k", RSQ_ARG_K}, {"model", RSQ_ARG_MODEL}, {"options", RSQ_ARG_OPTIONS}
 
-/* The cursor of the functions that return rs_reco rows (recommend,
- * similar_items, recommend_for_items, ...): the rows, the model they point
- * into, and copies of the arguments for xColumn. */
-typedef struct rsq_cursor {
+/* One hidden argument, in the order of the schema's HIDDEN columns. */
+typedef struct rsq_tvf_arg {
+	const char *name; /* in messages ("argument \"k\" ..."); NULL ends the list */
+	unsigned flags;   /* RSQ_ARG_* */
+	const char *dflt; /* text value when absent (rsq_arg_text, the column), or NULL */
+} rsq_tvf_arg;
+
+/* What a function is (rsq_tvf.flags). */
+enum {
+	RSQ_TVF_LOCAL = 1 << 0,      /* serving from cached models: also temp.<name> */
+	RSQ_TVF_RANKED = 1 << 1,     /* best first, column 1 score, 2 rank: ORDER BY rank free */
+	RSQ_TVF_TOPK = 1 << 2,       /* rows: at most k rs_reco, buffer made before compute */
+	RSQ_TVF_DIRECTONLY = 1 << 3, /* only from top-level SQL (not triggers or views) */
+};
+
+/* The declarative spec of one table-valued function. */
+typedef struct rsq_tvf {
+	const char *name;   /* SQL name: the eponymous table, message prefix */
+	const char *schema; /* CREATE TABLE x(outputs..., one HIDDEN column per argument) */
+	int n_out;          /* output columns; the hidden arguments follow */
+	rsq_tvf_arg args[RSQ_MAX_ARGS];
+	unsigned flags;     /* RSQ_TVF_* */
+	double cost, rows;  /* plan estimate with the required arguments given (0: 10) */
+	/* Fill the rows (c->rows, c->n) after the framework's checks; the model
+	 * (c->model) is loaded when an argument has RSQ_ARG_MODEL. Errors go
+	 * through rsq_cursor_error / rsq_cursor_fail. */
+	int (*compute)(rsq_cursor *c, int k, const rs_opt *opts);
+	/* Output column col (< n_out) of row c->pos. */
+	void (*column)(rsq_cursor *c, sqlite3_context *ctx, int col);
+	/* Optional: rows made one at a time; called after c->pos moved, sets c->n
+	 * to c->pos + 1 while there is a row (recsys_models). */
+	int (*next)(rsq_cursor *c);
+} rsq_tvf;
+
+/* A scan: the rows, the model they point into, copies of the arguments. */
+struct rsq_cursor {
 	sqlite3_vtab_cursor base;
-	rsq_model *model; /* referenced while rows point into it */
-	rs_reco *recs;
-	int n, pos;
+	const rsq_tvf *tvf;
+	rsq_ctx *ctx;
+	rsq_model *model;   /* referenced while rows point into it */
+	void *rows;         /* sqlite3_malloc'd; rs_reco[k] under RSQ_TVF_TOPK */
+	int n, pos;         /* rows, current row */
+	sqlite3_stmt *stmt; /* or a statement whose current row is the output */
 	sqlite3_value *args[RSQ_MAX_ARGS];
-} rsq_cursor;
-int rsq_cursor_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out);
-/* Forget the previous scan's rows, model reference and arguments. */
-void rsq_cursor_reset(rsq_cursor *c);
-int rsq_cursor_close(sqlite3_vtab_cursor *cur);
-/* Argument k into *k: 10 when absent, else an integer (PostgreSQL's k is an
- * int: what does not convert exactly is refused); the vtab error on failure. */
-int rsq_arg_k(sqlite3_vtab *v, sqlite3_value *kv, int *k);
+};
+
+/* Create the eponymous module of `tvf` and, for RSQ_TVF_LOCAL, temp.<name>. */
+int rsq_tvf_register(sqlite3 *db, rsq_ctx *ctx, const rsq_tvf *tvf);
+/* Argument i as text and its length (len may be NULL); absent: its dflt. */
+const char *rsq_arg_text(const rsq_cursor *c, int i, size_t *len);
+/* Load the model named by argument `arg` (absent or NULL: the default) into
+ * c->model: what the framework does for an RSQ_ARG_MODEL argument, for a
+ * compute step whose own argument errors must come first (for_items.c). */
+int rsq_cursor_model(rsq_cursor *c, int arg);
+/* Report msg (sqlite3_mprintf'd, taken; NULL = out of memory) for the scan. */
+int rsq_cursor_error(rsq_cursor *c, char *msg);
+/* Report a failed core call (rsq_core_fail; out of memory is SQLITE_NOMEM). */
+int rsq_cursor_fail(rsq_cursor *c, const rs_error *err);
+/* "<what> \"<id>\" is not in model \"<model>\"", as in PostgreSQL. */
+int rsq_not_in_model(rsq_cursor *c, const char *what, const char *id, size_t len);
+/* Columns item_id, score, rank, reason, source of an rs_reco row. */
+void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col);
+/* Column col of c->stmt's current row, as it is. */
+void rsq_stmt_column(rsq_cursor *c, sqlite3_context *ctx, int col);
+/* The double that prints like the float (PostgreSQL's real). */
+double rsq_float_decimal(float f);
 
 #endif /* RECSYS_SQLITE_H */

@@ -64,12 +64,6 @@ static void reader_free(reader *r)
 	}
 }
 
-/* Record a core failure as the reader's error message. */
-static int core_fail(reader *r)
-{
-	r->errmsg = rsq_core_errmsg(&r->err);
-	return r->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
 
 /* Is `schema` the name of an attached database (main, temp, ...)? */
 static int schema_exists(sqlite3 *db, const char *schema)
@@ -340,12 +334,12 @@ static int add_row(reader *r, rs_builder *b, sqlite3_stmt *st)
 	if (r->hist) {
 		if (rs_history_add(r->hist, item, item_len, has_weight, weight, event, event_len,
 		                   has_ts, ts, &r->err) != RS_OK)
-			return core_fail(r);
+			return rsq_core_fail(&r->err, &r->errmsg);
 		return SQLITE_OK;
 	}
 	if (rs_builder_add(b, user, user_len, item, item_len, has_weight, weight, event, event_len,
 	                   has_ts, ts, &r->err) != RS_OK)
-		return core_fail(r);
+		return rsq_core_fail(&r->err, &r->errmsg);
 	return SQLITE_OK;
 }
 
@@ -362,7 +356,7 @@ static int add_side_row(reader *r, rs_builder *b, rs_side side, sqlite3_stmt *st
 		size_t len = text ? (size_t)sqlite3_column_bytes(st, c + 1) : 0;
 		if (rs_builder_add_attribute(b, side, id, id_len, r->side[side].names[c], text, len,
 		                             is_number, number, &r->err) != RS_OK)
-			return core_fail(r);
+			return rsq_core_fail(&r->err, &r->errmsg);
 	}
 	return SQLITE_OK;
 }
@@ -510,7 +504,7 @@ int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const
 	if (rc == SQLITE_OK)
 		rc = plan_side(&r, RS_SIDE_USERS);
 	if (rc == SQLITE_OK && rs_builder_create(cfg, builder, &r.err) != RS_OK)
-		rc = core_fail(&r);
+		rc = rsq_core_fail(&r.err, &r.errmsg);
 	char *what = rc == SQLITE_OK ? select_list(&r) : NULL;
 	if (rc == SQLITE_OK && !what)
 		rc = SQLITE_NOMEM;

@@ -32,6 +32,21 @@ int rsq_store_has_source(sqlite3 *db)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A model name is not empty and has at most RSQ_MAX_NAME bytes (PostgreSQL's
+ * NAMEDATALEN - 1, its cache key), with PostgreSQL's words. */
+int rsq_check_model_name(const char *name, char **errmsg)
+{
+	char sname[RS_SHORT_CAP];
+	if (name[0] == '\0')
+		*errmsg = sqlite3_mprintf("model name must not be empty");
+	else if (strlen(name) > RSQ_MAX_NAME)
+		*errmsg = sqlite3_mprintf("model name \"%s\" is too long (model names have at most %d bytes)",
+		                          RSQ_SHORT(sname, name), RSQ_MAX_NAME);
+	else
+		return SQLITE_OK;
+	return *errmsg ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /* Create the store, or add the column `source` to one written by an older
  * build (the training source: fresh users and sessions read it). */
 static int ensure_store(sqlite3 *db, char **errmsg)
@@ -239,8 +254,7 @@ int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_mode
 		size_t len = (size_t)sqlite3_column_bytes(st, 0);
 		rc = SQLITE_OK;
 		if (rs_model_load(blob, len, out, &err) != RS_OK) {
-			*errmsg = rsq_core_errmsg(&err);
-			rc = err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+			rc = rsq_core_fail(&err, errmsg);
 		}
 	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		char sname[RS_SHORT_CAP];

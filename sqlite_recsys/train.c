@@ -1,5 +1,6 @@
 /*
- * train.c - recsys_train(model, source [, algorithm [, options]]).
+ * train.c - recsys_train(model, source [, algorithm [, options]]) and
+ * recsys_drop_model(model).
  *
  * Reads the caller's table, view or query and the side tables the options
  * name (source.c) into the core's builder, trains, serializes and stores
@@ -40,11 +41,17 @@ static void train_job_free(train_job *j)
 }
 
 
-/* Record a core failure as the job's error message. */
-static int core_fail(train_job *j)
+
+/*
+ * SQLite 3.40 has no sqlite3_is_interrupted() (3.41), but a statement run
+ * while sqlite3_interrupt() is pending fails with SQLITE_INTERRUPT.
+ */
+int rsq_interrupted(void *probe)
 {
-	j->errmsg = rsq_core_errmsg(&j->err);
-	return j->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+	if (!probe)
+		return 0;
+	sqlite3_reset(probe);
+	return sqlite3_step(probe) == SQLITE_INTERRUPT;
 }
 
 /* Train, serialize and store a new version; *out = the summary to return. */
@@ -54,10 +61,10 @@ static int train_and_store(train_job *j, char **out)
 		j->probe = NULL; /* no probe: training simply cannot be interrupted */
 	rs_callbacks cb = {rsq_interrupted, j->probe};
 	if (rs_train(j->cfg, j->builder, &cb, &j->model, &j->summary, &j->err) != RS_OK)
-		return core_fail(j);
+		return rsq_core_fail(&j->err, &j->errmsg);
 	rs_builder_destroy(&j->builder);
 	if (rs_model_save(j->model, &j->blob, &j->blob_len, &j->err) != RS_OK)
-		return core_fail(j);
+		return rsq_core_fail(&j->err, &j->errmsg);
 	rsq_store_row row = {
 	    .name = j->name,
 	    .algorithm = rs_config_algorithm(j->cfg),
@@ -123,7 +130,7 @@ void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv)
 	/* the configuration first: a bad algorithm or option fails fast */
 	if (rc == SQLITE_OK &&
 	    rs_config_create(j.algorithm, rsq_opts_root(&j.opts), 0, &j.cfg, &j.err) != RS_OK)
-		rc = core_fail(&j);
+		rc = rsq_core_fail(&j.err, &j.errmsg);
 	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j.db, j.source, j.cfg, rsq_opts_root(&j.opts), &j.builder,
 		                     &j.errmsg);
@@ -139,4 +146,29 @@ void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv)
 	else
 		sqlite3_result_error(c, sqlite3_errstr(rc), -1);
 	train_job_free(&j);
+}
+
+/* SQL: recsys_drop_model(name) -> 1; an unknown model is an error. */
+void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	rsq_ctx *ctx = sqlite3_user_data(c);
+	sqlite3 *db = sqlite3_context_db_handle(c);
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	if (!name) {
+		rsq_result_errmsg(c, sqlite3_mprintf("argument \"model\" must not be null"));
+		return;
+	}
+	int deleted = 0;
+	char *errmsg = NULL;
+	if (rsq_store_drop(db, name, &deleted, &errmsg) != SQLITE_OK) {
+		rsq_result_errmsg(c, errmsg);
+		return;
+	}
+	if (deleted == 0) {
+		rsq_result_errmsg(c, rsq_unknown_model_msg(db, name));
+		return;
+	}
+	rsq_cache_forget(ctx, name);
+	sqlite3_result_int(c, 1);
 }

@@ -1,7 +1,7 @@
 /*
- * vtab_evaluate.c - recsys_evaluate(source, algorithm = 'als', options = '{}',
+ * evaluate.c - recsys_evaluate(source, algorithm = 'als', options = '{}',
  * k = 10): offline evaluation by the core's EVAL.md protocol (rs_evaluate)
- * as an eponymous table-valued function with one row:
+ * as a table-valued function (tvf_common.c), top-level SQL only, one row:
  *
  *   k INTEGER, precision REAL, recall REAL, ndcg REAL, map REAL,
  *   coverage REAL, test_users INTEGER, train_interactions INTEGER,
@@ -21,15 +21,7 @@
  */
 #include "recsys_sqlite.h"
 
-#include <limits.h>
 #include <string.h>
-
-#define N_OUT  11
-#define N_ARGS 4
-
-enum { ARG_SOURCE, ARG_ALGORITHM, ARG_OPTIONS, ARG_K };
-
-static const char *const ARG_NAMES[N_ARGS] = {"source", "algorithm", "options", "k"};
 
 /* The result row from the core's JSON, in the declared column order. */
 static const char ROW_SQL[] =
@@ -52,18 +44,6 @@ static const char MERGE_SQL[] =
 /* The metrics of a model's evaluation: model, version and options added. */
 static const char MODEL_METRICS_SQL[] =
     "SELECT json_set(json(?1), '$.model', ?2, '$.version', ?3, '$.options', json(?4))";
-
-typedef struct eval_vtab {
-	sqlite3_vtab base;
-	sqlite3 *db;
-} eval_vtab;
-
-typedef struct eval_cursor {
-	sqlite3_vtab_cursor base;
-	sqlite3_stmt *row; /* stepped onto the one result row; NULL = no row */
-	int eof;
-	sqlite3_value *args[N_ARGS];
-} eval_cursor;
 
 /* What one evaluation owns; eval_job_free releases it. */
 typedef struct eval_job {
@@ -96,12 +76,6 @@ static void eval_job_free(eval_job *j)
 	sqlite3_free(j->metrics);
 }
 
-/* Record a core failure as the job's error. */
-static int core_fail(eval_job *j)
-{
-	j->errmsg = rsq_core_errmsg(&j->err);
-	return j->err.status == RS_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
-}
 
 /* One-column query over bound texts (NULL = bind NULL); *out mprintf'd. */
 static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b, sqlite3_int64 c,
@@ -216,7 +190,7 @@ static int run_evaluation(eval_job *j)
 	const char *algorithm = j->is_model ? j->model_algorithm : j->algorithm;
 	if (rc == SQLITE_OK &&
 	    rs_config_create(algorithm, rsq_opts_root(&j->opts), 0, &j->cfg, &j->err) != RS_OK)
-		rc = core_fail(j);
+		rc = rsq_core_fail(&j->err, &j->errmsg);
 	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j->db, j->source, j->cfg, rsq_opts_root(&j->opts), &j->builder,
 		                     &j->errmsg);
@@ -226,7 +200,7 @@ static int run_evaluation(eval_job *j)
 		j->probe = NULL; /* no probe: the evaluation simply cannot be interrupted */
 	rs_callbacks cb = {rsq_interrupted, j->probe};
 	if (rs_evaluate(j->cfg, j->builder, j->k, &cb, &j->result, &j->err) != RS_OK)
-		return core_fail(j);
+		return rsq_core_fail(&j->err, &j->errmsg);
 	return SQLITE_OK;
 }
 
@@ -249,220 +223,69 @@ static int record(eval_job *j)
 	return rc;
 }
 
-/* Set the vtab's error message (takes ownership of msg). */
-static int eval_error(eval_cursor *c, char *msg)
-{
-	return rsq_vtab_error(c->base.pVtab, msg);
-}
-
-/* Check the arguments as recsys_train does: given ones not NULL, source
- * required, k an integer in range. Fills the job's argument fields. */
-static int check_args(eval_cursor *c, eval_job *j)
-{
-	if (!c->args[ARG_SOURCE])
-		return eval_error(
-		    c, sqlite3_mprintf("recsys_evaluate: argument \"source\" is required"));
-	for (int i = 0; i < N_ARGS; i++)
-		if (c->args[i] && sqlite3_value_type(c->args[i]) == SQLITE_NULL)
-			return eval_error(
-			    c, sqlite3_mprintf("argument \"%s\" must not be null", ARG_NAMES[i]));
-	j->source = (const char *)sqlite3_value_text(c->args[ARG_SOURCE]);
-	j->algorithm = c->args[ARG_ALGORITHM]
-	                   ? (const char *)sqlite3_value_text(c->args[ARG_ALGORITHM])
-	                   : "als";
-	j->options =
-	    c->args[ARG_OPTIONS] ? (const char *)sqlite3_value_text(c->args[ARG_OPTIONS]) : NULL;
-	j->k = 10;
-	if (!j->source || !j->algorithm)
-		return SQLITE_NOMEM;
-	int rc = rsq_arg_k(c->base.pVtab, c->args[ARG_K], &j->k);
-	/* checked before the source is read, in the core's words */
-	if (rc == SQLITE_OK && (j->k < 1 || j->k > RS_MAX_K))
-		return eval_error(c, sqlite3_mprintf("k must be between 1 and %d (got %d)", RS_MAX_K, j->k));
-	return rc;
-}
-
-/* xConnect: declare the columns; usable only from top-level SQL. */
-static int eval_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **err)
-{
-	(void)aux;
-	(void)argc;
-	(void)argv;
-	int rc = sqlite3_declare_vtab(
-	    db, "CREATE TABLE x(k INTEGER, precision REAL, recall REAL, ndcg REAL, map REAL, "
-	        "coverage REAL, test_users INTEGER, train_interactions INTEGER, "
-	        "test_interactions INTEGER, split TEXT, train_seconds REAL, source HIDDEN, "
-	        "algorithm HIDDEN, options HIDDEN, k_arg HIDDEN)");
-	if (rc != SQLITE_OK) {
-		*err = sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errmsg(db));
-		return rc;
-	}
-	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-	eval_vtab *v = sqlite3_malloc64(sizeof *v);
-	if (!v)
-		return SQLITE_NOMEM;
-	memset(v, 0, sizeof *v);
-	v->db = db;
-	*out = &v->base;
-	return SQLITE_OK;
-}
-
-/* xDisconnect / xDestroy. */
-static int eval_disconnect(sqlite3_vtab *v)
-{
-	sqlite3_free(v);
-	return SQLITE_OK;
-}
-
-/*
- * idxNum bit layout (shared with eval_filter): bit i (0 <= i < 4) set =
- * hidden argument i (0 source, 1 algorithm, 2 options, 3 k_arg) has an
- * equality constraint, passed to xFilter in increasing i. An unusable
- * argument constraint (lateral join) makes the plan impossible.
- */
-static int eval_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
-{
-	(void)tab;
-	unsigned mask;
-	if (rsq_bind_args(info, N_OUT, N_ARGS, &mask) != SQLITE_OK)
-		return SQLITE_CONSTRAINT;
-	info->estimatedCost = (mask & 1u) ? 1e6 : 1e12;
-	info->estimatedRows = 1;
-	return SQLITE_OK;
-}
-
-/* xOpen. */
-static int eval_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
-{
-	(void)v;
-	eval_cursor *c = sqlite3_malloc64(sizeof *c);
-	if (!c)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof *c);
-	c->eof = 1;
-	*out = &c->base;
-	return SQLITE_OK;
-}
-
-/* Forget the previous scan. */
-static void eval_reset(eval_cursor *c)
-{
-	sqlite3_finalize(c->row);
-	c->row = NULL;
-	c->eof = 1;
-	for (int i = 0; i < N_ARGS; i++) {
-		sqlite3_value_free(c->args[i]);
-		c->args[i] = NULL;
-	}
-}
-
-/* xClose. */
-static int eval_close(sqlite3_vtab_cursor *cur)
-{
-	eval_reset((eval_cursor *)cur);
-	sqlite3_free(cur);
-	return SQLITE_OK;
-}
-
 /* Position the cursor on the result row built from the core's JSON. */
-static int result_row(eval_cursor *c, sqlite3 *db, const char *json)
+static int result_row(rsq_cursor *c, const char *json)
 {
-	int rc = sqlite3_prepare_v2(db, ROW_SQL, -1, &c->row, NULL);
+	sqlite3 *db = c->ctx->db;
+	int rc = sqlite3_prepare_v2(db, ROW_SQL, -1, &c->stmt, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(c->row, 1, json, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(c->row) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_bind_text(c->stmt, 1, json, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(c->stmt) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
 	}
 	if (rc != SQLITE_OK)
-		return eval_error(c, sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errmsg(db)));
-	c->eof = 0;
+		return rsq_cursor_error(c, sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errmsg(db)));
+	c->n = 1;
 	return SQLITE_OK;
 }
 
-/* xFilter (idxNum as in eval_best_index): evaluate, then hold one row. */
-static int eval_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-                       sqlite3_value **argv)
+/* Evaluate (the arguments checked as recsys_train checks them), record a
+ * model's evaluation, then hold the one row. */
+static int evaluate_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
-	(void)idxStr;
-	eval_cursor *c = (eval_cursor *)cur;
-	sqlite3 *db = ((eval_vtab *)cur->pVtab)->db;
-	eval_reset(c);
-	for (int i = 0, a = 0; i < N_ARGS; i++) {
-		if (!(idxNum & (1 << i)) || a >= argc)
-			continue;
-		if (!(c->args[i] = sqlite3_value_dup(argv[a++])))
-			return SQLITE_NOMEM;
-	}
+	(void)opts; /* the options are read by run_evaluation, merged for a model */
 	eval_job j;
 	memset(&j, 0, sizeof j);
-	j.db = db;
-	int rc = check_args(c, &j);
-	if (rc == SQLITE_OK)
-		rc = run_evaluation(&j);
+	j.db = c->ctx->db;
+	j.source = rsq_arg_text(c, 0, NULL);
+	j.algorithm = rsq_arg_text(c, 1, NULL);
+	j.options = rsq_arg_text(c, 2, NULL);
+	j.k = k;
+	if (!j.source || !j.algorithm)
+		return SQLITE_NOMEM;
+	/* checked before the source is read, in the core's words */
+	if (k < 1 || k > RS_MAX_K)
+		return rsq_cursor_error(c, sqlite3_mprintf("k must be between 1 and %d (got %d)",
+		                                           RS_MAX_K, k));
+	int rc = run_evaluation(&j);
 	if (rc == SQLITE_OK)
 		rc = record(&j);
 	if (rc == SQLITE_OK)
-		rc = result_row(c, db, j.result);
+		rc = result_row(c, j.result);
 	else if (j.errmsg)
-		rc = eval_error(c, j.errmsg);
-	else if (rc != SQLITE_NOMEM && !cur->pVtab->zErrMsg)
-		rc = eval_error(c, sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errstr(rc)));
+		rc = rsq_cursor_error(c, j.errmsg);
+	else if (rc != SQLITE_NOMEM && !c->base.pVtab->zErrMsg)
+		rc = rsq_cursor_error(c, sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errstr(rc)));
 	if (rc == SQLITE_OK)
 		sqlite3_free(j.errmsg);
 	eval_job_free(&j);
 	return rc;
 }
 
-/* xNext: there is one row. */
-static int eval_next(sqlite3_vtab_cursor *cur)
-{
-	((eval_cursor *)cur)->eof = 1;
-	return SQLITE_OK;
-}
-
-/* xEof. */
-static int eval_eof(sqlite3_vtab_cursor *cur)
-{
-	return ((eval_cursor *)cur)->eof;
-}
-
-/* xColumn: the metrics, then the arguments (k_arg defaults to 10). */
-static int eval_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
-{
-	eval_cursor *c = (eval_cursor *)cur;
-	if (col < N_OUT)
-		sqlite3_result_value(ctx, sqlite3_column_value(c->row, col));
-	else if (c->args[col - N_OUT])
-		sqlite3_result_value(ctx, c->args[col - N_OUT]);
-	else if (col - N_OUT == ARG_K)
-		sqlite3_result_int(ctx, 10);
-	else if (col - N_OUT == ARG_ALGORITHM)
-		sqlite3_result_text(ctx, "als", -1, SQLITE_STATIC);
-	else
-		sqlite3_result_null(ctx);
-	return SQLITE_OK;
-}
-
-/* xRowid. */
-static int eval_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
-{
-	(void)cur;
-	*rowid = 1;
-	return SQLITE_OK;
-}
-
-/* Eponymous-only: SELECT * FROM recsys_evaluate(source, algorithm, options, k). */
-const sqlite3_module rsq_evaluate_module = {
-    .iVersion = 0,
-    .xConnect = eval_connect,
-    .xBestIndex = eval_best_index,
-    .xDisconnect = eval_disconnect,
-    .xDestroy = eval_disconnect,
-    .xOpen = eval_open,
-    .xClose = eval_close,
-    .xFilter = eval_filter,
-    .xNext = eval_next,
-    .xEof = eval_eof,
-    .xColumn = eval_column,
-    .xRowid = eval_rowid,
+/* The metric columns, then the arguments (k_arg: the argument k). */
+const rsq_tvf rsq_evaluate_tvf = {
+    .name = "recsys_evaluate",
+    .schema = "CREATE TABLE x(k INTEGER, precision REAL, recall REAL, ndcg REAL, map REAL, "
+              "coverage REAL, test_users INTEGER, train_interactions INTEGER, "
+              "test_interactions INTEGER, split TEXT, train_seconds REAL, source HIDDEN, "
+              "algorithm HIDDEN, options HIDDEN, k_arg HIDDEN)",
+    .n_out = 11,
+    .args = {{"source", RSQ_ARG_KEY},
+             {"algorithm", RSQ_ARG_NOT_NULL, "als"},
+             {"options", RSQ_ARG_NOT_NULL},
+             {"k", RSQ_ARG_K}},
+    .flags = RSQ_TVF_DIRECTONLY,
+    .cost = 1e6,
+    .rows = 1,
+    .compute = evaluate_compute,
+    .column = rsq_stmt_column,
 };

@@ -1,5 +1,5 @@
 /*
- * serve.c - recommend() and popular_items(): resolve the model, take it from
+ * recommend.c - recommend() and popular_items(): resolve the model, take it from
  * the per-backend cache, ask the core for the top k and return the rows.
  *
  * This is the hot path: with a warm cache a call runs no SQL at all.

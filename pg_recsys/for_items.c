@@ -1,5 +1,5 @@
 /*
- * session.c - recommend_for_items(): recommendations for an anonymous
+ * for_items.c - recommend_for_items(): recommendations for an anonymous
  * session from the items it touched, from the per-backend cached model
  * (core/fold_in.c folds the session in). Like recommend(), a warm call runs
  * no SQL.
