@@ -15,6 +15,7 @@
  *   train.c       recsys_train(), recsys_drop_model()
  *   evaluate.c    recsys_evaluate(), the evaluation record
  *   store.c       the model table: versions, pruning, drop, names
+ *   schema.c      the recsys tables of a file and their migrations
  *   models.c      recsys_models
  *   cache.c       per-connection cache of loaded models
  *   tvf_common.c  the table-valued function framework
@@ -37,6 +38,8 @@ SQLITE_EXTENSION_INIT3
 #define RSQ_STORE "recsys_model_store"
 /* The last recsys_evaluate() record of each model (main schema). */
 #define RSQ_EVALUATIONS "recsys_evaluations"
+/* schema.c: the migrations applied to this file, one row each */
+#define RSQ_SCHEMA "recsys_schema"
 
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
@@ -152,6 +155,11 @@ int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_o
 /* The top k of the user (session = 0) or session (1) named by argument 0,
  * from its rows in the model's source, into the cursor's rows. */
 int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts);
+
+/* ---- schema.c: tables and migrations ---- */
+int rsq_schema_version(void);
+int rsq_schema_migrate(sqlite3 *db, char **errmsg);
+int rsq_schema_mend(sqlite3 *db, char **errmsg);
 
 /* ---- store.c: the model store table ---- */
 /* Longest model name in bytes: PostgreSQL's (NAMEDATALEN - 1). */

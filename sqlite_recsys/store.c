@@ -10,13 +10,6 @@
 
 #include <string.h>
 
-static const char CREATE_STORE[] =
-    "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
-    "name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
-    "trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
-    "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, source TEXT, "
-    "PRIMARY KEY(name, version))";
-
 /* Does the store have the column `source` (older builds wrote none)? 1 yes,
  * 0 no (or no store), -1 error. */
 int rsq_store_has_source(sqlite3 *db)
@@ -45,21 +38,6 @@ int rsq_check_model_name(const char *name, char **errmsg)
 	else
 		return SQLITE_OK;
 	return *errmsg ? SQLITE_ERROR : SQLITE_NOMEM;
-}
-
-/* Create the store, or add the column `source` to one written by an older
- * build (the training source: fresh users and sessions read it). */
-static int ensure_store(sqlite3 *db, char **errmsg)
-{
-	int rc = sqlite3_exec(db, CREATE_STORE, NULL, NULL, NULL);
-	int has = rc == SQLITE_OK ? rsq_store_has_source(db) : -1;
-	if (has == 0)
-		rc = sqlite3_exec(db, "ALTER TABLE main." RSQ_STORE " ADD COLUMN source TEXT", NULL, NULL,
-		                  NULL);
-	if (rc == SQLITE_OK && has >= 0)
-		return SQLITE_OK;
-	*errmsg = sqlite3_mprintf("cannot create " RSQ_STORE ": %s", sqlite3_errmsg(db));
-	return SQLITE_ERROR;
 }
 
 /* "<what> "<name>": <SQLite's message>", the name cut short. */
@@ -355,8 +333,8 @@ static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid,
 		"?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9)";
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, SQL, -1, &st, NULL) != SQLITE_OK) {
-		/* no store yet, or an older one without `source` */
-		if (ensure_store(db, errmsg) != SQLITE_OK)
+		/* no store yet, or an older one: mend and migrate (schema.c) */
+		if (rsq_schema_mend(db, errmsg) != SQLITE_OK)
 			return SQLITE_ERROR;
 		int rc = prepare_named(db, SQL, NULL, &st, errmsg);
 		if (rc != SQLITE_OK)
@@ -378,7 +356,8 @@ static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid,
 		return rc;
 	}
 	*rowid = sqlite3_last_insert_rowid(db);
-	return SQLITE_OK;
+	/* with the write lock held: record (or refuse) the file's schema */
+	return rsq_schema_migrate(db, errmsg);
 }
 
 /* The version the insert got. */
@@ -546,16 +525,18 @@ int rsq_store_record_evaluation(sqlite3 *db, const rsq_eval_row *row, char **err
 	static const char SQL[] =
 		"INSERT OR REPLACE INTO main." RSQ_EVALUATIONS " VALUES(?1, ?2, "
 		"strftime('%Y-%m-%d %H:%M:%f', 'now'), ?3, ?4, ?5)";
-	static const char CREATE[] =
-		"CREATE TABLE IF NOT EXISTS main." RSQ_EVALUATIONS "(name TEXT PRIMARY KEY, "
-		"version INTEGER NOT NULL, evaluated_at TEXT NOT NULL, k INTEGER NOT NULL, "
-		"source TEXT NOT NULL, metrics TEXT NOT NULL)";
 	if (sqlite3_db_readonly(db, "main") == 1)
 		return SQLITE_OK;
-	int rc = sqlite3_exec(db, CREATE, NULL, NULL, NULL);
+	int rc = rsq_schema_migrate(db, errmsg);
+	if (rc != SQLITE_OK && (sqlite3_extended_errcode(db) & 0xff) == SQLITE_READONLY) {
+		sqlite3_free(*errmsg); /* PRAGMA query_only: the record is skipped */
+		*errmsg = NULL;
+		return SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		return rc;
 	sqlite3_stmt *st = NULL;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, SQL, -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db, SQL, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, row->version);

@@ -1,0 +1,129 @@
+/*
+ * schema.c - the tables recsys keeps in a SQLite database file, and their
+ * migrations: one ordered list, one entry per release, mirroring
+ * pg_recsys's install and upgrade scripts (pg_recsys--X--Y.sql). The file
+ * records what it has been migrated to in main.recsys_schema, one row per
+ * applied step. Writers (training, the evaluation record) migrate first;
+ * readers read what is there. A file migrated by a newer recsys is refused
+ * for writing, with a message that says so.
+ */
+#include "recsys_sqlite.h"
+
+#include <string.h>
+
+typedef struct rsq_migration {
+	int version;         /* schema version after this step */
+	const char *release; /* the recsys release that brought it */
+	const char *sql;     /* statements to run; NULL: none */
+} rsq_migration;
+
+static const rsq_migration MIGRATIONS[] = {
+	{1, "0.1.0",
+	 "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
+	 "name TEXT NOT NULL, version INTEGER NOT NULL, algorithm TEXT NOT NULL, "
+	 "trained_at TEXT NOT NULL, users INTEGER, items INTEGER, interactions INTEGER, "
+	 "bytes INTEGER, options TEXT, summary TEXT, blob BLOB, source TEXT, "
+	 "PRIMARY KEY(name, version));"
+	 "CREATE TABLE IF NOT EXISTS main." RSQ_EVALUATIONS "(name TEXT PRIMARY KEY, "
+	 "version INTEGER NOT NULL, evaluated_at TEXT NOT NULL, k INTEGER NOT NULL, "
+	 "source TEXT NOT NULL, metrics TEXT NOT NULL)"},
+	/* 0.2.0 changed the library only (as pg_recsys--0.1.0--0.2.0.sql) */
+	{2, "0.2.0", NULL},
+};
+#define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+/* The schema version of this build. */
+int rsq_schema_version(void)
+{
+	return MIGRATIONS[N_MIGRATIONS - 1].version;
+}
+
+/* The file's schema version (0: never migrated); -1 on error. */
+static int file_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM main." RSQ_SCHEMA, -1, &st,
+	                       NULL) != SQLITE_OK)
+		return -1;
+	int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Step 1 also mends a store written before the column `source` existed. */
+static int legacy_source_column(sqlite3 *db)
+{
+	int has = rsq_store_has_source(db);
+	if (has != 0)
+		return has == 1 ? SQLITE_OK : SQLITE_ERROR;
+	return sqlite3_exec(db, "ALTER TABLE main." RSQ_STORE " ADD COLUMN source TEXT", NULL, NULL,
+	                    NULL);
+}
+
+/* Run one step and record it. */
+static int apply(sqlite3 *db, const rsq_migration *m)
+{
+	int rc = m->sql ? sqlite3_exec(db, m->sql, NULL, NULL, NULL) : SQLITE_OK;
+	if (rc == SQLITE_OK && m->version == 1)
+		rc = legacy_source_column(db);
+	sqlite3_stmt *st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO main." RSQ_SCHEMA " VALUES(?1, ?2, "
+		                        "strftime('%Y-%m-%d %H:%M:%f', 'now'))", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, m->version);
+		sqlite3_bind_text(st, 2, m->release, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Recreate what a file's recorded schema promises but its tables lack (a
+ * store dropped, or replaced by hand with an older shape), then migrate.
+ */
+int rsq_schema_mend(sqlite3 *db, char **errmsg)
+{
+	int rc = sqlite3_exec(db, MIGRATIONS[0].sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = legacy_source_column(db);
+	if (rc == SQLITE_OK)
+		return rsq_schema_migrate(db, errmsg);
+	*errmsg = sqlite3_mprintf("cannot create the recsys tables: %s", sqlite3_errmsg(db));
+	return SQLITE_ERROR;
+}
+
+/*
+ * Bring the file's recsys tables to this build's schema (inside the
+ * caller's savepoint or transaction: all steps or none). Refuses a file
+ * that a newer recsys migrated.
+ */
+int rsq_schema_migrate(sqlite3 *db, char **errmsg)
+{
+	int rc = SQLITE_OK;
+	int have = file_version(db); /* -1: no table yet (or an error) */
+	if (have == rsq_schema_version())
+		return SQLITE_OK; /* the usual case: one read, no write */
+	if (have < 0) {
+		rc = sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS main." RSQ_SCHEMA "("
+		                  "version INTEGER PRIMARY KEY, release TEXT NOT NULL, "
+		                  "migrated_at TEXT NOT NULL)", NULL, NULL, NULL);
+		have = rc == SQLITE_OK ? file_version(db) : -1;
+	}
+	if (have > rsq_schema_version()) {
+		*errmsg = sqlite3_mprintf("this database's recsys tables are at schema version %d, written "
+		                          "by a newer recsys; recsys %s knows version %d: upgrade the "
+		                          "extension to write to it", have, RS_VERSION,
+		                          rsq_schema_version());
+		return SQLITE_ERROR;
+	}
+	for (int i = 0; have >= 0 && rc == SQLITE_OK && i < N_MIGRATIONS; i++)
+		if (MIGRATIONS[i].version > have)
+			rc = apply(db, &MIGRATIONS[i]);
+	if (have >= 0 && rc == SQLITE_OK)
+		return SQLITE_OK;
+	*errmsg = sqlite3_mprintf("cannot bring the recsys tables to schema version %d: %s",
+	                          rsq_schema_version(), sqlite3_errmsg(db));
+	return SQLITE_ERROR;
+}
