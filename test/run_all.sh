@@ -8,6 +8,7 @@ log=test/out/all.log
 : > "$log"
 suites=(
   test/meta/run.sh
+  test/meta/options_doc.sh
   test/core/run.sh
   test/sqlite/run.sh
   test/pg/run_regress.sh
