@@ -7,6 +7,7 @@
  * so both bindings report the same text.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -89,19 +90,10 @@ static int choice_index(const char *choices, const char *s)
 	return -1;
 }
 
-/* Check a number against the spec's type and range. */
+/* Check a number against the spec's type and range (options.h's words). */
 static rs_status check_number(const rs_opt_spec *sp, const rs_opt *o, rs_error *err)
 {
-	const char *what = sp->type == RS_T_INT ? "an integer" : "a number";
-	if (o->kind != RS_OPT_NUMBER || !isfinite(o->number))
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be %s", sp->name, what);
-	if (sp->type == RS_T_INT && o->number != floor(o->number))
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be an integer (got %g)",
-		               sp->name, o->number);
-	if (o->number < sp->lo || o->number > sp->hi)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be between %g and %g (got %g)",
-		               sp->name, sp->lo, sp->hi, o->number);
-	return RS_OK;
+	return rs_opt_check_number(sp->name, sp->type == RS_T_INT, sp->lo, sp->hi, o, err);
 }
 
 /* Validate one option against its spec and store it. */
@@ -121,8 +113,8 @@ static rs_status apply_spec(rs_config *c, const rs_opt_spec *sp, const rs_opt *o
 		return RS_OK;
 	}
 	case RS_T_BOOL:
-		if (o->kind != RS_OPT_BOOL)
-			return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", sp->name);
+		if (rs_opt_check_bool(sp->name, o, err) != RS_OK)
+			return err->status;
 		*(int *)field = o->boolean != 0;
 		return RS_OK;
 	case RS_T_CHOICE: {

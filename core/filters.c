@@ -8,6 +8,7 @@
  * time (columns `price` and `category`), kept in the model.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,26 +62,16 @@ static void mark_items(const rs_idmap *map, const rs_opt *list, unsigned char *m
 	}
 }
 
-/* An option that must be an array of strings. */
-static rs_status string_array(const rs_opt *o, const char *key, rs_error *err)
-{
-	if (o->kind != RS_OPT_ARRAY)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be an array of strings", key);
-	for (size_t k = 0; k < o->n_children; k++)
-		if (o->children[k].kind != RS_OPT_STRING)
-			return rs_fail(err, RS_EINVAL, "option \"%s\": element %zu must be a string", key, k + 1);
-	return RS_OK;
-}
-
 /* Apply one filter option to the mask (1 = blocked). */
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
                           rs_error *err)
 {
 	const char *key = o->key;
 	size_t ni = m->items.n;
+	rs_status st = rs_serve_option_check(rs_serve_option_find(key), o, err);
+	if (st != RS_OK)
+		return st;
 	if (!strcmp(key, "price_min") || !strcmp(key, "price_max")) {
-		if (o->kind != RS_OPT_NUMBER || !isfinite(o->number))
-			return rs_fail(err, RS_EINVAL, "option \"%s\" must be a number", key);
 		if (!m->item_price)
 			return rs_fail(err, RS_EINVAL,
 			               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
@@ -93,9 +84,6 @@ rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blo
 		}
 		return RS_OK;
 	}
-	rs_status st = string_array(o, key, err);
-	if (st != RS_OK)
-		return st;
 	if (!strcmp(key, "exclude_items")) {
 		mark_items(&m->items, o, blocked);
 		return RS_OK;

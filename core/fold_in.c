@@ -33,6 +33,7 @@
  * training itself computed in its last iteration.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -44,20 +45,20 @@ typedef struct fold_opts {
 	double lambda, alpha; /* < 0: the model's (or ALS defaults) */
 } fold_opts;
 
-/* A non-negative number option, or an error naming it. */
+/* alpha, regularization: checked against the serving options' table. */
 static rs_status num_opt(const rs_opt *c, double *out, rs_error *err)
 {
-	if (c->kind != RS_OPT_NUMBER || !isfinite(c->number) || c->number < 0)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a number >= 0", c->key);
-	*out = c->number;
-	return RS_OK;
+	rs_status st = rs_serve_option_check(rs_serve_option_find(c->key), c, err);
+	if (st == RS_OK)
+		*out = c->number;
+	return st;
 }
 
 /* A boolean option, or an error naming it. */
 static rs_status bool_opt(const rs_opt *c, int *out, rs_error *err)
 {
-	if (c->kind != RS_OPT_BOOL)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", c->key);
+	if (rs_opt_check_bool(c->key, c, err) != RS_OK)
+		return err->status;
 	*out = c->boolean;
 	return RS_OK;
 }

@@ -28,6 +28,7 @@
  * Rows keep the model's score; rank follows the re-ranked order.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,11 +37,12 @@
 
 #define DEFAULT_CANDIDATES 200
 
-/* The pipeline's own options, in the order error messages list them. */
-static const char *const rank_keys[] = {
-	"price_min", "price_max", "categories", "exclude_categories", "exclude_items",
-	"candidates", "upsell", "price_sensitivity", "repurchase_cycle", "now", "diversity",
-	"popularity_penalty", "reasons", NULL};
+/* The pipeline's options: the rows of the serving options' table
+ * (serve_options.c) that every entry point takes, in its order. */
+static int pipeline_option(const rs_serve_option *so)
+{
+	return so && so->takers == (RS_FOR_RECOMMEND | RS_FOR_SESSION);
+}
 
 static const double seg_tolerance[4] = {1.25, 1.5, 2.0, 3.0};
 
@@ -58,7 +60,7 @@ static int in_list(const char *const *list, const char *key)
 	return 0;
 }
 
-int rs_rank_option(const char *key) { return key && in_list(rank_keys, key); }
+int rs_rank_option(const char *key) { return pipeline_option(rs_serve_option_find(key)); }
 
 /* "unknown option" naming every key the entry point takes. */
 static rs_status unknown_key(const char *key, const char *fn, const char *const *own,
@@ -68,10 +70,10 @@ static rs_status unknown_key(const char *key, const char *fn, const char *const 
 	size_t len = 0;
 	known[0] = 0;
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; pass ? rank_keys[i] != NULL : own && own[i]; i++) {
-			const char *k = pass ? rank_keys[i] : own[i];
-			if (pass && in_list(own, k))
-				continue; /* the caller's meaning of the key wins */
+		for (size_t i = 0; pass ? rs_serve_options[i].name != NULL : own && own[i]; i++) {
+			const char *k = pass ? rs_serve_options[i].name : own[i];
+			if (pass && (!pipeline_option(&rs_serve_options[i]) || in_list(own, k)))
+				continue; /* not the pipeline's, or the caller's meaning wins */
 			int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", k);
 			if (w > 0 && (size_t)w < sizeof known - len)
 				len += (size_t)w;
@@ -81,22 +83,21 @@ static rs_status unknown_key(const char *key, const char *fn, const char *const 
 	               rs_shorten(key, (size_t)-1, sk, sizeof sk), fn ? fn : "recommend", known);
 }
 
-/* A finite number option in [lo, hi]. */
-static rs_status number_in(const rs_opt *c, double lo, double hi, const char *range, double *out,
-                           rs_error *err)
+/* A number option, checked against its row of the serving options' table. */
+static rs_status number(const rs_opt *c, double *out, rs_error *err)
 {
-	if (c->kind != RS_OPT_NUMBER || !isfinite(c->number) || c->number < lo || c->number > hi)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a number %s", c->key, range);
-	*out = c->number;
-	return RS_OK;
+	rs_status st = rs_serve_option_check(rs_serve_option_find(c->key), c, err);
+	if (st == RS_OK)
+		*out = c->number;
+	return st;
 }
 
 static rs_status boolean(const rs_opt *c, int *out, rs_error *err)
 {
-	if (c->kind != RS_OPT_BOOL)
-		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", c->key);
-	*out = c->boolean;
-	return RS_OK;
+	rs_status st = rs_opt_check_bool(c->key, c, err);
+	if (st == RS_OK)
+		*out = c->boolean;
+	return st;
 }
 
 static rs_status needs_prices(const rs_model *m, const char *key, rs_error *err)
@@ -123,7 +124,7 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 		return RS_OK;
 	}
 	if (!strcmp(key, "upsell")) {
-		st = number_in(c, 0, 1e6, ">= 0", &ro->upsell, err);
+		st = number(c, &ro->upsell, err);
 		return st == RS_OK && ro->upsell > 0 ? needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "price_sensitivity")) {
@@ -138,12 +139,12 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 		return st;
 	}
 	if (!strcmp(key, "now"))
-		return number_in(c, -1e12, 1e12, "of unix seconds", &ro->now, err);
+		return number(c, &ro->now, err);
 	if (!strcmp(key, "diversity"))
-		return number_in(c, 0, 1, "between 0 and 1", &ro->diversity, err);
+		return number(c, &ro->diversity, err);
 	if (!strcmp(key, "reasons")) /* read by rs_rank_reasons */
 		return boolean(c, &(int){0}, err);
-	st = number_in(c, 0, 1e6, ">= 0", &v, err); /* popularity_penalty */
+	st = number(c, &v, err); /* popularity_penalty */
 	ro->pop_penalty = v;
 	return st;
 }

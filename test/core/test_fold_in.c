@@ -226,7 +226,7 @@ void test_fold_in_errors(void)
 	CHECK(strcmp(e.msg, "option \"exclude_items\" must be a boolean") == 0);
 	CHECK(rs_recommend_for_items(m, items, lens, 1, 2, make_opts(&ob, 1, k3), out, &n, &e) ==
 	      RS_EINVAL);
-	CHECK(strcmp(e.msg, "option \"alpha\" must be a number >= 0") == 0);
+	CHECK(strcmp(e.msg, "option \"alpha\" must be between 0 and 1e+09 (got -1)") == 0);
 	CHECK(rs_recommend_for_items(m, NULL, NULL, 1, 2, NULL, out, &n, &e) == RS_EINVAL);
 	CHECK(rs_recommend_for_items(NULL, items, lens, 1, 2, NULL, out, &n, &e) == RS_EINVAL);
 	CHECK(rs_recommend_for_items(m, items, lens, -1, 2, NULL, out, &n, &e) == RS_EINVAL);

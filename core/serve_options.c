@@ -1,0 +1,86 @@
+/*
+ * serve_options.c - the serving options in one table, like the training
+ * options' tables (config.c, each algorithm's rs_algo_def): name, type,
+ * range, what the model must have been trained with, which entry points
+ * take it. The pipeline (rerank.c, filters.c) and the session fold-in
+ * (fold_in.c) check values here, with the training options' words;
+ * test/meta/options_doc.sh holds the README to the lists the code gives.
+ */
+#include "internal.h"
+#include "options.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BOTH (RS_FOR_RECOMMEND | RS_FOR_SESSION)
+
+const rs_serve_option rs_serve_options[] = {
+	{"exclude_seen", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
+	{"fresh", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
+	{"alpha", RS_SO_NUMBER, 0, 1e9, RS_NEEDS_NOTHING, RS_FOR_SESSION},
+	{"regularization", RS_SO_NUMBER, 0, 1e12, RS_NEEDS_NOTHING, RS_FOR_SESSION},
+	{"price_min", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, BOTH},
+	{"price_max", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, BOTH},
+	{"categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, BOTH},
+	{"exclude_categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, BOTH},
+	/* recommend: item ids to leave out; the session functions: a boolean */
+	{"exclude_items", RS_SO_STRINGS, 0, 0, RS_NEEDS_NOTHING, BOTH},
+	{"candidates", RS_SO_INTEGER, 1, RS_MAX_K, RS_NEEDS_NOTHING, BOTH},
+	{"upsell", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_PRICES, BOTH},
+	{"price_sensitivity", RS_SO_BOOL, 0, 0, RS_NEEDS_PRICES, BOTH},
+	{"repurchase_cycle", RS_SO_BOOL, 0, 0, RS_NEEDS_TIMES, BOTH},
+	{"now", RS_SO_NUMBER, -1e12, 1e12, RS_NEEDS_NOTHING, BOTH},
+	{"diversity", RS_SO_NUMBER, 0, 1, RS_NEEDS_NOTHING, BOTH},
+	{"popularity_penalty", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_NOTHING, BOTH},
+	{"reasons", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, BOTH},
+	{NULL, RS_SO_BOOL, 0, 0, 0, 0},
+};
+
+const rs_serve_option *rs_serve_option_find(const char *name)
+{
+	for (const rs_serve_option *so = rs_serve_options; name && so->name; so++)
+		if (!strcmp(so->name, name))
+			return so;
+	return NULL;
+}
+
+rs_status rs_opt_check_number(const char *name, int integer, double lo, double hi,
+                              const rs_opt *o, rs_error *err)
+{
+	if (o->kind != RS_OPT_NUMBER || !isfinite(o->number))
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be %s", name,
+		               integer ? "an integer" : "a number");
+	if (integer && o->number != floor(o->number))
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be an integer (got %g)", name, o->number);
+	if (o->number < lo || o->number > hi)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be between %g and %g (got %g)", name, lo,
+		               hi, o->number);
+	return RS_OK;
+}
+
+rs_status rs_opt_check_bool(const char *name, const rs_opt *o, rs_error *err)
+{
+	if (o->kind != RS_OPT_BOOL)
+		return rs_fail(err, RS_EINVAL, "option \"%s\" must be a boolean", name);
+	return RS_OK;
+}
+
+rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_error *err)
+{
+	switch (so->type) {
+	case RS_SO_BOOL:
+		return rs_opt_check_bool(so->name, o, err);
+	case RS_SO_NUMBER:
+	case RS_SO_INTEGER:
+		return rs_opt_check_number(so->name, so->type == RS_SO_INTEGER, so->lo, so->hi, o, err);
+	case RS_SO_STRINGS:
+		if (o->kind != RS_OPT_ARRAY)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be an array of strings", so->name);
+		for (size_t k = 0; k < o->n_children; k++)
+			if (o->children[k].kind != RS_OPT_STRING)
+				return rs_fail(err, RS_EINVAL, "option \"%s\": element %zu must be a string",
+				               so->name, k + 1);
+		return RS_OK;
+	}
+	return RS_OK;
+}
