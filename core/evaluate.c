@@ -183,8 +183,8 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
                       char **json, rs_error *err)
 {
 	*json = NULL;
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	if (rs_check_k(k, err) != RS_OK)
+		return RS_EINVAL;
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	rs_csr c;

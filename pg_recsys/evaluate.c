@@ -37,26 +37,6 @@ typedef struct RsEvalTarget
 	Jsonb	   *options;		/* stored options, the given ones merged over */
 } RsEvalTarget;
 
-/* Is `name` one of the core's algorithms ("als, popularity, ...")? */
-static bool
-RsIsAlgorithm(const char *name)
-{
-	const char *p = rs_algorithms();
-	size_t		n = strlen(name);
-
-	while (*p)
-	{
-		size_t		len = strcspn(p, ",");
-
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return false;
-}
-
 /*
  * Decide what `algorithm` names. An algorithm name wins; else a stored
  * model; else the core's unknown-algorithm error, hinting at models.
@@ -71,7 +51,7 @@ RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
 	memset(t, 0, sizeof(*t));
 	t->algorithm = pstrdup(algorithm);
 	t->options = options;
-	if (RsIsAlgorithm(algorithm))
+	if (rs_is_algorithm(algorithm))
 		return;
 	if (strlen(algorithm) < NAMEDATALEN && algorithm[0] != '\0' &&
 		RsStoreLatest(algorithm, &t->version, &t->algorithm, &stored))
@@ -88,7 +68,7 @@ RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
 	if (rs_config_create(algorithm, NULL, 0, &probe, &err) == RS_OK)
 	{
 		rs_config_destroy(&probe);
-		elog(ERROR, "algorithm \"%s\" is missing from rs_algorithms()", algorithm);
+		elog(ERROR, "algorithm \"%s\" is not known to rs_is_algorithm()", algorithm);
 	}
 	RsReportErrorHint(&err, psprintf("recsys_evaluate() also takes the name of a stored model; there is no model \"%s\".",
 									 algorithm));
@@ -207,16 +187,15 @@ RsEvalEmitRow(FunctionCallInfo fcinfo, Jsonb *metrics)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/* k is checked before the source is read, in the core's words. */
+/* k is checked before the source is read. */
 static int
 RsEvalK(FunctionCallInfo fcinfo)
 {
 	int			k = PG_GETARG_INT32(3);
+	rs_error	err;
 
-	if (k < 1 || k > RS_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and %d (got %d)", RS_MAX_K, k)));
+	if (rs_check_k(k, &err) != RS_OK)
+		RsReportError(&err);
 	return k;
 }
 

@@ -102,22 +102,6 @@ static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b
 	return rc;
 }
 
-/* Is `name` one of the core's algorithms ("als, popularity, ...")? */
-static int is_algorithm(const char *name)
-{
-	const char *p = rs_algorithms();
-	size_t n = strlen(name);
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		if (len == n && strncmp(p, name, n) == 0)
-			return 1;
-		p += len;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return 0;
-}
-
 /* Check the side tables ("items" / "users") named anywhere in a stored
  * options tree: each is SQL from the database file. `top`: o is the root,
  * whose keys the caller's own options may replace. */
@@ -160,7 +144,7 @@ static int check_stored_options(eval_job *j, const char *stored)
  * merged); else the core's unknown-algorithm error. */
 static int resolve_algorithm(eval_job *j)
 {
-	if (is_algorithm(j->algorithm))
+	if (rs_is_algorithm(j->algorithm))
 		return SQLITE_OK;
 	int found = 0;
 	char *stored = NULL;
@@ -252,10 +236,9 @@ static int evaluate_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	j.k = k;
 	if (!j.source || !j.algorithm)
 		return SQLITE_NOMEM;
-	/* checked before the source is read, in the core's words */
-	if (k < 1 || k > RS_MAX_K)
-		return rsq_cursor_error(c, sqlite3_mprintf("k must be between 1 and %d (got %d)",
-		                                           RS_MAX_K, k));
+	/* checked before the source is read */
+	if (rs_check_k(k, &j.err) != RS_OK)
+		return rsq_cursor_fail(c, &j.err);
 	int rc = run_evaluation(&j);
 	if (rc == SQLITE_OK)
 		rc = record(&j);
