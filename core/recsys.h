@@ -211,16 +211,39 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 
 void rs_model_destroy(rs_model **m);
 
+/* What rs_evaluate measured: both bindings' recsys_evaluate() columns, and
+ * (rs_eval_json) the record of a model's evaluation. The metrics are means
+ * over the test users, rounded to 6 decimals as they are shown and stored. */
+typedef struct rs_eval_result {
+	const char *algorithm; /* the algorithm evaluated (static text) */
+	int k;
+	double precision, recall, ndcg, map; /* at k */
+	double coverage;       /* share of the catalogue recommended to anyone */
+	int test_users;        /* users with held-out interactions */
+	int64_t train_interactions, test_interactions;
+	const char *split;     /* "temporal-20" or "random-20" (static text) */
+	double train_seconds;  /* training time, rounded to milliseconds */
+} rs_eval_result;
+
 /*
  * Offline evaluation (EVAL.md): hold out each user's latest 20% (users with
  * >= 5 interactions; a seeded random 20% when the source has no time), train
  * `cfg` on the rest, and measure the top-k of every test user. The builder
- * is consumed. *result_json (free with rs_free) holds precision, recall,
- * ndcg, map and coverage at k, test_users, train/test interactions, the
- * split used and train_seconds. k is checked first (rs_check_k).
+ * is consumed. On success *out holds the result; k is checked first
+ * (rs_check_k).
  */
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
-                      char **result_json, rs_error *err);
+                      rs_eval_result *out, rs_error *err);
+
+/* The result as the JSON object that is stored with a model's evaluation
+ * (recsys.evaluations.metrics, recsys_evaluations.metrics), keys in this
+ * order: algorithm, k, precision, recall, ndcg, map, coverage (6 decimals),
+ * test_users, train_interactions, test_interactions, split, train_seconds
+ * (3 decimals). Writes at most cap bytes, NUL included, to buf (cap
+ * RS_EVAL_JSON_CAP holds any result) and returns the text's length, as
+ * snprintf does (>= cap: cut). */
+#define RS_EVAL_JSON_CAP 512
+size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap);
 
 /* Serialize to a malloc'd blob (free with rs_free): versioned, checksummed. */
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len,

@@ -62,7 +62,7 @@ typedef struct RsTrainState
 	rs_model   *model;
 	unsigned char *blob;
 	size_t		blob_len;
-	char	   *summary;		/* training summary, or evaluation result */
+	char	   *summary;		/* training summary */
 	MemoryContextCallback cb;
 } RsTrainState;
 
