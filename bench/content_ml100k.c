@@ -165,13 +165,14 @@ int main(int argc, char **argv)
 		}
 	}
 	fclose(fi);
-	char *json = NULL;
-	if (rs_evaluate(cfg, b, 10, NULL, &json, &err)) {
+	rs_eval_result res;
+	char json[RS_EVAL_JSON_CAP];
+	if (rs_evaluate(cfg, b, 10, NULL, &res, &err)) {
 		fprintf(stderr, "error: %s\n", err.msg);
 		return 1;
 	}
+	rs_eval_json(&res, json, sizeof json);
 	printf("%s%s\n", validation ? "validation " : "test ", json);
-	rs_free(json);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
 	free(r);

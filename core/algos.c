@@ -38,6 +38,11 @@ const rs_algo_def *rs_algo_named(const char *name)
 	return NULL;
 }
 
+int rs_is_algorithm(const char *name)
+{
+	return name && rs_algo_named(name) != NULL;
+}
+
 const char *rs_algorithms(void)
 {
 	static char buf[512];

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,25 +123,47 @@ static rs_status training_builder(const rs_config *cfg, const rs_csr *c, const r
 	return st;
 }
 
-/* The result object of rs_evaluate. */
-static char *result_json(const rs_config *cfg, const rs_rank_metrics *ms, int k,
-                         uint64_t n_train, uint64_t n_test, double seconds, int timed)
+/* x at `decimals` places, exactly as rs_eval_json prints it: printf's
+ * rounding (of the exact binary value, ties to even) read back, which
+ * round(x * 1e6) / 1e6 is not (1 / 128 is 0.007812, not 0.007813), so the
+ * columns and the stored JSON show the same number. */
+static double rounded(double x, int decimals)
 {
-	rs_text t = {0};
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.*f", decimals, x);
+	return strtod(buf, NULL);
+}
+
+/* The result of rs_evaluate from the summed metrics. */
+static void eval_result(const rs_config *cfg, const rs_rank_metrics *ms, int k, uint64_t n_train,
+                        uint64_t n_test, double seconds, int timed, rs_eval_result *r)
+{
 	double u = ms->users ? ms->users : 1;
-	rs_text_printf(&t, "{\"algorithm\": \"%s\", \"k\": %d, \"precision\": %.6f, \"recall\": %.6f, "
-	               "\"ndcg\": %.6f, \"map\": %.6f, \"coverage\": %.6f, ",
-	               rs_config_algorithm(cfg), k, ms->precision / u, ms->recall / u, ms->ndcg / u,
-	               ms->map / u, rs_rank_metrics_coverage(ms));
-	rs_text_printf(&t, "\"test_users\": %d, \"train_interactions\": %llu, "
-	               "\"test_interactions\": %llu, \"split\": \"%s\", \"train_seconds\": %.3f}",
-	               ms->users, (unsigned long long)n_train, (unsigned long long)n_test,
-	               timed ? "temporal-20" : "random-20", seconds);
-	if (t.oom) {
-		free(t.buf);
-		return NULL;
-	}
-	return t.buf;
+	r->algorithm = rs_config_algorithm(cfg);
+	r->k = k;
+	r->precision = rounded(ms->precision / u, 6);
+	r->recall = rounded(ms->recall / u, 6);
+	r->ndcg = rounded(ms->ndcg / u, 6);
+	r->map = rounded(ms->map / u, 6);
+	r->coverage = rounded(rs_rank_metrics_coverage(ms), 6);
+	r->test_users = ms->users;
+	r->train_interactions = (int64_t)n_train;
+	r->test_interactions = (int64_t)n_test;
+	r->split = timed ? "temporal-20" : "random-20";
+	r->train_seconds = rounded(seconds, 3);
+}
+
+size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap,
+	                 "{\"algorithm\": \"%s\", \"k\": %d, \"precision\": %.6f, "
+	                 "\"recall\": %.6f, \"ndcg\": %.6f, \"map\": %.6f, \"coverage\": %.6f, "
+	                 "\"test_users\": %d, \"train_interactions\": %lld, "
+	                 "\"test_interactions\": %lld, \"split\": \"%s\", \"train_seconds\": %.3f}",
+	                 r->algorithm, r->k, r->precision, r->recall, r->ndcg, r->map, r->coverage,
+	                 r->test_users, (long long)r->train_interactions,
+	                 (long long)r->test_interactions, r->split, r->train_seconds);
+	return n < 0 ? 0 : (size_t)n;
 }
 
 /* Recommend for every user that has test items and add up the metrics. */
@@ -180,11 +203,11 @@ static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap 
 }
 
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
-                      char **json, rs_error *err)
+                      rs_eval_result *out, rs_error *err)
 {
-	*json = NULL;
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+	memset(out, 0, sizeof *out);
+	if (rs_check_k(k, err) != RS_OK)
+		return RS_EINVAL;
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	rs_csr c;
@@ -225,12 +248,8 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		st = ms.hit_items ? score_users(m, &c, &users, &items, test, k, &ms, err)
 		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
 	}
-	if (st == RS_OK) {
-		*json = result_json(cfg, &ms, k, (uint64_t)nnz - n_test, n_test,
-		                    secs, c.ts != NULL);
-		if (!*json)
-			st = rs_fail(err, RS_ENOMEM, "out of memory");
-	}
+	if (st == RS_OK)
+		eval_result(cfg, &ms, k, (uint64_t)nnz - n_test, n_test, secs, c.ts != NULL, out);
 	free(ms.hit_items);
 	rs_free(summary);
 	rs_model_destroy(&m);

@@ -357,20 +357,13 @@ static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts 
 	return st;
 }
 
-static rs_status check_k(int k, rs_error *err)
-{
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
-	return RS_OK;
-}
-
 rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, const size_t *lens,
                                  int n_items, int k, const rs_opt *options, rs_reco *out,
                                  int *n_out, rs_error *err)
 {
 	fold_opts fo;
 	*n_out = 0;
-	rs_status st = check_k(k, err);
+	rs_status st = rs_check_k(k, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || n_items < 0 || (n_items > 0 && (!items || !lens)))
@@ -398,7 +391,7 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 	fold_opts fo;
 	const char *fn = fresh ? "recommend" : "recommend_for_session";
 	*n_out = 0;
-	rs_status st = check_k(k, err);
+	rs_status st = rs_check_k(k, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !hy)

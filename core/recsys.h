@@ -137,6 +137,10 @@ const char *rs_config_algorithm(const rs_config *cfg);
 
 /* Comma-separated list of the algorithms the core knows, for error hints. */
 const char *rs_algorithms(void);
+/* Is `name` exactly (case-sensitive) the name of an algorithm the core
+ * knows? 1 or 0 (0 for NULL). Both bindings' recsys_evaluate() ask it
+ * whether their argument names an algorithm or a stored model. */
+int rs_is_algorithm(const char *name);
 
 /* Side tables: item attributes (category, tags, text, price, ...) and user
  * attributes (age group, location, ...), named by the options "items" and
@@ -207,16 +211,39 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 
 void rs_model_destroy(rs_model **m);
 
+/* What rs_evaluate measured: both bindings' recsys_evaluate() columns, and
+ * (rs_eval_json) the record of a model's evaluation. The metrics are means
+ * over the test users, rounded to 6 decimals as they are shown and stored. */
+typedef struct rs_eval_result {
+	const char *algorithm; /* the algorithm evaluated (static text) */
+	int k;
+	double precision, recall, ndcg, map; /* at k */
+	double coverage;       /* share of the catalogue recommended to anyone */
+	int test_users;        /* users with held-out interactions */
+	int64_t train_interactions, test_interactions;
+	const char *split;     /* "temporal-20" or "random-20" (static text) */
+	double train_seconds;  /* training time, rounded to milliseconds */
+} rs_eval_result;
+
 /*
  * Offline evaluation (EVAL.md): hold out each user's latest 20% (users with
  * >= 5 interactions; a seeded random 20% when the source has no time), train
  * `cfg` on the rest, and measure the top-k of every test user. The builder
- * is consumed. *result_json (free with rs_free) holds precision, recall,
- * ndcg, map and coverage at k, test_users, train/test interactions, the
- * split used and train_seconds.
+ * is consumed. On success *out holds the result; k is checked first
+ * (rs_check_k).
  */
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
-                      char **result_json, rs_error *err);
+                      rs_eval_result *out, rs_error *err);
+
+/* The result as the JSON object that is stored with a model's evaluation
+ * (recsys.evaluations.metrics, recsys_evaluations.metrics), keys in this
+ * order: algorithm, k, precision, recall, ndcg, map, coverage (6 decimals),
+ * test_users, train_interactions, test_interactions, split, train_seconds
+ * (3 decimals). Writes at most cap bytes, NUL included, to buf (cap
+ * RS_EVAL_JSON_CAP holds any result) and returns the text's length, as
+ * snprintf does (>= cap: cut). */
+#define RS_EVAL_JSON_CAP 512
+size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap);
 
 /* Serialize to a malloc'd blob (free with rs_free): versioned, checksummed. */
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len,
@@ -242,6 +269,39 @@ void rs_free(void *p);
 /* ------------------------------------------------------------------ */
 /* Serving                                                              */
 /* ------------------------------------------------------------------ */
+
+/* Check a requested k (core/serve.c): RS_OK for 1..RS_MAX_K, else
+ * RS_EINVAL "k must be between 1 and <RS_MAX_K> (got <k>)". Every serving
+ * function and rs_evaluate check k with it first; a binding calls it where
+ * k must be refused before anything else runs (and for a k that does not
+ * even fit an int). */
+rs_status rs_check_k(int64_t k, rs_error *err);
+/* Rows of the rs_reco buffer a call with this k needs: k when rs_check_k
+ * accepts it, else 1, so the call can still be made and refuse k itself. */
+size_t rs_result_rows(int64_t k);
+
+/* What a not-found error is about (rs_not_found). */
+typedef enum rs_missing {
+	RS_MISSING_MODEL = 0,
+	RS_MISSING_USER,
+	RS_MISSING_ITEM
+} rs_missing;
+
+/* The one wording of "not found" in both bindings (core/messages.c): set
+ * err to RS_ENOTFOUND with
+ *   model "<id>" does not exist              (RS_MISSING_MODEL; model unused)
+ *   user "<id>" is not in model "<model>"    (RS_MISSING_USER)
+ *   item "<id>" is not in model "<model>"    (RS_MISSING_ITEM)
+ * id is len bytes ((size_t)-1: NUL-terminated); id and model are cut with
+ * rs_shorten. Returns RS_ENOTFOUND. */
+rs_status rs_not_found(rs_error *err, rs_missing what, const char *id, size_t len,
+                       const char *model);
+/* After rs_similar_items, rs_explain or rs_user_profile failed with
+ * RS_ENOTFOUND, name model `model` in err (rs_not_found): the user when
+ * `user` is not NULL and m does not know it, else the item. Any other
+ * error is left as it is. */
+void rs_error_name_model(rs_error *err, const rs_model *m, const char *model, const char *user,
+                         size_t user_len, const char *item, size_t item_len);
 
 /* Where a recommendation came from: rs_source_name() gives the text of the
  * `source` column. */
@@ -376,6 +436,26 @@ const char *rs_model_source_column(const rs_model *m, const char *role);
 rs_status rs_recommend_for_history(const rs_model *m, const rs_history *h, int fresh, int k,
                                    const rs_opt *options, rs_reco *out, int *n_out,
                                    rs_error *err);
+
+/*
+ * The fresh path of recommend() (core/fresh.c), the same decisions for both
+ * bindings. rs_fresh_wanted: does the call read the user's rows from the
+ * model's source? With option "fresh" false never, with "fresh" present
+ * and not false always, without it when m does not know the user.
+ */
+int rs_fresh_wanted(const rs_model *m, const char *user, size_t user_len, const rs_opt *options);
+/*
+ * The answer on the fresh path, after the binding read the user's rows into
+ * h (NULL: the model records no source to read). Without h, and for a user
+ * m does not know who has no kept row, rs_recommend's answer (an unknown
+ * user's cold start: popular items, RS_SRC_COLDSTART "popularity (unknown
+ * user)"); else the rows folded in (rs_recommend_for_history, fresh), where
+ * a known user whose rows are all gone gets popular items, RS_SRC_FRESH_EMPTY
+ * "popularity (no interactions)".
+ */
+rs_status rs_recommend_fresh(const rs_model *m, const char *user, size_t user_len,
+                             const rs_history *h, int k, const rs_opt *options, rs_reco *out,
+                             int *n_out, rs_error *err);
 
 /* The k most popular items of the model's training data. `options`: none yet
  * (an object with unknown keys is an error). */

@@ -310,9 +310,10 @@ rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, cons
 	*n_out = 0;
 	if (!m || !ctx || !scores || !out)
 		return rs_fail(err, RS_EINVAL, "model, context, scores and output must not be NULL");
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
-	rs_status st = exclude(m, ctx, options, k, scores, &ro, err);
+	rs_status st = rs_check_k(k, err);
+	if (st != RS_OK)
+		return st;
+	st = exclude(m, ctx, options, k, scores, &ro, err);
 	size_t ni = m->items.n;
 	if (st != RS_OK)
 		return st;

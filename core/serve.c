@@ -25,11 +25,19 @@ static rs_status exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
 	return RS_OK;
 }
 
-static rs_status check_k(int k, rs_error *err)
+/* The one check of k, for the core and both bindings (recsys.h). */
+rs_status rs_check_k(int64_t k, rs_error *err)
 {
 	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
+		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %lld)", RS_MAX_K,
+		               (long long)k);
 	return RS_OK;
+}
+
+/* Rows of a result buffer for k: k when valid, else 1 (recsys.h). */
+size_t rs_result_rows(int64_t k)
+{
+	return k >= 1 && k <= RS_MAX_K ? (size_t)k : 1;
 }
 
 /* The first k of the popularity order. */
@@ -159,7 +167,7 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 {
 	int exclude;
 	*n_out = 0;
-	rs_status st = check_k(k, err);
+	rs_status st = rs_check_k(k, err);
 	if (st == RS_OK)
 		st = exclude_seen_opt(options, &exclude, err);
 	if (st != RS_OK)
@@ -192,7 +200,7 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
                      int *n_out, rs_error *err)
 {
 	*n_out = 0;
-	rs_status st = check_k(k, err);
+	rs_status st = rs_check_k(k, err);
 	if (st != RS_OK)
 		return st;
 	char sk[RS_SHORT_CAP];

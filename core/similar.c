@@ -170,9 +170,9 @@ rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int 
                            const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
 	*n_out = 0;
-	if (k < 1 || k > RS_MAX_K)
-		return rs_fail(err, RS_EINVAL, "k must be between 1 and %d (got %d)", RS_MAX_K, k);
-	rs_status st = parse_similar_opts(options, err);
+	rs_status st = rs_check_k(k, err);
+	if (st == RS_OK)
+		st = parse_similar_opts(options, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !item)

@@ -262,16 +262,14 @@ RsStoredNameList(void)
 void
 RsReportUnknownModel(const char *name)
 {
+	rs_error	err;
 	int			last;
 
 	RsCacheRefresh();
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("model \"%s\" does not exist", RsShort(name)),
-			 RsUsableCount(&last) > 0 ?
-			 errhint("Existing models: %s.", RsStoredNameList()) :
-			 errhint("No model exists yet: train one with recsys_train().")));
-	pg_unreachable();
+	rs_not_found(&err, RS_MISSING_MODEL, name, (size_t) -1, NULL);
+	RsReportErrorHint(&err, RsUsableCount(&last) > 0 ?
+					  psprintf("Existing models: %s.", RsStoredNameList()) :
+					  "No model exists yet: train one with recsys_train().");
 }
 
 /* Owner and grants of model `name`, or NULL when it is not stored. */

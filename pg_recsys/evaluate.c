@@ -37,26 +37,6 @@ typedef struct RsEvalTarget
 	Jsonb	   *options;		/* stored options, the given ones merged over */
 } RsEvalTarget;
 
-/* Is `name` one of the core's algorithms ("als, popularity, ...")? */
-static bool
-RsIsAlgorithm(const char *name)
-{
-	const char *p = rs_algorithms();
-	size_t		n = strlen(name);
-
-	while (*p)
-	{
-		size_t		len = strcspn(p, ",");
-
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return false;
-}
-
 /*
  * Decide what `algorithm` names. An algorithm name wins; else a stored
  * model; else the core's unknown-algorithm error, hinting at models.
@@ -71,7 +51,7 @@ RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
 	memset(t, 0, sizeof(*t));
 	t->algorithm = pstrdup(algorithm);
 	t->options = options;
-	if (RsIsAlgorithm(algorithm))
+	if (rs_is_algorithm(algorithm))
 		return;
 	if (strlen(algorithm) < NAMEDATALEN && algorithm[0] != '\0' &&
 		RsStoreLatest(algorithm, &t->version, &t->algorithm, &stored))
@@ -88,7 +68,7 @@ RsEvalResolve(const char *algorithm, Jsonb *options, RsEvalTarget *t)
 	if (rs_config_create(algorithm, NULL, 0, &probe, &err) == RS_OK)
 	{
 		rs_config_destroy(&probe);
-		elog(ERROR, "algorithm \"%s\" is missing from rs_algorithms()", algorithm);
+		elog(ERROR, "algorithm \"%s\" is not known to rs_is_algorithm()", algorithm);
 	}
 	RsReportErrorHint(&err, psprintf("recsys_evaluate() also takes the name of a stored model; there is no model \"%s\".",
 									 algorithm));
@@ -141,15 +121,20 @@ RsEvalRecord(const RsEvalTarget *t, const char *source, int k, Jsonb *metrics)
 		elog(ERROR, "recsys evaluation record failed: %s", SPI_result_code_string(rc));
 }
 
-/* The metrics as jsonb; a model's evaluation adds model, version and options. */
+/*
+ * The metrics of a model's evaluation as jsonb, to record: the core's JSON
+ * of the result, with the model, version and options added.
+ */
 static Jsonb *
-RsEvalMetrics(const char *result, const RsEvalTarget *t)
+RsEvalMetrics(const rs_eval_result *r, const RsEvalTarget *t)
 {
 	StringInfoData buf;
-	Datum		body = DirectFunctionCall1(jsonb_in, CStringGetDatum(result));
+	char		json[RS_EVAL_JSON_CAP];
+	Datum		body;
 
-	if (t->name == NULL)
-		return DatumGetJsonbP(body);
+	if (rs_eval_json(r, json, sizeof(json)) >= sizeof(json))
+		elog(ERROR, "recsys evaluation result does not fit %d bytes", RS_EVAL_JSON_CAP);
+	body = DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"model\": ");
 	escape_json(&buf, t->name);
@@ -162,61 +147,42 @@ RsEvalMetrics(const char *result, const RsEvalTarget *t)
 											  body));
 }
 
-/* Member `key` of a jsonb object as a C string, or NULL. */
-static char *
-RsJsonbText(Jsonb *jb, const char *key)
-{
-	LOCAL_FCINFO(fc, 2);
-	Datum		d;
-
-	InitFunctionCallInfoData(*fc, NULL, 2, InvalidOid, NULL, NULL);
-	fc->args[0].value = JsonbPGetDatum(jb);
-	fc->args[0].isnull = false;
-	fc->args[1].value = CStringGetTextDatum(key);
-	fc->args[1].isnull = false;
-	d = jsonb_object_field_text(fc);
-	return fc->isnull ? NULL : TextDatumGetCString(d);
-}
-
-/* Emit the one result row, converting the metrics to the declared types. */
+/*
+ * Emit the one result row from the core's result: k integer, precision,
+ * recall, ndcg, map, coverage real, test_users integer, train_interactions,
+ * test_interactions bigint, split text, train_seconds real.
+ */
 static void
-RsEvalEmitRow(FunctionCallInfo fcinfo, Jsonb *metrics)
+RsEvalEmitRow(FunctionCallInfo fcinfo, const rs_eval_result *r)
 {
-	static const char *const keys[] = {"k", "precision", "recall", "ndcg", "map",
-		"coverage", "test_users", "train_interactions", "test_interactions", "split",
-	"train_seconds"};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[lengthof(keys)];
-	bool		nulls[lengthof(keys)];
+	Datum		values[11];
+	bool		nulls[11] = {0};
 
 	InitMaterializedSRF(fcinfo, 0);
-	for (int i = 0; i < (int) lengthof(keys); i++)
-	{
-		char	   *s = RsJsonbText(metrics, keys[i]);
-		Oid			type = TupleDescAttr(rsinfo->setDesc, i)->atttypid;
-		Oid			input;
-		Oid			ioparam;
-
-		nulls[i] = s == NULL;
-		values[i] = (Datum) 0;
-		if (s == NULL)
-			continue;
-		getTypeInputInfo(type, &input, &ioparam);
-		values[i] = OidInputFunctionCall(input, s, ioparam, -1);
-	}
+	values[0] = Int32GetDatum(r->k);
+	values[1] = Float4GetDatum((float4) r->precision);
+	values[2] = Float4GetDatum((float4) r->recall);
+	values[3] = Float4GetDatum((float4) r->ndcg);
+	values[4] = Float4GetDatum((float4) r->map);
+	values[5] = Float4GetDatum((float4) r->coverage);
+	values[6] = Int32GetDatum(r->test_users);
+	values[7] = Int64GetDatum(r->train_interactions);
+	values[8] = Int64GetDatum(r->test_interactions);
+	values[9] = CStringGetTextDatum(r->split);
+	values[10] = Float4GetDatum((float4) r->train_seconds);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/* k is checked before the source is read, in the core's words. */
+/* k is checked before the source is read. */
 static int
 RsEvalK(FunctionCallInfo fcinfo)
 {
 	int			k = PG_GETARG_INT32(3);
+	rs_error	err;
 
-	if (k < 1 || k > RS_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and %d (got %d)", RS_MAX_K, k)));
+	if (rs_check_k(k, &err) != RS_OK)
+		RsReportError(&err);
 	return k;
 }
 
@@ -233,7 +199,8 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	const char *source;
 	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
-	Jsonb	   *metrics;
+	rs_eval_result result;
+	Jsonb	   *metrics = NULL;
 	int			k;
 
 	RsCheckNotNull(fcinfo, 0, "source");
@@ -249,15 +216,16 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	RsEvalResolve(text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_JSONB_P(2), &t);
 	RsTrainConfigure(st, t.algorithm, t.options, &opts);
 	RsSourceLoad(source, st->cfg, opts, &st->builder);
-	if (rs_evaluate(st->cfg, st->builder, k, &cb, &st->summary, &err) != RS_OK)
+	if (rs_evaluate(st->cfg, st->builder, k, &cb, &result, &err) != RS_OK)
 		RsReportTrainError(&err);
 	MemoryContextSwitchTo(callercxt);
-	metrics = RsEvalMetrics(st->summary, &t);
+	if (t.name != NULL)
+		metrics = RsEvalMetrics(&result, &t);
 	if (t.name != NULL && RsEvalCanRecord(t.name))
 		RsEvalRecord(&t, source, k, metrics);
 	SPI_finish();
 	MemoryContextSwitchTo(callercxt);
 	MemoryContextDelete(st->cxt);
-	RsEvalEmitRow(fcinfo, metrics);
+	RsEvalEmitRow(fcinfo, &result);
 	return (Datum) 0;
 }

@@ -15,19 +15,11 @@
 
 /* Raise the core's error; an unknown user or item names the model too. */
 static void
-RsReportExplainError(const rs_error *err, const rs_model *m, const text *user,
+RsReportExplainError(rs_error *err, const rs_model *m, const text *user,
 					 const text *item, const char *model)
 {
-	if (err->status == RS_ENOTFOUND)
-	{
-		bool		no_user = rs_model_find_user(m, VARDATA_ANY(user),
-												 VARSIZE_ANY_EXHDR(user)) < 0;
-
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("%s \"%s\" is not in model \"%s\"", no_user ? "user" : "item",
-						RsShort(text_to_cstring(no_user ? user : item)), RsShort(model))));
-	}
+	rs_error_name_model(err, m, model, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user),
+						item ? VARDATA_ANY(item) : NULL, item ? VARSIZE_ANY_EXHDR(item) : 0);
 	RsReportError(err);
 }
 
@@ -103,13 +95,7 @@ recsys_user_profile(PG_FUNCTION_ARGS)
 	m = RsCacheGetModel(name);
 	RsInitSRF(fcinfo);
 	if (rs_user_profile(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &p, &err) != RS_OK)
-	{
-		if (err.status == RS_ENOTFOUND)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("user \"%s\" is not in model \"%s\"", RsShort(text_to_cstring(user)), RsShort(name))));
-		RsReportError(&err);
-	}
+		RsReportExplainError(&err, m, user, NULL, name);
 	values[0] = Int64GetDatum(p.interactions);
 	values[1] = Int64GetDatum(p.distinct_items);
 	nulls[2] = p.spending_segment == NULL;

@@ -125,40 +125,21 @@ RsReadKeyRows(const char *name, const rs_model *m, const char *role, text *key,
 	return has_source;
 }
 
-/* Does recommend() take the fresh path: an unknown user, or "fresh" not false? */
-bool
-RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts)
-{
-	const rs_opt *f = rs_opt_get(opts, "fresh");
-
-	if (f != NULL)
-		return !(f->kind == RS_OPT_BOOL && !f->boolean);
-	return rs_model_find_user(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user)) < 0;
-}
-
 /*
- * recommend() for a fresh user: fold in the user's rows of the source. An
- * unknown user without any row gets the usual cold start (popular items,
- * "popularity (unknown user)"), as does every request to a model that
- * records no source; a known user whose rows are all gone gets popular items
- * ("popularity (no interactions)").
+ * recommend() for a fresh user (rs_fresh_wanted): read the user's rows of
+ * the source; which answer they give is the core's decision
+ * (rs_recommend_fresh; no history when the model records no source).
  */
 void
 RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 				 const rs_opt *opts, rs_reco *recs, int *n)
 {
 	rs_history *h = RsHistoryCreate(m);
-	bool		known = rs_model_find_user(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user)) >= 0;
 	bool		has_source = RsReadKeyRows(name, m, "user", user, h);
 	rs_error	err;
-	rs_status	st;
 
-	if (!has_source || (!known && rs_history_kept(h) == 0))
-		st = rs_recommend(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), k, opts, recs, n,
-						  &err);
-	else
-		st = rs_recommend_for_history(m, h, 1, k, opts, recs, n, &err);
-	if (st != RS_OK)
+	if (rs_recommend_fresh(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), has_source ? h : NULL,
+						   k, opts, recs, n, &err) != RS_OK)
 		RsReportError(&err);
 }
 

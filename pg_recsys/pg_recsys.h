@@ -62,7 +62,7 @@ typedef struct RsTrainState
 	rs_model   *model;
 	unsigned char *blob;
 	size_t		blob_len;
-	char	   *summary;		/* training summary, or evaluation result */
+	char	   *summary;		/* training summary */
 	MemoryContextCallback cb;
 } RsTrainState;
 
@@ -140,8 +140,7 @@ extern bool RsAclAllows(const RsModelAcl *acl, RsModelPriv priv);
 extern void RsCheckModelPrivilege(const char *name, RsModelPriv priv, const char *action);
 extern char *RsCurrentRoleName(void);
 
-/* fresh.c: fresh users (recommend) and recommend_for_session */
-extern bool RsFreshWanted(const rs_model *m, text *user, const rs_opt *opts);
+/* fresh.c: fresh users (recommend, when rs_fresh_wanted) and recommend_for_session */
 extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 							 const rs_opt *opts, rs_reco *recs, int *n);
 

@@ -13,12 +13,12 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
-/* Room for the core's answer; an invalid k still gets a buffer so that the
- * core, which owns the validation of k, can reject it with its own message. */
+/* Room for the core's answer (rs_result_rows: an invalid k still gets a
+ * buffer, so that the core can refuse it in its own words). */
 rs_reco *
 RsRecoBuffer(int32 k)
 {
-	return palloc(sizeof(rs_reco) * ((k >= 1 && k <= RS_MAX_K) ? k : 1));
+	return palloc(sizeof(rs_reco) * rs_result_rows(k));
 }
 
 /* The model named by argument `argno` (NULL: the default model). */
@@ -122,7 +122,7 @@ recommend(PG_FUNCTION_ARGS)
 
 	RsKeyCallStart(fcinfo, "user_id", &c);
 	/* unknown users and "fresh" read the source (fresh.c); others run no query */
-	if (RsFreshWanted(c.m, c.key, c.opts))
+	if (rs_fresh_wanted(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.opts))
 		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
 	else if (rs_recommend(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.k, c.opts,
 						  c.recs, &c.n, &err) != RS_OK)

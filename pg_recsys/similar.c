@@ -9,18 +9,6 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
-/* Raise the core's error; an unknown item names the model too. */
-static void
-RsReportSimilarError(const rs_error *err, const text *item, const char *model)
-{
-	if (err->status == RS_ENOTFOUND)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("item \"%s\" is not in model \"%s\"",
-						RsShort(text_to_cstring(item)), RsShort(model))));
-	RsReportError(err);
-}
-
 /* Emit rows (item_id, score, rank, reason) into the SRF's tuplestore. */
 static void
 RsEmitSimilar(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs, int n)
@@ -70,7 +58,11 @@ similar_items(PG_FUNCTION_ARGS)
 	recs = RsRecoBuffer(k);
 	if (rs_similar_items(m, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item), k, opts,
 						 recs, &n, &err) != RS_OK)
-		RsReportSimilarError(&err, item, name);
+	{
+		/* an unknown item names the model too */
+		rs_error_name_model(&err, m, name, NULL, 0, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item));
+		RsReportError(&err);
+	}
 	RsEmitSimilar(fcinfo, m, recs, n);
 	return (Datum) 0;
 }

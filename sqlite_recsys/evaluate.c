@@ -23,14 +23,6 @@
 
 #include <string.h>
 
-/* The result row from the core's JSON, in the declared column order. */
-static const char ROW_SQL[] =
-    "SELECT json_extract(?1, '$.k'), json_extract(?1, '$.precision'), "
-    "json_extract(?1, '$.recall'), json_extract(?1, '$.ndcg'), json_extract(?1, '$.map'), "
-    "json_extract(?1, '$.coverage'), json_extract(?1, '$.test_users'), "
-    "json_extract(?1, '$.train_interactions'), json_extract(?1, '$.test_interactions'), "
-    "json_extract(?1, '$.split'), json_extract(?1, '$.train_seconds')";
-
 /* Stored options with the given ones over them: top-level keys replaced,
  * as PostgreSQL's jsonb || does. Nested values keep their JSON type. */
 static const char MERGE_SQL[] =
@@ -57,7 +49,7 @@ typedef struct eval_job {
 	rs_config *cfg;
 	rs_builder *builder;
 	sqlite3_stmt *probe;
-	char *result; /* rs_free */
+	rs_eval_result result;
 	char *metrics;
 	char *errmsg;
 	rs_error err;
@@ -72,7 +64,6 @@ static void eval_job_free(eval_job *j)
 	rs_config_destroy(&j->cfg);
 	rs_builder_destroy(&j->builder);
 	sqlite3_finalize(j->probe);
-	rs_free(j->result);
 	sqlite3_free(j->metrics);
 }
 
@@ -100,22 +91,6 @@ static int query_text(sqlite3 *db, const char *sql, const char *a, const char *b
 	}
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* Is `name` one of the core's algorithms ("als, popularity, ...")? */
-static int is_algorithm(const char *name)
-{
-	const char *p = rs_algorithms();
-	size_t n = strlen(name);
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		if (len == n && strncmp(p, name, n) == 0)
-			return 1;
-		p += len;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return 0;
 }
 
 /* Check the side tables ("items" / "users") named anywhere in a stored
@@ -160,7 +135,7 @@ static int check_stored_options(eval_job *j, const char *stored)
  * merged); else the core's unknown-algorithm error. */
 static int resolve_algorithm(eval_job *j)
 {
-	if (is_algorithm(j->algorithm))
+	if (rs_is_algorithm(j->algorithm))
 		return SQLITE_OK;
 	int found = 0;
 	char *stored = NULL;
@@ -204,13 +179,16 @@ static int run_evaluation(eval_job *j)
 	return SQLITE_OK;
 }
 
-/* A model's evaluation: the metrics with model, version and options, recorded. */
+/* A model's evaluation: the metrics (the core's JSON of the result) with
+ * model, version and options, recorded. */
 static int record(eval_job *j)
 {
 	if (!j->is_model)
 		return SQLITE_OK;
-	int rc = query_text(j->db, MODEL_METRICS_SQL, j->result, j->algorithm, j->version,
-	                    j->merged, &j->metrics, &j->errmsg);
+	char json[RS_EVAL_JSON_CAP];
+	rs_eval_json(&j->result, json, sizeof json);
+	int rc = query_text(j->db, MODEL_METRICS_SQL, json, j->algorithm, j->version, j->merged,
+	                    &j->metrics, &j->errmsg);
 	rsq_eval_row row = {
 	    .name = j->algorithm,
 	    .source = j->source,
@@ -223,19 +201,33 @@ static int record(eval_job *j)
 	return rc;
 }
 
-/* Position the cursor on the result row built from the core's JSON. */
-static int result_row(rsq_cursor *c, const char *json)
+/* Hold the result as the cursor's one row. */
+static int result_row(rsq_cursor *c, const rs_eval_result *r)
 {
-	sqlite3 *db = c->ctx->db;
-	int rc = sqlite3_prepare_v2(db, ROW_SQL, -1, &c->stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(c->stmt, 1, json, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(c->stmt) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
-	}
-	if (rc != SQLITE_OK)
-		return rsq_cursor_error(c, sqlite3_mprintf("recsys_evaluate: %s", sqlite3_errmsg(db)));
+	if (!(c->rows = sqlite3_malloc64(sizeof *r)))
+		return SQLITE_NOMEM;
+	memcpy(c->rows, r, sizeof *r);
 	c->n = 1;
 	return SQLITE_OK;
+}
+
+/* The metric columns of the result (its texts are static). */
+static void evaluate_column(rsq_cursor *c, sqlite3_context *ctx, int col)
+{
+	const rs_eval_result *r = c->rows;
+	switch (col) {
+	case 0: sqlite3_result_int(ctx, r->k); break;
+	case 1: sqlite3_result_double(ctx, r->precision); break;
+	case 2: sqlite3_result_double(ctx, r->recall); break;
+	case 3: sqlite3_result_double(ctx, r->ndcg); break;
+	case 4: sqlite3_result_double(ctx, r->map); break;
+	case 5: sqlite3_result_double(ctx, r->coverage); break;
+	case 6: sqlite3_result_int(ctx, r->test_users); break;
+	case 7: sqlite3_result_int64(ctx, r->train_interactions); break;
+	case 8: sqlite3_result_int64(ctx, r->test_interactions); break;
+	case 9: sqlite3_result_text(ctx, r->split, -1, SQLITE_STATIC); break;
+	default: sqlite3_result_double(ctx, r->train_seconds); break;
+	}
 }
 
 /* Evaluate (the arguments checked as recsys_train checks them), record a
@@ -252,15 +244,14 @@ static int evaluate_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	j.k = k;
 	if (!j.source || !j.algorithm)
 		return SQLITE_NOMEM;
-	/* checked before the source is read, in the core's words */
-	if (k < 1 || k > RS_MAX_K)
-		return rsq_cursor_error(c, sqlite3_mprintf("k must be between 1 and %d (got %d)",
-		                                           RS_MAX_K, k));
+	/* checked before the source is read */
+	if (rs_check_k(k, &j.err) != RS_OK)
+		return rsq_cursor_fail(c, &j.err);
 	int rc = run_evaluation(&j);
 	if (rc == SQLITE_OK)
 		rc = record(&j);
 	if (rc == SQLITE_OK)
-		rc = result_row(c, j.result);
+		rc = result_row(c, &j.result);
 	else if (j.errmsg)
 		rc = rsq_cursor_error(c, j.errmsg);
 	else if (rc != SQLITE_NOMEM && !c->base.pVtab->zErrMsg)
@@ -287,5 +278,5 @@ const rsq_tvf rsq_evaluate_tvf = {
     .cost = 1e6,
     .rows = 1,
     .compute = evaluate_compute,
-    .column = rsq_stmt_column,
+    .column = evaluate_column,
 };

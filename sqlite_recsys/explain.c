@@ -30,11 +30,8 @@ static int explain_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	rs_error err = {0};
 	rs_contribution *rows = NULL;
 	if (rs_explain(c->model->m, user, ulen, item, ilen, &rows, &c->n, &err) != RS_OK) {
-		if (err.status != RS_ENOTFOUND)
-			return rsq_cursor_fail(c, &err);
-		if (rs_model_find_user(c->model->m, user, ulen) < 0)
-			return rsq_not_in_model(c, "user", user, ulen);
-		return rsq_not_in_model(c, "item", item, ilen);
+		rs_error_name_model(&err, c->model->m, c->model->name, user, ulen, item, ilen);
+		return rsq_cursor_fail(c, &err);
 	}
 	/* into SQLite's allocator, freed with the cursor */
 	c->rows = sqlite3_malloc64(sizeof *rows * ((sqlite3_uint64)c->n + 1));
@@ -85,9 +82,10 @@ static int profile_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	rs_error err = {0};
 	if (!(c->rows = sqlite3_malloc64(sizeof(rs_profile))))
 		return SQLITE_NOMEM;
-	if (rs_user_profile(c->model->m, user, ulen, c->rows, &err) != RS_OK)
-		return err.status == RS_ENOTFOUND ? rsq_not_in_model(c, "user", user, ulen)
-		                                  : rsq_cursor_fail(c, &err);
+	if (rs_user_profile(c->model->m, user, ulen, c->rows, &err) != RS_OK) {
+		rs_error_name_model(&err, c->model->m, c->model->name, user, ulen, NULL, 0);
+		return rsq_cursor_fail(c, &err);
+	}
 	c->n = 1;
 	return SQLITE_OK;
 }

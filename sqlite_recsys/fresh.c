@@ -20,15 +20,6 @@
 
 #include <string.h>
 
-/* Does recommend() take the fresh path: an unknown user, or "fresh" not false? */
-int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts)
-{
-	const rs_opt *f = rs_opt_get(opts, "fresh");
-	if (f)
-		return !(f->kind == RS_OPT_BOOL && !f->boolean);
-	return rs_model_find_user(m, user, len) < 0;
-}
-
 /* Read the rows of one user or session of model m into h (m->source set).
  * A stored query runs only with a trusted schema (PRAGMA trusted_schema,
  * read at every call); a stored table name is always read as a quoted
@@ -53,9 +44,9 @@ static int read_key_rows(sqlite3 *db, const rsq_model *m, const char *role, cons
 
 /*
  * The rows of a fresh user (session = 0) or of a session (1), the key
- * being argument 0. An unknown user without any row, and every user of a
- * model that records no source, get recommend()'s own answer (cold start:
- * popular items); a session needs the source.
+ * being argument 0. Which answer a fresh user gets is the core's decision
+ * (rs_recommend_fresh; no history when the model records no source); a
+ * session needs the source.
  */
 int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 {
@@ -80,11 +71,11 @@ int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 		rc = SQLITE_ERROR;
 	}
 	rs_status st = RS_OK;
-	if (rc == SQLITE_OK && !session &&
-	    (!model->source || (rs_model_find_user(m, key, len) < 0 && rs_history_kept(h) == 0)))
-		st = rs_recommend(m, key, len, k, opts, c->rows, &c->n, &err);
+	if (rc == SQLITE_OK && session)
+		st = rs_recommend_for_history(m, h, 0, k, opts, c->rows, &c->n, &err);
 	else if (rc == SQLITE_OK)
-		st = rs_recommend_for_history(m, h, !session, k, opts, c->rows, &c->n, &err);
+		st = rs_recommend_fresh(m, key, len, model->source ? h : NULL, k, opts, c->rows, &c->n,
+		                        &err);
 	rs_history_destroy(&h);
 	if (rc != SQLITE_OK)
 		return errmsg ? rsq_cursor_error(c, errmsg) : rc;

@@ -19,7 +19,7 @@ static int recommend_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
 	size_t len;
 	const char *user = rsq_arg_text(c, 0, &len);
-	if (rsq_fresh_wanted(c->model->m, user, len, opts))
+	if (rs_fresh_wanted(c->model->m, user, len, opts))
 		return rsq_fresh_compute(c, 0, k, opts);
 	rs_error err = {0};
 	if (rs_recommend(c->model->m, user, len, k, opts, c->rows, &c->n, &err) != RS_OK)

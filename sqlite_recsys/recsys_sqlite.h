@@ -150,10 +150,9 @@ int rsq_check_stored_sql(sqlite3 *db, const char *model, const char *option, con
                          char **errmsg);
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
-/* Does recommend() read the user's rows: an unknown user, or "fresh"? */
-int rsq_fresh_wanted(const rs_model *m, const char *user, size_t len, const rs_opt *opts);
 /* The top k of the user (session = 0) or session (1) named by argument 0,
- * from its rows in the model's source, into the cursor's rows. */
+ * from its rows in the model's source, into the cursor's rows (whether
+ * recommend() comes here is the core's rs_fresh_wanted). */
 int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts);
 
 /* ---- schema.c: tables and migrations ---- */
@@ -324,8 +323,6 @@ int rsq_cursor_model(rsq_cursor *c, int arg);
 int rsq_cursor_error(rsq_cursor *c, char *msg);
 /* Report a failed core call (rsq_core_fail; out of memory is SQLITE_NOMEM). */
 int rsq_cursor_fail(rsq_cursor *c, const rs_error *err);
-/* "<what> \"<id>\" is not in model \"<model>\"", as in PostgreSQL. */
-int rsq_not_in_model(rsq_cursor *c, const char *what, const char *id, size_t len);
 /* Columns item_id, score, rank, reason, source of an rs_reco row. */
 void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 /* Column col of c->stmt's current row, as it is. */

@@ -17,8 +17,7 @@ static int similar_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	rs_error err = {0};
 	if (rs_similar_items(c->model->m, item, len, k, opts, c->rows, &c->n, &err) == RS_OK)
 		return SQLITE_OK;
-	if (err.status == RS_ENOTFOUND)
-		return rsq_not_in_model(c, "item", item, len);
+	rs_error_name_model(&err, c->model->m, c->model->name, NULL, 0, item, len);
 	return rsq_cursor_fail(c, &err);
 }
 

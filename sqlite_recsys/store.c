@@ -135,23 +135,21 @@ char *rsq_store_names(sqlite3 *db)
 	return sqlite3_str_finish(out);
 }
 
-/* The message for an unknown model, listing the models that do exist. */
+/* The message for an unknown model (the core's words), listing the models
+ * that do exist. */
 char *rsq_unknown_model_msg(sqlite3 *db, const char *name)
 {
 	int count = 0;
 	char *first = NULL;
 	rsq_store_count_names(db, &count, &first);
 	sqlite3_free(first);
-	char sname[RS_SHORT_CAP];
-	RSQ_SHORT(sname, name);
+	rs_error err;
+	rs_not_found(&err, RS_MISSING_MODEL, name, (size_t)-1, NULL);
 	if (count == 0)
-		return sqlite3_mprintf(
-		    "model \"%s\" does not exist (no model exists yet: train one "
-		    "with recsys_train())",
-		    sname);
+		return sqlite3_mprintf("%s (no model exists yet: train one with recsys_train())",
+		                       err.msg);
 	char *names = rsq_store_names(db);
-	char *msg = sqlite3_mprintf("model \"%s\" does not exist (existing models: %s)", sname,
-	                            names ? names : "?");
+	char *msg = sqlite3_mprintf("%s (existing models: %s)", err.msg, names ? names : "?");
 	sqlite3_free(names);
 	return msg;
 }

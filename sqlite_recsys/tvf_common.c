@@ -89,15 +89,6 @@ int rsq_cursor_fail(rsq_cursor *c, const rs_error *err)
 	return rc;
 }
 
-/* An id the model does not know, named with the model. */
-int rsq_not_in_model(rsq_cursor *c, const char *what, const char *id, size_t len)
-{
-	char sid[RS_SHORT_CAP], sname[RS_SHORT_CAP];
-	return rsq_cursor_error(c, sqlite3_mprintf("%s \"%s\" is not in model \"%s\"", what,
-	                                           rs_shorten(id, len, sid, sizeof sid),
-	                                           RSQ_SHORT(sname, c->model->name)));
-}
-
 /* Argument i as text (text first, then its byte count), or its default. */
 const char *rsq_arg_text(const rsq_cursor *c, int i, size_t *len)
 {
@@ -149,7 +140,7 @@ void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col)
 	}
 }
 
-/* A column of the statement's current row (recsys_evaluate, recsys_models). */
+/* A column of the statement's current row (recsys_models). */
 void rsq_stmt_column(rsq_cursor *c, sqlite3_context *ctx, int col)
 {
 	sqlite3_result_value(ctx, sqlite3_column_value(c->stmt, col));
@@ -298,10 +289,10 @@ static int arg_k(rsq_cursor *c, sqlite3_value *kv, int *k)
 	if (!integral)
 		return rsq_cursor_error(c, sqlite3_mprintf("argument \"k\" must be an integer"));
 	sqlite3_int64 k64 = sqlite3_value_int64(kv);
-	/* the core checks the range; beyond int, say the same in its words */
-	if (k64 > INT_MAX || k64 < INT_MIN)
-		return rsq_cursor_error(c, sqlite3_mprintf("k must be between 1 and %d (got %lld)",
-		                                           RS_MAX_K, (long long)k64));
+	/* the core checks the range; beyond int, with its check here */
+	rs_error err;
+	if ((k64 > INT_MAX || k64 < INT_MIN) && rs_check_k(k64, &err) != RS_OK)
+		return rsq_cursor_fail(c, &err);
 	*k = (int)k64;
 	return SQLITE_OK;
 }
@@ -372,7 +363,7 @@ static int tvf_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
 	if (rc == SQLITE_OK)
 		rc = take_options_and_model(c, &opts);
 	/* an out-of-range k is refused by the core before it writes anything */
-	int room = k >= 1 && k <= RS_MAX_K ? k : 1;
+	int room = (int)rs_result_rows(k);
 	if (rc == SQLITE_OK && (t->flags & RSQ_TVF_TOPK) &&
 	    !(c->rows = sqlite3_malloc64((sqlite3_uint64)room * sizeof(rs_reco))))
 		rc = SQLITE_NOMEM;

@@ -88,6 +88,10 @@ void test_recency_moves_latest_first(void);
 void test_recency_lightfm(void);
 void test_source_is_query(void);
 void test_shorten(void);
+void test_check_k(void);
+void test_is_algorithm(void);
+void test_not_found_messages(void);
+void test_fresh_decisions(void);
 
 int main(void)
 {
@@ -173,5 +177,9 @@ int main(void)
 	RUN(test_recency_lightfm);
 	RUN(test_source_is_query);
 	RUN(test_shorten);
+	RUN(test_check_k);
+	RUN(test_is_algorithm);
+	RUN(test_not_found_messages);
+	RUN(test_fresh_decisions);
 	return h_failed_checks ? 1 : 0;
 }

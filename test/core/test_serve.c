@@ -220,7 +220,8 @@ void test_evaluate(void)
 	rs_config *c;
 	rs_builder *b;
 	rs_error e;
-	char *js = NULL;
+	rs_eval_result r;
+	char js[RS_EVAL_JSON_CAP];
 	const char *kv[] = {"factors=4", "threads=1", "regularization=0.1"};
 	opts_buf ob;
 	CHECK(rs_config_create("als", make_opts(&ob, 3, kv), 1, &c, &e) == RS_OK);
@@ -235,19 +236,30 @@ void test_evaluate(void)
 			rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, 1,
 			               (double)((i * 7 + u) % 10), &e);
 		}
-	CHECK(rs_evaluate(c, b, 5, NULL, &js, &e) == RS_OK);
-	if (js) {
-		/* 40 users x 10 items: 2 held out each */
-		CHECK(strstr(js, "\"test_users\": 40") && strstr(js, "\"test_interactions\": 80") &&
-		      strstr(js, "\"train_interactions\": 320") && strstr(js, "temporal-20"));
-		const char *p = strstr(js, "\"recall\": ");
-		CHECK(p && atof(p + 10) > 0.9); /* held-out items are in-group: found */
-	}
-	rs_free(js);
+	CHECK(rs_evaluate(c, b, 5, NULL, &r, &e) == RS_OK);
+	/* 40 users x 10 items: 2 held out each */
+	CHECK(r.k == 5 && r.test_users == 40 && r.test_interactions == 80 &&
+	      r.train_interactions == 320 && strcmp(r.split, "temporal-20") == 0 &&
+	      strcmp(r.algorithm, "als") == 0);
+	CHECK(r.recall > 0.9); /* held-out items are in-group: found */
+	CHECK(r.precision >= 0 && r.precision <= 1 && r.ndcg >= 0 && r.ndcg <= 1 && r.map >= 0 &&
+	      r.map <= 1 && r.coverage > 0 && r.coverage <= 1 && r.train_seconds >= 0);
+	/* the stored JSON: the same keys, metrics at 6 decimals */
+	CHECK(rs_eval_json(&r, js, sizeof js) < sizeof js);
+	CHECK(strncmp(js, "{\"algorithm\": \"als\", \"k\": 5, \"precision\": ", 42) == 0 &&
+	      strstr(js, "\"test_users\": 40, \"train_interactions\": 320, "
+	                 "\"test_interactions\": 80, \"split\": \"temporal-20\", \"train_seconds\": "));
+	const char *p = strstr(js, "\"recall\": ");
+	CHECK(p && atof(p + 10) == r.recall);
+	/* a buffer too small: cut, and the length says so */
+	char small[16];
+	CHECK(rs_eval_json(&r, small, sizeof small) == strlen(js) && strlen(small) == 15);
 	rs_builder_destroy(&b);
 	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
 	rs_builder_add(b, "u", 1, "i", 1, 0, 1, NULL, 0, 0, 0, &e);
-	CHECK(rs_evaluate(c, b, 5, NULL, &js, &e) == RS_EDATA && strstr(e.msg, "5 interactions"));
+	CHECK(rs_evaluate(c, b, 0, NULL, &r, &e) == RS_EINVAL &&
+	      strcmp(e.msg, "k must be between 1 and 100000 (got 0)") == 0);
+	CHECK(rs_evaluate(c, b, 5, NULL, &r, &e) == RS_EDATA && strstr(e.msg, "5 interactions"));
 	rs_builder_destroy(&b);
 	rs_config_destroy(&c);
 }
