@@ -4,8 +4,6 @@
  */
 #include "pg_recsys.h"
 
-#include "mb/pg_wchar.h"
-
 /* The SQLSTATE for a core status. */
 static int
 RsStatusErrcode(rs_status status)
@@ -73,18 +71,14 @@ RsCheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
- * A name or id as error messages show it: at most 64 bytes, cut on a
- * character boundary and marked "...", so a 100 kB argument does not fill
- * the log.
+ * A name or id as error messages show it: at most RS_SHORT_BYTES bytes, cut
+ * on a character boundary and marked "...", by the core's rule (rs_shorten)
+ * so both databases cut alike and a 100 kB argument does not fill the log.
  */
 const char *
 RsShort(const char *name)
 {
-	int			len = strlen(name);
-	int			keep;
+	char	   *buf = palloc(RS_SHORT_CAP);
 
-	if (len <= 64)
-		return name;
-	keep = pg_mbcliplen(name, len, 61);
-	return psprintf("%.*s...", keep, name);
+	return rs_shorten(name, (size_t) -1, buf, RS_SHORT_CAP);
 }
