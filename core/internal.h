@@ -300,6 +300,15 @@ typedef struct rs_train_ctx {
 
 int rs_cancelled(rs_train_ctx *ctx);
 
+/* spd.c: a = a^-1 for the symmetric positive definite n x n matrix a
+ * (column-major lower triangle = row-major upper; the other triangle is
+ * neither read nor written), by Cholesky and blocks of nb columns (< 1:
+ * RS_SPD_BLOCK), polling the host between BLAS calls of bounded size.
+ * RS_ENOTPD when a is not positive definite, RS_ECANCELLED. BLAS runs on
+ * whatever OpenBLAS thread count the caller set. */
+#define RS_SPD_BLOCK 256
+rs_status rs_spd_inverse(rs_train_ctx *ctx, double *a, int32_t n, int nb, rs_error *err);
+
 /* history.c: keep in m what fold-in needs to match training (the event
  * weights and columns of ctx->cfg; ALS alpha and ctx->lambda). */
 rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err);
