@@ -4,7 +4,7 @@
  * long a training takes to return after the callback first says "stop".
  *
  *   build/cancel_gaps ALGO USERS ITEMS PER_USER [--cancel-at MS] [--items-table]
- *                     [key=value ...]
+ *                     [--where] [key=value ...]
  *
  * User u interacts with PER_USER items drawn with a popularity skew
  * (item = ITEMS x r^2, r uniform; repeats merge). --items-table adds an
@@ -13,10 +13,13 @@
  * training options (numbers when they parse). Prints the time to fill the
  * builder, the training time, the number of polls, the delay to the first
  * poll, the five longest gaps (with when each began) and the gap after the
- * last poll. Build: see the comment at the end.
+ * last poll. --where adds the call stacks of the polls around each of
+ * those gaps, as addresses (build with -g -no-pie and read them with
+ * addr2line -f -e build/cancel_gaps). Build: see the comment at the end.
  */
 #include "recsys.h"
 
+#include <execinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +27,14 @@
 #include "timing.h"
 
 #define MAX_POLLS 4000000
+#define DEPTH 6 /* --where: return addresses kept per poll */
 
 typedef struct probe {
 	double t0;            /* rs_train's start */
 	double cancel_at;     /* seconds after t0, or < 0: never */
 	double asked;         /* when the callback first said stop (0: never) */
 	double *at;           /* poll times */
+	void **where;         /* --where: DEPTH return addresses per poll, or NULL */
 	long n;
 } probe;
 
@@ -37,8 +42,15 @@ static int poll_cb(void *arg)
 {
 	probe *p = arg;
 	double t = now();
-	if (p->n < MAX_POLLS)
+	if (p->n < MAX_POLLS) {
+		if (p->where) {
+			void *bt[DEPTH + 1] = {0};
+			int got = backtrace(bt, DEPTH + 1);
+			for (int k = 0; k < DEPTH; k++)
+				p->where[p->n * DEPTH + k] = k + 1 < got ? bt[k + 1] : NULL;
+		}
 		p->at[p->n++] = t;
+	}
 	if (p->cancel_at >= 0 && t - p->t0 >= p->cancel_at) {
 		if (!p->asked)
 			p->asked = t;
@@ -65,7 +77,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *algo = argv[1];
-	int nu = atoi(argv[2]), ni = atoi(argv[3]), per = atoi(argv[4]), items_table = 0;
+	int nu = atoi(argv[2]), ni = atoi(argv[3]), per = atoi(argv[4]), items_table = 0, where = 0;
 	probe p = {.cancel_at = -1};
 	static rs_opt kids[32];
 	static char keys[32][64], vals[32][256];
@@ -73,6 +85,10 @@ int main(int argc, char **argv)
 	for (int a = 5; a < argc; a++) {
 		if (!strcmp(argv[a], "--cancel-at") && a + 1 < argc) {
 			p.cancel_at = atof(argv[++a]) / 1000.0;
+			continue;
+		}
+		if (!strcmp(argv[a], "--where")) {
+			where = 1;
 			continue;
 		}
 		if (!strcmp(argv[a], "--items-table")) {
@@ -141,6 +157,8 @@ int main(int argc, char **argv)
 	}
 	printf("%s: %d users x %d items, %d per user; rows in %.2f s\n", algo, nu, ni, per, now() - t);
 	p.at = malloc(MAX_POLLS * sizeof *p.at);
+	if (where)
+		p.where = calloc((size_t)MAX_POLLS * DEPTH, sizeof *p.where);
 	rs_callbacks cb = {poll_cb, &p};
 	rs_model *m = NULL;
 	char *summary = NULL;
@@ -153,14 +171,17 @@ int main(int argc, char **argv)
 		printf("cancel asked at %.3f s, returned %.3f s later\n", p.asked - p.t0, end - p.asked);
 	/* gaps: before the first poll, between polls, after the last */
 	double best[5] = {0}, when[5] = {0};
+	long after[5] = {0};
 	for (long k = 0; k <= p.n; k++) {
 		double a = k ? p.at[k - 1] : p.t0, z = k < p.n ? p.at[k] : end, g = z - a;
 		for (int r = 0; r < 5; r++)
 			if (g > best[r]) {
 				memmove(best + r + 1, best + r, (size_t)(4 - r) * sizeof *best);
 				memmove(when + r + 1, when + r, (size_t)(4 - r) * sizeof *when);
+				memmove(after + r + 1, after + r, (size_t)(4 - r) * sizeof *after);
 				best[r] = g;
 				when[r] = a - p.t0;
+				after[r] = k;
 				break;
 			}
 	}
@@ -168,6 +189,19 @@ int main(int argc, char **argv)
 	for (int r = 0; r < 5 && best[r] > 0; r++)
 		printf(" %.3f s (at %.2f)", best[r], when[r]);
 	printf("; after the last poll %.3f s\n", p.n ? end - p.at[p.n - 1] : 0.0);
+	/* --where: the call stacks of the polls that open and close each of
+	 * the longest gaps (addresses for addr2line -f -e PROGRAM) */
+	for (int r = 0; p.where && r < 5 && best[r] > 0; r++) {
+		printf("gap %.3f s:", best[r]);
+		for (int side = 0; side < 2; side++) {
+			long k = after[r] - 1 + side;
+			printf(" %s", side ? "| until" : "from");
+			for (int d = 0; k >= 0 && k < p.n && d < DEPTH; d++)
+				printf(" %p", p.where[k * DEPTH + d]);
+		}
+		printf("\n");
+	}
+	free(p.where);
 	free(p.at);
 	rs_free(summary);
 	rs_model_destroy(&m);

@@ -308,6 +308,12 @@ int rs_cancelled(rs_train_ctx *ctx);
  * whatever OpenBLAS thread count the caller set. */
 #define RS_SPD_BLOCK 256
 rs_status rs_spd_inverse(rs_train_ctx *ctx, double *a, int32_t n, int nb, rs_error *err);
+/* qr.c: m (n x l row-major, n >= l) becomes an orthonormal basis Q of its
+ * columns (Householder QR by blocks, polling the host between LAPACK calls
+ * of bounded size); r (l x l row-major, or NULL) receives the upper
+ * triangular R of m = Q R. RS_ECANCELLED, RS_ENOMEM. */
+rs_status rs_orthonormal_basis(rs_train_ctx *ctx, float *m, int32_t n, int l, float *r,
+                               rs_error *err);
 
 /* history.c: keep in m what fold-in needs to match training (the event
  * weights and columns of ctx->cfg; ALS alpha and ctx->lambda). */
