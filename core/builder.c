@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,11 +70,16 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		b->null_item++;
 		return RS_OK;
 	}
+	int ul = (int)(user_len > 64 ? 64 : user_len), il = (int)(item_len > 64 ? 64 : item_len);
 	if (has_weight && !isfinite(weight))
 		return rs_fail(err, RS_EDATA,
 		               "weight of row %llu (user \"%.*s\", item \"%.*s\") is not a finite number",
-		               (unsigned long long)b->rows_read, (int)(user_len > 64 ? 64 : user_len), user,
-		               (int)(item_len > 64 ? 64 : item_len), item);
+		               (unsigned long long)b->rows_read, ul, user, il, item);
+	if (has_weight && weight > FLT_MAX) /* weights are kept as float32 */
+		return rs_fail(err, RS_EDATA,
+		               "weight of row %llu (user \"%.*s\", item \"%.*s\") is %g, above the float32 "
+		               "maximum " RS_FLT_MAX_TEXT, (unsigned long long)b->rows_read, ul, user, il, item,
+		               weight);
 	double w = has_weight ? weight : 1.0;
 	if (b->cfg->n_events) {
 		double ew = event ? event_weight(b->cfg, event, event_len) : -1;
@@ -82,8 +88,13 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 			return RS_OK;
 		}
 		w *= ew;
+		if (w > FLT_MAX)
+			return rs_fail(err, RS_EDATA,
+			               "weight of row %llu (user \"%.*s\", item \"%.*s\") times its event weight "
+			               "is %g x %g = %g, above the float32 maximum " RS_FLT_MAX_TEXT,
+			               (unsigned long long)b->rows_read, ul, user, il, item, w / ew, ew, w);
 	}
-	if (!(w > 0) || w > 3.4e38) {
+	if (!(w > 0)) {
 		b->nonpositive++;
 		return RS_OK;
 	}
@@ -165,9 +176,11 @@ static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, i
 }
 
 /* Merge duplicates of the sorted rows into c; returns merged count. Polls
- * the host every 65,536 users (*stopped set: c is incomplete). */
+ * the host every 65,536 users (*stopped set: c is incomplete). *overflow:
+ * 1 + the sorted row at which a pair's summed weight left float32's range,
+ * or 0. */
 static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c,
-                         rs_train_ctx *ctx, int *stopped)
+                         rs_train_ctx *ctx, int *stopped, size_t *overflow)
 {
 	int64_t nnz = 0;
 	uint64_t dup = 0;
@@ -178,6 +191,8 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 		for (int64_t k = start[u]; k < start[u + 1]; k++) {
 			if (k > start[u] && s[k].i == s[k - 1].i) {
 				c->data[nnz - 1] += s[k].w;
+				if (isinf(c->data[nnz - 1]) && !*overflow)
+					*overflow = k + 1; /* the first pair whose sum overflows */
 				if (c->ts && (isnan(c->ts[nnz - 1]) || s[k].ts > c->ts[nnz - 1]))
 					c->ts[nnz - 1] = s[k].ts;
 				dup++;
@@ -243,9 +258,19 @@ rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idma
 	b->rows = NULL;
 	rs_status st = keep_stats(b, sorted, start, nu, ctx, err);
 	if (st == RS_OK) {
-		*duplicates = fill_csr(sorted, start, nu, c, ctx, &stopped);
+		size_t overflow = 0;
+		*duplicates = fill_csr(sorted, start, nu, c, ctx, &stopped, &overflow);
 		if (stopped)
 			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+		else if (overflow) {
+			const rs_triplet *t = &sorted[overflow - 1];
+			size_t ul, il;
+			const char *us = rs_idmap_get(&b->users, t->u, &ul), *is = rs_idmap_get(&b->items, t->i, &il);
+			st = rs_fail(err, RS_EDATA,
+			             "the weights of user \"%.*s\" and item \"%.*s\" add up to more than the "
+			             "float32 maximum " RS_FLT_MAX_TEXT " (duplicate rows add up)",
+			             (int)(ul > 64 ? 64 : ul), us, (int)(il > 64 ? 64 : il), is);
+		}
 	}
 	free(sorted);
 	free(start);

@@ -195,6 +195,10 @@ struct rs_builder {
 	size_t users_kept, items_kept; /* their lengths */
 };
 
+/* FLT_MAX as the messages print it: weights are kept as float32, and a
+ * weight above it is an error (never skipped as if it were non-positive). */
+#define RS_FLT_MAX_TEXT "3.4028235e+38"
+
 /* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
 rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_len,
                                   const char *item, size_t item_len, double w, double ts,

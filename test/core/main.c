@@ -6,6 +6,7 @@ int h_failed_checks;
 void test_options_rejected(void);
 void test_options_accepted(void);
 void test_builder_rows(void);
+void test_builder_weight_limit(void);
 void test_empty_source(void);
 void test_tiny_reconstruction(void);
 void test_cg_agrees_with_cholesky(void);
@@ -91,6 +92,7 @@ int main(void)
 	RUN(test_options_rejected);
 	RUN(test_options_accepted);
 	RUN(test_builder_rows);
+	RUN(test_builder_weight_limit);
 	RUN(test_empty_source);
 	RUN(test_tiny_reconstruction);
 	RUN(test_cg_agrees_with_cholesky);
