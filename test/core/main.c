@@ -58,6 +58,9 @@ void test_svd_ease_round_trip(void);
 void test_ease_memory_limit(void);
 void test_svd_ease_options(void);
 void test_svd_ease_cancel(void);
+void test_spd_inverse(void);
+void test_orthonormal_basis(void);
+void test_cancel_prompt(void);
 
 void test_auto_search(void);
 void test_auto_algorithms(void);
@@ -143,6 +146,9 @@ int main(void)
 	RUN(test_ease_memory_limit);
 	RUN(test_svd_ease_options);
 	RUN(test_svd_ease_cancel);
+	RUN(test_spd_inverse);
+	RUN(test_orthonormal_basis);
+	RUN(test_cancel_prompt);
 	RUN(test_auto_search);
 	RUN(test_auto_algorithms);
 	RUN(test_similar_factor_cosine);
