@@ -109,17 +109,47 @@ static void solve_range(void *arg, int32_t begin, int32_t end, int tid)
 	}
 }
 
-/* G = Y^T Y + lambda I (full symmetric), via BLAS syrk. */
-static void compute_gram(const float *y, int32_t ny, int f, double lambda, float *g)
+rs_status rs_gram(rs_train_ctx *ctx, const float *y, int32_t ny, int f, float *g, rs_error *err)
 {
+	double per = (double)f * f;
+	int32_t rows = per * ny <= RS_GRAM_FLOPS ? ny : (int32_t)(RS_GRAM_FLOPS / per) / 1024 * 1024;
+	if (rows < 1024)
+		rows = 1024;
 	memset(g, 0, (size_t)f * f * sizeof *g);
-	if (ny > 0)
-		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, f, ny, 1.0f, y, f, 0.0f, g, f);
+	for (int32_t r = 0; r < ny; r += rows) {
+		int32_t k = ny - r < rows ? ny - r : rows;
+		cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, f, k, 1.0f, y + (size_t)r * f, f,
+		            r ? 1.0f : 0.0f, g, f);
+		if (ctx && rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
+	}
+	return RS_OK;
+}
+
+/* G = Y^T Y + lambda I (full symmetric), via BLAS syrk. */
+static rs_status compute_gram(rs_train_ctx *ctx, const float *y, int32_t ny, int f, double lambda,
+                              float *g, rs_error *err)
+{
+	rs_status st = rs_gram(ctx, y, ny, f, g, err);
 	for (int a = 0; a < f; a++) {
 		for (int b = 0; b < a; b++)
 			g[(size_t)a * f + b] = g[(size_t)b * f + a];
 		g[(size_t)a * f + a] += (float)lambda;
 	}
+	return st;
+}
+
+/* Rows per unit of work: 32, fewer when a row's solve is expensive (the
+ * Cholesky solver at many factors: f^3 / 3 + n_u f^2 per row), so that the
+ * calling thread polls the cancel callback every few tens of ms. */
+static int32_t solve_chunk(const rs_config *cfg, const rs_csr *c, int f)
+{
+	double per_row_nnz = c->nrows ? (double)rs_csr_nnz(c) / c->nrows : 0;
+	double cost = cfg->solver == RS_SOLVER_CG
+		? cfg->cg_steps * (2.0 * f * f + 4.0 * per_row_nnz * f)
+		: (double)f * f * f / 3 + per_row_nnz * f * f;
+	double rows = 5e8 / (cost > 1 ? cost : 1);
+	return rows >= 32 ? 32 : rows < 1 ? 1 : (int32_t)rows;
 }
 
 rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
@@ -139,9 +169,10 @@ rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
 		free(j.scratch);
 		return rs_fail(err, RS_ENOMEM, "out of memory in the ALS solver");
 	}
-	compute_gram(y, ny, f, ctx->lambda, gram);
+	rs_status st = compute_gram(ctx, y, ny, f, ctx->lambda, gram, err);
 	j.gram = gram;
-	rs_status st = rs_parallel_for(ctx, c->nrows, 32, threads, solve_range, &j, err);
+	if (st == RS_OK)
+		st = rs_parallel_for(ctx, c->nrows, solve_chunk(cfg, c, f), threads, solve_range, &j, err);
 	free(gram);
 	free(j.scratch);
 	if (st == RS_OK && atomic_load(&j.notpd))
@@ -168,7 +199,8 @@ double rs_als_lambda(const rs_config *cfg, const rs_csr *ui)
  * drawn from the id's hash and the seed: a row's start does not depend on
  * the order the source returned its rows in, so PostgreSQL and SQLite, or
  * two orderings of one table, train the same model. */
-static void init_factors(float *m, const rs_idmap *ids, int f, uint64_t seed)
+static rs_status init_factors(rs_train_ctx *ctx, float *m, const rs_idmap *ids, int f,
+                              uint64_t seed, rs_error *err)
 {
 	for (size_t r = 0; r < ids->n; r++) {
 		size_t len;
@@ -176,7 +208,10 @@ static void init_factors(float *m, const rs_idmap *ids, int f, uint64_t seed)
 		uint64_t s = rs_hash_bytes(id, len) ^ (seed * 0x9E3779B97F4A7C15ULL);
 		for (int k = 0; k < f; k++)
 			m[r * f + k] = (float)(rs_rand_unit(&s) * 0.01);
+		if (r % 8192 == 8191 && rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
 	}
+	return RS_OK;
 }
 
 rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
@@ -194,10 +229,10 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
 	if (!x || !y)
 		st = rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu factors",
 		             (size_t)ui->nrows + ui->ncols, f);
-	if (st == RS_OK) {
-		init_factors(x, users, (int)f, cfg->seed);
-		init_factors(y, items, (int)f, cfg->seed + 1);
-	}
+	if (st == RS_OK)
+		st = init_factors(ctx, x, users, (int)f, cfg->seed, err);
+	if (st == RS_OK)
+		st = init_factors(ctx, y, items, (int)f, cfg->seed + 1, err);
 	for (int it = 0; st == RS_OK && it < cfg->iterations; it++) {
 		st = rs_als_solve(ctx, ui, y, ui->ncols, x, err);
 		if (st == RS_OK)

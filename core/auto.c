@@ -85,14 +85,19 @@ typedef struct vsplit {
 	int64_t n_test;
 } vsplit;
 
-/* Copy m's ids and the non-held-out interactions into a fresh model. */
-static rs_status make_split(const rs_model *m, uint64_t seed, vsplit *vs)
+/* Copy m's ids and the non-held-out interactions into a fresh model:
+ * RS_OK, RS_ENOMEM or RS_ECANCELLED. */
+static rs_status make_split(rs_train_ctx *ctx, const rs_model *m, uint64_t seed, vsplit *vs)
 {
 	int64_t nnz = rs_csr_nnz(&m->seen);
 	vs->test = rs_malloc((size_t)nnz + 1);
 	vs->base = rs_model_alloc();
-	if (!vs->test || !vs->base || rs_split_holdout(&m->seen, &m->items, seed, 1, vs->test) != RS_OK ||
-	    rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
+	if (!vs->test || !vs->base)
+		return RS_ENOMEM;
+	rs_status st = rs_split_holdout(ctx, &m->seen, &m->items, seed, 1, vs->test);
+	if (st != RS_OK)
+		return st;
+	if (rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
 	    rs_idmap_copy(&m->items, &vs->base->items) != RS_OK ||
 	    rs_csr_copy(&m->seen, &vs->base->seen) != RS_OK)
 		return RS_ENOMEM;
@@ -123,13 +128,17 @@ static void free_split(vsplit *vs)
 	free(vs->test);
 }
 
-/* NDCG@10 of model t over the held-out interactions of m. */
-static double validation_ndcg(const rs_model *m, const rs_model *t, const unsigned char *test)
+/* NDCG@10 of model t over the held-out interactions of m; the host is
+ * polled every 64 users (*stopped set: the value is meaningless). */
+static double validation_ndcg(rs_train_ctx *ctx, const rs_model *m, const rs_model *t,
+                              const unsigned char *test, int *stopped)
 {
 	double sum = 0;
 	int users = 0;
 	rs_reco rec[10];
 	for (int32_t u = 0; u < m->seen.nrows; u++) {
+		if (u % 64 == 63 && (*stopped = rs_cancelled(ctx)))
+			return 0;
 		int nt = 0;
 		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
 			nt += test[p];
@@ -173,11 +182,12 @@ static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *v
 		t->cfg->threads = ctx->cfg->threads;
 		st = rs_fit_model(&c, sub, &e);
 	}
+	int stopped = 0;
 	if (st == RS_OK)
-		t->ndcg = validation_ndcg(m, sub, vs->test);
+		t->ndcg = validation_ndcg(ctx, m, sub, vs->test, &stopped);
 	t->seconds = rs_mono_seconds() - t0;
 	rs_model_destroy(&sub);
-	if (st == RS_ECANCELLED || rs_cancelled(ctx))
+	if (stopped || st == RS_ECANCELLED || rs_cancelled(ctx))
 		return RS_ECANCELLED;
 	if (st != RS_OK) { /* e.g. EASE over its memory bound: skipped, with the reason */
 		t->failed = 1;
@@ -359,8 +369,11 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	const cand_spec *spec[MAX_TRIES];
 	int n = 0;
 	memset(t, 0, sizeof t);
-	rs_status st = make_split(m, ctx->cfg->seed, &vs) == RS_OK
-		? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory splitting for validation");
+	rs_status st = make_split(ctx, m, ctx->cfg->seed, &vs);
+	if (st == RS_ECANCELLED)
+		rs_fail(err, RS_ECANCELLED, "training cancelled");
+	else if (st != RS_OK)
+		st = rs_fail(err, RS_ENOMEM, "out of memory splitting for validation");
 	if (st == RS_OK && vs.n_test == 0)
 		st = rs_fail(err, RS_EDATA,
 		             "algorithm \"auto\" needs users with at least 5 interactions to validate on");

@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +70,18 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		b->null_item++;
 		return RS_OK;
 	}
-	if (has_weight && !isfinite(weight)) {
-		char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
+	char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
+	if (has_weight && !isfinite(weight))
 		return rs_fail(err, RS_EDATA,
 		               "weight of row %llu (user \"%s\", item \"%s\") is not a finite number",
 		               (unsigned long long)b->rows_read, rs_shorten(user, user_len, su, sizeof su),
 		               rs_shorten(item, item_len, si, sizeof si));
-	}
+	if (has_weight && weight > FLT_MAX) /* weights are kept as float32 */
+		return rs_fail(err, RS_EDATA,
+		               "weight of row %llu (user \"%s\", item \"%s\") is %g, above the float32 "
+		               "maximum " RS_FLT_MAX_TEXT, (unsigned long long)b->rows_read,
+		               rs_shorten(user, user_len, su, sizeof su),
+		               rs_shorten(item, item_len, si, sizeof si), weight);
 	double w = has_weight ? weight : 1.0;
 	if (b->cfg->n_events) {
 		double ew = event ? event_weight(b->cfg, event, event_len) : -1;
@@ -84,8 +90,14 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 			return RS_OK;
 		}
 		w *= ew;
+		if (w > FLT_MAX)
+			return rs_fail(err, RS_EDATA,
+			               "weight of row %llu (user \"%s\", item \"%s\") times its event weight "
+			               "is %g x %g = %g, above the float32 maximum " RS_FLT_MAX_TEXT,
+			               (unsigned long long)b->rows_read, rs_shorten(user, user_len, su, sizeof su),
+			               rs_shorten(item, item_len, si, sizeof si), w / ew, ew, w);
 	}
-	if (!(w > 0) || w > 3.4e38) {
+	if (!(w > 0)) {
 		b->nonpositive++;
 		return RS_OK;
 	}
@@ -123,8 +135,15 @@ static int cmp_item(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Bucket rows by user (counting sort), order each bucket by item. */
-static rs_triplet *sort_rows(rs_builder *b, int64_t *start)
+/* Whether the host asked to stop (ctx NULL: never). */
+static int stop_asked(rs_train_ctx *ctx)
+{
+	return ctx && rs_cancelled(ctx);
+}
+
+/* Bucket rows by user (counting sort), order each bucket by item; polls
+ * the host every million rows and every 16,384 users (*stopped set: NULL). */
+static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, int *stopped)
 {
 	int32_t nu = (int32_t)b->users.n;
 	rs_triplet *sorted = rs_malloc(rs_mul(b->n ? b->n : 1, sizeof *sorted));
@@ -141,24 +160,42 @@ static rs_triplet *sort_rows(rs_builder *b, int64_t *start)
 		return NULL;
 	}
 	memcpy(fill, start, (size_t)(nu + 1) * sizeof *fill);
-	for (size_t k = 0; k < b->n; k++)
+	for (size_t k = 0; k < b->n && !*stopped; k++) {
 		sorted[fill[b->rows[k].u]++] = b->rows[k];
+		if (k % (1 << 20) == (1 << 20) - 1)
+			*stopped = stop_asked(ctx);
+	}
 	free(fill);
-	for (int32_t u = 0; u < nu; u++)
+	for (int32_t u = 0; u < nu && !*stopped; u++) {
 		qsort(sorted + start[u], (size_t)(start[u + 1] - start[u]), sizeof *sorted, cmp_item);
+		if (u % (1 << 14) == (1 << 14) - 1)
+			*stopped = stop_asked(ctx);
+	}
+	if (*stopped) {
+		free(sorted);
+		return NULL;
+	}
 	return sorted;
 }
 
-/* Merge duplicates of the sorted rows into c; returns merged count. */
-static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c)
+/* Merge duplicates of the sorted rows into c; returns merged count. Polls
+ * the host every 65,536 users (*stopped set: c is incomplete). *overflow:
+ * 1 + the sorted row at which a pair's summed weight left float32's range,
+ * or 0. */
+static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c,
+                         rs_train_ctx *ctx, int *stopped, size_t *overflow)
 {
 	int64_t nnz = 0;
 	uint64_t dup = 0;
 	c->indptr[0] = 0;
 	for (int32_t u = 0; u < nu; u++) {
+		if (u % (1 << 16) == (1 << 16) - 1 && (*stopped = stop_asked(ctx)))
+			return dup;
 		for (int64_t k = start[u]; k < start[u + 1]; k++) {
 			if (k > start[u] && s[k].i == s[k - 1].i) {
 				c->data[nnz - 1] += s[k].w;
+				if (isinf(c->data[nnz - 1]) && !*overflow)
+					*overflow = k + 1; /* the first pair whose sum overflows */
 				if (c->ts && (isnan(c->ts[nnz - 1]) || s[k].ts > c->ts[nnz - 1]))
 					c->ts[nnz - 1] = s[k].ts;
 				dup++;
@@ -178,7 +215,7 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 /* Before duplicates merge: each user's row count and, with time, the items'
  * repurchase intervals (repurchase.c); kept until rs_train takes them. */
 static rs_status keep_stats(rs_builder *b, const rs_triplet *sorted, const int64_t *start,
-                            int32_t nu, rs_error *err)
+                            int32_t nu, rs_train_ctx *ctx, rs_error *err)
 {
 	free(b->user_rows);
 	free(b->item_interval);
@@ -193,14 +230,16 @@ static rs_status keep_stats(rs_builder *b, const rs_triplet *sorted, const int64
 	b->items_kept = b->items.n;
 	if (!b->has_ts)
 		return RS_OK;
-	return rs_repurchase_intervals(sorted, start, nu, (int32_t)b->items.n, &b->item_interval, err);
+	return rs_repurchase_intervals(ctx, sorted, start, nu, (int32_t)b->items.n, &b->item_interval,
+	                               err);
 }
 
-rs_status rs_builder_finish(rs_builder *b, rs_csr *c, rs_idmap *users,
+rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idmap *users,
                             rs_idmap *items, uint64_t *duplicates, rs_error *err)
 {
 	memset(c, 0, sizeof *c);
 	int32_t nu = (int32_t)b->users.n;
+	int stopped = 0;
 	c->nrows = nu;
 	c->ncols = (int32_t)b->items.n;
 	c->indptr = rs_malloc(rs_mul((size_t)nu + 1, sizeof *c->indptr));
@@ -210,17 +249,33 @@ rs_status rs_builder_finish(rs_builder *b, rs_csr *c, rs_idmap *users,
 	if (b->has_ts)
 		c->ts = rs_malloc(rs_mul(b->n, sizeof *c->ts));
 	rs_triplet *sorted = (c->indptr && start && c->indices && c->data && (c->ts || !b->has_ts))
-		? sort_rows(b, start) : NULL;
+		? sort_rows(b, start, ctx, &stopped) : NULL;
 	if (!sorted) {
 		free(start);
 		rs_csr_free(c);
 		builder_clear(b);
-		return rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
+		return stopped ? rs_fail(err, RS_ECANCELLED, "training cancelled")
+		               : rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
 	}
 	free(b->rows);
 	b->rows = NULL;
-	rs_status st = keep_stats(b, sorted, start, nu, err);
-	*duplicates = fill_csr(sorted, start, nu, c);
+	rs_status st = keep_stats(b, sorted, start, nu, ctx, err);
+	if (st == RS_OK) {
+		size_t overflow = 0;
+		*duplicates = fill_csr(sorted, start, nu, c, ctx, &stopped, &overflow);
+		if (stopped)
+			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+		else if (overflow) {
+			const rs_triplet *t = &sorted[overflow - 1];
+			size_t ul, il;
+			char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
+			const char *us = rs_idmap_get(&b->users, t->u, &ul), *is = rs_idmap_get(&b->items, t->i, &il);
+			st = rs_fail(err, RS_EDATA,
+			             "the weights of user \"%s\" and item \"%s\" add up to more than the "
+			             "float32 maximum " RS_FLT_MAX_TEXT " (duplicate rows add up)",
+			             rs_shorten(us, ul, su, sizeof su), rs_shorten(is, il, si, sizeof si));
+		}
+	}
 	free(sorted);
 	free(start);
 	if (st != RS_OK) {

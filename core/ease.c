@@ -10,9 +10,10 @@
  * amounts to (Steck, "Autoencoders that don't overfit towards the Identity",
  * NeurIPS 2020), which shrinks popular items' weights more than plain EASE.
  * and the scores of user u are x_u B. G is built from the sparse rows on the
- * core's threads (its upper triangle only), P by LAPACK's Cholesky
- * factorization and inverse (dpotrf + dpotri, in double: G's condition number
- * grows with item popularity over lambda) on OpenBLAS's threads, and B is
+ * core's threads (its upper triangle only), P by a Cholesky factorization and
+ * inverse by blocks (spd.c: LAPACK's dpotrf + dpotri as BLAS calls of bounded
+ * size, so a cancel stops it; in double: G's condition number grows with
+ * item popularity over lambda) on OpenBLAS's threads, and B is
  * stored as n_items^2 float32 in m->dense. Serving sums the B rows of the
  * user's items (weighted): O(|u| n_items), vectorized.
  *
@@ -22,7 +23,6 @@
 #include "internal.h"
 
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -123,22 +123,19 @@ static void b_range(void *arg, int32_t begin, int32_t end, int tid)
 	}
 }
 
-/* P = G^-1 in place (Cholesky), on OpenBLAS's threads for this call only. */
-static rs_status invert(const rs_config *cfg, double *g, int32_t n, rs_error *err)
+/* P = G^-1 in place (Cholesky by blocks, spd.c: cancellable), on
+ * OpenBLAS's threads for this call only. */
+static rs_status invert(rs_train_ctx *ctx, double *g, int32_t n, rs_error *err)
 {
 	int prev = openblas_get_num_threads();
-	openblas_set_num_threads(cfg->threads);
+	openblas_set_num_threads(ctx->cfg->threads);
 	/* row-major upper = column-major lower: no transposed copy */
-	lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, g, n);
-	if (info == 0)
-		info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', n, g, n);
+	rs_status st = rs_spd_inverse(ctx, g, n, 0, err);
 	openblas_set_num_threads(prev);
-	if (info > 0)
+	if (st == RS_ENOTPD)
 		return rs_fail(err, RS_ENOTPD,
 		               "the EASE Gram matrix is not positive definite; raise \"regularization\"");
-	if (info != 0)
-		return rs_fail(err, RS_EDATA, "the EASE inverse failed (LAPACK info %d)", (int)info);
-	return RS_OK;
+	return st;
 }
 
 /* The memory check, then G, P and B into m->dense. */
@@ -175,9 +172,7 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st == RS_OK && rs_cancelled(ctx))
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 	if (st == RS_OK)
-		st = invert(cfg, gj.g, n, err);
-	if (st == RS_OK && rs_cancelled(ctx))
-		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+		st = invert(ctx, gj.g, n, err);
 	b_job bj = {.p = gj.g, .inv = inv, .n = n};
 	if (st == RS_OK) {
 		for (int32_t i = 0; i < n; i++)

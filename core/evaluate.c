@@ -64,8 +64,8 @@ static int cmp_pos(const void *a, const void *b, void *arg)
 }
 
 /* Mark held-out interactions (test[k] = 1) by the rule above. */
-rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
-                           int random_ties, unsigned char *test)
+rs_status rs_split_holdout(rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *items,
+                           uint64_t seed, int random_ties, unsigned char *test)
 {
 	int64_t maxrow = 0;
 	for (int32_t u = 0; u < c->nrows; u++)
@@ -77,6 +77,10 @@ rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed
 	sort_ctx sc = {c, items, 0};
 	memset(test, 0, (size_t)rs_csr_nnz(c));
 	for (int32_t u = 0; u < c->nrows; u++) {
+		if (u % (1 << 14) == (1 << 14) - 1 && ctx && rs_cancelled(ctx)) {
+			free(pos);
+			return RS_ECANCELLED;
+		}
 		int64_t b = c->indptr[u], n = c->indptr[u + 1] - b;
 		if (n < 5)
 			continue;
@@ -166,10 +170,11 @@ size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-/* Recommend for every user that has test items and add up the metrics. */
-static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap *users,
-                             const rs_idmap *items, const unsigned char *test, int k,
-                             rs_rank_metrics *ms, rs_error *err)
+/* Recommend for every user that has test items and add up the metrics;
+ * the host is polled every 64 users. */
+static rs_status score_users(rs_train_ctx *ctx, const rs_model *m, const rs_csr *c,
+                             const rs_idmap *users, const rs_idmap *items,
+                             const unsigned char *test, int k, rs_rank_metrics *ms, rs_error *err)
 {
 	rs_reco *rec = rs_malloc(rs_mul((size_t)k, sizeof *rec));
 	int32_t *want = rs_malloc(rs_mul((size_t)c->ncols + 1, sizeof *want));
@@ -180,6 +185,10 @@ static rs_status score_users(const rs_model *m, const rs_csr *c, const rs_idmap 
 	}
 	rs_status st = RS_OK;
 	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
+		if (u % 64 == 63 && rs_cancelled(ctx)) {
+			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+			break;
+		}
 		int nt = 0;
 		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++) {
 			if (!test[p])
@@ -213,7 +222,9 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_csr c;
 	rs_idmap users, items;
 	uint64_t dup;
-	rs_status st = rs_builder_finish(b, &c, &users, &items, &dup, err);
+	rs_train_ctx ctx = {.cfg = cfg, .cb = cb}; /* polls between steps of its own */
+	atomic_init(&ctx.stop, 0);
+	rs_status st = rs_builder_finish(b, &ctx, &c, &users, &items, &dup, err);
 	if (st != RS_OK)
 		return st;
 	int64_t nnz = rs_csr_nnz(&c);
@@ -224,7 +235,10 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_model *m = NULL;
 	char *summary = NULL;
 	uint64_t n_test = 0;
-	if (!test || rs_split_holdout(&c, &items, cfg->seed, 0, test) != RS_OK)
+	rs_status sst = test ? rs_split_holdout(&ctx, &c, &items, cfg->seed, 0, test) : RS_ENOMEM;
+	if (sst == RS_ECANCELLED)
+		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+	else if (sst != RS_OK)
 		st = rs_fail(err, RS_ENOMEM, "out of memory splitting the source");
 	for (int64_t p = 0; st == RS_OK && p < nnz; p++)
 		n_test += test[p];
@@ -245,7 +259,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	if (st == RS_OK) {
 		ms.n_items = rs_model_n_items(m);
 		ms.hit_items = rs_calloc(ms.n_items, 1);
-		st = ms.hit_items ? score_users(m, &c, &users, &items, test, k, &ms, err)
+		st = ms.hit_items ? score_users(&ctx, m, &c, &users, &items, test, k, &ms, err)
 		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
 	}
 	if (st == RS_OK)

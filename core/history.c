@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,20 +89,27 @@ rs_status rs_history_add(rs_history *h, const char *item, size_t item_len, int h
 	h->rows++;
 	if (!item)
 		return RS_OK;
-	if (has_weight && !isfinite(weight)) {
-		char si[RS_SHORT_CAP];
+	char si[RS_SHORT_CAP];
+	if (has_weight && !isfinite(weight))
 		return rs_fail(err, RS_EDATA, "weight of row %zu (item \"%s\") is not a finite number",
 		               h->rows, rs_shorten(item, item_len, si, sizeof si));
-	}
+	if (has_weight && weight > FLT_MAX) /* kept as float32, as in training */
+		return rs_fail(err, RS_EDATA, "weight of row %zu (item \"%s\") is %g, above the float32 "
+		               "maximum " RS_FLT_MAX_TEXT, h->rows, rs_shorten(item, item_len, si, sizeof si),
+		               weight);
 	double w = has_weight ? weight : 1.0;
 	if (h->m->events.n > 0) {
 		double ew = stored_event_weight(h->m, event, event_len);
 		if (ew < 0)
 			return RS_OK;
 		w *= ew;
+		if (w > FLT_MAX)
+			return rs_fail(err, RS_EDATA, "weight of row %zu (item \"%s\") times its event weight "
+			               "is %g x %g = %g, above the float32 maximum " RS_FLT_MAX_TEXT, h->rows,
+			               rs_shorten(item, item_len, si, sizeof si), w / ew, ew, w);
 	}
 	int32_t i = rs_idmap_find(&h->m->items, item, item_len);
-	if (!(w > 0) || w > 3.4e38 || i < 0)
+	if (!(w > 0) || i < 0)
 		return RS_OK;
 	if (!grow(h))
 		return rs_fail(err, RS_ENOMEM, "out of memory after %zu history rows", h->n);
@@ -145,6 +153,15 @@ rs_status rs_history_merged(const rs_history *h, int32_t **items, float **w, dou
 			(*ts)[o] = NAN;
 		}
 		(*w)[o] += r[k].w;
+		if (isinf((*w)[o])) {
+			size_t l;
+			char si[RS_SHORT_CAP];
+			const char *id = rs_idmap_get(&h->m->items, r[k].item, &l);
+			rs_shorten(id, l, si, sizeof si);
+			free(r);
+			return rs_fail(err, RS_EDATA, "the weights of item \"%s\" add up to more than the "
+			               "float32 maximum " RS_FLT_MAX_TEXT " (duplicate rows add up)", si);
+		}
 		if (!isnan(r[k].ts) && (isnan((*ts)[o]) || r[k].ts > (*ts)[o]))
 			(*ts)[o] = r[k].ts;
 	}

@@ -195,6 +195,10 @@ struct rs_builder {
 	size_t users_kept, items_kept; /* their lengths */
 };
 
+/* FLT_MAX as the messages print it: weights are kept as float32, and a
+ * weight above it is an error (never skipped as if it were non-positive). */
+#define RS_FLT_MAX_TEXT "3.4028235e+38"
+
 /* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
 rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_len,
                                   const char *item, size_t item_len, double w, double ts,
@@ -204,14 +208,17 @@ rs_status rs_empty_source(const rs_builder *b, rs_error *err);
 /* Hold out the latest 20% of each user's interactions (EVAL.md): ties in
  * time by item id, or with random_ties in a seeded order per user (auto's
  * validation: where the time is coarse, a date or a fold number, the id
- * order would hold out each user's highest ids, a biased sample). */
-rs_status rs_split_holdout(const rs_csr *c, const rs_idmap *items, uint64_t seed,
-                           int random_ties, unsigned char *test);
+ * order would hold out each user's highest ids, a biased sample). ctx (or
+ * NULL) is polled every 16,384 users: RS_ECANCELLED, RS_ENOMEM. */
+struct rs_train_ctx;
+rs_status rs_split_holdout(struct rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *items,
+                           uint64_t seed, int random_ties, unsigned char *test);
 
 /* Aggregate duplicates into a user x item CSR and hand over the id maps.
- * The builder is left empty. */
-rs_status rs_builder_finish(rs_builder *b, rs_csr *out, rs_idmap *users,
-                            rs_idmap *items, uint64_t *duplicates, rs_error *err);
+ * The builder is left empty. ctx (or NULL) is polled every so many rows:
+ * RS_ECANCELLED. */
+rs_status rs_builder_finish(rs_builder *b, struct rs_train_ctx *ctx, rs_csr *out,
+                            rs_idmap *users, rs_idmap *items, uint64_t *duplicates, rs_error *err);
 
 /* ---- the model ---- */
 struct rs_model {
@@ -300,6 +307,21 @@ typedef struct rs_train_ctx {
 
 int rs_cancelled(rs_train_ctx *ctx);
 
+/* spd.c: a = a^-1 for the symmetric positive definite n x n matrix a
+ * (column-major lower triangle = row-major upper; the other triangle is
+ * neither read nor written), by Cholesky and blocks of nb columns (< 1:
+ * RS_SPD_BLOCK), polling the host between BLAS calls of bounded size.
+ * RS_ENOTPD when a is not positive definite, RS_ECANCELLED. BLAS runs on
+ * whatever OpenBLAS thread count the caller set. */
+#define RS_SPD_BLOCK 256
+rs_status rs_spd_inverse(rs_train_ctx *ctx, double *a, int32_t n, int nb, rs_error *err);
+/* qr.c: m (n x l row-major, n >= l) becomes an orthonormal basis Q of its
+ * columns (Householder QR by blocks, polling the host between LAPACK calls
+ * of bounded size); r (l x l row-major, or NULL) receives the upper
+ * triangular R of m = Q R. RS_ECANCELLED, RS_ENOMEM. */
+rs_status rs_orthonormal_basis(rs_train_ctx *ctx, float *m, int32_t n, int l, float *r,
+                               rs_error *err);
+
 /* history.c: keep in m what fold-in needs to match training (the event
  * weights and columns of ctx->cfg; ALS alpha and ctx->lambda). */
 rs_status rs_model_keep_fold(rs_model *m, const rs_train_ctx *ctx, rs_error *err);
@@ -319,6 +341,12 @@ rs_status rs_als_solve(rs_train_ctx *ctx, const rs_csr *c, const float *y,
 void rs_als_apply(const float *g, const float *y, const int32_t *idx, const float *w,
                   int64_t n, float alpha, int resid, const float *v, float *out, int f);
 double rs_als_lambda(const rs_config *cfg, const rs_csr *ui);
+/* g (f x f, upper triangle, row-major) = Y^T Y for the ny x f row-major y,
+ * by syrk over chunks of rows of at most RS_GRAM_FLOPS (one call below
+ * that), polling ctx between chunks when ctx is not NULL: training and
+ * model loading compute the same bits. */
+#define RS_GRAM_FLOPS 2e9
+rs_status rs_gram(rs_train_ctx *ctx, const float *y, int32_t ny, int f, float *g, rs_error *err);
 rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
 
@@ -419,9 +447,10 @@ double rs_history_avg_price(const rs_model *m, const int32_t *items, int32_t n);
 int rs_spending_segment(const rs_model *m, double avg_price);
 /* repurchase.c: from the builder's rows sorted by user then item (start[u]
  * = first row of user u), each item's median interval between a user's
- * repeated rows of it (NAN: never repurchased); *out is malloc'd. */
-rs_status rs_repurchase_intervals(const rs_triplet *rows, const int64_t *start, int32_t nu,
-                                  int32_t ni, double **out, rs_error *err);
+ * repeated rows of it (NAN: never repurchased); *out is malloc'd. ctx (or
+ * NULL) is polled every so many users and items: RS_ECANCELLED. */
+rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, const int64_t *start,
+                                  int32_t nu, int32_t ni, double **out, rs_error *err);
 /* Is history item i (last bought at ts) due again at `now`? */
 int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now);
 /* rs_train: move the builder's row counts and intervals into the model. */

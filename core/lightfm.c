@@ -46,6 +46,7 @@
  * its recency factor with option "recency", lfm_train).
  */
 #include "lightfm.h"
+#include "clones.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -388,7 +389,7 @@ HOT void look_ahead(const lfm_job *j, int32_t k, int32_t *ahead, uint64_t *rng)
  * One thread, ML-1M bpr: 5.18 s fetching one pair's user and item rows
  * ahead, 3.86 s with the negative's row and bitmap word too (and ada_row8),
  * 3.15 s two pairs ahead (4 and 8: 3.27, 3.31). */
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+RS_CLONES
 static void step_range(void *arg, int32_t begin, int32_t end, int tid)
 {
 	lfm_job *j = arg;
@@ -412,11 +413,14 @@ static void step_range(void *arg, int32_t begin, int32_t end, int tid)
 }
 
 /* Uniform [-0.5, 0.5) / f from the feature name's hash and the seed, so a
- * feature's start does not depend on the order rows arrived in. */
-static void init_params(const lfm_job *j, const rs_idmap *names, uint64_t seed)
+ * feature's start does not depend on the order rows arrived in. Polls the
+ * host every 16,384 features: 0 when it asked to stop. */
+static int init_params(rs_train_ctx *ctx, const lfm_job *j, const rs_idmap *names, uint64_t seed)
 {
 	int f = j->f;
 	for (size_t r = 0; r < names->n; r++) {
+		if (r % 16384 == 16383 && rs_cancelled(ctx))
+			return 0;
 		size_t len;
 		const char *name = rs_idmap_get(names, (int32_t)r, &len);
 		uint64_t s = rs_hash_bytes(name, len) ^ (seed * 0x9E3779B97F4A7C15ULL);
@@ -427,6 +431,7 @@ static void init_params(const lfm_job *j, const rs_idmap *names, uint64_t seed)
 		for (int d = 0; d <= f; d++)
 			x[j->half + d] = 1.0f;
 	}
+	return 1;
 }
 
 /* Every (user, item) positive, to be shuffled each epoch. */
@@ -442,10 +447,13 @@ static lfm_pair *positive_pairs(const rs_csr *seen, int64_t *n)
 	return p;
 }
 
-/* Fisher-Yates shuffle; w (per pair weights, or NULL) moves along. */
-static void shuffle(lfm_pair *p, float *w, int64_t n, uint64_t *rng)
+/* Fisher-Yates shuffle; w (per pair weights, or NULL) moves along. Polls
+ * the host every million pairs: 0 when it asked to stop. */
+static int shuffle(rs_train_ctx *ctx, lfm_pair *p, float *w, int64_t n, uint64_t *rng)
 {
 	for (int64_t k = n - 1; k > 0; k--) {
+		if (k % (1 << 20) == 0 && rs_cancelled(ctx))
+			return 0;
 		int64_t r = (int64_t)(rs_rand_next(rng) % (uint64_t)(k + 1));
 		lfm_pair t = p[k];
 		p[k] = p[r];
@@ -456,11 +464,14 @@ static void shuffle(lfm_pair *p, float *w, int64_t n, uint64_t *rng)
 			w[r] = x;
 		}
 	}
+	return 1;
 }
 
 /* Served vectors: users [p_u, 1], items [q_i, b_i]; with side features,
- * the feature names, matrices and embeddings move into the model too. */
-static rs_status finish_model(const lfm_job *j, rs_lfm_feats *ft, rs_model *m, rs_error *err)
+ * the feature names, matrices and embeddings move into the model too. The
+ * host is polled every 16,384 users and items. */
+static rs_status finish_model(rs_train_ctx *ctx, const lfm_job *j, rs_lfm_feats *ft, rs_model *m,
+                              rs_error *err)
 {
 	int f = j->f, fs = f + 1;
 	size_t nu = m->users.n, ni = m->items.n, nf = ft->names.n;
@@ -474,15 +485,24 @@ static rs_status finish_model(const lfm_job *j, rs_lfm_feats *ft, rs_model *m, r
 		return rs_fail(err, RS_ENOMEM, "out of memory storing %zu x %d factors", nu + ni, fs);
 	}
 	float b;
-	for (size_t u = 0; u < nu; u++) {
+	int stop = 0;
+	for (size_t u = 0; u < nu && !stop; u++) {
 		memcpy(uf + u * fs, entity_vec(j, &ft->users, (int32_t)u, j->scratch, &b),
 		       (size_t)f * sizeof *uf);
 		uf[u * fs + f] = 1.0f;
+		stop = u % 16384 == 16383 && rs_cancelled(ctx);
 	}
-	for (size_t i = 0; i < ni; i++) {
+	for (size_t i = 0; i < ni && !stop; i++) {
 		memcpy(itf + i * fs, entity_vec(j, &ft->items, (int32_t)i, j->scratch, &b),
 		       (size_t)f * sizeof *itf);
 		itf[i * fs + f] = b;
+		stop = i % 16384 == 16383 && rs_cancelled(ctx);
+	}
+	if (stop) {
+		free(uf);
+		free(itf);
+		free(ff);
+		return rs_fail(err, RS_ECANCELLED, "training cancelled");
 	}
 	for (size_t r = 0; ff && r < nf; r++) {
 		const float *x = feat_row(j, (int32_t)r);
@@ -516,7 +536,8 @@ static float *alloc_aligned(size_t count)
 }
 
 /* Parameters, their Adagrad sums and the per-thread state. */
-static rs_status alloc_job(lfm_job *j, const rs_config *cfg, const rs_lfm_feats *ft, rs_error *err)
+static rs_status alloc_job(rs_train_ctx *ctx, lfm_job *j, const rs_config *cfg,
+                           const rs_lfm_feats *ft, rs_error *err)
 {
 	size_t nf = ft->names.n, f = (size_t)cfg->factors, th = (size_t)cfg->threads;
 	j->half = (f + 1 + 15) / 16 * 16;
@@ -527,7 +548,8 @@ static rs_status alloc_job(lfm_job *j, const rs_config *cfg, const rs_lfm_feats 
 	j->rng = rs_calloc(th * 8, sizeof(uint64_t));
 	if (!j->par || !j->scratch || !j->rng)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating %zu x %zu embeddings", nf, f);
-	init_params(j, &ft->names, cfg->seed);
+	if (!init_params(ctx, j, &ft->names, cfg->seed))
+		return rs_fail(err, RS_ECANCELLED, "training cancelled");
 	for (size_t t = 0; t < th; t++) {
 		uint64_t s = cfg->seed ^ (0xD1B54A32D192ED03ULL * (t + 1));
 		j->rng[t * 8] = rs_rand_next(&s);
@@ -560,6 +582,17 @@ static void decay(const lfm_job *j, int64_t n)
 	}
 }
 
+/* Pairs per unit of work: 1024, fewer when warp may draw many negatives per
+ * pair (max_sampled x factors bounds a pair's work), so that the calling
+ * thread polls the host every few tens of ms. One thread steps the pairs in
+ * the same order whatever the chunk. */
+static int32_t step_chunk(const lfm_job *j)
+{
+	double per = j->warp ? (double)j->max_sampled * (j->f + 1) : 4.0 * (j->f + 1);
+	double c = 5e7 / per;
+	return c >= 1024 ? 1024 : c < 8 ? 8 : (int32_t)c;
+}
+
 /* The epochs: shuffle the positives (and their weights w, or NULL), then
  * Hogwild over chunks of them. */
 static rs_status run_epochs(rs_train_ctx *ctx, lfm_job *j, lfm_pair *pairs, float *w, int64_t n,
@@ -573,8 +606,10 @@ static rs_status run_epochs(rs_train_ctx *ctx, lfm_job *j, lfm_pair *pairs, floa
 	for (int e = 0; e < cfg->lfm_epochs; e++) {
 		if (rs_cancelled(ctx))
 			return rs_fail(err, RS_ECANCELLED, "training cancelled");
-		shuffle(pairs, w, n, &order);
-		rs_status st = rs_parallel_for(ctx, (int32_t)n, 1024, cfg->threads, step_range, j, err);
+		if (!shuffle(ctx, pairs, w, n, &order))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
+		rs_status st = rs_parallel_for(ctx, (int32_t)n, step_chunk(j), cfg->threads, step_range, j,
+		                               err);
 		if (st != RS_OK)
 			return st;
 		decay(j, n);
@@ -659,7 +694,7 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	j.itf = &ft.items;
 	j.item_plain = plain_base(&ft.items, 0);
 	j.user_plain = plain_base(&ft.users, ft.n_item);
-	st = alloc_job(&j, cfg, &ft, err);
+	st = alloc_job(ctx, &j, cfg, &ft, err);
 	j.wide = cpu_wide();
 	j.pos_bits = rs_lfm_positive_bits(&m->seen, (size_t)64 << 20); /* ML-1M: 2.7 MB */
 	int64_t n = 0;
@@ -671,7 +706,7 @@ static rs_status lfm_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st == RS_OK)
 		st = lfm_train(ctx, &j, pairs, n, err);
 	if (st == RS_OK)
-		st = finish_model(&j, &ft, m, err);
+		st = finish_model(ctx, &j, &ft, m, err);
 	free_job(&j);
 	rs_lfm_feats_free(&ft);
 	return st;

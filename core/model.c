@@ -4,7 +4,6 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,14 +128,11 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		m->item_blk = make_blocks(m->item_f, n, m->factors);
 		free(m->item_maxabs);
 		m->item_maxabs = make_maxabs(m->item_f, n, m->factors);
-		free(m->item_gram);
-		m->item_gram = NULL;
-		if (m->algo == RS_ALGO_ALS) {
+		if (m->algo == RS_ALGO_ALS && !m->item_gram) { /* training computes it first */
 			size_t f = (size_t)m->factors;
 			m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
 			if (m->item_gram)
-				cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)f, n, 1.0f, m->item_f,
-				            (int)f, 0.0f, m->item_gram, (int)f);
+				rs_gram(NULL, m->item_f, n, (int)f, m->item_gram, err);
 		}
 		if (!m->item_blk || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");

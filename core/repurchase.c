@@ -16,12 +16,10 @@
 
 typedef struct pair_iv { int32_t item; double iv; } pair_iv;
 
-static int cmp_pair(const void *a, const void *b)
+static int cmp_iv(const void *a, const void *b)
 {
-	const pair_iv *x = a, *y = b;
-	if (x->item != y->item)
-		return (x->item > y->item) - (x->item < y->item);
-	return (x->iv > y->iv) - (x->iv < y->iv);
+	const double *x = a, *y = b;
+	return (*x > *y) - (*x < *y);
 }
 
 /* The mean interval of each repeated pair of user u's rows (sorted by item). */
@@ -46,32 +44,54 @@ static size_t user_pairs(const rs_triplet *rows, int64_t b, int64_t e, pair_iv *
 	return n;
 }
 
-rs_status rs_repurchase_intervals(const rs_triplet *rows, const int64_t *start, int32_t nu,
-                                  int32_t ni, double **out, rs_error *err)
+static int stop_asked(rs_train_ctx *ctx)
+{
+	return ctx && rs_cancelled(ctx);
+}
+
+/* The pairs' intervals grouped by item (counting sort), each group sorted,
+ * its median into iv; the host is polled every 16,384 users and items. */
+rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, const int64_t *start,
+                                  int32_t nu, int32_t ni, double **out, rs_error *err)
 {
 	size_t nrows = (size_t)start[nu], n = 0;
 	double *iv = rs_malloc(rs_mul((size_t)ni + 1, sizeof *iv));
 	pair_iv *pairs = rs_malloc(rs_mul(nrows / 2 + 1, sizeof *pairs)); /* a pair takes 2 rows */
-	if (!iv || !pairs) {
-		free(iv);
-		free(pairs);
-		return rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
-	}
-	for (int32_t u = 0; u < nu; u++)
+	size_t *first = rs_calloc((size_t)ni + 2, sizeof *first);
+	double *by_item = NULL;
+	rs_status st = RS_OK;
+	if (!iv || !pairs || !first)
+		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
+	for (int32_t u = 0; st == RS_OK && u < nu; u++) {
 		n += user_pairs(rows, start[u], start[u + 1], pairs + n);
-	qsort(pairs, n, sizeof *pairs, cmp_pair);
-	for (int32_t i = 0; i < ni; i++)
-		iv[i] = NAN;
-	for (size_t k = 0; k < n;) {
-		size_t j = k;
-		while (j < n && pairs[j].item == pairs[k].item)
-			j++;
-		size_t c = j - k; /* median of pairs[k..j) */
-		iv[pairs[k].item] = c % 2 ? pairs[k + c / 2].iv
-		                          : (pairs[k + c / 2 - 1].iv + pairs[k + c / 2].iv) / 2;
-		k = j;
+		if (u % (1 << 14) == (1 << 14) - 1 && stop_asked(ctx))
+			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+	}
+	if (st == RS_OK && !(by_item = rs_malloc(rs_mul(n + 1, sizeof *by_item))))
+		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
+	if (st == RS_OK) {
+		for (size_t k = 0; k < n; k++)
+			first[pairs[k].item + 1]++;
+		for (int32_t i = 0; i < ni; i++)
+			first[i + 1] += first[i];
+		for (size_t k = 0; k < n; k++) /* first[i] ends as group i's end */
+			by_item[first[pairs[k].item]++] = pairs[k].iv;
+	}
+	for (int32_t i = 0; st == RS_OK && i < ni; i++) {
+		size_t b = i ? first[i - 1] : 0, c = first[i] - b; /* group i: by_item[b, b + c) */
+		double *g = by_item + b;
+		qsort(g, c, sizeof *g, cmp_iv);
+		iv[i] = c == 0 ? NAN : c % 2 ? g[c / 2] : (g[c / 2 - 1] + g[c / 2]) / 2;
+		if (i % (1 << 14) == (1 << 14) - 1 && stop_asked(ctx))
+			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 	}
 	free(pairs);
+	free(first);
+	free(by_item);
+	if (st != RS_OK) {
+		free(iv);
+		return st;
+	}
 	*out = iv;
 	return RS_OK;
 }

@@ -22,13 +22,20 @@
  *     q times: Q = orth(X orth(X^T Q))        (subspace iteration),
  *     Z = X^T Q = W S Vz^T  (thin SVD of an n_items x l matrix),
  * so X ~ Q Q^T X = Q Vz S W^T and V = W[:, :k]. orth() is Householder QR
- * (LAPACK sgeqrf + sorgqr), the small SVD is sgesdd. The sparse x dense
- * products are hand-written over X's CSR rows (X^T D scatters into one
+ * by blocks (qr.c: LAPACK's sgeqrf + sorgqr as calls of bounded size, so a
+ * cancel stops it), and the thin SVD of Z is that QR, sgesdd of the l x l
+ * R, and a gemm, as sgesdd itself does it for a tall matrix. The sparse x
+ * dense products are hand-written over X's CSR rows (X^T D scatters into one
  * accumulator per thread: no transposed copy) and run on the core's
- * threads; the dense steps are a few MB and stay on one BLAS thread.
+ * threads; the dense steps run on OpenBLAS's threads, one call at a time.
+ * Every step polls the cancel callback at least every few tenths of a
+ * second on 200,000 x 50,000 interactions with 256 factors; the one call
+ * that does not is sgesdd on l x l (0.3 s for l = 1,034, 2.4 s for the
+ * largest l the options allow, 2,024).
  */
 #include "internal.h"
 
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stddef.h>
@@ -41,6 +48,7 @@ typedef struct spmm_job {
 	float *out;        /* a->nrows x l (gather) or a->ncols x l (scatter) */
 	float *acc;        /* scatter: (parts - 1) more a->ncols x l accumulators */
 	int32_t parts;
+	int32_t slice, slices; /* scatter: this round's slice of every part */
 	int l;
 } spmm_job;
 
@@ -82,8 +90,24 @@ static int32_t part_row(const rs_csr *a, int32_t p, int32_t parts)
 	return p == parts ? a->nrows : lo;
 }
 
-/* Parts [begin, end) of a^T d: each part scatters its rows' contributions
- * into its own accumulator (part 0 into out). */
+/* First row of slice s of the rows [lo, hi) cut into `slices` of equal
+ * nonzeros. */
+static int32_t slice_row(const rs_csr *a, int32_t lo, int32_t hi, int32_t s, int32_t slices)
+{
+	if (s >= slices)
+		return hi;
+	int64_t want = a->indptr[lo] +
+	               (int64_t)((double)(a->indptr[hi] - a->indptr[lo]) * s / slices);
+	while (lo < hi) {
+		int32_t mid = lo + (hi - lo) / 2;
+		if (a->indptr[mid] < want) lo = mid + 1; else hi = mid;
+	}
+	return lo;
+}
+
+/* Parts [begin, end) of a^T d, this round's slice of each: each part
+ * scatters its rows' contributions into its own accumulator (part 0 into
+ * out), zeroed in the first round. */
 static void scatter_range(void *arg, int32_t begin, int32_t end, int tid)
 {
 	(void)tid;
@@ -91,8 +115,11 @@ static void scatter_range(void *arg, int32_t begin, int32_t end, int tid)
 	size_t l = (size_t)j->l, nc = (size_t)j->a->ncols;
 	for (int32_t part = begin; part < end; part++) {
 		float *o = part == 0 ? j->out : j->acc + (size_t)(part - 1) * nc * l;
-		memset(o, 0, nc * l * sizeof *o);
-		for (int32_t r = part_row(j->a, part, j->parts); r < part_row(j->a, part + 1, j->parts); r++) {
+		if (j->slice == 0)
+			memset(o, 0, nc * l * sizeof *o);
+		int32_t lo = part_row(j->a, part, j->parts), hi = part_row(j->a, part + 1, j->parts);
+		int32_t r1 = slice_row(j->a, lo, hi, j->slice + 1, j->slices);
+		for (int32_t r = slice_row(j->a, lo, hi, j->slice, j->slices); r < r1; r++) {
 			const float *dr = j->d + (size_t)r * l;
 			for (int64_t p = j->a->indptr[r]; p < j->a->indptr[r + 1]; p++) {
 				float *dst = o + (size_t)j->a->indices[p] * l, w = j->a->data[p];
@@ -118,34 +145,27 @@ static void reduce_range(void *arg, int32_t begin, int32_t end, int tid)
 
 /* out = a^T d without a transposed copy of a: the rows are cut into parts
  * (fixed for a thread count, so the sums are reproducible), each scattered
- * into its own accumulator, then the accumulators added in order. */
+ * into its own accumulator, then the accumulators added in order. The
+ * parts advance together by slices of about 2^25 multiply-adds each, the
+ * cancel callback polled between slices. */
 static rs_status scatter(rs_train_ctx *ctx, const rs_csr *a, const float *d, int l, float *out,
                          float *acc, int32_t parts, rs_error *err)
 {
-	spmm_job j = {.a = a, .d = d, .out = out, .acc = acc, .parts = parts, .l = l};
-	rs_status st = rs_parallel_for(ctx, parts, 1, ctx->cfg->threads, scatter_range, &j, err);
+	double work = (double)rs_csr_nnz(a) * l / parts;
+	spmm_job j = {.a = a, .d = d, .out = out, .acc = acc, .parts = parts, .l = l,
+	              .slices = (int32_t)(work / (1 << 25)) + 1};
+	rs_status st = RS_OK;
+	for (j.slice = 0; st == RS_OK && j.slice < j.slices; j.slice++)
+		st = rs_parallel_for(ctx, parts, 1, ctx->cfg->threads, scatter_range, &j, err);
 	if (st == RS_OK && parts > 1)
 		st = rs_parallel_for(ctx, a->ncols, 256, ctx->cfg->threads, reduce_range, &j, err);
 	return st;
 }
 
-/* Replace the n x l (n >= l) row-major m by an orthonormal basis of its
- * columns (Householder QR, Q kept). */
-static rs_status orthonormalize(float *m, int32_t n, int l, float *tau, rs_error *err)
-{
-	lapack_int info = LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, n, l, m, l, tau);
-	if (info == 0)
-		info = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, n, l, l, m, l, tau);
-	if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
-		return rs_fail(err, RS_ENOMEM, "out of memory in the SVD's QR step");
-	if (info != 0)
-		return rs_fail(err, RS_EDATA, "the SVD's QR step failed (LAPACK info %d)", (int)info);
-	return RS_OK;
-}
-
 /* Standard normal test matrix, n_items x l; row i is drawn from the item
  * id's hash and the seed, so the result does not depend on row order. */
-static void gaussian_rows(float *om, const rs_idmap *items, int l, uint64_t seed)
+static rs_status gaussian_rows(rs_train_ctx *ctx, float *om, const rs_idmap *items, int l,
+                               uint64_t seed, rs_error *err)
 {
 	for (size_t i = 0; i < items->n; i++) {
 		size_t len;
@@ -158,13 +178,15 @@ static void gaussian_rows(float *om, const rs_idmap *items, int l, uint64_t seed
 			if (c + 1 < l)
 				om[i * (size_t)l + (size_t)c + 1] = (float)(r * sin(th));
 		}
+		if (i % 4096 == 4095 && rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
 	}
+	return RS_OK;
 }
 
 typedef struct svd_work {
 	float *z;          /* n_items x l */
 	float *y;          /* n_users x l */
-	float *tau;        /* l */
 	float *acc;        /* (parts - 1) x n_items x l, for X^T products */
 	int32_t parts;
 } svd_work;
@@ -173,8 +195,19 @@ static void work_free(svd_work *w)
 {
 	free(w->z);
 	free(w->y);
-	free(w->tau);
 	free(w->acc);
+}
+
+/* rs_orthonormal_basis (qr.c) on OpenBLAS's threads for this call only
+ * (the sparse products run on the core's). */
+static rs_status orthonormalize(rs_train_ctx *ctx, float *m, int32_t n, int l, float *r,
+                                rs_error *err)
+{
+	int prev = openblas_get_num_threads();
+	openblas_set_num_threads(ctx->cfg->threads);
+	rs_status st = rs_orthonormal_basis(ctx, m, n, l, r, err);
+	openblas_set_num_threads(prev);
+	return st;
 }
 
 /* Subspace iteration: y ends as an orthonormal basis Q of X's range
@@ -184,44 +217,60 @@ static rs_status range_finder(rs_train_ctx *ctx, const rs_csr *x, svd_work *w, i
 {
 	rs_status st = gather(ctx, x, w->z, l, w->y, err); /* Y = X Omega */
 	if (st == RS_OK)
-		st = orthonormalize(w->y, x->nrows, l, w->tau, err);
+		st = orthonormalize(ctx, w->y, x->nrows, l, NULL, err);
 	for (int it = 0; st == RS_OK && it < power; it++) {
 		st = scatter(ctx, x, w->y, l, w->z, w->acc, w->parts, err);
 		if (st == RS_OK)
-			st = orthonormalize(w->z, x->ncols, l, w->tau, err);
+			st = orthonormalize(ctx, w->z, x->ncols, l, NULL, err);
 		if (st == RS_OK)
 			st = gather(ctx, x, w->z, l, w->y, err);
 		if (st == RS_OK)
-			st = orthonormalize(w->y, x->nrows, l, w->tau, err);
-		if (st == RS_OK && rs_cancelled(ctx))
-			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+			st = orthonormalize(ctx, w->y, x->nrows, l, NULL, err);
 	}
 	if (st == RS_OK)
 		st = scatter(ctx, x, w->y, l, w->z, w->acc, w->parts, err); /* Z = X^T Q */
 	return st;
 }
 
-/* Thin SVD of z (n x l): the first k left singular vectors into v (n x k). */
-static rs_status top_vectors(float *z, int32_t n, int l, int k, float *v, rs_error *err)
+/* The first k left singular vectors of z (n x l, n >= l) into v (n x k),
+ * as LAPACK's sgesdd finds them for a tall matrix, but by steps that poll:
+ * z = Q R (qr.c), R = U S W^T (sgesdd on l x l: one call, about 0.1 s for
+ * l = 266), v = Q U[:, :k] (gemm by chunks of rows). z is overwritten. */
+static rs_status top_vectors(rs_train_ctx *ctx, float *z, int32_t n, int l, int k, float *v,
+                             rs_error *err)
 {
+	size_t ll = rs_mul((size_t)l, (size_t)l);
+	float *r = rs_malloc(rs_mul(ll, sizeof *r));
 	float *s = rs_malloc(rs_mul((size_t)l, sizeof *s));
-	float *u = rs_malloc(rs_mul(rs_mul((size_t)n, (size_t)l), sizeof *u));
-	float *vt = rs_malloc(rs_mul((size_t)l * l, sizeof *vt));
+	float *u = rs_malloc(rs_mul(ll, sizeof *u));
+	float *wt = rs_malloc(rs_mul(ll, sizeof *wt));
 	rs_status st = RS_OK;
-	if (!s || !u || !vt)
+	if (!r || !s || !u || !wt)
 		st = rs_fail(err, RS_ENOMEM, "out of memory in the SVD");
+	if (st == RS_OK)
+		st = orthonormalize(ctx, z, n, l, r, err);
+	int prev = openblas_get_num_threads();
+	openblas_set_num_threads(ctx->cfg->threads);
 	lapack_int info = 0;
 	if (st == RS_OK)
-		info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', n, l, z, l, s, u, l, vt, l);
+		info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', l, l, r, l, s, u, l, wt, l);
 	if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
 		st = rs_fail(err, RS_ENOMEM, "out of memory in the SVD");
 	else if (info != 0)
 		st = rs_fail(err, RS_EDATA, "the SVD step failed (LAPACK info %d)", (int)info);
-	for (int32_t i = 0; st == RS_OK && i < n; i++)
-		memcpy(v + (size_t)i * k, u + (size_t)i * l, (size_t)k * sizeof *v);
+	int32_t rows = (int32_t)(2e9 / (2.0 * l * k)) + 1; /* rows per gemm: 2e9 flops */
+	for (int32_t i = 0; st == RS_OK && i < n; i += rows) {
+		int32_t m = n - i < rows ? n - i : rows;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, k, l, 1.0f, z + (size_t)i * l, l,
+		            u, l, 0.0f, v + (size_t)i * k, k);
+		if (rs_cancelled(ctx))
+			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+	}
+	openblas_set_num_threads(prev);
+	free(r);
 	free(s);
 	free(u);
-	free(vt);
+	free(wt);
 	return st;
 }
 
@@ -271,15 +320,15 @@ static rs_status svd_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	                    : NULL;
 	w.z = rs_malloc(rs_mul(rs_mul((size_t)x->ncols, (size_t)l), sizeof *w.z));
 	w.y = rs_malloc(rs_mul(rs_mul((size_t)x->nrows, (size_t)l), sizeof *w.y));
-	w.tau = rs_malloc(rs_mul((size_t)l, sizeof *w.tau));
 	float *v = rs_malloc(rs_mul(rs_mul((size_t)x->ncols, (size_t)k), sizeof *v));
 	float *uf = rs_malloc(rs_mul(rs_mul((size_t)x->nrows, (size_t)k), sizeof *uf));
 	rs_status st = RS_OK;
-	if (!w.z || !w.y || !w.tau || !v || !uf || (w.parts > 1 && !w.acc))
+	if (!w.z || !w.y || !v || !uf || (w.parts > 1 && !w.acc))
 		st = rs_fail(err, RS_ENOMEM, "out of memory for %d x %d SVD factors",
 		             x->nrows + x->ncols, l);
+	if (st == RS_OK)
+		st = gaussian_rows(ctx, w.z, &m->items, l, cfg->seed, err);
 	if (st == RS_OK) {
-		gaussian_rows(w.z, &m->items, l, cfg->seed);
 		rs_csr xs = *x; /* X, or its column-scaled copy */
 		if (cfg->item_scaling != 0 && !(xs.data = scaled_data(x, cfg->item_scaling)))
 			st = rs_fail(err, RS_ENOMEM, "out of memory scaling the interaction matrix");
@@ -289,7 +338,7 @@ static rs_status svd_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 			free(xs.data);
 	}
 	if (st == RS_OK)
-		st = top_vectors(w.z, x->ncols, l, k, v, err);
+		st = top_vectors(ctx, w.z, x->ncols, l, k, v, err);
 	if (st == RS_OK)
 		st = gather(ctx, x, v, k, uf, err); /* user factors x_u V */
 	work_free(&w);

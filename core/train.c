@@ -80,6 +80,15 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		st = rs_model_keep_fold(m, ctx, err);
 	if (st == RS_OK && ctx->side && !m->item_price && !m->item_cat)
 		st = rs_item_meta(m, &ctx->side[RS_SIDE_ITEMS], err);
+	if (st == RS_OK && m->algo == RS_ALGO_ALS && m->factors > 0 && !m->item_gram) {
+		/* what rs_model_prepare derives, computed here where it can stop */
+		size_t f = (size_t)m->factors;
+		m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
+		st = m->item_gram ? rs_gram(ctx, m->item_f, (int32_t)m->items.n, (int)f, m->item_gram, err)
+		                  : rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
+	}
+	if (st == RS_OK && rs_cancelled(ctx))
+		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 	if (st == RS_OK)
 		st = rs_model_prepare(m, err);
 	return st;
@@ -103,7 +112,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	m->algo = cfg->algo;
 	m->trained_at = rs_now_seconds();
 	uint64_t dup = 0;
-	rs_status st = rs_builder_finish(b, &m->seen, &m->users, &m->items, &dup, err);
+	rs_status st = rs_builder_finish(b, &ctx, &m->seen, &m->users, &m->items, &dup, err);
 	int blas_threads = openblas_get_num_threads();
 	openblas_set_num_threads(1);
 	if (st == RS_OK)

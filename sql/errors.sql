@@ -95,6 +95,7 @@ SELECT recsys_train('err', 'SELECT user_id, item_id FROM err_events WHERE false'
 SELECT recsys_train('err', 'SELECT NULL::text AS user_id, item_id FROM err_events');
 SELECT recsys_train('err', 'SELECT user_id, item_id, ''NaN''::float8 AS weight FROM err_events');
 SELECT recsys_train('err', 'SELECT user_id, item_id, ''Infinity''::float8 AS weight FROM err_events');
+SELECT recsys_train('err', 'SELECT user_id, item_id, 1e39::float8 AS weight FROM err_events');
 SELECT recsys_train('err', 'SELECT user_id, item_id, 1 / (n - 30) AS weight FROM err_events');
 
 -- A caller who may read a source but not create models: refused before any

@@ -12,7 +12,7 @@ UNION ALL SELECT 'u' || u, 'a0' FROM generate_series(20, 22) u
 UNION ALL SELECT 'u' || u, 'b9' FROM generate_series(0, 1) u;
 
 SELECT recsys_train('fi_als', 'fi_events', 'als', '{"threads": 1, "seed": 42}')->>'items' AS items;
-SELECT recsys_train('fi_svd', 'fi_events', 'svd', '{"threads": 1, "factors": 2}')->>'items' AS items;
+SELECT recsys_train('fi_svd', 'fi_events', 'svd', '{"threads": 1, "factors": 4}')->>'items' AS items;
 SELECT recsys_train('fi_warp', 'fi_events', 'warp', '{"threads": 1, "factors": 8}')->>'items' AS items;
 SELECT recsys_train('fi_knn', 'fi_events', 'itemknn', '{"threads": 1}')->>'items' AS items;
 SELECT recsys_train('fi_ease', 'fi_events', 'ease', '{"threads": 1}')->>'items' AS items;

@@ -6,6 +6,7 @@ int h_failed_checks;
 void test_options_rejected(void);
 void test_options_accepted(void);
 void test_builder_rows(void);
+void test_builder_weight_limit(void);
 void test_empty_source(void);
 void test_tiny_reconstruction(void);
 void test_cg_agrees_with_cholesky(void);
@@ -58,6 +59,9 @@ void test_svd_ease_round_trip(void);
 void test_ease_memory_limit(void);
 void test_svd_ease_options(void);
 void test_svd_ease_cancel(void);
+void test_spd_inverse(void);
+void test_orthonormal_basis(void);
+void test_cancel_prompt(void);
 
 void test_auto_search(void);
 void test_auto_algorithms(void);
@@ -98,6 +102,7 @@ int main(void)
 	RUN(test_options_rejected);
 	RUN(test_options_accepted);
 	RUN(test_builder_rows);
+	RUN(test_builder_weight_limit);
 	RUN(test_empty_source);
 	RUN(test_tiny_reconstruction);
 	RUN(test_cg_agrees_with_cholesky);
@@ -149,6 +154,9 @@ int main(void)
 	RUN(test_ease_memory_limit);
 	RUN(test_svd_ease_options);
 	RUN(test_svd_ease_cancel);
+	RUN(test_spd_inverse);
+	RUN(test_orthonormal_basis);
+	RUN(test_cancel_prompt);
 	RUN(test_auto_search);
 	RUN(test_auto_algorithms);
 	RUN(test_similar_factor_cosine);

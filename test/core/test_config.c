@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -88,6 +89,58 @@ void test_builder_rows(void)
 	rs_model_destroy(&m);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&c);
+}
+
+/* Weights are kept as float32: a finite weight above its maximum, alone,
+ * times an event weight or summed over duplicate rows, is an error naming
+ * the row (or the pair) and the limit, never a skipped "non-positive" row;
+ * a weight just below the limit trains. */
+void test_builder_weight_limit(void)
+{
+	rs_opt ev[1] = {{.kind = RS_OPT_NUMBER, .key = "buy", .number = 10.0}};
+	rs_opt kid = {.kind = RS_OPT_OBJECT, .key = "event_weights", .n_children = 1, .children = ev};
+	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &kid};
+	rs_config *c = NULL, *ce = NULL;
+	rs_builder *b = NULL;
+	rs_error e;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	CHECK(rs_config_create("popularity", NULL, 1, &c, &e) == RS_OK);
+	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u1", 2, "i1", 2, 1, 1, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u2", 2, "i2", 2, 1, 1e39, NULL, 0, 0, 0, &e) == RS_EDATA);
+	CHECK(!strcmp(e.msg, "weight of row 2 (user \"u2\", item \"i2\") is 1e+39, above the float32 "
+	                     "maximum 3.4028235e+38"));
+	CHECK(rs_builder_add(b, "u2", 2, "i2", 2, 1, DBL_MAX, NULL, 0, 0, 0, &e) == RS_EDATA &&
+	      strstr(e.msg, "row 3 ") && strstr(e.msg, "3.4028235e+38"));
+	CHECK(rs_builder_add(b, "u3", 2, "i3", 2, 1, -1e39, NULL, 0, 0, 0, &e) == RS_OK); /* <= 0 */
+	CHECK(rs_builder_add(b, "u4", 2, "i4", 2, 1, 3.4e38, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(b->nonpositive == 1);
+	CHECK(rs_train(c, b, NULL, &m, &sum, &e) == RS_OK);
+	if (m)
+		CHECK(rs_model_n_interactions(m) == 2 && strstr(sum, "\"nonpositive_weight\": 1"));
+	rs_free(sum);
+	sum = NULL;
+	rs_model_destroy(&m);
+	/* duplicates that add up past the limit */
+	rs_builder_destroy(&b);
+	CHECK(rs_builder_create(c, &b, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u1", 2, "i1", 2, 1, 1, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u5", 2, "i5", 2, 1, 3e38, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u5", 2, "i5", 2, 1, 3e38, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(rs_train(c, b, NULL, &m, &sum, &e) == RS_EDATA && !m && !sum);
+	CHECK(!strcmp(e.msg, "the weights of user \"u5\" and item \"i5\" add up to more than the "
+	                     "float32 maximum 3.4028235e+38 (duplicate rows add up)"));
+	/* a weight times its event weight */
+	CHECK(rs_config_create("popularity", &root, 1, &ce, &e) == RS_OK);
+	rs_builder_destroy(&b);
+	CHECK(rs_builder_create(ce, &b, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u1", 2, "i1", 2, 1, 1e38, "buy", 3, 0, 0, &e) == RS_EDATA);
+	CHECK(!strcmp(e.msg, "weight of row 1 (user \"u1\", item \"i1\") times its event weight is "
+	                     "1e+38 x 10 = 1e+39, above the float32 maximum 3.4028235e+38"));
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	rs_config_destroy(&ce);
 }
 
 void test_empty_source(void)

@@ -229,9 +229,12 @@ void test_history_rows(void)
 	CHECK(rs_history_kept(h) == 0);
 	CHECK(rs_history_add(h, "i1", 2, 1, NAN, "buy", 3, 0, 0, &e) == RS_EDATA);
 	CHECK(strstr(e.msg, "not a finite number") != NULL);
+	CHECK(rs_history_add(h, "i1", 2, 1, 1e39, "buy", 3, 0, 0, &e) == RS_EDATA);
+	CHECK(!strcmp(e.msg, "weight of row 7 (item \"i1\") is 1e+39, above the float32 maximum "
+	                     "3.4028235e+38"));
 	CHECK(rs_history_add(h, "i1", 2, 1, 2, "cart", 4, 1, 50, &e) == RS_OK);
 	CHECK(rs_history_add(h, "i1", 2, 0, 1, "buy", 3, 1, 40, &e) == RS_OK);
-	CHECK(rs_history_rows(h) == 8 && rs_history_kept(h) == 2);
+	CHECK(rs_history_rows(h) == 9 && rs_history_kept(h) == 2);
 	int32_t *s = NULL;
 	float *w = NULL;
 	double *ts = NULL;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cancel.sh - statement_timeout and pg_cancel_backend() stop a training
-# within a second, in the read phase and in the training phase, and the
-# previous model version keeps serving the same recommendations.
+# within a second, in the read phase and in the training phase of every
+# algorithm family, and the previous model version keeps serving the same
+# recommendations.
 set -u
 . "$(dirname "$0")/lib.sh"
 DIR=$(mktemp -d /tmp/recsys-e2e-cancel.XXXXXX)
@@ -23,6 +24,23 @@ CREATE TABLE slow AS SELECT (g % 5000) AS user_id, ((g::bigint * 7919) % 2000)::
   FROM generate_series(1, 300000) g;
 CREATE TABLE small AS SELECT (g % 50) AS user_id, ((g * 7 + g / 50) % 40) AS item_id
   FROM generate_series(1, 1500) g;
+-- Sources whose trainings outlast their timeouts by seconds (times of the
+-- same core in SQLite on 2 cores). wide: 3,000 users x 8,000 items, quick to
+-- read: ease inverts an 8,000 x 8,000 matrix (7-14 s), svd at 1,000
+-- factors. dense: 60 users x 16,000 items each, 960,000 rows (about a second
+-- to read): itemknn's products take about 7 s. goods: 80,000 items sharing a
+-- category and words: content's neighbours take about 7 s. pairs: 10,000
+-- users x 30 items (300,000 distinct pairs; slow has 2 items a user): bpr
+-- 0.07 s an epoch, warp at max_sampled 1,000 3 s, auto more than 10 s.
+CREATE TABLE wide AS SELECT (g % 3000) AS user_id, ((g::bigint * 7919) % 8000)::int AS item_id
+  FROM generate_series(1, 60000) g;
+CREATE TABLE dense AS SELECT u AS user_id, ((u * 7 + k * 13) % 17000) AS item_id
+  FROM generate_series(0, 59) u, generate_series(0, 15999) k;
+CREATE TABLE goods AS SELECT g AS item_id, 'c' || (g % 2) AS category,
+  'w' || (g % 17) || ' w' || (g % 13) || ' w' || (g % 11) AS title
+  FROM generate_series(0, 79999) g;
+CREATE TABLE pairs AS SELECT g % 10000 AS user_id, ((g / 10000) * 37 + (g % 10000) * 11) % 5000 AS item_id
+  FROM generate_series(0, 299999) g;
 SELECT recsys_train('shop', 'small', 'als', '{"threads": 1, "seed": 42}');
 CREATE FUNCTION cancel_and_wait(p int) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
@@ -49,12 +67,12 @@ still_serving() {
   check "cancel: $1: same recommendations as before" "$before" "$(q "$DIR" "$PORT" -c "$RECO")"
 }
 
-# timeout_case LABEL TIMEOUT_MS SOURCE OPTIONS
-timeout_case() {
-  local label=$1 ms=$2 src=$3 opts=$4 t0 t1 out el limit
+# family_case LABEL TIMEOUT_MS SOURCE ALGORITHM OPTIONS
+family_case() {
+  local label=$1 ms=$2 src=$3 algo=$4 opts=$5 t0 t1 out el limit
   t0=$(now)
   out=$(q "$DIR" "$PORT" -c "SET statement_timeout = '${ms}ms'" \
-        -c "SELECT recsys_train('shop', '$src', 'als', '$opts')" 2>&1)
+        -c "SELECT recsys_train('shop', '$src', '$algo', '$opts')" 2>&1)
   t1=$(now)
   el=$(secs "$t0" "$t1")
   limit=$(awk -v m="$ms" 'BEGIN { print m / 1000 + 1 }')
@@ -68,9 +86,26 @@ timeout_case() {
   still_serving "$label"
 }
 
+# timeout_case LABEL TIMEOUT_MS SOURCE OPTIONS: an ALS training.
+timeout_case() { family_case "$1" "$2" "$3" als "$4"; }
+
 timeout_case "read phase" 300 big '{"iterations": 50}'
 timeout_case "training phase" 2500 slow '{"factors": 512, "iterations": 200}'
 timeout_case "side-table read" 300 small '{"items": "SELECT item_id, user_id AS u FROM big"}'
+
+# Every other family, stopped in its training phase (each source reads in
+# well under its timeout; popularity trains in a moment, so its timeout
+# lands in the read of 3 million rows).
+family_case "ease, 8000 items" 2500 wide ease '{"max_memory_mb": 4000}'
+family_case "svd, 1000 factors" 2500 wide svd '{"factors": 1000, "power_iterations": 100}'
+family_case "itemknn" 3000 dense itemknn '{}'
+family_case "bpr" 2000 pairs bpr '{"epochs": 1000}'
+family_case "warp" 2000 pairs warp '{"epochs": 1000, "max_sampled": 1000}'
+family_case "content" 2500 small content '{"items": "goods"}'
+family_case "popularity" 500 big popularity '{}'
+family_case "hybrid" 2500 slow hybrid \
+  '{"components": {"als": {"weight": 1, "factors": 512, "iterations": 200}, "popularity": 1}}'
+family_case "auto" 3000 pairs auto '{}'
 
 # sql_timeout_case LABEL TIMEOUT_MS SQL: any statement, same checks.
 sql_timeout_case() {

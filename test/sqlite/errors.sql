@@ -55,6 +55,11 @@ SELECT recsys_train('m', 'SELECT user_id, item_id, x''00'' AS ts FROM events');
 SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 1e999 AS weight');
 SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, -1e999 AS weight');
 SELECT recsys_train('m', 'SELECT user_id, item_id, CASE WHEN ts % 50 = 0 THEN 1e999 ELSE 1 END AS weight FROM events');
+-- finite weights above the float32 maximum: an error naming the row and the limit
+SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 1e39 AS weight');
+SELECT recsys_train('m', 'SELECT user_id, item_id, CASE WHEN ts % 50 = 7 THEN 1e39 ELSE 1 END AS weight FROM events');
+SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 3e38 AS weight UNION ALL SELECT ''u1'', ''i1'', 3e38');
+SELECT recsys_train('m', 'SELECT ''u1'' AS user_id, ''i1'' AS item_id, 1e38 AS weight, ''buy'' AS event', 'popularity', '{"event_weights": {"buy": 10}}');
 -- a second statement smuggled into the source is refused, not run
 SELECT recsys_train('m', 'SELECT 1 AS user_id, 2 AS item_id); DROP TABLE events; --');
 SELECT count(*) AS events_rows FROM events;

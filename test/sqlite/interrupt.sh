@@ -16,33 +16,41 @@ $sqlite -cmd ".load $ext" "$db" "CREATE TABLE events AS
   SELECT 'u' || (i / 30) AS user_id, 'i' || ((i * 7 + i / 30) % 97) AS item_id FROM n;
   SELECT json_extract(recsys_train('m', 'events', 'popularity'), '\$.version');"
 
+# interrupt SQL: run it, Ctrl-C the CLI after a second, print its output
+# and whether it stopped within a second of the interrupt.
+interrupt() {
+	$sqlite -cmd ".load $ext" "$db" "$1" > "$work/long.out" 2>&1 &
+	local pid=$! t0 t1 ms
+	sleep 1
+	kill -INT $pid
+	t0=$(date +%s%N)
+	wait $pid
+	t1=$(date +%s%N)
+	cat "$work/long.out"
+	ms=$(( (t1 - t0) / 1000000 ))
+	if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
+}
+
 echo "== version 2: a long ALS training, interrupted after a second"
-$sqlite -cmd ".load $ext" "$db" "SELECT recsys_train('m', 'events', 'als',
-  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');" \
-  > "$work/long.out" 2>&1 &
-pid=$!
-sleep 1
-kill -INT $pid
-t0=$(date +%s%N)
-wait $pid
-t1=$(date +%s%N)
-cat "$work/long.out"
-ms=$(( (t1 - t0) / 1000000 ))
-if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
+interrupt "SELECT recsys_train('m', 'events', 'als',
+  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');"
 
 echo "== an evaluation of the same long training, interrupted after a second"
-$sqlite -cmd ".load $ext" "$db" "SELECT k FROM recsys_evaluate('events', 'als',
-  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');" \
-  > "$work/long.out" 2>&1 &
-pid=$!
-sleep 1
-kill -INT $pid
-t0=$(date +%s%N)
-wait $pid
-t1=$(date +%s%N)
-cat "$work/long.out"
-ms=$(( (t1 - t0) / 1000000 ))
-if [ $ms -le 1000 ]; then echo "stopped within 1 s: yes"; else echo "stopped within 1 s: no ($ms ms)"; fi
+interrupt "SELECT k FROM recsys_evaluate('events', 'als',
+  '{\"threads\": 1, \"factors\": 256, \"iterations\": 1000, \"solver\": \"cholesky\"}');"
+
+echo "== ease on 6000 items: interrupted in the inverse of the 6000 x 6000 Gram matrix"
+$sqlite "$db" "CREATE TABLE wide AS
+  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999)
+  SELECT 'u' || (i % 3000) AS user_id, 'w' || ((i * 7919) % 6000) AS item_id FROM n;"
+interrupt "SELECT recsys_train('m', 'wide', 'ease');"
+
+echo "== svd at 1000 factors, 100 power iterations: interrupted"
+interrupt "SELECT recsys_train('m', 'wide', 'svd', '{\"factors\": 1000, \"power_iterations\": 100}');"
+
+echo "== warp at 128 factors, up to 1000 negatives a pair, 10000 epochs: interrupted"
+interrupt "SELECT recsys_train('m', 'events', 'warp',
+  '{\"factors\": 128, \"max_sampled\": 1000, \"epochs\": 10000}');"
 
 echo "== version 1 still serves"
 $sqlite -cmd ".load $ext" "$db" "SELECT name, version, algorithm FROM recsys_models;

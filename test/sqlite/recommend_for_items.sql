@@ -12,7 +12,7 @@ FROM n u, n j WHERE j.x < 10 AND j.x <> u.x % 10 AND j.x <> (u.x + 3) % 10
 UNION ALL SELECT 'u' || x, 'a0' FROM n WHERE x BETWEEN 20 AND 22
 UNION ALL SELECT 'u' || x, 'b9' FROM n WHERE x BETWEEN 0 AND 1;
 SELECT json_extract(recsys_train('fi_als', 'fi_events', 'als', '{"threads": 1, "seed": 42}'), '$.items') AS items;
-SELECT json_extract(recsys_train('fi_svd', 'fi_events', 'svd', '{"threads": 1, "factors": 2}'), '$.items') AS items;
+SELECT json_extract(recsys_train('fi_svd', 'fi_events', 'svd', '{"threads": 1, "factors": 4}'), '$.items') AS items;
 SELECT json_extract(recsys_train('fi_warp', 'fi_events', 'warp', '{"threads": 1, "factors": 8}'), '$.items') AS items;
 SELECT json_extract(recsys_train('fi_knn', 'fi_events', 'itemknn', '{"threads": 1}'), '$.items') AS items;
 SELECT json_extract(recsys_train('fi_ease', 'fi_events', 'ease', '{"threads": 1}'), '$.items') AS items;
