@@ -16,27 +16,17 @@ PG_FUNCTION_INFO_V1(recommend_for_items);
 Datum
 recommend_for_items(PG_FUNCTION_ARGS)
 {
-	ArrayType  *arr;
+	RsKeyCall	c;
 	Datum	   *elems;
 	bool	   *elem_nulls;
 	int			n_items;
 	const char **items;
 	size_t	   *lens;
-	int32		k;
-	const rs_model *m;
-	const rs_opt *opts;
-	rs_reco    *recs;
-	int			n = 0;
 	rs_error	err;
 
-	RsCheckNotNull(fcinfo, 0, "items");
-	RsCheckNotNull(fcinfo, 1, "k");
-	RsCheckNotNull(fcinfo, 3, "options");
-	arr = PG_GETARG_ARRAYTYPE_P(0);
-	k = PG_GETARG_INT32(1);
-	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	m = RsModelArg(fcinfo, 2);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n_items);
+	RsCallStart(fcinfo, "items", &c);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elem_nulls, &n_items);
 	items = palloc(sizeof(char *) * (n_items + 1));
 	lens = palloc(sizeof(size_t) * (n_items + 1));
 	/* NULL elements go to the core as NULL: skipped like unknown ids */
@@ -47,10 +37,9 @@ recommend_for_items(PG_FUNCTION_ARGS)
 		items[i] = t ? VARDATA_ANY(t) : NULL;
 		lens[i] = t ? VARSIZE_ANY_EXHDR(t) : 0;
 	}
-	RsInitSRF(fcinfo);
-	recs = RsRecoBuffer(k);
-	if (rs_recommend_for_items(m, items, lens, n_items, k, opts, recs, &n, &err) != RS_OK)
+	if (rs_recommend_for_items(c.m, items, lens, n_items, c.k, c.opts, c.recs, &c.n,
+							   &err) != RS_OK)
 		RsReportError(&err);
-	RsEmitRows(fcinfo, m, recs, n, true);
+	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
 	return (Datum) 0;
 }

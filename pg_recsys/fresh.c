@@ -156,7 +156,7 @@ recommend_for_session(PG_FUNCTION_ARGS)
 	rs_history *h;
 	rs_error	err;
 
-	RsKeyCallStart(fcinfo, "session_id", &c);
+	RsCallStart(fcinfo, "session_id", &c);
 	h = RsHistoryCreate(c.m);
 	if (!RsReadKeyRows(c.name, c.m, "session", c.key, h) ||
 		rs_model_source_column(c.m, "session") == NULL)

@@ -146,14 +146,13 @@ extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, in
 
 /* recommend.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);
-extern const rs_model *RsModelArg(FunctionCallInfo fcinfo, int argno);
 extern void RsInitSRF(FunctionCallInfo fcinfo);
 extern void RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 					   int n, bool with_reason);
-/* A call of recommend() or recommend_for_session(): its arguments, model and rows. */
+/* A call of a serving function: its arguments, model and rows (RsCallStart). */
 typedef struct RsKeyCall
 {
-	text	   *key;			/* user_id or session_id */
+	text	   *key;			/* a text key (user_id, item_id, session_id), or NULL */
 	int32		k;
 	const rs_opt *opts;
 	const char *name;			/* the model's name, resolved */
@@ -161,7 +160,7 @@ typedef struct RsKeyCall
 	rs_reco    *recs;			/* room for k rows */
 	int			n;				/* rows written */
 } RsKeyCall;
-extern void RsKeyCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c);
+extern void RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c);
 
 /* cache.c */
 extern void RsCacheInit(void);

@@ -6,6 +6,7 @@
  */
 #include "pg_recsys.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "nodes/supportnodes.h"
 #include "nodes/nodeFuncs.h"
@@ -19,16 +20,6 @@ rs_reco *
 RsRecoBuffer(int32 k)
 {
 	return palloc(sizeof(rs_reco) * rs_result_rows(k));
-}
-
-/* The model named by argument `argno` (NULL: the default model). */
-const rs_model *
-RsModelArg(FunctionCallInfo fcinfo, int argno)
-{
-	const char *name = PG_ARGISNULL(argno) ? NULL :
-	text_to_cstring(PG_GETARG_TEXT_PP(argno));
-
-	return RsCacheGetModel(RsCacheResolveName(name));
 }
 
 /*
@@ -90,21 +81,26 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 }
 
 /*
- * The steps recommend() and recommend_for_session() share: check and read
- * (key, k, model, options), resolve and load the model, set up the
- * tuplestore and the row buffer.
+ * The steps every serving function shares: check and read its arguments
+ * (the key, `keyname`, first when there is one (NULL: none), then k, model,
+ * options), resolve and load the model, set up the tuplestore and the row
+ * buffer. A text key is in c->key; others the caller reads itself.
  */
 void
-RsKeyCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
+RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 {
-	RsCheckNotNull(fcinfo, 0, keyname);
-	RsCheckNotNull(fcinfo, 1, "k");
-	RsCheckNotNull(fcinfo, 3, "options");
-	c->key = PG_GETARG_TEXT_PP(0);
-	c->k = PG_GETARG_INT32(1);
-	c->opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	c->name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
-								 text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	int			karg = keyname ? 1 : 0;
+
+	if (keyname)
+		RsCheckNotNull(fcinfo, 0, keyname);
+	RsCheckNotNull(fcinfo, karg, "k");
+	RsCheckNotNull(fcinfo, karg + 2, "options");
+	c->key = keyname && get_fn_expr_argtype(fcinfo->flinfo, 0) == TEXTOID ?
+		PG_GETARG_TEXT_PP(0) : NULL;
+	c->k = PG_GETARG_INT32(karg);
+	c->opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(karg + 2), "options");
+	c->name = RsCacheResolveName(PG_ARGISNULL(karg + 1) ? NULL :
+								 text_to_cstring(PG_GETARG_TEXT_PP(karg + 1)));
 	c->m = RsCacheGetModel(c->name);
 	RsInitSRF(fcinfo);
 	c->recs = RsRecoBuffer(c->k);
@@ -120,7 +116,7 @@ recommend(PG_FUNCTION_ARGS)
 	RsKeyCall	c;
 	rs_error	err;
 
-	RsKeyCallStart(fcinfo, "user_id", &c);
+	RsCallStart(fcinfo, "user_id", &c);
 	/* unknown users and "fresh" read the source (fresh.c); others run no query */
 	if (rs_fresh_wanted(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.opts))
 		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
@@ -137,23 +133,13 @@ PG_FUNCTION_INFO_V1(popular_items);
 Datum
 popular_items(PG_FUNCTION_ARGS)
 {
-	int32		k;
-	const rs_model *m;
-	const rs_opt *opts;
-	rs_reco    *recs;
-	int			n = 0;
+	RsKeyCall	c;
 	rs_error	err;
 
-	RsCheckNotNull(fcinfo, 0, "k");
-	RsCheckNotNull(fcinfo, 2, "options");
-	k = PG_GETARG_INT32(0);
-	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(2), "options");
-	m = RsModelArg(fcinfo, 1);
-	RsInitSRF(fcinfo);
-	recs = RsRecoBuffer(k);
-	if (rs_popular(m, k, opts, recs, &n, &err) != RS_OK)
+	RsCallStart(fcinfo, NULL, &c);
+	if (rs_popular(c.m, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
 		RsReportError(&err);
-	RsEmitRows(fcinfo, m, recs, n, false);
+	RsEmitRows(fcinfo, c.m, c.recs, c.n, false);
 	return (Datum) 0;
 }
 

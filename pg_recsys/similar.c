@@ -36,33 +36,18 @@ PG_FUNCTION_INFO_V1(similar_items);
 Datum
 similar_items(PG_FUNCTION_ARGS)
 {
-	text	   *item;
-	int32		k;
-	const char *name;
-	const rs_model *m;
-	const rs_opt *opts;
-	rs_reco    *recs;
-	int			n = 0;
+	RsKeyCall	c;
 	rs_error	err;
 
-	RsCheckNotNull(fcinfo, 0, "item_id");
-	RsCheckNotNull(fcinfo, 1, "k");
-	RsCheckNotNull(fcinfo, 3, "options");
-	item = PG_GETARG_TEXT_PP(0);
-	k = PG_GETARG_INT32(1);
-	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
-	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
-							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	m = RsCacheGetModel(name);
-	RsInitSRF(fcinfo);
-	recs = RsRecoBuffer(k);
-	if (rs_similar_items(m, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item), k, opts,
-						 recs, &n, &err) != RS_OK)
+	RsCallStart(fcinfo, "item_id", &c);
+	if (rs_similar_items(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.k, c.opts,
+						 c.recs, &c.n, &err) != RS_OK)
 	{
 		/* an unknown item names the model too */
-		rs_error_name_model(&err, m, name, NULL, 0, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item));
+		rs_error_name_model(&err, c.m, c.name, NULL, 0, VARDATA_ANY(c.key),
+							VARSIZE_ANY_EXHDR(c.key));
 		RsReportError(&err);
 	}
-	RsEmitSimilar(fcinfo, m, recs, n);
+	RsEmitSimilar(fcinfo, c.m, c.recs, c.n);
 	return (Datum) 0;
 }
