@@ -313,7 +313,7 @@ int rs_cancelled(rs_train_ctx *ctx);
  * RS_SPD_BLOCK), polling the host between BLAS calls of bounded size.
  * RS_ENOTPD when a is not positive definite, RS_ECANCELLED. BLAS runs on
  * whatever OpenBLAS thread count the caller set. */
-#define RS_SPD_BLOCK 256
+#define RS_SPD_BLOCK 384
 rs_status rs_spd_inverse(rs_train_ctx *ctx, double *a, int32_t n, int nb, rs_error *err);
 /* qr.c: m (n x l row-major, n >= l) becomes an orthonormal basis Q of its
  * columns (Householder QR by blocks, polling the host between LAPACK calls

@@ -19,10 +19,13 @@
  *     P_ii = W_ii^T W_ii (dlauum) + W_(>i)i^T W_(>i)i (syrk).
  *
  * Every chunk is sized so that its call does at most CHUNK_FLOPS floating
- * point operations: about 50 ms on one core of the 2-core machines, so a
- * cancel is noticed well within a second whatever n is. The flop count is
- * LAPACK's (n^3 / 3 for each step); the chunked calls cost within a few
- * per cent of the single ones (bench/ease_inverse.c).
+ * point operations: at most 0.17 s between two polls on one core of the
+ * 2-core machines, 0.12 s on two, so a cancel is noticed well within a
+ * second whatever n is. The flop count is LAPACK's (n^3 / 3 for each step).
+ * Smaller chunks cost more than they buy: at n = 8,000 on two threads the
+ * whole inverse took 13-17% longer than dpotrf + dpotri with 2e9-flop
+ * chunks, 9% with 4e9, 2-5% with 8e9 (bench/ease_inverse.c); blocks of 384
+ * columns beat 256 by about 4% at n = 4,000.
  *
  * Storage: column-major lower triangle with leading dimension n, which is
  * the row-major upper triangle (what the callers fill and read).
@@ -33,7 +36,7 @@
 #include <lapacke.h>
 #include <stddef.h>
 
-#define CHUNK_FLOPS 2.0e9
+#define CHUNK_FLOPS 8.0e9
 
 /* Element (i, j) of the column-major n x n matrix a. */
 #define AT(a, n, i, j) ((a) + (size_t)(i) + (size_t)(j) * (size_t)(n))
