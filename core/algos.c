@@ -30,6 +30,13 @@ const rs_algo_def *rs_algo_find(rs_algo id)
 	return NULL;
 }
 
+const rs_algo_def *rs_model_def(const rs_model *m)
+{
+	static const rs_algo_def none = {.name = "?"};
+	const rs_algo_def *d = rs_algo_find(m->algo);
+	return d ? d : &none;
+}
+
 const rs_algo_def *rs_algo_named(const char *name)
 {
 	for (size_t i = 0; i < N_ALGOS; i++)

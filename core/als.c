@@ -315,4 +315,6 @@ const rs_algo_def rs_def_als = {
 	.params = als_params,
 	.options = ALS_OPTIONS,
 	.n_options = sizeof ALS_OPTIONS / sizeof ALS_OPTIONS[0],
+	.split = RS_SPLIT_DOT, /* explain.c solves the exact W_u split itself */
+	.solve_fold = 1,
 };

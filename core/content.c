@@ -124,4 +124,7 @@ const rs_algo_def rs_def_content = {
 	.params = content_params,
 	.options = CONTENT_OPTIONS,
 	.n_options = sizeof CONTENT_OPTIONS / sizeof CONTENT_OPTIONS[0],
+	.reason = "matches what you liked",
+	.similar_reason = "similar content",
+	.split = RS_SPLIT_SIM,
 };

@@ -233,4 +233,7 @@ const rs_algo_def rs_def_ease = {
 	.params = ease_params,
 	.options = EASE_OPTIONS,
 	.n_options = sizeof EASE_OPTIONS / sizeof EASE_OPTIONS[0],
+	.reason = "often chosen with your items",
+	.similar_reason = "often chosen together",
+	.split = RS_SPLIT_DENSE,
 };

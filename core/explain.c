@@ -75,15 +75,15 @@ static float knn_sim(const rs_model *m, int32_t j, int32_t i)
  * ALS-style dot product serves reasons.c as a cheap stand-in for als. */
 double rs_pair_contribution(const rs_model *m, int32_t j, float w, int32_t i, int32_t n_hist)
 {
-	switch (m->algo) {
-	case RS_ALGO_ITEMKNN:
-	case RS_ALGO_CONTENT:
+	switch (rs_model_def(m)->split) {
+	case RS_SPLIT_SIM:
 		return (double)w * knn_sim(m, j, i);
-	case RS_ALGO_EASE:
+	case RS_SPLIT_DENSE:
 		return (double)w * m->dense[(size_t)j * m->items.n + (size_t)i];
-	case RS_ALGO_BPR:
-	case RS_ALGO_WARP:
+	case RS_SPLIT_MEAN:
 		return item_dot(m, j, i, m->factors - 1) / (n_hist > 0 ? n_hist : 1);
+	case RS_SPLIT_NONE:
+		return 0.0;
 	default:
 		return m->factors > 0 ? (double)w * item_dot(m, j, i, m->factors) : 0.0;
 	}
@@ -159,11 +159,10 @@ static rs_status plain_contributions(const rs_model *m, int32_t u, int32_t i, do
                                      rs_error *err)
 {
 	history h = user_history(m, u);
-	if (m->algo == RS_ALGO_ALS && m->factors > 0)
+	if (rs_model_def(m)->solve_fold && m->factors > 0)
 		return als_contributions(m, h, i, c, err);
 	for (int32_t r = 0; r < h.n; r++)
-		c[r] = m->algo == RS_ALGO_POPULARITY ? 0.0
-		                                     : rs_pair_contribution(m, h.items[r], h.w[r], i, h.n);
+		c[r] = rs_pair_contribution(m, h.items[r], h.w[r], i, h.n); /* popularity: 0 */
 	return RS_OK;
 }
 
@@ -214,7 +213,7 @@ static rs_status hybrid_contributions(const rs_model *m, int32_t u, int32_t i, d
 	for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
 		const rs_model *part = m->parts[p];
 		int32_t pu = rs_idmap_find(&part->users, id, len), pi = m->part_item[p][i];
-		if (pu < 0 || pi < 0 || part->algo == RS_ALGO_POPULARITY)
+		if (pu < 0 || pi < 0 || rs_model_def(part)->split == RS_SPLIT_NONE)
 			continue;
 		history ph = user_history(part, pu);
 		double *pc = rs_malloc(rs_mul((size_t)ph.n + 1, sizeof *pc)), hi = 0, total = 0;

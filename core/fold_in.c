@@ -200,8 +200,8 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
                                 rs_error *err)
 {
 	int f = m->factors;
-	int mean = m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP;
-	if (m->algo == RS_ALGO_ALS)
+	int mean = rs_model_def(m)->bias_column;
+	if (rs_model_def(m)->solve_fold)
 		return als_fold_in(m, h, fo, x, err);
 	memset(x, 0, (size_t)f * sizeof *x);
 	for (int r = 0; r < h->n; r++) {

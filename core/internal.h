@@ -351,6 +351,16 @@ rs_status rs_popularity_fit(const rs_config *cfg, const rs_csr *ui, float *pop,
                             rs_error *err);
 
 /* ---- the algorithm registry (algos.c) ---- */
+/* How a model's score of item i splits over the user's history items j
+ * (explain.c: the exact split; reasons.c: the cheap pick). */
+typedef enum rs_split {
+	RS_SPLIT_DOT = 0, /* w_j y_j . y_i (svd; als's cheap stand-in) */
+	RS_SPLIT_NONE,    /* nothing to split (popularity) */
+	RS_SPLIT_SIM,     /* w_j sim(j, i) from the kept neighbours (itemknn, content) */
+	RS_SPLIT_DENSE,   /* w_j B[j, i] (ease) */
+	RS_SPLIT_MEAN,    /* q_j . q_i / n without the bias (bpr, warp) */
+} rs_split;
+
 typedef struct rs_algo_def {
 	rs_algo id;
 	const char *name;
@@ -366,7 +376,19 @@ typedef struct rs_algo_def {
 	/* The options this algorithm takes beyond the common ones. */
 	const rs_opt_spec *options;
 	size_t n_options;
+	/* Serving traits, data so that serving code never branches on the id: */
+	const char *reason;         /* recommend()'s reason for a model row (NULL: "liked by
+	                               people with similar taste") */
+	const char *similar_reason; /* similar_items()'s (NULL: "close in taste space") */
+	rs_split split;             /* how a score splits over the user's history */
+	int bias_column;            /* served vectors end with a bias column (bpr, warp):
+	                               cosines and splits leave it out, sessions fold in as
+	                               the mean of their items' vectors */
+	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
 } rs_algo_def;
+
+/* The definition of a model's algorithm (never NULL for a loaded model). */
+const rs_algo_def *rs_model_def(const rs_model *m);
 
 extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid, rs_def_auto;
 

@@ -416,4 +416,7 @@ const rs_algo_def rs_def_itemknn = {
 	.params = itemknn_params,
 	.options = ITEMKNN_OPTIONS,
 	.n_options = sizeof ITEMKNN_OPTIONS / sizeof ITEMKNN_OPTIONS[0],
+	.reason = "similar to items you chose",
+	.similar_reason = "chosen by the same people",
+	.split = RS_SPLIT_SIM,
 };

@@ -755,6 +755,8 @@ const rs_algo_def rs_def_bpr = {
 	.params = lfm_params,
 	.options = BPR_OPTIONS,
 	.n_options = sizeof BPR_OPTIONS / sizeof BPR_OPTIONS[0],
+	.split = RS_SPLIT_MEAN,
+	.bias_column = 1,
 };
 
 const rs_algo_def rs_def_warp = {
@@ -764,4 +766,6 @@ const rs_algo_def rs_def_warp = {
 	.params = lfm_params,
 	.options = WARP_OPTIONS,
 	.n_options = sizeof WARP_OPTIONS / sizeof WARP_OPTIONS[0],
+	.split = RS_SPLIT_MEAN,
+	.bias_column = 1,
 };

@@ -61,4 +61,6 @@ const rs_algo_def rs_def_popularity = {
 	.params = pop_params,
 	.options = POP_OPTIONS,
 	.n_options = sizeof POP_OPTIONS / sizeof POP_OPTIONS[0],
+	.similar_reason = "popular now",
+	.split = RS_SPLIT_NONE,
 };

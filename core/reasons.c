@@ -60,7 +60,7 @@ static inline void consider(float c, int32_t r, int o, float *top, int32_t *best
 static void pick_factor(const rs_model *m, const int32_t *hist, const float *w, int32_t nh,
                         const int32_t *items, int n, float *top, int32_t *best)
 {
-	int f = m->factors, lfm = m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP, fl = f - lfm;
+	int f = m->factors, lfm = rs_model_def(m)->bias_column, fl = f - lfm;
 	if (nh <= 0 || n <= 0 || fl <= 0)
 		return;
 	int32_t chunk = ONE_THREAD_MNK / (n * fl) > 0 ? ONE_THREAD_MNK / (n * fl) : 1;
@@ -124,11 +124,12 @@ static void pick(const rs_model *m, const int32_t *hist, const float *w, int32_t
 		top[o] = 0;
 		best[o] = -1;
 	}
-	if (m->algo == RS_ALGO_POPULARITY)
+	rs_split split = rs_model_def(m)->split;
+	if (split == RS_SPLIT_NONE)
 		return;
-	if (m->algo == RS_ALGO_ITEMKNN || m->algo == RS_ALGO_CONTENT) {
+	if (split == RS_SPLIT_SIM) {
 		pick_knn(m, hist, w, nh, items, n, top, best);
-	} else if (m->factors > 0 && m->algo != RS_ALGO_EASE) {
+	} else if (m->factors > 0 && split != RS_SPLIT_DENSE) {
 		pick_factor(m, hist, w, nh, items, n, top, best);
 	} else {
 		for (int32_t r = 0; r < nh; r++)

@@ -233,16 +233,12 @@ const char *rs_reason_text(const rs_model *m, rs_source s)
 {
 	if ((int)s >= RS_SRC_PART && (int)s < RS_SRC_PART + m->n_parts)
 		return rs_reason_text(m->parts[s - RS_SRC_PART],
-		                      m->parts[s - RS_SRC_PART]->algo == RS_ALGO_POPULARITY
+		                      rs_model_def(m->parts[s - RS_SRC_PART])->split == RS_SPLIT_NONE
 		                          ? RS_SRC_POPULAR : RS_SRC_MODEL);
 	switch (s) {
 	case RS_SRC_MODEL:
-		switch (m->algo) {
-		case RS_ALGO_ITEMKNN: return "similar to items you chose";
-		case RS_ALGO_EASE: return "often chosen with your items";
-		case RS_ALGO_CONTENT: return "matches what you liked";
-		default: return "liked by people with similar taste";
-		}
+		return rs_model_def(m)->reason ? rs_model_def(m)->reason
+		                               : "liked by people with similar taste";
 	case RS_SRC_POPULAR: return "popular now";
 	case RS_SRC_COLDSTART: return "popular now (new visitor)";
 	case RS_SRC_SESSION_EMPTY: return "popular now";

@@ -50,7 +50,7 @@ static rs_status parse_similar_opts(const rs_opt *o, rs_error *err)
 static rs_status factor_cosine(const rs_model *m, int32_t i, float *s, rs_error *err)
 {
 	int32_t n = (int32_t)m->items.n, lda = m->factors;
-	int32_t d = (m->algo == RS_ALGO_BPR || m->algo == RS_ALGO_WARP) && lda > 1 ? lda - 1 : lda;
+	int32_t d = rs_model_def(m)->bias_column && lda > 1 ? lda - 1 : lda;
 	float *v = rs_malloc(rs_mul((size_t)d, sizeof *v));
 	if (!v)
 		return rs_fail(err, RS_ENOMEM, "out of memory scoring %d items", (int)n);
@@ -206,16 +206,11 @@ const char *rs_similar_reason(const rs_model *m, rs_source s)
 {
 	if ((int)s >= RS_SRC_PART && (int)s < RS_SRC_PART + m->n_parts) {
 		const rs_model *part = m->parts[s - RS_SRC_PART];
-		return rs_similar_reason(part, part->algo == RS_ALGO_POPULARITY ? RS_SRC_POPULAR
-		                                                                : RS_SRC_MODEL);
+		return rs_similar_reason(part, rs_model_def(part)->split == RS_SPLIT_NONE ? RS_SRC_POPULAR
+		                                                                         : RS_SRC_MODEL);
 	}
 	if (s == RS_SRC_POPULAR)
 		return "popular now";
-	switch (m->algo) {
-	case RS_ALGO_ITEMKNN: return "chosen by the same people";
-	case RS_ALGO_EASE: return "often chosen together";
-	case RS_ALGO_CONTENT: return "similar content";
-	case RS_ALGO_POPULARITY: return "popular now";
-	default: return "close in taste space";
-	}
+	const char *r = rs_model_def(m)->similar_reason;
+	return r ? r : "close in taste space";
 }
