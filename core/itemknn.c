@@ -27,6 +27,7 @@
  * thread has a dense accumulator and a top-N heap.
  */
 #include "internal.h"
+#include "heap.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -57,51 +58,6 @@ typedef struct knn_job {
 	uint64_t *pack;      /* per thread: topn, for sorting a row by index */
 	atomic_int oom;
 } knn_job;
-
-/* a ranks below b: smaller similarity, or equal and larger index. */
-static inline int worse(float va, int32_t ia, float vb, int32_t ib)
-{
-	return va < vb || (va == vb && ia > ib);
-}
-
-/* Sift position p of a min-heap (by `worse`) of n entries down. */
-static void sift_down(float *v, int32_t *ix, int n, int p)
-{
-	for (;;) {
-		int l = 2 * p + 1, r = l + 1, s = p;
-		if (l < n && worse(v[l], ix[l], v[s], ix[s]))
-			s = l;
-		if (r < n && worse(v[r], ix[r], v[s], ix[s]))
-			s = r;
-		if (s == p)
-			return;
-		float tv = v[p]; v[p] = v[s]; v[s] = tv;
-		int32_t ti = ix[p]; ix[p] = ix[s]; ix[s] = ti;
-		p = s;
-	}
-}
-
-/* Offer (j, s) to a heap of at most cap entries holding *n. */
-static void heap_offer(float *v, int32_t *ix, int *n, int cap, int32_t j, float s)
-{
-	if (*n < cap) {
-		int p = (*n)++;
-		v[p] = s;
-		ix[p] = j;
-		while (p > 0) { /* sift up */
-			int q = (p - 1) / 2;
-			if (!worse(v[p], ix[p], v[q], ix[q]))
-				break;
-			float tv = v[p]; v[p] = v[q]; v[q] = tv;
-			int32_t ti = ix[p]; ix[p] = ix[q]; ix[q] = ti;
-			p = q;
-		}
-	} else if (worse(v[0], ix[0], s, j)) {
-		v[0] = s;
-		ix[0] = j;
-		sift_down(v, ix, *n, 0);
-	}
-}
 
 /* qsort order of packed pairs. */
 static int cmp_u64(const void *x, const void *y)
@@ -184,7 +140,7 @@ static int knn_row(knn_job *j, int32_t i, int tid)
 		float den = ni * j->norms[t] + j->shrink;
 		if (t == i || !(den > 0))
 			continue;
-		heap_offer(hv, hi, &nh, j->topn, t, dot / den);
+		rs_heap_offer(hi, hv, &nh, j->topn, t, dot / den);
 	}
 	sort_by_index(hi, hv, nh, j->pack + (size_t)tid * j->topn);
 	return nh;

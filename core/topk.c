@@ -1,34 +1,13 @@
 /*
- * topk.c - the k best of n scores with a bounded min-heap: O(n log k).
+ * topk.c - the k best of n scores with the bounded min-heap of heap.h:
+ * O(n log k).
  * -INFINITY marks excluded items. Ties go to the lower index so results are
  * stable across runs and agree with a full sort.
  */
 #include "internal.h"
+#include "heap.h"
 
 #include <math.h>
-
-/* Is (sa, ia) better than (sb, ib)? */
-static inline int better(float sa, int32_t ia, float sb, int32_t ib)
-{
-	return sa > sb || (sa == sb && ia < ib);
-}
-
-/* Restore the min-heap (worst at the root) below position i. */
-static void sift_down(int32_t *idx, float *val, int n, int i)
-{
-	for (;;) {
-		int w = i, l = 2 * i + 1, r = l + 1;
-		if (l < n && better(val[w], idx[w], val[l], idx[l]))
-			w = l;
-		if (r < n && better(val[w], idx[w], val[r], idx[r]))
-			w = r;
-		if (w == i)
-			return;
-		float tv = val[i]; val[i] = val[w]; val[w] = tv;
-		int32_t ti = idx[i]; idx[i] = idx[w]; idx[w] = ti;
-		i = w;
-	}
-}
 
 int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val)
 {
@@ -37,44 +16,19 @@ int rs_topk(const float *scores, int32_t n, int k, int32_t *idx, float *val)
 		return 0;
 	for (int32_t i = 0; i < n; i++) {
 		float s = scores[i];
-		if (h == k) {
-			/* full heap: indices only grow, so a tie never wins; NaN and
-			 * -INFINITY fail the comparison too */
-			if (s > val[0]) {
-				idx[0] = i;
-				val[0] = s;
-				sift_down(idx, val, h, 0);
-			}
-			continue;
-		}
-		if (s == -INFINITY || isnan(s))
-			continue;
-		int c = h++; /* sift up */
-		idx[c] = i;
-		val[c] = s;
-		while (c > 0) {
-			int p = (c - 1) / 2;
-			if (!better(val[p], idx[p], val[c], idx[c]))
-				break;
-			float tv = val[p]; val[p] = val[c]; val[c] = tv;
-			int32_t ti = idx[p]; idx[p] = idx[c]; idx[c] = ti;
-			c = p;
-		}
+		/* a full heap takes only a strictly better score (indexes only
+		 * grow, so a tie never wins); NaN and -INFINITY never enter */
+		if (h == k ? s > val[0] : !(s == -INFINITY || isnan(s)))
+			rs_heap_offer(idx, val, &h, k, i, s);
 	}
-	/* pop the worst to the back: the array ends best first */
-	for (int end = h - 1; end > 0; end--) {
-		float tv = val[0]; val[0] = val[end]; val[end] = tv;
-		int32_t ti = idx[0]; idx[0] = idx[end]; idx[end] = ti;
-		sift_down(idx, val, end, 0);
-	}
+	rs_heap_sort(idx, val, h);
 	return h;
 }
 
-/* Swap entries a and b of the parallel arrays. */
-static inline void swap_at(int32_t *idx, float *val, int a, int b)
+/* Is (sa, ia) better than (sb, ib)? The heap's order, reversed. */
+static inline int better(float sa, int32_t ia, float sb, int32_t ib)
 {
-	float tv = val[a]; val[a] = val[b]; val[b] = tv;
-	int32_t ti = idx[a]; idx[a] = idx[b]; idx[b] = ti;
+	return rs_heap_worse(sb, ib, sa, ia);
 }
 
 /* Reorder idx/val[0..n) so that the `want` best come first (quickselect,
@@ -84,9 +38,9 @@ static void select_best(int32_t *idx, float *val, int n, int want)
 	int lo = 0, hi = n - 1;
 	while (hi > lo) {
 		int mid = lo + (hi - lo) / 2;
-		if (better(val[mid], idx[mid], val[lo], idx[lo])) swap_at(idx, val, mid, lo);
-		if (better(val[hi], idx[hi], val[lo], idx[lo])) swap_at(idx, val, hi, lo);
-		if (better(val[hi], idx[hi], val[mid], idx[mid])) swap_at(idx, val, hi, mid);
+		if (better(val[mid], idx[mid], val[lo], idx[lo])) rs_heap_swap(idx, val, mid, lo);
+		if (better(val[hi], idx[hi], val[lo], idx[lo])) rs_heap_swap(idx, val, hi, lo);
+		if (better(val[hi], idx[hi], val[mid], idx[mid])) rs_heap_swap(idx, val, hi, mid);
 		float pv = val[mid];
 		int32_t pi = idx[mid];
 		int i = lo, j = hi;
@@ -94,7 +48,7 @@ static void select_best(int32_t *idx, float *val, int n, int want)
 			while (better(val[i], idx[i], pv, pi)) i++;
 			while (better(pv, pi, val[j], idx[j])) j--;
 			if (i <= j)
-				swap_at(idx, val, i++, j--);
+				rs_heap_swap(idx, val, i++, j--);
 		}
 		if (want - 1 <= j)
 			hi = j;
