@@ -4,7 +4,7 @@
  * long a training takes to return after the callback first says "stop".
  *
  *   build/cancel_gaps ALGO USERS ITEMS PER_USER [--cancel-at MS] [--items-table]
- *                     [--where] [key=value ...]
+ *                     [--where] [--evaluate] [key=value ...]
  *
  * User u interacts with PER_USER items drawn with a popularity skew
  * (item = ITEMS x r^2, r uniform; repeats merge). --items-table adds an
@@ -13,7 +13,9 @@
  * training options (numbers when they parse). Prints the time to fill the
  * builder, the training time, the number of polls, the delay to the first
  * poll, the five longest gaps (with when each began) and the gap after the
- * last poll. --where adds the call stacks of the polls around each of
+ * last poll. --evaluate runs rs_evaluate (k = 10) instead of rs_train: the
+ * hold-out split, the training and the scoring of the test users.
+ * --where adds the call stacks of the polls around each of
  * those gaps, as addresses (build with -g -no-pie and read them with
  * addr2line -f -e build/cancel_gaps). Build: see the comment at the end.
  */
@@ -78,6 +80,7 @@ int main(int argc, char **argv)
 	}
 	const char *algo = argv[1];
 	int nu = atoi(argv[2]), ni = atoi(argv[3]), per = atoi(argv[4]), items_table = 0, where = 0;
+	int evaluate = 0;
 	probe p = {.cancel_at = -1};
 	static rs_opt kids[32];
 	static char keys[32][64], vals[32][256];
@@ -85,6 +88,10 @@ int main(int argc, char **argv)
 	for (int a = 5; a < argc; a++) {
 		if (!strcmp(argv[a], "--cancel-at") && a + 1 < argc) {
 			p.cancel_at = atof(argv[++a]) / 1000.0;
+			continue;
+		}
+		if (!strcmp(argv[a], "--evaluate")) {
+			evaluate = 1;
 			continue;
 		}
 		if (!strcmp(argv[a], "--where")) {
@@ -163,7 +170,8 @@ int main(int argc, char **argv)
 	rs_model *m = NULL;
 	char *summary = NULL;
 	p.t0 = now();
-	rs_status st = rs_train(cfg, b, &cb, &m, &summary, &e);
+	rs_status st = evaluate ? rs_evaluate(cfg, b, 10, &cb, &summary, &e)
+	                        : rs_train(cfg, b, &cb, &m, &summary, &e);
 	double end = now();
 	printf("status %s%s%s; training %.2f s, %ld polls\n", rs_status_str(st), st ? ": " : "",
 	       st ? e.msg : "", end - p.t0, p.n);

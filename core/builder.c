@@ -142,7 +142,8 @@ static int stop_asked(rs_train_ctx *ctx)
 }
 
 /* Bucket rows by user (counting sort), order each bucket by item; polls
- * the host every million rows and every 16,384 users (*stopped set: NULL). */
+ * the host every million rows moved and every 2^18 rows sorted (*stopped
+ * set: NULL). */
 static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, int *stopped)
 {
 	int32_t nu = (int32_t)b->users.n;
@@ -166,10 +167,13 @@ static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, i
 			*stopped = stop_asked(ctx);
 	}
 	free(fill);
+	int64_t since = 0;
 	for (int32_t u = 0; u < nu && !*stopped; u++) {
 		qsort(sorted + start[u], (size_t)(start[u + 1] - start[u]), sizeof *sorted, cmp_item);
-		if (u % (1 << 14) == (1 << 14) - 1)
+		if ((since += start[u + 1] - start[u] + 1) >= 1 << 18) {
+			since = 0;
 			*stopped = stop_asked(ctx);
+		}
 	}
 	if (*stopped) {
 		free(sorted);
@@ -179,7 +183,7 @@ static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, i
 }
 
 /* Merge duplicates of the sorted rows into c; returns merged count. Polls
- * the host every 65,536 users (*stopped set: c is incomplete). *overflow:
+ * the host every 2^20 rows (*stopped set: c is incomplete). *overflow:
  * 1 + the sorted row at which a pair's summed weight left float32's range,
  * or 0. */
 static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c,
@@ -188,9 +192,13 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 	int64_t nnz = 0;
 	uint64_t dup = 0;
 	c->indptr[0] = 0;
+	int64_t since = 0;
 	for (int32_t u = 0; u < nu; u++) {
-		if (u % (1 << 16) == (1 << 16) - 1 && (*stopped = stop_asked(ctx)))
-			return dup;
+		if ((since += start[u + 1] - start[u] + 1) >= 1 << 20) {
+			since = 0;
+			if ((*stopped = stop_asked(ctx)))
+				return dup;
+		}
 		for (int64_t k = start[u]; k < start[u + 1]; k++) {
 			if (k > start[u] && s[k].i == s[k - 1].i) {
 				c->data[nnz - 1] += s[k].w;

@@ -106,13 +106,16 @@ rs_status rs_split_holdout(rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *i
 	return RS_OK;
 }
 
-/* Feed the training part into a fresh builder (ids as text again). */
-static rs_status training_builder(const rs_config *cfg, const rs_csr *c, const rs_idmap *users,
-                                  const rs_idmap *items, const unsigned char *test,
-                                  rs_builder **out, rs_error *err)
+/* Feed the training part into a fresh builder (ids as text again); the
+ * host is polled every 2^18 rows. */
+static rs_status training_builder(rs_train_ctx *ctx, const rs_config *cfg, const rs_csr *c,
+                                  const rs_idmap *users, const rs_idmap *items,
+                                  const unsigned char *test, rs_builder **out, rs_error *err)
 {
 	rs_status st = rs_builder_create(cfg, out, err);
 	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
+		if (c->indptr[u + 1] >> 18 != c->indptr[u] >> 18 && rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
 		size_t ul;
 		const char *us = rs_idmap_get(users, u, &ul);
 		for (int64_t k = c->indptr[u]; st == RS_OK && k < c->indptr[u + 1]; k++) {
@@ -247,7 +250,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		             "no user has the 5 interactions a test split needs (%zu users, %lld interactions)",
 		             users.n, (long long)nnz);
 	if (st == RS_OK)
-		st = training_builder(cfg, &c, &users, &items, test, &tb, err);
+		st = training_builder(&ctx, cfg, &c, &users, &items, test, &tb, err);
 	if (st == RS_OK) { /* the side-table attributes go with the training part */
 		memcpy(tb->side, b->side, sizeof tb->side);
 		memset(b->side, 0, sizeof b->side);

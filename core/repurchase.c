@@ -50,7 +50,7 @@ static int stop_asked(rs_train_ctx *ctx)
 }
 
 /* The pairs' intervals grouped by item (counting sort), each group sorted,
- * its median into iv; the host is polled every 16,384 users and items. */
+ * its median into iv; the host is polled every 2^20 rows and 16,384 items. */
 rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, const int64_t *start,
                                   int32_t nu, int32_t ni, double **out, rs_error *err)
 {
@@ -62,10 +62,14 @@ rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, con
 	rs_status st = RS_OK;
 	if (!iv || !pairs || !first)
 		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
+	int64_t since = 0;
 	for (int32_t u = 0; st == RS_OK && u < nu; u++) {
 		n += user_pairs(rows, start[u], start[u + 1], pairs + n);
-		if (u % (1 << 14) == (1 << 14) - 1 && stop_asked(ctx))
-			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+		if ((since += start[u + 1] - start[u] + 1) >= 1 << 20) {
+			since = 0;
+			if (stop_asked(ctx))
+				st = rs_fail(err, RS_ECANCELLED, "training cancelled");
+		}
 	}
 	if (st == RS_OK && !(by_item = rs_malloc(rs_mul(n + 1, sizeof *by_item))))
 		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
