@@ -1,0 +1,168 @@
+/*
+ * config.h - algorithm ids, the training configuration, side-table attributes
+ * and the interactions builder.
+ * Part of internal.h (not the public API); include internal.h.
+ */
+#ifndef RS_CONFIG_H
+#define RS_CONFIG_H
+
+#include "util.h"
+
+
+
+/* Algorithms the core implements (ids are stored in model blobs: never
+ * renumber). The registry in algos.c maps them to names and functions. */
+typedef enum rs_algo {
+	RS_ALGO_ALS = 1,
+	RS_ALGO_POPULARITY = 2,
+	RS_ALGO_SVD = 3,
+	RS_ALGO_ITEMKNN = 4,
+	RS_ALGO_EASE = 5,
+	RS_ALGO_BPR = 6,
+	RS_ALGO_WARP = 7,
+	RS_ALGO_CONTENT = 8,
+	RS_ALGO_HYBRID = 9,
+	RS_ALGO_AUTO = 10,
+	RS_ALGO__MAX = 31
+} rs_algo;
+
+#define RS_BIT(a) (1u << (a))
+
+/* Growable text (the JSON the core writes); rs_text_printf appends. */
+/* ---- training configuration ---- */
+typedef enum rs_solver { RS_SOLVER_CG = 0, RS_SOLVER_CHOLESKY = 1 } rs_solver;
+typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
+
+/*
+ * One option: its name, type, where it lives in rs_config, default and
+ * range. config.c holds the options every algorithm takes; each algorithm
+ * lists its own in its rs_algo_def, so adding one touches only its file and
+ * the fields below.
+ */
+typedef enum rs_opt_type {
+	RS_T_INT,    /* int field, integral number in [lo, hi] */
+	RS_T_NUM,    /* double field, number in [lo, hi] */
+	RS_T_CHOICE, /* int field: index into the '|'-separated choices */
+	RS_T_BOOL,   /* int field, 0 or 1 */
+	RS_T_TEXT    /* char * field (owned), non-empty string */
+} rs_opt_type;
+
+typedef struct rs_opt_spec {
+	const char *name;
+	rs_opt_type type;
+	size_t offset;        /* offsetof(rs_config, field) */
+	double def, lo, hi;   /* default (choices: index) and numeric range */
+	const char *choices;  /* RS_T_CHOICE */
+} rs_opt_spec;
+
+struct rs_config {
+	rs_algo algo;
+	char *columns[RS_COL__COUNT];
+	size_t n_events;
+	char **event_names;
+	double *event_weights;
+	char *session_column; /* "session_column" (recommend_for_session) */
+	int threads;      /* resolved: >= 1 */
+	int seed_int;     /* the "seed" option; copied to seed */
+	uint64_t seed;
+	/* side tables (bindings read them): sources and chosen columns */
+	char *side_source[2];
+	size_t n_side_cols[2];
+	char **side_cols[2];
+	/* als */
+	int factors, iterations, cg_steps;
+	double regularization, alpha; /* regularization < 0: scaled from data */
+	double reg_scale;
+	int solver;       /* rs_solver */
+	/* popularity */
+	double half_life_days; /* 0 = no decay */
+	double recency;        /* item-based scoring: history half-life in interactions, 0 = off */
+	double ease_dropout;   /* ease: extra ridge per item, times (X^T X)_ii */
+	int pop_by;       /* rs_pop_by */
+	/* auto (auto.c) */
+	double time_budget;
+	unsigned auto_algos;   /* "algorithms": RS_BIT(rs_algo) set, 0 = the default space */
+	/* hybrid (hybrid.c): components, each with its own configuration */
+	int n_parts;
+	rs_config **part_cfg;
+	double *part_weight;
+	/* itemknn (neighbors also content) */
+	int knn_neighbors, knn_weighting; /* knn_weighting: rs_knn_weighting */
+	double knn_shrink, bm25_k1, bm25_b;
+	/* svd (also factors, above) */
+	int oversampling, power_iters;
+	double item_scaling;
+	/* ease (also regularization and reg_scale, above) */
+	double max_memory_mb;
+	/* bpr, warp (lightfm.c; also factors, above) */
+	int lfm_epochs, lfm_max_sampled;
+	double lfm_lr, lfm_item_alpha, lfm_user_alpha, lfm_identity;
+};
+
+/* ---- side-table attributes, as the binding handed them over ---- */
+typedef struct rs_attr {
+	int32_t entity, column;
+	double number;      /* NAN for text */
+	uint64_t text_off;  /* into rs_attrs.text */
+	uint32_t text_len;
+} rs_attr;
+
+typedef struct rs_attrs {
+	rs_idmap ids;       /* entities of the side table (may include unseen items) */
+	rs_idmap columns;   /* column names */
+	rs_attr *cells;
+	size_t n, cap;
+	char *text;
+	size_t text_len, text_cap;
+} rs_attrs;
+
+void rs_attrs_free(rs_attrs *a);
+
+/* ---- interactions builder ---- */
+typedef struct rs_triplet {
+	int32_t u, i;
+	float w;
+	double ts;
+} rs_triplet;
+
+struct rs_builder {
+	const rs_config *cfg;
+	rs_idmap users, items;
+	rs_triplet *rows;
+	size_t n, cap;
+	int has_ts;
+	/* counts for the training summary */
+	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
+	rs_attrs side[2];   /* RS_SIDE_ITEMS, RS_SIDE_USERS */
+	/* set by rs_builder_finish, handed to the model by rs_train (repurchase.c) */
+	uint32_t *user_rows;   /* per user, source rows kept (duplicates counted) */
+	double *item_interval; /* per item, typical repurchase interval in seconds, or NULL */
+	size_t users_kept, items_kept; /* their lengths */
+};
+
+/* FLT_MAX as the messages print it: weights are kept as float32, and a
+ * weight above it is an error (never skipped as if it were non-positive). */
+#define RS_FLT_MAX_TEXT "3.4028235e+38"
+
+/* Append a row whose weight is final (> 0, finite); ts NAN = unknown. */
+rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_len,
+                                  const char *item, size_t item_len, double w, double ts,
+                                  rs_error *err);
+/* The error for a builder that holds no usable row. */
+rs_status rs_empty_source(const rs_builder *b, rs_error *err);
+/* Hold out the latest 20% of each user's interactions (EVAL.md): ties in
+ * time by item id, or with random_ties in a seeded order per user (auto's
+ * validation: where the time is coarse, a date or a fold number, the id
+ * order would hold out each user's highest ids, a biased sample). ctx (or
+ * NULL) is polled every 16,384 users: RS_ECANCELLED, RS_ENOMEM. */
+struct rs_train_ctx;
+rs_status rs_split_holdout(struct rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *items,
+                           uint64_t seed, int random_ties, unsigned char *test);
+
+/* Aggregate duplicates into a user x item CSR and hand over the id maps.
+ * The builder is left empty. ctx (or NULL) is polled every so many rows:
+ * RS_ECANCELLED. */
+rs_status rs_builder_finish(rs_builder *b, struct rs_train_ctx *ctx, rs_csr *out,
+                            rs_idmap *users, rs_idmap *items, uint64_t *duplicates, rs_error *err);
+
+#endif

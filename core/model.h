@@ -1,0 +1,82 @@
+/*
+ * model.h - the trained model in memory.
+ * Part of internal.h (not the public API); include internal.h.
+ */
+#ifndef RS_MODEL_H
+#define RS_MODEL_H
+
+#include "config.h"
+
+/* ---- the model ---- */
+struct rs_model {
+	rs_algo algo;
+	rs_idmap users, items;
+	rs_csr seen;          /* user x item weights (and ts) of training */
+	float *pop;           /* n_items popularity scores */
+	int32_t *pop_order;   /* items by popularity, best first */
+	int32_t factors;
+	float *user_f;        /* n_users x factors */
+	float *item_f;        /* n_items x factors */
+	uint32_t *item_blk;   /* item factors as bfloat16 in blocks of RS_BLK (derived,
+	                       * score.c): half the memory traffic of float32 */
+	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
+	float *item_gram;     /* ALS: Y^T Y (factors^2, upper triangle), derived at
+	                       * load so session fold-in runs no BLAS per call */
+	double trained_at;    /* unix seconds of training */
+	/* Optional parts; each algorithm fills what it scores with. All are
+	 * stored in the blob when present (model_io.c). */
+	rs_csr sim;           /* item x item similarities, row i = neighbours of i */
+	rs_csr sim_t;         /* derived: its transpose, row i = the items i keeps as
+	                       * neighbours (reasons.c: one short row per result) */
+	float *dense;         /* item x item dense weights (n_items^2), EASE */
+	rs_idmap feats;       /* feature names ("category=books", "text:espresso") */
+	rs_csr item_feats;    /* item x feature weights */
+	rs_csr user_feats;    /* user x feature weights */
+	float *feat_f;        /* feature embeddings, feats.n x factors */
+	float *item_price;    /* per item, NAN = unknown (items table "price"), or NULL */
+	int32_t *item_cat;    /* per item, index into cats or -1, or NULL */
+	rs_idmap cats;        /* category names (items table "category") */
+	int32_t n_parts;      /* hybrid components */
+	rs_model **parts;
+	float *part_w;        /* their blend weights */
+	int32_t **part_item;  /* derived: per part, hybrid item -> part item or -1 */
+	char **part_label;    /* derived: "hybrid:<algorithm>" per part */
+	/* Re-ranking statistics (blob sections 27-28; NULL in older blobs). */
+	uint32_t *user_rows;  /* per user, source rows kept at training */
+	double *item_interval; /* per item, median repurchase interval (seconds);
+	                       * NAN: never repurchased (durable) */
+	double price_q[3];    /* derived (rs_rank_prepare): quartiles of users'
+	                       * average item price, NAN without prices */
+	/* What fold-in needs to match training (history.c; blob sections 30-32):
+	 * ALS alpha and the lambda used (NAN: unknown, fold-in uses defaults),
+	 * the event_weights map, and the source column of each role. */
+	double fold_alpha, fold_lambda;
+	rs_idmap events;      /* event names of event_weights (empty: none) */
+	double *event_w;      /* their weights, events.n */
+	rs_idmap columns;     /* RS_HIST_COLS names: user, item, weight, event, ts,
+	                       * session (empty map: not recorded) */
+	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
+	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
+};
+
+#define RS_BLK 16
+
+/* Roles of rs_model.columns: rs_column_role, then the session column. */
+#define RS_HIST_COLS (RS_COL__COUNT + 1)
+
+/* recency.c: the "recency" option. check: it needs ts at training; prepare:
+ * derive hist_w from seen. rs_history_w: the weights item-based scorers use. */
+rs_status rs_recency_check(const rs_config *cfg, const rs_csr *seen, rs_error *err);
+rs_status rs_recency_prepare(rs_model *m, rs_error *err);
+/* seen's data x 0.5^(rank / recency) per user (malloc'd, nnz floats), or NULL. */
+float *rs_recency_weights(const rs_csr *seen, double recency);
+static inline const float *rs_history_w(const rs_model *m)
+{
+	return m->hist_w ? m->hist_w : m->seen.data;
+}
+
+/* Derived serving structures (popularity order, blocked factors). */
+rs_status rs_model_prepare(rs_model *m, rs_error *err);
+rs_model *rs_model_alloc(void);
+
+#endif
