@@ -241,8 +241,10 @@ int main(int argc, char **argv)
 	double secs = now() - t0;
 	int K = 10, users_n = 0;
 	rs_reco out[10];
-	double P = 0, R = 0, N = 0, MAP = 0;
-	char *hit = calloc(rs_model_n_items(m), 1);
+	/* the core's metrics (core/metrics.c), as recsys_evaluate computes them */
+	rs_rank_metrics ms = {0};
+	ms.n_items = rs_model_n_items(m);
+	ms.hit_items = calloc(ms.n_items, 1);
 	for (size_t s = 0; s < n;) {
 		size_t e = s;
 		int32_t test[512];
@@ -253,38 +255,26 @@ int main(int argc, char **argv)
 				test[nt++] = rs_model_find_item(m, is, strlen(is));
 			}
 		if (nt > 0) {
-			int ul = snprintf(us, sizeof us, "%d", r[s].u), got, hits = 0;
+			int ul = snprintf(us, sizeof us, "%d", r[s].u), got;
 			rs_recommend(m, us, (size_t)ul, K, NULL, out, &got, &err);
-			double dcg = 0, idcg = 0, ap = 0;
-			for (int q = 0; q < got; q++) {
-				hit[out[q].item] = 1;
-				for (int z = 0; z < nt; z++)
-					if (test[z] == out[q].item) {
-						hits++;
-						dcg += 1.0 / log2(q + 2.0);
-						ap += (double)hits / (q + 1);
-						break;
-					}
-			}
-			int ideal = nt < K ? nt : K;
-			for (int q = 0; q < ideal; q++) idcg += 1.0 / log2(q + 2.0);
-			P += (double)hits / K; R += (double)hits / ideal; N += dcg / idcg; MAP += ap / ideal;
-			users_n++;
+			rs_rank_metrics_add(&ms, out, got, K, test, nt);
 		}
 		s = e;
 	}
+	users_n = ms.users;
+	/* coverage of the items that have interactions (side-table-only items left out) */
 	size_t covered = 0;
-	for (size_t k = 0; k < rs_model_n_items(m); k++) covered += hit[k];
+	for (size_t k = 0; k < ms.n_items; k++) covered += ms.hit_items[k];
 	printf("train=%zu item_cells=%d user_cells=%d users=%d items=%zu seconds=%.3f P@10=%.4f "
 	       "R@10=%.4f NDCG@10=%.4f MAP@10=%.4f cov@10=%.3f\n",
-	       ntrain, cells, ucells, users_n, rs_model_n_items(m), secs, P / users_n, R / users_n,
-	       N / users_n, MAP / users_n, (double)covered / n_known);
+	       ntrain, cells, ucells, users_n, rs_model_n_items(m), secs, ms.precision / users_n,
+	       ms.recall / users_n, ms.ndcg / users_n, ms.map / users_n, (double)covered / n_known);
 	rs_free(summary);
 	rs_model_destroy(&m);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
 	free(known);
-	free(hit);
+	free(ms.hit_items);
 	free(r);
 	return 0;
 }
