@@ -266,6 +266,25 @@ int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len);
 
 void rs_free(void *p);
 
+/*
+ * Serving images (model_image.c): the model with every derived array, laid
+ * out for mapping in place, so processes serving one version share its
+ * memory through the page cache. rs_model_image_write streams the image to
+ * fd (no second copy in memory); `key` (32 bytes, the caller's identity of
+ * the stored version) is kept in the header. rs_model_image_map maps the file
+ * read-only and checks its format, the build that wrote it, the key, every
+ * array's bounds and the trailer (written last): the file is trusted content
+ * written by this build, so indexes are not re-validated. Any mismatch is
+ * RS_ECORRUPT (rebuild it); a missing file RS_ENOTFOUND. The mapped model is
+ * read-only: rs_model_destroy unmaps it. rs_model_is_mapped tells which.
+ */
+rs_status rs_model_image_write(const rs_model *m, int fd, const unsigned char key[32],
+                               rs_error *err);
+rs_status rs_model_image_map(const char *path, const unsigned char key[32], rs_model **out,
+                             rs_error *err);
+int rs_model_is_mapped(const rs_model *m);
+
+
 /* ------------------------------------------------------------------ */
 /* Serving                                                              */
 /* ------------------------------------------------------------------ */

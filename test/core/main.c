@@ -96,6 +96,8 @@ void test_check_k(void);
 void test_is_algorithm(void);
 void test_not_found_messages(void);
 void test_fresh_decisions(void);
+void test_image_families(void);
+void test_image_damaged(void);
 
 int main(void)
 {
@@ -189,5 +191,7 @@ int main(void)
 	RUN(test_is_algorithm);
 	RUN(test_not_found_messages);
 	RUN(test_fresh_decisions);
+	RUN(test_image_families);
+	RUN(test_image_damaged);
 	return h_failed_checks ? 1 : 0;
 }
