@@ -38,6 +38,11 @@ _PG_init(void)
 							NULL,
 							&recsys_keep_versions, 2, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("recsys.shared_models",
+							 "Backends map one shared serving image of each model version.",
+							 "Off: every backend loads its own private copy.",
+							 &recsys_shared_models, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("recsys");
 	RsCacheInit();
 }

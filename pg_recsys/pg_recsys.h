@@ -97,6 +97,17 @@ typedef struct RsStoredSource
 	char	   *owner;			/* NULL: no owner recorded */
 } RsStoredSource;
 
+/* cache.c: a private copy of the latest stored version, and its row */
+extern rs_model *RsCacheLoadBlob(const char *name, bool read_only, int32 *version,
+								 int64 *xmin, int64 *len, uint64 *sum);
+
+/* image.c: one mapped serving image per model version and server */
+extern bool recsys_shared_models;
+extern rs_model *RsImageLoad(const char *name, bool read_only, int32 *version,
+							 int64 *xmin, rs_model **private_m);
+extern void RsImageCleanup(int n, char **names, const int32 *versions,
+						   const int64 *xmins);
+
 extern Oid	RsStoreRelid(void);
 extern Oid	RsStoreKnownRelid(void);
 extern void RsStoreForgetRelid(void);
