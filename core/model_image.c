@@ -150,15 +150,17 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
  * identity of the library file that holds this code (path, size, mtime,
  * inode), so any rebuild, even one that changes only how an array is
  * derived, refuses older images. Without a file to name, the process id:
- * images then serve only their writer. */
-static void build_stamp(char out[STAMP_CAP])
+ * images then serve only their writer. Taken when the library is loaded
+ * (a reinstall replaces the file under a running process, whose code is
+ * still the old one). */
+static void compute_stamp(char out[STAMP_CAP])
 {
 	uint64_t h = 1469598103934665603ULL, lib = h;
 	for (size_t i = 0; i < N_ARRAYS; i++)
 		h = (h ^ (arrays[i].field * 131 + arrays[i].elem)) * 1099511628211ULL;
 	Dl_info info;
 	struct stat st;
-	if (dladdr((void *)build_stamp, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0) {
+	if (dladdr((void *)compute_stamp, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0) {
 		lib = fnv(lib, info.dli_fname, strlen(info.dli_fname));
 		lib = fnv(lib, &st.st_size, sizeof st.st_size);
 		lib = fnv(lib, &st.st_mtim, sizeof st.st_mtim);
@@ -170,6 +172,17 @@ static void build_stamp(char out[STAMP_CAP])
 	memset(out, 0, STAMP_CAP);
 	snprintf(out, STAMP_CAP, "recsys %s m%zu a%zu %016llx lib %016llx", RS_VERSION, sizeof(rs_model),
 	         N_ARRAYS, (unsigned long long)h, (unsigned long long)lib);
+}
+
+static char load_stamp[STAMP_CAP];
+
+__attribute__((constructor)) static void stamp_at_load(void) { compute_stamp(load_stamp); }
+
+static void build_stamp(char out[STAMP_CAP])
+{
+	if (!load_stamp[0])
+		compute_stamp(load_stamp);
+	memcpy(out, load_stamp, STAMP_CAP);
 }
 
 static uint64_t align_up(uint64_t x) { return (x + RS_IMAGE_ALIGN - 1) & ~(uint64_t)(RS_IMAGE_ALIGN - 1); }

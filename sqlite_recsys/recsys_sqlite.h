@@ -44,9 +44,12 @@ SQLITE_EXTENSION_INIT3
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
  * a model under a running scan. */
+typedef struct rsq_shared rsq_shared;
+
 typedef struct rsq_model {
 	int refs;
 	rs_model *m;
+	rsq_shared *shared; /* the process-wide copy m belongs to (shared.c), or NULL */
 	char *name;
 	sqlite3_int64 version;
 	char *trained_at; /* with version, identifies the stored row */
@@ -223,6 +226,14 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 int rsq_cache_get(rsq_ctx *ctx, sqlite3_stmt **probe, const char *name, rsq_model **out,
                   char **errmsg);
 void rsq_model_release(rsq_model *m);
+
+/* ---- shared.c: one loaded copy per stored version and process ---- */
+/* Load version `version` of `name` (trained_at: its row's training time),
+ * reusing the copy another connection of this process loaded from the same
+ * file; *shared is what to release (NULL: a private copy in *out). */
+int rsq_shared_load(sqlite3 *db, const char *name, sqlite3_int64 version, const char *trained_at,
+                    rs_model **out, rsq_shared **shared, char **errmsg);
+void rsq_shared_release(rsq_shared *s);
 /* Drop a model from the cache (after recsys_drop_model). */
 void rsq_cache_forget(rsq_ctx *ctx, const char *name);
 /* Free every cached model (connection closing). */

@@ -89,6 +89,29 @@ images "$P" | grep -q "_6b656570_" && pass "shared: ... the remaining image is t
 sess_close A
 sess_close B
 
+# Four backends asking for a new version at once build it once (a flock on
+# a per-version lock file): all map the one file that stayed in place.
+q "$P" "$PPORT" -c "SELECT recsys_train('c', 'ev', 'als', '{\"factors\": 16, \"iterations\": 1, \"threads\": 1}')" >/dev/null
+cp=()
+for s in 1 2 3 4; do
+  sess_open "C$s" "$P" "$PPORT"
+  cp+=("$(sess_query "C$s" "SELECT pg_backend_pid();")")
+done
+waits=()
+for s in 1 2 3 4; do
+  ( sess_query "C$s" "SELECT count(*) FROM recommend('u1', 3, 'c');" >/dev/null ) &
+  waits+=($!)
+done
+wait "${waits[@]}"
+cimg=$(images "$P" | grep "_63_")
+inodes=$(for p in "${cp[@]}"; do mapped_inode "$p"; done | sort -u)
+check "shared: four backends starting together map one image" \
+  "$(stat -c %i "$P/data/base/pgsql_tmp/$cimg" 2>/dev/null)" "$inodes"
+check "shared: ... and left no temporary file" "0" \
+  "$(ls "$P/data/base/pgsql_tmp" | grep -c '\.tmp$')"
+for s in 1 2 3 4; do sess_close "C$s"; done
+q "$P" "$PPORT" -c "SELECT recsys_drop_model('c')" >/dev/null
+
 # A backend crash: PostgreSQL removes pgsql_tmp files while reinitializing;
 # serving rebuilds the image.
 q "$P" "$PPORT" -c "SELECT recsys_train('m', 'ev', 'popularity')" >/dev/null
