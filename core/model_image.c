@@ -535,7 +535,8 @@ rs_status rs_model_image_map(const char *path, const unsigned char key[32], rs_m
 		munmap(base, im.len);
 		return damaged(err, path, why);
 	}
-	madvise(base, im.len, MADV_WILLNEED);
+	/* no MADV_WILLNEED: on a large image walking the page cache would cost
+	 * every new backend milliseconds; page faults read around on demand */
 	m->img_base = base;
 	m->img_len = im.len;
 	*out = m;
