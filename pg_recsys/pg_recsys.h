@@ -61,6 +61,8 @@ typedef struct RsProgress
 	const char *name;			/* the model or algorithm */
 	bool		activity;		/* pg_stat_activity changed: restore it */
 	char	   *saved;			/* the activity text before (TopMemoryContext) */
+	char	   *text;			/* the text reported, text_size bytes (the same) */
+	int			text_size;
 	int			state;			/* its BackendState */
 	uint64		query_id;
 } RsProgress;

@@ -36,12 +36,10 @@ static const int LEVELS[] = {0, NOTICE, INFO, LOG};
 static void
 RsProgressActivity(RsProgress *p, const char *line)
 {
-	char		text[1024];
-
 	if (!p->activity || !pgstat_track_activities || MyBEEntry == NULL)
 		return;
-	snprintf(text, sizeof(text), "-- recsys: %s\n%s", line, p->saved);
-	pgstat_report_activity((BackendState) p->state, text);
+	snprintf(p->text, p->text_size, "-- recsys: %s\n%s", line, p->saved);
+	pgstat_report_activity((BackendState) p->state, p->text);
 	/* a new RUNNING report clears the query id: keep the statement's */
 	pgstat_report_query_id(p->query_id, true);
 }
@@ -95,6 +93,9 @@ RsProgressBegin(RsProgress *p, rs_config *cfg, const char *what, const char *nam
 	{
 		/* our own entry: only this backend writes it */
 		p->saved = MemoryContextStrdup(TopMemoryContext, (const char *) be->st_activity_raw);
+		/* what the entry holds at most: the rest would be cut anyway */
+		p->text_size = pgstat_track_activity_query_size;
+		p->text = MemoryContextAlloc(TopMemoryContext, p->text_size);
 		p->state = (int) be->st_state;
 		p->query_id = be->st_query_id;
 		p->activity = true;
@@ -117,5 +118,6 @@ RsProgressEnd(RsProgress *p)
 		pgstat_report_query_id(p->query_id, true);
 	}
 	pfree(p->saved);
-	p->saved = NULL;
+	pfree(p->text);
+	p->saved = p->text = NULL;
 }
