@@ -85,6 +85,10 @@ case "$err" in
   *) fail "progress: bad GUC value (got '$err')" ;;
 esac
 
+check "progress: with track_activities off the messages still come (the activity is left alone)" "1" \
+  "$(q "$DIR" "$PORT" -c "SET track_activities = off" -c "$(train als '{"progress": "notice"}')" 2>&1 |
+     grep -c '^NOTICE:  recsys: train "m": done, 1500 rows read')"
+
 # Another session sees the running training's phase; cancel still stops it
 # and the statement's own text comes back.
 SLOW="SELECT recsys_train('big', 'slow', 'als', '{\"factors\": 256, \"iterations\": 200, \"threads\": 1}')"
