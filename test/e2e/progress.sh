@@ -90,15 +90,18 @@ check "progress: with track_activities off the messages still come (the activity
      grep -c '^NOTICE:  recsys: train "m": done, 1500 rows read')"
 
 # Another session sees the running training's phase; cancel still stops it
-# and the statement's own text comes back.
+# and the statement's own text comes back (the trainer's session stays open
+# and idle, so its last statement is what pg_stat_activity shows).
 SLOW="SELECT recsys_train('big', 'slow', 'als', '{\"factors\": 256, \"iterations\": 200, \"threads\": 1}')"
-q "$DIR" "$PORT" -c "SET application_name = 'trainer'" -c "$SLOW" >"$DIR/slow.out" 2>&1 &
-bg=$!
-seen="" pid=""
+sess_open T "$DIR" "$PORT"
+pid=$(sess_query T "SELECT pg_backend_pid();")
+eval "tfd=\$SESS_FD_T"
+printf '%s;\n\\echo __SLOW_DONE__\n' "$SLOW" >&"$tfd"
+seen=""
 for i in $(seq 1 600); do
-  row=$(q "$DIR" "$PORT" -F '|' -c "SELECT pid, split_part(query, E'\n', 1) FROM pg_stat_activity
-        WHERE application_name = 'trainer' AND query LIKE '-- recsys: train \"big\": als iteration %'")
-  if [ -n "$row" ]; then pid=${row%%|*}; seen=${row#*|}; break; fi
+  seen=$(q "$DIR" "$PORT" -c "SELECT split_part(query, E'\n', 1) FROM pg_stat_activity
+        WHERE pid = $pid AND query LIKE '-- recsys: train \"big\": als iteration %'")
+  [ -n "$seen" ] && break
   sleep 0.1
 done
 case "$seen" in
@@ -106,17 +109,18 @@ case "$seen" in
     pass "progress: another session sees the training's phase in pg_stat_activity ($seen)" ;;
   *) fail "progress: pg_stat_activity line (got '$seen')" ;;
 esac
-text=$(q "$DIR" "$PORT" -c "SELECT query FROM pg_stat_activity WHERE pid = ${pid:-0}" | sed 1d)
-check "progress: the statement's text follows the line" "$SLOW" "$text"
-[ -n "$pid" ] && q "$DIR" "$PORT" -c "SELECT pg_cancel_backend($pid)" >/dev/null
-wait $bg
+text=$(q "$DIR" "$PORT" -c "SELECT query FROM pg_stat_activity WHERE pid = $pid" | sed 1d)
+check "progress: the statement's text follows the line" "$SLOW;" "$text"
+q "$DIR" "$PORT" -c "SELECT pg_cancel_backend($pid)" >/dev/null
+for i in $(seq 1 600); do
+  grep -q '^__SLOW_DONE__$' "$DIR/sess_T.out" && break
+  sleep 0.1
+done
 check "progress: cancel still stops the training" "1" \
-  "$(grep -c 'canceling statement due to user request' "$DIR/slow.out")"
-state=$(q "$DIR" "$PORT" -F '|' -c "SELECT state, query FROM pg_stat_activity WHERE pid = ${pid:-0}")
-case "$state" in
-  ""|"idle|$SLOW") pass "progress: after the cancel the activity shows the statement again" ;;
-  *) fail "progress: activity after the cancel (got '$state')" ;;
-esac
+  "$(grep -c 'canceling statement due to user request' "$DIR/sess_T.out")"
+check "progress: after the cancel the idle session shows the statement again" "idle|$SLOW;" \
+  "$(q "$DIR" "$PORT" -F '|' -c "SELECT state, query FROM pg_stat_activity WHERE pid = $pid")"
+sess_close T
 
 # The text comes back after a training that succeeds or fails, in the
 # same statement (the activity is read after each).
