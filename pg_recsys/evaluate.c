@@ -197,7 +197,6 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	RsEvalTarget t;
 	const rs_opt *opts;
 	const char *source;
-	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
 	rs_eval_result result;
 	Jsonb	   *metrics = NULL;
@@ -215,9 +214,20 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	RsEvalResolve(text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_JSONB_P(2), &t);
 	RsTrainConfigure(st, t.algorithm, t.options, &opts);
-	RsSourceLoad(source, st->cfg, opts, &st->builder);
-	if (rs_evaluate(st->cfg, st->builder, k, &cb, &result, &err) != RS_OK)
-		RsReportTrainError(&err);
+	RsTrainWatch(st, "evaluate", text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_TRY();
+	{
+		RsSourceLoad(source, st->cfg, opts, &st->builder);
+		if (rs_evaluate(st->cfg, st->builder, k, &st->progress.cb, &result, &err) != RS_OK)
+			RsReportTrainError(&err);
+	}
+	PG_CATCH();
+	{
+		RsProgressEnd(&st->progress);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	RsProgressEnd(&st->progress);
 	MemoryContextSwitchTo(callercxt);
 	if (t.name != NULL)
 		metrics = RsEvalMetrics(&result, &t);

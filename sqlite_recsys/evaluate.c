@@ -49,6 +49,7 @@ typedef struct eval_job {
 	rs_config *cfg;
 	rs_builder *builder;
 	sqlite3_stmt *probe;
+	rsq_progress progress; /* the core's callbacks */
 	rs_eval_result result;
 	char *metrics;
 	char *errmsg;
@@ -167,14 +168,17 @@ static int run_evaluation(eval_job *j)
 	    rs_config_create(algorithm, rsq_opts_root(&j->opts), 0, &j->cfg, &j->err) != RS_OK)
 		rc = rsq_core_fail(&j->err, &j->errmsg);
 	if (rc == SQLITE_OK)
+		rsq_progress_begin(&j->progress, j->cfg, "evaluate", j->algorithm);
+	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j->db, j->source, j->cfg, rsq_opts_root(&j->opts), &j->builder,
 		                     &j->errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
 		j->probe = NULL; /* no probe: the evaluation simply cannot be interrupted */
-	rs_callbacks cb = {rsq_interrupted, j->probe};
-	if (rs_evaluate(j->cfg, j->builder, j->k, &cb, &j->result, &j->err) != RS_OK)
+	j->progress.cb.cancel = rsq_interrupted;
+	j->progress.cb.ctx = j->probe;
+	if (rs_evaluate(j->cfg, j->builder, j->k, &j->progress.cb, &j->result, &j->err) != RS_OK)
 		return rsq_core_fail(&j->err, &j->errmsg);
 	return SQLITE_OK;
 }

@@ -24,6 +24,7 @@
  *   for_items.c   recommend_for_items()
  *   fresh.c       fresh users of recommend(), recommend_for_session()
  *   explain.c     recsys_explain(), recsys_user_profile()
+ *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
  */
 #ifndef RECSYS_SQLITE_H
 #define RECSYS_SQLITE_H
@@ -246,6 +247,17 @@ void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv);
  * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending
  * (training and evaluation). */
 int rsq_interrupted(void *probe);
+
+/* ---- progress.c: progress of a training or an evaluation ---- */
+typedef struct rsq_progress {
+	rs_callbacks cb;  /* what rs_train / rs_evaluate get; the caller sets cancel */
+	const char *what; /* "train", "evaluate" */
+	const char *name; /* the model or algorithm */
+} rsq_progress;
+/* Reports of `what` on `name` to sqlite3_log when cfg's option "progress"
+ * is set and not "off" (the default is off), from the source's first row
+ * on; p must outlive the work. */
+void rsq_progress_begin(rsq_progress *p, rs_config *cfg, const char *what, const char *name);
 
 /* ---- recsys_ext.c: the connection's scalar functions ---- */
 void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv);

@@ -99,7 +99,7 @@ int train_cancelled(const char *algo, int after_calls, int nu, int ni)
 	char *sum = NULL;
 	rs_error e;
 	int calls[2] = {0, after_calls};
-	rs_callbacks cb = {cancel_after_calls, calls};
+	rs_callbacks cb = {.cancel = cancel_after_calls, .ctx = calls};
 	int ok = rs_config_create(algo, NULL, 2, &c, &e) == RS_OK && rs_builder_create(c, &b, &e) == RS_OK;
 	for (int u = 0; ok && u < nu; u++)
 		for (int i = u % 7; i < ni; i += 7) {

@@ -69,5 +69,9 @@ check "replica: recsys_evaluate() works on the standby, with a NOTICE" \
   "$(sess_query R "SELECT k, test_users FROM recsys_evaluate('ev3', 'm', '{}', 4);")"
 check "replica: ... without touching the record" "3" \
   "$(sess_query R "SELECT last_evaluation->>'k' FROM recsys_models;")"
+# progress reports work on the standby (an evaluation of an algorithm)
+out=$(sess_query R "SELECT k FROM recsys_evaluate('ev3', 'popularity', '{\"progress\": \"notice\"}', 4);")
+check "replica: an evaluation on the standby reports its progress" "1 4" \
+  "$(echo "$out" | grep -c '^NOTICE:  recsys: evaluate "popularity": done, ') $(echo "$out" | tail -1)"
 sess_close R
 exit $E2E_FAILED
