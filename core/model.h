@@ -17,8 +17,12 @@ struct rs_model {
 	int32_t factors;
 	float *user_f;        /* n_users x factors */
 	float *item_f;        /* n_items x factors */
-	uint32_t *item_blk;   /* item factors as bfloat16 in blocks of RS_BLK (derived,
-	                       * score.c): half the memory traffic of float32 */
+	uint8_t *item_q;      /* derived (model.c make_qblocks, score.c): item factors as
+	                       * int8 + 128 in blocks of RS_BLK items, per group of 4
+	                       * factors; rs_qblock_bytes(m) per block, ceil(n / RS_BLK)
+	                       * blocks: a quarter of float32's memory traffic */
+	float *item_qscale;   /* derived: per factor, max |item_f[., d]| / 127 */
+	int32_t item_ql1max;  /* derived: max over items of sum_d |int8 code| */
 	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
 	float *item_gram;     /* ALS: Y^T Y (factors^2, upper triangle), derived at
 	                       * load so session fold-in runs no BLAS per call */
@@ -60,6 +64,14 @@ struct rs_model {
 };
 
 #define RS_BLK 16
+/* Most factors a model may have (the loader's limit). */
+#define RS_QMAX_FACTORS 1024
+
+/* Bytes of one block of RS_BLK quantised items (score.c layout). */
+static inline size_t rs_qblock_bytes(const rs_model *m)
+{
+	return (size_t)((m->factors + 3) / 4) * 4 * RS_BLK;
+}
 
 /* Roles of rs_model.columns: rs_column_role, then the session column. */
 #define RS_HIST_COLS (RS_COL__COUNT + 1)

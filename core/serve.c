@@ -80,45 +80,60 @@ static void rescore_sorted(const rs_model *m, const float *uvec, const int32_t *
 	qsort(c, (size_t)n, sizeof *c, cmp_cand);
 }
 
-/* Every item still eligible (not -inf), rescored exactly into *c (grown). */
-static int rescore_all(const rs_model *m, const float *uvec, const float *scores, int32_t ni,
-                       cand **c)
+/* Every eligible item whose approximate score is at least `floor`,
+ * rescored exactly; the best k of them into *c (grown), best first. */
+static int rescore_above(const rs_model *m, const float *uvec, const float *scores, int32_t ni,
+                         float floor, int k, cand **c)
 {
-	int32_t *idx = rs_malloc(rs_mul((size_t)ni, sizeof *idx));
-	float *val = rs_malloc(rs_mul((size_t)ni, sizeof *val));
-	cand *big = rs_malloc(rs_mul((size_t)ni, sizeof *big));
-	int n = -1;
-	if (idx && val && big) {
+	int32_t n = 0;
+	for (int32_t i = 0; i < ni; i++)
+		n += scores[i] != -INFINITY && scores[i] >= floor;
+	int32_t *idx = rs_malloc(rs_mul((size_t)n + 1, sizeof *idx));
+	float *val = rs_malloc(rs_mul((size_t)n + 1, sizeof *val));
+	int32_t *pos = rs_malloc(rs_mul((size_t)k, sizeof *pos));
+	float *top = rs_malloc(rs_mul((size_t)k, sizeof *top));
+	cand *best = rs_malloc(rs_mul((size_t)k, sizeof *best));
+	int w = -1;
+	if (idx && val && pos && top && best) {
 		n = 0;
 		for (int32_t i = 0; i < ni; i++)
-			if (scores[i] != -INFINITY)
+			if (scores[i] != -INFINITY && scores[i] >= floor)
 				idx[n++] = i;
-		rescore_sorted(m, uvec, idx, n, val, big);
+		rs_score_exact(m, uvec, idx, n, val);
+		w = rs_topk(val, n, k, pos, top); /* idx ascends: ties to the lower item */
+		for (int r = 0; r < w; r++)
+			best[r] = (cand){idx[pos[r]], top[r]};
 		free(*c);
-		*c = big;
-		big = NULL;
+		*c = best;
+		best = NULL;
 	}
 	free(idx);
 	free(val);
-	free(big);
-	return n;
+	free(pos);
+	free(top);
+	free(best);
+	return w;
 }
 
 static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
                       rs_reco *out)
 {
-	float bound = rs_score_error_bound(m, uvec);
-	int want = k + 8 < ni ? k + 8 : ni;
+	double bound = rs_score_error_bound(m, uvec);
+	int want = k + 24 < ni ? k + 24 : ni; /* int8: k + 24 nearly always proves the top k */
 	int32_t *idx = rs_malloc(rs_mul((size_t)want + 1, sizeof *idx));
 	float *val = rs_malloc(rs_mul((size_t)want + 1, sizeof *val));
 	cand *c = rs_malloc(rs_mul((size_t)want + 1, sizeof *c));
 	int n = -1;
 	if (idx && val && c) {
 		n = rs_topk(scores, ni, want, idx, val);
-		float line = n > 0 ? val[n - 1] + bound : 0;
+		double line = n > 0 ? (double)val[n - 1] + bound : 0;
 		rescore_sorted(m, uvec, idx, n, val, c);
-		if (n == want && want < ni && n >= k && !(c[k - 1].score > line))
-			n = rescore_all(m, uvec, scores, ni, &c); /* not provably exact */
+		/* not provably exact: every item that might beat the k-th exact
+		 * score (approximate score within the bound of it) is rescored */
+		if (n == want && want < ni && n >= k && !((double)c[k - 1].score > line)) {
+			double fl = (double)c[k - 1].score - bound;
+			n = rescore_above(m, uvec, scores, ni, (float)(fl - fabs(fl) * 1e-6 - 1e-30), k, &c);
+		}
 		if (n > k)
 			n = k;
 		for (int r = 0; r < n; r++)

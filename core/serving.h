@@ -92,9 +92,15 @@ int rs_topk_unordered(const float *scores, int32_t n, int k, int32_t *idx, float
                       int32_t *tmp_idx, float *tmp_val);
 
 /* ---- scoring ---- */
-/* Approximate (bfloat16) scores of every item for a user vector, and the
+/* Approximate (int8) scores of every item for a user vector, and the
  * bound on their error: |approx - exact| <= rs_score_error_bound(). */
 void rs_score_items(const rs_model *m, const float *uvec, float *scores);
+/* The same for nb blocks of quantised items laid out like m->item_q
+ * (scores for nb x RS_BLK items). */
+void rs_score_qblocks(const rs_model *m, const uint8_t *blk, size_t nb, const float *uvec,
+                      float *out);
+/* Tests and benches: nonzero forces the portable kernel (same results). */
+extern int rs_score_portable;
 float rs_score_error_bound(const rs_model *m, const float *uvec);
 /* Exact float32-factor scores of n chosen items. */
 void rs_score_exact(const rs_model *m, const float *uvec, const int32_t *items, int n,
