@@ -25,6 +25,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_q);
 	free(m->item_qscale);
 	free(m->item_maxabs);
+	rs_ivf_free(m);
 	free(m->item_gram);
 	free(m->hist_w);
 	free(m->item_price);
@@ -60,25 +61,24 @@ static int cmp_pop(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
-/* Item factors as int8 codes + 128 in blocks of RS_BLK = 16 items (score.c):
- * per group of 4 factors, items 0..7 then 8..15, 4 bytes each. Padding items
- * and factors hold code 0 (byte 128), which adds nothing to a score. Sets
- * m->item_qscale (per factor, max |y| / 127) and m->item_ql1max. */
-static uint8_t *make_qblocks(rs_model *m, const float *f, int32_t n, int32_t k)
+/* Items rows[0..n) as int8 codes + 128 into blocks of RS_BLK = 16 items at
+ * blk (score.c): per group of 4 factors, items 0..7 then 8..15, 4 bytes
+ * each. Padding items and factors hold code 0 (byte 128), which adds
+ * nothing to a score. Returns the largest sum_d |code| of the rows. */
+int32_t rs_quantise_rows(const rs_model *m, const int32_t *rows, int32_t n, uint8_t *blk)
 {
 	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK, bs = rs_qblock_bytes(m);
-	uint8_t *blk = rs_malloc(rs_mul(nb, bs));
-	if (!blk)
-		return NULL;
-	memset(blk, 128, nb * bs);
+	int32_t k = m->factors;
 	int64_t l1max = 0;
-	for (int32_t i = 0; i < n; i++) {
-		int j = i % RS_BLK;
-		uint8_t *dst = blk + ((size_t)i / RS_BLK) * bs + (j / 8) * 32 + (j % 8) * 4;
+	memset(blk, 128, nb * bs);
+	for (int32_t r = 0; r < n; r++) {
+		int j = r % RS_BLK;
+		const float *y = m->item_f + (size_t)(rows ? rows[r] : r) * k;
+		uint8_t *dst = blk + ((size_t)r / RS_BLK) * bs + (j / 8) * 32 + (j % 8) * 4;
 		int64_t l1 = 0;
 		for (int32_t d = 0; d < k; d++) {
 			double s = m->item_qscale[d];
-			double v = s > 0 ? nearbyint((double)f[(size_t)i * k + d] / s) : 0;
+			double v = s > 0 ? nearbyint((double)y[d] / s) : 0;
 			v = v > 127 ? 127 : v < -127 ? -127 : v;
 			if (isnan(v))
 				v = 0;
@@ -87,7 +87,16 @@ static uint8_t *make_qblocks(rs_model *m, const float *f, int32_t n, int32_t k)
 		}
 		l1max = l1 > l1max ? l1 : l1max;
 	}
-	m->item_ql1max = (int32_t)l1max;
+	return (int32_t)l1max;
+}
+
+/* Every item's codes in item order (m->item_q) and m->item_ql1max. */
+static uint8_t *make_qblocks(rs_model *m, int32_t n)
+{
+	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK;
+	uint8_t *blk = rs_malloc(rs_mul(nb + 1, rs_qblock_bytes(m)));
+	if (blk)
+		m->item_ql1max = rs_quantise_rows(m, NULL, n, blk);
 	return blk;
 }
 
@@ -136,7 +145,7 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		for (int32_t d = 0; m->item_qscale && m->item_maxabs && d < m->factors; d++)
 			m->item_qscale[d] = m->item_maxabs[d] / 127.0f;
 		free(m->item_q);
-		m->item_q = m->item_qscale && m->item_maxabs ? make_qblocks(m, m->item_f, n, m->factors)
+		m->item_q = m->item_qscale && m->item_maxabs ? make_qblocks(m, n)
 		                                             : NULL;
 		if (m->algo == RS_ALGO_ALS && !m->item_gram) { /* training computes it first */
 			size_t f = (size_t)m->factors;
@@ -144,6 +153,8 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 			if (m->item_gram)
 				rs_gram(NULL, m->item_f, n, (int)f, m->item_gram, err);
 		}
+		if (m->item_q && rs_ivf_prepare(m, err) != RS_OK)
+			return RS_ENOMEM;
 		if (!m->item_q || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
@@ -179,6 +190,9 @@ size_t rs_model_memory(const rs_model *m)
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);
+	if (m->ivf_nlist) /* centroids, offsets, ids, codes */
+		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +
+		         m->ivf_boff[m->ivf_nlist] * rs_qblock_bytes(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
 		bytes += rs_model_memory(m->parts[p]) + ni * 4;
 	return bytes;

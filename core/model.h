@@ -26,6 +26,19 @@ struct rs_model {
 	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
 	float *item_gram;     /* ALS: Y^T Y (factors^2, upper triangle), derived at
 	                       * load so session fold-in runs no BLAS per call */
+	/* The approximate index (ivf.c), factor models trained with "index";
+	 * ivf_nlist 0: none. Stored (blob sections 38-40): */
+	int32_t ivf_nlist;    /* lists */
+	float *ivf_cent;      /* ivf_nlist x factors unit centroids */
+	uint32_t *ivf_off;    /* ivf_nlist + 1 offsets into ivf_items */
+	int32_t *ivf_items;   /* n_items item indices, list by list */
+	/* Derived (rs_ivf_prepare): */
+	uint64_t *ivf_boff;   /* ivf_nlist + 1: first block of each list in ivf_q */
+	uint8_t *ivf_q;       /* ivf_boff[ivf_nlist] blocks of rs_qblock_bytes(m):
+	                       * the int8 codes of ivf_items, each list padded */
+	uint64_t ivf_maxblocks; /* blocks of the longest list */
+	float *ivf_norm;      /* 2 x ivf_nlist: per list, its longest and shortest
+	                       * member's length (ranks lists for a query) */
 	double trained_at;    /* unix seconds of training */
 	/* Optional parts; each algorithm fills what it scores with. All are
 	 * stored in the blob when present (model_io.c). */

@@ -4,6 +4,7 @@
  * popularity order), the user's training items excluded, top-k by heap.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -11,7 +12,8 @@
 
 /* recommend()'s own option; the rest belong to the pipeline (rerank.c). */
 /* fresh: read by the binding (a fresh user's rows from the source) */
-static const char *const own_keys[] = {"exclude_seen", "fresh", NULL};
+/* exact, probes: the approximate index's (ivf.c), read in user_rank */
+static const char *const own_keys[] = {"exclude_seen", "fresh", "exact", "probes", NULL};
 
 /* exclude_seen (bool, default true) from the options, type-checked. */
 static rs_status exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
@@ -23,6 +25,26 @@ static rs_status exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
 	if (c)
 		*exclude = c->boolean;
 	return RS_OK;
+}
+
+/* exact (bool, default false: the index when the model has one) and
+ * probes (lists to scan at least), type-checked. */
+static rs_status index_opts(const rs_opt *o, rs_error *err)
+{
+	const char *keys[] = {"exact", "probes"};
+	for (int i = 0; i < 2; i++) {
+		const rs_opt *c = o && o->kind == RS_OPT_OBJECT ? rs_opt_get(o, keys[i]) : NULL;
+		rs_status st = c ? rs_serve_option_check(rs_serve_option_find(keys[i]), c, err) : RS_OK;
+		if (st != RS_OK)
+			return st;
+	}
+	return RS_OK;
+}
+
+static int exact_opt(const rs_opt *o)
+{
+	const rs_opt *c = o && o->kind == RS_OPT_OBJECT ? rs_opt_get(o, "exact") : NULL;
+	return c && c->kind == RS_OPT_BOOL && c->boolean;
 }
 
 /* The one check of k, for the core and both bindings (recsys.h). */
@@ -163,6 +185,12 @@ static rs_status user_rank(const rs_model *m, int32_t u, rs_rank_ctx *ctx, int k
 	const rs_algo_def *def = rs_algo_find(m->algo);
 	int factor = u >= 0 && !def->score && m->factors > 0;
 	const float *uvec = factor ? m->user_f + (size_t)u * m->factors : NULL;
+	if (uvec && m->ivf_nlist > 0 && !exact_opt(options)) { /* the approximate index */
+		int exhausted;
+		rs_status st = rs_rank_index(m, ctx, uvec, k, options, out, n_out, &exhausted, err);
+		if (st != RS_OK || !exhausted)
+			return st;
+	}
 	float *scores = rs_malloc(rs_mul(padded + 1, sizeof *scores));
 	if (!scores)
 		return rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", ni);
@@ -185,6 +213,8 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 	rs_status st = rs_check_k(k, err);
 	if (st == RS_OK)
 		st = exclude_seen_opt(options, &exclude, err);
+	if (st == RS_OK)
+		st = index_opts(options, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !user)

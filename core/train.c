@@ -117,6 +117,8 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	openblas_set_num_threads(1);
 	if (st == RS_OK)
 		st = rs_fit_model(&ctx, m, err);
+	if (st == RS_OK && (st = rs_ivf_train(&ctx, m, err)) == RS_OK && m->ivf_nlist)
+		st = rs_ivf_prepare(m, err);
 	openblas_set_num_threads(blas_threads);
 	if (st == RS_OK)
 		st = rs_model_keep_stats(m, b, err);
