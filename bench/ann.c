@@ -14,9 +14,9 @@
  *
  * usage: build/bench_ann [--items 3533,50000,200000,1000000] [--factors 64]
  *                        [--users 200]
- * build: gcc -std=c11 -O2 -D_GNU_SOURCE -Icore -Ibench bench/ann.c \
+ * build and run: make bench-ann (or by hand: gcc -std=c11 -O2 -D_GNU_SOURCE -Icore -Ibench bench/ann.c \
  *          build/librecsys_core.a $(pkg-config --libs openblas) -llapacke -lpthread -lm
- *          -o build/bench_ann
+ *          -o build/bench_ann)
  */
 #include "internal.h"
 
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[a], "--users"))
 			nu = atoi(argv[a + 1]);
 	}
-	printf("| items | factors | exact top-%d (ms, median) | int8 scan alone (ms) | rescored beyond k+8 |\n"
+	printf("| items | factors | exact top-%d (ms, median) | int8 scan alone (ms) | k + 24 not enough |\n"
 	       "| ---: | ---: | ---: | ---: | ---: |\n", k);
 	char *list = strdup(sizes);
 	for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {

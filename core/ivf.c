@@ -35,7 +35,7 @@ int32_t rs_ivf_default_lists(int64_t n)
 
 int rs_ivf_default_probes(const rs_model *m)
 {
-	int p = m->ivf_nlist / 16;
+	int p = m->ivf_nlist / 32;
 	return p < 8 ? 8 : p;
 }
 
