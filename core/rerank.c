@@ -4,7 +4,7 @@
  *   model scores -> history exclusion (exclude_seen; repurchase_cycle lets
  *   items that are due again back in) -> filters (filters.c mask) ->
  *   candidates (the best `candidates` by model score; for factor models by
- *   the bfloat16 scores, the rows returned rescored exactly) -> re-rank
+ *   the int8 scores, the rows returned rescored exactly) -> re-rank
  *   (mmr.c) -> top k.
  *
  * Re-ranking (only when one of its options is on; else the top k of the
