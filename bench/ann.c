@@ -13,7 +13,7 @@
  * Bench figures move with the machine's load: compare within one run.
  *
  * usage: build/bench_ann [--items 3533,50000,200000,1000000] [--factors 64]
- *                        [--users 200]
+ *                        [--users 200] [--noise 0.6]
  * build and run: make bench-ann (or by hand: gcc -std=c11 -O2 -D_GNU_SOURCE -Icore -Ibench bench/ann.c \
  *          build/librecsys_core.a $(pkg-config --libs openblas) -llapacke -lpthread -lm
  *          -o build/bench_ann)
@@ -44,6 +44,7 @@ static double gauss(void)
 }
 
 #define TOPICS 256
+static double noise = 0.6; /* --noise: users' noise against their topics */
 
 /* n vectors of f factors: topic direction x scale + noise. */
 static void gen(float *out, size_t n, int f, const float *topic, int users)
@@ -54,7 +55,7 @@ static void gen(float *out, size_t n, int f, const float *topic, int users)
 		for (int d = 0; d < f; d++) {
 			double v = topic[t * f + d] * scale + 0.5 * gauss() / sqrt(f);
 			if (users)
-				v = 0.6 * topic[t * f + d] + 0.4 * topic[t2 * f + d] + 0.6 * gauss() / sqrt(f);
+				v = 0.6 * topic[t * f + d] + 0.4 * topic[t2 * f + d] + noise * gauss() / sqrt(f);
 			out[i * (size_t)f + (size_t)d] = (float)v;
 		}
 	}
@@ -153,6 +154,8 @@ int main(int argc, char **argv)
 			f = atoi(argv[a + 1]);
 		else if (!strcmp(argv[a], "--users"))
 			nu = atoi(argv[a + 1]);
+		else if (!strcmp(argv[a], "--noise"))
+			noise = atof(argv[a + 1]);
 	}
 	printf("| items | factors | exact top-%d (ms, median) | int8 scan alone (ms) | k + 24 not enough |\n"
 	       "| ---: | ---: | ---: | ---: | ---: |\n", k);

@@ -190,7 +190,7 @@ size_t rs_model_memory(const rs_model *m)
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);
-	if (m->ivf_nlist) /* centroids, offsets, ids, codes */
+	if (m->ivf_nlist && m->ivf_boff) /* centroids, offsets, ids, codes */
 		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +
 		         m->ivf_boff[m->ivf_nlist] * rs_qblock_bytes(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
