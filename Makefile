@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo bench deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann deps clean lint
 
 all: core sqlite pg
 
@@ -77,6 +77,12 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	bench/run.sh
+
+# exact (int8) and approximate (IVF) top-10 over synthetic catalogues up to 1M items
+bench-ann: core
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -Ibench bench/ann.c $(CORE_LIB) $(BLAS_LIBS) \
+	  -o $(BUILD)/bench_ann
+	$(BUILD)/bench_ann
 
 lint:
 	@! grep -nE '#include *[<"](postgres|sqlite3|fmgr|executor/|utils/)' core/*.c core/*.h \

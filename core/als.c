@@ -308,6 +308,7 @@ static const rs_opt_spec ALS_OPTIONS[] = {
 	{"cg_steps", RS_T_INT, offsetof(rs_config, cg_steps), 3, 1, 100, NULL},
 	{"solver", RS_T_CHOICE, offsetof(rs_config, solver), RS_SOLVER_CG, 0, 0, "cg|cholesky"},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
+	RS_INDEX_OPTIONS,
 };
 
 const rs_algo_def rs_def_als = {

@@ -31,6 +31,13 @@ typedef enum rs_algo {
 /* Growable text (the JSON the core writes); rs_text_printf appends. */
 /* ---- training configuration ---- */
 typedef enum rs_solver { RS_SOLVER_CG = 0, RS_SOLVER_CHOLESKY = 1 } rs_solver;
+/* The "index" training option of factor models (ivf.c); 0 (auto) is the
+ * default, so configurations of algorithms without it read auto. */
+typedef enum rs_index_kind { RS_INDEX_AUTO = 0, RS_INDEX_NONE = 1, RS_INDEX_IVF = 2 } rs_index_kind;
+/* Its rows in each factor algorithm's option table. */
+#define RS_INDEX_OPTIONS                                                                    \
+	{"index", RS_T_CHOICE, offsetof(rs_config, index_kind), RS_INDEX_AUTO, 0, 0, "auto|none|ivf"}, \
+	{"index_lists", RS_T_INT, offsetof(rs_config, index_lists), 0, 0, 65536, NULL}
 typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
 
 /*
@@ -76,6 +83,9 @@ struct rs_config {
 	double regularization, alpha; /* regularization < 0: scaled from data */
 	double reg_scale;
 	int solver;       /* rs_solver */
+	/* factor models: the approximate index (ivf.c) */
+	int index_kind;   /* rs_index_kind */
+	int index_lists;  /* 0: about sqrt(items) */
 	/* popularity */
 	double half_life_days; /* 0 = no decay */
 	double recency;        /* item-based scoring: history half-life in interactions, 0 = off */

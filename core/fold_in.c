@@ -66,7 +66,8 @@ static rs_status bool_opt(const rs_opt *c, int *out, rs_error *err)
 /* The options each entry point takes itself; the pipeline's (filters,
  * re-ranking: rerank.c) come on top. recommend()'s are serve.c's. */
 static const char *const SESSION_KEYS[] = {"exclude_items", "regularization", "alpha", NULL};
-static const char *const FRESH_KEYS[] = {"exclude_seen", "fresh", NULL};
+/* exact, probes: recommend()'s index options; a fresh user scores exactly */
+static const char *const FRESH_KEYS[] = {"exclude_seen", "fresh", "exact", "probes", NULL};
 
 /*
  * Validate the per-call options of `fn` (the pipeline checks its own keys
@@ -87,6 +88,8 @@ static rs_status parse_opts(const rs_model *m, const rs_opt *o, int fresh, const
 			st = bool_opt(c, &fo->exclude, err);
 		else if (fresh && strcmp(key, "fresh") == 0)
 			st = bool_opt(c, &ignored, err);
+		else if (fresh && (strcmp(key, "exact") == 0 || strcmp(key, "probes") == 0))
+			st = rs_serve_option_check(rs_serve_option_find(key), c, err);
 		else if (!fresh && strcmp(key, "regularization") == 0)
 			st = num_opt(c, &fo->lambda, err);
 		else if (!fresh && strcmp(key, "alpha") == 0)

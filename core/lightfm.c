@@ -737,7 +737,8 @@ static void lfm_params(const rs_train_ctx *ctx, rs_text *t)
 	{"item_alpha", RS_T_NUM, offsetof(rs_config, lfm_item_alpha), alpha_def, 0, 1, NULL}, \
 	{"user_alpha", RS_T_NUM, offsetof(rs_config, lfm_user_alpha), alpha_def, 0, 1, NULL}, \
 	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL}, \
-	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL}
+	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},               \
+	RS_INDEX_OPTIONS
 
 /* Defaults chosen on validation splits of MovieLens 100K and 1M
  * (bench/TUNING.md, "bpr and warp"). */

@@ -27,8 +27,10 @@ void rs_model_destroy(rs_model **pm)
 	free(m->pop_order);
 	free(m->user_f);
 	free(m->item_f);
-	free(m->item_blk);
+	free(m->item_q);
+	free(m->item_qscale);
 	free(m->item_maxabs);
+	rs_ivf_free(m);
 	free(m->item_gram);
 	free(m->hist_w);
 	free(m->item_price);
@@ -63,30 +65,42 @@ static int cmp_pop(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
-/* float32 -> bfloat16 (the upper half), rounded to nearest even. */
-static uint32_t to_bf16(float x)
+/* Items rows[0..n) as int8 codes + 128 into blocks of RS_BLK = 16 items at
+ * blk (score.c): per group of 4 factors, items 0..7 then 8..15, 4 bytes
+ * each. Padding items and factors hold code 0 (byte 128), which adds
+ * nothing to a score. Returns the largest sum_d |code| of the rows. */
+int32_t rs_quantise_rows(const rs_model *m, const int32_t *rows, int32_t n, uint8_t *blk)
 {
-	uint32_t u;
-	memcpy(&u, &x, 4);
-	u += 0x7FFFu + ((u >> 16) & 1u);
-	return u >> 16;
+	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK, bs = rs_qblock_bytes(m);
+	int32_t k = m->factors;
+	int64_t l1max = 0;
+	memset(blk, 128, nb * bs);
+	for (int32_t r = 0; r < n; r++) {
+		int j = r % RS_BLK;
+		const float *y = m->item_f + (size_t)(rows ? rows[r] : r) * k;
+		uint8_t *dst = blk + ((size_t)r / RS_BLK) * bs + (j / 8) * 32 + (j % 8) * 4;
+		int64_t l1 = 0;
+		for (int32_t d = 0; d < k; d++) {
+			double s = m->item_qscale[d];
+			double v = s > 0 ? nearbyint((double)y[d] / s) : 0;
+			v = v > 127 ? 127 : v < -127 ? -127 : v;
+			if (isnan(v))
+				v = 0;
+			dst[(size_t)(d / 4) * 64 + d % 4] = (uint8_t)(int)(v + 128);
+			l1 += (int64_t)fabs(v);
+		}
+		l1max = l1 > l1max ? l1 : l1max;
+	}
+	return (int32_t)l1max;
 }
 
-/* Item factors in blocks of RS_BLK = 16 items, factor-major: for factor d,
- * 8 words whose word j holds item j (low half) and item j + 8 (high half)
- * as bfloat16, so one 32-byte load feeds both halves of a block (score.c). */
-static uint32_t *make_blocks(const float *f, int32_t n, int32_t k)
+/* Every item's codes in item order (m->item_q) and m->item_ql1max. */
+static uint8_t *make_qblocks(rs_model *m, int32_t n)
 {
 	size_t nb = ((size_t)n + RS_BLK - 1) / RS_BLK;
-	uint32_t *blk = rs_calloc(rs_mul(nb * (RS_BLK / 2), (size_t)k), sizeof *blk);
-	if (!blk)
-		return NULL;
-	for (int32_t i = 0; i < n; i++) {
-		int j = i % RS_BLK, shift = j < 8 ? 0 : 16;
-		uint32_t *dst = blk + ((size_t)i / RS_BLK) * (RS_BLK / 2) * k + j % 8;
-		for (int32_t d = 0; d < k; d++)
-			dst[(size_t)d * (RS_BLK / 2)] |= to_bf16(f[(size_t)i * k + d]) << shift;
-	}
+	uint8_t *blk = rs_malloc(rs_mul(nb + 1, rs_qblock_bytes(m)));
+	if (blk)
+		m->item_ql1max = rs_quantise_rows(m, NULL, n, blk);
 	return blk;
 }
 
@@ -128,17 +142,24 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 	if (m->sim.indptr && rs_csr_transpose(&m->sim, &m->sim_t) != RS_OK)
 		return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	if (m->factors > 0) {
-		free(m->item_blk);
-		m->item_blk = make_blocks(m->item_f, n, m->factors);
 		free(m->item_maxabs);
 		m->item_maxabs = make_maxabs(m->item_f, n, m->factors);
+		free(m->item_qscale);
+		m->item_qscale = rs_malloc(rs_mul((size_t)m->factors, sizeof *m->item_qscale));
+		for (int32_t d = 0; m->item_qscale && m->item_maxabs && d < m->factors; d++)
+			m->item_qscale[d] = m->item_maxabs[d] / 127.0f;
+		free(m->item_q);
+		m->item_q = m->item_qscale && m->item_maxabs ? make_qblocks(m, n)
+		                                             : NULL;
 		if (m->algo == RS_ALGO_ALS && !m->item_gram) { /* training computes it first */
 			size_t f = (size_t)m->factors;
 			m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
 			if (m->item_gram)
 				rs_gram(NULL, m->item_f, n, (int)f, m->item_gram, err);
 		}
-		if (!m->item_blk || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
+		if (m->item_q && rs_ivf_prepare(m, err) != RS_OK)
+			return RS_ENOMEM;
+		if (!m->item_q || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
 	return RS_OK;
@@ -168,11 +189,14 @@ size_t rs_model_memory(const rs_model *m)
 	size_t blk = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	size_t bytes = sizeof *m + rs_idmap_memory(&m->users) + rs_idmap_memory(&m->items) +
 	               csr_memory(&m->seen) + ni * 8 + (nu + ni) * f * sizeof(float) +
-	               blk * f * 2 + (m->item_maxabs ? f * 4 : 0) + (m->item_gram ? f * f * 4 : 0) +
+	               blk * ((f + 3) / 4 * 4) + (m->item_maxabs ? f * 8 : 0) + (m->item_gram ? f * f * 4 : 0) +
 	               csr_memory(&m->sim) + csr_memory(&m->sim_t) +
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0);
+	if (m->ivf_nlist && m->ivf_boff) /* centroids, offsets, ids, codes */
+		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +
+		         m->ivf_boff[m->ivf_nlist] * rs_qblock_bytes(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
 		bytes += rs_model_memory(m->parts[p]) + ni * 4;
 	return bytes;

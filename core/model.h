@@ -17,11 +17,28 @@ struct rs_model {
 	int32_t factors;
 	float *user_f;        /* n_users x factors */
 	float *item_f;        /* n_items x factors */
-	uint32_t *item_blk;   /* item factors as bfloat16 in blocks of RS_BLK (derived,
-	                       * score.c): half the memory traffic of float32 */
+	uint8_t *item_q;      /* derived (model.c make_qblocks, score.c): item factors as
+	                       * int8 + 128 in blocks of RS_BLK items, per group of 4
+	                       * factors; rs_qblock_bytes(m) per block, ceil(n / RS_BLK)
+	                       * blocks: a quarter of float32's memory traffic */
+	float *item_qscale;   /* derived: per factor, max |item_f[., d]| / 127 */
+	int32_t item_ql1max;  /* derived: max over items of sum_d |int8 code| */
 	float *item_maxabs;   /* per factor, max |item_f[., d]| (bounds the error) */
 	float *item_gram;     /* ALS: Y^T Y (factors^2, upper triangle), derived at
 	                       * load so session fold-in runs no BLAS per call */
+	/* The approximate index (ivf.c), factor models trained with "index";
+	 * ivf_nlist 0: none. Stored (blob sections 38-40): */
+	int32_t ivf_nlist;    /* lists */
+	float *ivf_cent;      /* ivf_nlist x factors unit centroids */
+	uint32_t *ivf_off;    /* ivf_nlist + 1 offsets into ivf_items */
+	int32_t *ivf_items;   /* n_items item indices, list by list */
+	/* Derived (rs_ivf_prepare): */
+	uint64_t *ivf_boff;   /* ivf_nlist + 1: first block of each list in ivf_q */
+	uint8_t *ivf_q;       /* ivf_boff[ivf_nlist] blocks of rs_qblock_bytes(m):
+	                       * the int8 codes of ivf_items, each list padded */
+	uint64_t ivf_maxblocks; /* blocks of the longest list */
+	float *ivf_norm;      /* 2 x ivf_nlist: per list, its longest and shortest
+	                       * member's length (ranks lists for a query) */
 	double trained_at;    /* unix seconds of training */
 	/* Optional parts; each algorithm fills what it scores with. All are
 	 * stored in the blob when present (model_io.c). */
@@ -66,6 +83,14 @@ struct rs_model {
 };
 
 #define RS_BLK 16
+/* Most factors a model may have (the loader's limit). */
+#define RS_QMAX_FACTORS 1024
+
+/* Bytes of one block of RS_BLK quantised items (score.c layout). */
+static inline size_t rs_qblock_bytes(const rs_model *m)
+{
+	return (size_t)((m->factors + 3) / 4) * 4 * RS_BLK;
+}
 
 /* Roles of rs_model.columns: rs_column_role, then the session column. */
 #define RS_HIST_COLS (RS_COL__COUNT + 1)

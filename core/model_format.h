@@ -30,6 +30,10 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_COLUMNS = 32,    /* source column per role: role byte + name + NUL, like T_FEATS */
        T_RECENCY = 36,    /* f64: the "recency" half-life of item-based scoring */
        T_ABI = 37,        /* u32 RS_BYTE_ORDER_MARK as written, u32 RS_FLOAT_IEEE754 */
+       T_IVF_CENT = 38,   /* approximate index (ivf.c), optional sections:
+                           * f32 lists x factors centroids */
+       T_IVF_OFF = 39,    /* u32 lists + 1 offsets into T_IVF_ITEMS */
+       T_IVF_ITEMS = 40,  /* i32 per item: item indices list by list */
        T__COUNT };
 
 /* The machine a blob was written on: its byte order and float format. */

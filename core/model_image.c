@@ -91,10 +91,22 @@ static uint64_t n_dense(const rs_model *m, const void *s) { (void)s; return m->i
 static uint64_t n_parts(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_parts; }
 static uint64_t n_events(const rs_model *m, const void *s) { (void)s; return m->events.n; }
 static uint64_t n_hist(const rs_model *m, const void *s) { (void)s; return csr_nnz(m, &m->seen); }
-static uint64_t n_blk(const rs_model *m, const void *s)
+static uint64_t n_qblk(const rs_model *m, const void *s)
 {
 	(void)s;
-	return (m->items.n + RS_BLK - 1) / RS_BLK * (RS_BLK / 2) * (uint64_t)m->factors;
+	return (m->items.n + RS_BLK - 1) / RS_BLK * (uint64_t)rs_qblock_bytes(m);
+}
+static uint64_t n_lists1(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->ivf_nlist + 1; }
+static uint64_t n_lists2(const rs_model *m, const void *s) { (void)s; return 2 * (uint64_t)m->ivf_nlist; }
+static uint64_t n_cent(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->ivf_nlist * (uint64_t)m->factors; }
+/* ivf_boff precedes ivf_q in the table: its last entry counts the blocks */
+static uint64_t n_ivf_q(const rs_model *m, const void *s)
+{
+	(void)s;
+	uint64_t b;
+	if (!m->ivf_boff || __builtin_mul_overflow(m->ivf_boff[m->ivf_nlist], (uint64_t)rs_qblock_bytes(m), &b))
+		return UINT64_MAX;
+	return b;
 }
 
 #define A(f, elem, fn) {offsetof(rs_model, f), 0, elem, fn}
@@ -111,7 +123,10 @@ static const img_array arrays[] = {
 	IDMAP(users), IDMAP(items), CSR(seen),
 	A(pop, 4, n_items), A(pop_order, 4, n_items),
 	A(user_f, 4, n_user_f), A(item_f, 4, n_item_f),
-	A(item_blk, 4, n_blk), A(item_maxabs, 4, n_factors), A(item_gram, 4, n_gram),
+	A(item_q, 1, n_qblk), A(item_qscale, 4, n_factors), A(item_maxabs, 4, n_factors),
+	A(item_gram, 4, n_gram),
+	A(ivf_cent, 4, n_cent), A(ivf_off, 4, n_lists1), A(ivf_items, 4, n_items),
+	A(ivf_boff, 8, n_lists1), A(ivf_q, 1, n_ivf_q), A(ivf_norm, 4, n_lists2),
 	CSR(sim), CSR(sim_t), A(dense, 4, n_dense),
 	IDMAP(feats), CSR(item_feats), CSR(user_feats), A(feat_f, 4, n_feat_f),
 	A(item_price, 4, n_items), A(item_cat, 4, n_items), IDMAP(cats),

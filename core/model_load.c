@@ -256,6 +256,48 @@ static int take_fold(const section *sec, rs_model *m, int *bad)
 	return !*bad;
 }
 
+/* The approximate index: all three sections or none; lists within
+ * [1, items], offsets from 0 to items never decreasing, every item in
+ * exactly one list, finite centroids. */
+static int take_ivf(const section *sec, rs_model *m, int *bad)
+{
+	int np = sec[T_IVF_CENT].present + sec[T_IVF_OFF].present + sec[T_IVF_ITEMS].present;
+	uint64_t ni = m->items.n, f = (uint64_t)m->factors;
+	if (np == 0)
+		return 1;
+	if (np != 3 || f == 0 || ni == 0 || sec[T_IVF_OFF].len % 4 || sec[T_IVF_OFF].len < 8)
+		return 0;
+	uint64_t nl = sec[T_IVF_OFF].len / 4 - 1;
+	if (nl > 65536 || nl > ni)
+		return 0;
+	m->ivf_off = take(&sec[T_IVF_OFF], (nl + 1) * 4, 1, bad);
+	m->ivf_cent = take(&sec[T_IVF_CENT], nl * f * 4, 1, bad);
+	m->ivf_items = take(&sec[T_IVF_ITEMS], ni * 4, 1, bad);
+	if (*bad)
+		return 0;
+	m->ivf_nlist = (int32_t)nl; /* set first: rs_model_destroy frees the arrays */
+	for (uint64_t c = 0; c < nl * f; c++)
+		if (!isfinite(m->ivf_cent[c]))
+			return 0;
+	if (m->ivf_off[0] != 0 || m->ivf_off[nl] != ni)
+		return 0;
+	for (uint64_t l = 0; l < nl; l++)
+		if (m->ivf_off[l + 1] < m->ivf_off[l])
+			return 0;
+	unsigned char *seen = rs_calloc(ni, 1);
+	int ok = seen != NULL;
+	if (!seen)
+		*bad = 2;
+	for (uint64_t i = 0; ok && i < ni; i++) {
+		int32_t it = m->ivf_items[i];
+		ok = it >= 0 && (uint64_t)it < ni && !seen[it];
+		if (ok)
+			seen[it] = 1;
+	}
+	free(seen);
+	return ok;
+}
+
 /* The optional parts (model_io.c write_optional). */
 static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 {
@@ -273,7 +315,7 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 	}
 	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&
-	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad);
+	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad);
 }
 
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */

@@ -4,7 +4,7 @@
  *   model scores -> history exclusion (exclude_seen; repurchase_cycle lets
  *   items that are due again back in) -> filters (filters.c mask) ->
  *   candidates (the best `candidates` by model score; for factor models by
- *   the bfloat16 scores, the rows returned rescored exactly) -> re-rank
+ *   the int8 scores, the rows returned rescored exactly) -> re-rank
  *   (mmr.c) -> top k.
  *
  * Re-ranking (only when one of its options is on; else the top k of the
@@ -301,6 +301,70 @@ rs_status rs_rank_exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_op
 {
 	rank_opts ro;
 	return exclude(m, ctx, options, k, scores, &ro, err);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The history items the options leave out (exclude_seen; repurchase_cycle
+ * lets due ones back), sorted, malloc'd into *out; -1 when out of memory. */
+static int32_t excluded_history(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts *ro,
+                                int32_t **out)
+{
+	int32_t n = 0;
+	*out = rs_malloc(rs_mul((size_t)ctx->n + 1, sizeof **out));
+	if (!*out)
+		return -1;
+	for (int32_t r = 0; ctx->exclude_history && r < ctx->n; r++) {
+		int32_t i = ctx->items[r];
+		if (!(ro->repurchase && rs_repurchase_due(m, i, ctx->ts ? ctx->ts[r] : NAN, ro->now)))
+			(*out)[n++] = i;
+	}
+	qsort(*out, (size_t)n, sizeof **out, cmp_i32);
+	return n;
+}
+
+/* The pipeline on the approximate index's candidates (ivf.c): the same
+ * options, exclusions and re-ranking as rs_rank, with the pool taken from
+ * the probed lists (continued until enough items pass). */
+rs_status rs_rank_index(const rs_model *m, const rs_rank_ctx *ctx, const float *uvec, int k,
+                        const rs_opt *options, rs_reco *out, int *n_out, int *exhausted,
+                        rs_error *err)
+{
+	rank_opts ro;
+	unsigned char *blocked = NULL;
+	int32_t *hist = NULL;
+	*n_out = 0;
+	*exhausted = 0;
+	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, k, &ro, &blocked, err);
+	int32_t nh = st == RS_OK ? excluded_history(m, ctx, &ro, &hist) : 0;
+	int reranks = ro.upsell > 0 || ro.price_sens || ro.diversity > 0 || ro.pop_penalty > 0;
+	int want = !reranks ? k + 24 : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;
+	want = want < k ? k : want;
+	const rs_opt *pr = options && options->kind == RS_OPT_OBJECT ? rs_opt_get(options, "probes")
+	                                                             : NULL;
+	rs_ivf_query q = {blocked, hist, nh, pr ? (int)pr->number : rs_ivf_default_probes(m)};
+	rs_reco *c = st == RS_OK && nh >= 0 ? rs_malloc(rs_mul((size_t)want, sizeof *c)) : NULL;
+	int n = c ? rs_ivf_search(m, uvec, &q, want, c) : -1;
+	*exhausted = n == -2;
+	for (int r = 0; r < n; r++)
+		c[r].source = ctx->source;
+	if (reranks && n > 0)
+		n = rerank(m, ctx, &ro, c, n, k, out);
+	else if (n > 0)
+		memcpy(out, c, sizeof *c * (size_t)(n < k ? n : k));
+	free(blocked);
+	free(hist);
+	free(c);
+	if (st != RS_OK)
+		return st;
+	if (n == -1)
+		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", m->items.n);
+	*n_out = n < 0 ? 0 : n < k ? n : k;
+	return RS_OK;
 }
 
 rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, const float *uvec,

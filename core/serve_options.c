@@ -17,6 +17,8 @@
 const rs_serve_option rs_serve_options[] = {
 	{"exclude_seen", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
 	{"fresh", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
+	{"exact", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
+	{"probes", RS_SO_INTEGER, 1, 65536, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
 	{"alpha", RS_SO_NUMBER, 0, 1e9, RS_NEEDS_NOTHING, RS_FOR_SESSION},
 	{"regularization", RS_SO_NUMBER, 0, 1e12, RS_NEEDS_NOTHING, RS_FOR_SESSION},
 	{"price_min", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, BOTH},

@@ -92,9 +92,47 @@ int rs_topk_unordered(const float *scores, int32_t n, int k, int32_t *idx, float
                       int32_t *tmp_idx, float *tmp_val);
 
 /* ---- scoring ---- */
-/* Approximate (bfloat16) scores of every item for a user vector, and the
+/* Approximate (int8) scores of every item for a user vector, and the
  * bound on their error: |approx - exact| <= rs_score_error_bound(). */
 void rs_score_items(const rs_model *m, const float *uvec, float *scores);
+/* The same for nb blocks of quantised items laid out like m->item_q
+ * (scores for nb x RS_BLK items). */
+void rs_score_qblocks(const rs_model *m, const uint8_t *blk, size_t nb, const float *uvec,
+                      float *out);
+/* model.c: items rows[0..n) (NULL: 0..n) as int8 codes in blocks at blk
+ * (room for ceil(n / RS_BLK) blocks); the largest sum of |code| of a row. */
+int32_t rs_quantise_rows(const rs_model *m, const int32_t *rows, int32_t n, uint8_t *blk);
+
+/* ---- the approximate index (ivf.c) ---- */
+/* What a search leaves out: a filter mask (1 = blocked, or NULL) and the
+ * sorted history items excluded; probes: lists to scan at least. */
+typedef struct rs_ivf_query {
+	const unsigned char *blocked;
+	const int32_t *hist;
+	int32_t n_hist;
+	int probes;
+} rs_ivf_query;
+int32_t rs_ivf_default_lists(int64_t n_items);
+int rs_ivf_default_probes(const rs_model *m);
+/* k-means lists over m's item factors (nlist 0: the default). */
+rs_status rs_ivf_build(rs_train_ctx *ctx, rs_model *m, int32_t nlist, uint64_t seed, rs_error *err);
+/* rs_train: build it when the configuration asks ("index" option). */
+rs_status rs_ivf_train(rs_train_ctx *ctx, rs_model *m, rs_error *err);
+/* Derived at load: the codes list by list. */
+rs_status rs_ivf_prepare(rs_model *m, rs_error *err);
+void rs_ivf_free(rs_model *m);
+/* The best `want` eligible items of the probed lists, exact scores, best
+ * first; -1 out of memory, -2 every list probed (score exactly instead). */
+int rs_ivf_search(const rs_model *m, const float *u, const rs_ivf_query *q, int want,
+                  rs_reco *out);
+/* rerank.c: the pipeline on the index's candidates (known factor users);
+ * *exhausted set when the caller must take the exact path instead. */
+rs_status rs_rank_index(const rs_model *m, const rs_rank_ctx *ctx, const float *uvec, int k,
+                        const rs_opt *options, rs_reco *out, int *n_out, int *exhausted,
+                        rs_error *err);
+
+/* Tests and benches: nonzero forces the portable kernel (same results). */
+extern int rs_score_portable;
 float rs_score_error_bound(const rs_model *m, const float *uvec);
 /* Exact float32-factor scores of n chosen items. */
 void rs_score_exact(const rs_model *m, const float *uvec, const int32_t *items, int n,

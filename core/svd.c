@@ -373,6 +373,7 @@ static const rs_opt_spec SVD_OPTIONS[] = {
 	{"oversampling", RS_T_INT, offsetof(rs_config, oversampling), 10, 0, 1000, NULL},
 	{"power_iterations", RS_T_INT, offsetof(rs_config, power_iters), 4, 0, 100, NULL},
 	{"item_scaling", RS_T_NUM, offsetof(rs_config, item_scaling), -0.4, -2, 2, NULL},
+	RS_INDEX_OPTIONS,
 };
 
 const rs_algo_def rs_def_svd = {

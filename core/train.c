@@ -44,7 +44,10 @@ static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_USERS], RS_SIDE_USERS);
 	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);
 	rs_algo_find(ctx->cfg->algo)->params(ctx, &t);
-	rs_text_printf(&t, "}, \"model_bytes\": %zu}", rs_model_memory(m));
+	rs_text_printf(&t, "}, ");
+	if (m->ivf_nlist) /* the approximate index (ivf.c) */
+		rs_text_printf(&t, "\"index\": {\"kind\": \"ivf\", \"lists\": %d}, ", (int)m->ivf_nlist);
+	rs_text_printf(&t, "\"model_bytes\": %zu}", rs_model_memory(m));
 	if (t.oom) {
 		free(t.buf);
 		return NULL;
@@ -117,6 +120,8 @@ rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callba
 	openblas_set_num_threads(1);
 	if (st == RS_OK)
 		st = rs_fit_model(&ctx, m, err);
+	if (st == RS_OK && (st = rs_ivf_train(&ctx, m, err)) == RS_OK && m->ivf_nlist)
+		st = rs_ivf_prepare(m, err);
 	openblas_set_num_threads(blas_threads);
 	if (st == RS_OK)
 		st = rs_model_keep_stats(m, b, err);

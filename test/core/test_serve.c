@@ -283,7 +283,7 @@ static int exact_order(const rs_model *m, int32_t u, int32_t *order, float *sc)
 	return n;
 }
 
-/* Serving scores items in bfloat16 but must return exactly the float32
+/* Serving scores items in int8 but must return exactly the float32
  * top-k, also when near-ties force the full rescoring path. */
 void test_recommend_exact(void)
 {
