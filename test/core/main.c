@@ -96,6 +96,9 @@ void test_check_k(void);
 void test_is_algorithm(void);
 void test_not_found_messages(void);
 void test_fresh_decisions(void);
+void test_batch_factor_models(void);
+void test_batch_other_models(void);
+void test_batch_errors(void);
 
 int main(void)
 {
@@ -189,5 +192,8 @@ int main(void)
 	RUN(test_is_algorithm);
 	RUN(test_not_found_messages);
 	RUN(test_fresh_decisions);
+	RUN(test_batch_factor_models);
+	RUN(test_batch_other_models);
+	RUN(test_batch_errors);
 	return h_failed_checks ? 1 : 0;
 }
