@@ -43,6 +43,10 @@ typedef struct batch_job {
 	rs_rank_plan plan;
 	rs_reco *out;
 	int *n_out;         /* -1: failed (the caller asks rs_recommend again for the error) */
+	/* the fast path's items, longest vector first (norm_order) */
+	int32_t *order;     /* position -> item */
+	float *sorted_f;    /* their factors in that order */
+	float *norm;        /* their vector lengths, rounded up */
 } batch_job;
 
 /* User r's id text, NULL for a NULL entry. */
@@ -91,9 +95,10 @@ static int excluded(const batch_job *j, int32_t u, int32_t i)
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
-/* Offer one row of a tile (items t0 .. t0 + tn - 1) to user u's heap of
- * `want` (h entries). Eight scores at a time: once the heap is full nearly
- * every group falls below its worst entry and costs one compare. */
+/* Offer one row of a tile (positions t0 .. t0 + tn - 1 of j->order) to
+ * user u's heap of `want` (h entries). Eight scores at a time: once the
+ * heap is full nearly every group falls below its worst entry and costs one
+ * compare. */
 static void offer_row(const batch_job *j, int32_t u, const float *row, int32_t t0, int32_t tn,
                       int32_t *hi, float *hv, int *h, int want)
 {
@@ -119,16 +124,61 @@ static void offer_row(const batch_job *j, int32_t u, const float *row, int32_t t
 			 * -INFINITY never enter (rs_topk's rules) */
 			if (*h == want ? !(s > hv[0]) : (s == -INFINITY || isnan(s)))
 				continue;
-			if (!excluded(j, u, t0 + i))
-				rs_heap_offer(hi, hv, h, want, t0 + i, s);
+			int32_t item = j->order[t0 + i];
+			if (!excluded(j, u, item))
+				rs_heap_offer(hi, hv, h, want, item, s);
 		}
 	}
 }
 
+typedef struct item_len { int32_t item; float len; } item_len;
+
+/* Longest first; ties to the lower index. */
+static int cmp_len(const void *a, const void *b)
+{
+	const item_len *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Items by decreasing vector length, with their factors in that order:
+ * a user whose pool's lowest score already beats |u| times the longest
+ * vector left (Cauchy-Schwarz) needs no more tiles. */
+static rs_status norm_order(batch_job *j, rs_error *err)
+{
+	const rs_model *m = j->m;
+	int32_t f = m->factors, ni = (int32_t)m->items.n;
+	j->order = rs_malloc(rs_mul((size_t)ni + 1, sizeof *j->order));
+	j->norm = rs_malloc(rs_mul((size_t)ni + 1, sizeof *j->norm));
+	j->sorted_f = rs_malloc(rs_mul(rs_mul((size_t)ni, (size_t)f) + 1, sizeof *j->sorted_f));
+	item_len *c = rs_malloc(rs_mul((size_t)ni + 1, sizeof *c));
+	if (!j->order || !j->norm || !j->sorted_f || !c) {
+		free(c);
+		return rs_fail(err, RS_ENOMEM, "out of memory ordering %d items", ni);
+	}
+	for (int32_t i = 0; i < ni; i++) {
+		double s = 0;
+		for (int32_t d = 0; d < f; d++)
+			s += (double)m->item_f[(size_t)i * f + d] * m->item_f[(size_t)i * f + d];
+		c[i] = (item_len){i, (float)sqrt(s)};
+	}
+	qsort(c, (size_t)ni, sizeof *c, cmp_len);
+	for (int32_t r = 0; r < ni; r++) {
+		j->order[r] = c[r].item;
+		/* float rounding of the length and of the scores stays far inside 1e-4 */
+		j->norm[r] = c[r].len * 1.0001f + 1e-30f;
+		memcpy(j->sorted_f + (size_t)r * f, m->item_f + (size_t)c[r].item * f,
+		       (size_t)f * sizeof(float));
+	}
+	free(c);
+	return RS_OK;
+}
+
 /* The scratch of one block. */
 typedef struct block_buf {
-	float *a, *c, *hv;
-	int32_t *hi, *rows;
+	float *a, *c, *hv, *unorm;
+	int32_t *hi, *uidx, *known, *live;
 	int *hn;
 } block_buf;
 
@@ -137,9 +187,27 @@ static void block_free(block_buf *b)
 	free(b->a);
 	free(b->c);
 	free(b->hv);
+	free(b->unorm);
 	free(b->hi);
-	free(b->rows);
+	free(b->uidx);
+	free(b->known);
+	free(b->live);
 	free(b->hn);
+}
+
+/* Users still needing tile t0 (their pool can still change): kept in
+ * b->live, their vectors packed into b->a. Returns how many. */
+static int32_t live_users(const batch_job *j, block_buf *b, int32_t nb, int32_t t0, int want)
+{
+	int32_t f = j->m->factors, nl = 0;
+	for (int32_t q = 0; q < nb; q++) {
+		const float *hv = b->hv + (size_t)q * want;
+		if (b->hn[q] == want && b->unorm[q] * j->norm[t0] <= hv[0])
+			continue; /* no item from here on can enter the pool */
+		memcpy(b->a + (size_t)nl * f, j->m->user_f + (size_t)b->uidx[q] * f, (size_t)f * sizeof(float));
+		b->live[nl++] = q;
+	}
+	return nl;
 }
 
 /* Users begin .. end - 1 by sgemm; anyone it cannot serve via one_user. */
@@ -148,27 +216,28 @@ static void fast_range(void *arg, int32_t begin, int32_t end, int tid)
 	(void)tid;
 	const batch_job *j = arg;
 	const rs_model *m = j->m;
-	int32_t f = m->factors, ni = (int32_t)m->items.n, nr = end - begin;
+	int32_t f = m->factors, ni = (int32_t)m->items.n, nr = end - begin, nb = 0;
 	int want = j->k + POOL_EXTRA < ni ? j->k + POOL_EXTRA : ni;
 	int32_t tile = ni < TILE_ITEMS ? ni : TILE_ITEMS;
 	block_buf b = {
 	    .a = rs_malloc(rs_mul((size_t)nr * f + 1, sizeof(float))),
 	    .c = rs_malloc(rs_mul((size_t)nr * tile + 1, sizeof(float))),
 	    .hv = rs_malloc(rs_mul((size_t)nr * want + 1, sizeof(float))),
+	    .unorm = rs_malloc(rs_mul((size_t)nr + 1, sizeof(float))),
 	    .hi = rs_malloc(rs_mul((size_t)nr * want + 1, sizeof(int32_t))),
-	    .rows = rs_malloc(rs_mul((size_t)nr + 1, sizeof(int32_t))),
+	    .uidx = rs_malloc(rs_mul((size_t)nr + 1, sizeof(int32_t))),
+	    .known = rs_malloc(rs_mul((size_t)nr + 1, sizeof(int32_t))),
+	    .live = rs_malloc(rs_mul((size_t)nr + 1, sizeof(int32_t))),
 	    .hn = rs_calloc((size_t)nr + 1, sizeof(int)),
 	};
-	int32_t nb = 0, *uidx = b.rows;
-	if (!b.a || !b.c || !b.hv || !b.hi || !b.rows || !b.hn) {
+	if (!b.a || !b.c || !b.hv || !b.unorm || !b.hi || !b.uidx || !b.known || !b.live || !b.hn) {
 		for (int32_t r = begin; r < end; r++)
 			j->n_out[r] = -1;
 		block_free(&b);
 		return;
 	}
-	/* the known users' vectors into a; the others one by one */
-	int32_t *known = rs_malloc(rs_mul((size_t)nr + 1, sizeof *known));
-	for (int32_t r = begin; known && r < end; r++) {
+	/* the known users; the others one by one */
+	for (int32_t r = begin; r < end; r++) {
 		size_t len;
 		const char *id = user_id(j, r, &len);
 		int32_t u = id ? rs_idmap_find(&m->users, id, len) : -1;
@@ -176,20 +245,27 @@ static void fast_range(void *arg, int32_t begin, int32_t end, int tid)
 			one_user(j, r);
 			continue;
 		}
-		memcpy(b.a + (size_t)nb * f, m->user_f + (size_t)u * f, (size_t)f * sizeof(float));
-		uidx[nb] = u;
-		known[nb++] = r;
+		double s = 0;
+		for (int32_t d = 0; d < f; d++)
+			s += (double)m->user_f[(size_t)u * f + d] * m->user_f[(size_t)u * f + d];
+		b.unorm[nb] = (float)sqrt(s) * 1.0001f;
+		b.uidx[nb] = u;
+		b.known[nb++] = r;
 	}
-	for (int32_t t0 = 0; known && nb > 0 && t0 < ni; t0 += tile) {
-		int32_t tn = ni - t0 < tile ? ni - t0 : tile;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, tn, f, 1.0f, b.a, f,
-		            m->item_f + (size_t)t0 * f, f, 0.0f, b.c, tn);
-		for (int32_t q = 0; q < nb; q++)
-			offer_row(j, uidx[q], b.c + (size_t)q * tn, t0, tn, b.hi + (size_t)q * want,
+	for (int32_t t0 = 0; t0 < ni; t0 += tile) {
+		int32_t tn = ni - t0 < tile ? ni - t0 : tile, nl = live_users(j, &b, nb, t0, want);
+		if (nl == 0)
+			break;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nl, tn, f, 1.0f, b.a, f,
+		            j->sorted_f + (size_t)t0 * f, f, 0.0f, b.c, tn);
+		for (int32_t l = 0; l < nl; l++) {
+			int32_t q = b.live[l];
+			offer_row(j, b.uidx[q], b.c + (size_t)l * tn, t0, tn, b.hi + (size_t)q * want,
 			          b.hv + (size_t)q * want, &b.hn[q], want);
+		}
 	}
-	for (int32_t q = 0; known && q < nb; q++) {
-		int32_t r = known[q], u = uidx[q];
+	for (int32_t q = 0; q < nb; q++) {
+		int32_t r = b.known[q], u = b.uidx[q];
 		rs_reco *out = j->out + (size_t)r * j->k;
 		int h = b.hn[q], w = 0;
 		if (h > 0) /* the heap's root is the pool's lowest score */
@@ -202,10 +278,6 @@ static void fast_range(void *arg, int32_t begin, int32_t end, int tid)
 		rs_recommend_reasons(m, u, j->options, out, w);
 		j->n_out[r] = w;
 	}
-	if (!known)
-		for (int32_t r = begin; r < end; r++)
-			j->n_out[r] = -1;
-	free(known);
 	block_free(&b);
 }
 
@@ -240,6 +312,8 @@ rs_status rs_recommend_batch(const rs_model *m, const char *const *users, const 
 	rs_train_ctx ctx = {.cb = cb};
 	atomic_init(&ctx.stop, 0);
 	int fast = fast_path(m, &j.plan);
+	if (fast && (st = norm_order(&j, err)) != RS_OK)
+		fast = 0;
 	int blas_threads = openblas_get_num_threads();
 	openblas_set_num_threads(1);
 	st = rs_parallel_for(&ctx, (int32_t)n, fast ? BLOCK_USERS : SLOW_USERS,
@@ -247,6 +321,9 @@ rs_status rs_recommend_batch(const rs_model *m, const char *const *users, const 
 	                     &j, err);
 	openblas_set_num_threads(blas_threads);
 	free(j.plan.blocked);
+	free(j.order);
+	free(j.norm);
+	free(j.sorted_f);
 	if (st == RS_ECANCELLED)
 		return rs_fail(err, RS_ECANCELLED, "recommend_batch cancelled");
 	/* a user that failed (out of memory, say) fails again here, with its message */
