@@ -95,7 +95,8 @@ static int batch_compute(rsq_cursor *c, int k, const rs_opt *opts)
 		return rsq_cursor_fail(c, &err);
 	const char *json = c->args[0] && sqlite3_value_type(c->args[0]) != SQLITE_NULL
 	                       ? rsq_arg_text(c, 0, NULL) : NULL;
-	if (json && (rc = rsq_read_ids(c->ctx, json, "user_ids", "user ids", &ids, &errmsg)) != SQLITE_OK)
+	if (json && (rc = rsq_read_ids(c->ctx, "recommend_batch", json, "user_ids", "user ids", &ids,
+	                               &errmsg)) != SQLITE_OK)
 		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
 	size_t n = json ? (size_t)ids.n : rs_model_n_users(m);
 	size_t chunk = CHUNK_ROWS / (size_t)k;

@@ -24,9 +24,9 @@ void rsq_ids_free(rsq_ids *s)
 }
 
 /* The JSON array text -> ids (strings and numbers; nulls become NULL ids);
- * arg names the argument, what its elements ("item ids"). */
-static int read_ids(sqlite3 *db, const char *json, const char *arg, const char *what, rsq_ids *s,
-                    char **errmsg)
+ * fn names the function, arg the argument, what its elements ("item ids"). */
+static int read_ids(sqlite3 *db, const char *fn, const char *json, const char *arg,
+                    const char *what, rsq_ids *s, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT json_type(?1)", -1, &st, NULL);
@@ -81,15 +81,15 @@ static int read_ids(sqlite3 *db, const char *json, const char *arg, const char *
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
 	if (rc != SQLITE_OK && !*errmsg)
-		*errmsg = sqlite3_mprintf("%s: %s", arg, sqlite3_errmsg(db));
+		*errmsg = sqlite3_mprintf("%s: %s", fn, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int rsq_read_ids(rsq_ctx *ctx, const char *json, const char *arg, const char *what, rsq_ids *s,
-                 char **errmsg)
+int rsq_read_ids(rsq_ctx *ctx, const char *fn, const char *json, const char *arg,
+                 const char *what, rsq_ids *s, char **errmsg)
 {
-	int rc = read_ids(ctx->db, json, arg, what, s, errmsg);
+	int rc = read_ids(ctx->db, fn, json, arg, what, s, errmsg);
 	/* json_each is a table of main, locked while another connection commits:
 	 * read the ids on the private connection then (rsq_json_db) */
 	sqlite3 *jdb = rsq_is_locked(rc) ? rsq_json_db(ctx) : NULL;
@@ -97,7 +97,7 @@ int rsq_read_ids(rsq_ctx *ctx, const char *json, const char *arg, const char *wh
 		sqlite3_free(*errmsg);
 		*errmsg = NULL;
 		rsq_ids_free(s);
-		rc = read_ids(jdb, json, arg, what, s, errmsg);
+		rc = read_ids(jdb, fn, json, arg, what, s, errmsg);
 	}
 	return rc;
 }
@@ -109,7 +109,8 @@ static int for_items_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
 	rsq_ids s = {0};
 	char *errmsg = NULL;
-	int rc = rsq_read_ids(c->ctx, rsq_arg_text(c, 0, NULL), "items", "item ids", &s, &errmsg);
+	int rc = rsq_read_ids(c->ctx, "recommend_for_items", rsq_arg_text(c, 0, NULL), "items",
+	                      "item ids", &s, &errmsg);
 	if (rc != SQLITE_OK && errmsg)
 		rc = rsq_cursor_error(c, errmsg);
 	if (rc == SQLITE_OK)

@@ -157,10 +157,11 @@ typedef struct rsq_ids {
 	int n;
 } rsq_ids;
 /* The array text json -> ids (strings and numbers; nulls become NULL ids),
- * read on the connection, or on rsq_json_db while main is locked. arg names
- * the argument and what its elements ("item ids") in errors, *errmsg set. */
-int rsq_read_ids(rsq_ctx *ctx, const char *json, const char *arg, const char *what, rsq_ids *s,
-                 char **errmsg);
+ * read on the connection, or on rsq_json_db while main is locked. fn (the
+ * function), arg (the argument) and what (its elements: "item ids") name
+ * them in errors, *errmsg set. */
+int rsq_read_ids(rsq_ctx *ctx, const char *fn, const char *json, const char *arg,
+                 const char *what, rsq_ids *s, char **errmsg);
 void rsq_ids_free(rsq_ids *s);
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
