@@ -211,6 +211,15 @@ const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len)
 	return rs_idmap_get(&m->items, i, len);
 }
 
+const char *rs_model_user_id(const rs_model *m, int32_t i, size_t *len)
+{
+	if (i < 0 || (size_t)i >= m->users.n) {
+		*len = 0;
+		return "";
+	}
+	return rs_idmap_get(&m->users, i, len);
+}
+
 int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len)
 {
 	return rs_idmap_find(&m->items, id, len);

@@ -326,6 +326,9 @@ size_t rs_model_n_interactions(const rs_model *m);
 size_t rs_model_memory(const rs_model *m);
 /* Id text of item index i (not NUL-terminated; *len set). */
 const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len);
+/* Id text of user index i (0 .. rs_model_n_users - 1; not NUL-terminated;
+ * *len set); "" for another index. */
+const char *rs_model_user_id(const rs_model *m, int32_t i, size_t *len);
 /* Index of an item / user id, or -1. */
 int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len);
 int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len);
@@ -461,6 +464,25 @@ const char *rs_reason_format(const rs_model *m, const rs_reco *r, char *buf, siz
 rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
                        int k, const rs_opt *options, rs_reco *out, int *n_out,
                        rs_error *err);
+
+/*
+ * Top-k for many users at once (core/batch.c): the users users[r] (lens[r]
+ * bytes; a NULL entry gets no rows) for r < n, or, with users NULL, the
+ * model's users first .. first + n - 1 (rs_model_user_id). User r's rows go
+ * to out + r * k, n_out[r] of them (out has room for n * k rows, n_out for
+ * n). Each user's rows are those of rs_recommend(m, user, k, options): the
+ * same items, order, scores and sources; an unknown user gets the cold
+ * start's popular items. Factor models (als, svd, bpr, warp) score blocks
+ * of users with one sgemm per block and item tile unless a re-ranking
+ * option is on; other models and re-ranking score user by user. Either way
+ * `threads` threads (0: every core) share the users; OpenBLAS runs
+ * single-threaded meanwhile. `options` are recommend()'s but "fresh" (the
+ * bindings do not read sources in a batch), checked once for the batch.
+ * cb (or NULL) is polled between blocks: RS_ECANCELLED.
+ */
+rs_status rs_recommend_batch(const rs_model *m, const char *const *users, const size_t *lens,
+                             size_t first, size_t n, int k, const rs_opt *options, int threads,
+                             const rs_callbacks *cb, rs_reco *out, int *n_out, rs_error *err);
 
 /*
  * Top-k for an anonymous session from the items it touched (core/fold_in.c):

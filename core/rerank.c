@@ -186,6 +186,28 @@ int rs_rank_reasons(const rs_opt *options)
 	return !(c && c->kind == RS_OPT_BOOL && !c->boolean);
 }
 
+/* Does the request re-rank (else the top k of the model scores)? */
+static int reranks(const rank_opts *ro)
+{
+	return ro->upsell > 0 || ro->price_sens || ro->diversity > 0 || ro->pop_penalty > 0;
+}
+
+rs_status rs_rank_plan_make(const rs_model *m, const rs_opt *options, const char *fn,
+                            const char *const *own_keys, int k, rs_rank_plan *plan, rs_error *err)
+{
+	rank_opts ro;
+	*plan = (rs_rank_plan){0};
+	rs_status st = parse(m, options, fn, own_keys, k, &ro, &plan->blocked, err);
+	plan->reranks = reranks(&ro);
+	plan->repurchase = ro.repurchase;
+	plan->now = ro.now;
+	if (st != RS_OK) {
+		free(plan->blocked);
+		plan->blocked = NULL;
+	}
+	return st;
+}
+
 rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn,
                         const char *const *own_keys, int k, rs_error *err)
 {
@@ -381,18 +403,18 @@ rs_status rs_rank(const rs_model *m, const rs_rank_ctx *ctx, float *scores, cons
 	size_t ni = m->items.n;
 	if (st != RS_OK)
 		return st;
-	int reranks = ro.upsell > 0 || ro.price_sens || ro.diversity > 0 || ro.pop_penalty > 0;
-	int want = !reranks ? k : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;
+	int re = reranks(&ro);
+	int want = !re ? k : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;
 	want = want < k ? k : want;
-	rs_reco *c = reranks ? rs_malloc(rs_mul((size_t)want, sizeof *c)) : out;
+	rs_reco *c = re ? rs_malloc(rs_mul((size_t)want, sizeof *c)) : out;
 	int n = c ? pool_of(m, scores, uvec, k, want, c) : -1;
 	for (int r = 0; r < n; r++)
 		c[r].source = ctx->part ? (rs_source)(RS_SRC_PART + ctx->part[c[r].item]) : ctx->source;
-	if (reranks && n > 0)
+	if (re && n > 0)
 		n = rerank(m, ctx, &ro, c, n, k, out);
-	if (reranks && uvec && n > 0)
+	if (re && uvec && n > 0)
 		exact_scores(m, uvec, out, n);
-	if (reranks)
+	if (re)
 		free(c);
 	if (n < 0)
 		return rs_fail(err, RS_ENOMEM, "out of memory ranking %zu items", ni);

@@ -16,7 +16,7 @@
 static const char *const own_keys[] = {"exclude_seen", "fresh", "exact", "probes", NULL};
 
 /* exclude_seen (bool, default true) from the options, type-checked. */
-static rs_status exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
+rs_status rs_exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err)
 {
 	const rs_opt *c = o && o->kind == RS_OPT_OBJECT ? rs_opt_get(o, "exclude_seen") : NULL;
 	*exclude = 1;
@@ -84,14 +84,6 @@ static int cmp_cand(const void *a, const void *b)
 	return (x->item > y->item) - (x->item < y->item);
 }
 
-/*
- * The exact top-k from approximate scores: take the best `want` by the
- * approximate scores, rescore them exactly and sort. Any item left out has
- * an approximate score <= the lowest candidate's, so its exact score is at
- * most that plus `bound`; if the k-th exact score clears that line the answer
- * is exact. Otherwise (rare: near-ties at the boundary, or k close to the
- * catalogue) rescore every eligible item. Returns the rows written, or -1.
- */
 /* Rescore items idx[0..n) exactly into c, best first. */
 static void rescore_sorted(const rs_model *m, const float *uvec, const int32_t *idx, int n,
                            float *val, cand *c)
@@ -143,6 +135,36 @@ static int ahead(float s, int32_t i, const cand *c)
 	return s > c->score || (s == c->score && i < c->item);
 }
 
+/*
+ * The exact top-k from approximate scores: take the best `want` by the
+ * approximate scores, rescore them exactly and sort. Any item left out has
+ * an approximate score <= the lowest candidate's, so its exact score is at
+ * most that plus `bound`; if the k-th exact score clears that line the answer
+ * is exact. Otherwise (rare: near-ties at the boundary, or k close to the
+ * catalogue) exact_topk rescores every eligible item. Any approximation
+ * within the bound gives the same rows (batch.c's sgemm scores).
+ */
+int rs_exact_from_pool(const rs_model *m, const float *uvec, const int32_t *idx, int n, float low,
+                       int more, int k, rs_reco *out)
+{
+	float line = low + rs_score_error_bound(m, uvec);
+	float *val = rs_malloc(rs_mul((size_t)n + 1, sizeof *val));
+	cand *c = rs_malloc(rs_mul((size_t)n + 1, sizeof *c));
+	int w = -1;
+	if (val && c) {
+		rescore_sorted(m, uvec, idx, n, val, c);
+		if (more && n >= k && !(c[k - 1].score > line))
+			w = -2; /* not provably exact */
+		else
+			w = n > k ? k : n;
+		for (int r = 0; r < w; r++)
+			out[r] = (rs_reco){.item = c[r].item, .score = c[r].score, .source = RS_SRC_MODEL};
+	}
+	free(val);
+	free(c);
+	return w;
+}
+
 static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
                       rs_reco *out)
 {
@@ -183,7 +205,7 @@ static int exact_topk(const rs_model *m, const float *uvec, float *scores, int32
 		}
 		if (n > k)
 			n = k;
-		for (int r = 0; r < n; r++)
+		for (int r = 0; c && r < n; r++)
 			out[r] = (rs_reco){.item = c[r].item, .score = c[r].score, .source = RS_SRC_MODEL};
 	}
 	free(idx);
@@ -238,7 +260,7 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 	*n_out = 0;
 	rs_status st = rs_check_k(k, err);
 	if (st == RS_OK)
-		st = exclude_seen_opt(options, &exclude, err);
+		st = rs_exclude_seen_opt(options, &exclude, err);
 	if (st == RS_OK)
 		st = index_opts(options, err);
 	if (st != RS_OK)
@@ -259,12 +281,18 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 	}
 	st = u >= 0 && m->n_parts > 0 ? rs_hybrid_topk(m, u, &ctx, k, options, out, n_out, err)
 	                              : user_rank(m, u, &ctx, k, options, out, n_out, err);
-	/* reasons.c: the history item behind each row, unless "reasons": false */
-	if (st == RS_OK && rs_rank_reasons(options))
-		rs_reasons_for_user(m, u, out, *n_out);
-	else if (st == RS_OK)
-		rs_reasons_fill(m, NULL, NULL, 0, RS_WHY_SOURCE, out, *n_out);
+	if (st == RS_OK)
+		rs_recommend_reasons(m, u, options, out, *n_out);
 	return st;
+}
+
+/* reasons.c: the history item behind each row, unless "reasons": false */
+void rs_recommend_reasons(const rs_model *m, int32_t u, const rs_opt *options, rs_reco *out, int n)
+{
+	if (rs_rank_reasons(options))
+		rs_reasons_for_user(m, u, out, n);
+	else
+		rs_reasons_fill(m, NULL, NULL, 0, RS_WHY_SOURCE, out, n);
 }
 
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *out,

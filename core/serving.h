@@ -141,6 +141,28 @@ void rs_score_exact(const rs_model *m, const float *uvec, const int32_t *items, 
  * excluded items -INFINITY; the rows written, or -1 when out of memory). */
 int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t ni, int k,
                   rs_reco *out);
+/* serve.c: the exact top k from a pool idx[0..n) (n >= 1) of the best
+ * approximate scores of uvec's items, the lowest of them `low`; more: an
+ * eligible item may lie outside the pool. The rows written, -2 when they
+ * are not provably exact (rescore every eligible item instead), -1 when out
+ * of memory. Scores within rs_score_error_bound of the exact ones give the
+ * same rows as the bfloat16 ones. */
+int rs_exact_from_pool(const rs_model *m, const float *uvec, const int32_t *idx, int n, float low,
+                       int more, int k, rs_reco *out);
+/* serve.c: recommend()'s option exclude_seen (default 1), type-checked. */
+rs_status rs_exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err);
+/* serve.c: recommend()'s last step on known user u's rows (u < 0: none):
+ * each row's history item, unless "reasons": false. */
+void rs_recommend_reasons(const rs_model *m, int32_t u, const rs_opt *options, rs_reco *out, int n);
+/* rerank.c: the options of a batch (batch.c) parsed once for all its users. */
+typedef struct rs_rank_plan {
+	int reranks;            /* a re-ranking option is on (the pool is approximate scores) */
+	int repurchase;         /* repurchase_cycle */
+	double now;             /* its "now" (default: the time of the call) */
+	unsigned char *blocked; /* filter mask, 1 = left out (NULL: no filter); free() it */
+} rs_rank_plan;
+rs_status rs_rank_plan_make(const rs_model *m, const rs_opt *options, const char *fn,
+                            const char *const *own_keys, int k, rs_rank_plan *plan, rs_error *err);
 /* hybrid.c: add component p's normalized, weighted scores buf (its own item
  * indices) into total (items at -INFINITY stay there), tracking the best part. */
 void rs_hybrid_blend(const rs_model *m, int32_t p, const float *buf, float *total, float *bestc,

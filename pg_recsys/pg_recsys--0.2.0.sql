@@ -182,6 +182,14 @@ SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.recommend(text, integer, text, jsonb) IS
 'top-k items for a user from a trained model (popular items for unknown users)';
 
+CREATE FUNCTION @extschema@.recommend_batch(user_ids text[] DEFAULT NULL, k integer DEFAULT 10,
+	model text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (user_id text, item_id text, score real, rank integer, reason text, source text)
+AS 'MODULE_PATHNAME', 'recommend_batch'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 1000;
+COMMENT ON FUNCTION @extschema@.recommend_batch(text[], integer, text, jsonb) IS
+'recommend()''s rows for many users at once (NULL: every user of the model), scored in blocks on recsys.threads threads';
+
 CREATE FUNCTION @extschema@.popular_items(k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS TABLE (item_id text, score real, rank integer)

@@ -38,7 +38,7 @@ _PG_init(void)
 							   &recsys_default_model, "",
 							   PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("recsys.threads",
-							"Threads a training uses unless its options give \"threads\".",
+							"Threads a training uses unless its options give \"threads\", and recommend_batch() uses.",
 							"0 means one per CPU core.",
 							&recsys_threads, 0, 0, 64,
 							PGC_USERSET, 0, NULL, NULL, NULL);

@@ -17,6 +17,7 @@
  *   similar.c    similar_items()
  *   for_items.c  recommend_for_items()
  *   fresh.c      fresh users of recommend(), recommend_for_session()
+ *   batch.c      recommend_batch()
  *   explain.c    recsys_explain(), recsys_user_profile()
  *   progress.c   progress messages and pg_stat_activity during long work
  */
@@ -92,6 +93,7 @@ extern void RsTrainConfigure(RsTrainState *st, const char *algorithm, Jsonb *opt
 							 const rs_opt **opts);
 extern void RsTrainWatch(RsTrainState *st, const char *what, const char *name);
 extern void RsReportTrainError(const rs_error *err) pg_attribute_noreturn();
+extern rs_callbacks RsTrainCallbacks(void);
 
 /* store.c: one stored model version */
 typedef struct RsStoredModel
@@ -181,6 +183,8 @@ extern rs_reco *RsRecoBuffer(int32 k);
 extern void RsInitSRF(FunctionCallInfo fcinfo);
 extern void RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 					   int n, bool with_reason);
+extern void RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+						  const rs_reco *recs, int n, bool with_reason);
 /* A call of a serving function: its arguments, model and rows (RsCallStart). */
 typedef struct RsKeyCall
 {

@@ -52,12 +52,24 @@ void
 RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 		   int n, bool with_reason)
 {
+	RsEmitRowsFor(fcinfo, NULL, m, recs, n, with_reason);
+}
+
+/* RsEmitRows with a first column `key` (recommend_batch's user_id), or
+ * without one when key is NULL. */
+void
+RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+			  const rs_reco *recs, int n, bool with_reason)
+{
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		cols[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum	   *values = key ? cols + 1 : cols;
 	Datum		source[RS_SRC_PART + RS_MAX_PARTS] = {0};
 	char		reason[256];
 
+	if (key)
+		cols[0] = *key;
 	for (int i = 0; i < n; i++)
 	{
 		rs_source src = recs[i].source;
@@ -76,7 +88,7 @@ RsEmitRows(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs,
 				source[src] = CStringGetTextDatum(rs_source_name(m, src));
 			values[4] = source[src];
 		}
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, cols, nulls);
 	}
 }
 

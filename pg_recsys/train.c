@@ -76,6 +76,16 @@ RsCancelRequested(void *ctx)
 	return QueryCancelPending || ProcDiePending;
 }
 
+/* Cancel only, no progress: for long serving calls (recommend_batch). */
+rs_callbacks
+RsTrainCallbacks(void)
+{
+	rs_callbacks cb = {0};
+
+	cb.cancel = RsCancelRequested;
+	return cb;
+}
+
 /*
  * The callbacks of a training or an evaluation (st->progress.cb): cancel
  * polls and progress reports of `what` on `name`, from the source's first

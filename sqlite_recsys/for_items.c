@@ -13,15 +13,8 @@
 
 #include <string.h>
 
-/* The session's ids, copied out of json_each(). */
-typedef struct ses_items {
-	char **ids;
-	size_t *lens;
-	int n;
-} ses_items;
-
 /* Free the ids. */
-static void ses_items_free(ses_items *s)
+void rsq_ids_free(rsq_ids *s)
 {
 	for (int i = 0; i < s->n; i++)
 		sqlite3_free(s->ids[i]);
@@ -30,8 +23,10 @@ static void ses_items_free(ses_items *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* The JSON array text -> ids (strings and numbers; nulls become NULL ids). */
-static int ses_read_items(sqlite3 *db, const char *json, ses_items *s, char **errmsg)
+/* The JSON array text -> ids (strings and numbers; nulls become NULL ids);
+ * fn names the function, arg the argument, what its elements ("item ids"). */
+static int read_ids(sqlite3 *db, const char *fn, const char *json, const char *arg,
+                    const char *what, rsq_ids *s, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT json_type(?1)", -1, &st, NULL);
@@ -40,9 +35,9 @@ static int ses_read_items(sqlite3 *db, const char *json, ses_items *s, char **er
 		rc = sqlite3_step(st);
 		const char *type = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
 		if (rc == SQLITE_ERROR || (rc == SQLITE_ROW && !type))
-			*errmsg = sqlite3_mprintf("argument \"items\" is not valid JSON");
+			*errmsg = sqlite3_mprintf("argument \"%s\" is not valid JSON", arg);
 		else if (rc == SQLITE_ROW && strcmp(type, "array") != 0)
-			*errmsg = sqlite3_mprintf("argument \"items\" must be a JSON array, not %s", type);
+			*errmsg = sqlite3_mprintf("argument \"%s\" must be a JSON array, not %s", arg, type);
 		rc = *errmsg ? SQLITE_ERROR : SQLITE_OK;
 	}
 	sqlite3_finalize(st);
@@ -56,8 +51,8 @@ static int ses_read_items(sqlite3 *db, const char *json, ses_items *s, char **er
 		rc = SQLITE_OK;
 		const char *type = (const char *)sqlite3_column_text(st, 0);
 		if (type && (!strcmp(type, "array") || !strcmp(type, "object"))) {
-			*errmsg = sqlite3_mprintf("argument \"items\" must be a JSON array of item ids, "
-			                          "not of %ss", type);
+			*errmsg = sqlite3_mprintf("argument \"%s\" must be a JSON array of %s, not of %ss",
+			                          arg, what, type);
 			rc = SQLITE_ERROR;
 			break;
 		}
@@ -86,8 +81,24 @@ static int ses_read_items(sqlite3 *db, const char *json, ses_items *s, char **er
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
 	if (rc != SQLITE_OK && !*errmsg)
-		*errmsg = sqlite3_mprintf("recommend_for_items: %s", sqlite3_errmsg(db));
+		*errmsg = sqlite3_mprintf("%s: %s", fn, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int rsq_read_ids(rsq_ctx *ctx, const char *fn, const char *json, const char *arg,
+                 const char *what, rsq_ids *s, char **errmsg)
+{
+	int rc = read_ids(ctx->db, fn, json, arg, what, s, errmsg);
+	/* json_each is a table of main, locked while another connection commits:
+	 * read the ids on the private connection then (rsq_json_db) */
+	sqlite3 *jdb = rsq_is_locked(rc) ? rsq_json_db(ctx) : NULL;
+	if (jdb) {
+		sqlite3_free(*errmsg);
+		*errmsg = NULL;
+		rsq_ids_free(s);
+		rc = read_ids(jdb, fn, json, arg, what, s, errmsg);
+	}
 	return rc;
 }
 
@@ -96,19 +107,10 @@ static int ses_read_items(sqlite3 *db, const char *json, ses_items *s, char **er
  * the core. */
 static int for_items_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
-	ses_items s = {0};
+	rsq_ids s = {0};
 	char *errmsg = NULL;
-	const char *items = rsq_arg_text(c, 0, NULL);
-	int rc = ses_read_items(c->ctx->db, items, &s, &errmsg);
-	/* json_each is a table of main, locked while another connection commits:
-	 * read the ids on the private connection then (rsq_json_db) */
-	sqlite3 *jdb = rsq_is_locked(rc) ? rsq_json_db(c->ctx) : NULL;
-	if (jdb) {
-		sqlite3_free(errmsg);
-		errmsg = NULL;
-		ses_items_free(&s);
-		rc = ses_read_items(jdb, items, &s, &errmsg);
-	}
+	int rc = rsq_read_ids(c->ctx, "recommend_for_items", rsq_arg_text(c, 0, NULL), "items",
+	                      "item ids", &s, &errmsg);
 	if (rc != SQLITE_OK && errmsg)
 		rc = rsq_cursor_error(c, errmsg);
 	if (rc == SQLITE_OK)
@@ -117,7 +119,7 @@ static int for_items_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	if (rc == SQLITE_OK && rs_recommend_for_items(c->model->m, (const char *const *)s.ids, s.lens,
 	                                              s.n, k, opts, c->rows, &c->n, &err) != RS_OK)
 		rc = rsq_cursor_fail(c, &err);
-	ses_items_free(&s);
+	rsq_ids_free(&s);
 	return rc;
 }
 

@@ -81,6 +81,7 @@ static const struct {
 	X(rsq_similar_tvf)     /* similar.c */                                                    \
 	X(rsq_for_items_tvf)   /* for_items.c */                                                  \
 	X(rsq_for_session_tvf) /* fresh.c */                                                      \
+	X(rsq_batch_tvf)       /* batch.c */                                                      \
 	X(rsq_models_tvf)      /* models.c */                                                     \
 	X(rsq_evaluate_tvf)    /* evaluate.c */                                                   \
 	X(rsq_explain_tvf)     /* explain.c */                                                    \

@@ -23,6 +23,7 @@
  *   similar.c     similar_items()
  *   for_items.c   recommend_for_items()
  *   fresh.c       fresh users of recommend(), recommend_for_session()
+ *   batch.c       recommend_batch()
  *   explain.c     recsys_explain(), recsys_user_profile()
  *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
  */
@@ -152,6 +153,20 @@ int rsq_schema_trusted(sqlite3 *db);
  * SQLITE_ERROR with *errmsg saying why it is not run. */
 int rsq_check_stored_sql(sqlite3 *db, const char *model, const char *option, const char *text,
                          char **errmsg);
+
+/* ---- for_items.c: a JSON array of ids (recommend_for_items, recommend_batch) ---- */
+typedef struct rsq_ids {
+	char **ids;   /* NUL-terminated copies; NULL for a JSON null */
+	size_t *lens;
+	int n;
+} rsq_ids;
+/* The array text json -> ids (strings and numbers; nulls become NULL ids),
+ * read on the connection, or on rsq_json_db while main is locked. fn (the
+ * function), arg (the argument) and what (its elements: "item ids") name
+ * them in errors, *errmsg set. */
+int rsq_read_ids(rsq_ctx *ctx, const char *fn, const char *json, const char *arg,
+                 const char *what, rsq_ids *s, char **errmsg);
+void rsq_ids_free(rsq_ids *s);
 
 /* ---- fresh.c: fresh users of recommend(), recommend_for_session() ---- */
 /* The top k of the user (session = 0) or session (1) named by argument 0,

@@ -110,6 +110,9 @@ void test_not_found_messages(void);
 void test_fresh_decisions(void);
 void test_image_families(void);
 void test_image_damaged(void);
+void test_batch_factor_models(void);
+void test_batch_other_models(void);
+void test_batch_errors(void);
 
 int main(void)
 {
@@ -217,5 +220,8 @@ int main(void)
 	RUN(test_fresh_decisions);
 	RUN(test_image_families);
 	RUN(test_image_damaged);
+	RUN(test_batch_factor_models);
+	RUN(test_batch_other_models);
+	RUN(test_batch_errors);
 	return h_failed_checks ? 1 : 0;
 }

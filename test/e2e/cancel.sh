@@ -2,7 +2,7 @@
 # cancel.sh - statement_timeout and pg_cancel_backend() stop a training
 # within a second, in the read phase and in the training phase of every
 # algorithm family, and the previous model version keeps serving the same
-# recommendations.
+# recommendations; a long recommend_batch() stops as promptly.
 set -u
 . "$(dirname "$0")/lib.sh"
 DIR=$(mktemp -d /tmp/recsys-e2e-cancel.XXXXXX)
@@ -128,6 +128,12 @@ sql_timeout_case() {
 sql_timeout_case "evaluation, training phase" 2500 \
   "SELECT * FROM recsys_evaluate('SELECT g % 5000 AS user_id, (g::bigint * 7919 + g / 5000) % 2000 AS item_id
      FROM generate_series(1, 300000) g', 'shop', '{\"factors\": 512, \"iterations\": 200}')"
+
+# recommend_batch over 3 million list entries (the 5,000 users of slow,
+# 600 times each: about a minute of scoring) stops between blocks.
+q "$DIR" "$PORT" -c "SELECT recsys_train('bt', 'slow', 'als', '{\"factors\": 32}') IS NOT NULL" >/dev/null
+sql_timeout_case "recommend_batch" 2500 \
+  "SELECT count(*) FROM recommend_batch(ARRAY(SELECT (g % 5000)::text FROM generate_series(1, 3000000) g), 10, 'bt')"
 
 # pg_cancel_backend from a second session, once the training is under way.
 q "$DIR" "$PORT" -c "SET application_name = 'victim'" \

@@ -16,7 +16,7 @@ as_pg valgrind --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=def
   --suppressions="$dir/valgrind.supp" --log-file="$dir/valgrind.log" \
   "$PGBIN/postgres" --single -D "$dir/data" postgres <"$dir/valgrind.sql" >"$dir/out.log" 2>&1
 rc=$?
-expected_errors=9
+expected_errors=10
 errors=$(grep -c ' ERROR: ' "$dir/out.log")
 if [ $rc -eq 0 ] && [ "$errors" -eq $expected_errors ]; then
   echo "PASS: valgrind pg_recsys (clean, $errors expected errors raised)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# sqlite3_interrupt() (Ctrl-C in the CLI) cancels a running training within
-# a second; the previous version of the model keeps serving.
+# sqlite3_interrupt() (Ctrl-C in the CLI) cancels a running training, or a
+# long recommend_batch(), within a second; the previous version of the model
+# keeps serving.
 # Usage: interrupt.sh EXTENSION_PATH_WITHOUT_SO WORKDIR  ($SQLITE3 = sqlite3 command)
 set -u
 ext=$1
@@ -51,6 +52,14 @@ interrupt "SELECT recsys_train('m', 'wide', 'svd', '{\"factors\": 1000, \"power_
 echo "== warp at 128 factors, up to 1000 negatives a pair, 10000 epochs: interrupted"
 interrupt "SELECT recsys_train('m', 'events', 'warp',
   '{\"factors\": 128, \"max_sampled\": 1000, \"epochs\": 10000}');"
+
+echo "== recommend_batch for all 300000 users of a model, re-ranked (about a minute): interrupted"
+$sqlite -cmd ".load $ext" "$db" "CREATE TABLE crowd AS
+  WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 899999)
+  SELECT 'c' || (i / 3) AS user_id, 'i' || ((i * 7 + i / 3) % 97) AS item_id FROM n;
+  SELECT recsys_train('k', 'crowd', 'itemknn') IS NOT NULL;"
+interrupt "SELECT count(*) FROM recommend_batch(NULL, 10, 'k', '{\"diversity\": 0.5}');"
+$sqlite -cmd ".load $ext" "$db" "SELECT recsys_drop_model('k');"
 
 echo "== version 1 still serves"
 $sqlite -cmd ".load $ext" "$db" "SELECT name, version, algorithm FROM recsys_models;

@@ -1,0 +1,118 @@
+/*
+ * batch.c - recommend_batch(): the top k of many users in one call, for
+ * INSERT ... SELECT into a table. The core (core/batch.c) scores blocks of
+ * users at once on recsys.threads threads; this file reads the user list,
+ * asks for the rows a chunk of users at a time (so memory stays bounded and
+ * a cancel is noticed between chunks as well as between the core's blocks)
+ * and puts them into the tuplestore.
+ */
+#include "pg_recsys.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+/* Rows asked of the core per chunk (at most this many users, at least one). */
+#define BATCH_ROWS (1 << 20)
+#define BATCH_USERS 16384
+
+PG_FUNCTION_INFO_V1(recommend_batch);
+
+/*
+ * recommend_batch(user_ids, k, model, options): recommend()'s rows for every
+ * user of the array (NULL: every user of the model), user by user in the
+ * array's order, with the user's id in front. Unknown users get the cold
+ * start's popular items (a batch reads no source: option "fresh" is not
+ * taken); NULL elements give no rows; a repeated id its rows again.
+ */
+Datum
+recommend_batch(PG_FUNCTION_ARGS)
+{
+	int32		k;
+	const rs_opt *opts;
+	const char *name;
+	const rs_model *m;
+	const char **ids = NULL;
+	size_t	   *lens = NULL;
+	Datum	   *elems = NULL;
+	bool	   *elem_nulls = NULL;
+	size_t		n;
+	size_t		chunk;
+	rs_reco    *recs;
+	int		   *n_out;
+	rs_callbacks cb = RsTrainCallbacks();
+	rs_error	err;
+	MemoryContext rows_cxt;
+	MemoryContext old;
+
+	RsCheckNotNull(fcinfo, 1, "k");
+	RsCheckNotNull(fcinfo, 3, "options");
+	k = PG_GETARG_INT32(1);
+	if (rs_check_k(k, &err) != RS_OK)
+		RsReportError(&err);
+	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
+	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
+							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	m = RsCacheGetModel(name);
+	RsInitSRF(fcinfo);
+	if (PG_ARGISNULL(0))
+		n = rs_model_n_users(m);
+	else
+	{
+		int			n_elems;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &elem_nulls, &n_elems);
+		n = (size_t) n_elems;
+		ids = palloc(sizeof(char *) * (n + 1));
+		lens = palloc(sizeof(size_t) * (n + 1));
+		for (size_t r = 0; r < n; r++)
+		{
+			text	   *t = elem_nulls[r] ? NULL : DatumGetTextPP(elems[r]);
+
+			ids[r] = t ? VARDATA_ANY(t) : NULL;
+			lens[r] = t ? VARSIZE_ANY_EXHDR(t) : 0;
+		}
+	}
+	chunk = Max(1, Min(BATCH_USERS, BATCH_ROWS / k));
+	recs = palloc(sizeof(rs_reco) * chunk * k);
+	n_out = palloc(sizeof(int) * chunk);
+	/* the rows' texts, freed chunk by chunk (the tuplestore keeps copies) */
+	rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "recommend_batch rows",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (size_t off = 0; off < n; off += chunk)
+	{
+		size_t		cn = Min(chunk, n - off);
+
+		CHECK_FOR_INTERRUPTS();
+		/* options are checked on the first chunk, before any row */
+		if (rs_recommend_batch(m, ids ? ids + off : NULL, lens ? lens + off : NULL, off, cn, k,
+							   opts, recsys_threads, &cb, recs, n_out, &err) != RS_OK)
+			RsReportTrainError(&err);
+		old = MemoryContextSwitchTo(rows_cxt);
+		for (size_t r = 0; r < cn; r++)
+		{
+			Datum		user;
+			size_t		len;
+			const char *id;
+
+			if (n_out[r] == 0)
+				continue;
+			id = ids ? ids[off + r] : rs_model_user_id(m, (int32) (off + r), &len);
+			if (ids)
+				len = lens[off + r];
+			user = PointerGetDatum(cstring_to_text_with_len(id, (int) len));
+			RsEmitRowsFor(fcinfo, &user, m, recs + r * k, n_out[r], true);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rows_cxt);
+	}
+	MemoryContextDelete(rows_cxt);
+	/* an empty list still checks the options */
+	if (n == 0 && rs_recommend_batch(m, NULL, NULL, 0, 0, k, opts, 1, NULL, NULL, NULL,
+									 &err) != RS_OK)
+		RsReportError(&err);
+	return (Datum) 0;
+}
