@@ -128,13 +128,13 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		m->item_blk = make_blocks(m->item_f, n, m->factors);
 		free(m->item_maxabs);
 		m->item_maxabs = make_maxabs(m->item_f, n, m->factors);
-		if (m->algo == RS_ALGO_ALS && !m->item_gram) { /* training computes it first */
+		if (rs_model_def(m)->solve_fold && !m->item_gram) { /* training computes it first */
 			size_t f = (size_t)m->factors;
 			m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
 			if (m->item_gram)
 				rs_gram(NULL, m->item_f, n, (int)f, m->item_gram, err);
 		}
-		if (!m->item_blk || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
+		if (!m->item_blk || !m->item_maxabs || (rs_model_def(m)->solve_fold && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
 	return RS_OK;

@@ -30,6 +30,7 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_COLUMNS = 32,    /* source column per role: role byte + name + NUL, like T_FEATS */
        T_RECENCY = 36,    /* f64: the "recency" half-life of item-based scoring */
        T_ABI = 37,        /* u32 RS_BYTE_ORDER_MARK as written, u32 RS_FLOAT_IEEE754 */
+       T_IMPORT = 44,     /* imported models: u32 bias columns (0-2), u32 als fold-in (0/1) */
        T__COUNT };
 
 /* The machine a blob was written on: its byte order and float format. */

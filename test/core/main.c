@@ -96,6 +96,11 @@ void test_check_k(void);
 void test_is_algorithm(void);
 void test_not_found_messages(void);
 void test_fresh_decisions(void);
+void test_import_scores_round_trip(void);
+void test_import_similar(void);
+void test_import_errors(void);
+void test_import_fold_in(void);
+void test_import_interactions(void);
 
 int main(void)
 {
@@ -189,5 +194,10 @@ int main(void)
 	RUN(test_is_algorithm);
 	RUN(test_not_found_messages);
 	RUN(test_fresh_decisions);
+	RUN(test_import_scores_round_trip);
+	RUN(test_import_similar);
+	RUN(test_import_errors);
+	RUN(test_import_fold_in);
+	RUN(test_import_interactions);
 	return h_failed_checks ? 1 : 0;
 }
