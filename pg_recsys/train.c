@@ -28,6 +28,8 @@ RsTrainStateFree(void *arg)
 		rs_config_destroy(&st->cfg);
 	if (st->builder)
 		rs_builder_destroy(&st->builder);
+	if (st->import)
+		rs_import_destroy(&st->import);
 	if (st->model)
 		rs_model_destroy(&st->model);
 	rs_free(st->blob);
@@ -127,8 +129,9 @@ RsSummaryJsonb(const char *summary, const char *name, int version)
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
 }
 
-/* Serialize the trained model and store it as the next version. */
-static Jsonb *
+/* Serialize the trained (or imported) model and store it as the next
+ * version; source NULL: the model records none. */
+Jsonb *
 RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *options,
 			MemoryContext resultcxt)
 {
@@ -150,7 +153,9 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	m.blob = st->blob;
 	m.blob_len = st->blob_len;
 	m.options = options;
-	RsSourceForStore(source, &stored_source, &search_path);
+	stored_source = search_path = NULL;
+	if (source != NULL)
+		RsSourceForStore(source, &stored_source, &search_path);
 	m.source = stored_source;
 	m.search_path = search_path;
 	old = MemoryContextSwitchTo(resultcxt);
