@@ -53,6 +53,12 @@ int rs_is_algorithm(const char *name)
 	return name && rs_algo_named(name) != NULL;
 }
 
+int rs_is_imported_algorithm(const char *name)
+{
+	const rs_algo_def *d = name ? rs_algo_named(name) : NULL;
+	return d && d->import_only;
+}
+
 const char *rs_algorithms(void)
 {
 	static char buf[512];

@@ -254,7 +254,8 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	if (def->import_only)
 		return rs_fail(err, RS_EINVAL,
 		               "algorithm \"%s\" holds vectors trained elsewhere: recsys_import() makes such "
-		               "models, they cannot be trained or evaluated by retraining (known algorithms: %s)",
+		               "models and nothing here trains them (recsys_evaluate measures one by its model "
+		               "name; known algorithms: %s)",
 		               def->name, rs_algorithms());
 	return config_build(def, options, default_threads, out, err);
 }

@@ -142,6 +142,11 @@ const char *rs_algorithms(void);
  * whether their argument names an algorithm or a stored model. */
 int rs_is_algorithm(const char *name);
 
+/* Is `name` an algorithm whose models are imported, never trained
+ * ("imported")? recsys_evaluate of such a stored model measures it as it
+ * is (rs_evaluate_model) instead of retraining. */
+int rs_is_imported_algorithm(const char *name);
+
 /* Side tables: item attributes (category, tags, text, price, ...) and user
  * attributes (age group, location, ...), named by the options "items" and
  * "users" as a table, view or query with an id column (item_id / user_id,
@@ -272,7 +277,7 @@ typedef struct rs_eval_result {
 	double coverage;       /* share of the catalogue recommended to anyone */
 	int test_users;        /* users with held-out interactions */
 	int64_t train_interactions, test_interactions;
-	const char *split;     /* "temporal-20" or "random-20" (static text) */
+	const char *split;     /* "temporal-20", "random-20" or "given" (rs_evaluate_model; static text) */
 	double train_seconds;  /* training time, rounded to milliseconds */
 } rs_eval_result;
 
@@ -285,6 +290,18 @@ typedef struct rs_eval_result {
  */
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
                       rs_eval_result *out, rs_error *err);
+
+/*
+ * Evaluate a model as it is, without training (imported models): every row
+ * of the builder (the binding's held-out interactions, read like a
+ * training source) is a test interaction; each of its users gets the
+ * model's top-k (items the model has seen for the user excluded; users the
+ * model does not know get its cold start, as in serving) and the metrics
+ * are those of rs_evaluate, with split "given", train_interactions the
+ * model's own and train_seconds 0. The builder is consumed.
+ */
+rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_callbacks *cb,
+                            rs_eval_result *out, rs_error *err);
 
 /* The result as the JSON object that is stored with a model's evaluation
  * (recsys.evaluations.metrics, recsys_evaluations.metrics), keys in this

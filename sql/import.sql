@@ -70,7 +70,7 @@ SELECT recsys_import('im', 'im_users', 'SELECT 1; SELECT 2');
 SELECT recsys_import('im', NULL, 'im_items');
 SELECT recsys_import('im', 'im_users', 'im_items', '{"interactions": "SELECT 1 AS user_id, 2 AS item_id WHERE false"}');
 SELECT recsys_train('x', 'im_users', 'imported');
-SELECT * FROM recsys_evaluate('im_users', 'im');
+SELECT * FROM recsys_evaluate('im_users', 'imported');
 \set VERBOSITY default
 SELECT version, users, items FROM recsys_models WHERE name = 'im';
 SELECT count(*) AS still_serving FROM recommend('1', 3, 'im');
@@ -93,6 +93,16 @@ SELECT count(*) > 0 AS explained FROM recsys_explain('1', '3', 'im_als');
 SELECT f.item_id = s.item_id AS same_item, abs(f.score - s.score) < 1e-5 AS same_score, f.source
 FROM recommend('newbie', 5, 'im_als') f
 JOIN recommend_for_items(ARRAY['3', '4'], 5, 'im_als') s USING (rank) ORDER BY rank;
+-- recsys_evaluate of an imported model measures it as it is against a
+-- holdout (split "given"): users 1 and 2 hold out their top item, user 3
+-- its tenth; at k = 1 two of three are hits. The record is kept.
+CREATE TABLE im_holdout AS
+SELECT u AS user_id, r.item_id FROM unnest(ARRAY['1', '2']) u, recommend(u, 1, 'im_als') r
+UNION ALL SELECT '3', item_id FROM recommend('3', 10, 'im_als') WHERE rank = 10;
+SELECT k, precision, recall, test_users, train_interactions, test_interactions, split, train_seconds
+FROM recsys_evaluate('im_holdout', 'im_als', '{}', 1);
+SELECT last_evaluation->>'split' AS split, last_evaluation->>'precision' AS precision
+FROM recsys_models WHERE name = 'im_als';
 -- Without "als" a fresh user gets popular items.
 SELECT recsys_import('im_pop', 'im_users', 'im_items', '{"interactions": "im_events"}')->'als' AS als;
 SELECT item_id, source FROM recommend('newbie', 2, 'im_pop');

@@ -101,6 +101,7 @@ void test_import_similar(void);
 void test_import_errors(void);
 void test_import_fold_in(void);
 void test_import_interactions(void);
+void test_import_evaluate(void);
 
 int main(void)
 {
@@ -199,5 +200,6 @@ int main(void)
 	RUN(test_import_errors);
 	RUN(test_import_fold_in);
 	RUN(test_import_interactions);
+	RUN(test_import_evaluate);
 	return h_failed_checks ? 1 : 0;
 }

@@ -283,3 +283,31 @@ void test_import_interactions(void)
 	rs_free(summary);
 	rs_model_destroy(&m);
 }
+
+/* rs_evaluate_model: the model as it is against a given holdout. */
+void test_import_evaluate(void)
+{
+	const char *kv[] = {"threads=1"};
+	rs_model *m = NULL;
+	rs_import *cfg_of = NULL;
+	rs_builder *b = NULL;
+	rs_error e;
+	CHECK(import(1, kv, NULL, &m, &e) == RS_OK);
+	CHECK(rs_import_create(NULL, 1, &cfg_of, &e) == RS_OK);
+	if (!m || !cfg_of)
+		return;
+	CHECK(rs_builder_create(rs_import_config(cfg_of), &b, &e) == RS_OK);
+	/* u0's best item is i0 (a hit), u1's is i1 (i3 held out: a miss) */
+	CHECK(rs_builder_add(b, "u0", 2, "i0", 2, 0, 0, NULL, 0, 0, 0, &e) == RS_OK);
+	CHECK(rs_builder_add(b, "u1", 2, "i3", 2, 0, 0, NULL, 0, 0, 0, &e) == RS_OK);
+	rs_eval_result r;
+	CHECK(rs_evaluate_model(m, b, 1, NULL, &r, &e) == RS_OK);
+	CHECK(r.test_users == 2 && r.test_interactions == 2 && r.train_interactions == 0);
+	CHECK(fabs(r.precision - 0.5) < 1e-9 && fabs(r.recall - 0.5) < 1e-9);
+	CHECK(!strcmp(r.split, "given") && !strcmp(r.algorithm, "imported"));
+	CHECK(rs_evaluate_model(m, b, 1, NULL, &r, &e) == RS_EDATA); /* consumed: empty */
+	CHECK(rs_evaluate_model(m, b, 0, NULL, &r, &e) == RS_EINVAL);
+	rs_builder_destroy(&b);
+	rs_import_destroy(&cfg_of);
+	rs_model_destroy(&m);
+}

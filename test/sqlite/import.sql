@@ -74,4 +74,13 @@ SELECT count(*) AS rows, min(item_id NOT IN ('1', '2')) AS unseen FROM recommend
 SELECT f.item_id = s.item_id AS same_item, abs(f.score - s.score) < 1e-5 AS same_score, f.source
 FROM recommend('newbie', 3, 'im_als') f
 JOIN recommend_for_items('["3", "4"]', 3, 'im_als') s ON s.rank = f.rank ORDER BY f.rank;
+-- recsys_evaluate of an imported model: measured as it is against a holdout.
+CREATE TABLE im_holdout AS
+SELECT '1' AS user_id, item_id FROM recommend('1', 1, 'im_als')
+UNION ALL SELECT '2', item_id FROM recommend('2', 1, 'im_als')
+UNION ALL SELECT '3', item_id FROM recommend('3', 10, 'im_als') WHERE rank = 10;
+SELECT k, precision, recall, test_users, train_interactions, test_interactions, split, train_seconds
+FROM recsys_evaluate('im_holdout', 'im_als', '{}', 1);
+SELECT json_extract(last_evaluation, '$.split') AS split FROM recsys_models WHERE name = 'im_als';
+SELECT * FROM recsys_evaluate('im_holdout', 'imported');
 SELECT recsys_drop_model(name) FROM (SELECT DISTINCT name FROM recsys_models) ORDER BY name;
