@@ -103,6 +103,12 @@ SELECT k, precision, recall, test_users, train_interactions, test_interactions, 
 FROM recsys_evaluate('im_holdout', 'im_als', '{}', 1);
 SELECT last_evaluation->>'split' AS split, last_evaluation->>'precision' AS precision
 FROM recsys_models WHERE name = 'im_als';
+-- An items table read with the interactions gives the category filters.
+CREATE TABLE im_meta AS SELECT id::text AS item_id, CASE WHEN id % 2 = 0 THEN 'even' ELSE 'odd' END AS category
+FROM im_items;
+SELECT recsys_import('im_cat', 'im_users', 'im_items', '{"interactions": "im_events", "items": "im_meta"}')->>'version' AS version;
+SELECT count(*) AS rows, bool_and(item_id::int % 2 = 0) AS all_even
+FROM recommend('2', 4, 'im_cat', '{"categories": ["even"]}');
 -- Without "als" a fresh user gets popular items.
 SELECT recsys_import('im_pop', 'im_users', 'im_items', '{"interactions": "im_events"}')->'als' AS als;
 SELECT item_id, source FROM recommend('newbie', 2, 'im_pop');
@@ -122,8 +128,14 @@ SELECT recsys_import('im_mine', 'im_users', 'im_events');
 SELECT recsys_import('im_mine', 'im_users', 'im_items')->>'version' AS version;
 SELECT name, owner FROM recsys_models WHERE name = 'im_mine';
 RESET ROLE;
+-- A grantee sees the options without the interactions source (it may be a query).
+SELECT recsys_grant('im_als', 'im_role');
+SET ROLE im_role;
+SELECT options ? 'interactions' AS shows_interactions, source FROM recsys_models WHERE name = 'im_als';
+RESET ROLE;
+SELECT options ? 'interactions' AS owner_sees_interactions FROM recsys_models WHERE name = 'im_als';
 SELECT version FROM recsys_models WHERE name = 'im';
-SELECT recsys_drop_model(n) FROM unnest(ARRAY['im', 'im_bias', 'im_als', 'im_pop', 'im_mine']) n;
+SELECT recsys_drop_model(n) FROM unnest(ARRAY['im', 'im_bias', 'im_als', 'im_pop', 'im_mine', 'im_cat']) n;
 REVOKE ALL ON im_users, im_items FROM im_role;
 REVOKE EXECUTE ON FUNCTION recsys_import(text, text, text, jsonb) FROM im_role;
 DROP ROLE im_role;
