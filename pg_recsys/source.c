@@ -759,6 +759,7 @@ RsAddVectorRow(HeapTuple tup, TupleDesc desc, const RsReadTarget *t)
 		Datum	   *elems;
 		bool	   *elnulls;
 		char		sid[RS_SHORT_CAP];
+		bool		f4 = ARR_ELEMTYPE(arr) == FLOAT4OID;
 
 		if (ARR_NDIM(arr) > 1)
 			ereport(ERROR,
@@ -767,14 +768,17 @@ RsAddVectorRow(HeapTuple tup, TupleDesc desc, const RsReadTarget *t)
 							t->vside == RS_SIDE_USERS ? "user" : "item",
 							rs_shorten(id, idlen, sid, sizeof sid),
 							rs_import_column(t->import, RS_IMP_FEATURES), ARR_NDIM(arr))));
-		deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-						  &elems, &elnulls, &n);
+		if (f4)
+			deconstruct_array(arr, FLOAT4OID, 4, true, TYPALIGN_INT, &elems, &elnulls, &n);
+		else
+			deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+							  &elems, &elnulls, &n);
 		v = palloc((n + 1) * sizeof(double));
 		nulls = palloc(n + 1);
 		for (int k = 0; k < n; k++)
 		{
 			nulls[k] = elnulls[k];
-			v[k] = elnulls[k] ? 0.0 : DatumGetFloat8(elems[k]);
+			v[k] = elnulls[k] ? 0.0 : f4 ? DatumGetFloat4(elems[k]) : DatumGetFloat8(elems[k]);
 		}
 	}
 	if (rs_import_add(t->import, t->vside, id, idlen, v, nulls, n,
@@ -816,10 +820,14 @@ RsSourceLoadVectors(const char *source, const char *arg, rs_import *im, rs_side 
 	StringInfoData sql;
 	RsReadTarget t = {NULL, NULL, NULL, im, side, bias != NULL};
 
+	Oid			ftype = getBaseType(TupleDescAttr(desc, fatt - 1)->atttypid);
+
+	/* real[] (what Spark writes) and float8[] are read as they are */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT s.%s::text, s.%s::float8[]",
+	appendStringInfo(&sql, "SELECT s.%s::text, s.%s%s",
 					 quote_identifier(NameStr(TupleDescAttr(desc, idatt - 1)->attname)),
-					 quote_identifier(NameStr(TupleDescAttr(desc, fatt - 1)->attname)));
+					 quote_identifier(NameStr(TupleDescAttr(desc, fatt - 1)->attname)),
+					 ftype == FLOAT4ARRAYOID || ftype == FLOAT8ARRAYOID ? "" : "::float8[]");
 	if (bias != NULL)
 	{
 		int			batt = RsVectorColumn(desc, arg, bias, side == RS_SIDE_USERS ?

@@ -152,6 +152,8 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	m.interactions = (int64) rs_model_n_interactions(st->model);
 	m.blob = st->blob;
 	m.blob_len = st->blob_len;
+	/* the blob holds it all now: free the model before the store copies it */
+	rs_model_destroy(&st->model);
 	m.options = options;
 	stored_source = search_path = NULL;
 	if (source != NULL)
