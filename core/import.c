@@ -87,6 +87,11 @@ rs_status rs_import_create(const rs_opt *options, int default_threads, rs_import
 		st = rs_fail(err, RS_EINVAL,
 		             "option \"als\" folds fresh users in by ALS's least-squares solve, which has no "
 		             "biases: leave out \"user_bias_column\" and \"item_bias_column\", or \"als\"");
+	if (st == RS_OK && !im->cfg->imp_interactions &&
+	    (im->cfg->side_source[RS_SIDE_ITEMS] || im->cfg->side_source[RS_SIDE_USERS]))
+		st = rs_fail(err, RS_EINVAL,
+		             "options \"items\" and \"users\" are read with the interactions: name "
+		             "\"interactions\" too");
 	if (st != RS_OK) {
 		rs_import_destroy(&im);
 		return st;

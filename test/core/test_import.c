@@ -174,8 +174,8 @@ void test_import_errors(void)
 	      strstr(e.msg, "user_vectors has no rows"));
 	rs_import_destroy(&im);
 	const char *bad[][2] = {{"als=true", "item_bias_column=b"}, {"dimensions=0", "als=false"},
-	                        {"colour=red", "als=false"}};
-	for (int c = 0; c < 3; c++) {
+	                        {"colour=red", "als=false"}, {"items=shop_items", "als=false"}};
+	for (int c = 0; c < 4; c++) {
 		CHECK(rs_import_create(make_opts(&ob, 2, bad[c]), 1, &im, &e) == RS_EINVAL && !im);
 	}
 	const char *dims[] = {"dimensions=3", "item_bias_column=b"};

@@ -74,6 +74,16 @@ SELECT count(*) AS rows, min(item_id NOT IN ('1', '2')) AS unseen FROM recommend
 SELECT f.item_id = s.item_id AS same_item, abs(f.score - s.score) < 1e-5 AS same_score, f.source
 FROM recommend('newbie', 3, 'im_als') f
 JOIN recommend_for_items('["3", "4"]', 3, 'im_als') s ON s.rank = f.rank ORDER BY f.rank;
+SELECT recsys_import('im', 'im_users', 'im_items', '{"items": "im_items"}');
+-- A stored interactions query is SQL from the file: with trusted_schema off
+-- a fresh user's read refuses it (a known user is served from the model).
+SELECT json_extract(recsys_import('im_q', 'im_users', 'im_items',
+  '{"interactions": "SELECT * FROM im_events", "als": true}'), '$.interactions') AS interactions;
+PRAGMA trusted_schema = OFF;
+SELECT count(*) FROM recommend('newbie', 2, 'im_q');
+SELECT count(*) AS known_user FROM recommend('1', 2, 'im_q');
+PRAGMA trusted_schema = ON;
+SELECT count(*) AS trusted_again FROM recommend('newbie', 2, 'im_q');
 -- recsys_evaluate of an imported model: measured as it is against a holdout.
 CREATE TABLE im_holdout AS
 SELECT '1' AS user_id, item_id FROM recommend('1', 1, 'im_als')
