@@ -228,8 +228,9 @@ static float *served(vecs *s, int64_t dim, int ub, int ib, int users)
 {
 	int64_t f = dim + ub + ib;
 	size_t n = s->ids.n;
-	if (f == dim) {
-		float *v = s->v;
+	if (f == dim) { /* the read array, its spare capacity given back */
+		float *v = n ? rs_realloc(s->v, rs_mul(rs_mul(n, (size_t)dim), sizeof *v)) : NULL;
+		v = v ? v : s->v;
 		s->v = NULL;
 		return v;
 	}
