@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	p.at = malloc(MAX_POLLS * sizeof *p.at);
 	if (where)
 		p.where = calloc((size_t)MAX_POLLS * DEPTH, sizeof *p.where);
-	rs_callbacks cb = {poll_cb, &p};
+	rs_callbacks cb = {.cancel = poll_cb, .ctx = &p};
 	rs_model *m = NULL;
 	char *summary = NULL;
 	p.t0 = now();

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		lt[r] = t2 - t0;
 		memcpy(b, g, nn * sizeof *b);
 		gaps gp = {0};
-		rs_callbacks cb = {poll_cb, &gp};
+		rs_callbacks cb = {.cancel = poll_cb, .ctx = &gp};
 		rs_train_ctx ctx = {.cfg = cfg, .cb = &cb};
 		atomic_init(&ctx.stop, 0);
 		double t3 = now();

@@ -12,6 +12,7 @@
 typedef struct rs_train_ctx {
 	const rs_config *cfg;
 	const rs_callbacks *cb;
+	rs_reporter *rep;    /* progress (NULL: none); sub-contexts share it */
 	atomic_int stop;     /* set by the calling thread when the host cancels */
 	double lambda;       /* ALS regularization, resolved from data when "auto" */
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
@@ -22,6 +23,32 @@ typedef struct rs_train_ctx {
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
+
+/* ---- progress (progress.c); every call is a no-op without a reporter ---- */
+/* Begin (or continue) reporting to cb; the clock starts at the first call. */
+void rs_report_start(rs_reporter *r, const rs_callbacks *cb);
+/* A phase begins: `unit` and `steps` (0: not counted) say what it counts. */
+void rs_report_phase(rs_reporter *r, const char *phase, const char *unit, int64_t steps);
+/* The current phase counts `steps` of `unit` (no report of its own). */
+void rs_report_count(rs_reporter *r, const char *unit, int64_t steps);
+/* Step `step` (from 1) of the phase is under way; a tick when one is due. */
+void rs_report_step(rs_reporter *r, int64_t step);
+/* A tick when one is due (rs_cancelled calls it on every poll). */
+void rs_report_tick(rs_reporter *r);
+/* Rows read so far (the builder, every 1024 rows): "reading" begins at
+ * the first, ticks after. */
+void rs_report_rows(rs_reporter *r, uint64_t rows);
+/* auto: candidate n (label) begins, its phases reported only as ticks;
+ * n = -1: the winner's final training (label) begins; n = 0: neither. */
+void rs_report_candidate(rs_reporter *r, int n, const char *label);
+/* auto: the candidate finished with validation NDCG@10 `score` in
+ * `seconds`, or was skipped for `skipped`. Always reported. */
+void rs_report_candidate_done(rs_reporter *r, double score, double seconds, const char *skipped);
+/* The work is finished: always reported. */
+void rs_report_end(rs_reporter *r);
+/* Shorthands on a training context. */
+#define rs_phase(ctx, phase, unit, steps) rs_report_phase((ctx)->rep, phase, unit, steps)
+#define rs_step(ctx, step) rs_report_step((ctx)->rep, step)
 
 /* spd.c: a = a^-1 for the symmetric positive definite n x n matrix a
  * (column-major lower triangle = row-major upper; the other triangle is
@@ -126,6 +153,10 @@ int rs_is_filter_option(const char *key);
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
                           rs_error *err);
 
+/* train.c: rs_train reporting to rep (rs_evaluate's: one report for the
+ * whole evaluation), without the end report. */
+rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
+                            rs_reporter *rep, rs_model **out, char **summary, rs_error *err);
 /* train.c: fit cfg's algorithm into m, whose seen matrix and ids are set. */
 rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;

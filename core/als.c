@@ -233,7 +233,9 @@ rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
 		st = init_factors(ctx, x, users, (int)f, cfg->seed, err);
 	if (st == RS_OK)
 		st = init_factors(ctx, y, items, (int)f, cfg->seed + 1, err);
+	rs_report_count(ctx->rep, "iteration", cfg->iterations);
 	for (int it = 0; st == RS_OK && it < cfg->iterations; it++) {
+		rs_step(ctx, it + 1);
 		st = rs_als_solve(ctx, ui, y, ui->ncols, x, err);
 		if (st == RS_OK)
 			st = rs_als_solve(ctx, &iu, x, ui->nrows, y, err);
@@ -273,7 +275,7 @@ static rs_status als_recency(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		return rs_fail(err, RS_ENOMEM, "out of memory weighting the history by recency");
 	rs_config c = *ctx->cfg;
 	c.cg_steps = c.cg_steps > 3 ? c.cg_steps : 3;
-	rs_train_ctx rc = {.cfg = &c, .cb = ctx->cb, .side = ctx->side, .lambda = ctx->lambda};
+	rs_train_ctx rc = {.cfg = &c, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side, .lambda = ctx->lambda};
 	atomic_init(&rc.stop, 0);
 	rs_status st = RS_OK;
 	for (int k = 0; k < 2 && st == RS_OK; k++)

@@ -137,7 +137,7 @@ static double validation_ndcg(rs_train_ctx *ctx, const rs_model *m, const rs_mod
 	int users = 0;
 	rs_reco rec[10];
 	for (int32_t u = 0; u < m->seen.nrows; u++) {
-		if (u % 64 == 63 && (*stopped = rs_cancelled(ctx)))
+		if (u % 64 == 63 && (rs_step(ctx, u + 1), *stopped = rs_cancelled(ctx)))
 			return 0;
 		int nt = 0;
 		for (int64_t p = m->seen.indptr[u]; p < m->seen.indptr[u + 1]; p++)
@@ -176,15 +176,17 @@ static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *v
 	if (sub && rs_csr_copy(&vs->base->seen, &sub->seen) == RS_OK &&
 	    rs_idmap_copy(&vs->base->users, &sub->users) == RS_OK &&
 	    rs_idmap_copy(&vs->base->items, &sub->items) == RS_OK) {
-		rs_train_ctx c = {.cfg = t->cfg, .cb = ctx->cb, .side = ctx->side};
+		rs_train_ctx c = {.cfg = t->cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
 		atomic_init(&c.stop, 0);
 		sub->algo = t->cfg->algo;
 		t->cfg->threads = ctx->cfg->threads;
 		st = rs_fit_model(&c, sub, &e);
 	}
 	int stopped = 0;
-	if (st == RS_OK)
+	if (st == RS_OK) {
+		rs_phase(ctx, "validating", "user", m->seen.nrows);
 		t->ndcg = validation_ndcg(ctx, m, sub, vs->test, &stopped);
+	}
 	t->seconds = rs_mono_seconds() - t0;
 	rs_model_destroy(&sub);
 	if (stopped || st == RS_ECANCELLED || rs_cancelled(ctx))
@@ -193,7 +195,19 @@ static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *v
 		t->failed = 1;
 		snprintf(t->note, sizeof t->note, "%s", e.msg);
 	}
+	rs_report_candidate_done(ctx->rep, t->ndcg, t->seconds, t->failed ? t->note : NULL);
 	return RS_OK;
+}
+
+/* Candidate number *n + 1 (t, already configured) runs and is reported. */
+static rs_status try_candidate(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t,
+                               int *n)
+{
+	rs_report_candidate(ctx->rep, *n + 1, t->label);
+	rs_status st = run_trial(ctx, m, vs, t);
+	rs_report_candidate(ctx->rep, 0, NULL);
+	(*n)++;
+	return st;
 }
 
 /* The options of a spec as an rs_opt array (plus the seed); returns count. */
@@ -341,7 +355,7 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 		spec[*n] = &SPACE[s];
 		st = spec_trial(&SPACE[s], cfg->seed, &t[*n], err);
 		if (st == RS_OK)
-			st = run_trial(ctx, m, vs, &t[(*n)++]);
+			st = try_candidate(ctx, m, vs, &t[*n], n);
 	}
 	int top[3];
 	int got = best_trials(t, spec, *n, top, 3);
@@ -354,7 +368,7 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 		spec[*n] = NULL;
 		st = hybrid_trial(ps, W[h], parts, cfg->seed, &t[*n], err);
 		if (st == RS_OK)
-			st = run_trial(ctx, m, vs, &t[(*n)++]);
+			st = try_candidate(ctx, m, vs, &t[*n], n);
 	}
 	if (st == RS_ECANCELLED)
 		rs_fail(err, RS_ECANCELLED, "training cancelled");
@@ -369,6 +383,7 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	const cand_spec *spec[MAX_TRIES];
 	int n = 0;
 	memset(t, 0, sizeof t);
+	rs_phase(ctx, "auto split", NULL, 0);
 	rs_status st = make_split(ctx, m, ctx->cfg->seed, &vs);
 	if (st == RS_ECANCELLED)
 		rs_fail(err, RS_ECANCELLED, "training cancelled");
@@ -386,12 +401,15 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st == RS_OK && best < 0)
 		st = rs_fail(err, RS_EDATA, "algorithm \"auto\": no candidate could be trained");
 	if (st == RS_OK) {
-		rs_train_ctx c = {.cfg = t[best].cfg, .cb = ctx->cb, .side = ctx->side};
+		rs_train_ctx c = {.cfg = t[best].cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
 		atomic_init(&c.stop, 0);
 		t[best].cfg->threads = ctx->cfg->threads;
 		m->algo = t[best].cfg->algo;
 		const rs_algo_def *d = rs_algo_find(m->algo);
+		rs_report_candidate(ctx->rep, -1, t[best].label);
+		rs_phase(&c, d->name, NULL, 0);
 		st = d->fit ? d->fit(&c, m, err) : RS_OK;
+		rs_report_candidate(ctx->rep, 0, NULL);
 		if (st == RS_OK && m->algo == RS_ALGO_ALS) /* fold-in solves with them */
 			rs_model_keep_als(m, &c);
 		write_search(&ctx->note, t, n, best);

@@ -19,6 +19,8 @@ rs_status rs_builder_create(const rs_config *cfg, rs_builder **out, rs_error *er
 	if (!b)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
 	b->cfg = cfg;
+	if (cfg->watch) /* the clock of the progress report starts with the reading */
+		rs_report_start(&b->rep, cfg->watch);
 	*out = b;
 	return RS_OK;
 }
@@ -61,7 +63,8 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
                          double weight, const char *event, size_t event_len,
                          int has_ts, double ts, rs_error *err)
 {
-	b->rows_read++;
+	if ((b->rows_read++ & 1023) == 0) /* progress: rows read, a tick when due */
+		rs_report_rows(&b->rep, b->rows_read - 1);
 	if (!user) {
 		b->null_user++;
 		return RS_OK;

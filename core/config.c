@@ -25,6 +25,8 @@ static const rs_opt_spec COMMON[] = {
 	{"session_column", RS_T_TEXT, F(session_column), 0, 0, 0, NULL},
 	{"threads", RS_T_INT, F(threads), -1, 0, 256, NULL}, /* -1: the binding's default */
 	{"seed", RS_T_INT, F(seed_int), 42, 0, 2147483647, NULL},
+	/* read by the bindings: where progress reports go (-1: their default) */
+	{"progress", RS_T_CHOICE, F(progress), -1, 0, 0, "off|notice|info|log"},
 };
 #define N_COMMON (sizeof COMMON / sizeof COMMON[0])
 
@@ -35,6 +37,17 @@ const char *rs_config_algorithm(const rs_config *cfg)
 {
 	const rs_algo_def *d = rs_algo_find(cfg->algo);
 	return d ? d->name : "?";
+}
+
+rs_progress_level rs_config_progress(const rs_config *cfg)
+{
+	return cfg ? (rs_progress_level)cfg->progress : RS_PROGRESS_UNSET;
+}
+
+void rs_config_watch(rs_config *cfg, const rs_callbacks *cb)
+{
+	if (cfg)
+		cfg->watch = cb;
 }
 
 const char *rs_config_column(const rs_config *cfg, rs_column_role role)

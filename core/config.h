@@ -66,6 +66,8 @@ struct rs_config {
 	int threads;      /* resolved: >= 1 */
 	int seed_int;     /* the "seed" option; copied to seed */
 	uint64_t seed;
+	int progress;     /* the "progress" option: rs_progress_level */
+	const rs_callbacks *watch; /* rs_config_watch: builders report reading to it */
 	/* side tables (bindings read them): sources and chosen columns */
 	char *side_source[2];
 	size_t n_side_cols[2];
@@ -137,8 +139,23 @@ typedef struct rs_triplet {
 	double ts;
 } rs_triplet;
 
+/* Progress of one training or evaluation (progress.c): the clock, the
+ * phase, the rate limit. It lives in the builder, from the first row read
+ * to the end of rs_train / rs_evaluate. */
+typedef struct rs_reporter {
+	const rs_callbacks *cb; /* NULL, or cb->progress NULL: nothing is reported */
+	double t0, last;        /* clock start, last report */
+	const char *phase, *unit;
+	int64_t step, steps;
+	uint64_t rows;
+	int candidate;          /* auto: the candidate being tried, 0 outside */
+	const char *label;
+	int quiet;              /* auto's candidates: phase changes only as ticks */
+} rs_reporter;
+
 struct rs_builder {
 	const rs_config *cfg;
+	rs_reporter rep;
 	rs_idmap users, items;
 	rs_triplet *rows;
 	size_t n, cap;

@@ -171,8 +171,12 @@ static rs_status ease_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	rs_csr_free(&xt);
 	if (st == RS_OK && rs_cancelled(ctx))
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
-	if (st == RS_OK)
+	if (st == RS_OK) {
+		rs_phase(ctx, "ease inverse", "step", 3);
 		st = invert(ctx, gj.g, n, err);
+	}
+	if (st == RS_OK)
+		rs_phase(ctx, "ease weights", NULL, 0);
 	b_job bj = {.p = gj.g, .inv = inv, .n = n};
 	if (st == RS_OK) {
 		for (int32_t i = 0; i < n; i++)

@@ -192,7 +192,7 @@ static rs_status score_users(rs_train_ctx *ctx, const rs_model *m, const rs_csr 
 	}
 	rs_status st = RS_OK;
 	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
-		if (u % 64 == 63 && rs_cancelled(ctx)) {
+		if (u % 64 == 63 && (rs_step(ctx, u + 1), rs_cancelled(ctx))) {
 			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 			break;
 		}
@@ -229,8 +229,12 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_csr c;
 	rs_idmap users, items;
 	uint64_t dup;
-	rs_train_ctx ctx = {.cfg = cfg, .cb = cb}; /* polls between steps of its own */
+	/* polls between steps of its own; one progress report for it all */
+	rs_train_ctx ctx = {.cfg = cfg, .cb = cb, .rep = &b->rep};
 	atomic_init(&ctx.stop, 0);
+	rs_report_start(&b->rep, cb);
+	b->rep.rows = b->rows_read;
+	rs_phase(&ctx, "building", NULL, 0);
 	rs_status st = rs_builder_finish(b, &ctx, &c, &users, &items, &dup, err);
 	if (st != RS_OK)
 		return st;
@@ -242,6 +246,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_model *m = NULL;
 	char *summary = NULL;
 	uint64_t n_test = 0;
+	rs_phase(&ctx, "splitting", NULL, 0);
 	rs_status sst = test ? rs_split_holdout(&ctx, &c, &items, cfg->seed, 0, test) : RS_ENOMEM;
 	if (sst == RS_ECANCELLED)
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
@@ -261,17 +266,20 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	}
 	double t0 = rs_mono_seconds(), secs = 0;
 	if (st == RS_OK)
-		st = rs_train(cfg, tb, cb, &m, &summary, err);
+		st = rs_train_reported(cfg, tb, cb, &b->rep, &m, &summary, err);
 	secs = rs_mono_seconds() - t0;
 	if (st == RS_OK) {
 		ms.n_items = rs_model_n_items(m);
 		ms.hit_items = rs_calloc(ms.n_items, 1);
+		rs_phase(&ctx, "evaluating", "user", c.nrows);
 		st = ms.hit_items ? score_users(&ctx, m, &c, &users, &items, test, k, &ms, err)
 		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
 	}
-	if (st == RS_OK)
+	if (st == RS_OK) {
 		eval_result(rs_config_algorithm(cfg), &ms, k, (uint64_t)nnz - n_test, n_test, secs,
 		            c.ts != NULL, out);
+		rs_report_end(&b->rep);
+	}
 	free(ms.hit_items);
 	rs_free(summary);
 	rs_model_destroy(&m);

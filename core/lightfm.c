@@ -603,7 +603,9 @@ static rs_status run_epochs(rs_train_ctx *ctx, lfm_job *j, lfm_pair *pairs, floa
 	if (n > INT32_MAX)
 		return rs_fail(err, RS_ELIMIT, "more than %d interactions", INT32_MAX);
 	j->pair_w = w;
+	rs_report_count(ctx->rep, "epoch", cfg->lfm_epochs);
 	for (int e = 0; e < cfg->lfm_epochs; e++) {
+		rs_step(ctx, e + 1);
 		if (rs_cancelled(ctx))
 			return rs_fail(err, RS_ECANCELLED, "training cancelled");
 		if (!shuffle(ctx, pairs, w, n, &order))

@@ -15,6 +15,11 @@ void rs_model_destroy(rs_model **pm)
 	if (!pm || !*pm)
 		return;
 	rs_model *m = *pm;
+	*pm = NULL;
+	if (m->img_mapped) { /* arrays live in the image */
+		rs_model_image_release(m);
+		return;
+	}
 	rs_idmap_free(&m->users);
 	rs_idmap_free(&m->items);
 	rs_csr_free(&m->seen);
@@ -45,7 +50,6 @@ void rs_model_destroy(rs_model **pm)
 	free(m->part_w);
 	rs_model_free_fold(m);
 	free(m);
-	*pm = NULL;
 }
 
 

@@ -61,6 +61,12 @@ struct rs_model {
 	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */
 	int32_t imp_bias;
 	int32_t imp_als;
+	/* Mapped from a serving image (model_image.c): every array above is
+	 * read-only shared memory. Every pointer field needs a line in
+	 * model_image.c's table (or its hybrid part handling). */
+	int32_t img_mapped;
+	void *img_base;       /* the mapping, root model only (munmap at destroy) */
+	size_t img_len;
 };
 
 #define RS_BLK 16
@@ -82,5 +88,7 @@ static inline const float *rs_history_w(const rs_model *m)
 /* Derived serving structures (popularity order, blocked factors). */
 rs_status rs_model_prepare(rs_model *m, rs_error *err);
 rs_model *rs_model_alloc(void);
+
+#include "model_image.h"
 
 #endif

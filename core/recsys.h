@@ -193,11 +193,77 @@ rs_status rs_builder_add_attribute(rs_builder *b, rs_side side, const char *id, 
 /* Host callbacks, polled on the calling thread between units of work. */
 /* ------------------------------------------------------------------ */
 
+/* What a progress report says (core/progress.c). */
+typedef enum rs_progress_event {
+	RS_PROGRESS_PHASE = 0, /* a phase began */
+	RS_PROGRESS_TICK,      /* still in the phase (at most one per interval) */
+	RS_PROGRESS_CANDIDATE, /* auto: a candidate finished, or was skipped */
+	RS_PROGRESS_END        /* rs_train / rs_evaluate finished their work */
+} rs_progress_event;
+
+typedef struct rs_progress {
+	rs_progress_event event;
+	/* "reading", "building", "splitting", "popularity", "als", "ease gram",
+	 * "ease inverse", "ease weights", "svd", "itemknn", "content", "bpr",
+	 * "warp", "auto split", "validating", "evaluating", "done", ... (static) */
+	const char *phase;
+	const char *unit;     /* what step counts ("iteration", "epoch", "step"), or NULL */
+	int64_t step, steps;  /* step (from 1) of steps; steps 0: not counted */
+	uint64_t rows_read;   /* source rows handed to the builder so far */
+	double elapsed;       /* seconds since the builder was created */
+	/* auto: the candidate being tried (from 1; 0 outside the search), its
+	 * algorithm and options ("als alpha=10"); RS_PROGRESS_CANDIDATE adds its
+	 * validation NDCG@10, its seconds, and why it was skipped (NULL: it ran) */
+	int candidate;
+	const char *label;
+	double score, seconds;
+	const char *skipped;
+} rs_progress;
+
+/* Seconds between two ticks when rs_callbacks.interval is 0. */
+#define RS_PROGRESS_INTERVAL 1.0
+
+/* One report as one line of text, the same in both bindings: `what` and
+ * `name` (either may be NULL) lead, then the report, e.g.
+ *   train "m": reading, 1200000 rows read, 3.2 s
+ *   train "m": als iteration 7/15, 12.3 s
+ *   train "m": auto candidate 3 (als alpha=10): als iteration 2/15, 4.0 s
+ *   train "m": auto candidate 3 (als alpha=10): ndcg@10 0.1234 in 2.1 s
+ *   train "m": done, 25000000 rows read, 62.0 s
+ * Writes at most cap bytes (NUL included) to buf; returns the text's
+ * length as snprintf does. */
+size_t rs_progress_format(const rs_progress *p, const char *what, const char *name, char *buf,
+                          size_t cap);
+
 typedef struct rs_callbacks {
 	/* Return nonzero to cancel; the core cleans up and returns RS_ECANCELLED. */
 	int (*cancel)(void *ctx);
 	void *ctx;
+	/* Progress reports (NULL: none): every phase change, each candidate of
+	 * auto, the end, and in between at most one tick per `interval` seconds
+	 * (0: RS_PROGRESS_INTERVAL), so the host need not rate-limit. Called on
+	 * the calling thread, where cancel is polled; it must not fail. */
+	void (*progress)(const rs_progress *p, void *progress_ctx);
+	void *progress_ctx;
+	double interval;
 } rs_callbacks;
+
+/* The option "progress" of a configuration: where the binding sends the
+ * reports (the core only validates the word). */
+typedef enum rs_progress_level {
+	RS_PROGRESS_UNSET = -1, /* not in the options: the binding's default */
+	RS_PROGRESS_OFF = 0,
+	RS_PROGRESS_NOTICE,
+	RS_PROGRESS_INFO,
+	RS_PROGRESS_LOG
+} rs_progress_level;
+rs_progress_level rs_config_progress(const rs_config *cfg);
+
+/* Report the reading of the source too: the builders created from cfg
+ * afterwards tick to cb (which must outlive them) while rows are added,
+ * and their clock starts when they are created. Without it the report
+ * starts in rs_train / rs_evaluate. */
+void rs_config_watch(rs_config *cfg, const rs_callbacks *cb);
 
 /* ------------------------------------------------------------------ */
 /* Models                                                               */
@@ -333,6 +399,25 @@ int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len);
 int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len);
 
 void rs_free(void *p);
+
+/*
+ * Serving images (model_image.c): the model with every derived array, laid
+ * out for mapping in place, so processes serving one version share its
+ * memory through the page cache. rs_model_image_write streams the image to
+ * fd (no second copy in memory); `key` (32 bytes, the caller's identity of
+ * the stored version) is kept in the header. rs_model_image_map maps the file
+ * read-only and checks its format, the build that wrote it, the key, every
+ * array's bounds and the trailer (written last): the file is trusted content
+ * written by this build, so indexes are not re-validated. Any mismatch is
+ * RS_ECORRUPT (rebuild it); a missing file RS_ENOTFOUND. The mapped model is
+ * read-only: rs_model_destroy unmaps it. rs_model_is_mapped tells which.
+ */
+rs_status rs_model_image_write(const rs_model *m, int fd, const unsigned char key[32],
+                               rs_error *err);
+rs_status rs_model_image_map(const char *path, const unsigned char key[32], rs_model **out,
+                             rs_error *err);
+int rs_model_is_mapped(const rs_model *m);
+
 
 /* ------------------------------------------------------------------ */
 /* Serving                                                              */

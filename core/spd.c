@@ -151,10 +151,15 @@ rs_status rs_spd_inverse(rs_train_ctx *ctx, double *a, int32_t n, int nb, rs_err
 {
 	if (nb < 1)
 		nb = RS_SPD_BLOCK;
+	rs_step(ctx, 1); /* progress: the three steps of the inverse */
 	rs_status st = cholesky(ctx, a, n, nb, err);
-	if (st == RS_OK)
+	if (st == RS_OK) {
+		rs_step(ctx, 2);
 		st = invert_lower(ctx, a, n, nb, err);
-	if (st == RS_OK)
+	}
+	if (st == RS_OK) {
+		rs_step(ctx, 3);
 		st = lower_gram(ctx, a, n, nb, err);
+	}
 	return st;
 }

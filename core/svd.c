@@ -218,7 +218,9 @@ static rs_status range_finder(rs_train_ctx *ctx, const rs_csr *x, svd_work *w, i
 	rs_status st = gather(ctx, x, w->z, l, w->y, err); /* Y = X Omega */
 	if (st == RS_OK)
 		st = orthonormalize(ctx, w->y, x->nrows, l, NULL, err);
+	rs_report_count(ctx->rep, "power iteration", power);
 	for (int it = 0; st == RS_OK && it < power; it++) {
+		rs_step(ctx, it + 1);
 		st = scatter(ctx, x, w->y, l, w->z, w->acc, w->parts, err);
 		if (st == RS_OK)
 			st = orthonormalize(ctx, w->z, x->ncols, l, NULL, err);
@@ -338,8 +340,10 @@ static rs_status svd_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		if (xs.data != x->data)
 			free(xs.data);
 	}
-	if (st == RS_OK)
+	if (st == RS_OK) {
+		rs_phase(ctx, "svd vectors", NULL, 0);
 		st = top_vectors(ctx, w.z, x->ncols, l, k, v, err);
+	}
 	if (st == RS_OK)
 		st = gather(ctx, x, v, k, uf, err); /* user factors x_u V */
 	work_free(&w);

@@ -22,6 +22,7 @@ int rs_cancelled(rs_train_ctx *ctx)
 {
 	if (atomic_load(&ctx->stop))
 		return 1;
+	rs_report_tick(ctx->rep);
 	if (ctx->cb && ctx->cb->cancel && ctx->cb->cancel(ctx->cb->ctx)) {
 		atomic_store(&ctx->stop, 1);
 		return 1;

@@ -70,10 +70,11 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	m->pop = rs_malloc(rs_mul(m->items.n, sizeof *m->pop));
 	if (!m->pop)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
+	const rs_algo_def *def = rs_algo_find(cfg->algo);
+	rs_phase(ctx, def->name, NULL, 0);
 	rs_status st = rs_popularity_fit(cfg, &m->seen, m->pop, err);
 	if (st == RS_OK && rs_cancelled(ctx))
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
-	const rs_algo_def *def = rs_algo_find(cfg->algo);
 	if (st == RS_OK && def->fit)
 		st = def->fit(ctx, m, err);
 	if (st == RS_OK)
@@ -94,18 +95,17 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	return st;
 }
 
-rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
-                   rs_model **out, char **summary, rs_error *err)
+rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
+                            rs_reporter *rep, rs_model **out, char **summary, rs_error *err)
 {
 	*out = NULL;
 	*summary = NULL;
-	if (!cfg || !b)
-		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	double t0 = rs_mono_seconds();
-	rs_train_ctx ctx = {.cfg = cfg, .cb = cb, .side = b->side};
+	rs_train_ctx ctx = {.cfg = cfg, .cb = cb, .rep = rep, .side = b->side};
 	atomic_init(&ctx.stop, 0);
+	rs_phase(&ctx, "building", NULL, 0);
 	rs_model *m = rs_model_alloc();
 	if (!m)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
@@ -132,4 +132,19 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	}
 	*out = m;
 	return RS_OK;
+}
+
+rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
+                   rs_model **out, char **summary, rs_error *err)
+{
+	*out = NULL;
+	*summary = NULL;
+	if (!cfg || !b)
+		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
+	rs_report_start(&b->rep, cb);
+	b->rep.rows = b->rows_read;
+	rs_status st = rs_train_reported(cfg, b, cb, &b->rep, out, summary, err);
+	if (st == RS_OK)
+		rs_report_end(&b->rep);
+	return st;
 }

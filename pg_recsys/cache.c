@@ -221,6 +221,8 @@ RsCacheRefresh(void)
 	RsCacheReadList(!fresh);
 	SPI_finish();
 	RsCacheEvictStale();
+	if (fresh)					/* a list of an older snapshot may miss new versions */
+		RsImageCleanup(n_stored, stored_names, stored_versions, stored_xmins);
 	checked_count = seen;
 	checked_fresh = fresh;
 	checked_lxid = MyProc->lxid;
@@ -317,15 +319,18 @@ RsCacheResolveName(const char *name)
 }
 
 /*
- * Load the latest stored version of a model (SPI connected) and fill in
- * which row it came from. Asking for the latest rather than the version the
- * list named avoids a race with a training that pruned that version since.
+ * Load the latest stored version of a model privately (SPI connected) and
+ * tell which row it came from: version, xmin, and the blob's length and own
+ * checksum (its last 8 bytes; image.c keys serving images by them). Asking
+ * for the latest rather than the version the list named avoids a race with a
+ * training that pruned that version since.
  */
-static rs_model *
-RsCacheLoad(RsCacheEntry *e, bool read_only)
+rs_model *
+RsCacheLoadBlob(const char *name, bool read_only, int32 *version, int64 *xmin,
+				int64 *len, uint64 *sum)
 {
 	Oid			types[1] = {TEXTOID};
-	Datum		values[1] = {CStringGetTextDatum(e->name)};
+	Datum		values[1] = {CStringGetTextDatum(name)};
 	TupleDesc	desc;
 	HeapTuple	tup;
 	bytea	   *blob;
@@ -343,17 +348,41 @@ RsCacheLoad(RsCacheEntry *e, bool read_only)
 	rc = SPI_execute_plan(blob_plan, values, NULL, read_only, 1);
 	RsRestoreRole(&rs);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "recsys: reading model \"%s\" failed", e->name);
+		elog(ERROR, "recsys: reading model \"%s\" failed", name);
 	if (SPI_processed == 0)
-		RsReportUnknownModel(e->name);
+		RsReportUnknownModel(name);
 	desc = SPI_tuptable->tupdesc;
 	tup = SPI_tuptable->vals[0];
 	blob = DatumGetByteaPP(SPI_getbinval(tup, desc, 3, &isnull));
 	if (rs_model_load(VARDATA_ANY(blob), VARSIZE_ANY_EXHDR(blob), &model, &err) != RS_OK)
 		RsReportError(&err);
-	e->version = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-	e->row_xmin = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+	*version = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	*xmin = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+	*len = (int64) VARSIZE_ANY_EXHDR(blob);
+	*sum = 0;
+	if (*len >= 8)
+		memcpy(sum, VARDATA_ANY(blob) + *len - 8, 8);
 	return model;
+}
+
+/*
+ * The latest stored version of a model (SPI connected): the server's shared
+ * serving image (image.c), else a private copy.
+ */
+static rs_model *
+RsCacheLoad(RsCacheEntry *e, bool read_only)
+{
+	rs_model   *private_m = NULL;
+	rs_model   *model = RsImageLoad(e->name, read_only, &e->version, &e->row_xmin,
+									&private_m);
+	int64		len;
+	uint64		sum;
+
+	if (model != NULL)
+		return model;
+	if (private_m != NULL)		/* the image could not be built or mapped */
+		return private_m;
+	return RsCacheLoadBlob(e->name, read_only, &e->version, &e->row_xmin, &len, &sum);
 }
 
 /*

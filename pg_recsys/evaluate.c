@@ -200,13 +200,13 @@ RsEvalImported(RsTrainState *st, const RsEvalTarget *t, const char *source, int 
 			   rs_eval_result *result)
 {
 	const rs_opt *opts = RsOptionsFromJsonb(t->options, "options");
-	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
 
 	if (rs_import_create(opts, recsys_threads, &st->import, &err) != RS_OK)
 		RsReportError(&err);
 	RsSourceLoad(source, rs_import_config(st->import), opts, &st->builder);
-	if (rs_evaluate_model(RsCacheGetModel(t->name), st->builder, k, &cb, result, &err) != RS_OK)
+	if (rs_evaluate_model(RsCacheGetModel(t->name), st->builder, k, &st->progress.cb, result,
+						  &err) != RS_OK)
 		RsReportTrainError(&err);
 }
 
@@ -221,11 +221,11 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	RsEvalTarget t;
 	const rs_opt *opts;
 	const char *source;
-	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
 	rs_eval_result result;
 	Jsonb	   *metrics = NULL;
 	int			k;
+	bool		imported;
 
 	RsCheckNotNull(fcinfo, 0, "source");
 	RsCheckNotNull(fcinfo, 1, "algorithm");
@@ -238,15 +238,28 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	RsEvalResolve(text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_JSONB_P(2), &t);
-	if (t.name != NULL && rs_is_imported_algorithm(t.algorithm))
-		RsEvalImported(st, &t, source, k, &result);
-	else
-	{
+	imported = t.name != NULL && rs_is_imported_algorithm(t.algorithm);
+	if (!imported)
 		RsTrainConfigure(st, t.algorithm, t.options, &opts);
-		RsSourceLoad(source, st->cfg, opts, &st->builder);
-		if (rs_evaluate(st->cfg, st->builder, k, &cb, &result, &err) != RS_OK)
-			RsReportTrainError(&err);
+	RsTrainWatch(st, "evaluate", text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_TRY();
+	{
+		if (imported)
+			RsEvalImported(st, &t, source, k, &result);
+		else
+		{
+			RsSourceLoad(source, st->cfg, opts, &st->builder);
+			if (rs_evaluate(st->cfg, st->builder, k, &st->progress.cb, &result, &err) != RS_OK)
+				RsReportTrainError(&err);
+		}
 	}
+	PG_CATCH();
+	{
+		RsProgressEnd(&st->progress);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	RsProgressEnd(&st->progress);
 	MemoryContextSwitchTo(callercxt);
 	if (t.name != NULL)
 		metrics = RsEvalMetrics(&result, &t);

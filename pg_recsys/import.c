@@ -31,7 +31,6 @@ recsys_import(PG_FUNCTION_ARGS)
 	const rs_opt *opts;
 	Jsonb	   *options;
 	Jsonb	   *summary;
-	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
 
 	RsCheckNotNull(fcinfo, 0, "model");
@@ -54,14 +53,27 @@ recsys_import(PG_FUNCTION_ARGS)
 	interactions = rs_import_interactions(st->import);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	RsSourceLoadVectors(text_to_cstring(PG_GETARG_TEXT_PP(1)), "user_vectors", st->import,
-						RS_SIDE_USERS);
-	RsSourceLoadVectors(text_to_cstring(PG_GETARG_TEXT_PP(2)), "item_vectors", st->import,
-						RS_SIDE_ITEMS);
-	if (interactions != NULL)
-		RsSourceLoad(interactions, rs_import_config(st->import), opts, &st->builder);
-	if (rs_import_finish(st->import, st->builder, &cb, &st->model, &st->summary, &err) != RS_OK)
-		RsReportTrainError(&err);
+	/* progress: the activity line and the cancel callback (no configuration) */
+	RsTrainWatch(st, "import", name);
+	PG_TRY();
+	{
+		RsSourceLoadVectors(text_to_cstring(PG_GETARG_TEXT_PP(1)), "user_vectors", st->import,
+							RS_SIDE_USERS);
+		RsSourceLoadVectors(text_to_cstring(PG_GETARG_TEXT_PP(2)), "item_vectors", st->import,
+							RS_SIDE_ITEMS);
+		if (interactions != NULL)
+			RsSourceLoad(interactions, rs_import_config(st->import), opts, &st->builder);
+		if (rs_import_finish(st->import, st->builder, &st->progress.cb, &st->model,
+							 &st->summary, &err) != RS_OK)
+			RsReportTrainError(&err);
+	}
+	PG_CATCH();
+	{
+		RsProgressEnd(&st->progress);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	RsProgressEnd(&st->progress);
 	summary = RsSaveModel(st, name, interactions, options, callercxt);
 	SPI_finish();
 	MemoryContextSwitchTo(callercxt);

@@ -19,6 +19,15 @@ int			recsys_keep_versions = 2;
 
 void		_PG_init(void);
 
+/* recsys.progress: the option "progress"'s words */
+static const struct config_enum_entry RsProgressLevels[] = {
+	{"off", RS_PROGRESS_OFF, false},
+	{"notice", RS_PROGRESS_NOTICE, false},
+	{"info", RS_PROGRESS_INFO, false},
+	{"log", RS_PROGRESS_LOG, false},
+	{NULL, 0, false}
+};
+
 /* Define the recsys.* GUCs and set up the model cache. */
 void
 _PG_init(void)
@@ -38,6 +47,17 @@ _PG_init(void)
 							NULL,
 							&recsys_keep_versions, 2, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("recsys.shared_models",
+							 "Backends map one shared serving image of each model version.",
+							 "Off: every backend loads its own private copy.",
+							 &recsys_shared_models, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("recsys.progress",
+							 "Level of recsys_train() and recsys_evaluate() progress messages "
+							 "unless their options give \"progress\".",
+							 "off (the default, for scheduled jobs), notice, info or log.",
+							 &recsys_progress, RS_PROGRESS_OFF, RsProgressLevels,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("recsys");
 	RsCacheInit();
 }

@@ -19,6 +19,7 @@
  *   for_items.c  recommend_for_items()
  *   fresh.c      fresh users of recommend(), recommend_for_session()
  *   explain.c    recsys_explain(), recsys_user_profile()
+ *   progress.c   progress messages and pg_stat_activity during long work
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H
@@ -34,6 +35,7 @@
 extern char *recsys_default_model;
 extern int	recsys_threads;
 extern int	recsys_keep_versions;
+extern int	recsys_progress;		/* rs_progress_level (progress.c) */
 
 /* errors.c */
 extern void RsReportError(const rs_error *err) pg_attribute_noreturn();
@@ -53,6 +55,24 @@ extern void RsSourceForStore(const char *source, char **stored, char **search_pa
 extern void RsSourceLoadVectors(const char *source, const char *arg, rs_import *im,
 								rs_side side);
 
+/* progress.c: the progress of one training or evaluation */
+typedef struct RsProgress
+{
+	rs_callbacks cb;			/* what rs_train / rs_evaluate get (cancel too) */
+	int			level;			/* message level, 0: no messages */
+	const char *what;			/* "train", "evaluate" */
+	const char *name;			/* the model or algorithm */
+	bool		activity;		/* pg_stat_activity changed: restore it */
+	char	   *saved;			/* the activity text before (TopMemoryContext) */
+	char	   *text;			/* the text reported, text_size bytes (the same) */
+	int			text_size;
+	int			state;			/* its BackendState */
+	uint64		query_id;
+} RsProgress;
+
+extern void RsProgressBegin(RsProgress *p, rs_config *cfg, const char *what, const char *name);
+extern void RsProgressEnd(RsProgress *p);
+
 /*
  * train.c: everything a training or an evaluation allocates outside palloc,
  * owned by a memory context whose reset callback destroys it.
@@ -67,13 +87,14 @@ typedef struct RsTrainState
 	unsigned char *blob;
 	size_t		blob_len;
 	char	   *summary;		/* training summary */
+	RsProgress	progress;		/* its callbacks are the core's */
 	MemoryContextCallback cb;
 } RsTrainState;
 
 extern RsTrainState *RsTrainStateCreate(const char *cxtname);
 extern void RsTrainConfigure(RsTrainState *st, const char *algorithm, Jsonb *options,
 							 const rs_opt **opts);
-extern rs_callbacks RsTrainCallbacks(void);
+extern void RsTrainWatch(RsTrainState *st, const char *what, const char *name);
 extern void RsReportTrainError(const rs_error *err) pg_attribute_noreturn();
 extern Jsonb *RsSaveModel(RsTrainState *st, const char *name, const char *source,
 						  Jsonb *options, MemoryContext resultcxt);
@@ -102,6 +123,17 @@ typedef struct RsStoredSource
 	char	   *search_path;	/* NULL: none recorded */
 	char	   *owner;			/* NULL: no owner recorded */
 } RsStoredSource;
+
+/* cache.c: a private copy of the latest stored version, and its row */
+extern rs_model *RsCacheLoadBlob(const char *name, bool read_only, int32 *version,
+								 int64 *xmin, int64 *len, uint64 *sum);
+
+/* image.c: one mapped serving image per model version and server */
+extern bool recsys_shared_models;
+extern rs_model *RsImageLoad(const char *name, bool read_only, int32 *version,
+							 int64 *xmin, rs_model **private_m);
+extern void RsImageCleanup(int n, char **names, const int32 *versions,
+						   const int64 *xmins);
 
 extern Oid	RsStoreRelid(void);
 extern Oid	RsStoreKnownRelid(void);

@@ -78,13 +78,16 @@ RsCancelRequested(void *ctx)
 	return QueryCancelPending || ProcDiePending;
 }
 
-/* The callbacks a training or an evaluation hands to the core. */
-rs_callbacks
-RsTrainCallbacks(void)
+/*
+ * The callbacks of a training or an evaluation (st->progress.cb): cancel
+ * polls and progress reports of `what` on `name`, from the source's first
+ * row on. The caller ends it with RsProgressEnd on every path.
+ */
+void
+RsTrainWatch(RsTrainState *st, const char *what, const char *name)
 {
-	rs_callbacks cb = {RsCancelRequested, NULL};
-
-	return cb;
+	RsProgressBegin(&st->progress, st->cfg, what, name);
+	st->progress.cb.cancel = RsCancelRequested;
 }
 
 /* Raise a training's error; a cancel becomes the usual cancel error. */
@@ -105,10 +108,9 @@ RsReportTrainError(const rs_error *err)
 static void
 RsTrainModel(RsTrainState *st)
 {
-	rs_callbacks cb = RsTrainCallbacks();
 	rs_error	err;
 
-	if (rs_train(st->cfg, st->builder, &cb, &st->model, &st->summary, &err) != RS_OK)
+	if (rs_train(st->cfg, st->builder, &st->progress.cb, &st->model, &st->summary, &err) != RS_OK)
 		RsReportTrainError(&err);
 }
 
@@ -210,8 +212,19 @@ recsys_train(PG_FUNCTION_ARGS)
 
 	st = RsTrainStateCreate("recsys_train");
 	RsTrainConfigure(st, text_to_cstring(PG_GETARG_TEXT_PP(2)), options, &opts);
-	summary = RsTrainFromSource(st, name, text_to_cstring(PG_GETARG_TEXT_PP(1)),
-								opts, options, callercxt);
+	RsTrainWatch(st, "train", name);
+	PG_TRY();
+	{
+		summary = RsTrainFromSource(st, name, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									opts, options, callercxt);
+	}
+	PG_CATCH();
+	{
+		RsProgressEnd(&st->progress);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	RsProgressEnd(&st->progress);
 	MemoryContextSwitchTo(callercxt);
 	MemoryContextDelete(st->cxt);
 	PG_RETURN_JSONB_P(summary);

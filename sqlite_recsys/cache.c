@@ -1,5 +1,6 @@
 /*
- * cache.c - per-connection cache of loaded models.
+ * cache.c - per-connection cache of loaded models (the core models
+ * themselves are shared by the connections of a process: shared.c).
  *
  * Serving must not read the store on every call. A snapshot of the main
  * database's data version (SQLITE_FCNTL_DATA_VERSION, which moves on every
@@ -24,7 +25,10 @@ void rsq_model_release(rsq_model *m)
 {
 	if (!m || --m->refs > 0)
 		return;
-	rs_model_destroy(&m->m);
+	if (m->shared)
+		rsq_shared_release(m->shared);
+	else
+		rs_model_destroy(&m->m);
 	sqlite3_free(m->name);
 	sqlite3_free(m->trained_at);
 	sqlite3_free(m->source);
@@ -178,7 +182,8 @@ static int load_entry(rsq_ctx *ctx, const char *name, sqlite3_int64 version, cha
 	m->version = version;
 	m->trained_at = trained_at;
 	m->name = rsq_strdup(name);
-	int rc = m->name ? rsq_store_load(ctx->db, name, version, &m->m, errmsg) : SQLITE_NOMEM;
+	int rc = m->name ? rsq_shared_load(ctx->db, name, version, trained_at, &m->m, &m->shared, errmsg)
+	                 : SQLITE_NOMEM;
 	/* the source (fresh users, sessions) once per load: it is stored after the blob */
 	if (rc == SQLITE_OK)
 		rc = rsq_store_source(ctx->db, name, &m->source, errmsg);

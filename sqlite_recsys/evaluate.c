@@ -55,6 +55,7 @@ typedef struct eval_job {
 	rsq_model *model;         /* ... and the model itself, from the cache */
 	sqlite3_stmt *cache_probe;
 	sqlite3_stmt *probe;
+	rsq_progress progress; /* the core's callbacks */
 	rs_eval_result result;
 	char *metrics;
 	char *errmsg;
@@ -182,6 +183,8 @@ static int run_evaluation(eval_job *j)
 	    rs_config_create(algorithm, rsq_opts_root(&j->opts), 0, &j->cfg, &j->err) != RS_OK)
 		rc = rsq_core_fail(&j->err, &j->errmsg);
 	if (rc == SQLITE_OK)
+		rsq_progress_begin(&j->progress, j->cfg, "evaluate", j->algorithm);
+	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j->db, j->source, imported ? rs_import_config(j->import) : j->cfg,
 		                     rsq_opts_root(&j->opts), &j->builder, &j->errmsg);
 	if (rc == SQLITE_OK && imported)
@@ -190,9 +193,11 @@ static int run_evaluation(eval_job *j)
 		return rc;
 	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
 		j->probe = NULL; /* no probe: the evaluation simply cannot be interrupted */
-	rs_callbacks cb = {rsq_interrupted, j->probe};
-	rs_status st = imported ? rs_evaluate_model(j->model->m, j->builder, j->k, &cb, &j->result, &j->err)
-	                        : rs_evaluate(j->cfg, j->builder, j->k, &cb, &j->result, &j->err);
+	j->progress.cb.cancel = rsq_interrupted;
+	j->progress.cb.ctx = j->probe;
+	rs_status st = imported ? rs_evaluate_model(j->model->m, j->builder, j->k, &j->progress.cb,
+	                                            &j->result, &j->err)
+	                        : rs_evaluate(j->cfg, j->builder, j->k, &j->progress.cb, &j->result, &j->err);
 	if (st != RS_OK)
 		return rsq_core_fail(&j->err, &j->errmsg);
 	return SQLITE_OK;

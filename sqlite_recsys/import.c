@@ -76,7 +76,7 @@ static int import_and_store(import_job *j, char **out)
 		return rc;
 	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
 		j->probe = NULL;
-	rs_callbacks cb = {rsq_interrupted, j->probe};
+	rs_callbacks cb = {.cancel = rsq_interrupted, .ctx = j->probe};
 	if (rs_import_finish(j->import, j->builder, &cb, &j->model, &j->summary, &j->err) != RS_OK)
 		return rsq_core_fail(&j->err, &j->errmsg);
 	if (rs_model_save(j->model, &j->blob, &j->blob_len, &j->err) != RS_OK)

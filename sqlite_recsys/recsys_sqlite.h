@@ -25,6 +25,7 @@
  *   for_items.c   recommend_for_items()
  *   fresh.c       fresh users of recommend(), recommend_for_session()
  *   explain.c     recsys_explain(), recsys_user_profile()
+ *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
  */
 #ifndef RECSYS_SQLITE_H
 #define RECSYS_SQLITE_H
@@ -45,9 +46,12 @@ SQLITE_EXTENSION_INIT3
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
  * a model under a running scan. */
+typedef struct rsq_shared rsq_shared;
+
 typedef struct rsq_model {
 	int refs;
 	rs_model *m;
+	rsq_shared *shared; /* the process-wide copy m belongs to (shared.c), or NULL */
 	char *name;
 	sqlite3_int64 version;
 	char *trained_at; /* with version, identifies the stored row */
@@ -230,6 +234,14 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 int rsq_cache_get(rsq_ctx *ctx, sqlite3_stmt **probe, const char *name, rsq_model **out,
                   char **errmsg);
 void rsq_model_release(rsq_model *m);
+
+/* ---- shared.c: one loaded copy per stored version and process ---- */
+/* Load version `version` of `name` (trained_at: its row's training time),
+ * reusing the copy another connection of this process loaded from the same
+ * file; *shared is what to release (NULL: a private copy in *out). */
+int rsq_shared_load(sqlite3 *db, const char *name, sqlite3_int64 version, const char *trained_at,
+                    rs_model **out, rsq_shared **shared, char **errmsg);
+void rsq_shared_release(rsq_shared *s);
 /* Drop a model from the cache (after recsys_drop_model). */
 void rsq_cache_forget(rsq_ctx *ctx, const char *name);
 /* Free every cached model (connection closing). */
@@ -245,6 +257,17 @@ void rsq_fn_import(sqlite3_context *c, int argc, sqlite3_value **argv);
  * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending
  * (training and evaluation). */
 int rsq_interrupted(void *probe);
+
+/* ---- progress.c: progress of a training or an evaluation ---- */
+typedef struct rsq_progress {
+	rs_callbacks cb;  /* what rs_train / rs_evaluate get; the caller sets cancel */
+	const char *what; /* "train", "evaluate" */
+	const char *name; /* the model or algorithm */
+} rsq_progress;
+/* Reports of `what` on `name` to sqlite3_log when cfg's option "progress"
+ * is set and not "off" (the default is off), from the source's first row
+ * on; p must outlive the work. */
+void rsq_progress_begin(rsq_progress *p, rs_config *cfg, const char *what, const char *name);
 
 /* ---- recsys_ext.c: the connection's scalar functions ---- */
 void rsq_fn_set_default_model(sqlite3_context *c, int argc, sqlite3_value **argv);

@@ -23,6 +23,7 @@ typedef struct train_job {
 	unsigned char *blob; /* rs_free */
 	size_t blob_len;
 	sqlite3_stmt *probe; /* trivial statement that notices sqlite3_interrupt() */
+	rsq_progress progress; /* the core's callbacks */
 	char *errmsg;
 	rs_error err;
 } train_job;
@@ -59,8 +60,9 @@ static int train_and_store(train_job *j, char **out)
 {
 	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
 		j->probe = NULL; /* no probe: training simply cannot be interrupted */
-	rs_callbacks cb = {rsq_interrupted, j->probe};
-	if (rs_train(j->cfg, j->builder, &cb, &j->model, &j->summary, &j->err) != RS_OK)
+	j->progress.cb.cancel = rsq_interrupted;
+	j->progress.cb.ctx = j->probe;
+	if (rs_train(j->cfg, j->builder, &j->progress.cb, &j->model, &j->summary, &j->err) != RS_OK)
 		return rsq_core_fail(&j->err, &j->errmsg);
 	rs_builder_destroy(&j->builder);
 	if (rs_model_save(j->model, &j->blob, &j->blob_len, &j->err) != RS_OK)
@@ -131,6 +133,8 @@ void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (rc == SQLITE_OK &&
 	    rs_config_create(j.algorithm, rsq_opts_root(&j.opts), 0, &j.cfg, &j.err) != RS_OK)
 		rc = rsq_core_fail(&j.err, &j.errmsg);
+	if (rc == SQLITE_OK)
+		rsq_progress_begin(&j.progress, j.cfg, "train", j.name);
 	if (rc == SQLITE_OK)
 		rc = rsq_source_load(j.db, j.source, j.cfg, rsq_opts_root(&j.opts), &j.builder,
 		                     &j.errmsg);

@@ -12,6 +12,11 @@ void test_tiny_reconstruction(void);
 void test_cg_agrees_with_cholesky(void);
 void test_threads_same_result(void);
 void test_cancel(void);
+void test_progress_phases(void);
+void test_progress_ticks(void);
+void test_progress_auto(void);
+void test_progress_format(void);
+void test_progress_cancel(void);
 void test_topk_matches_sort(void);
 void test_recommend_rules(void);
 void test_model_round_trip(void);
@@ -102,6 +107,8 @@ void test_import_errors(void);
 void test_import_fold_in(void);
 void test_import_interactions(void);
 void test_import_evaluate(void);
+void test_image_families(void);
+void test_image_damaged(void);
 
 int main(void)
 {
@@ -165,6 +172,11 @@ int main(void)
 	RUN(test_cancel_prompt);
 	RUN(test_auto_search);
 	RUN(test_auto_algorithms);
+	RUN(test_progress_phases);
+	RUN(test_progress_ticks);
+	RUN(test_progress_auto);
+	RUN(test_progress_format);
+	RUN(test_progress_cancel);
 	RUN(test_similar_factor_cosine);
 	RUN(test_similar_itemknn);
 	RUN(test_similar_ease);
@@ -201,5 +213,7 @@ int main(void)
 	RUN(test_import_fold_in);
 	RUN(test_import_interactions);
 	RUN(test_import_evaluate);
+	RUN(test_image_families);
+	RUN(test_image_damaged);
 	return h_failed_checks ? 1 : 0;
 }

@@ -101,7 +101,7 @@ static void check_prompt(const char *label, const char *algo, const rs_opt *opts
 		rs_builder_add_attribute(b, RS_SIDE_ITEMS, is, (size_t)il, "title", title, (size_t)tl, 0, 0,
 		                         &e);
 	}
-	rs_callbacks cb = {stop_cb, &s};
+	rs_callbacks cb = {.cancel = stop_cb, .ctx = &s};
 	s.t0 = now();
 	rs_status st = rs_train(c, b, &cb, &m, &sum, &e);
 	double end = now(), late = s.asked ? end - s.asked : -1;
@@ -217,7 +217,7 @@ void test_spd_inverse(void)
 	CHECK(rs_spd_inverse(&ctx, got, n, 64, &e) == RS_ENOTPD);
 	/* a cancel after a few polls */
 	stopper s = at_poll(3);
-	rs_callbacks cb = {stop_cb, &s};
+	rs_callbacks cb = {.cancel = stop_cb, .ctx = &s};
 	ctx.cb = &cb;
 	memcpy(got, a, (size_t)n * n * sizeof *got);
 	CHECK(rs_spd_inverse(&ctx, got, n, 32, &e) == RS_ECANCELLED && s.polls == 4);
@@ -273,7 +273,7 @@ void test_orthonormal_basis(void)
 	for (size_t k = 0; m && k < (size_t)n * l; k++)
 		m[k] = (float)(unit(&seed) - 0.5);
 	stopper st = at_poll(2);
-	rs_callbacks cb = {stop_cb, &st};
+	rs_callbacks cb = {.cancel = stop_cb, .ctx = &st};
 	ctx.cb = &cb;
 	CHECK(m && rs_orthonormal_basis(&ctx, m, n, l, NULL, &e) == RS_ECANCELLED && st.polls == 3);
 	free(m);

@@ -161,7 +161,7 @@ void test_reasons(void)
 	rs_reco out[NI];
 	int n = 0;
 	char buf[64];
-	CHECK(train_blocks("itemknn", 0, NULL, NU, NI, &m, &e) == RS_OK);
+	CHECK(train_blocks_writable("itemknn", 0, NULL, NU, NI, &m, &e) == RS_OK);
 	if (!m)
 		return;
 	CHECK(rs_recommend(m, "u7", 2, 3, NULL, out, &n, &e) == RS_OK && n == 3);

@@ -453,7 +453,7 @@ void test_knn_cancel(void)
 	rs_model *m = NULL;
 	char *sum = NULL;
 	int calls = 0;
-	rs_callbacks cb = {cancel_on, &calls};
+	rs_callbacks cb = {.cancel = cancel_on, .ctx = &calls};
 	const char *kv[] = {"neighbors=20"};
 	opts_buf ob;
 	CHECK(rs_config_create("itemknn", make_opts(&ob, 1, kv), 1, &c, &e) == RS_OK);

@@ -290,7 +290,7 @@ void test_recommend_exact(void)
 	rs_model *m = NULL;
 	rs_error e;
 	const char *kv[] = {"factors=8", "threads=1"};
-	CHECK(train_blocks("als", 2, kv, 60, 300, &m, &e) == RS_OK);
+	CHECK(train_blocks_writable("als", 2, kv, 60, 300, &m, &e) == RS_OK);
 	if (!m)
 		return;
 	for (int pass = 0; pass < 2; pass++) {

@@ -18,7 +18,7 @@ CREATE TABLE events AS SELECT 'u' || (g % 40) AS user_id, 'i' || ((g * 7) % 25) 
   FROM generate_series(1, 2000) g;
 SELECT recsys_train('shop', 'events', 'als', '{"threads": 1}');
 SELECT cron.schedule('retrain-shop', '* * * * *',
-  $$SELECT recsys_train('shop', 'events', 'als', '{"threads": 1}')$$);
+  $$SELECT recsys_train('shop', 'events', 'als', '{"threads": 1, "progress": "log"}')$$);
 SQL
 
 ok=""
@@ -34,6 +34,13 @@ q "$DIR" "$PORT" -c "SELECT cron.unschedule('retrain-shop')" >/dev/null
 
 if [ -n "$ok" ]; then
   pass "pg_cron: scheduled retrain succeeded and stored version $version (after ~${i}s)"
+  # progress reports work in pg_cron's background worker: "log" reaches the server log
+  if grep -q 'LOG:  recsys: train "shop": als, ' "$DIR/server.log" &&
+     grep -q 'LOG:  recsys: train "shop": done, 2000 rows read, ' "$DIR/server.log"; then
+    pass "pg_cron: the job's progress lines (\"progress\": \"log\") are in the server log"
+  else
+    fail "pg_cron: no progress lines of the job in the server log"
+  fi
 else
   fail "pg_cron: scheduled retrain (runs: $runs, version: $version)"
   q "$DIR" "$PORT" -c "SELECT status, return_message FROM cron.job_run_details"

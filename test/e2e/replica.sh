@@ -83,5 +83,9 @@ case "$out" in
   *"read-only transaction"*) pass "replica: importing on the standby is refused (read-only)" ;;
   *) fail "replica: importing on the standby is refused (got '$out')" ;;
 esac
+# progress reports work on the standby (an evaluation of an algorithm)
+out=$(sess_query R "SELECT k FROM recsys_evaluate('ev3', 'popularity', '{\"progress\": \"notice\"}', 4);")
+check "replica: an evaluation on the standby reports its progress" "1 4" \
+  "$(echo "$out" | grep -c '^NOTICE:  recsys: evaluate "popularity": done, ') $(echo "$out" | tail -1)"
 sess_close R
 exit $E2E_FAILED

@@ -19,28 +19,12 @@ b ".read test/sqlite/fixtures/shop.sql"
 b "SELECT json_extract(recsys_train('shop', 'events', 'als', '{\"threads\": 1, \"seed\": 42}'), '\$.version');"
 
 # Process A reads statements from a FIFO and writes to a file.
-mkfifo "$work/a.in" || exit 1
-$sqlite -cmd ".load $ext" "$db" < "$work/a.in" > "$work/a.out" 2>&1 &
-apid=$!
-exec 3> "$work/a.in"
-n=0
-# Send SQL to A and wait until A has answered it (a marker row follows).
+. test/sqlite/fixtures/fifo.sh
+fifo_start "$work/a" $sqlite -cmd ".load $ext" "$db"
+# Send SQL to A and print its answer.
 a() {
-	n=$((n + 1))
-	printf '%s\nSELECT '"'"'-- %d'"'"';\n' "$1" "$n" >&3
-	local tries=0
-	until grep -q -- "^-- $n\$" "$work/a.out" 2>/dev/null; do
-		tries=$((tries + 1))
-		if [ $tries -gt 300 ] || ! kill -0 $apid 2>/dev/null; then
-			echo "process A did not answer statement $n"
-			cat "$work/a.out"
-			kill $apid 2>/dev/null
-			exit 1
-		fi
-		sleep 0.1
-	done
-	sed -n "/^-- $((n - 1))\$/,/^-- $n\$/p" "$work/a.out" | grep -v '^-- ' | sed 's/^/A: /'
-	[ $n = 1 ] && sed -n "1,/^-- 1\$/p" "$work/a.out" | grep -v '^-- ' | sed 's/^/A: /'
+	fifo_send "$1"
+	fifo_rows $FIFO_N | sed 's/^/A: /'
 }
 
 echo "== A serves version 1 (als)"
@@ -86,6 +70,5 @@ b "SELECT group_concat(version, ' ') FROM (SELECT version FROM recsys_model_stor
 echo "== B damages the stored blob; A reports the corrupt model"
 b "UPDATE recsys_model_store SET blob = substr(blob, 1, 100), trained_at = 'x';"
 a "SELECT item_id FROM recommend('u1', 1, 'shop');"
-exec 3>&-
-wait $apid
+fifo_stop
 echo "A exited with status $?"
