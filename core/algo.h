@@ -124,9 +124,14 @@ typedef struct rs_algo_def {
 	                               people with similar taste") */
 	const char *similar_reason; /* similar_items()'s (NULL: "close in taste space") */
 	rs_split split;             /* how a score splits over the user's history */
-	int bias_column;            /* served vectors end with a bias column (bpr, warp):
-	                               cosines and splits leave it out, sessions fold in as
-	                               the mean of their items' vectors */
+	int bias_column;            /* served vectors end with this many bias columns (bpr,
+	                               warp: 1; imported: 0-2): cosines and splits leave
+	                               them out */
+	int mean_fold;              /* sessions fold in as the mean of their items' vectors,
+	                               the last column set to 1 (bpr, warp) */
+	int no_fold;                /* fresh users and sessions get popular items (imported
+	                               vectors without "als") */
+	int import_only;            /* made by recsys_import, never trained (imported) */
 	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
 } rs_algo_def;
 
@@ -157,6 +162,10 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err);
 extern const rs_algo_def rs_def_itemknn, rs_def_content;
 extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
+extern const rs_algo_def rs_def_imported;
+/* import.c: the serving traits of one imported model (its fold-in and
+ * bias columns vary by model). */
+const rs_algo_def *rs_import_def(const rs_model *m);
 
 /* ---- item neighbours (itemknn.c; content reuses them) ---- */
 typedef enum rs_knn_weighting { RS_KNN_NONE = 0, RS_KNN_TFIDF = 1, RS_KNN_BM25 = 2 } rs_knn_weighting;

@@ -19,6 +19,7 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_ease,
 	&rs_def_bpr,
 	&rs_def_warp,
+	&rs_def_imported,
 };
 #define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 
@@ -33,6 +34,8 @@ const rs_algo_def *rs_algo_find(rs_algo id)
 const rs_algo_def *rs_model_def(const rs_model *m)
 {
 	static const rs_algo_def none = {.name = "?"};
+	if (m->algo == RS_ALGO_IMPORTED)
+		return rs_import_def(m);
 	const rs_algo_def *d = rs_algo_find(m->algo);
 	return d ? d : &none;
 }
@@ -50,6 +53,12 @@ int rs_is_algorithm(const char *name)
 	return name && rs_algo_named(name) != NULL;
 }
 
+int rs_is_imported_algorithm(const char *name)
+{
+	const rs_algo_def *d = name ? rs_algo_named(name) : NULL;
+	return d && d->import_only;
+}
+
 const char *rs_algorithms(void)
 {
 	static char buf[512];
@@ -57,7 +66,9 @@ const char *rs_algorithms(void)
 	if (!atomic_load(&ready)) { /* the table is constant: concurrent builders agree */
 		char tmp[512] = "";
 		for (size_t i = 0; i < N_ALGOS; i++) {
-			if (i)
+			if (ALGOS[i]->import_only) /* not trainable: recsys_import makes it */
+				continue;
+			if (tmp[0])
 				strcat(tmp, ", ");
 			strcat(tmp, ALGOS[i]->name);
 		}

@@ -249,6 +249,10 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 	return apply_spec(c, sp, o, err);
 }
 
+/* The configuration of algorithm def (rs_config_create's checks done). */
+static rs_status config_build(const rs_algo_def *def, const rs_opt *options,
+                              int default_threads, rs_config **out, rs_error *err);
+
 rs_status rs_config_create(const char *algorithm, const rs_opt *options,
                            int default_threads, rs_config **out, rs_error *err)
 {
@@ -260,6 +264,25 @@ rs_status rs_config_create(const char *algorithm, const rs_opt *options,
 	if (!def)
 		return rs_fail(err, RS_EINVAL, "unknown algorithm \"%s\" (known algorithms: %s)",
 		               rs_shorten(algorithm, (size_t)-1, sa, sizeof sa), rs_algorithms());
+	if (def->import_only)
+		return rs_fail(err, RS_EINVAL,
+		               "algorithm \"%s\" holds vectors trained elsewhere: recsys_import() makes such "
+		               "models and nothing here trains them (recsys_evaluate measures one by its model "
+		               "name; known algorithms: %s)",
+		               def->name, rs_algorithms());
+	return config_build(def, options, default_threads, out, err);
+}
+
+rs_status rs_config_create_import(const rs_opt *options, int default_threads, rs_config **out,
+                                  rs_error *err)
+{
+	*out = NULL;
+	return config_build(&rs_def_imported, options, default_threads, out, err);
+}
+
+static rs_status config_build(const rs_algo_def *def, const rs_opt *options,
+                              int default_threads, rs_config **out, rs_error *err)
+{
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
 	if (default_threads < 0 || default_threads > 256)

@@ -23,6 +23,7 @@ typedef enum rs_algo {
 	RS_ALGO_CONTENT = 8,
 	RS_ALGO_HYBRID = 9,
 	RS_ALGO_AUTO = 10,
+	RS_ALGO_IMPORTED = 11, /* recsys_import: vectors trained elsewhere (import.c) */
 	RS_ALGO__MAX = 31
 } rs_algo;
 
@@ -109,7 +110,18 @@ struct rs_config {
 	/* bpr, warp (lightfm.c; also factors, above) */
 	int lfm_epochs, lfm_max_sampled;
 	double lfm_lr, lfm_item_alpha, lfm_user_alpha, lfm_identity;
+	/* imported (import.c; also regularization and alpha, above): the vector
+	 * tables' columns by rs_import_col, the interactions source, the
+	 * expected dimensions (0: the first row's) and the ALS fold-in switch */
+	char *imp_cols[4];
+	char *imp_interactions;
+	int imp_dims, imp_als;
 };
+
+/* The configuration of recsys_import's options (algorithm "imported", which
+ * rs_config_create refuses: it is never trained). */
+rs_status rs_config_create_import(const rs_opt *options, int default_threads, rs_config **out,
+                                  rs_error *err);
 
 /* ---- side-table attributes, as the binding handed them over ---- */
 typedef struct rs_attr {

@@ -84,8 +84,9 @@ double rs_pair_contribution(const rs_model *m, int32_t j, float w, int32_t i, in
 		return item_dot(m, j, i, m->factors - 1) / (n_hist > 0 ? n_hist : 1);
 	case RS_SPLIT_NONE:
 		return 0.0;
-	default:
-		return m->factors > 0 ? (double)w * item_dot(m, j, i, m->factors) : 0.0;
+	default: /* bias columns (imported) are no part of the taste space */
+		return m->factors > 0 ? (double)w * item_dot(m, j, i, m->factors - rs_model_def(m)->bias_column)
+		                      : 0.0;
 	}
 }
 

@@ -203,7 +203,7 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
                                 rs_error *err)
 {
 	int f = m->factors;
-	int mean = rs_model_def(m)->bias_column;
+	int mean = rs_model_def(m)->mean_fold;
 	if (rs_model_def(m)->solve_fold)
 		return als_fold_in(m, h, fo, x, err);
 	memset(x, 0, (size_t)f * sizeof *x);
@@ -332,8 +332,8 @@ static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts 
 	float *scores = rs_calloc(padded + RS_BLK, sizeof *scores);
 	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
 	int32_t *bestp = m->n_parts > 0 ? rs_calloc(ni + 1, sizeof *bestp) : NULL;
-	int has_uvec = 0, popular = m->n_parts == 0 && m->factors == 0 &&
-	                            !rs_algo_find(m->algo)->score;
+	int has_uvec = 0, popular = m->n_parts == 0 && ((m->factors == 0 &&
+	                            !rs_algo_find(m->algo)->score) || rs_model_def(m)->no_fold);
 	rs_status st = RS_OK;
 	*ctx = (rs_rank_ctx){.items = h->s, .weights = h->w, .ts = h->ts, .n = h->n,
 	                     .exclude_history = fo->exclude, .source = ctx->source,

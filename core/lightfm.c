@@ -760,6 +760,7 @@ const rs_algo_def rs_def_bpr = {
 	.n_options = sizeof BPR_OPTIONS / sizeof BPR_OPTIONS[0],
 	.split = RS_SPLIT_MEAN,
 	.bias_column = 1,
+	.mean_fold = 1,
 };
 
 const rs_algo_def rs_def_warp = {
@@ -771,4 +772,5 @@ const rs_algo_def rs_def_warp = {
 	.n_options = sizeof WARP_OPTIONS / sizeof WARP_OPTIONS[0],
 	.split = RS_SPLIT_MEAN,
 	.bias_column = 1,
+	.mean_fold = 1,
 };

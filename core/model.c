@@ -151,7 +151,7 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		free(m->item_q);
 		m->item_q = m->item_qscale && m->item_maxabs ? make_qblocks(m, n)
 		                                             : NULL;
-		if (m->algo == RS_ALGO_ALS && !m->item_gram) { /* training computes it first */
+		if (rs_model_def(m)->solve_fold && !m->item_gram) { /* training computes it first */
 			size_t f = (size_t)m->factors;
 			m->item_gram = rs_calloc(f * f, sizeof *m->item_gram);
 			if (m->item_gram)
@@ -159,7 +159,7 @@ rs_status rs_model_prepare(rs_model *m, rs_error *err)
 		}
 		if (m->item_q && rs_ivf_prepare(m, err) != RS_OK)
 			return RS_ENOMEM;
-		if (!m->item_q || !m->item_maxabs || (m->algo == RS_ALGO_ALS && !m->item_gram))
+		if (!m->item_q || !m->item_maxabs || (rs_model_def(m)->solve_fold && !m->item_gram))
 			return rs_fail(err, RS_ENOMEM, "out of memory preparing the model");
 	}
 	return RS_OK;

@@ -74,6 +74,10 @@ struct rs_model {
 	                       * session (empty map: not recorded) */
 	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
 	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
+	/* imported models (import.c; blob section 44): trailing bias columns of
+	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */
+	int32_t imp_bias;
+	int32_t imp_als;
 	/* Mapped from a serving image (model_image.c): every array above is
 	 * read-only shared memory. Every pointer field needs a line in
 	 * model_image.c's table (or its hybrid part handling). */

@@ -165,6 +165,10 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 	}
 	if (pb->n)
 		n += put_parts(w, pb);
+	if (m->algo == RS_ALGO_IMPORTED) {
+		uint32_t imp[2] = {(uint32_t)m->imp_bias, (uint32_t)m->imp_als};
+		put_section2(w, T_IMPORT, 0, imp, sizeof imp, NULL, 0), n++;
+	}
 	return n + write_fold(m, w);
 }
 

@@ -298,6 +298,35 @@ static int take_ivf(const section *sec, rs_model *m, int *bad)
 	return ok;
 }
 
+/* Every value finite (vectors trained elsewhere were checked on import;
+ * the blob may have been damaged or forged since). */
+static int all_finite(const float *v, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!isfinite(v[k]))
+			return 0;
+	return 1;
+}
+
+/* An imported model's traits (T_IMPORT): present exactly for that algorithm,
+ * at most two bias columns below the factor count, no ALS fold-in with
+ * biases, finite vectors. */
+static int take_import(const section *s, rs_model *m)
+{
+	uint32_t imp[2];
+	if (m->algo != RS_ALGO_IMPORTED)
+		return !s->present;
+	if (!s->present || s->len != sizeof imp || m->factors <= 0)
+		return 0;
+	memcpy(imp, s->p, sizeof imp);
+	if (imp[0] > 2 || imp[1] > 1 || (imp[0] && imp[1]) || (int32_t)imp[0] >= m->factors)
+		return 0;
+	m->imp_bias = (int32_t)imp[0];
+	m->imp_als = (int32_t)imp[1];
+	size_t f = (size_t)m->factors;
+	return all_finite(m->user_f, m->users.n * f) && all_finite(m->item_f, m->items.n * f);
+}
+
 /* The optional parts (model_io.c write_optional). */
 static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 {
@@ -313,7 +342,8 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		m->recency = r ? *r : 0;
 		free(r);
 	}
-	return !*bad && take_features(sec, m, bad) && take_item_meta(sec, m, bad) &&
+	return !*bad && take_import(&sec[T_IMPORT], m) && take_features(sec, m, bad) &&
+	       take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&
 	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad);
 }

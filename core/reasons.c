@@ -207,7 +207,8 @@ void rs_reasons_for_user(const rs_model *m, int32_t u, rs_reco *out, int n)
 /* An item nobody interacted with in training (only the items table named it). */
 static int is_new_item(const rs_model *m, int32_t i)
 {
-	return m->pop && !(m->pop[i] > 0);
+	/* a model without any interaction (imported without them) has no news */
+	return m->pop && rs_csr_nnz(&m->seen) > 0 && !(m->pop[i] > 0);
 }
 
 const char *rs_reason_format(const rs_model *m, const rs_reco *r, char *buf, size_t cap)

@@ -142,6 +142,11 @@ const char *rs_algorithms(void);
  * whether their argument names an algorithm or a stored model. */
 int rs_is_algorithm(const char *name);
 
+/* Is `name` an algorithm whose models are imported, never trained
+ * ("imported")? recsys_evaluate of such a stored model measures it as it
+ * is (rs_evaluate_model) instead of retraining. */
+int rs_is_imported_algorithm(const char *name);
+
 /* Side tables: item attributes (category, tags, text, price, ...) and user
  * attributes (age group, location, ...), named by the options "items" and
  * "users" as a table, view or query with an id column (item_id / user_id,
@@ -277,6 +282,57 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 
 void rs_model_destroy(rs_model **m);
 
+/*
+ * Import vectors trained elsewhere (core/import.c): a model of algorithm
+ * "imported" from user and item vectors (Spark MLlib ALS's userFactors /
+ * itemFactors: an id and a float array per row), optional bias columns and
+ * an optional interactions source. The binding creates an import from the
+ * options, reads the two vector sources (the columns rs_import_column
+ * names) into rs_import_add, reads the interactions source (if
+ * rs_import_interactions names one) into a builder made with
+ * rs_import_config, and calls rs_import_finish. Score = u . v (+ user bias
+ * + item bias); with "als": true fresh users and sessions fold in by ALS's
+ * least-squares solve (regularization, alpha), else they get popular items.
+ */
+typedef struct rs_import rs_import;
+
+/* Which column of a vector source (rs_import_column). */
+typedef enum rs_import_col {
+	RS_IMP_ID = 0,        /* "id_column", default "id" */
+	RS_IMP_FEATURES,      /* "features_column", default "features" */
+	RS_IMP_USER_BIAS,     /* "user_bias_column", NULL unless named */
+	RS_IMP_ITEM_BIAS      /* "item_bias_column", NULL unless named */
+} rs_import_col;
+
+/* Validate the options (unknown keys, types, ranges: RS_EINVAL naming the
+ * key) and start an import. */
+rs_status rs_import_create(const rs_opt *options, int default_threads, rs_import **out,
+                           rs_error *err);
+void rs_import_destroy(rs_import **im);
+/* The configuration to read the interactions source with (its columns,
+ * event weights, side tables). */
+const rs_config *rs_import_config(const rs_import *im);
+/* The column a vector source must have for a role; NULL: not read. */
+const char *rs_import_column(const rs_import *im, rs_import_col which);
+/* The "interactions" option (table, view or query), or NULL. */
+const char *rs_import_interactions(const rs_import *im);
+/*
+ * One row of the user (RS_SIDE_USERS) or item (RS_SIDE_ITEMS) vectors: the
+ * id as text (NULL: an error), v[0..n) (v NULL: the array is NULL; nulls,
+ * when not NULL, marks NULL elements), and the bias (NULL: the bias column
+ * is NULL or not read). Ragged lengths, NULL or non-finite elements,
+ * duplicate ids and NULL biases of a named bias column are RS_EDATA naming
+ * the row's id.
+ */
+rs_status rs_import_add(rs_import *im, rs_side side, const char *id, size_t id_len,
+                        const double *v, const unsigned char *nulls, int64_t n, const double *bias,
+                        rs_error *err);
+/* Build the model from the rows added and the interactions (a builder made
+ * with rs_import_config, consumed; NULL: none). The import is left empty.
+ * *summary: a malloc'd JSON object (free with rs_free). */
+rs_status rs_import_finish(rs_import *im, rs_builder *interactions, const rs_callbacks *cb,
+                           rs_model **out, char **summary, rs_error *err);
+
 /* What rs_evaluate measured: both bindings' recsys_evaluate() columns, and
  * (rs_eval_json) the record of a model's evaluation. The metrics are means
  * over the test users, rounded to 6 decimals as they are shown and stored. */
@@ -287,7 +343,7 @@ typedef struct rs_eval_result {
 	double coverage;       /* share of the catalogue recommended to anyone */
 	int test_users;        /* users with held-out interactions */
 	int64_t train_interactions, test_interactions;
-	const char *split;     /* "temporal-20" or "random-20" (static text) */
+	const char *split;     /* "temporal-20", "random-20" or "given" (rs_evaluate_model; static text) */
 	double train_seconds;  /* training time, rounded to milliseconds */
 } rs_eval_result;
 
@@ -300,6 +356,18 @@ typedef struct rs_eval_result {
  */
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
                       rs_eval_result *out, rs_error *err);
+
+/*
+ * Evaluate a model as it is, without training (imported models): every row
+ * of the builder (the binding's held-out interactions, read like a
+ * training source) is a test interaction; each of its users gets the
+ * model's top-k (items the model has seen for the user excluded; users the
+ * model does not know get its cold start, as in serving) and the metrics
+ * are those of rs_evaluate, with split "given", train_interactions the
+ * model's own and train_seconds 0. The builder is consumed.
+ */
+rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_callbacks *cb,
+                            rs_eval_result *out, rs_error *err);
 
 /* The result as the JSON object that is stored with a model's evaluation
  * (recsys.evaluations.metrics, recsys_evaluations.metrics), keys in this

@@ -50,7 +50,7 @@ static rs_status parse_similar_opts(const rs_opt *o, rs_error *err)
 static rs_status factor_cosine(const rs_model *m, int32_t i, float *s, rs_error *err)
 {
 	int32_t n = (int32_t)m->items.n, lda = m->factors;
-	int32_t d = rs_model_def(m)->bias_column && lda > 1 ? lda - 1 : lda;
+	int32_t d = lda - rs_model_def(m)->bias_column > 0 ? lda - rs_model_def(m)->bias_column : lda;
 	float *v = rs_malloc(rs_mul((size_t)d, sizeof *v));
 	if (!v)
 		return rs_fail(err, RS_ENOMEM, "out of memory scoring %d items", (int)n);

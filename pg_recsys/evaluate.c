@@ -7,7 +7,9 @@
  * (RsSourceLoad). `algorithm` may instead name a stored model: then the
  * model's algorithm is evaluated with its stored options, the given options
  * merged over them, and the metrics are recorded in recsys.evaluations
- * (shown by recsys_models.last_evaluation). Only the model's owner may
+ * (shown by recsys_models.last_evaluation); an imported model, which
+ * cannot be retrained, is measured as it is against the source (split
+ * "given"). Only the model's owner may
  * evaluate a model by name: its stored options may name side tables as
  * queries, which must not run with anyone else's rights. The evaluation
  * itself only reads; in a read-only transaction (or on a standby) the
@@ -186,6 +188,28 @@ RsEvalK(FunctionCallInfo fcinfo)
 	return k;
 }
 
+/*
+ * An imported model, which nothing here can retrain, is measured as it is:
+ * the source (read with the columns of its stored options, the given ones
+ * merged over them) is the test set (rs_evaluate_model). The model is
+ * taken from the cache after the read, which runs SQL that may process a
+ * new version's invalidation.
+ */
+static void
+RsEvalImported(RsTrainState *st, const RsEvalTarget *t, const char *source, int k,
+			   rs_eval_result *result)
+{
+	const rs_opt *opts = RsOptionsFromJsonb(t->options, "options");
+	rs_error	err;
+
+	if (rs_import_create(opts, recsys_threads, &st->import, &err) != RS_OK)
+		RsReportError(&err);
+	RsSourceLoad(source, rs_import_config(st->import), opts, &st->builder);
+	if (rs_evaluate_model(RsCacheGetModel(t->name), st->builder, k, &st->progress.cb, result,
+						  &err) != RS_OK)
+		RsReportTrainError(&err);
+}
+
 PG_FUNCTION_INFO_V1(recsys_evaluate);
 
 /* recsys_evaluate(source, algorithm or model, options, k): one row of metrics. */
@@ -201,6 +225,7 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	rs_eval_result result;
 	Jsonb	   *metrics = NULL;
 	int			k;
+	bool		imported;
 
 	RsCheckNotNull(fcinfo, 0, "source");
 	RsCheckNotNull(fcinfo, 1, "algorithm");
@@ -213,13 +238,20 @@ recsys_evaluate(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	RsEvalResolve(text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_JSONB_P(2), &t);
-	RsTrainConfigure(st, t.algorithm, t.options, &opts);
+	imported = t.name != NULL && rs_is_imported_algorithm(t.algorithm);
+	if (!imported)
+		RsTrainConfigure(st, t.algorithm, t.options, &opts);
 	RsTrainWatch(st, "evaluate", text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_TRY();
 	{
-		RsSourceLoad(source, st->cfg, opts, &st->builder);
-		if (rs_evaluate(st->cfg, st->builder, k, &st->progress.cb, &result, &err) != RS_OK)
-			RsReportTrainError(&err);
+		if (imported)
+			RsEvalImported(st, &t, source, k, &result);
+		else
+		{
+			RsSourceLoad(source, st->cfg, opts, &st->builder);
+			if (rs_evaluate(st->cfg, st->builder, k, &st->progress.cb, &result, &err) != RS_OK)
+				RsReportTrainError(&err);
+		}
 	}
 	PG_CATCH();
 	{

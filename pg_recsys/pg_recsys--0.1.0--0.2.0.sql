@@ -4,8 +4,10 @@
 
 \echo Use "ALTER EXTENSION pg_recsys UPDATE TO '0.2.0'" to load this file. \quit
 
--- The model blob now records the writer's byte order and float format
--- (0.1.0 blobs still load). New: recommend_batch().
+-- The model blob records the writer's byte order and float format (0.1.0
+-- blobs still load). New: recommend_batch(), recsys_import(), and
+-- recsys_models hides recsys_import's "interactions" option (a source) from
+-- non-owners as it hides "items".
 
 CREATE FUNCTION @extschema@.recommend_batch(user_ids text[] DEFAULT NULL, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
@@ -14,3 +16,31 @@ AS 'MODULE_PATHNAME', 'recommend_batch'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recommend_batch(text[], integer, text, jsonb) IS
 'recommend()''s rows for many users at once (NULL: every user of the model), scored in blocks on recsys.threads threads';
+CREATE FUNCTION @extschema@.recsys_import(model text, user_vectors text, item_vectors text,
+	options jsonb DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recsys_import'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) IS
+'create a new version of a model from user and item vectors trained elsewhere (id, float array rows: Spark ALS userFactors / itemFactors); returns the import summary';
+-- Like recsys_train: granted by GRANT EXECUTE ON FUNCTION recsys_import(text,
+-- text, text, jsonb) TO role; replacing a model also needs its ownership.
+REVOKE EXECUTE ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) FROM PUBLIC;
+
+CREATE OR REPLACE VIEW @extschema@.recsys_models WITH (security_barrier) AS
+SELECT DISTINCT ON (s.name)
+	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
+	s.interactions, s.bytes,
+	CASE WHEN o.owner THEN s.options ELSE s.options - 'items' - 'users' - 'interactions' END AS options,
+	s.summary,
+	CASE WHEN o.owner THEN s.source END AS source,
+	count(*) OVER (PARTITION BY s.name) AS versions_stored,
+	(SELECT CASE WHEN o.owner THEN e.metrics ELSE e.metrics - 'options' END
+	        || pg_catalog.jsonb_build_object('evaluated_at', e.evaluated_at)
+	 FROM recsys.evaluations e WHERE e.name = s.name) AS last_evaluation,
+	m.owner, m.granted_to
+FROM recsys.model_store s LEFT JOIN recsys.models m ON m.name = s.name
+CROSS JOIN LATERAL (SELECT @extschema@.recsys_has_model_privilege(s.name, 'OWNER') AS owner) o
+WHERE @extschema@.recsys_has_model_privilege(s.name, 'USAGE')
+ORDER BY s.name, s.version DESC;
+

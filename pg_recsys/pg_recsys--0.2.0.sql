@@ -113,13 +113,13 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.recsys_has_model_privilege(text, text) IS
 'does the current role have privilege USAGE (serve, explain, see) or OWNER (retrain, drop, grant) on a model';
 
--- Side tables given as options may be queries: like the source, their text
--- is the owner's to see.
+-- Side tables and recsys_import's interactions given as options may be
+-- queries: like the source, their text is the owner's to see.
 CREATE VIEW @extschema@.recsys_models WITH (security_barrier) AS
 SELECT DISTINCT ON (s.name)
 	s.name, s.version, s.algorithm, s.trained_at, s.users, s.items,
 	s.interactions, s.bytes,
-	CASE WHEN o.owner THEN s.options ELSE s.options - 'items' - 'users' END AS options,
+	CASE WHEN o.owner THEN s.options ELSE s.options - 'items' - 'users' - 'interactions' END AS options,
 	s.summary,
 	CASE WHEN o.owner THEN s.source END AS source,
 	count(*) OVER (PARTITION BY s.name) AS versions_stored,
@@ -152,6 +152,17 @@ COMMENT ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) IS
 -- FUNCTION recsys_train(text, text, text, jsonb) TO role. Retraining a model
 -- also needs its ownership.
 REVOKE EXECUTE ON FUNCTION @extschema@.recsys_train(text, text, text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.recsys_import(model text, user_vectors text, item_vectors text,
+	options jsonb DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'recsys_import'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) IS
+'create a new version of a model from user and item vectors trained elsewhere (id, float array rows: Spark ALS userFactors / itemFactors); returns the import summary';
+-- Like recsys_train: granted by GRANT EXECUTE ON FUNCTION recsys_import(text,
+-- text, text, jsonb) TO role; replacing a model also needs its ownership.
+REVOKE EXECUTE ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) FROM PUBLIC;
 
 -- k is INOUT: the argument, and the first column of the result.
 CREATE FUNCTION @extschema@.recsys_evaluate(source text, algorithm text DEFAULT 'als',

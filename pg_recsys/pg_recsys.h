@@ -9,6 +9,7 @@
  *   options.c    jsonb -> rs_opt tree
  *   source.c     resolving and reading the training source and side tables
  *   train.c      recsys_train(), recsys_drop_model()
+ *   import.c     recsys_import(): a model from vectors trained elsewhere
  *   evaluate.c   recsys_evaluate(), the evaluation record
  *   store.c      the model table: versions, pruning, drop, ownership claim
  *   acl.c        model owners and grants; running SQL as another role
@@ -52,6 +53,8 @@ extern void RsSourceLoad(const char *source, const rs_config *cfg,
 extern void RsSourceReadHistory(const char *source, const rs_model *m,
 								const char *key_role, text *key, rs_history *h);
 extern void RsSourceForStore(const char *source, char **stored, char **search_path);
+extern void RsSourceLoadVectors(const char *source, const char *arg, rs_import *im,
+								rs_side side);
 
 /* progress.c: the progress of one training or evaluation */
 typedef struct RsProgress
@@ -80,6 +83,7 @@ typedef struct RsTrainState
 	MemoryContext cxt;
 	rs_config  *cfg;
 	rs_builder *builder;
+	rs_import  *import;			/* recsys_import() */
 	rs_model   *model;
 	unsigned char *blob;
 	size_t		blob_len;
@@ -94,6 +98,8 @@ extern void RsTrainConfigure(RsTrainState *st, const char *algorithm, Jsonb *opt
 extern void RsTrainWatch(RsTrainState *st, const char *what, const char *name);
 extern void RsReportTrainError(const rs_error *err) pg_attribute_noreturn();
 extern rs_callbacks RsTrainCallbacks(void);
+extern Jsonb *RsSaveModel(RsTrainState *st, const char *name, const char *source,
+						  Jsonb *options, MemoryContext resultcxt);
 
 /* store.c: one stored model version */
 typedef struct RsStoredModel

@@ -16,6 +16,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -55,6 +56,9 @@ typedef struct RsReadTarget
 	const RsSourceColumns *cols;
 	const RsSidePlan *side;
 	rs_builder *builder;
+	rs_import  *import;			/* vector rows (RsAddVectorRow) */
+	rs_side		vside;			/* ... of the users or of the items */
+	bool		has_bias;		/* column 3 is the bias */
 } RsReadTarget;
 
 typedef void (*RsRowFn) (HeapTuple tup, TupleDesc desc, const RsReadTarget *t);
@@ -599,7 +603,7 @@ RsSourceLoad(const char *source, const rs_config *cfg, const rs_opt *opts,
 {
 	RsSourceColumns cols;
 	RsSidePlan	sides[2];
-	RsReadTarget t = {&cols, NULL, NULL};
+	RsReadTarget t = {&cols, NULL, NULL, NULL, RS_SIDE_ITEMS, false};
 	Oid			relid;
 	char	   *query;
 	rs_error	err;
@@ -728,4 +732,110 @@ RsSourceForStore(const char *source, char **stored, char **search_path)
 						 quote_identifier(get_namespace_name(nsp)));
 	}
 	*search_path = path.len ? path.data : pstrdup("pg_catalog");
+}
+
+/*
+ * One row of a vector source (recsys_import): the id as text, the features
+ * as a one-dimensional float8 array and the bias, handed to the core, which
+ * checks lengths, NULLs and values and names the row in its errors.
+ */
+static void
+RsAddVectorRow(HeapTuple tup, TupleDesc desc, const RsReadTarget *t)
+{
+	size_t		idlen;
+	const char *id = RsTextBytes(tup, desc, 1, &idlen);
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, 2, &isnull);
+	double	   *v = NULL;
+	unsigned char *nulls = NULL;
+	int			n = 0;
+	int			has_bias = 0;
+	double		bias = t->has_bias ? RsFloatValue(tup, desc, 3, &has_bias) : 0.0;
+	rs_error	err;
+
+	if (!isnull && id != NULL)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *elnulls;
+		char		sid[RS_SHORT_CAP];
+		bool		f4 = ARR_ELEMTYPE(arr) == FLOAT4OID;
+
+		if (ARR_NDIM(arr) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s \"%s\": %s must be a one-dimensional array, not %d-dimensional",
+							t->vside == RS_SIDE_USERS ? "user" : "item",
+							rs_shorten(id, idlen, sid, sizeof sid),
+							rs_import_column(t->import, RS_IMP_FEATURES), ARR_NDIM(arr))));
+		if (f4)
+			deconstruct_array(arr, FLOAT4OID, 4, true, TYPALIGN_INT, &elems, &elnulls, &n);
+		else
+			deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+							  &elems, &elnulls, &n);
+		v = palloc((n + 1) * sizeof(double));
+		nulls = palloc(n + 1);
+		for (int k = 0; k < n; k++)
+		{
+			nulls[k] = elnulls[k];
+			v[k] = elnulls[k] ? 0.0 : f4 ? DatumGetFloat4(elems[k]) : DatumGetFloat8(elems[k]);
+		}
+	}
+	if (rs_import_add(t->import, t->vside, id, idlen, v, nulls, n,
+					  has_bias ? &bias : NULL, &err) != RS_OK)
+		RsReportError(&err);
+}
+
+/* The column `name` of a vector source, or an error naming the option. */
+static int
+RsVectorColumn(TupleDesc desc, const char *arg, const char *name, const char *option)
+{
+	int			att = RsFindColumn(desc, name);
+
+	if (att == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("%s source has no column \"%s\"", arg, name),
+				 errdetail("Columns found: %s.", desc->natts ? RsColumnList(desc) : "none"),
+				 errhint("Rename the column in a query, or name it with the \"%s\" option.", option)));
+	return att;
+}
+
+/*
+ * Read a vector source of recsys_import (`arg`: "user_vectors" or
+ * "item_vectors") into the import, with the caller's privileges like a
+ * training source: the id column as text, the features column as float8[]
+ * (real[], numeric[] and text like '{1,2}' cast), the side's bias column
+ * as float8 when the options name one. SPI must be connected.
+ */
+void
+RsSourceLoadVectors(const char *source, const char *arg, rs_import *im, rs_side side)
+{
+	Oid			relid;
+	char	   *from = RsSourceRelation(source, NULL, &relid);
+	TupleDesc	desc = RsProbeColumns(from);
+	const char *bias = rs_import_column(im, side == RS_SIDE_USERS ? RS_IMP_USER_BIAS : RS_IMP_ITEM_BIAS);
+	int			idatt = RsVectorColumn(desc, arg, rs_import_column(im, RS_IMP_ID), "id_column");
+	int			fatt = RsVectorColumn(desc, arg, rs_import_column(im, RS_IMP_FEATURES), "features_column");
+	StringInfoData sql;
+	RsReadTarget t = {NULL, NULL, NULL, im, side, bias != NULL};
+
+	Oid			ftype = getBaseType(TupleDescAttr(desc, fatt - 1)->atttypid);
+
+	/* real[] (what Spark writes) and float8[] are read as they are */
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT s.%s::text, s.%s%s",
+					 quote_identifier(NameStr(TupleDescAttr(desc, idatt - 1)->attname)),
+					 quote_identifier(NameStr(TupleDescAttr(desc, fatt - 1)->attname)),
+					 ftype == FLOAT4ARRAYOID || ftype == FLOAT8ARRAYOID ? "" : "::float8[]");
+	if (bias != NULL)
+	{
+		int			batt = RsVectorColumn(desc, arg, bias, side == RS_SIDE_USERS ?
+										  "user_bias_column" : "item_bias_column");
+
+		appendStringInfo(&sql, ", s.%s::float8",
+						 quote_identifier(NameStr(TupleDescAttr(desc, batt - 1)->attname)));
+	}
+	appendStringInfo(&sql, " FROM %s", from);
+	RsReadRows(sql.data, RsAddVectorRow, &t);
 }

@@ -182,9 +182,10 @@ RsStoreInsert(const RsStoredModel *m)
 	values[7] = JsonbPGetDatum(m->options);
 	values[8] = JsonbPGetDatum(m->summary);
 	values[9] = PointerGetDatum(blob);
-	values[10] = CStringGetTextDatum(m->source);
+	values[10] = m->source ? CStringGetTextDatum(m->source) : (Datum) 0;
 	values[11] = m->search_path ? CStringGetTextDatum(m->search_path) : (Datum) 0;
 	memset(nulls, ' ', sizeof(nulls));
+	nulls[10] = m->source ? ' ' : 'n';
 	nulls[11] = m->search_path ? ' ' : 'n';
 	RsStoreExecNulls("INSERT INTO recsys.model_store (name, version, algorithm, trained_at,"
 					 " users, items, interactions, bytes, options, summary, blob, source,"

@@ -28,6 +28,8 @@ RsTrainStateFree(void *arg)
 		rs_config_destroy(&st->cfg);
 	if (st->builder)
 		rs_builder_destroy(&st->builder);
+	if (st->import)
+		rs_import_destroy(&st->import);
 	if (st->model)
 		rs_model_destroy(&st->model);
 	rs_free(st->blob);
@@ -139,8 +141,9 @@ RsSummaryJsonb(const char *summary, const char *name, int version)
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
 }
 
-/* Serialize the trained model and store it as the next version. */
-static Jsonb *
+/* Serialize the trained (or imported) model and store it as the next
+ * version; source NULL: the model records none. */
+Jsonb *
 RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *options,
 			MemoryContext resultcxt)
 {
@@ -161,8 +164,12 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	m.interactions = (int64) rs_model_n_interactions(st->model);
 	m.blob = st->blob;
 	m.blob_len = st->blob_len;
+	/* the blob holds it all now: free the model before the store copies it */
+	rs_model_destroy(&st->model);
 	m.options = options;
-	RsSourceForStore(source, &stored_source, &search_path);
+	stored_source = search_path = NULL;
+	if (source != NULL)
+		RsSourceForStore(source, &stored_source, &search_path);
 	m.source = stored_source;
 	m.search_path = search_path;
 	old = MemoryContextSwitchTo(resultcxt);

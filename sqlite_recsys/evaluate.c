@@ -13,8 +13,10 @@
  * may instead name a stored model: its algorithm is evaluated with its
  * stored options, the given options merged over them (top-level keys), and
  * the metrics are recorded in main.recsys_evaluations, shown by
- * recsys_models.last_evaluation. On a read-only database the record is
- * skipped and the metrics are still returned. The stored options come from
+ * recsys_models.last_evaluation (an imported model, which cannot be
+ * retrained, is measured as it is against the source: split "given"). On
+ * a read-only database the record is skipped and the metrics are still
+ * returned. The stored options come from
  * the database file: with PRAGMA trusted_schema off, a side table they name
  * as a query ("items" / "users", also inside hybrid components) is refused
  * unless the given options replace it.
@@ -39,6 +41,7 @@ static const char MODEL_METRICS_SQL[] =
 
 /* What one evaluation owns; eval_job_free releases it. */
 typedef struct eval_job {
+	rsq_ctx *ctx;
 	sqlite3 *db;
 	const char *source, *algorithm, *options;
 	int k;
@@ -48,6 +51,9 @@ typedef struct eval_job {
 	rsq_opts opts;
 	rs_config *cfg;
 	rs_builder *builder;
+	rs_import *import;        /* an imported model: its options' reading columns */
+	rsq_model *model;         /* ... and the model itself, from the cache */
+	sqlite3_stmt *cache_probe;
 	sqlite3_stmt *probe;
 	rsq_progress progress; /* the core's callbacks */
 	rs_eval_result result;
@@ -64,6 +70,10 @@ static void eval_job_free(eval_job *j)
 	rsq_opts_free(&j->opts);
 	rs_config_destroy(&j->cfg);
 	rs_builder_destroy(&j->builder);
+	rs_import_destroy(&j->import);
+	if (j->model)
+		rsq_model_release(j->model);
+	sqlite3_finalize(j->cache_probe);
 	sqlite3_finalize(j->probe);
 	sqlite3_free(j->metrics);
 }
@@ -164,21 +174,31 @@ static int run_evaluation(eval_job *j)
 		rc = rsq_opts_parse(j->db, j->merged, "options", &j->opts, &j->errmsg);
 	}
 	const char *algorithm = j->is_model ? j->model_algorithm : j->algorithm;
-	if (rc == SQLITE_OK &&
+	/* an imported model cannot be retrained: measured as it is (split "given") */
+	int imported = j->is_model && rs_is_imported_algorithm(algorithm);
+	if (rc == SQLITE_OK && imported &&
+	    rs_import_create(rsq_opts_root(&j->opts), 0, &j->import, &j->err) != RS_OK)
+		rc = rsq_core_fail(&j->err, &j->errmsg);
+	if (rc == SQLITE_OK && !imported &&
 	    rs_config_create(algorithm, rsq_opts_root(&j->opts), 0, &j->cfg, &j->err) != RS_OK)
 		rc = rsq_core_fail(&j->err, &j->errmsg);
 	if (rc == SQLITE_OK)
 		rsq_progress_begin(&j->progress, j->cfg, "evaluate", j->algorithm);
 	if (rc == SQLITE_OK)
-		rc = rsq_source_load(j->db, j->source, j->cfg, rsq_opts_root(&j->opts), &j->builder,
-		                     &j->errmsg);
+		rc = rsq_source_load(j->db, j->source, imported ? rs_import_config(j->import) : j->cfg,
+		                     rsq_opts_root(&j->opts), &j->builder, &j->errmsg);
+	if (rc == SQLITE_OK && imported)
+		rc = rsq_cache_get(j->ctx, &j->cache_probe, j->algorithm, &j->model, &j->errmsg);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (sqlite3_prepare_v2(j->db, "SELECT 1", -1, &j->probe, NULL) != SQLITE_OK)
 		j->probe = NULL; /* no probe: the evaluation simply cannot be interrupted */
 	j->progress.cb.cancel = rsq_interrupted;
 	j->progress.cb.ctx = j->probe;
-	if (rs_evaluate(j->cfg, j->builder, j->k, &j->progress.cb, &j->result, &j->err) != RS_OK)
+	rs_status st = imported ? rs_evaluate_model(j->model->m, j->builder, j->k, &j->progress.cb,
+	                                            &j->result, &j->err)
+	                        : rs_evaluate(j->cfg, j->builder, j->k, &j->progress.cb, &j->result, &j->err);
+	if (st != RS_OK)
 		return rsq_core_fail(&j->err, &j->errmsg);
 	return SQLITE_OK;
 }
@@ -241,6 +261,7 @@ static int evaluate_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	(void)opts; /* the options are read by run_evaluation, merged for a model */
 	eval_job j;
 	memset(&j, 0, sizeof j);
+	j.ctx = c->ctx;
 	j.db = c->ctx->db;
 	j.source = rsq_arg_text(c, 0, NULL);
 	j.algorithm = rsq_arg_text(c, 1, NULL);

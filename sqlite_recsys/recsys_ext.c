@@ -66,6 +66,8 @@ static const struct {
     {"recsys_train", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
     {"recsys_train", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
     {"recsys_train", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_train},
+    {"recsys_import", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_import},
+    {"recsys_import", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_import},
     {"recsys_drop_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_drop_model},
     {"recsys_set_default_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_set_default_model},
     {"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, rsq_fn_version},

@@ -13,6 +13,7 @@
  *   options.c     JSON text -> rs_opt tree
  *   source.c      reading the training source and side tables
  *   train.c       recsys_train(), recsys_drop_model()
+ *   import.c      recsys_import(): a model from vectors trained elsewhere
  *   evaluate.c    recsys_evaluate(), the evaluation record
  *   store.c       the model table: versions, pruning, drop, names
  *   schema.c      the recsys tables of a file and their migrations
@@ -136,6 +137,12 @@ void rsq_opts_free(rsq_opts *o);
  * the side tables the options name into a new builder (*builder, the
  * caller's to destroy). Every table and column is checked before anything
  * is read. On error *errmsg is an sqlite3_mprintf'd message. */
+/* Read a vector source of recsys_import (`arg`: "user_vectors" or
+ * "item_vectors") into the import: the id column as text, the features
+ * (a JSON array or PostgreSQL array literal as text, or a BLOB of float32),
+ * the side's bias column when the options name one. */
+int rsq_source_load_vectors(sqlite3 *db, const char *source, const char *arg, rs_import *im,
+                            rs_side side, char **errmsg);
 int rsq_source_load(sqlite3 *db, const char *source, const rs_config *cfg, const rs_opt *opts,
                     rs_builder **builder, char **errmsg);
 /* Read one key's rows of a model's source into h: key_role "user" or
@@ -258,6 +265,9 @@ void rsq_cache_clear(rsq_ctx *ctx);
 /* ---- train.c: recsys_train(), recsys_drop_model() ---- */
 void rsq_fn_train(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_drop_model(sqlite3_context *c, int argc, sqlite3_value **argv);
+
+/* ---- import.c: recsys_import() ---- */
+void rsq_fn_import(sqlite3_context *c, int argc, sqlite3_value **argv);
 /* Cancel callback for the core: `probe` is a prepared one-row statement,
  * which fails with SQLITE_INTERRUPT once sqlite3_interrupt() is pending
  * (training and evaluation). */

@@ -21,6 +21,8 @@
  */
 #include "recsys_sqlite.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The options that name side tables and list their columns, by rs_side. */
@@ -579,6 +581,168 @@ int rsq_source_read_history(sqlite3 *db, const char *source, const rs_model *m,
 		rc = SQLITE_NOMEM;
 	if (rc == SQLITE_OK)
 		rc = read_rows(&r, NULL, -1, "source", what, r.from);
+	sqlite3_free(what);
+	reader_free(&r);
+	*errmsg = r.errmsg;
+	return rc;
+}
+
+/*
+ * A features value of a vector source (recsys_import) as numbers: a BLOB of
+ * float32 in this machine's byte order (4 bytes each), or text holding a
+ * JSON array ("[1, 2.5, null]") or a PostgreSQL array literal ("{1,2.5}").
+ * NULL elements are marked in nulls. 0 when the text is no such array.
+ */
+static int parse_features(sqlite3_stmt *st, int col, double **v, unsigned char **nulls,
+                          int64_t *n)
+{
+	int bytes = sqlite3_column_bytes(st, col);
+	int cap = bytes / 2 + 2, type = sqlite3_column_type(st, col);
+	*n = 0;
+	*v = sqlite3_malloc64((sqlite3_uint64)cap * sizeof **v);
+	*nulls = sqlite3_malloc64((sqlite3_uint64)cap);
+	if (!*v || !*nulls)
+		return -1;
+	if (type == SQLITE_BLOB) {
+		const unsigned char *b = sqlite3_column_blob(st, col);
+		if (bytes % 4 != 0)
+			return 0;
+		for (int k = 0; k < bytes / 4; k++) {
+			float f;
+			memcpy(&f, b + 4 * k, 4);
+			(*v)[k] = f;
+			(*nulls)[k] = 0;
+		}
+		*n = bytes / 4;
+		return 1;
+	}
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	if (type != SQLITE_TEXT || !s)
+		return 0;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	char close = *s == '[' ? ']' : *s == '{' ? '}' : 0;
+	if (!close)
+		return 0;
+	for (s++;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (*s == close && *n == 0)
+			break;
+		char *end;
+		if (sqlite3_strnicmp(s, "null", 4) == 0) {
+			(*v)[*n] = 0;
+			(*nulls)[*n] = 1;
+			end = (char *)s + 4;
+		} else {
+			(*v)[*n] = strtod(s, &end);
+			(*nulls)[*n] = 0;
+			if (end == s)
+				return 0;
+		}
+		if (++*n >= cap)
+			return 0;
+		for (s = end; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
+			;
+		if (*s == close)
+			break;
+		if (*s++ != ',')
+			return 0;
+	}
+	for (s++; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
+		;
+	return *s == '\0';
+}
+
+/* One vector row: id, features, bias (column 2, when read). */
+static int add_vector_row(reader *r, rs_import *im, rs_side side, int has_bias,
+                          const char *feat, sqlite3_stmt *st)
+{
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	size_t id_len = (size_t)sqlite3_column_bytes(st, 0);
+	double *v = NULL, bias = 0;
+	unsigned char *nulls = NULL;
+	int64_t n = 0;
+	int null_bias = !has_bias || sqlite3_column_type(st, 2) == SQLITE_NULL;
+	int ok = id && sqlite3_column_type(st, 1) != SQLITE_NULL ? parse_features(st, 1, &v, &nulls, &n) : 1;
+	int rc = SQLITE_OK;
+	if (has_bias && !null_bias) {
+		int t = sqlite3_column_type(st, 2);
+		bias = sqlite3_column_double(st, 2);
+		if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
+			bias = NAN; /* text: not a number the core takes */
+	}
+	if (ok < 0) {
+		rc = SQLITE_NOMEM;
+	} else if (!ok) {
+		char sid[RS_SHORT_CAP];
+		r->errmsg = sqlite3_mprintf("%s \"%s\": %s must be a JSON array of numbers or a blob of "
+		                            "float32 values", side == RS_SIDE_USERS ? "user" : "item",
+		                            rs_shorten(id, id_len, sid, sizeof sid), feat);
+		rc = SQLITE_ERROR;
+	} else if (rs_import_add(im, side, id, id_len,
+	                         sqlite3_column_type(st, 1) != SQLITE_NULL ? v : NULL,
+	                         nulls, n, null_bias ? NULL : &bias, &r->err) != RS_OK) {
+		rc = rsq_core_fail(&r->err, &r->errmsg);
+	}
+	sqlite3_free(v);
+	sqlite3_free(nulls);
+	return rc;
+}
+
+/* The index of column `name` of a probed source, or an error naming the option. */
+static int vector_column(reader *r, sqlite3_stmt *probe, const char *arg, const char *names,
+                         const char *name, const char *option, int *col)
+{
+	char sn[RS_SHORT_CAP];
+	for (int i = 0; i < sqlite3_column_count(probe); i++)
+		if (sqlite3_column_name(probe, i) && sqlite3_stricmp(sqlite3_column_name(probe, i), name) == 0) {
+			*col = i;
+			return SQLITE_OK;
+		}
+	r->errmsg = sqlite3_mprintf("%s source has no column \"%s\" (columns found: %s; name it "
+	                            "with the \"%s\" option)", arg,
+	                            rs_shorten(name, (size_t)-1, sn, sizeof sn), names ? names : "none",
+	                            option);
+	return SQLITE_ERROR;
+}
+
+/* Read a vector source of recsys_import (see recsys_sqlite.h). */
+int rsq_source_load_vectors(sqlite3 *db, const char *source, const char *arg, rs_import *im,
+                            rs_side side, char **errmsg)
+{
+	reader r;
+	memset(&r, 0, sizeof r);
+	r.db = db;
+	sqlite3_stmt *probe = NULL, *st = NULL;
+	char *names = NULL, *what = NULL;
+	const char *id = rs_import_column(im, RS_IMP_ID), *feat = rs_import_column(im, RS_IMP_FEATURES);
+	const char *bias = rs_import_column(im, side == RS_SIDE_USERS ? RS_IMP_USER_BIAS : RS_IMP_ITEM_BIAS);
+	int col = 0;
+	int rc = resolve(&r, source, NULL, &r.from);
+	if (rc == SQLITE_OK)
+		rc = probe_columns(&r, arg, r.from, &probe, &names);
+	if (rc == SQLITE_OK)
+		rc = vector_column(&r, probe, arg, names, id, "id_column", &col);
+	if (rc == SQLITE_OK)
+		rc = vector_column(&r, probe, arg, names, feat, "features_column", &col);
+	if (rc == SQLITE_OK && bias)
+		rc = vector_column(&r, probe, arg, names, bias,
+		                   side == RS_SIDE_USERS ? "user_bias_column" : "item_bias_column", &col);
+	if (rc == SQLITE_OK) {
+		what = bias ? sqlite3_mprintf("\"%w\", \"%w\", \"%w\"", id, feat, bias)
+		            : sqlite3_mprintf("\"%w\", \"%w\"", id, feat);
+		rc = what ? prepare_from(&r, arg, what, r.from, "", &st) : SQLITE_NOMEM;
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = add_vector_row(&r, im, side, bias != NULL, feat, st);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	else if (rc != SQLITE_OK && !r.errmsg && rc != SQLITE_NOMEM)
+		r.errmsg = sqlite3_mprintf("cannot read %s: %s", arg, sqlite3_errmsg(db));
+	sqlite3_finalize(probe);
+	sqlite3_finalize(st);
+	sqlite3_free(names);
 	sqlite3_free(what);
 	reader_free(&r);
 	*errmsg = r.errmsg;

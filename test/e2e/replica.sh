@@ -69,6 +69,20 @@ check "replica: recsys_evaluate() works on the standby, with a NOTICE" \
   "$(sess_query R "SELECT k, test_users FROM recsys_evaluate('ev3', 'm', '{}', 4);")"
 check "replica: ... without touching the record" "3" \
   "$(sess_query R "SELECT last_evaluation->>'k' FROM recsys_models;")"
+# An imported model replicates like a trained one; importing is the primary's.
+q "$P" "$PPORT" <<'SQL' >/dev/null || fail "replica: recsys_import on the primary"
+CREATE TABLE vu AS SELECT g AS id, ARRAY[g, 1]::real[] AS features FROM generate_series(1, 3) g;
+CREATE TABLE vi AS SELECT g AS id, ARRAY[1, -g]::real[] AS features FROM generate_series(1, 4) g;
+SELECT recsys_import('imp', 'vu', 'vi');
+SQL
+catch_up || fail "replica: standby catches up after the import"
+check "replica: an imported model serves on the standby" "1|2|imported" \
+  "$(sess_query R "SELECT item_id, score, source FROM recommend('3', 1, 'imp');")"
+out=$(sess_query R "SELECT recsys_import('imp', 'vu', 'vi');")
+case "$out" in
+  *"read-only transaction"*) pass "replica: importing on the standby is refused (read-only)" ;;
+  *) fail "replica: importing on the standby is refused (got '$out')" ;;
+esac
 # progress reports work on the standby (an evaluation of an algorithm)
 out=$(sess_query R "SELECT k FROM recsys_evaluate('ev3', 'popularity', '{\"progress\": \"notice\"}', 4);")
 check "replica: an evaluation on the standby reports its progress" "1 4" \

@@ -58,4 +58,15 @@ check_sets() {
 }
 check_sets training "$code_train" "$doc_train"
 check_sets serving "$code_serve" "$doc_serve"
+
+# recsys_import's own options: what its unknown-key error lists beyond the
+# options every algorithm takes, against the "Import options" table.
+common=$(for a in $algos; do known "SELECT recsys_train('x', 'ev', '$a', '{\"no_such_key\": 1}');"; done |
+  sort | uniq -c | awk -v n="$(echo $algos | wc -w)" '$1 == n {print $2}' | sort -u)
+code_import=$(comm -23 <(known "SELECT recsys_import('x', 'ev', 'ev', '{\"no_such_key\": 1}');" | sort -u) \
+  <(echo "$common"))
+doc_import=$(table "Import options" | while IFS='|' read -r _ opts _; do
+  echo "$opts" | grep -o '`[a-z_0-9]*`' | tr -d '`'
+done | sort -u)
+check_sets import "$code_import" "$doc_import"
 exit $rc
