@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo bench deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-tools bench-scale deps clean lint
 
 all: core sqlite pg
 
@@ -77,6 +77,13 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	bench/run.sh
+
+# synthetic sets for the scale bench (issue 12): build/gen_synth --set S|M|L
+bench-tools: $(BUILD)/gen_synth
+
+$(BUILD)/gen_synth: bench/gen_synth.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -o $@ $< -lm
 
 lint:
 	@! grep -nE '#include *[<"](postgres|sqlite3|fmgr|executor/|utils/)' core/*.c core/*.h \
