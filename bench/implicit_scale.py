@@ -9,9 +9,11 @@ build is there):
   its own alpha 1), then
   - fit time and peak RSS: of the fit alone (VmHWM reset after loading) and
     of the whole process (loading included);
-  - recall@10 on the held-out items (liked items filtered);
+  - recall@10 on the held-out items (liked items filtered; the first
+    SCALE_RECALL_USERS of them);
   - recommend() for one user: median and p99 over random users;
-  - batched recommend (one call) for the first 100k users: users/s.
+  - batched recommend (one call) for the first 100k users: users/s
+    (SCALE_BATCH=0 skips it).
 
 Prints parseable lines like scale_core: "implicit set=S step=train seconds=...".
 usage: PYTHONPATH=/work/implicit-build/src bench/implicit_scale.py SET DATA.tsv HELDOUT.tsv REGULARIZATION
@@ -80,7 +82,7 @@ def main():
           f"regularization={reg:g}", flush=True)
 
     # recall@10 on the held-out items
-    held = read_tsv(heldout, 2)
+    held = read_tsv(heldout, 2)[:int(os.environ.get("SCALE_RECALL_USERS", "10000"))]
     hu = held[:, 0] - 1
     hi = np.searchsorted(known, held[:, 1])
     hi[(hi >= len(known)) | (known[np.minimum(hi, len(known) - 1)] != held[:, 1])] = -1
@@ -101,8 +103,10 @@ def main():
     print(f"implicit set={name} step=latency calls={calls} median_us={lat[len(lat) // 2]:.0f} "
           f"p99_us={lat[int(len(lat) * 0.99)]:.0f}", flush=True)
 
-    # batched: the first 100k users in one call
+    # batched: the first 100k users in one call (SCALE_BATCH=0: skipped)
     nb = min(100000, n_users)
+    if os.environ.get("SCALE_BATCH", "1") == "0":
+        return
     batch = np.arange(nb)
     t = time.perf_counter()
     ids, _ = model.recommend(batch, user_items[batch], N=10, filter_already_liked_items=True)

@@ -4,16 +4,18 @@
  * data-scaled regularization, 2 threads; then
  *   - training time (rows in the builder to a model) and the process's peak
  *     RSS (VmHWM: reading the file into the builder, training, the model);
- *   - recall@10 on the held-out items (seen items excluded);
+ *   - recall@10 on the held-out items (seen items excluded; the first
+ *     --recall-users of them, default all);
  *   - warm recommend(u, 10) latency on one thread, random known users;
  *   - top-10 for the first 100k users, per-user calls on `threads` threads
- *     (users/s).
+ *     (users/s; --batch-users 0 skips it).
  * Prints one parseable line per step: "core set=S step=train seconds=..."
  * (key=value tokens). The train line carries the resolved regularization
  * so implicit can be run with the same one.
  *
  * usage: build/scale_core --set NAME --data SET.tsv --heldout SET_heldout.tsv
  *                         [--threads 2] [--calls 2000] [--batch-users 100000]
+ *                         [--recall-users N]
  * Build: make bench-tools (build/scale_core).
  */
 #include "recsys.h"
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
 {
 	const char *set = "synth", *data = NULL, *heldout = NULL;
 	int threads = 2, calls = 2000;
-	long batch_users = 100000;
+	long batch_users = 100000, recall_users = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--set")) set = argv[i + 1];
 		else if (!strcmp(argv[i], "--data")) data = argv[i + 1];
@@ -71,11 +73,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--calls")) calls = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--batch-users")) batch_users = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--recall-users")) recall_users = atol(argv[i + 1]);
 		else { fprintf(stderr, "scale_core: unknown argument %s\n", argv[i]); return 2; }
 	}
 	if (!data || !heldout || threads < 1 || threads > 64 || calls < 1) {
 		fprintf(stderr, "usage: scale_core --set NAME --data SET.tsv --heldout SET_heldout.tsv "
-		        "[--threads 2] [--calls 2000] [--batch-users 100000]\n");
+		        "[--threads 2] [--calls 2000] [--batch-users 100000] [--recall-users N]\n");
 		return 2;
 	}
 
@@ -135,7 +138,7 @@ int main(int argc, char **argv)
 	if (!f) { perror(heldout); return 1; }
 	long users = 0, hits = 0;
 	rs_reco out[10];
-	while (fgets(line, sizeof line, f)) {
+	while ((recall_users < 0 || users < recall_users) && fgets(line, sizeof line, f)) {
 		char *tab = strchr(line, '\t');
 		int n;
 		if (!tab) continue;
@@ -176,6 +179,13 @@ int main(int argc, char **argv)
 
 	/* top-10 for the first batch_users users, per-user calls on `threads` threads */
 	if (batch_users > (long)nu) batch_users = (long)nu;
+	if (batch_users <= 0) {
+		free(lat);
+		rs_free(summary);
+		rs_model_destroy(&m);
+		rs_config_destroy(&cfg);
+		return 0;
+	}
 	pthread_t th[64];
 	batch_part parts[64];
 	double tb = now();
