@@ -1,15 +1,19 @@
 #!/usr/bin/python3
-"""bench/scale_report.py RESULTS - bench/SCALE.md from the lines bench/scale.sh
+"""bench/scale_report.py RESULTS... - bench/SCALE.md from the lines bench/scale.sh
 recorded ("tool set=X step=Y key=value ..."): issue 12's table with the
 issue's "before" figures beside this run's, then the per-set detail.
-Missing steps print "not run" (SCALE_SETS) or the step's own "n/a" text."""
+Missing steps print "not run" (SCALE_SETS) or the step's own "n/a" text.
+Several records (runs of different SCALE_SETS) make one report: the first
+line of a kind wins, every run is listed."""
 import shlex
 import sys
 from statistics import median
 
 rows = []
-with open(sys.argv[1]) as f:
-    for line in f:
+for path in sys.argv[1:]:
+    with open(path) as f:
+        lines = f.readlines()
+    for line in lines:
         tok = shlex.split(line.strip())
         if not tok:
             continue
@@ -72,9 +76,9 @@ def status(tool, set_, step):
     return r.get("status") if r else None
 
 
-run = get("run") or {}
-end = next((r for r in rows if r["tool"] == "run" and "ended" in r), {})
-sets = run.get("sets", "")
+starts = [r for r in rows if r["tool"] == "run" and "started" in r]
+ends = [r for r in rows if r["tool"] == "run" and "ended" in r]
+run = starts[0] if starts else {}
 impl = get("implicit", step=None, available="1") is not None
 loads = [r for r in rows if r["tool"] == "load"]
 out = []
@@ -88,10 +92,14 @@ w("on the 2-core machine), `make bench-scale SCALE_SETS=S` (about 5), or `SCALE_
 w("see bench/README.md. \"Before\" figures are quoted from issue 12 and /work/shared/REFERENCE.md")
 w("(\"Scale\"), measured on main at 6dba5c7 on a quiet machine; \"now\" is this run.")
 w("")
-w(f"- run: {run.get('started', '?')} to {end.get('ended', '?')} ({end.get('minutes', '?')} min), "
-  f"commit {run.get('commit', '?')}, sets {sets}, {run.get('threads', '?')} threads, "
-  f"OPENBLAS_CORETYPE {run.get('openblas_coretype', '?')}")
-w(f"- load average (1 min): {run.get('load', '?')} at start, {end.get('load', '?')} at the end; after each step: "
+for i, st in enumerate(starts):
+    end = next((e for e in ends if e.get("ended", "") > st["started"] and
+                (i + 1 == len(starts) or e["ended"] < starts[i + 1]["started"])), {})
+    w(f"- run: {st.get('started', '?')} to {end.get('ended', 'stopped')} ({end.get('minutes', '?')} min), "
+      f"commit {st.get('commit', '?')}, sets {st.get('sets', '')}, {st.get('threads', '?')} threads, "
+      f"OPENBLAS_CORETYPE {st.get('openblas_coretype', '?')}; load average (1 min) {st.get('load', '?')} at "
+      f"the start, {end.get('load', '?')} at the end")
+w("- load average after each step: "
   + ", ".join(f"{r.get('set')}/{r.get('after')} {r.get('value')}" for r in loads))
 w("- **The machine was shared with 6 other helpers building and testing during this run: every time")
 w("  below is noisy (REFERENCE.md sees 30-50% between runs on a quiet machine; under this load")
@@ -170,7 +178,8 @@ def mem_line(s):
     if not get("core", s, "train"):
         return None
     im = val("implicit", s, "train", "process_peak_mb")
-    return (f"{s}: PostgreSQL backend VmHWM {na(val('pg', s, 'train', 'peak_mb'))} MB, SQLite "
+    return (f"{s}: PostgreSQL backend VmHWM {na(val('pg', s, 'train', 'peak_mb'))} MB (of it "
+            f"{na(val('pg', s, 'train', 'shared_at_end_mb'))} MB shared buffers still resident at the end), SQLite "
             f"{na(val('sqlite', s, 'train', 'peak_mb'))} MB, core alone {val('core', s, 'train', 'peak_mb')} MB"
             + (f", implicit's process {im} MB (fit alone {val('implicit', s, 'train', 'peak_mb')})" if im else ""))
 
@@ -242,7 +251,11 @@ for s, c, i in measured("latency"):
 w("")
 w("recall@10: one held-out item for 10,000 users (gen_synth), the user's training items excluded;")
 w("a sanity check that the engine learns the planted topics (popularity alone scores far lower).")
-w("Latency: one thread, random known users, warm, 2,000 calls after 200 (core) / 500 after 50 (implicit).")
+w("Latency: one thread, random known users, warm; calls: "
+  + ", ".join(f"{s} core {c.get('calls')}" + (f" / implicit {i.get('calls')}" if i else "")
+              for s, c, i in measured("latency"))
+  + " (after a tenth as many warm-up calls). recall@10 users: "
+  + ", ".join(f"{s} {c.get('users')}" for s, c, i in measured("recall")) + ".")
 w("")
 
 if tps:
