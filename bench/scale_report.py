@@ -128,14 +128,16 @@ if get("pg", "L", "memory", backends=1):
     ratio = val("pg", "L", "memory", "ratio_to_one_copy", backends=8)
     now = (f"one backend +{one_p} MB private (+{one_s} MB PSS) for a {blob} MB blob; "
            f"8 backends added {eight_p} MB private, {eight_s} MB PSS ({per} MB private each): "
-           f"{ratio}x one copy")
+           f"{ratio}x what one backend added, "
+           f"{float(eight_s) / max(float(blob), 1):.1f}x the blob")
 else:
     now = "not run (L not in SCALE_SETS)"
 w("| PostgreSQL memory per backend serving the L model | 583 MB private each; 8 connections added 4.9 GB "
   f"(issue 12) | {now} | 8 backends add at most 1.2x one copy |")
 
 fc = get("pg", "L", "first_call")
-now = (f"median {fc['median_ms']} ms over {fc['backends']} new backends ({fc['all_ms']} ms)" if fc
+now = (f"median {float(fc['median_ms']) / 1000:.2f} s over {fc['backends']} new backends ("
+       + ", ".join(f"{float(v) / 1000:.2f}" for v in fc['all_ms'].split()) + " s)" if fc
        else "not run (L not in SCALE_SETS)")
 w(f"| first recommend() in a new backend, L model | 1.1-2.9 s, median 2.15 s (issue 12) | {now} | at most 20 ms |")
 
