@@ -88,7 +88,7 @@ w("# Scale: issue 12's figures, before and now")
 w("")
 w("Written by `make bench-scale` (bench/scale.sh, then bench/scale_report.py on the")
 w("parseable record bench/scale_results.txt). Rerun: `make bench-scale` (all sets, about 25 minutes")
-w("on the 2-core machine), `make bench-scale SCALE_SETS=S` (about 5), or `SCALE_SETS=\"S L\"`;")
+w("on the quiet 2-core machine, up to 3x that under load), `make bench-scale SCALE_SETS=S`, or `SCALE_SETS=\"S L\"`;")
 w("see bench/README.md. \"Before\" figures are quoted from issue 12 and /work/shared/REFERENCE.md")
 w("(\"Scale\"), measured on main at 6dba5c7 on a quiet machine; \"now\" is this run.")
 w("")
@@ -247,12 +247,13 @@ head("set", "core recommend() median / p99 us", "implicit recommend() one user m
      "REFERENCE.md implicit one user")
 for s, c, i in measured("latency"):
     w(f"| {s} | {c['median_us']} / {c['p99_us']} | " + (f"{i['median_us']} / {i['p99_us']}" if i else "not built here")
-      + f" | {na(val('core', s, 'batch', 'users_per_s', '{:,.0f}'))} | {na(val('implicit', s, 'batch', 'users_per_s', '{:,.0f}'), 'not built here')} "
+      + f" | {na(val('core', s, 'batch', 'users_per_s', '{:,.0f}'), 'S only')} "
+      f"| {na(val('implicit', s, 'batch', 'users_per_s', '{:,.0f}'), 'S only' if i else 'not built here')} "
       f"| {na(val('core', s, 'recall', 'recall_at_10'))} / {na(val('implicit', s, 'recall', 'recall_at_10'), '-')} / "
       f"{na(val('pg', s, 'recall', 'recall_at_10'), '-')} | {REF[s][2]} |")
 w("")
 w("recall@10: one held-out item for 10,000 users (gen_synth), the user's training items excluded;")
-w("a sanity check that the engine learns the planted topics (popularity alone scores far lower).")
+w("a sanity check that the engine learns the planted topics.")
 w("Latency: one thread, random known users, warm; calls: "
   + ", ".join(f"{s} core {c.get('calls')}" + (f" / implicit {i.get('calls')}" if i else "")
               for s, c, i in measured("latency"))
