@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann bench-tools bench-scale deps clean lint
 
 all: core sqlite pg
 
@@ -83,6 +83,22 @@ bench-ann: core
 	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -Ibench bench/ann.c $(CORE_LIB) $(BLAS_LIBS) \
 	  -o $(BUILD)/bench_ann
 	$(BUILD)/bench_ann
+
+# synthetic sets for the scale bench (issue 12): build/gen_synth --set S|M|L
+bench-tools: $(BUILD)/gen_synth $(BUILD)/scale_core
+
+# issue 12's figures on S, M, L into bench/SCALE.md (about 25 minutes; not part
+# of make check): make bench-scale [SCALE_SETS=S] [PGBIN=... PG_CONFIG=...]
+bench-scale: deps
+	$(MAKE) all bench-tools
+	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) bench/scale.sh
+
+$(BUILD)/scale_core: bench/scale_core.c bench/timing.h $(CORE_LIB)
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -o $@ $< $(CORE_LIB) $(BLAS_LIBS)
+
+$(BUILD)/gen_synth: bench/gen_synth.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -o $@ $< -lm
 
 lint:
 	@! grep -nE '#include *[<"](postgres|sqlite3|fmgr|executor/|utils/)' core/*.c core/*.h \

@@ -8,7 +8,9 @@
  * up, then run n times for random users (fixed seed); every call is bind +
  * step to the end + reset, timed with CLOCK_MONOTONIC.
  *
- * usage: sqlite_latency DB EXTENSION [N]
+ * usage: sqlite_latency DB EXTENSION [N [LABEL]]
+ * (LABEL: run only the statement of that label, e.g. "recommend()", with
+ * min(N, 2000) warm-up calls: bench/scale.sh on a big model)
  * prints one markdown table row per statement: median, p99, mean (us), rows/call;
  * fails when a call errs or returns other than the expected number of rows
  */
@@ -87,8 +89,9 @@ int main(int argc, char **argv)
 	sqlite3 *db;
 	char *msg = NULL;
 	int n = argc > 3 ? atoi(argv[3]) : 20000, nusers, warm = 2000;
+	const char *only = argc > 4 ? argv[4] : NULL;
 	if (argc < 3 || n < 1) {
-		fprintf(stderr, "usage: %s DB EXTENSION [N]\n", argv[0]);
+		fprintf(stderr, "usage: %s DB EXTENSION [N [LABEL]]\n", argv[0]);
 		return 2;
 	}
 	if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
@@ -107,6 +110,10 @@ int main(int argc, char **argv)
 		sqlite3_stmt *st;
 		unsigned long long seed = 42;
 		long rows = 0;
+		if (only && strcmp(only, stmts[s].label))
+			continue;
+		if (only && warm > n)
+			warm = n;
 		if (sqlite3_prepare_v2(db, stmts[s].sql, -1, &st, NULL) != SQLITE_OK) {
 			fprintf(stderr, "sqlite_latency: %s: %s\n", stmts[s].sql, sqlite3_errmsg(db));
 			return 1;
