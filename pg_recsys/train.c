@@ -10,6 +10,10 @@
  */
 #include "pg_recsys.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "executor/spi.h"
 #include "tcop/utility.h"
 #include "miscadmin.h"
@@ -34,6 +38,10 @@ RsTrainStateFree(void *arg)
 	st->blob = NULL;
 	rs_free(st->summary);
 	st->summary = NULL;
+#ifdef __GLIBC__
+	/* the training's freed heap pages go back to the OS: the backend stays small */
+	malloc_trim(0);
+#endif
 }
 
 /*
@@ -127,7 +135,30 @@ RsSummaryJsonb(const char *summary, const char *name, int version)
 	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
 }
 
-/* Serialize the trained model and store it as the next version. */
+/*
+ * Memory for the serialized model inside a bytea (*actx), so that the blob
+ * is written once, where the INSERT reads it. NULL when out of memory; a
+ * blob too large for a bytea is allocated all the same (the store refuses
+ * it with a clear error) but its header is left unset.
+ */
+static void *
+RsBlobAlloc(void *actx, size_t bytes)
+{
+	bytea	  **out = (bytea **) actx;
+
+	*out = palloc_extended(VARHDRSZ + bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (*out == NULL)
+		return NULL;
+	if (bytes <= MaxAllocSize - VARHDRSZ)
+		SET_VARSIZE(*out, VARHDRSZ + bytes);
+	return VARDATA(*out);
+}
+
+/*
+ * Serialize the trained model and store it as the next version. The model
+ * is freed before the INSERT: at most the model and its blob, then the blob
+ * and the executor's copy of it, are held at once.
+ */
 static Jsonb *
 RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *options,
 			MemoryContext resultcxt)
@@ -137,18 +168,22 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	char	   *search_path;
 	rs_error	err;
 	MemoryContext old;
+	bytea	   *blob = NULL;
+	unsigned char *data;
 
-	if (rs_model_save(st->model, &st->blob, &st->blob_len, &err) != RS_OK)
+	if (rs_model_save_into(st->model, RsBlobAlloc, &blob, &data, &st->blob_len, &err) != RS_OK)
 		RsReportError(&err);
 	m.name = name;
-	m.version = RsStoreLockNextVersion(name);
-	RsStoreClaim(name);
 	m.algorithm = rs_model_algorithm(st->model);
 	m.users = (int64) rs_model_n_users(st->model);
 	m.items = (int64) rs_model_n_items(st->model);
 	m.interactions = (int64) rs_model_n_interactions(st->model);
-	m.blob = st->blob;
+	m.blob = NULL;
 	m.blob_len = st->blob_len;
+	rs_model_destroy(&st->model);
+	RsStoreCheckSize(&m);
+	m.version = RsStoreLockNextVersion(name);
+	RsStoreClaim(name);
 	m.options = options;
 	RsSourceForStore(source, &stored_source, &search_path);
 	m.source = stored_source;
@@ -156,7 +191,8 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	old = MemoryContextSwitchTo(resultcxt);
 	m.summary = RsSummaryJsonb(st->summary, name, m.version);
 	MemoryContextSwitchTo(old);
-	RsStoreInsert(&m);
+	RsStoreInsertValue(&m, blob);
+	pfree(blob);
 	return m.summary;
 }
 
@@ -171,6 +207,7 @@ RsTrainFromSource(RsTrainState *st, const char *name, const char *source,
 		elog(ERROR, "SPI_connect failed");
 	RsSourceLoad(source, st->cfg, opts, &st->builder);
 	RsTrainModel(st);
+	rs_builder_destroy(&st->builder);
 	summary = RsSaveModel(st, name, source, options, resultcxt);
 	SPI_finish();
 	return summary;
