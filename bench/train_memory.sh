@@ -76,15 +76,16 @@ for set in $SETS; do
 
   note "$set: PostgreSQL"
   rm -f "$work/pid"
-  psql_pg -o /dev/null <<SQL &
+  psql_pg >/dev/null <<SQL &
 \\o $work/pid.tmp
 SELECT pg_backend_pid();
 \\o
 \\! mv $work/pid.tmp $work/pid
 SELECT pg_sleep(0.3);
-\\o $work/pg_$set.out
-\\timing on
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
 SELECT recsys_train('m_$set', 'ev_$set', 'als', '$OPTS');
+\\o $work/pg_$set.out
+SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 2);
 SQL
   client=$!
   while [ ! -s "$work/pid" ]; do sleep 0.05; done
@@ -92,7 +93,7 @@ SQL
   sampler=$!
   wait "$client"; wait "$sampler"
   read -r pg_anon pg_hwm <"$work/pg_$set.mem"
-  pg_s=$(awk '/^Time:/ { printf "%.2f", $2 / 1000 }' "$work/pg_$set.out")
+  pg_s=$(cat "$work/pg_$set.out")
   psql_pg -c "SELECT recsys_drop_model('m_$set')" -c "DROP TABLE ev_$set" >/dev/null
 
   note "$set: SQLite"

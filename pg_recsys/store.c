@@ -84,10 +84,15 @@ RsStoreExecNulls(const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls, int expect)
 {
 	RsRoleSwitch rs;
+	SPIPlanPtr	plan;
 	int			rc;
 
 	RsStoreEnter(&rs);
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	SPI_freeplan(plan);
 	RsRestoreRole(&rs);
 	if (rc != expect)
 		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(rc));
