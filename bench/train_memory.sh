@@ -111,11 +111,11 @@ SQL
 done
 
 echo "# recsys_train memory (ALS 64 factors, 15 iterations, 2 threads); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| set | rows | core peak MB / train s | PostgreSQL backend VmHWM MB (private) / s | SQLite VmHWM MB / s | PG / core | SQLite / core | PG, SQLite / implicit's peak | core, PG, SQLite s / implicit's fit |"
+echo "| set | rows | core peak MB / train s | PostgreSQL backend VmHWM MB (private) / s | SQLite VmHWM MB / s | PG private (VmHWM) / core | SQLite / core | PG private, SQLite / implicit's peak | core, PG, SQLite s / implicit's fit |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for r in "${results[@]}"; do
   read -r set rows cmb cs phwm panon ps lhwm ls <<<"$r"
-  echo "| $set | $rows | $cmb / $cs | $phwm ($panon) / $ps | $lhwm / $ls | $(ratio "$phwm" "$cmb") | $(ratio "$lhwm" "$cmb") |" \
-       "$(ratio "$phwm" "${IMPLICIT_MB[$set]}"), $(ratio "$lhwm" "${IMPLICIT_MB[$set]}") |" \
+  echo "| $set | $rows | $cmb / $cs | $phwm ($panon) / $ps | $lhwm / $ls | $(ratio "$panon" "$cmb") ($(ratio "$phwm" "$cmb")) | $(ratio "$lhwm" "$cmb") |" \
+       "$(ratio "$panon" "${IMPLICIT_MB[$set]}"), $(ratio "$lhwm" "${IMPLICIT_MB[$set]}") |" \
        "$(ratio "$cs" "${IMPLICIT_S[$set]}"), $(ratio "$ps" "${IMPLICIT_S[$set]}"), $(ratio "$ls" "${IMPLICIT_S[$set]}") |"
 done
