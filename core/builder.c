@@ -35,6 +35,7 @@ static void builder_clear(rs_builder *b)
 	rs_idmap_free(&b->users);
 	rs_idmap_free(&b->items);
 	rs_rows_free(&b->rows);
+	b->n = 0;
 }
 
 void rs_builder_destroy(rs_builder **b)
@@ -122,6 +123,7 @@ rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_l
 		return rs_fail(err, RS_ELIMIT, "the source has more than %u interactions", UINT32_MAX - 1);
 	if (st != RS_OK)
 		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->rows.n);
+	b->n = b->rows.n;
 	return RS_OK;
 }
 
@@ -299,6 +301,7 @@ rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idma
 	c->indptr = rs_malloc(rs_mul((size_t)nu + 1, sizeof *c->indptr));
 	int64_t *start = rs_malloc(rs_mul((size_t)nu + 1, sizeof *start));
 	rs_status st = c->indptr && start ? rs_rows_to_csr(&b->rows, nu, start, c, ctx) : RS_ENOMEM;
+	b->n = 0; /* the rows are the matrix's now */
 	if (st == RS_OK)
 		st = sort_users(c, start, nu, ctx);
 	if (st != RS_OK) {

@@ -148,6 +148,7 @@ struct rs_builder {
 	const rs_config *cfg;
 	rs_idmap users, items;
 	rs_rows rows;
+	size_t n;           /* rows kept (rows.n; 0 once rs_builder_finish took them) */
 	/* counts for the training summary */
 	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
 	rs_attrs side[2];   /* RS_SIDE_ITEMS, RS_SIDE_USERS */

@@ -220,7 +220,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	memset(out, 0, sizeof *out);
 	if (rs_check_k(k, err) != RS_OK)
 		return RS_EINVAL;
-	if (b->rows.n == 0)
+	if (b->n == 0)
 		return rs_empty_source(b, err);
 	rs_csr c;
 	rs_idmap users, items;

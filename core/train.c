@@ -101,7 +101,7 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	*summary = NULL;
 	if (!cfg || !b)
 		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
-	if (b->rows.n == 0)
+	if (b->n == 0)
 		return rs_empty_source(b, err);
 	double t0 = rs_mono_seconds();
 	rs_train_ctx ctx = {.cfg = cfg, .cb = cb, .side = b->side};
