@@ -118,23 +118,6 @@ RsTrainModel(RsTrainState *st)
 		RsReportTrainError(&err);
 }
 
-/* The summary as jsonb, with the model name and version added. */
-static Jsonb *
-RsSummaryJsonb(const char *summary, const char *name, int version)
-{
-	StringInfoData buf;
-	Datum		head;
-	Datum		body;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"model\": ");
-	escape_json(&buf, name);
-	appendStringInfo(&buf, ", \"version\": %d}", version);
-	head = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
-	body = DirectFunctionCall1(jsonb_in, CStringGetDatum(summary));
-	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
-}
-
 /*
  * Memory for the serialized model inside a bytea (*actx), so that the blob
  * is written once, where the INSERT reads it. NULL when out of memory; a
@@ -154,11 +137,24 @@ RsBlobAlloc(void *actx, size_t bytes)
 	return VARDATA(*out);
 }
 
-/*
- * Serialize the trained model and store it as the next version. The model
- * is freed before the INSERT: at most the model and its blob, then the blob
- * and the executor's copy of it, are held at once.
- */
+/* The summary as jsonb, with the model name and version added. */
+static Jsonb *
+RsSummaryJsonb(const char *summary, const char *name, int version)
+{
+	StringInfoData buf;
+	Datum		head;
+	Datum		body;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"model\": ");
+	escape_json(&buf, name);
+	appendStringInfo(&buf, ", \"version\": %d}", version);
+	head = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	body = DirectFunctionCall1(jsonb_in, CStringGetDatum(summary));
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, head, body));
+}
+
+/* Serialize the trained model and store it as the next version. */
 static Jsonb *
 RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *options,
 			MemoryContext resultcxt)
@@ -168,22 +164,22 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	char	   *search_path;
 	rs_error	err;
 	MemoryContext old;
-	bytea	   *blob = NULL;
+	bytea	   *blob = NULL;	/* the blob is written once, into the stored value */
 	unsigned char *data;
 
 	if (rs_model_save_into(st->model, RsBlobAlloc, &blob, &data, &st->blob_len, &err) != RS_OK)
 		RsReportError(&err);
 	m.name = name;
+	m.version = RsStoreLockNextVersion(name);
+	RsStoreClaim(name);
 	m.algorithm = rs_model_algorithm(st->model);
 	m.users = (int64) rs_model_n_users(st->model);
 	m.items = (int64) rs_model_n_items(st->model);
 	m.interactions = (int64) rs_model_n_interactions(st->model);
-	m.blob = NULL;
+	m.blob = st->blob;
 	m.blob_len = st->blob_len;
+	/* the blob holds it all now: free the model before the store copies it */
 	rs_model_destroy(&st->model);
-	RsStoreCheckSize(&m);
-	m.version = RsStoreLockNextVersion(name);
-	RsStoreClaim(name);
 	m.options = options;
 	RsSourceForStore(source, &stored_source, &search_path);
 	m.source = stored_source;
