@@ -2,6 +2,11 @@
  * builder.c - collects the source's rows (ids as text, weight, event, time),
  * applies event weights, counts what it skips, and aggregates duplicate
  * (user, item) pairs into the user x item CSR matrix that training reads.
+ *
+ * Memory: each id is interned once (idmap.c); a row is kept as indexes,
+ * weight and time (rows.c), which rs_builder_finish moves into the matrix
+ * column by column, then sorts each user's items and merges duplicates in
+ * place: at most the rows plus one column of the matrix are held at once.
  */
 #include "internal.h"
 
@@ -31,9 +36,8 @@ static void builder_clear(rs_builder *b)
 {
 	rs_idmap_free(&b->users);
 	rs_idmap_free(&b->items);
-	free(b->rows);
-	b->rows = NULL;
-	b->n = b->cap = 0;
+	rs_rows_free(&b->rows);
+	b->n = 0;
 }
 
 void rs_builder_destroy(rs_builder **b)
@@ -113,29 +117,17 @@ rs_status rs_builder_add_weighted(rs_builder *b, const char *user, size_t user_l
                                   const char *item, size_t item_len, double w, double ts,
                                   rs_error *err)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		rs_triplet *r = rs_realloc(b->rows, rs_mul(cap, sizeof *r));
-		if (!r)
-			return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->n);
-		b->rows = r;
-		b->cap = cap;
-	}
-	rs_triplet *t = &b->rows[b->n];
-	if (rs_idmap_intern(&b->users, user, user_len, &t->u) != RS_OK ||
-	    rs_idmap_intern(&b->items, item, item_len, &t->i) != RS_OK)
-		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->n);
-	t->w = (float)w;
-	t->ts = ts;
-	b->has_ts |= !isnan(ts);
-	b->n++;
+	int32_t u, i;
+	if (rs_idmap_intern(&b->users, user, user_len, &u) != RS_OK ||
+	    rs_idmap_intern(&b->items, item, item_len, &i) != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->rows.n);
+	rs_status st = rs_rows_append(&b->rows, u, i, (float)w, ts);
+	if (st == RS_ELIMIT)
+		return rs_fail(err, RS_ELIMIT, "the source has more than %u interactions", UINT32_MAX - 1);
+	if (st != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->rows.n);
+	b->n = b->rows.n;
 	return RS_OK;
-}
-
-static int cmp_item(const void *a, const void *b)
-{
-	const rs_triplet *x = a, *y = b;
-	return (x->i > y->i) - (x->i < y->i);
 }
 
 /* Whether the host asked to stop (ctx NULL: never). */
@@ -144,53 +136,82 @@ static int stop_asked(rs_train_ctx *ctx)
 	return ctx && rs_cancelled(ctx);
 }
 
-/* Bucket rows by user (counting sort), order each bucket by item; polls
- * the host every million rows moved and every 2^18 rows sorted (*stopped
- * set: NULL). */
-static rs_triplet *sort_rows(rs_builder *b, int64_t *start, rs_train_ctx *ctx, int *stopped)
+static int cmp_u64(const void *a, const void *b)
 {
-	int32_t nu = (int32_t)b->users.n;
-	rs_triplet *sorted = rs_malloc(rs_mul(b->n ? b->n : 1, sizeof *sorted));
-	if (!sorted)
-		return NULL;
-	memset(start, 0, (size_t)(nu + 1) * sizeof *start);
-	for (size_t k = 0; k < b->n; k++)
-		start[b->rows[k].u + 1]++;
-	for (int32_t u = 0; u < nu; u++)
-		start[u + 1] += start[u];
-	int64_t *fill = rs_malloc(rs_mul((size_t)nu + 1, sizeof *fill));
-	if (!fill) {
-		free(sorted);
-		return NULL;
-	}
-	memcpy(fill, start, (size_t)(nu + 1) * sizeof *fill);
-	for (size_t k = 0; k < b->n && !*stopped; k++) {
-		sorted[fill[b->rows[k].u]++] = b->rows[k];
-		if (k % (1 << 20) == (1 << 20) - 1)
-			*stopped = stop_asked(ctx);
-	}
-	free(fill);
-	int64_t since = 0;
-	for (int32_t u = 0; u < nu && !*stopped; u++) {
-		qsort(sorted + start[u], (size_t)(start[u + 1] - start[u]), sizeof *sorted, cmp_item);
-		if ((since += start[u + 1] - start[u] + 1) >= 1 << 18) {
-			since = 0;
-			*stopped = stop_asked(ctx);
-		}
-	}
-	if (*stopped) {
-		free(sorted);
-		return NULL;
-	}
-	return sorted;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
 }
 
-/* Merge duplicates of the sorted rows into c; returns merged count. Polls
- * the host every 2^20 rows (*stopped set: c is incomplete). *overflow:
- * 1 + the sorted row at which a pair's summed weight left float32's range,
- * or 0. */
-static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, rs_csr *c,
-                         rs_train_ctx *ctx, int *stopped, size_t *overflow)
+/* Order rows [0, n) by item, rows of one item in arrival order (duplicates
+ * then add up as they always did). keys: room for n. */
+static void sort_segment(int32_t *idx, float *w, double *ts, int64_t n, uint64_t *keys)
+{
+	int64_t k = 1;
+	while (k < n && idx[k - 1] <= idx[k])
+		k++;
+	if (k >= n)
+		return; /* already in order: sources sorted by user and item are common */
+	for (k = 0; k < n; k++)
+		keys[k] = (uint64_t)(uint32_t)idx[k] << 32 | (uint64_t)k;
+	qsort(keys, (size_t)n, sizeof *keys, cmp_u64);
+	/* row k takes the one at keys[k]'s place: follow each cycle once, marking
+	 * the visited by an item index above any real one */
+	const uint64_t done = (uint64_t)UINT32_MAX << 32;
+	for (k = 0; k < n; k++)
+		idx[k] = (int32_t)(keys[k] >> 32);
+	for (k = 0; k < n; k++) {
+		if (keys[k] >= done || (int64_t)(keys[k] & UINT32_MAX) == k)
+			continue;
+		float w0 = w[k];
+		double t0 = ts ? ts[k] : 0;
+		int64_t j = k;
+		for (;;) {
+			int64_t from = (int64_t)(keys[j] & UINT32_MAX);
+			keys[j] |= done;
+			if (from == k) {
+				w[j] = w0;
+				if (ts)
+					ts[j] = t0;
+				break;
+			}
+			w[j] = w[from];
+			if (ts)
+				ts[j] = ts[from];
+			j = from;
+		}
+	}
+}
+
+/* Sort each user's rows by item; polls the host every 2^18 rows sorted. */
+static rs_status sort_users(rs_csr *c, const int64_t *start, int32_t nu, rs_train_ctx *ctx)
+{
+	int64_t longest = 1, since = 0;
+	for (int32_t u = 0; u < nu; u++)
+		longest = start[u + 1] - start[u] > longest ? start[u + 1] - start[u] : longest;
+	uint64_t *keys = rs_malloc(rs_mul((size_t)longest, sizeof *keys));
+	if (!keys)
+		return RS_ENOMEM;
+	for (int32_t u = 0; u < nu; u++) {
+		int64_t b = start[u];
+		sort_segment(c->indices + b, c->data + b, c->ts ? c->ts + b : NULL, start[u + 1] - b, keys);
+		if ((since += start[u + 1] - b + 1) >= 1 << 18) {
+			since = 0;
+			if (stop_asked(ctx)) {
+				free(keys);
+				return RS_ECANCELLED;
+			}
+		}
+	}
+	free(keys);
+	return RS_OK;
+}
+
+/* Merge duplicates of the sorted rows in place, filling c->indptr; returns
+ * the merged count. Polls the host every 2^20 rows (*stopped set: c is
+ * incomplete). *over_u, *over_i: the first user and item whose summed
+ * weight left float32's range, or -1. */
+static uint64_t merge_duplicates(const int64_t *start, int32_t nu, rs_csr *c, rs_train_ctx *ctx,
+                                 int *stopped, int32_t *over_u, int32_t *over_i)
 {
 	int64_t nnz = 0;
 	uint64_t dup = 0;
@@ -203,19 +224,21 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 				return dup;
 		}
 		for (int64_t k = start[u]; k < start[u + 1]; k++) {
-			if (k > start[u] && s[k].i == s[k - 1].i) {
-				c->data[nnz - 1] += s[k].w;
-				if (isinf(c->data[nnz - 1]) && !*overflow)
-					*overflow = k + 1; /* the first pair whose sum overflows */
-				if (c->ts && (isnan(c->ts[nnz - 1]) || s[k].ts > c->ts[nnz - 1]))
-					c->ts[nnz - 1] = s[k].ts;
+			if (k > start[u] && c->indices[k] == c->indices[nnz - 1]) {
+				c->data[nnz - 1] += c->data[k];
+				if (isinf(c->data[nnz - 1]) && *over_u < 0) {
+					*over_u = u; /* the first pair whose sum overflows */
+					*over_i = c->indices[k];
+				}
+				if (c->ts && (isnan(c->ts[nnz - 1]) || c->ts[k] > c->ts[nnz - 1]))
+					c->ts[nnz - 1] = c->ts[k];
 				dup++;
 				continue;
 			}
-			c->indices[nnz] = s[k].i;
-			c->data[nnz] = s[k].w;
+			c->indices[nnz] = c->indices[k];
+			c->data[nnz] = c->data[k];
 			if (c->ts)
-				c->ts[nnz] = s[k].ts;
+				c->ts[nnz] = c->ts[k];
 			nnz++;
 		}
 		c->indptr[u + 1] = nnz;
@@ -223,9 +246,22 @@ static uint64_t fill_csr(const rs_triplet *s, const int64_t *start, int32_t nu, 
 	return dup;
 }
 
+/* Give back the room duplicates left at the end of c's arrays. */
+static void shrink_csr(rs_csr *c)
+{
+	size_t nnz = (size_t)rs_csr_nnz(c);
+	void *p;
+	if ((p = rs_realloc(c->indices, rs_mul(nnz ? nnz : 1, sizeof *c->indices))))
+		c->indices = p;
+	if ((p = rs_realloc(c->data, rs_mul(nnz ? nnz : 1, sizeof *c->data))))
+		c->data = p;
+	if (c->ts && (p = rs_realloc(c->ts, rs_mul(nnz ? nnz : 1, sizeof *c->ts))))
+		c->ts = p;
+}
+
 /* Before duplicates merge: each user's row count and, with time, the items'
  * repurchase intervals (repurchase.c); kept until rs_train takes them. */
-static rs_status keep_stats(rs_builder *b, const rs_triplet *sorted, const int64_t *start,
+static rs_status keep_stats(rs_builder *b, const rs_csr *sorted, const int64_t *start,
                             int32_t nu, rs_train_ctx *ctx, rs_error *err)
 {
 	free(b->user_rows);
@@ -239,10 +275,22 @@ static rs_status keep_stats(rs_builder *b, const rs_triplet *sorted, const int64
 		                                                                 : start[u + 1] - start[u]);
 	b->users_kept = (size_t)nu;
 	b->items_kept = b->items.n;
-	if (!b->has_ts)
+	if (!sorted->ts)
 		return RS_OK;
-	return rs_repurchase_intervals(ctx, sorted, start, nu, (int32_t)b->items.n, &b->item_interval,
-	                               err);
+	return rs_repurchase_intervals(ctx, sorted->indices, sorted->ts, start, nu,
+	                               (int32_t)b->items.n, &b->item_interval, err);
+}
+
+/* The error for a pair whose duplicate weights add up past float32. */
+static rs_status overflow_error(const rs_builder *b, int32_t u, int32_t i, rs_error *err)
+{
+	size_t ul, il;
+	char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
+	const char *us = rs_idmap_get(&b->users, u, &ul), *is = rs_idmap_get(&b->items, i, &il);
+	return rs_fail(err, RS_EDATA,
+	               "the weights of user \"%s\" and item \"%s\" add up to more than the "
+	               "float32 maximum " RS_FLT_MAX_TEXT " (duplicate rows add up)",
+	               rs_shorten(us, ul, su, sizeof su), rs_shorten(is, il, si, sizeof si));
 }
 
 rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idmap *users,
@@ -255,39 +303,28 @@ rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idma
 	c->ncols = (int32_t)b->items.n;
 	c->indptr = rs_malloc(rs_mul((size_t)nu + 1, sizeof *c->indptr));
 	int64_t *start = rs_malloc(rs_mul((size_t)nu + 1, sizeof *start));
-	c->indices = rs_malloc(rs_mul(b->n, sizeof *c->indices));
-	c->data = rs_malloc(rs_mul(b->n, sizeof *c->data));
-	if (b->has_ts)
-		c->ts = rs_malloc(rs_mul(b->n, sizeof *c->ts));
-	rs_triplet *sorted = (c->indptr && start && c->indices && c->data && (c->ts || !b->has_ts))
-		? sort_rows(b, start, ctx, &stopped) : NULL;
-	if (!sorted) {
+	rs_status st = c->indptr && start ? rs_rows_to_csr(&b->rows, nu, start, c, ctx) : RS_ENOMEM;
+	b->n = 0; /* the rows are the matrix's now */
+	if (st == RS_OK)
+		st = sort_users(c, start, nu, ctx);
+	if (st != RS_OK) {
 		free(start);
 		rs_csr_free(c);
 		builder_clear(b);
-		return stopped ? rs_fail(err, RS_ECANCELLED, "training cancelled")
-		               : rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
+		return st == RS_ECANCELLED ? rs_fail(err, RS_ECANCELLED, "training cancelled")
+		                           : rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
 	}
-	free(b->rows);
-	b->rows = NULL;
-	rs_status st = keep_stats(b, sorted, start, nu, ctx, err);
+	st = keep_stats(b, c, start, nu, ctx, err);
 	if (st == RS_OK) {
-		size_t overflow = 0;
-		*duplicates = fill_csr(sorted, start, nu, c, ctx, &stopped, &overflow);
+		int32_t over_u = -1, over_i = -1;
+		*duplicates = merge_duplicates(start, nu, c, ctx, &stopped, &over_u, &over_i);
 		if (stopped)
 			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
-		else if (overflow) {
-			const rs_triplet *t = &sorted[overflow - 1];
-			size_t ul, il;
-			char su[RS_SHORT_CAP], si[RS_SHORT_CAP];
-			const char *us = rs_idmap_get(&b->users, t->u, &ul), *is = rs_idmap_get(&b->items, t->i, &il);
-			st = rs_fail(err, RS_EDATA,
-			             "the weights of user \"%s\" and item \"%s\" add up to more than the "
-			             "float32 maximum " RS_FLT_MAX_TEXT " (duplicate rows add up)",
-			             rs_shorten(us, ul, su, sizeof su), rs_shorten(is, il, si, sizeof si));
-		}
+		else if (over_u >= 0)
+			st = overflow_error(b, over_u, over_i, err);
+		else
+			shrink_csr(c);
 	}
-	free(sorted);
 	free(start);
 	if (st != RS_OK) {
 		rs_csr_free(c);

@@ -143,11 +143,30 @@ typedef struct rs_attrs {
 void rs_attrs_free(rs_attrs *a);
 
 /* ---- interactions builder ---- */
-typedef struct rs_triplet {
-	int32_t u, i;
-	float w;
-	double ts;
-} rs_triplet;
+/* The rows as they arrive, RS_ROW_BLOCK to a block (rows.c). */
+#define RS_ROW_BLOCK ((size_t)1 << 20)
+typedef struct rs_row_block {
+	int32_t *u, *i; /* user and item indexes (u: the row's place, in rs_rows_to_csr) */
+	float *w;
+	double *ts;     /* NULL until one of the block's rows has a time */
+} rs_row_block;
+
+typedef struct rs_rows {
+	rs_row_block *blocks;
+	size_t n, n_blocks, cap_blocks;
+	int has_ts;
+} rs_rows;
+
+void rs_rows_free(rs_rows *r);
+/* Append a row (ts NAN = unknown): RS_ENOMEM, or RS_ELIMIT past 2^32 - 1 rows. */
+rs_status rs_rows_append(rs_rows *r, int32_t u, int32_t i, float w, double ts);
+struct rs_train_ctx;
+/* Move the rows into c's indices, data and ts (allocated here), grouped by
+ * user in arrival order, start[u] = user u's first (start has nu + 1
+ * entries); r is emptied whatever the outcome. ctx (or NULL) is polled
+ * once a block: RS_ECANCELLED, RS_ENOMEM. */
+rs_status rs_rows_to_csr(rs_rows *r, int32_t nu, int64_t *start, rs_csr *c,
+                         struct rs_train_ctx *ctx);
 
 /* Progress of one training or evaluation (progress.c): the clock, the
  * phase, the rate limit. It lives in the builder, from the first row read
@@ -167,9 +186,8 @@ struct rs_builder {
 	const rs_config *cfg;
 	rs_reporter rep;
 	rs_idmap users, items;
-	rs_triplet *rows;
-	size_t n, cap;
-	int has_ts;
+	rs_rows rows;
+	size_t n;           /* rows kept (rows.n; 0 once rs_builder_finish took them) */
 	/* counts for the training summary */
 	uint64_t rows_read, null_user, null_item, nonpositive, unknown_event;
 	rs_attrs side[2];   /* RS_SIDE_ITEMS, RS_SIDE_USERS */

@@ -223,7 +223,19 @@ static void free_parts(part_blobs *pb)
 	free(pb->len);
 }
 
+static void *malloc_blob(void *actx, size_t bytes)
+{
+	(void)actx;
+	return rs_malloc(bytes);
+}
+
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len, rs_error *err)
+{
+	return rs_model_save_into(m, malloc_blob, NULL, blob, len, err);
+}
+
+rs_status rs_model_save_into(const rs_model *m, rs_alloc_fn alloc, void *actx,
+                             unsigned char **blob, size_t *len, rs_error *err)
 {
 	static const uint64_t empty_off = 0;
 	rs_model tmp = *m; /* models with no users/items still have offs[0] */
@@ -240,7 +252,7 @@ rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len, rs
 	wbuf w = {NULL, HEADER};
 	uint32_t nsec = write_sections(&tmp, &w, &pb);
 	size_t total = w.len + 8;
-	unsigned char *p = rs_malloc(total);
+	unsigned char *p = alloc(actx, total);
 	if (!p) {
 		free_parts(&pb);
 		return rs_fail(err, RS_ENOMEM, "out of memory serializing a %zu byte model", total);

@@ -382,6 +382,12 @@ size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap);
 /* Serialize to a malloc'd blob (free with rs_free): versioned, checksummed. */
 rs_status rs_model_save(const rs_model *m, unsigned char **blob, size_t *len,
                         rs_error *err);
+/* The same blob in memory from alloc(actx, bytes) (NULL: out of memory),
+ * which the caller owns and frees: a binding serializes straight into the
+ * value it stores, with no second copy of the model's size. */
+typedef void *(*rs_alloc_fn)(void *actx, size_t bytes);
+rs_status rs_model_save_into(const rs_model *m, rs_alloc_fn alloc, void *actx,
+                             unsigned char **blob, size_t *len, rs_error *err);
 /* Load a blob; any damage is RS_ECORRUPT with a message, never a crash. */
 rs_status rs_model_load(const void *blob, size_t len, rs_model **out,
                         rs_error *err);

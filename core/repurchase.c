@@ -23,22 +23,23 @@ static int cmp_iv(const void *a, const void *b)
 }
 
 /* The mean interval of each repeated pair of user u's rows (sorted by item). */
-static size_t user_pairs(const rs_triplet *rows, int64_t b, int64_t e, pair_iv *out)
+static size_t user_pairs(const int32_t *items, const double *ts, int64_t b, int64_t e,
+                         pair_iv *out)
 {
 	size_t n = 0;
 	for (int64_t k = b; k < e;) {
 		int64_t j = k;
 		double lo = INFINITY, hi = -INFINITY;
 		int64_t c = 0;
-		for (; j < e && rows[j].i == rows[k].i; j++) {
-			if (isnan(rows[j].ts))
+		for (; j < e && items[j] == items[k]; j++) {
+			if (isnan(ts[j]))
 				continue;
-			lo = rows[j].ts < lo ? rows[j].ts : lo;
-			hi = rows[j].ts > hi ? rows[j].ts : hi;
+			lo = ts[j] < lo ? ts[j] : lo;
+			hi = ts[j] > hi ? ts[j] : hi;
 			c++;
 		}
 		if (c >= 2 && hi > lo)
-			out[n++] = (pair_iv){rows[k].i, (hi - lo) / (double)(c - 1)};
+			out[n++] = (pair_iv){items[k], (hi - lo) / (double)(c - 1)};
 		k = j;
 	}
 	return n;
@@ -51,8 +52,9 @@ static int stop_asked(rs_train_ctx *ctx)
 
 /* The pairs' intervals grouped by item (counting sort), each group sorted,
  * its median into iv; the host is polled every 2^20 rows and 16,384 items. */
-rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, const int64_t *start,
-                                  int32_t nu, int32_t ni, double **out, rs_error *err)
+rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const double *ts,
+                                  const int64_t *start, int32_t nu, int32_t ni, double **out,
+                                  rs_error *err)
 {
 	size_t nrows = (size_t)start[nu], n = 0;
 	double *iv = rs_malloc(rs_mul((size_t)ni + 1, sizeof *iv));
@@ -64,7 +66,7 @@ rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, con
 		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
 	int64_t since = 0;
 	for (int32_t u = 0; st == RS_OK && u < nu; u++) {
-		n += user_pairs(rows, start[u], start[u + 1], pairs + n);
+		n += user_pairs(items, ts, start[u], start[u + 1], pairs + n);
 		if ((since += start[u + 1] - start[u] + 1) >= 1 << 20) {
 			since = 0;
 			if (stop_asked(ctx))

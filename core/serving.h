@@ -71,12 +71,14 @@ rs_status rs_hybrid_topk(const rs_model *m, int32_t u, const rs_rank_ctx *ctx, i
  * its spending segment (0 small .. 3 high, -1 unknown). */
 double rs_history_avg_price(const rs_model *m, const int32_t *items, int32_t n);
 int rs_spending_segment(const rs_model *m, double avg_price);
-/* repurchase.c: from the builder's rows sorted by user then item (start[u]
- * = first row of user u), each item's median interval between a user's
+/* repurchase.c: from the builder's rows sorted by user then item (items
+ * and their times ts; start[u] = first row of user u), each item's median
+ * interval between a user's
  * repeated rows of it (NAN: never repurchased); *out is malloc'd. ctx (or
  * NULL) is polled every so many users and items: RS_ECANCELLED. */
-rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const rs_triplet *rows, const int64_t *start,
-                                  int32_t nu, int32_t ni, double **out, rs_error *err);
+rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const double *ts,
+                                  const int64_t *start, int32_t nu, int32_t ni, double **out,
+                                  rs_error *err);
 /* Is history item i (last bought at ts) due again at `now`? */
 int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now);
 /* rs_train: move the builder's row counts and intervals into the model. */

@@ -144,6 +144,8 @@ extern void RsCheckModelName(const char *name);
 extern void RsStoreClaim(const char *name);
 extern int	RsStoreLockNextVersion(const char *name);
 extern void RsStoreInsert(const RsStoredModel *m);
+extern void RsStoreCheckSize(const RsStoredModel *m);
+extern void RsStoreInsertValue(const RsStoredModel *m, bytea *blob);
 extern bool RsStoreDrop(const char *name);
 extern bool RsStoreLatest(const char *name, int *version, char **algorithm,
 						  Jsonb **options);

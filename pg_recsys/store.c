@@ -84,10 +84,15 @@ RsStoreExecNulls(const char *sql, int nargs, Oid *types, Datum *values,
 				 const char *nulls, int expect)
 {
 	RsRoleSwitch rs;
+	SPIPlanPtr	plan;
 	int			rc;
 
 	RsStoreEnter(&rs);
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	SPI_freeplan(plan);
 	RsRestoreRole(&rs);
 	if (rc != expect)
 		elog(ERROR, "recsys store query failed: %s", SPI_result_code_string(rc));
@@ -157,21 +162,42 @@ RsStoreClaim(const char *name)
 void
 RsStoreInsert(const RsStoredModel *m)
 {
-	Oid			types[12] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
-	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID, TEXTOID};
-	Datum		values[12];
-	char		nulls[12];
 	bytea	   *blob;
 
+	RsStoreCheckSize(m);
+	blob = palloc(VARHDRSZ + m->blob_len);
+	SET_VARSIZE(blob, VARHDRSZ + m->blob_len);
+	memcpy(VARDATA(blob), m->blob, m->blob_len);
+	RsStoreInsertValue(m, blob);
+	pfree(blob);
+}
+
+/* A blob too large for a bytea is a clear error. */
+void
+RsStoreCheckSize(const RsStoredModel *m)
+{
 	if (m->blob_len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model \"%s\" needs %zu bytes, more than a stored value can hold",
 						m->name, m->blob_len),
 				 errhint("Use fewer \"factors\", or train on fewer users and items.")));
-	blob = palloc(VARHDRSZ + m->blob_len);
-	SET_VARSIZE(blob, VARHDRSZ + m->blob_len);
-	memcpy(VARDATA(blob), m->blob, m->blob_len);
+}
+
+/*
+ * RsStoreInsert with the blob already in a bytea (m->blob is ignored): the
+ * training serializes straight into it, so no copy of the model's size is
+ * made here (the executor's heap tuple is the only one).
+ */
+void
+RsStoreInsertValue(const RsStoredModel *m, bytea *blob)
+{
+	Oid			types[12] = {TEXTOID, INT4OID, TEXTOID, INT8OID, INT8OID,
+	INT8OID, INT8OID, JSONBOID, JSONBOID, BYTEAOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
+
+	RsStoreCheckSize(m);
 	values[0] = CStringGetTextDatum(m->name);
 	values[1] = Int32GetDatum(m->version);
 	values[2] = CStringGetTextDatum(m->algorithm);
@@ -192,7 +218,6 @@ RsStoreInsert(const RsStoredModel *m)
 					 " search_path) VALUES ($1, $2, $3, pg_catalog.clock_timestamp(),"
 					 " $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 					 12, types, values, nulls, SPI_OK_INSERT);
-	pfree(blob);
 	values[2] = Int32GetDatum(m->version - recsys_keep_versions);
 	types[2] = INT4OID;
 	RsStoreExec("DELETE FROM recsys.model_store WHERE name = $1 AND version <= $2",

@@ -10,6 +10,10 @@
  */
 #include "pg_recsys.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "executor/spi.h"
 #include "tcop/utility.h"
 #include "miscadmin.h"
@@ -36,6 +40,10 @@ RsTrainStateFree(void *arg)
 	st->blob = NULL;
 	rs_free(st->summary);
 	st->summary = NULL;
+#ifdef __GLIBC__
+	/* the training's freed heap pages go back to the OS: the backend stays small */
+	malloc_trim(0);
+#endif
 }
 
 /*
@@ -124,6 +132,25 @@ RsTrainModel(RsTrainState *st)
 		RsReportTrainError(&err);
 }
 
+/*
+ * Memory for the serialized model inside a bytea (*actx), so that the blob
+ * is written once, where the INSERT reads it. NULL when out of memory; a
+ * blob too large for a bytea is allocated all the same (the store refuses
+ * it with a clear error) but its header is left unset.
+ */
+static void *
+RsBlobAlloc(void *actx, size_t bytes)
+{
+	bytea	  **out = (bytea **) actx;
+
+	*out = palloc_extended(VARHDRSZ + bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (*out == NULL)
+		return NULL;
+	if (bytes <= MaxAllocSize - VARHDRSZ)
+		SET_VARSIZE(*out, VARHDRSZ + bytes);
+	return VARDATA(*out);
+}
+
 /* The summary as jsonb, with the model name and version added. */
 static Jsonb *
 RsSummaryJsonb(const char *summary, const char *name, int version)
@@ -152,8 +179,10 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	char	   *search_path;
 	rs_error	err;
 	MemoryContext old;
+	bytea	   *blob = NULL;	/* the blob is written once, into the stored value */
+	unsigned char *data;
 
-	if (rs_model_save(st->model, &st->blob, &st->blob_len, &err) != RS_OK)
+	if (rs_model_save_into(st->model, RsBlobAlloc, &blob, &data, &st->blob_len, &err) != RS_OK)
 		RsReportError(&err);
 	m.name = name;
 	m.version = RsStoreLockNextVersion(name);
@@ -175,7 +204,8 @@ RsSaveModel(RsTrainState *st, const char *name, const char *source, Jsonb *optio
 	old = MemoryContextSwitchTo(resultcxt);
 	m.summary = RsSummaryJsonb(st->summary, name, m.version);
 	MemoryContextSwitchTo(old);
-	RsStoreInsert(&m);
+	RsStoreInsertValue(&m, blob);
+	pfree(blob);
 	return m.summary;
 }
 
@@ -190,6 +220,7 @@ RsTrainFromSource(RsTrainState *st, const char *name, const char *source,
 		elog(ERROR, "SPI_connect failed");
 	RsSourceLoad(source, st->cfg, opts, &st->builder);
 	RsTrainModel(st);
+	rs_builder_destroy(&st->builder);
 	summary = RsSaveModel(st, name, source, options, resultcxt);
 	SPI_finish();
 	return summary;

@@ -316,6 +316,25 @@ static int exec_named(sqlite3 *db, const char *sql, const char *name, sqlite3_in
 }
 
 /*
+ * The blob goes in last, by itself: the row is inserted without it and its
+ * summary set while the record is small, so the model's bytes are copied
+ * once (into the record SQLite writes), never read back by an UPDATE.
+ */
+static int store_blob(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 rowid)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "UPDATE main." RSQ_STORE " SET blob = ?1 WHERE rowid = ?2", -1,
+	                            &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob64(st, 1, r->blob, r->blob_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rowid);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
  * INSERT the row as version max + 1 (summary filled in later). The insert is
  * the store's first statement, so it takes the write lock before reading
  * anything: a concurrent training waits for it (busy timeout) instead of
@@ -345,7 +364,7 @@ static int insert_row(sqlite3 *db, const rsq_store_row *r, sqlite3_int64 *rowid,
 	sqlite3_bind_int64(st, 5, r->interactions);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->blob_len);
 	sqlite3_bind_text(st, 7, r->options ? r->options : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 8, r->blob, r->blob_len, SQLITE_STATIC);
+	sqlite3_bind_null(st, 8); /* store_blob sets it */
 	sqlite3_bind_text(st, 9, r->source, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -412,6 +431,8 @@ static int write_version(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *v
 	}
 	if (rc == SQLITE_OK)
 		rc = store_summary(db, row->name, rowid, *summary_out, errmsg);
+	if (rc == SQLITE_OK && (rc = store_blob(db, row, rowid)) != SQLITE_OK)
+		*errmsg = store_error(db, "cannot store model", row->name);
 	/* keep the newest two versions */
 	if (rc == SQLITE_OK)
 		rc = exec_named(db, "DELETE FROM main." RSQ_STORE " WHERE name = ?1 AND version < ?2",

@@ -10,6 +10,9 @@
 #include "recsys_sqlite.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Everything one training call owns; train_job_free releases it all. */
 typedef struct train_job {
@@ -39,6 +42,9 @@ static void train_job_free(train_job *j)
 	rs_free(j->blob);
 	sqlite3_free(j->errmsg);
 	sqlite3_finalize(j->probe);
+#ifdef __GLIBC__
+	malloc_trim(0); /* the training's freed heap pages go back to the OS */
+#endif
 }
 
 
@@ -79,6 +85,7 @@ static int train_and_store(train_job *j, char **out)
 	    .blob = j->blob,
 	    .blob_len = j->blob_len,
 	};
+	rs_model_destroy(&j->model); /* the blob is all the insert needs */
 	sqlite3_int64 version = 0;
 	return rsq_store_insert(j->db, &row, &version, out, &j->errmsg);
 }
