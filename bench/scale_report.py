@@ -287,6 +287,6 @@ w("- First call: `\\timing` of `SELECT count(*) FROM recommend(u, 10, 'l')` as t
 w("  a new connection (the model already trained and stored; the connection itself not counted).")
 w("- Features other branches add are detected at run time: recommend_batch (pg_proc; SQLite")
 w("  pragma_function_list / pragma_module_list), the serving option \"exact\" (a call with it),")
-w("  the training option `index` (`SCALE_INDEX_OPTION`, default `\"index\": true`, tried on a small")
+w("  the training option `index` (`SCALE_INDEX_OPTION`, default `\"index\": \"ivf\"` as main documents it, tried on a small")
 w("  model), recsys_import (pg_proc), progress (settings named recsys.*progress*).")
 print("\n".join(out))
