@@ -30,8 +30,9 @@
 # SCALE_SMOKE=1 (tiny sets under the same names: tries every step in a
 # minute or two; give it its own SCALE_DATA), SCALE_TPS_SECONDS (15), SCALE_LAT_SECONDS (10), SCALE_FRESH (5 new
 # backends), IMPLICIT_DIR (/work/implicit-build), PGBIN, BENCH_THREADS (2).
-# Runtime on the 2-core machine: S about 4 min, L about 8, M about 10, more
-# under load. Needs root (the cluster runs as the postgres OS user).
+# Runtime on the 2-core machine: about 25 min for all when quiet (estimate);
+# under a load of 8-11, S took 10 min and L with ML-1M 26 min; M (no
+# implicit) 11 min at a load of 4. Needs root (the cluster runs as the postgres OS user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -44,7 +45,7 @@ FRESH=${SCALE_FRESH:-5}
 RECALL_USERS=${SCALE_RECALL_USERS:-2000}
 THREADS=${BENCH_THREADS:-2}
 IMPLICIT_DIR=${IMPLICIT_DIR:-/work/implicit-build}
-INDEX_OPTION=${SCALE_INDEX_OPTION:-\"index\": true}
+INDEX_OPTION=${SCALE_INDEX_OPTION:-\"index\": \"ivf\"}
 ML1M=$(readlink -f "${RECSYS_DATA:-../shared/data}/ml-1m/ratings_no_timestamps.csv.gz")
 work=${SCALE_WORK:-$(mktemp -d /tmp/recsys-scale.XXXXXX)}
 res=$work/results.txt

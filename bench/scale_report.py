@@ -223,7 +223,7 @@ for s, c, i in measured("train"):
     w(f"| {s} | {int(c['rows']):,}, {int(c['users']):,} x {int(c['items']):,} | {c['seconds']} / {c['peak_mb']} "
       f"| {na(val('pg', s, 'train', 'wall_seconds'))} / {na(val('pg', s, 'train', 'peak_mb'))} "
       f"| {na(val('sqlite', s, 'train', 'wall_seconds'))} / {na(val('sqlite', s, 'train', 'peak_mb'))} "
-      + (f"| {i['seconds']} / {i['peak_mb']}; {i['process_peak_mb']} " if i else "| not built here ")
+      + (f"| {i['seconds']} / {i['peak_mb']}; {i['process_peak_mb']} " if i else "| not run ")
       + f"| {ratio} | {REF[s][0]} s / {REF[s][1]} MB; {REF[s][3]} |")
 w("")
 w("Core: build/scale_core reads the TSV into the builder (ids as text) and trains; its peak is the")
@@ -246,9 +246,9 @@ head("set", "core recommend() median / p99 us", "implicit recommend() one user m
      "core per-user top-10, users/s", "implicit batched, users/s", "recall@10 core / implicit / PostgreSQL",
      "REFERENCE.md implicit one user")
 for s, c, i in measured("latency"):
-    w(f"| {s} | {c['median_us']} / {c['p99_us']} | " + (f"{i['median_us']} / {i['p99_us']}" if i else "not built here")
+    w(f"| {s} | {c['median_us']} / {c['p99_us']} | " + (f"{i['median_us']} / {i['p99_us']}" if i else "not run")
       + f" | {na(val('core', s, 'batch', 'users_per_s', '{:,.0f}'), 'S only')} "
-      f"| {na(val('implicit', s, 'batch', 'users_per_s', '{:,.0f}'), 'S only' if i else 'not built here')} "
+      f"| {na(val('implicit', s, 'batch', 'users_per_s', '{:,.0f}'), 'S only' if i else 'not run')} "
       f"| {na(val('core', s, 'recall', 'recall_at_10'))} / {na(val('implicit', s, 'recall', 'recall_at_10'), '-')} / "
       f"{na(val('pg', s, 'recall', 'recall_at_10'), '-')} | {REF[s][2]} |")
 w("")
@@ -287,6 +287,6 @@ w("- First call: `\\timing` of `SELECT count(*) FROM recommend(u, 10, 'l')` as t
 w("  a new connection (the model already trained and stored; the connection itself not counted).")
 w("- Features other branches add are detected at run time: recommend_batch (pg_proc; SQLite")
 w("  pragma_function_list / pragma_module_list), the serving option \"exact\" (a call with it),")
-w("  the training option `index` (`SCALE_INDEX_OPTION`, default `\"index\": true`, tried on a small")
+w("  the training option `index` (`SCALE_INDEX_OPTION`, default `\"index\": \"ivf\"` as main documents it, tried on a small")
 w("  model), recsys_import (pg_proc), progress (settings named recsys.*progress*).")
 print("\n".join(out))
