@@ -112,7 +112,7 @@ void test_builder_cancel_in_finish(void)
 		CHECK(rs_builder_create(c, &b, &e) == RS_OK);
 		CHECK(add_rows(b, RS_ROW_BLOCK + 1000, &e) == RS_OK);
 		int polls = at;
-		rs_callbacks cb = {cancel_after, &polls};
+		rs_callbacks cb = {.cancel = cancel_after, .ctx = &polls};
 		rs_model *m = NULL;
 		char *summary = NULL;
 		CHECK(rs_train(c, b, &cb, &m, &summary, &e) == RS_ECANCELLED && m == NULL && !summary);
