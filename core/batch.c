@@ -8,11 +8,12 @@
  * tile's scores in a heap, and ends as rs_recommend does (serve.c,
  * rs_exact_from_pool): the pool rescored exactly from the float32 factors,
  * proven to hold the exact top k (sgemm's rounding error is far inside the
- * bfloat16 bound the proof allows). So the rows are rs_recommend's: same
+ * int8 bound the proof allows). So the rows are rs_recommend's with
+ * "exact": true (a batch never takes the approximate index, ivf.c): same
  * items, order and scores. Where the proof fails, and for everything the
  * fast path does not cover (unknown users, models without factors, hybrids,
  * re-ranking, whose pool is the bfloat16 scores), the user goes through
- * rs_recommend itself. Blocks are shared by the core's threads
+ * rs_recommend_exact. Blocks are shared by the core's threads
  * (threads.c); OpenBLAS runs single-threaded meanwhile (one layer owns the
  * threads).
  */
@@ -65,7 +66,7 @@ static void one_user(const batch_job *j, int32_t r)
 	const char *id = user_id(j, r, &len);
 	rs_error e;
 	j->n_out[r] = 0;
-	if (id && rs_recommend(j->m, id, len, j->k, j->options, j->out + (size_t)r * j->k,
+	if (id && rs_recommend_exact(j->m, id, len, j->k, j->options, j->out + (size_t)r * j->k,
 	                       &j->n_out[r], &e) != RS_OK)
 		j->n_out[r] = -1;
 }
@@ -331,7 +332,7 @@ rs_status rs_recommend_batch(const rs_model *m, const char *const *users, const 
 		size_t len;
 		const char *id = n_out[r] < 0 ? user_id(&j, (int32_t)r, &len) : NULL;
 		if (id)
-			st = rs_recommend(m, id, len, k, options, out + r * (size_t)k, &n_out[r], err);
+			st = rs_recommend_exact(m, id, len, k, options, out + r * (size_t)k, &n_out[r], err);
 	}
 	return st;
 }

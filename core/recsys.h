@@ -544,7 +544,8 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len,
  * bytes; a NULL entry gets no rows) for r < n, or, with users NULL, the
  * model's users first .. first + n - 1 (rs_model_user_id). User r's rows go
  * to out + r * k, n_out[r] of them (out has room for n * k rows, n_out for
- * n). Each user's rows are those of rs_recommend(m, user, k, options): the
+ * n). Each user's rows are those of rs_recommend(m, user, k, options) with
+ * "exact": true (a batch never takes the approximate index): the
  * same items, order, scores and sources; an unknown user gets the cold
  * start's popular items. Factor models (als, svd, bpr, warp) score blocks
  * of users with one sgemm per block and item tile unless a re-ranking

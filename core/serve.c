@@ -233,7 +233,7 @@ static rs_status user_rank(const rs_model *m, int32_t u, rs_rank_ctx *ctx, int k
 	const rs_algo_def *def = rs_algo_find(m->algo);
 	int factor = u >= 0 && !def->score && m->factors > 0;
 	const float *uvec = factor ? m->user_f + (size_t)u * m->factors : NULL;
-	if (uvec && m->ivf_nlist > 0 && !exact_opt(options)) { /* the approximate index */
+	if (uvec && m->ivf_nlist > 0 && !ctx->exact && !exact_opt(options)) { /* the approximate index */
 		int exhausted;
 		rs_status st = rs_rank_index(m, ctx, uvec, k, options, out, n_out, &exhausted, err);
 		if (st != RS_OK || !exhausted)
@@ -253,8 +253,9 @@ static rs_status user_rank(const rs_model *m, int32_t u, rs_rank_ctx *ctx, int k
 	return st;
 }
 
-rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int k,
-                       const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+static rs_status recommend(const rs_model *m, const char *user, size_t user_len, int k,
+                           const rs_opt *options, int exact, rs_reco *out, int *n_out,
+                           rs_error *err)
 {
 	int exclude;
 	*n_out = 0;
@@ -269,7 +270,7 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 		return rs_fail(err, RS_EINVAL, "model and user must not be NULL");
 	int32_t u = rs_idmap_find(&m->users, user, user_len);
 	rs_rank_ctx ctx = {.exclude_history = exclude, .own_keys = own_keys, .fn = "recommend",
-	                   .source = RS_SRC_COLDSTART};
+	                   .source = RS_SRC_COLDSTART, .exact = exact};
 	if (u >= 0) { /* the user's training row is the history */
 		const rs_csr *s = &m->seen;
 		ctx.items = s->indices + s->indptr[u];
@@ -284,6 +285,18 @@ rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int
 	if (st == RS_OK)
 		rs_recommend_reasons(m, u, options, out, *n_out);
 	return st;
+}
+
+rs_status rs_recommend(const rs_model *m, const char *user, size_t user_len, int k,
+                       const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+{
+	return recommend(m, user, user_len, k, options, 0, out, n_out, err);
+}
+
+rs_status rs_recommend_exact(const rs_model *m, const char *user, size_t user_len, int k,
+                             const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
+{
+	return recommend(m, user, user_len, k, options, 1, out, n_out, err);
 }
 
 /* reasons.c: the history item behind each row, unless "reasons": false */

@@ -28,6 +28,8 @@ typedef struct rs_rank_ctx {
 	const char *const *own_keys; /* NULL-terminated keys the caller's own options take
 	                         * (e.g. "exclude_seen"): skipped here, listed in errors */
 	const char *fn;         /* the SQL function, for error messages ("recommend") */
+	int exact;              /* score every item even when the model has an
+	                         * approximate index (recommend_batch) */
 } rs_rank_ctx;
 
 /* Validate `options` for an entry point: an object (or NULL) whose keys are
@@ -155,6 +157,9 @@ int rs_exact_from_pool(const rs_model *m, const float *uvec, const int32_t *idx,
 rs_status rs_exclude_seen_opt(const rs_opt *o, int *exclude, rs_error *err);
 /* serve.c: recommend()'s last step on known user u's rows (u < 0: none):
  * each row's history item, unless "reasons": false. */
+/* rs_recommend as with "exact": true: what recommend_batch's rows are. */
+rs_status rs_recommend_exact(const rs_model *m, const char *user, size_t user_len, int k,
+                             const rs_opt *options, rs_reco *out, int *n_out, rs_error *err);
 void rs_recommend_reasons(const rs_model *m, int32_t u, const rs_opt *options, rs_reco *out, int n);
 /* rerank.c: the options of a batch (batch.c) parsed once for all its users. */
 typedef struct rs_rank_plan {

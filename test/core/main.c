@@ -120,6 +120,7 @@ void test_import_evaluate(void);
 void test_image_families(void);
 void test_image_damaged(void);
 void test_batch_factor_models(void);
+void test_batch_index_model(void);
 void test_batch_other_models(void);
 void test_batch_errors(void);
 
@@ -239,6 +240,7 @@ int main(void)
 	RUN(test_image_families);
 	RUN(test_image_damaged);
 	RUN(test_batch_factor_models);
+	RUN(test_batch_index_model);
 	RUN(test_batch_other_models);
 	RUN(test_batch_errors);
 	return h_failed_checks ? 1 : 0;

@@ -13,19 +13,19 @@
 /* Random-looking data large enough for several user blocks and item tiles
  * (batch.c: 64 users, 2048 items): nu users with 5 .. 44 items each, item
  * popularity skewed toward low indices, prices and categories, times. */
-static rs_model *random_model(const char *algo, int nu, int ni)
+static rs_model *random_model_with(const char *algo, int nu, int ni, const char *extra)
 {
 	rs_config *c = NULL;
 	rs_builder *b = NULL;
 	rs_model *m = NULL;
 	char *sum = NULL;
 	rs_error e;
-	const char *kv[] = {"threads=1", "factors=8", "iterations=3"}, *ckv[] = {"items=items"};
+	const char *kv[] = {"threads=1", "factors=8", "iterations=3", extra}, *ckv[] = {"items=items"};
 	int factors = !strcmp(algo, "als") || !strcmp(algo, "svd") || !strcmp(algo, "bpr") ||
 	              !strcmp(algo, "warp");
 	opts_buf ob;
 	const rs_opt *o = !strcmp(algo, "content") ? make_opts(&ob, 1, ckv)
-	                  : make_opts(&ob, factors ? 2 + !strcmp(algo, "als") : 1, kv);
+	                  : make_opts(&ob, factors ? 2 + !strcmp(algo, "als") + (extra != NULL) : 1, kv);
 	if (rs_config_create(algo, o, 1, &c, &e) != RS_OK ||
 	    rs_builder_create(c, &b, &e) != RS_OK) {
 		fprintf(stderr, "  %s: %s\n", algo, e.msg);
@@ -53,6 +53,11 @@ static rs_model *random_model(const char *algo, int nu, int ni)
 	rs_builder_destroy(&b);
 	rs_config_destroy(&c);
 	return m;
+}
+
+static rs_model *random_model(const char *algo, int nu, int ni)
+{
+	return random_model_with(algo, nu, ni, NULL);
 }
 
 /* Do two rows agree in everything a binding shows? */
@@ -85,7 +90,7 @@ static int batch_differs(const rs_model *m, const char *const *ids, int n, int k
 			bad += n_out[r] != 0;
 			continue;
 		}
-		if (rs_recommend(m, id, ids ? lens[r] : len, k, opts, one, &got, &e) != RS_OK) {
+		if (rs_recommend_exact(m, id, ids ? lens[r] : len, k, opts, one, &got, &e) != RS_OK) {
 			bad++;
 			continue;
 		}
@@ -154,6 +159,35 @@ void test_batch_factor_models(void)
 	}
 	rs_model *m = random_model("als", 70, 12); /* k beyond the catalogue */
 	CHECK(m && batch_differs(m, NULL, 70, 20, NULL) == 0);
+	rs_model_destroy(&m);
+}
+
+/* A model with an approximate index: the batch is exact, as recommend()
+ * with "exact": true, and the index path itself differs for some user
+ * (else this test would not tell the two apart). */
+void test_batch_index_model(void)
+{
+	rs_model *m = random_model_with("als", 150, 2300, "index=ivf");
+	CHECK(m && m->ivf_nlist > 0);
+	if (!m)
+		return;
+	check_model(m, "als with ivf");
+	int nu = (int)rs_model_n_users(m), differ = 0;
+	rs_reco a[10], b[10];
+	for (int u = 0; u < nu; u++) {
+		size_t len;
+		const char *id = rs_model_user_id(m, u, &len);
+		int na = 0, nb = 0;
+		rs_error e;
+		if (rs_recommend(m, id, len, 10, NULL, a, &na, &e) != RS_OK ||
+		    rs_recommend_exact(m, id, len, 10, NULL, b, &nb, &e) != RS_OK)
+			break;
+		int same = na == nb;
+		for (int q = 0; same && q < na; q++)
+			same = a[q].item == b[q].item;
+		differ += !same;
+	}
+	CHECK(differ > 0);
 	rs_model_destroy(&m);
 }
 
