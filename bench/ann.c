@@ -143,6 +143,38 @@ static void ivf_rows(rs_model *m, int nu, int k, double exact_ms, double *t)
 	free(truth);
 }
 
+/* The machine's read bandwidth in this run: the median of 5 sums over 64 MB
+ * (as many bytes as the int8 codes of 1M items x 64 factors), the floor a
+ * full int8 scan cannot beat whatever its kernel. */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) /* as wide as the scan's loads (score.c) */
+#endif
+static double read_gbps(void)
+{
+	typedef uint64_t v4 __attribute__((vector_size(32)));
+	size_t n = (size_t)64 << 20, vecs = n / sizeof(v4);
+	v4 *a = aligned_alloc(64, n);
+	uint64_t sum = 0;
+	double t[5];
+	if (!a)
+		return NAN;
+	memset(a, 1, n);
+	for (int r = 0; r < 5; r++) {
+		double t0 = now();
+		v4 s0 = {0}, s1 = {0}; /* two chains, 32-byte loads */
+		for (size_t i = 0; i + 1 < vecs; i += 2) {
+			s0 += a[i];
+			s1 += a[i + 1];
+		}
+		t[r] = now() - t0;
+		s0 += s1;
+		sum += s0[0] ^ s0[1] ^ s0[2] ^ s0[3];
+	}
+	free(a);
+	double ms = median(t, 5) * 1e3;
+	return sum == 1 ? 0 : (double)n / (ms * 1e-3) / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sizes = "3533,50000,200000,1000000";
@@ -157,8 +189,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[a], "--noise"))
 			noise = atof(argv[a + 1]);
 	}
-	printf("| items | factors | exact top-%d (ms, median) | int8 scan alone (ms) | k + 24 not enough |\n"
-	       "| ---: | ---: | ---: | ---: | ---: |\n", k);
+	double gbps = read_gbps();
+	printf("read bandwidth of one thread in this run: %.1f GB/s (64 MB summed, median of 5)\n\n", gbps);
+	printf("| items | factors | exact top-%d (ms, median) | int8 scan alone (ms) | scan GB/s (of the read bandwidth) | k + 24 not enough |\n"
+	       "| ---: | ---: | ---: | ---: | ---: | ---: |\n", k);
 	char *list = strdup(sizes);
 	for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
 		size_t ni = (size_t)atol(s);
@@ -186,8 +220,10 @@ int main(int argc, char **argv)
 			slow += !((double)out[k - 1].score > line);
 		}
 		double exact_ms = median(te, nu);
-		printf("| %zu | %d | %.3f | %.3f | %.0f%% |\n", ni, f, exact_ms, median(ts, nu),
-		       100.0 * slow / nu);
+		double scan_ms = median(ts, nu);
+		double scan_gbps = (double)((ni + RS_BLK - 1) / RS_BLK) * rs_qblock_bytes(m) / (scan_ms * 1e-3) / 1e9;
+		printf("| %zu | %d | %.3f | %.3f | %.1f (%.0f%%) | %.0f%% |\n", ni, f, exact_ms, scan_ms,
+		       scan_gbps, 100.0 * scan_gbps / gbps, 100.0 * slow / nu);
 		fflush(stdout);
 		ivf_rows(m, nu, k, exact_ms, te);
 		fflush(stdout);

@@ -98,7 +98,7 @@ rec "pg version=\"$(pq -c 'SHOW server_version')\" recsys=$(pq -c 'SELECT recsys
 # other branches' features, absent in older builds
 pg_batch=$(pq -c "SELECT coalesce(string_agg(oid::regprocedure::text, ' '), '') FROM pg_proc WHERE proname = 'recommend_batch'")
 pg_import=$(pq -c "SELECT count(*) FROM pg_proc WHERE proname LIKE 'recsys_import%'")
-pg_progress=$(pq -c "SELECT count(*) FROM pg_settings WHERE name LIKE 'recsys.%progress%'")
+pg_progress=$(pq -c "SELECT recsys_version(); SELECT count(*) FROM pg_settings WHERE name LIKE 'recsys.%progress%'" | tail -1)  # the library defines its settings when loaded
 rec "features recommend_batch=\"${pg_batch:-none}\" recsys_import=$pg_import progress_settings=$pg_progress"
 
 # ---------------------------------------------------------------- per set
