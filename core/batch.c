@@ -12,7 +12,7 @@
  * "exact": true (a batch never takes the approximate index, ivf.c): same
  * items, order and scores. Where the proof fails, and for everything the
  * fast path does not cover (unknown users, models without factors, hybrids,
- * re-ranking, whose pool is the bfloat16 scores), the user goes through
+ * re-ranking, whose pool is the int8 scores), the user goes through
  * rs_recommend_exact. Blocks are shared by the core's threads
  * (threads.c); OpenBLAS runs single-threaded meanwhile (one layer owns the
  * threads).

@@ -4,7 +4,7 @@
  * optional biases, optional interactions.
  *
  * The result is an ordinary factor model (user_f, item_f), so every serving
- * path, the blob and anything built over item factors (the blocked bfloat16
+ * path, the blob and anything built over item factors (the blocked int8
  * scoring, an approximate index) treat it as they treat als or svd. Biases
  * become trailing columns of the vectors, so a score stays one dot product:
  *     user [u, b_u, 1] . item [v, 1, b_i] = u . v + b_u + b_i

@@ -3,7 +3,7 @@
  * written once and mapped read-only by every process that serves it.
  *
  * The stored blob (model_io.c) is compact and fully validated, so loading it
- * copies and checks every array and then derives popularity order, bf16
+ * copies and checks every array and then derives popularity order, int8
  * blocks, transposes, hash slots...: seconds and a private copy per process
  * on a large model. The image keeps the result of all that, so mapping it is
  * a header walk, and the page cache holds one copy per machine.

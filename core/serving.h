@@ -150,7 +150,7 @@ int rs_exact_topk(const rs_model *m, const float *uvec, float *scores, int32_t n
  * eligible item may lie outside the pool. The rows written, -2 when they
  * are not provably exact (rescore every eligible item instead), -1 when out
  * of memory. Scores within rs_score_error_bound of the exact ones give the
- * same rows as the bfloat16 ones. */
+ * same rows as the int8 ones. */
 int rs_exact_from_pool(const rs_model *m, const float *uvec, const int32_t *idx, int n, float low,
                        int more, int k, rs_reco *out);
 /* serve.c: recommend()'s option exclude_seen (default 1), type-checked. */
