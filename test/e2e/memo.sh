@@ -29,9 +29,10 @@ case "$a2" in
   *) fail "memo: session A's second call is kept (got '$a2')" ;;
 esac
 
-# B retrains with other data: A's next call is the new model's answer.
-q "$DIR" "$PORT" -c "SELECT recsys_train('m', \$\$SELECT user_id, item_id FROM ev
-  UNION ALL SELECT 'u' || g, 'i39' FROM generate_series(0, 28) g\$\$, 'als', '{\"threads\": 1, \"seed\": 3}')" >/dev/null
+# B retrains: A's next call is the new model's answer.
+# u5 has now bought the items of its kept answer: the new answer differs.
+q "$DIR" "$PORT" -c "SELECT recsys_train('m', format(\$\$SELECT user_id, item_id FROM ev
+  UNION ALL SELECT 'u5', unnest(string_to_array(%L, ','))\$\$, '$a1'), 'als', '{\"threads\": 1, \"seed\": 3}')" >/dev/null
 new=$(q "$DIR" "$PORT" -c "SET recsys.result_cache = 0" -c "$(top)")
 a3=$(sess_query A "$(top)")
 check "memo: after B's retrain A serves the new model, computed" "$new" "$a3"
