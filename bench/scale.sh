@@ -323,7 +323,11 @@ CREATE TABLE users AS SELECT g::text AS user_id FROM generate_series(1, 6040) g;
 SELECT recsys_train('ml', 'pos', 'als', '{"threads": $THREADS}');
 CREATE TABLE precomputed AS SELECT u.user_id, r.* FROM users u, recommend(u.user_id, 10, 'ml') r;
 CREATE INDEX ON precomputed(user_id);
+-- the 2 users without a positive are unknown to the model: recommend() reads their
+-- rows (README, "Fresh users and sessions"); without this index, a scan of pos
+CREATE INDEX ON pos ((user_id::text));
 VACUUM ANALYZE precomputed;
+ANALYZE pos;
 SQL
   # recommend() with the result memo (recsys.result_cache, the default: each
   # backend keeps the answers it gave) and without it (the scoring breakdown:
