@@ -19,7 +19,9 @@
 #             and PSS of 1 and 8 backends serving the model, first
 #             recommend() in new backends, warm latency (pgbench -c 1);
 #             ML-1M: recommend() against a precomputed indexed top-10 table
-#             (pgbench -M prepared -j 2, 2 and 8 clients, as bench/pg.sh)
+#             (pgbench -M prepared -j 2, 2 and 8 clients, as bench/pg.sh),
+#             with the result memo and without (recsys.result_cache = 0),
+#             popular_items and SELECT 1 beside them
 # Features of other branches are detected and reported "n/a" when absent:
 # recommend_batch, the serving option "exact", the training option "index"
 # ($SCALE_INDEX_OPTION), recsys_import, progress settings.
@@ -321,16 +323,34 @@ CREATE TABLE users AS SELECT g::text AS user_id FROM generate_series(1, 6040) g;
 SELECT recsys_train('ml', 'pos', 'als', '{"threads": $THREADS}');
 CREATE TABLE precomputed AS SELECT u.user_id, r.* FROM users u, recommend(u.user_id, 10, 'ml') r;
 CREATE INDEX ON precomputed(user_id);
+-- the 2 users without a positive are unknown to the model: recommend() reads their
+-- rows (README, "Fresh users and sessions"); without this index, a scan of pos
+CREATE INDEX ON pos ((user_id::text));
 VACUUM ANALYZE precomputed;
+ANALYZE pos;
 SQL
+  # recommend() with the result memo (recsys.result_cache, the default: each
+  # backend keeps the answers it gave) and without it (the scoring breakdown:
+  # all, "reasons": false, k = 1), beside the precomputed table,
+  # popular_items (the same SRF and model-cache path, no scoring) and SELECT 1
   printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 10, '"'ml'"');\n' > "$work/recommend.sql"
+  printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 10, '"'ml'"', '"'{\"reasons\": false}'"');\n' > "$work/noreasons.sql"
+  printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 1, '"'ml'"');\n' > "$work/k1.sql"
   printf '\\set u random(1, 6040)\nSELECT item_id, score FROM precomputed WHERE user_id = :u::text ORDER BY rank;\n' > "$work/precomputed.sql"
   printf 'SELECT * FROM popular_items(10, '"'ml'"');\n' > "$work/popular.sql"
+  printf 'SELECT 1;\n' > "$work/select1.sql"
   chmod a+r "$work"/*.sql
+  nomemo="-c recsys.result_cache=0"
+  memo_on=$(pq -c "SELECT 1 FROM popular_items(1, 'ml') LIMIT 0" -c "SHOW recsys.result_cache" 2>/dev/null || echo "n/a")
+  rec "pg set=ML-1M step=memo result_cache=$memo_on"
   for c in 2 8; do
-    for s in recommend precomputed popular; do
-      as_pg pgbench -n -M prepared -c "$c" -j 2 -T "$TPS_SECONDS" -h "$pgdir" -p "$port" -U postgres \
-        -f "$work/$s.sql" postgres > "$work/tps_${s}_$c.txt" 2>&1
+    # statement name, file, PGOPTIONS
+    for spec in "recommend recommend" "recommend_nomemo recommend $nomemo" \
+                "noreasons_nomemo noreasons $nomemo" "k1_nomemo k1 $nomemo" \
+                "precomputed precomputed" "popular popular" "select1 select1"; do
+      read -r s f o <<< "$spec"
+      as_pg env PGOPTIONS="${o:-}" pgbench -n -M prepared -c "$c" -j 2 -T "$TPS_SECONDS" -h "$pgdir" -p "$port" -U postgres \
+        -f "$work/$f.sql" postgres > "$work/tps_${s}_$c.txt" 2>&1
       rec "pg set=ML-1M step=tps statement=$s clients=$c tps=$(sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p' "$work/tps_${s}_$c.txt") load=$(load)"
     done
   done

@@ -204,8 +204,11 @@ if tps:
     parts = []
     for c in ("2", "8"):
         if ("recommend", c) in tps and ("precomputed", c) in tps:
+            nomemo = tps.get(("recommend_nomemo", c))
             parts.append(f"{c} clients: {tps[('recommend', c)] / tps[('precomputed', c)]:.2f}x "
-                         f"({tps[('recommend', c)]:,.0f} vs {tps[('precomputed', c)]:,.0f} TPS)")
+                         f"({tps[('recommend', c)]:,.0f} vs {tps[('precomputed', c)]:,.0f} TPS"
+                         + (f"; result memo off {nomemo / tps[('precomputed', c)]:.2f}x" if nomemo else "")
+                         + ")")
     now = "; ".join(parts)
 else:
     now = na(status("pg", "ML-1M", "tps"))
@@ -270,12 +273,27 @@ w("")
 if tps:
     w("## ML-1M: live recommend() against a precomputed indexed top-10 table (pgbench -M prepared -j 2)")
     w("")
-    head("clients", "recommend() TPS", "precomputed TPS", "popular_items(10) TPS", "ratio recommend / precomputed")
+    head("clients", "recommend() TPS", "result memo off", "memo off, reasons false", "memo off, k = 1",
+         "precomputed TPS", "popular_items(10) TPS", "SELECT 1", "ratio recommend / precomputed",
+         "memo off / precomputed")
+
+    def t(s, c):
+        v = tps.get((s, c))
+        return f"{v:,.0f}" if v else "n/a"
+
+    def ratio(s, c):
+        v, p = tps.get((s, c)), tps.get(("precomputed", c))
+        return f"{v / p:.2f}" if v and p else "n/a"
     for c in ("2", "8"):
         if ("recommend", c) in tps:
-            w(f"| {c} | {tps[('recommend', c)]:,.0f} | {tps.get(('precomputed', c), 0):,.0f} | "
-              f"{tps.get(('popular', c), 0):,.0f} | {tps[('recommend', c)] / tps[('precomputed', c)]:.2f} |")
+            w(f"| {c} | {t('recommend', c)} | {t('recommend_nomemo', c)} | {t('noreasons_nomemo', c)} | "
+              f"{t('k1_nomemo', c)} | {t('precomputed', c)} | {t('popular', c)} | {t('select1', c)} | "
+              f"{ratio('recommend', c)} | {ratio('recommend_nomemo', c)} |")
     w("")
+    w("recommend() runs with the result memo (recsys.result_cache, default 10000 answers per")
+    w("backend: a repeated request is answered from the answers the backend gave) and without it")
+    w("(recsys.result_cache = 0: every call scores; the breakdown by \"reasons\" and k). pgbench's")
+    w("backends start empty: the memo's figure includes each backend's first call for every user.")
     w("ALS with default options on all ML-1M positives (rating >= 4), the precomputed table as")
     w("bench/pg.sh builds it; popular_items takes the SRF and model-cache path without scoring.")
     w("")

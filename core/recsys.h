@@ -627,6 +627,15 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *h, int f
  */
 int rs_fresh_wanted(const rs_model *m, const char *user, size_t user_len, const rs_opt *options);
 /*
+ * Is an answer under `options` a pure function of the model version, the
+ * key (user or item), k and the options, so that a binding may keep it
+ * (pg_recsys/memo.c)? Every key must be on a whitelist (core/serve_options.c):
+ * a new option is never kept until judged there. "fresh" only when false;
+ * "repurchase_cycle" only when false or with an explicit "now" (else the
+ * clock decides). The caller still checks that the user is known.
+ */
+int rs_serve_options_pure(const rs_opt *options);
+/*
  * The answer on the fresh path, after the binding read the user's rows into
  * h (NULL: the model records no source to read). Without h, and for a user
  * m does not know who has no kept row, rs_recommend's answer (an unknown

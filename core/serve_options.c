@@ -86,3 +86,37 @@ rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_e
 	}
 	return RS_OK;
 }
+
+/* Options whose answers depend on nothing but the model and their values. */
+static const char *const pure_options[] = {
+	"exclude_seen", "exact", "probes", "price_min", "price_max", "categories",
+	"exclude_categories", "exclude_items", "candidates", "upsell", "price_sensitivity",
+	"now", "diversity", "popularity_penalty", "reasons", NULL,
+};
+
+static int is_false(const rs_opt *o)
+{
+	return o && o->kind == RS_OPT_BOOL && !o->boolean;
+}
+
+int rs_serve_options_pure(const rs_opt *options)
+{
+	if (!options || options->kind == RS_OPT_NULL)
+		return 1;
+	if (options->kind != RS_OPT_OBJECT)
+		return 0;
+	for (size_t i = 0; i < options->n_children; i++) {
+		const rs_opt *c = &options->children[i];
+		const char *key = c->key ? c->key : "";
+		int pure = 0;
+		for (const char *const *p = pure_options; *p && !pure; p++)
+			pure = !strcmp(*p, key);
+		if (!strcmp(key, "fresh")) /* true reads the source table */
+			pure = is_false(c);
+		if (!strcmp(key, "repurchase_cycle")) /* due items depend on the clock */
+			pure = is_false(c) || rs_opt_get(options, "now") != NULL;
+		if (!pure)
+			return 0;
+	}
+	return 1;
+}

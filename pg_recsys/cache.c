@@ -28,7 +28,11 @@ typedef struct RsCacheEntry
 	rs_model   *model;			/* loaded model (malloc'd by the core) */
 	int32		version;		/* stored version the model came from */
 	int64		row_xmin;		/* xmin of that row: changes on UPDATE */
+	uint64		gen;			/* this load's generation, never reused (memo.c) */
 } RsCacheEntry;
+
+/* The last load generation handed out. */
+static uint64 last_gen = 0;
 
 static HTAB *model_cache = NULL;
 static MemoryContext cache_cxt = NULL;
@@ -194,6 +198,7 @@ RsCacheEvictStale(void)
 		{
 			if (e->model != NULL)
 				rs_model_destroy(&e->model);
+			RsMemoForget(e->gen);
 			hash_search(model_cache, e->name, HASH_REMOVE, NULL);
 		}
 	}
@@ -393,6 +398,19 @@ RsCacheLoad(RsCacheEntry *e, bool read_only)
 const rs_model *
 RsCacheGetModel(const char *name)
 {
+	uint64		gen;
+
+	return RsCacheGetModelGen(name, &gen);
+}
+
+/*
+ * RsCacheGetModel, also telling the load's generation: a number that names
+ * this loaded version (name, version and row xmin) in this backend, never
+ * reused, which memo.c keys answers by.
+ */
+const rs_model *
+RsCacheGetModelGen(const char *name, uint64 *gen)
+{
 	RsCacheEntry *e;
 	rs_model   *model;
 	bool		found;
@@ -406,16 +424,25 @@ RsCacheGetModel(const char *name)
 		RsCheckModelPrivilege(name, RS_PRIV_USAGE, "use");
 	e = hash_search(model_cache, name, HASH_ENTER, &found);
 	if (!found)
+	{
 		e->model = NULL;
+		e->gen = 0;
+	}
 	else if (e->model != NULL && e->version == stored_versions[i] &&
 			 e->row_xmin == stored_xmins[i])
+	{
+		*gen = e->gen;
 		return e->model;
+	}
 	if (e->model != NULL)
 		rs_model_destroy(&e->model);
+	RsMemoForget(e->gen);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	model = RsCacheLoad(e, IsolationUsesXactSnapshot() || IsInParallelMode());
 	SPI_finish();
 	e->model = model;
+	e->gen = ++last_gen;
+	*gen = e->gen;
 	return model;
 }

@@ -52,6 +52,12 @@ _PG_init(void)
 							 "Off: every backend loads its own private copy.",
 							 &recsys_shared_models, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("recsys.result_cache",
+							"Answers of recommend() and similar_items() each backend memoises.",
+							"Only answers that depend on the model version, key, k and options "
+							"alone; least recently used out first; 0 turns the memo off.",
+							&recsys_result_cache, 10000, 0, 10000000,
+							PGC_USERSET, 0, NULL, RsMemoAssignSize, NULL);
 	DefineCustomEnumVariable("recsys.progress",
 							 "Level of recsys_train() and recsys_evaluate() progress messages "
 							 "unless their options give \"progress\".",

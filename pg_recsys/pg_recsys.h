@@ -201,6 +201,8 @@ typedef struct RsKeyCall
 	const rs_opt *opts;
 	const char *name;			/* the model's name, resolved */
 	const rs_model *m;
+	uint64		gen;			/* m's load generation (cache.c; memo.c's key) */
+	Jsonb	   *optsjb;			/* the options argument as given */
 	rs_reco    *recs;			/* room for k rows */
 	int			n;				/* rows written */
 } RsKeyCall;
@@ -210,7 +212,27 @@ extern void RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall 
 extern void RsCacheInit(void);
 extern const char *RsCacheResolveName(const char *name);
 extern const rs_model *RsCacheGetModel(const char *name);
+extern const rs_model *RsCacheGetModelGen(const char *name, uint64 *gen);
 extern void RsReportUnknownModel(const char *name) pg_attribute_noreturn();
 extern const RsModelAcl *RsCacheModelAcl(const char *name);
+
+/* memo.c: per-backend memo of pure serving answers (recsys.result_cache) */
+extern int	recsys_result_cache;
+typedef struct RsMemoKey
+{
+	uint64		gen;			/* model load generation */
+	uint32		hash;
+	int32		k;
+	char		kind;			/* 'r' recommend, 's' similar_items */
+	const char *key;			/* user or item id bytes */
+	int			key_len;
+	const char *opts;			/* the options jsonb's bytes */
+	int			opts_len;
+} RsMemoKey;
+extern bool RsMemoKeyFor(const RsKeyCall *c, char kind, RsMemoKey *key);
+extern const rs_reco *RsMemoLookup(const RsMemoKey *key, int *n);
+extern void RsMemoStore(const RsMemoKey *key, const rs_reco *rows, int n);
+extern void RsMemoForget(uint64 gen);
+extern void RsMemoAssignSize(int newval, void *extra);
 
 #endif							/* PG_RECSYS_H */

@@ -110,10 +110,12 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 	c->key = keyname && get_fn_expr_argtype(fcinfo->flinfo, 0) == TEXTOID ?
 		PG_GETARG_TEXT_PP(0) : NULL;
 	c->k = PG_GETARG_INT32(karg);
-	c->opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(karg + 2), "options");
+	c->optsjb = PG_GETARG_JSONB_P(karg + 2);
+	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	c->name = RsCacheResolveName(PG_ARGISNULL(karg + 1) ? NULL :
 								 text_to_cstring(PG_GETARG_TEXT_PP(karg + 1)));
-	c->m = RsCacheGetModel(c->name);
+	/* checks the caller's USAGE on every call, before any memoised answer */
+	c->m = RsCacheGetModelGen(c->name, &c->gen);
 	RsInitSRF(fcinfo);
 	c->recs = RsRecoBuffer(c->k);
 	c->n = 0;
@@ -121,20 +123,42 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 
 PG_FUNCTION_INFO_V1(recommend);
 
-/* recommend(user_id, k, model, options): top-k items for a user. */
+/*
+ * recommend(user_id, k, model, options): top-k items for a user. A known
+ * user served from the model under pure options (rs_serve_options_pure)
+ * gets the same answer for the same model version, so it is memoised
+ * (memo.c); unknown users and "fresh" read the source (fresh.c) and never are.
+ */
 Datum
 recommend(PG_FUNCTION_ARGS)
 {
 	RsKeyCall	c;
 	rs_error	err;
+	RsMemoKey	mk;
+	const rs_reco *kept;
+	bool		memo;
+	const char *user;
+	size_t		len;
 
 	RsCallStart(fcinfo, "user_id", &c);
-	/* unknown users and "fresh" read the source (fresh.c); others run no query */
-	if (rs_fresh_wanted(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.opts))
+	user = VARDATA_ANY(c.key);
+	len = VARSIZE_ANY_EXHDR(c.key);
+	memo = RsMemoKeyFor(&c, 'r', &mk);
+	if (memo && (kept = RsMemoLookup(&mk, &c.n)) != NULL)
+	{
+		RsEmitRows(fcinfo, c.m, kept, c.n, true);
+		return (Datum) 0;
+	}
+	if (rs_fresh_wanted(c.m, user, len, c.opts))
 		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
-	else if (rs_recommend(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.k, c.opts,
-						  c.recs, &c.n, &err) != RS_OK)
-		RsReportError(&err);
+	else
+	{
+		if (rs_recommend(c.m, user, len, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
+			RsReportError(&err);
+		if (memo && rs_model_find_user(c.m, user, len) >= 0 &&
+			rs_serve_options_pure(c.opts))
+			RsMemoStore(&mk, c.recs, c.n);
+	}
 	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
 	return (Datum) 0;
 }

@@ -32,14 +32,27 @@ RsEmitSimilar(FunctionCallInfo fcinfo, const rs_model *m, const rs_reco *recs, i
 
 PG_FUNCTION_INFO_V1(similar_items);
 
-/* similar_items(item_id, k, model, options): the k items most like one item. */
+/*
+ * similar_items(item_id, k, model, options): the k items most like one item.
+ * The answer depends on the model version alone: memoised (memo.c) under
+ * pure options.
+ */
 Datum
 similar_items(PG_FUNCTION_ARGS)
 {
 	RsKeyCall	c;
 	rs_error	err;
+	RsMemoKey	mk;
+	const rs_reco *kept;
+	bool		memo;
 
 	RsCallStart(fcinfo, "item_id", &c);
+	memo = RsMemoKeyFor(&c, 's', &mk);
+	if (memo && (kept = RsMemoLookup(&mk, &c.n)) != NULL)
+	{
+		RsEmitSimilar(fcinfo, c.m, kept, c.n);
+		return (Datum) 0;
+	}
 	if (rs_similar_items(c.m, VARDATA_ANY(c.key), VARSIZE_ANY_EXHDR(c.key), c.k, c.opts,
 						 c.recs, &c.n, &err) != RS_OK)
 	{
@@ -48,6 +61,8 @@ similar_items(PG_FUNCTION_ARGS)
 							VARSIZE_ANY_EXHDR(c.key));
 		RsReportError(&err);
 	}
+	if (memo && rs_serve_options_pure(c.opts))
+		RsMemoStore(&mk, c.recs, c.n);
 	RsEmitSimilar(fcinfo, c.m, c.recs, c.n);
 	return (Datum) 0;
 }

@@ -111,6 +111,7 @@ void test_check_k(void);
 void test_is_algorithm(void);
 void test_not_found_messages(void);
 void test_fresh_decisions(void);
+void test_pure_options(void);
 void test_import_scores_round_trip(void);
 void test_import_similar(void);
 void test_import_errors(void);
@@ -231,6 +232,7 @@ int main(void)
 	RUN(test_is_algorithm);
 	RUN(test_not_found_messages);
 	RUN(test_fresh_decisions);
+	RUN(test_pure_options);
 	RUN(test_import_scores_round_trip);
 	RUN(test_import_similar);
 	RUN(test_import_errors);

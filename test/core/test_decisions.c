@@ -150,3 +150,35 @@ void test_fresh_decisions(void)
 	rs_history_destroy(&rows);
 	rs_model_destroy(&m);
 }
+
+/* rs_serve_options_pure: the whitelist behind pg_recsys's result memo */
+void test_pure_options(void)
+{
+	rs_opt fresh_off = {.kind = RS_OPT_BOOL, .key = "fresh", .boolean = 0};
+	rs_opt fresh_on = {.kind = RS_OPT_BOOL, .key = "fresh", .boolean = 1};
+	rs_opt rep_on = {.kind = RS_OPT_BOOL, .key = "repurchase_cycle", .boolean = 1};
+	rs_opt rep_off = {.kind = RS_OPT_BOOL, .key = "repurchase_cycle", .boolean = 0};
+	rs_opt now = {.kind = RS_OPT_NUMBER, .key = "now", .number = 1.7e9};
+	rs_opt div = {.kind = RS_OPT_NUMBER, .key = "diversity", .number = 0.5};
+	rs_opt alpha = {.kind = RS_OPT_NUMBER, .key = "alpha", .number = 2};
+	rs_opt unknown = {.kind = RS_OPT_NUMBER, .key = "no_such_key", .number = 1};
+	rs_opt rep_now[] = {rep_on, now};
+	rs_opt now_rep[] = {now, rep_on};
+	rs_opt div_fresh[] = {div, fresh_on};
+#define OBJ(kids, n) (&(rs_opt){.kind = RS_OPT_OBJECT, .n_children = (n), .children = (kids)})
+	CHECK(rs_serve_options_pure(NULL));
+	CHECK(rs_serve_options_pure(OBJ(NULL, 0)));
+	CHECK(rs_serve_options_pure(OBJ(&div, 1)));
+	CHECK(rs_serve_options_pure(OBJ(&fresh_off, 1)));
+	CHECK(!rs_serve_options_pure(OBJ(&fresh_on, 1)));
+	CHECK(!rs_serve_options_pure(OBJ(div_fresh, 2)));
+	/* the clock decides what is due, unless "now" is given */
+	CHECK(!rs_serve_options_pure(OBJ(&rep_on, 1)));
+	CHECK(rs_serve_options_pure(OBJ(&rep_off, 1)));
+	CHECK(rs_serve_options_pure(OBJ(rep_now, 2)) && rs_serve_options_pure(OBJ(now_rep, 2)));
+	/* not on the whitelist: never kept */
+	CHECK(!rs_serve_options_pure(OBJ(&alpha, 1)));
+	CHECK(!rs_serve_options_pure(OBJ(&unknown, 1)));
+	CHECK(!rs_serve_options_pure(&div));
+#undef OBJ
+}
