@@ -102,10 +102,11 @@ for i, st in enumerate(starts):
 w("- load average after each step: "
   + ", ".join(f"{r.get('set')}/{r.get('after')} {r.get('value')}" for r in loads))
 peak = max([float(st.get("load", 0) or 0) for st in starts] +
+           [float(e.get("load", 0) or 0) for e in ends] +
            [float(r.get("value", 0) or 0) for r in loads] + [0.0])
 if peak > 3:
-    w(f"- **The load average reached {peak:.1f} on 2 cores during this run (other work shared the")
-    w("  machine): every time below is noisy (REFERENCE.md sees 30-50% between runs on a quiet")
+    w(f"- **The load average reached {peak:.1f} on 2 cores during this run (the bench's own pgbench clients, or other")
+    w("  work): every time below is noisy (REFERENCE.md sees 30-50% between runs on a quiet")
     w("  machine). Compare ratios taken in the same run, not absolute times across runs.** Memory")
     w("  figures are not affected by the load.")
 else:
