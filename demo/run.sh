@@ -98,9 +98,9 @@ q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 1) AS s
    FROM popular_items(5) r JOIN products p USING (item_id) ORDER BY r.rank;"
 
 echo
-echo "== Recommendations for every customer in one statement (lateral join)"
+echo "== Recommendations for every customer in one statement: recommend_batch(NULL, 5)"
 q "SELECT count(*) AS recommendations,
           round(100.0 * avg(instr(c.likes, p.category) > 0), 1) AS pct_in_liked_categories
-   FROM customers c, recommend(c.user_id, 5) r JOIN products p USING (item_id);"
+   FROM recommend_batch(NULL, 5) r JOIN customers c USING (user_id) JOIN products p USING (item_id);"
 echo
 echo "The database is $db: sqlite3 $db -cmd '.load $ext'"
