@@ -64,6 +64,11 @@ SELECT recsys_import('im', 'im_users', 'im_items', '{"features_column": "vec"}')
 SELECT recsys_import('im', 'im_users', 'im_items', '{"item_bias_column": "bias"}');
 SELECT recsys_import('im', 'im_users', 'im_items', '{"dimensions": 4}');
 SELECT recsys_import('im', 'im_users', 'im_items', '{"colour": "red"}');
+SELECT recsys_import(NULL, 'im_users', 'im_items');
+SELECT recsys_import('im', 'im_users', 'im_items', '{"dimensions": 0}');
+SELECT recsys_import('im', 'im_users', 'im_items', '{"dimensions": 5000}');
+SELECT recsys_import('im', 'im_users', 'im_items', '{"als": "yes"}');
+SELECT recsys_import('im', 'im_users', 'im_items', '{"regularization": -1}');
 SELECT recsys_import('im', 'im_users', 'im_items', '{"als": true, "item_bias_column": "bias"}');
 SELECT recsys_import('im', 'im_users', 'no_such_table');
 SELECT recsys_import('im', 'im_users', 'SELECT 1; SELECT 2');
