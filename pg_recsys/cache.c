@@ -93,7 +93,7 @@ RsCacheInit(void)
 }
 
 /* A prepared, saved SPI plan (SPI must be connected). */
-static SPIPlanPtr
+SPIPlanPtr
 RsPreparePlan(const char *sql, int nargs, Oid *types)
 {
 	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);

@@ -110,14 +110,10 @@ RsImageReadKey(const char *name, bool read_only, RsImageKey *k)
 
 	RsStoreEnter(&rs);
 	if (key_plan == NULL)
-	{
-		key_plan = SPI_prepare("SELECT version, xmin::text::bigint, octet_length(blob),"
-							   " substring(blob FROM greatest(octet_length(blob) - 7, 1))"
-							   " FROM recsys.model_store WHERE name = $1"
-							   " ORDER BY version DESC LIMIT 1", 1, types);
-		if (key_plan == NULL || SPI_keepplan(key_plan) != 0)
-			elog(ERROR, "recsys: could not prepare the model key query");
-	}
+		key_plan = RsPreparePlan("SELECT version, xmin::text::bigint, octet_length(blob),"
+								 " substring(blob FROM greatest(octet_length(blob) - 7, 1))"
+								 " FROM recsys.model_store WHERE name = $1"
+								 " ORDER BY version DESC LIMIT 1", 1, types);
 	rc = SPI_execute_plan(key_plan, values, NULL, read_only, 1);
 	RsRestoreRole(&rs);
 	if (rc != SPI_OK_SELECT)

@@ -27,6 +27,7 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
@@ -210,6 +211,7 @@ extern void RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall 
 
 /* cache.c */
 extern void RsCacheInit(void);
+extern SPIPlanPtr RsPreparePlan(const char *sql, int nargs, Oid *types);
 extern const char *RsCacheResolveName(const char *name);
 extern const rs_model *RsCacheGetModel(const char *name);
 extern const rs_model *RsCacheGetModelGen(const char *name, uint64 *gen);
