@@ -90,7 +90,7 @@ static int excluded(const batch_job *j, int32_t u, int32_t i)
 	if (p < 0)
 		return 0;
 	return !(j->plan.repurchase &&
-	         rs_repurchase_due(m, i, m->seen.ts ? m->seen.ts[p] : NAN, j->plan.now));
+	         rs_repurchase_due(m, i, rs_pair_buy_ts(m, p), j->plan.now));
 }
 
 typedef float v8 __attribute__((vector_size(32), aligned(4)));

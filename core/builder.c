@@ -49,16 +49,17 @@ void rs_builder_destroy(rs_builder **b)
 	rs_attrs_free(&(*b)->side[RS_SIDE_USERS]);
 	free((*b)->user_rows);
 	free((*b)->item_interval);
+	rs_ev_stats_free(&(*b)->evs);
 	free(*b);
 	*b = NULL;
 }
 
-/* Weight of an event name, or -1 when the map does not name it. */
-static double event_weight(const rs_config *cfg, const char *ev, size_t len)
+/* Index of an event name in the map, or -1 when the map does not name it. */
+static int event_index(const rs_config *cfg, const char *ev, size_t len)
 {
 	for (size_t i = 0; i < cfg->n_events; i++)
 		if (strlen(cfg->event_names[i]) == len && memcmp(cfg->event_names[i], ev, len) == 0)
-			return cfg->event_weights[i];
+			return (int)i;
 	return -1;
 }
 
@@ -90,8 +91,10 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		               rs_shorten(user, user_len, su, sizeof su),
 		               rs_shorten(item, item_len, si, sizeof si), weight);
 	double w = has_weight ? weight : 1.0;
+	int e = -1;
 	if (b->cfg->n_events) {
-		double ew = event ? event_weight(b->cfg, event, event_len) : -1;
+		e = event ? event_index(b->cfg, event, event_len) : -1;
+		double ew = e >= 0 ? b->cfg->event_weights[e] : -1;
 		if (ew < 0) {
 			b->unknown_event++;
 			return RS_OK;
@@ -108,8 +111,13 @@ rs_status rs_builder_add(rs_builder *b, const char *user, size_t user_len,
 		b->nonpositive++;
 		return RS_OK;
 	}
-	return rs_builder_add_weighted(b, user, user_len, item, item_len, w,
-	                               has_ts && isfinite(ts) ? ts : NAN, err);
+	rs_status st = rs_builder_add_weighted(b, user, user_len, item, item_len, w,
+	                                       has_ts && isfinite(ts) ? ts : NAN, err);
+	/* the row's event and quantity (events.c: purchases and spend) */
+	if (st == RS_OK && e >= 0 && rs_rows_tag(&b->rows, e < 255 ? (uint8_t)e : 255,
+	                                         has_weight ? (float)weight : 1.0f) != RS_OK)
+		st = rs_fail(err, RS_ENOMEM, "out of memory after %zu interactions", b->rows.n);
+	return st;
 }
 
 /* Append a row whose weight is final (> 0); ts NAN = unknown. */
@@ -144,7 +152,8 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Order rows [0, n) by item, rows of one item in arrival order (duplicates
  * then add up as they always did). keys: room for n. */
-static void sort_segment(int32_t *idx, float *w, double *ts, int64_t n, uint64_t *keys)
+static void sort_segment(int32_t *idx, float *w, double *ts, int64_t n, uint64_t *keys,
+                         rs_row_tags *tags)
 {
 	int64_t k = 1;
 	while (k < n && idx[k - 1] <= idx[k])
@@ -154,6 +163,7 @@ static void sort_segment(int32_t *idx, float *w, double *ts, int64_t n, uint64_t
 	for (k = 0; k < n; k++)
 		keys[k] = (uint64_t)(uint32_t)idx[k] << 32 | (uint64_t)k;
 	qsort(keys, (size_t)n, sizeof *keys, cmp_u64);
+	rs_tags_permute(tags, keys, n);
 	/* row k takes the one at keys[k]'s place: follow each cycle once, marking
 	 * the visited by an item index above any real one */
 	const uint64_t done = (uint64_t)UINT32_MAX << 32;
@@ -183,17 +193,24 @@ static void sort_segment(int32_t *idx, float *w, double *ts, int64_t n, uint64_t
 }
 
 /* Sort each user's rows by item; polls the host every 2^18 rows sorted. */
-static rs_status sort_users(rs_csr *c, const int64_t *start, int32_t nu, rs_train_ctx *ctx)
+static rs_status sort_users(rs_csr *c, const int64_t *start, int32_t nu, rs_train_ctx *ctx,
+                            rs_row_tags *tags)
 {
 	int64_t longest = 1, since = 0;
 	for (int32_t u = 0; u < nu; u++)
 		longest = start[u + 1] - start[u] > longest ? start[u + 1] - start[u] : longest;
 	uint64_t *keys = rs_malloc(rs_mul((size_t)longest, sizeof *keys));
+	if (tags->ev && !(tags->tmp = rs_malloc(rs_mul((size_t)longest, sizeof *tags->tmp)))) {
+		free(keys);
+		return RS_ENOMEM;
+	}
 	if (!keys)
 		return RS_ENOMEM;
 	for (int32_t u = 0; u < nu; u++) {
 		int64_t b = start[u];
-		sort_segment(c->indices + b, c->data + b, c->ts ? c->ts + b : NULL, start[u + 1] - b, keys);
+		tags->at = b;
+		sort_segment(c->indices + b, c->data + b, c->ts ? c->ts + b : NULL, start[u + 1] - b, keys,
+		             tags);
 		if ((since += start[u + 1] - b + 1) >= 1 << 18) {
 			since = 0;
 			if (stop_asked(ctx)) {
@@ -262,7 +279,7 @@ static void shrink_csr(rs_csr *c)
 /* Before duplicates merge: each user's row count and, with time, the items'
  * repurchase intervals (repurchase.c); kept until rs_train takes them. */
 static rs_status keep_stats(rs_builder *b, const rs_csr *sorted, const int64_t *start,
-                            int32_t nu, rs_train_ctx *ctx, rs_error *err)
+                            int32_t nu, rs_train_ctx *ctx, const rs_row_tags *tags, rs_error *err)
 {
 	free(b->user_rows);
 	free(b->item_interval);
@@ -275,10 +292,12 @@ static rs_status keep_stats(rs_builder *b, const rs_csr *sorted, const int64_t *
 		                                                                 : start[u + 1] - start[u]);
 	b->users_kept = (size_t)nu;
 	b->items_kept = b->items.n;
-	if (!sorted->ts)
-		return RS_OK;
-	return rs_repurchase_intervals(ctx, sorted->indices, sorted->ts, start, nu,
-	                               (int32_t)b->items.n, &b->item_interval, err);
+	rs_status st = rs_ev_stats_make(b, sorted, start, nu, tags, err);
+	/* an event log without a purchase event has no repurchases to learn */
+	if (st != RS_OK || !sorted->ts || (b->cfg->n_events && b->cfg->purchase_ev < 0))
+		return st;
+	return rs_repurchase_intervals(ctx, sorted->indices, sorted->ts, tags->ev, b->cfg->purchase_ev,
+	                               start, nu, (int32_t)b->items.n, &b->item_interval, err);
 }
 
 /* The error for a pair whose duplicate weights add up past float32. */
@@ -303,18 +322,22 @@ rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idma
 	c->ncols = (int32_t)b->items.n;
 	c->indptr = rs_malloc(rs_mul((size_t)nu + 1, sizeof *c->indptr));
 	int64_t *start = rs_malloc(rs_mul((size_t)nu + 1, sizeof *start));
-	rs_status st = c->indptr && start ? rs_rows_to_csr(&b->rows, nu, start, c, ctx) : RS_ENOMEM;
+	rs_row_tags tags = {0};
+	rs_status st = c->indptr && start ? rs_rows_to_csr(&b->rows, nu, start, c, ctx, &tags.ev, &tags.q)
+	                                  : RS_ENOMEM;
 	b->n = 0; /* the rows are the matrix's now */
 	if (st == RS_OK)
-		st = sort_users(c, start, nu, ctx);
+		st = sort_users(c, start, nu, ctx, &tags);
 	if (st != RS_OK) {
+		rs_tags_free(&tags);
 		free(start);
 		rs_csr_free(c);
 		builder_clear(b);
 		return st == RS_ECANCELLED ? rs_fail(err, RS_ECANCELLED, "training cancelled")
 		                           : rs_fail(err, RS_ENOMEM, "out of memory building the interaction matrix");
 	}
-	st = keep_stats(b, c, start, nu, ctx, err);
+	st = keep_stats(b, c, start, nu, ctx, &tags, err);
+	rs_tags_free(&tags);
 	if (st == RS_OK) {
 		int32_t over_u = -1, over_i = -1;
 		*duplicates = merge_duplicates(start, nu, c, ctx, &stopped, &over_u, &over_i);

@@ -72,12 +72,14 @@ static void set_defaults(rs_config *c, const rs_opt_spec *sp, size_t n)
 /* Options the algorithm accepts, comma-separated, for error messages. */
 static void known_options(const rs_algo_def *d, char *buf, size_t size)
 {
-	const char *special[] = {"event_weights", "items", "users", "item_features", "user_features"};
+	const char *special[] = {"event_weights", "purchase_event", "items", "users", "item_features",
+	                         "user_features"};
+	const size_t ns = sizeof special / sizeof special[0];
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_COMMON + 5 + d->n_options; i++) {
+	for (size_t i = 0; i < N_COMMON + ns + d->n_options; i++) {
 		const char *name = i < N_COMMON ? COMMON[i].name
-		                 : i < N_COMMON + 5 ? special[i - N_COMMON]
-		                 : d->options[i - N_COMMON - 5].name;
+		                 : i < N_COMMON + ns ? special[i - N_COMMON]
+		                 : d->options[i - N_COMMON - ns].name;
 		if (buf[0])
 			strncat(buf, ", ", size - strlen(buf) - 1);
 		strncat(buf, name, size - strlen(buf) - 1);
@@ -229,6 +231,8 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 	const char *key = o->key ? o->key : "";
 	if (!strcmp(key, "event_weights"))
 		return take_events(c, o, err);
+	if (!strcmp(key, "purchase_event"))
+		return rs_purchase_event_take(c, o, err);
 	if (!strcmp(key, "components") && c->algo == RS_ALGO_HYBRID)
 		return rs_hybrid_components(c, o, err);
 	if (!strcmp(key, "algorithms") && c->algo == RS_ALGO_AUTO)
@@ -305,6 +309,11 @@ static rs_status config_build(const rs_algo_def *def, const rs_opt *options,
 	if (c->threads == 0)
 		c->threads = rs_cpu_count();
 	c->seed = (uint64_t)c->seed_int;
+	rs_status pst = rs_purchase_event_resolve(c, err);
+	if (pst != RS_OK) {
+		rs_config_destroy(&c);
+		return pst;
+	}
 	if (c->algo == RS_ALGO_HYBRID && c->n_parts == 0) {
 		rs_config_destroy(&c);
 		return rs_fail(err, RS_EINVAL,
@@ -353,6 +362,7 @@ void rs_config_destroy(rs_config **cfg)
 		free(c->event_names[i]);
 	free(c->event_names);
 	free(c->event_weights);
+	free(c->purchase_event);
 	for (int s = 0; s < 2; s++) {
 		free(c->side_source[s]);
 		for (size_t i = 0; i < c->n_side_cols[s]; i++)

@@ -69,6 +69,12 @@ struct rs_config {
 	size_t n_events;
 	char **event_names;
 	double *event_weights;
+	/* "purchase_event" (events.c): the option as given (NULL: absent),
+	 * whether it was null (off), and the resolved index into event_names
+	 * (-1: none; without event_weights every row is a purchase) */
+	char *purchase_event;
+	int purchase_off;
+	int purchase_ev;
 	char *session_column; /* "session_column" (recommend_for_session) */
 	int threads;      /* resolved: >= 1 */
 	int seed_int;     /* the "seed" option; copied to seed */
@@ -149,24 +155,51 @@ typedef struct rs_row_block {
 	int32_t *u, *i; /* user and item indexes (u: the row's place, in rs_rows_to_csr) */
 	float *w;
 	double *ts;     /* NULL until one of the block's rows has a time */
+	uint8_t *ev;    /* event index (events.c; 255 none) and quantity, NULL */
+	float *q;       /* until rs_rows_tag names one of the block's rows */
 } rs_row_block;
 
 typedef struct rs_rows {
 	rs_row_block *blocks;
 	size_t n, n_blocks, cap_blocks;
-	int has_ts;
+	int has_ts, has_ev;
 } rs_rows;
 
 void rs_rows_free(rs_rows *r);
 /* Append a row (ts NAN = unknown): RS_ENOMEM, or RS_ELIMIT past 2^32 - 1 rows. */
 rs_status rs_rows_append(rs_rows *r, int32_t u, int32_t i, float w, double ts);
+/* The last row's event index and quantity (events.c): RS_ENOMEM. */
+rs_status rs_rows_tag(rs_rows *r, uint8_t ev, float q);
 struct rs_train_ctx;
 /* Move the rows into c's indices, data and ts (allocated here), grouped by
  * user in arrival order, start[u] = user u's first (start has nu + 1
  * entries); r is emptied whatever the outcome. ctx (or NULL) is polled
- * once a block: RS_ECANCELLED, RS_ENOMEM. */
+ * once a block: RS_ECANCELLED, RS_ENOMEM. Tagged rows: their events and
+ * quantities into *ev and *q in the same order (else NULL). */
 rs_status rs_rows_to_csr(rs_rows *r, int32_t nu, int64_t *start, rs_csr *c,
-                         struct rs_train_ctx *ctx);
+                         struct rs_train_ctx *ctx, uint8_t **ev, float **q);
+
+/* What the builder learns of events and purchases before duplicates merge
+ * (events.c; blob sections 45-47 once rs_train hands it to the model). */
+typedef struct rs_ev_stats {
+	uint8_t *pair_ev;   /* per merged pair: strongest event, 255 none (event models) */
+	double *pair_buy;   /* per merged pair: last purchase ts, NAN never (event models) */
+	float *pair_qty;    /* per merged pair: quantity purchased (spend = x price) */
+	uint32_t *user_ev;  /* users x events: rows per event */
+	double *user_buy;   /* users x 4: purchase rows, first and last purchase ts, spend */
+	size_t users;
+} rs_ev_stats;
+void rs_ev_stats_free(rs_ev_stats *s);
+/* Each row's event and quantity while the builder sorts (NULL: untagged);
+ * at: the first row of the segment being sorted. */
+typedef struct rs_row_tags {
+	uint8_t *ev;
+	float *q, *tmp;
+	int64_t at;
+} rs_row_tags;
+/* Reorder segment [at, at + n) of the tags as keys (item << 32 | old place). */
+void rs_tags_permute(rs_row_tags *t, const uint64_t *keys, int64_t n);
+void rs_tags_free(rs_row_tags *t);
 
 /* Progress of one training or evaluation (progress.c): the clock, the
  * phase, the rate limit. It lives in the builder, from the first row read
@@ -195,6 +228,7 @@ struct rs_builder {
 	uint32_t *user_rows;   /* per user, source rows kept (duplicates counted) */
 	double *item_interval; /* per item, typical repurchase interval in seconds, or NULL */
 	size_t users_kept, items_kept; /* their lengths */
+	rs_ev_stats evs;       /* events and purchases (events.c) */
 };
 
 /* FLT_MAX as the messages print it: weights are kept as float32, and a
@@ -215,6 +249,13 @@ rs_status rs_empty_source(const rs_builder *b, rs_error *err);
 struct rs_train_ctx;
 rs_status rs_split_holdout(struct rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *items,
                            uint64_t seed, int random_ties, unsigned char *test);
+
+/* events.c: the statistics of b->evs from the rows sorted by user then item. */
+rs_status rs_ev_stats_make(rs_builder *b, const rs_csr *sorted, const int64_t *start, int32_t nu,
+                           const rs_row_tags *tags, rs_error *err);
+/* config.c's "purchase_event": take the option, resolve it once all are read. */
+rs_status rs_purchase_event_take(rs_config *c, const rs_opt *o, rs_error *err);
+rs_status rs_purchase_event_resolve(rs_config *c, rs_error *err);
 
 /* Aggregate duplicates into a user x item CSR and hand over the id maps.
  * The builder is left empty. ctx (or NULL) is polled every so many rows:

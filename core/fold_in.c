@@ -335,7 +335,8 @@ static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts 
 	int has_uvec = 0, popular = m->n_parts == 0 && ((m->factors == 0 &&
 	                            !rs_algo_find(m->algo)->score) || rs_model_def(m)->no_fold);
 	rs_status st = RS_OK;
-	*ctx = (rs_rank_ctx){.items = h->s, .weights = h->w, .ts = h->ts, .n = h->n,
+	*ctx = (rs_rank_ctx){.items = h->s, .weights = h->w, .ts = h->ts, .buy_ts = ctx->buy_ts,
+	                     .n = h->n,
 	                     .exclude_history = fo->exclude, .source = ctx->source,
 	                     .own_keys = ctx->own_keys, .fn = ctx->fn};
 	if (!scores || !uvec || (m->n_parts > 0 && !bestp)) {
@@ -403,21 +404,26 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 		return st;
 	int32_t *s = NULL;
 	float *w = NULL;
-	double *ts = NULL;
+	double *ts = NULL, *buy = NULL;
+	uint8_t *verbs = NULL;
 	int n = 0;
 	st = rs_history_merged(hy, &s, &w, &ts, &n, err);
+	if (st == RS_OK) /* events.c: last purchases and reason verbs of the rows read */
+		st = rs_history_verbs(hy, s, n, &buy, &verbs, err);
 	if (st == RS_OK) {
 		hist h = {s, w, n, ts};
-		rs_rank_ctx ctx = {.source = fresh ? RS_SRC_FRESH : RS_SRC_MODEL,
+		rs_rank_ctx ctx = {.source = fresh ? RS_SRC_FRESH : RS_SRC_MODEL, .buy_ts = buy,
 		                   .own_keys = fresh ? FRESH_KEYS : SESSION_KEYS, .fn = fn};
 		st = rank_history(m, &h, &fo, &ctx, fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k,
 		                  options, out, n_out, err);
 		if (st == RS_OK) /* reasons.c: the history item behind each row */
-			rs_reasons_fill(m, s, w, rs_rank_reasons(options) ? n : 0,
-			                fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
+			rs_reasons_fill_verbs(m, s, w, verbs, rs_rank_reasons(options) ? n : 0,
+			                      fresh ? RS_WHY_HISTORY : RS_WHY_SIMILAR, out, *n_out);
 	}
 	free(s);
 	free(w);
 	free(ts);
+	free(buy);
+	free(verbs);
 	return st;
 }

@@ -20,6 +20,8 @@ struct rs_history {
 	int32_t *items;
 	float *w;
 	double *ts;
+	uint8_t *ev;   /* each kept row's event (255 none) and quantity (events.c) */
+	float *q;
 	size_t n, cap;
 	size_t rows;   /* rows added */
 };
@@ -47,6 +49,8 @@ void rs_history_destroy(rs_history **h)
 	free((*h)->items);
 	free((*h)->w);
 	free((*h)->ts);
+	free((*h)->ev);
+	free((*h)->q);
 	free(*h);
 	*h = NULL;
 }
@@ -76,7 +80,13 @@ static int grow(rs_history *h)
 	double *t = rs_realloc(h->ts, rs_mul(cap, sizeof *t));
 	if (t)
 		h->ts = t;
-	if (!i || !w || !t)
+	uint8_t *e = rs_realloc(h->ev, cap);
+	if (e)
+		h->ev = e;
+	float *q = rs_realloc(h->q, rs_mul(cap, sizeof *q));
+	if (q)
+		h->q = q;
+	if (!i || !w || !t || !e || !q)
 		return 0;
 	h->cap = cap;
 	return 1;
@@ -98,6 +108,7 @@ rs_status rs_history_add(rs_history *h, const char *item, size_t item_len, int h
 		               "maximum " RS_FLT_MAX_TEXT, h->rows, rs_shorten(item, item_len, si, sizeof si),
 		               weight);
 	double w = has_weight ? weight : 1.0;
+	int32_t e = h->m->events.n > 0 && event ? rs_idmap_find(&h->m->events, event, event_len) : -1;
 	if (h->m->events.n > 0) {
 		double ew = stored_event_weight(h->m, event, event_len);
 		if (ew < 0)
@@ -116,8 +127,114 @@ rs_status rs_history_add(rs_history *h, const char *item, size_t item_len, int h
 	h->items[h->n] = i;
 	h->w[h->n] = (float)w;
 	h->ts[h->n] = has_ts && isfinite(ts) ? ts : NAN;
+	h->ev[h->n] = e >= 0 && e < 255 ? (uint8_t)e : 255;
+	h->q[h->n] = has_weight ? (float)weight : 1.0f;
 	h->n++;
 	return RS_OK;
+}
+
+/* Is kept row k a purchase (every row without an event column)? */
+static int row_bought(const rs_history *h, size_t k)
+{
+	return h->m->events.n == 0 || (h->m->purchase_ev >= 0 && h->ev[k] == h->m->purchase_ev);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+rs_status rs_history_verbs(const rs_history *h, const int32_t *items, int n, double **buy,
+                           uint8_t **verb, rs_error *err)
+{
+	const rs_model *m = h->m;
+	*buy = rs_malloc(rs_mul((size_t)n + 1, sizeof **buy));
+	*verb = rs_calloc((size_t)n + 1, 1);
+	if (!*buy || !*verb)
+		return rs_fail(err, RS_ENOMEM, "out of memory reading %zu history rows", h->n);
+	uint8_t *strong = rs_malloc((size_t)n + 1);
+	if (!strong)
+		return rs_fail(err, RS_ENOMEM, "out of memory reading %zu history rows", h->n);
+	for (int o = 0; o < n; o++) {
+		(*buy)[o] = NAN;
+		strong[o] = 255;
+	}
+	for (size_t k = 0; k < h->n; k++) {
+		const int32_t *at = bsearch(&h->items[k], items, (size_t)n, sizeof *items, cmp_i32);
+		if (!at)
+			continue;
+		size_t o = (size_t)(at - items);
+		uint8_t e = h->ev[k];
+		if (e < m->events.n && (strong[o] == 255 || m->event_w[e] > m->event_w[strong[o]]))
+			strong[o] = e;
+		/* older models count every row, as their training did */
+		if (!m->user_buy || row_bought(h, k)) {
+			double t = isnan(h->ts[k]) ? -INFINITY : h->ts[k];
+			if (isnan((*buy)[o]) || t > (*buy)[o])
+				(*buy)[o] = t;
+		}
+	}
+	for (int o = 0; o < n; o++) {
+		if (!m->user_buy || !m->events.n)
+			(*verb)[o] = RS_VERB_NEUTRAL;
+		else if (!isnan((*buy)[o]))
+			(*verb)[o] = RS_VERB_BOUGHT;
+		else if (strong[o] < 254 - RS_VERB_EVENT)
+			(*verb)[o] = (uint8_t)(RS_VERB_EVENT + strong[o]);
+		if (isinf((*buy)[o]) && !m->user_buy)
+			(*buy)[o] = NAN; /* as before: a row without time is never due */
+	}
+	free(strong);
+	return RS_OK;
+}
+
+rs_status rs_history_facts_make(const rs_history *h, rs_history_facts *f, rs_error *err)
+{
+	const rs_model *m = h->m;
+	memset(f, 0, sizeof *f);
+	f->rows = h->n;
+	f->last = NAN;
+	f->buy[1] = f->buy[2] = f->buy[3] = NAN;
+	f->items = rs_malloc(rs_mul(h->n + 1, sizeof *f->items));
+	f->counts = rs_calloc(m->events.n + 1, sizeof *f->counts);
+	if (!f->items || !f->counts) {
+		rs_history_facts_free(f);
+		return rs_fail(err, RS_ENOMEM, "out of memory reading %zu history rows", h->n);
+	}
+	for (size_t k = 0; k < h->n; k++) {
+		double t = h->ts[k];
+		f->items[k] = h->items[k];
+		if (!isnan(t) && (isnan(f->last) || t > f->last))
+			f->last = t;
+		if (h->ev[k] < m->events.n)
+			f->counts[h->ev[k]]++;
+		if (!row_bought(h, k))
+			continue;
+		f->buy[0]++;
+		float pr = m->item_price ? m->item_price[h->items[k]] : NAN;
+		if (!isnan(pr))
+			f->buy[3] = (isnan(f->buy[3]) ? 0 : f->buy[3]) + (double)pr * h->q[k];
+		if (!isnan(t)) {
+			f->buy[1] = isnan(f->buy[1]) || t < f->buy[1] ? t : f->buy[1];
+			f->buy[2] = isnan(f->buy[2]) || t > f->buy[2] ? t : f->buy[2];
+		}
+	}
+	qsort(f->items, h->n, sizeof *f->items, cmp_i32);
+	int64_t n = 0;
+	for (size_t k = 0; k < h->n; k++)
+		if (n == 0 || f->items[k] != f->items[n - 1])
+			f->items[n++] = f->items[k];
+	f->n_items = n;
+	return RS_OK;
+}
+
+void rs_history_facts_free(rs_history_facts *f)
+{
+	free(f->items);
+	free(f->counts);
+	f->items = NULL;
+	f->counts = NULL;
 }
 
 typedef struct hrow { int32_t item; float w; double ts; } hrow;

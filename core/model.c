@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-rs_model *rs_model_alloc(void) { return rs_calloc(1, sizeof(rs_model)); }
+rs_model *rs_model_alloc(void)
+{
+	rs_model *m = rs_calloc(1, sizeof(rs_model));
+	if (m)
+		m->purchase_ev = -1;
+	return m;
+}
 
 void rs_model_destroy(rs_model **pm)
 {
@@ -37,6 +43,7 @@ void rs_model_destroy(rs_model **pm)
 	free(m->item_cat);
 	free(m->user_rows);
 	free(m->item_interval);
+	rs_events_free(m);
 	rs_idmap_free(&m->cats);
 	rs_csr_free(&m->sim);
 	rs_csr_free(&m->sim_t);

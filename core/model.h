@@ -74,6 +74,17 @@ struct rs_model {
 	                       * session (empty map: not recorded) */
 	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
 	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
+	/* Events and purchases (events.c; blob sections 45-47, all NULL in
+	 * older blobs, which serve as before): */
+	uint8_t *pair_ev;     /* per seen pair: strongest event, 255 none (event models) */
+	double *pair_buy;     /* per seen pair: last purchase ts, NAN never, -INFINITY
+	                       * bought at an unknown time (event models) */
+	uint32_t *user_ev;    /* users x events.n: rows per event */
+	double *user_buy;     /* users x 4: purchase rows, first and last purchase ts
+	                       * (NAN: none or no time), total spend (NAN: no price) */
+	int32_t purchase_ev;  /* index in events of the purchase event, -1 none */
+	double *spend_sorted; /* derived (rs_spend_prepare): buyers' spend, ascending */
+	int64_t n_spend;
 	/* imported models (import.c; blob section 44): trailing bias columns of
 	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */
 	int32_t imp_bias;
@@ -109,6 +120,37 @@ static inline const float *rs_history_w(const rs_model *m)
 {
 	return m->hist_w ? m->hist_w : m->seen.data;
 }
+
+/* events.c: keep the builder's event statistics (rs_train), free them;
+ * the time of pair p's last purchase (NAN never) and its reason verb. */
+rs_status rs_model_keep_events(rs_model *m, rs_builder *b, rs_error *err);
+void rs_events_free(rs_model *m);
+double rs_pair_buy_ts(const rs_model *m, int64_t p);
+enum { RS_VERB_NEUTRAL = 0, RS_VERB_BOUGHT = 1, RS_VERB_EVENT = 2 /* + event index */ };
+uint8_t rs_pair_verb(const rs_model *m, int64_t p);
+/* repurchase_cycle on an event model without a purchase event: RS_EINVAL. */
+rs_status rs_events_check_repurchase(const rs_model *m, rs_error *err);
+/* The reason for history item id whose verb is `verb`, into buf. */
+void rs_reason_verb(const rs_model *m, uint8_t verb, const char *id, size_t id_len, char *buf,
+                    size_t cap);
+/* history.c: per merged history item (items sorted, n), the time of its
+ * last purchase (NAN never) and its reason verb; both malloc'd. */
+rs_status rs_history_verbs(const rs_history *h, const int32_t *items, int n, double **buy,
+                           uint8_t **verb, rs_error *err);
+/* history.c: what a fresh user's profile needs of their rows. */
+typedef struct rs_history_facts {
+	int32_t *items;     /* distinct items, sorted */
+	int64_t n_items;
+	uint32_t *counts;   /* rows per event of the model */
+	double buy[4];      /* purchase rows, first and last purchase ts, spend */
+	size_t rows;        /* rows kept */
+	double last;        /* latest ts, NAN none */
+} rs_history_facts;
+rs_status rs_history_facts_make(const rs_history *h, rs_history_facts *f, rs_error *err);
+void rs_history_facts_free(rs_history_facts *f);
+/* profile.c: spend_sorted from user_buy. */
+rs_status rs_spend_prepare(rs_model *m, rs_error *err);
+const char *rs_config_purchase_event(const rs_config *c);
 
 /* Derived serving structures (popularity order, blocked factors). */
 rs_status rs_model_prepare(rs_model *m, rs_error *err);

@@ -35,6 +35,10 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_IVF_OFF = 39,    /* u32 lists + 1 offsets into T_IVF_ITEMS */
        T_IVF_ITEMS = 40,  /* i32 per item: item indices list by list */
        T_IMPORT = 44,     /* imported models: u32 bias columns (0-2), u32 als fold-in (0/1) */
+       T_PAIR_EVENT = 45, /* u8 per seen pair: strongest event, 255 none (events.c) */
+       T_PAIR_BUY = 46,   /* f64 per seen pair: last purchase ts, NaN never, -inf time unknown */
+       T_USER_EVENTS = 47, /* u32 purchase event (UINT32_MAX none), u32 events, f64 users x 4
+                           * (purchase rows, first, last purchase ts, spend), u32 users x events */
        T__COUNT };
 
 /* The machine a blob was written on: its byte order and float format. */

@@ -91,6 +91,9 @@ static uint64_t n_dense(const rs_model *m, const void *s) { (void)s; return m->i
 static uint64_t n_parts(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_parts; }
 static uint64_t n_events(const rs_model *m, const void *s) { (void)s; return m->events.n; }
 static uint64_t n_hist(const rs_model *m, const void *s) { (void)s; return csr_nnz(m, &m->seen); }
+static uint64_t n_user_ev(const rs_model *m, const void *s) { (void)s; return m->users.n * m->events.n; }
+static uint64_t n_user_buy(const rs_model *m, const void *s) { (void)s; return m->users.n * 4; }
+static uint64_t n_spend(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_spend; }
 static uint64_t n_qblk(const rs_model *m, const void *s)
 {
 	(void)s;
@@ -134,6 +137,8 @@ static const img_array arrays[] = {
 	A(user_rows, 4, n_users), A(item_interval, 8, n_items),
 	IDMAP(events), A(event_w, 8, n_events), IDMAP(columns),
 	A(hist_w, 4, n_hist),
+	A(pair_ev, 1, n_hist), A(pair_buy, 8, n_hist), A(user_ev, 4, n_user_ev),
+	A(user_buy, 8, n_user_buy), A(spend_sorted, 8, n_spend),
 };
 #define N_ARRAYS (sizeof arrays / sizeof arrays[0])
 

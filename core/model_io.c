@@ -126,6 +126,27 @@ static uint32_t write_fold(const rs_model *m, wbuf *w)
 	return n;
 }
 
+/* Events and purchases (events.c), optional: older readers skip them. */
+static uint32_t write_events(const rs_model *m, wbuf *w)
+{
+	uint64_t nu = m->users.n, ne = m->events.n, nnz = (uint64_t)rs_csr_nnz(&m->seen);
+	if (!m->user_buy)
+		return 0;
+	uint32_t n = 1, head[2] = {m->purchase_ev < 0 ? UINT32_MAX : (uint32_t)m->purchase_ev,
+	                           (uint32_t)ne};
+	if (m->pair_ev) {
+		put_section2(w, T_PAIR_EVENT, FLAG_OPTIONAL, m->pair_ev, nnz, NULL, 0);
+		put_section2(w, T_PAIR_BUY, FLAG_OPTIONAL, m->pair_buy, nnz * 8, NULL, 0);
+		n += 2;
+	}
+	put_u32(w, T_USER_EVENTS);
+	put_u32(w, FLAG_OPTIONAL);
+	put_u64(w, sizeof head + nu * 32 + (m->user_ev ? nu * ne * 4 : 0));
+	put(w, head, sizeof head);
+	put_section_body(w, m->user_buy, nu * 32, m->user_ev, m->user_ev ? nu * ne * 4 : 0, sizeof head);
+	return n;
+}
+
 /* The optional parts (similarities, dense weights, features, components). */
 static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 {
@@ -169,7 +190,7 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		uint32_t imp[2] = {(uint32_t)m->imp_bias, (uint32_t)m->imp_als};
 		put_section2(w, T_IMPORT, 0, imp, sizeof imp, NULL, 0), n++;
 	}
-	return n + write_fold(m, w);
+	return n + write_events(m, w) + write_fold(m, w);
 }
 
 /* Write every section (w->p NULL: only measure). Returns section count. */

@@ -327,6 +327,45 @@ static int take_import(const section *s, rs_model *m)
 	return all_finite(m->user_f, m->users.n * f) && all_finite(m->item_f, m->items.n * f);
 }
 
+/* Events and purchases (model_io.c write_events; absent: NULL, older
+ * blobs): pair sections only with the users', events in range, times
+ * finite or NaN (pairs: or -inf), counts and spend not negative. */
+static int take_events(const section *sec, rs_model *m, int *bad)
+{
+	const section *s = &sec[T_USER_EVENTS];
+	uint64_t nu = m->users.n, ne = m->events.n, nnz = (uint64_t)rs_csr_nnz(&m->seen);
+	uint32_t head[2];
+	if (!s->present)
+		return !sec[T_PAIR_EVENT].present && !sec[T_PAIR_BUY].present;
+	if (s->len < 8)
+		return 0;
+	memcpy(head, s->p, 8);
+	if (head[1] != ne || (head[0] != UINT32_MAX && head[0] >= ne) ||
+	    s->len != 8 + nu * 32 + nu * ne * 4 || sec[T_PAIR_EVENT].present != (ne > 0) ||
+	    sec[T_PAIR_BUY].present != (ne > 0))
+		return 0;
+	m->purchase_ev = head[0] == UINT32_MAX ? -1 : (int32_t)head[0];
+	section ub = {s->p + 8, nu * 32, 1}, uev = {s->p + 8 + nu * 32, nu * ne * 4, 1};
+	m->user_buy = take(&ub, nu * 32, 1, bad);
+	if (ne) {
+		m->user_ev = take(&uev, nu * ne * 4, 1, bad);
+		m->pair_ev = take(&sec[T_PAIR_EVENT], nnz, 1, bad);
+		m->pair_buy = take(&sec[T_PAIR_BUY], nnz * 8, 1, bad);
+	}
+	if (*bad)
+		return 0;
+	for (uint64_t u = 0; u < nu; u++) {
+		const double *o = m->user_buy + u * 4;
+		if (!(o[0] >= 0) || isinf(o[0]) || isinf(o[1]) || isinf(o[2]) || isinf(o[3]) || o[3] < 0)
+			return 0;
+	}
+	for (uint64_t p = 0; ne && p < nnz; p++)
+		if ((m->pair_ev[p] != 255 && m->pair_ev[p] >= ne) ||
+		    (isinf(m->pair_buy[p]) && m->pair_buy[p] > 0))
+			return 0;
+	return 1;
+}
+
 /* The optional parts (model_io.c write_optional). */
 static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 {
@@ -345,7 +384,8 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 	return !*bad && take_import(&sec[T_IMPORT], m) && take_features(sec, m, bad) &&
 	       take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&
-	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad);
+	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad) &&
+	       take_events(sec, m, bad);
 }
 
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */

@@ -13,8 +13,11 @@
  *
  * rs_reason_format then says, in this order: "new in category Y" (or "new in
  * the catalogue") for an item with no training interactions that the items
- * table brought in (content, bpr, warp); "because you bought X" for a user's
- * history item; "similar to X" for a session's item; else the source's text
+ * table brought in (content, bpr, warp); for a user's history item the verb
+ * of what they did with it (events.c: "because you bought X" only when they
+ * purchased X, "because you viewed X", ..., the neutral "because of X"
+ * without an event column); "similar to X" for a session's item; else the
+ * source's text
  * (rs_reason_text: "popular now", ...).
  */
 #include "internal.h"
@@ -146,15 +149,22 @@ static int from_model(const rs_reco *o)
 	return o->source == RS_SRC_MODEL || o->source == RS_SRC_FRESH;
 }
 
-/* Row o is explained by history item j (an index of m). */
-static void name(rs_reco *o, int32_t j, rs_why why)
+/* Row o is explained by history entry r, item j (an index of m). */
+static void name(rs_reco *o, int32_t j, rs_why why, const uint8_t *verbs, int32_t r)
 {
 	o->because = j + 1;
 	o->why = why;
+	o->verb = verbs ? verbs[r] : RS_VERB_NEUTRAL;
 }
 
 void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int32_t n_hist,
                      rs_why why, rs_reco *out, int n)
+{
+	rs_reasons_fill_verbs(m, hist, w, NULL, n_hist, why, out, n);
+}
+
+void rs_reasons_fill_verbs(const rs_model *m, const int32_t *hist, const float *w,
+                           const uint8_t *verbs, int32_t n_hist, rs_why why, rs_reco *out, int n)
 {
 	int32_t *items = rs_malloc(rs_mul((size_t)n + 1, 2 * sizeof *items)), *best = items + n + 1;
 	float *top = rs_malloc(rs_mul((size_t)n + 1, sizeof *top));
@@ -162,6 +172,7 @@ void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int
 	for (int r = 0; r < n; r++) {
 		out[r].because = 0;
 		out[r].why = RS_WHY_SOURCE;
+		out[r].verb = RS_VERB_NEUTRAL;
 	}
 	if (!items || !top || (m->n_parts > 0 && !tmp) || n_hist <= 0)
 		goto done; /* out of memory: rows without a named item */
@@ -173,7 +184,7 @@ void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int
 		pick(m, hist, w, n_hist, items, k, top, best);
 		for (int r = 0, o = 0; r < n; r++)
 			if (from_model(&out[r]) && best[o++] >= 0)
-				name(&out[r], hist[best[o - 1]], why);
+				name(&out[r], hist[best[o - 1]], why, verbs, best[o - 1]);
 	}
 	/* a hybrid's row: the component that contributed most, in its indices */
 	for (int32_t p = 0; p < m->n_parts; p++) {
@@ -187,7 +198,7 @@ void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int
 		pick(m->parts[p], tmp, w, n_hist, items, k, top, best);
 		for (int r = 0, o = 0; r < n; r++)
 			if ((int)out[r].source == RS_SRC_PART + p && map[out[r].item] >= 0 && best[o++] >= 0)
-				name(&out[r], hist[best[o - 1]], why);
+				name(&out[r], hist[best[o - 1]], why, verbs, best[o - 1]);
 	}
 done:
 	free(items);
@@ -199,9 +210,13 @@ void rs_reasons_for_user(const rs_model *m, int32_t u, rs_reco *out, int n)
 {
 	if (u < 0 || (size_t)u >= m->users.n)
 		return;
-	int64_t b = m->seen.indptr[u];
-	rs_reasons_fill(m, m->seen.indices + b, rs_history_w(m) + b,
-	                (int32_t)(m->seen.indptr[u + 1] - b), RS_WHY_HISTORY, out, n);
+	int64_t b = m->seen.indptr[u], e = m->seen.indptr[u + 1];
+	uint8_t *verbs = m->pair_ev ? rs_malloc((size_t)(e - b) + 1) : NULL;
+	for (int64_t p = b; verbs && p < e; p++)
+		verbs[p - b] = rs_pair_verb(m, p);
+	rs_reasons_fill_verbs(m, m->seen.indices + b, rs_history_w(m) + b, verbs, (int32_t)(e - b),
+	                      RS_WHY_HISTORY, out, n);
+	free(verbs);
 }
 
 /* An item nobody interacted with in training (only the items table named it). */
@@ -226,8 +241,10 @@ const char *rs_reason_format(const rs_model *m, const rs_reco *r, char *buf, siz
 			snprintf(buf, cap, "new in the catalogue");
 	} else if (r->because > 0 && (size_t)r->because <= m->items.n && r->why != RS_WHY_SOURCE) {
 		const char *id = rs_idmap_get(&m->items, r->because - 1, &len);
-		snprintf(buf, cap, r->why == RS_WHY_SIMILAR ? "similar to %.*s" : "because you bought %.*s",
-		         (int)len, id);
+		if (r->why == RS_WHY_SIMILAR)
+			snprintf(buf, cap, "similar to %.*s", (int)len, id);
+		else
+			rs_reason_verb(m, r->verb, id, len, buf, cap);
 	} else {
 		snprintf(buf, cap, "%s", rs_reason_text(m, r->source));
 	}

@@ -495,6 +495,8 @@ typedef struct rs_reco {
 	 * a row built without it (positional initializers) names no item */
 	int32_t because;
 	rs_why why;
+	uint8_t verb;  /* RS_WHY_HISTORY: what the user did with `because` (core/events.c:
+	                * 0 neutral "because of X", 1 bought, 2 + e the model's event e) */
 } rs_reco;
 
 /*
@@ -697,11 +699,28 @@ typedef struct rs_profile {
 	const char *spending_segment;
 	double avg_item_price;  /* mean price of the distinct history items with a price; NAN: unknown */
 	double last_interaction; /* unix seconds of the latest row; NAN without a ts column */
+	/* Events and purchases (core/events.c, profile.c; models trained
+	 * before them: purchases -1, the rest NULL / NAN). */
+	char *event_counts;     /* JSON object {"view": 12, ...}, or NULL without an event
+	                         * column; malloc'd: rs_profile_clear frees it */
+	int64_t purchases;      /* purchase rows (every row without an event column) */
+	double last_purchase;   /* unix seconds; NAN: none or no time */
+	double total_spend;     /* sum of price x quantity of purchase rows; NAN: no price */
+	const char *spend_segment; /* total spend among buyers' (quantiles spend_quantiles):
+	                         * "small", "low average", "average", "high"; NULL: no spend */
+	const char *customer_type; /* "prospect", "new", "loyal", "occasional", "at_risk" */
 } rs_profile;
 
-/* The profile of `user`; an id the model does not know is RS_ENOTFOUND. */
-rs_status rs_user_profile(const rs_model *m, const char *user, size_t len, rs_profile *out,
-                          rs_error *err);
+/* The profile of `user` (options: spend_quantiles, now, new_days,
+ * at_risk_days, loyal_purchases; NULL = defaults); an id the model does not
+ * know is RS_ENOTFOUND. Free with rs_profile_clear. */
+rs_status rs_user_profile(const rs_model *m, const char *user, size_t len, const rs_opt *options,
+                          rs_profile *out, rs_error *err);
+/* The same for a user the model does not know, from their rows read at
+ * request time (a fresh user, rs_history). */
+rs_status rs_user_profile_history(const rs_model *m, const rs_history *h, const rs_opt *options,
+                                  rs_profile *out, rs_error *err);
+void rs_profile_clear(rs_profile *p);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,8 @@
  * repurchase_cycle of recommend()).
  *
  * The builder aggregates duplicate (user, item) rows, so the intervals are
- * taken before that, from its rows sorted by user then item: a pair with
+ * taken before that, from its rows sorted by user then item, on an event
+ * log from the purchase event's rows only (events.c): a pair with
  * c >= 2 timed rows spanning first..last has the mean interval
  * (last - first) / (c - 1); an item's typical interval is the median of its
  * pairs' intervals. An item nobody bought twice has none (NAN): a durable
@@ -23,8 +24,8 @@ static int cmp_iv(const void *a, const void *b)
 }
 
 /* The mean interval of each repeated pair of user u's rows (sorted by item). */
-static size_t user_pairs(const int32_t *items, const double *ts, int64_t b, int64_t e,
-                         pair_iv *out)
+static size_t user_pairs(const int32_t *items, const double *ts, const uint8_t *ev, int purchase,
+                         int64_t b, int64_t e, pair_iv *out)
 {
 	size_t n = 0;
 	for (int64_t k = b; k < e;) {
@@ -32,7 +33,7 @@ static size_t user_pairs(const int32_t *items, const double *ts, int64_t b, int6
 		double lo = INFINITY, hi = -INFINITY;
 		int64_t c = 0;
 		for (; j < e && items[j] == items[k]; j++) {
-			if (isnan(ts[j]))
+			if (isnan(ts[j]) || (ev && ev[j] != purchase))
 				continue;
 			lo = ts[j] < lo ? ts[j] : lo;
 			hi = ts[j] > hi ? ts[j] : hi;
@@ -53,8 +54,8 @@ static int stop_asked(rs_train_ctx *ctx)
 /* The pairs' intervals grouped by item (counting sort), each group sorted,
  * its median into iv; the host is polled every 2^20 rows and 16,384 items. */
 rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const double *ts,
-                                  const int64_t *start, int32_t nu, int32_t ni, double **out,
-                                  rs_error *err)
+                                  const uint8_t *ev, int purchase, const int64_t *start,
+                                  int32_t nu, int32_t ni, double **out, rs_error *err)
 {
 	size_t nrows = (size_t)start[nu], n = 0;
 	double *iv = rs_malloc(rs_mul((size_t)ni + 1, sizeof *iv));
@@ -66,7 +67,7 @@ rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const
 		st = rs_fail(err, RS_ENOMEM, "out of memory learning repurchase intervals");
 	int64_t since = 0;
 	for (int32_t u = 0; st == RS_OK && u < nu; u++) {
-		n += user_pairs(items, ts, start[u], start[u + 1], pairs + n);
+		n += user_pairs(items, ts, ev, purchase, start[u], start[u + 1], pairs + n);
 		if ((since += start[u + 1] - start[u] + 1) >= 1 << 20) {
 			since = 0;
 			if (stop_asked(ctx))
@@ -104,8 +105,8 @@ rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const
 
 int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now)
 {
-	if (!m->item_interval || isnan(m->item_interval[i]) || isnan(ts))
-		return 0;
+	if (!m->item_interval || isnan(m->item_interval[i]) || !isfinite(ts))
+		return 0; /* never bought (NAN), or bought at an unknown time */
 	return ts + m->item_interval[i] <= now;
 }
 
@@ -130,5 +131,5 @@ rs_status rs_model_keep_stats(rs_model *m, rs_builder *b, rs_error *err)
 	free(m->item_interval);
 	m->user_rows = rows;
 	m->item_interval = iv;
-	return RS_OK;
+	return rs_model_keep_events(m, b, err);
 }

@@ -133,6 +133,8 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 	}
 	if (!strcmp(key, "repurchase_cycle")) {
 		st = boolean(c, &ro->repurchase, err);
+		if (st == RS_OK && ro->repurchase)
+			st = rs_events_check_repurchase(m, err);
 		if (st == RS_OK && ro->repurchase && !m->seen.ts)
 			return rs_fail(err, RS_EINVAL,
 			               "option \"repurchase_cycle\" needs interaction times: train with a \"ts\" column");
@@ -299,6 +301,12 @@ static void exact_scores(const rs_model *m, const float *uvec, rs_reco *out, int
 		rs_score_exact(m, uvec, &out[r].item, 1, &out[r].score);
 }
 
+/* When history entry r was last bought (NAN never or unknown). */
+static double history_buy(const rs_rank_ctx *ctx, int32_t r)
+{
+	return ctx->buy_ts ? ctx->buy_ts[r] : ctx->ts ? ctx->ts[r] : NAN;
+}
+
 /* Parse the options into ro and set the scores of the items they leave
  * out (history not due again, filtered) to -INFINITY. */
 static rs_status exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt *options, int k,
@@ -308,7 +316,7 @@ static rs_status exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt
 	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, k, ro, &blocked, err);
 	for (int32_t r = 0; st == RS_OK && ctx->exclude_history && r < ctx->n; r++) {
 		int32_t i = ctx->items[r];
-		if (!(ro->repurchase && rs_repurchase_due(m, i, ctx->ts ? ctx->ts[r] : NAN, ro->now)))
+		if (!(ro->repurchase && rs_repurchase_due(m, i, history_buy(ctx, r), ro->now)))
 			scores[i] = -INFINITY;
 	}
 	for (size_t i = 0; st == RS_OK && blocked && i < m->items.n; i++)
@@ -342,7 +350,7 @@ static int32_t excluded_history(const rs_model *m, const rs_rank_ctx *ctx, const
 		return -1;
 	for (int32_t r = 0; ctx->exclude_history && r < ctx->n; r++) {
 		int32_t i = ctx->items[r];
-		if (!(ro->repurchase && rs_repurchase_due(m, i, ctx->ts ? ctx->ts[r] : NAN, ro->now)))
+		if (!(ro->repurchase && rs_repurchase_due(m, i, history_buy(ctx, r), ro->now)))
 			(*out)[n++] = i;
 	}
 	qsort(*out, (size_t)n, sizeof **out, cmp_i32);

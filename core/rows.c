@@ -33,6 +33,8 @@ static void free_block(rs_row_block *b)
 	block_free(b->i, BLOCK_BYTES(int32_t));
 	block_free(b->w, BLOCK_BYTES(float));
 	block_free(b->ts, BLOCK_BYTES(double));
+	block_free(b->ev, BLOCK_BYTES(uint8_t));
+	block_free(b->q, BLOCK_BYTES(float));
 	memset(b, 0, sizeof *b);
 }
 
@@ -93,6 +95,25 @@ rs_status rs_rows_append(rs_rows *r, int32_t u, int32_t i, float w, double ts)
 	return RS_OK;
 }
 
+rs_status rs_rows_tag(rs_rows *r, uint8_t ev, float q)
+{
+	size_t off = (r->n - 1) % RS_ROW_BLOCK;
+	rs_row_block *b = &r->blocks[(r->n - 1) / RS_ROW_BLOCK];
+	if (!b->ev) {
+		b->ev = block_alloc(BLOCK_BYTES(uint8_t));
+		b->q = block_alloc(BLOCK_BYTES(float));
+		if (!b->ev || !b->q)
+			return RS_ENOMEM;
+		memset(b->ev, 255, off);
+		for (size_t k = 0; k < off; k++)
+			b->q[k] = 1;
+	}
+	b->ev[off] = ev;
+	b->q[off] = q;
+	r->has_ev = 1;
+	return RS_OK;
+}
+
 /* Rows in block k. */
 static size_t block_rows(const rs_rows *r, size_t k)
 {
@@ -126,9 +147,28 @@ static rs_status place_rows(rs_rows *r, int32_t nu, int64_t *start, rs_train_ctx
 	return RS_OK;
 }
 
-rs_status rs_rows_to_csr(rs_rows *r, int32_t nu, int64_t *start, rs_csr *c, rs_train_ctx *ctx)
+/* Scatter the tags of the rows to their places (events.c). */
+static rs_status scatter_tags(rs_rows *r, size_t n, uint8_t **ev, float **q)
+{
+	if (!(*ev = rs_malloc(n ? n : 1)) || !(*q = rs_malloc(rs_mul(n ? n : 1, sizeof **q))))
+		return RS_ENOMEM;
+	for (size_t k = 0; k < r->n_blocks; k++) {
+		rs_row_block *b = &r->blocks[k];
+		const uint32_t *place = (const uint32_t *)b->u;
+		for (size_t j = 0, m = block_rows(r, k); j < m; j++) {
+			(*ev)[place[j]] = b->ev ? b->ev[j] : 255;
+			(*q)[place[j]] = b->q ? b->q[j] : 1;
+		}
+	}
+	return RS_OK;
+}
+
+rs_status rs_rows_to_csr(rs_rows *r, int32_t nu, int64_t *start, rs_csr *c, rs_train_ctx *ctx,
+                         uint8_t **ev, float **q)
 {
 	size_t n = r->n;
+	*ev = NULL;
+	*q = NULL;
 	rs_status st = place_rows(r, nu, start, ctx);
 	/* one column at a time: its destination, then its blocks go back to the OS */
 	if (st == RS_OK && !(c->indices = rs_malloc(rs_mul(n ? n : 1, sizeof *c->indices))))
@@ -151,6 +191,8 @@ rs_status rs_rows_to_csr(rs_rows *r, int32_t nu, int64_t *start, rs_csr *c, rs_t
 		block_free(b->w, BLOCK_BYTES(float));
 		b->w = NULL;
 	}
+	if (st == RS_OK && r->has_ev)
+		st = scatter_tags(r, n, ev, q);
 	if (st == RS_OK && r->has_ts && !(c->ts = rs_malloc(rs_mul(n, sizeof *c->ts))))
 		st = RS_ENOMEM;
 	for (size_t k = 0; st == RS_OK && r->has_ts && k < r->n_blocks; k++) {

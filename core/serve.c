@@ -276,6 +276,7 @@ static rs_status recommend(const rs_model *m, const char *user, size_t user_len,
 		ctx.items = s->indices + s->indptr[u];
 		ctx.weights = s->data + s->indptr[u];
 		ctx.ts = s->ts ? s->ts + s->indptr[u] : NULL;
+		ctx.buy_ts = m->pair_buy ? m->pair_buy + s->indptr[u] : NULL;
 		ctx.n = (int32_t)(s->indptr[u + 1] - s->indptr[u]);
 		ctx.source = m->factors == 0 && !rs_algo_find(m->algo)->score ? RS_SRC_POPULAR
 		                                                              : RS_SRC_MODEL;

@@ -19,6 +19,8 @@ typedef struct rs_rank_ctx {
 	const int32_t *items;   /* history item indices of m, distinct, any order */
 	const float *weights;   /* their weights, or NULL (1 each) */
 	const double *ts;       /* their latest unix seconds (NAN = unknown), or NULL */
+	const double *buy_ts;   /* their last purchase (events.c; NAN never), or NULL:
+	                         * ts (every row a purchase) */
 	int32_t n;              /* history length (0: none) */
 	int exclude_history;    /* leave history items out (exclude_seen / exclude_items);
 	                         * with repurchase_cycle only until they are due again */
@@ -76,11 +78,12 @@ int rs_spending_segment(const rs_model *m, double avg_price);
 /* repurchase.c: from the builder's rows sorted by user then item (items
  * and their times ts; start[u] = first row of user u), each item's median
  * interval between a user's
- * repeated rows of it (NAN: never repurchased); *out is malloc'd. ctx (or
+ * repeated rows of it (NAN: never repurchased); with ev (each row's event)
+ * only the rows of event `purchase` count; *out is malloc'd. ctx (or
  * NULL) is polled every so many users and items: RS_ECANCELLED. */
 rs_status rs_repurchase_intervals(rs_train_ctx *ctx, const int32_t *items, const double *ts,
-                                  const int64_t *start, int32_t nu, int32_t ni, double **out,
-                                  rs_error *err);
+                                  const uint8_t *ev, int purchase, const int64_t *start,
+                                  int32_t nu, int32_t ni, double **out, rs_error *err);
 /* Is history item i (last bought at ts) due again at `now`? */
 int rs_repurchase_due(const rs_model *m, int32_t i, double ts, double now);
 /* rs_train: move the builder's row counts and intervals into the model. */
@@ -184,6 +187,9 @@ double rs_pair_contribution(const rs_model *m, int32_t j, float w, int32_t i, in
  * popularity get none. Call it on the final rows of a serving path. */
 void rs_reasons_fill(const rs_model *m, const int32_t *hist, const float *w, int32_t n_hist,
                      rs_why why, rs_reco *out, int n);
+/* The same, with each history entry's verb (events.c RS_VERB_*; NULL: neutral). */
+void rs_reasons_fill_verbs(const rs_model *m, const int32_t *hist, const float *w,
+                           const uint8_t *verbs, int32_t n_hist, rs_why why, rs_reco *out, int n);
 /* rs_reasons_fill with known user u's training history (u < 0: nothing). */
 void rs_reasons_for_user(const rs_model *m, int32_t u, rs_reco *out, int n);
 

@@ -157,7 +157,7 @@ static rs_status take_topk(const float *s, int32_t n, int k, const int32_t *best
 	for (int r = 0; r < got; r++)
 		out[r] = (rs_reco){idx[r], val[r],
 		                   bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src, 0,
-		                   RS_WHY_SOURCE};
+		                   RS_WHY_SOURCE, 0};
 	free(idx);
 	free(val);
 	if (got < 0)

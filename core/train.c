@@ -40,6 +40,15 @@ static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs
 	               (unsigned long long)b->null_user, (unsigned long long)b->null_item,
 	               (unsigned long long)b->nonpositive, (unsigned long long)b->unknown_event,
 	               (unsigned long long)dup);
+	/* events.c: the event counted as a purchase, null none (without
+	 * event_weights every row is one, and nothing is said) */
+	const char *pe = rs_config_purchase_event(ctx->cfg);
+	if (ctx->cfg->n_events)
+		rs_text_printf(&t, "\"purchase_event\": ");
+	if (pe)
+		rs_text_json_string(&t, pe, strlen(pe));
+	if (ctx->cfg->n_events)
+		rs_text_printf(&t, "%s, ", pe ? "" : "null");
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_ITEMS], RS_SIDE_ITEMS);
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_USERS], RS_SIDE_USERS);
 	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);

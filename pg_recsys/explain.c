@@ -11,6 +11,7 @@
 
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
 /* Raise the core's error; an unknown user or item names the model too. */
@@ -72,9 +73,28 @@ recsys_explain(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(recsys_user_profile);
 
+/* A timestamptz from unix seconds, NULL for NaN. */
+static Datum
+RsTimeOrNull(double t, bool *isnull)
+{
+	*isnull = isnan(t);
+	return *isnull ? (Datum) 0 : DirectFunctionCall1(float8_timestamptz, Float8GetDatum(t));
+}
+
+/* A text from a static string, NULL for NULL. */
+static Datum
+RsTextOrNull(const char *s, bool *isnull)
+{
+	*isnull = s == NULL;
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
 /*
- * recsys_user_profile(user_id, model): one row (interactions, distinct_items,
- * spending_segment, avg_item_price, last_interaction); unknowns are NULL.
+ * recsys_user_profile(user_id, model, options): one row (interactions,
+ * distinct_items, spending_segment, avg_item_price, last_interaction,
+ * event_counts, purchases, last_purchase, total_spend, spend_segment,
+ * customer_type); unknowns are NULL. A user the model does not know but
+ * whose rows its source has (a fresh user) is profiled from those rows.
  */
 Datum
 recsys_user_profile(PG_FUNCTION_ARGS)
@@ -83,18 +103,22 @@ recsys_user_profile(PG_FUNCTION_ARGS)
 	text	   *user;
 	const char *name;
 	const rs_model *m;
+	const rs_opt *opts;
 	rs_profile	p;
 	rs_error	err;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[11];
+	bool		nulls[11] = {false};
 
 	RsCheckNotNull(fcinfo, 0, "user_id");
 	user = PG_GETARG_TEXT_PP(0);
 	name = RsCacheResolveName(PG_ARGISNULL(1) ? NULL :
 							  text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	opts = PG_NARGS() > 2 && !PG_ARGISNULL(2) ?
+		RsOptionsFromJsonb(PG_GETARG_JSONB_P(2), "options") : NULL;
 	m = RsCacheGetModel(name);
 	RsInitSRF(fcinfo);
-	if (rs_user_profile(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &p, &err) != RS_OK)
+	if (rs_user_profile(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), opts, &p, &err) != RS_OK &&
+		(err.status != RS_ENOTFOUND || !RsProfileFresh(name, m, user, opts, &p)))
 		RsReportExplainError(&err, m, user, NULL, name);
 	values[0] = Int64GetDatum(p.interactions);
 	values[1] = Int64GetDatum(p.distinct_items);
@@ -105,6 +129,17 @@ recsys_user_profile(PG_FUNCTION_ARGS)
 	nulls[4] = isnan(p.last_interaction);
 	values[4] = nulls[4] ? (Datum) 0 :
 		DirectFunctionCall1(float8_timestamptz, Float8GetDatum(p.last_interaction));
+	nulls[5] = p.event_counts == NULL;
+	values[5] = nulls[5] ? (Datum) 0 :
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(pstrdup(p.event_counts)));
+	rs_profile_clear(&p);
+	nulls[6] = p.purchases < 0;
+	values[6] = Int64GetDatum(p.purchases);
+	values[7] = RsTimeOrNull(p.last_purchase, &nulls[7]);
+	nulls[8] = isnan(p.total_spend);
+	values[8] = Float8GetDatum(p.total_spend);
+	values[9] = RsTextOrNull(p.spend_segment, &nulls[9]);
+	values[10] = RsTextOrNull(p.customer_type, &nulls[10]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

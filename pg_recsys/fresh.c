@@ -143,6 +143,25 @@ RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 		RsReportError(&err);
 }
 
+/*
+ * recsys_user_profile() of a user the model does not know: their rows of the
+ * source, as recommend() reads a fresh user's. False when the source has
+ * none (the caller reports the unknown user).
+ */
+bool
+RsProfileFresh(const char *name, const rs_model *m, text *user, const rs_opt *opts,
+			   rs_profile *p)
+{
+	rs_history *h = RsHistoryCreate(m);
+	rs_error	err;
+
+	if (!RsReadKeyRows(name, m, "user", user, h) || rs_history_rows(h) == 0)
+		return false;
+	if (rs_user_profile_history(m, h, opts, p, &err) != RS_OK)
+		RsReportError(&err);
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(recommend_for_session);
 
 /*

@@ -44,3 +44,17 @@ CROSS JOIN LATERAL (SELECT @extschema@.recsys_has_model_privilege(s.name, 'OWNER
 WHERE @extschema@.recsys_has_model_privilege(s.name, 'USAGE')
 ORDER BY s.name, s.version DESC;
 
+-- recsys_user_profile gains options and the columns of events and
+-- purchases (rows per event, purchases, last purchase, total spend, spend
+-- segment, customer type); fresh users are profiled from their rows.
+DROP FUNCTION @extschema@.recsys_user_profile(text, text);
+CREATE FUNCTION @extschema@.recsys_user_profile(user_id text, model text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
+RETURNS TABLE (interactions bigint, distinct_items bigint, spending_segment text,
+	avg_item_price double precision, last_interaction timestamptz, event_counts jsonb,
+	purchases bigint, last_purchase timestamptz, total_spend double precision,
+	spend_segment text, customer_type text)
+AS 'MODULE_PATHNAME', 'recsys_user_profile'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.recsys_user_profile(text, text, jsonb) IS
+'what a model knows of a user (a fresh user: from their rows of the source): source rows, distinct items, spending segment, average item price, last interaction, rows per event, purchases, last purchase, total spend, spend segment, customer type';

@@ -235,13 +235,16 @@ LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION @extschema@.recsys_explain(text, text, text) IS
 'the items of a user''s history that contribute most to the model''s score of an item, largest first';
 
-CREATE FUNCTION @extschema@.recsys_user_profile(user_id text, model text DEFAULT NULL)
+CREATE FUNCTION @extschema@.recsys_user_profile(user_id text, model text DEFAULT NULL,
+	options jsonb DEFAULT '{}')
 RETURNS TABLE (interactions bigint, distinct_items bigint, spending_segment text,
-	avg_item_price double precision, last_interaction timestamptz)
+	avg_item_price double precision, last_interaction timestamptz, event_counts jsonb,
+	purchases bigint, last_purchase timestamptz, total_spend double precision,
+	spend_segment text, customer_type text)
 AS 'MODULE_PATHNAME', 'recsys_user_profile'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
-COMMENT ON FUNCTION @extschema@.recsys_user_profile(text, text) IS
-'what a model knows of a user: source rows, distinct items, spending segment, average item price, last interaction';
+COMMENT ON FUNCTION @extschema@.recsys_user_profile(text, text, jsonb) IS
+'what a model knows of a user (a fresh user: from their rows of the source): source rows, distinct items, spending segment, average item price, last interaction, rows per event, purchases, last purchase, total spend, spend segment, customer type';
 
 CREATE FUNCTION @extschema@.recommend_for_session(session_id text, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')

@@ -186,6 +186,8 @@ extern char *RsCurrentRoleName(void);
 /* fresh.c: fresh users (recommend, when rs_fresh_wanted) and recommend_for_session */
 extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 							 const rs_opt *opts, rs_reco *recs, int *n);
+extern bool RsProfileFresh(const char *name, const rs_model *m, text *user, const rs_opt *opts,
+						   rs_profile *p);
 
 /* recommend.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);

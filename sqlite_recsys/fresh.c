@@ -82,6 +82,37 @@ int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
 }
 
+/*
+ * recsys_user_profile() of a user the model does not know: their rows of
+ * the source (as a fresh user's are read). *found 0 when the model records
+ * no source or it has no row of the user (the caller reports the unknown
+ * user); an error of the read or the core otherwise.
+ */
+int rsq_fresh_profile(rsq_cursor *c, const rs_opt *opts, rs_profile *p, int *found)
+{
+	size_t len;
+	const char *key = rsq_arg_text(c, 0, &len);
+	const rs_model *m = c->model->m;
+	rs_history *h = NULL;
+	rs_error err = {0};
+	char *errmsg = NULL;
+	*found = 0;
+	if (!c->model->source)
+		return SQLITE_OK;
+	if (rs_history_create(m, &h, &err) != RS_OK)
+		return SQLITE_NOMEM;
+	int rc = read_key_rows(c->ctx->db, c->model, "user", key, len, h, &errmsg);
+	rs_status st = RS_OK;
+	if (rc == SQLITE_OK && rs_history_rows(h) > 0) {
+		*found = 1;
+		st = rs_user_profile_history(m, h, opts, p, &err);
+	}
+	rs_history_destroy(&h);
+	if (rc != SQLITE_OK)
+		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
+	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
+}
+
 /* recommend_for_session(): the session's top k. */
 static int session_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {

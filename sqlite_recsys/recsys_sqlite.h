@@ -179,6 +179,7 @@ void rsq_ids_free(rsq_ids *s);
 /* The top k of the user (session = 0) or session (1) named by argument 0,
  * from its rows in the model's source, into the cursor's rows (whether
  * recommend() comes here is the core's rs_fresh_wanted). */
+int rsq_fresh_profile(rsq_cursor *c, const rs_opt *opts, rs_profile *p, int *found);
 int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts);
 
 /* ---- schema.c: tables and migrations ---- */

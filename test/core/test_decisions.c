@@ -79,7 +79,7 @@ void test_not_found_messages(void)
 	rs_error_name_model(&e, m, "shop", "u1", 2, "ix", 2);
 	CHECK(strcmp(e.msg, "item \"ix\" is not in model \"shop\"") == 0);
 	rs_profile p;
-	CHECK(rs_user_profile(m, "ux", 2, &p, &e) == RS_ENOTFOUND);
+	CHECK(rs_user_profile(m, "ux", 2, NULL, &p, &e) == RS_ENOTFOUND);
 	rs_error_name_model(&e, m, "shop", "ux", 2, NULL, 0);
 	CHECK(strcmp(e.msg, "user \"ux\" is not in model \"shop\"") == 0);
 	/* any other error is left as it is */

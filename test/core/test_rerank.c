@@ -91,7 +91,7 @@ void test_rerank_prices(void)
 	rs_reco out[NI];
 	rs_error e;
 	rs_profile p;
-	CHECK(rs_user_profile(m, "u1", 2, &p, &e) == RS_OK);
+	CHECK(rs_user_profile(m, "u1", 2, NULL, &p, &e) == RS_OK);
 	rs_opt up = num("upsell", 10);
 	int n = reco(m, "u1", 9, 1, &up, out, &e);
 	CHECK(n == 9); /* i1 and i8..i15 are unseen */
@@ -259,22 +259,22 @@ void test_user_profile(void)
 	rs_model *m = shop(1, 1), *bare = shop(0, 0), *m2 = NULL;
 	rs_profile p, q;
 	rs_error e;
-	CHECK(rs_user_profile(m, "u2", 2, &p, &e) == RS_OK);
+	CHECK(rs_user_profile(m, "u2", 2, NULL, &p, &e) == RS_OK);
 	CHECK(p.distinct_items == 7 && p.interactions == 9 && p.last_interaction == 1200);
 	/* u2 has i0, i1, i3..i7: prices 1, 2, 4..8 */
 	CHECK(fabs(p.avg_item_price - 33.0 / 7) < 1e-9);
 	CHECK(p.spending_segment && (!strcmp(p.spending_segment, "small") ||
 	                             !strcmp(p.spending_segment, "low average")));
-	CHECK(rs_user_profile(m, "u12", 3, &q, &e) == RS_OK && q.interactions == 7 && q.spending_segment &&
+	CHECK(rs_user_profile(m, "u12", 3, NULL, &q, &e) == RS_OK && q.interactions == 7 && q.spending_segment &&
 	      (!strcmp(q.spending_segment, "average") || !strcmp(q.spending_segment, "high")));
-	CHECK(rs_user_profile(m, "nobody", 6, &p, &e) == RS_ENOTFOUND && strstr(e.msg, "unknown user \"nobody\""));
-	CHECK(rs_user_profile(bare, "u2", 2, &p, &e) == RS_OK && p.interactions == 9 &&
+	CHECK(rs_user_profile(m, "nobody", 6, NULL, &p, &e) == RS_ENOTFOUND && strstr(e.msg, "unknown user \"nobody\""));
+	CHECK(rs_user_profile(bare, "u2", 2, NULL, &p, &e) == RS_OK && p.interactions == 9 &&
 	      p.spending_segment == NULL && isnan(p.avg_item_price) && isnan(p.last_interaction));
 	unsigned char *blob = NULL;
 	size_t len = 0;
 	CHECK(rs_model_save(m, &blob, &len, &e) == RS_OK && rs_model_load(blob, len, &m2, &e) == RS_OK);
 	if (m2) {
-		CHECK(rs_user_profile(m2, "u2", 2, &q, &e) == RS_OK && q.interactions == 9 &&
+		CHECK(rs_user_profile(m2, "u2", 2, NULL, &q, &e) == RS_OK && q.interactions == 9 &&
 		      q.avg_item_price == 33.0 / 7 && q.last_interaction == 1200);
 	}
 	rs_free(blob);
