@@ -495,7 +495,7 @@ typedef struct rs_reco {
 	 * a row built without it (positional initializers) names no item */
 	int32_t because;
 	rs_why why;
-	uint8_t verb;  /* RS_WHY_HISTORY: what the user did with `because` (core/events.c:
+	int32_t verb;  /* RS_WHY_HISTORY: what the user did with `because` (core/events.c:
 	                * 0 neutral "because of X", 1 bought, 2 + e the model's event e) */
 } rs_reco;
 

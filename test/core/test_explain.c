@@ -186,7 +186,7 @@ void test_reasons(void)
 	int32_t sess[2] = {out[0].because - 1, 9};
 	rs_reasons_fill(m, sess, NULL, 2, RS_WHY_SIMILAR, out, 1);
 	CHECK(!strncmp(rs_reason_format(m, &out[0], buf, sizeof buf), "similar to i", 12));
-	rs_reco pop = {out[0].item, 1, RS_SRC_POPULAR, 0, RS_WHY_SOURCE};
+	rs_reco pop = {out[0].item, 1, RS_SRC_POPULAR, 0, RS_WHY_SOURCE, 0};
 	rs_reasons_fill(m, sess, NULL, 2, RS_WHY_SIMILAR, &pop, 1);
 	CHECK(pop.because == 0 && !strcmp(rs_reason_format(m, &pop, buf, sizeof buf), "popular now"));
 	/* an item without training interactions, with and without a category */
