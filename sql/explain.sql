@@ -60,7 +60,7 @@ GROUP BY u.id, u.item ORDER BY u.id;
 -- w_uj x similarity); content's item that only the items table names is new;
 -- popularity says so; sessions name one of their items.
 SELECT m AS model, count(*) AS rows,
-       bool_and(r.reason = 'because you bought ' ||
+       bool_and(r.reason = 'because of ' ||
                 (SELECT e.item_id FROM recsys_explain('u3', r.item_id, m) e ORDER BY e.rank LIMIT 1)) AS top_contributor
 FROM unnest(ARRAY['ex_itemknn', 'ex_ease']) m, LATERAL recommend('u3', 3, m) r
 GROUP BY m ORDER BY m;

@@ -59,7 +59,7 @@ GROUP BY u.id, u.item ORDER BY u.id;
 -- w_uj x similarity); content's item that only the items table names is new;
 -- popularity says so; sessions name one of their items.
 SELECT m.m AS model, count(*) AS rows,
-       min(r.reason = 'because you bought ' ||
+       min(r.reason = 'because of ' ||
            (SELECT e.item_id FROM recsys_explain('u3', r.item_id, m.m) e ORDER BY e.rank LIMIT 1)) AS top_contributor
 FROM (SELECT 'ex_itemknn' AS m UNION ALL SELECT 'ex_ease') m, recommend('u3', 3, m.m) r
 GROUP BY m.m ORDER BY m.m;

@@ -61,9 +61,9 @@ SELECT count(*) AS rows, max(item_id = 'i1') AS i1
 SELECT count(*) AS rows FROM recommend('u1', 5, 'r_shop',
   '{"price_max": 2, "upsell": 1, "diversity": 0.5, "candidates": 5}');
 -- "reasons": false leaves the history item unnamed (same rows, the source's text)
-SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because you bought %') > 0 AS named
+SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because of %') > 0 AS named
   FROM recommend('u1', 5, 'r_shop');
-SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because you bought %') AS named
+SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'because of %') AS named
   FROM recommend('u1', 5, 'r_shop', '{"reasons": false}');
 SELECT count(*) AS rows, count(*) FILTER (WHERE reason LIKE 'similar to %') AS named
   FROM recommend_for_items('["i1", "i2"]', 3, 'r_shop', '{"reasons": false}');
