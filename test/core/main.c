@@ -63,6 +63,9 @@ void test_history_rows(void);
 void test_history_empty_and_options(void);
 void test_history_item_based_exact(void);
 void test_history_auto_keeps_als(void);
+void test_events_kept(void);
+void test_events_purchase_option(void);
+void test_events_blob(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
@@ -182,6 +185,9 @@ int main(void)
 	RUN(test_history_empty_and_options);
 	RUN(test_history_item_based_exact);
 	RUN(test_history_auto_keeps_als);
+	RUN(test_events_kept);
+	RUN(test_events_purchase_option);
+	RUN(test_events_blob);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
 	RUN(test_svd_low_rank);

@@ -226,7 +226,8 @@ void test_rerank_errors(void)
 		{flag("now", 1), "\"now\" must be a number"},
 		{num("reasons", 0), "\"reasons\" must be a boolean"},
 		{num("bogus", 1), "price_min, price_max, categories, exclude_categories, exclude_items, "
-		                  "candidates, upsell, price_sensitivity, repurchase_cycle, now, diversity, "
+		                  "candidates, upsell, price_sensitivity, price_tolerances, repurchase_cycle, now, "
+		                  "diversity, "
 		                  "popularity_penalty, reasons)"},
 		{num("bogus", 1), "unknown option \"bogus\" for recommend (known options: exclude_seen, "},
 	};
