@@ -51,9 +51,10 @@ for u in $users; do
 	   WHERE e.user_id = '$u' ORDER BY e.ts DESC LIMIT 8;"
 	echo "   top 5 recommendations: SELECT * FROM recommend('$u', 5)"
 	q "SELECT r.rank, p.name AS product, p.category, p.price, round(r.score, 3) AS score,
-	          coalesce('because you bought ' || b.name, r.reason) AS reason
+	          coalesce(replace(r.reason, ' ' || b.item_id, ' ' || b.name), r.reason) AS reason
 	   FROM recommend('$u', 5) r JOIN products p USING (item_id)
-	   LEFT JOIN products b ON r.reason = 'because you bought ' || b.item_id ORDER BY r.rank;"
+	   LEFT JOIN products b ON r.reason LIKE 'because %' AND (r.reason LIKE '% ' || b.item_id
+	     OR r.reason LIKE '% ' || b.item_id || ' to your cart') ORDER BY r.rank;"
 done
 
 top=$(sqlite3 "$db" -cmd ".load sqlite_recsys/recsys" "SELECT item_id FROM recommend('$u', 1)")
@@ -74,9 +75,10 @@ q "INSERT INTO events VALUES ('new-visitor', (SELECT min(item_id) FROM products 
      'view', datetime('now')), ('new-visitor', (SELECT max(item_id) FROM products WHERE category = 'garden'),
      'purchase', datetime('now'));
    SELECT r.rank, p.name AS product, p.category, p.price,
-          coalesce('because you bought ' || b.name, r.reason) AS reason, r.source
+          coalesce(replace(r.reason, ' ' || b.item_id, ' ' || b.name), r.reason) AS reason, r.source
    FROM recommend('new-visitor', 3) r JOIN products p USING (item_id)
-   LEFT JOIN products b ON r.reason = 'because you bought ' || b.item_id ORDER BY r.rank;"
+   LEFT JOIN products b ON r.reason LIKE 'because %' AND (r.reason LIKE '% ' || b.item_id
+	     OR r.reason LIKE '% ' || b.item_id || ' to your cart') ORDER BY r.rank;"
 
 echo
 item=$(sqlite3 "$db" "SELECT item_id FROM products ORDER BY item_id LIMIT 1")
