@@ -187,7 +187,7 @@ typedef struct rs_ev_stats {
 	float *pair_qty;    /* per merged pair: quantity purchased (spend = x price) */
 	uint32_t *user_ev;  /* users x events: rows per event */
 	double *user_buy;   /* users x 4: purchase rows, first and last purchase ts, spend */
-	size_t users;
+	size_t users, pairs;
 } rs_ev_stats;
 void rs_ev_stats_free(rs_ev_stats *s);
 /* Each row's event and quantity while the builder sorts (NULL: untagged);

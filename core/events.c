@@ -145,6 +145,7 @@ rs_status rs_ev_stats_make(rs_builder *b, const rs_csr *c, const int64_t *start,
 		for (int64_t k = start[u]; k < start[u + 1]; k++)
 			pairs += k == start[u] || c->indices[k] != c->indices[k - 1];
 	s->users = (size_t)nu;
+	s->pairs = pairs;
 	s->pair_qty = rs_calloc(pairs + 1, sizeof *s->pair_qty);
 	s->user_buy = rs_malloc(rs_mul((size_t)nu + 1, 4 * sizeof *s->user_buy));
 	if (ne) {
@@ -178,8 +179,12 @@ rs_status rs_model_keep_events(rs_model *m, rs_builder *b, rs_error *err)
 {
 	rs_ev_stats *s = &b->evs;
 	size_t nu = m->users.n, ne = m->events.n, nnz = (size_t)rs_csr_nnz(&m->seen);
-	if (!s->user_buy)
+	/* the pairs must be the seen matrix's (side tables add users, not pairs);
+	 * if training changed them, keep nothing rather than misaligned facts */
+	if (!s->user_buy || s->pairs != nnz || s->users > nu) {
+		rs_ev_stats_free(s);
 		return RS_OK;
+	}
 	uint32_t *uev = ne ? rs_calloc(rs_mul(nu + 1, ne), sizeof *uev) : NULL;
 	double *ub = rs_malloc(rs_mul(nu + 1, 4 * sizeof *ub));
 	if ((ne && !uev) || !ub) {
@@ -215,7 +220,6 @@ rs_status rs_model_keep_events(rs_model *m, rs_builder *b, rs_error *err)
 		s->pair_ev = NULL;
 		s->pair_buy = NULL;
 	}
-	(void)nnz;
 	rs_ev_stats_free(s);
 	return rs_spend_prepare(m, err);
 }

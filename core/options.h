@@ -21,7 +21,8 @@ enum { RS_FOR_RECOMMEND = 1, RS_FOR_SESSION = 2 };
 
 typedef struct rs_serve_option {
 	const char *name;
-	enum { RS_SO_BOOL, RS_SO_NUMBER, RS_SO_INTEGER, RS_SO_STRINGS } type;
+	enum { RS_SO_BOOL, RS_SO_NUMBER, RS_SO_INTEGER, RS_SO_STRINGS,
+	       RS_SO_NUMBERS /* an array of hi numbers, each above lo */ } type;
 	double lo, hi;   /* numbers; candidates' lo is k, checked where k is known */
 	unsigned needs;  /* RS_NEEDS_* */
 	unsigned takers; /* RS_FOR_* */

@@ -57,8 +57,9 @@ static int cmp_double(const void *a, const void *b)
 rs_status rs_rank_prepare(rs_model *m, rs_error *err)
 {
 	m->price_q[0] = m->price_q[1] = m->price_q[2] = NAN;
-	if (!m->item_price || m->users.n == 0)
-		return RS_OK;
+	rs_status st = rs_spend_prepare(m, err);
+	if (st != RS_OK || !m->item_price || m->users.n == 0)
+		return st;
 	double *avg = rs_malloc(rs_mul(m->users.n, sizeof *avg));
 	if (!avg)
 		return rs_fail(err, RS_ENOMEM, "out of memory deriving spending segments");

@@ -17,7 +17,7 @@
  *   price_sensitivity:     items priced above tolerance x that average go
  *                          after every other candidate; tolerance by
  *                          spending segment (profile.c): small 1.25, low
- *                          average 1.5, average 2, high 3
+ *                          average 1.5, average 2, high 3, or price_tolerances
  *   diversity lambda:      maximal marginal relevance (mmr.c): the next
  *                          row maximizes
  *                          (1 - lambda) rel_i - lambda max_{j chosen} sim(i, j)
@@ -49,6 +49,7 @@ static const double seg_tolerance[4] = {1.25, 1.5, 2.0, 3.0};
 typedef struct rank_opts {
 	int candidates; /* 0: the default */
 	double upsell, diversity, pop_penalty, now;
+	double tol[4];  /* price_tolerances (default seg_tolerance) */
 	int price_sens, repurchase;
 } rank_opts;
 
@@ -131,6 +132,12 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 		st = boolean(c, &ro->price_sens, err);
 		return st == RS_OK && ro->price_sens ? needs_prices(m, key, err) : st;
 	}
+	if (!strcmp(key, "price_tolerances")) {
+		st = rs_serve_option_check(rs_serve_option_find(key), c, err);
+		for (int s = 0; st == RS_OK && s < 4; s++)
+			ro->tol[s] = c->children[s].number;
+		return st == RS_OK ? needs_prices(m, key, err) : st;
+	}
 	if (!strcmp(key, "repurchase_cycle")) {
 		st = boolean(c, &ro->repurchase, err);
 		if (st == RS_OK && ro->repurchase)
@@ -157,6 +164,7 @@ static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
                        rs_error *err)
 {
 	*ro = (rank_opts){.now = rs_now_seconds()};
+	memcpy(ro->tol, seg_tolerance, sizeof ro->tol);
 	if (!o || o->kind == RS_OPT_NULL)
 		return RS_OK;
 	if (o->kind != RS_OPT_OBJECT)
@@ -235,7 +243,7 @@ static void relevance(const rs_model *m, const rs_rank_ctx *ctx, const rank_opts
 	double avg = rs_history_avg_price(m, ctx->items, ctx->n), tol = NAN;
 	int seg = rs_spending_segment(m, avg);
 	if (ro->price_sens && seg >= 0)
-		tol = seg_tolerance[seg] * avg;
+		tol = ro->tol[seg] * avg;
 	float popmax = m->items.n ? m->pop[m->pop_order[0]] : 0;
 	for (int r = 0; r < n; r++) {
 		int32_t i = c[r].item;

@@ -30,6 +30,8 @@ const rs_serve_option rs_serve_options[] = {
 	{"candidates", RS_SO_INTEGER, 1, RS_MAX_K, RS_NEEDS_NOTHING, BOTH},
 	{"upsell", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_PRICES, BOTH},
 	{"price_sensitivity", RS_SO_BOOL, 0, 0, RS_NEEDS_PRICES, BOTH},
+	/* price_sensitivity's tolerance per spending segment (rerank.c) */
+	{"price_tolerances", RS_SO_NUMBERS, 0, 4, RS_NEEDS_PRICES, BOTH},
 	{"repurchase_cycle", RS_SO_BOOL, 0, 0, RS_NEEDS_TIMES, BOTH},
 	{"now", RS_SO_NUMBER, -1e12, 1e12, RS_NEEDS_NOTHING, BOTH},
 	{"diversity", RS_SO_NUMBER, 0, 1, RS_NEEDS_NOTHING, BOTH},
@@ -83,6 +85,16 @@ rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_e
 				return rs_fail(err, RS_EINVAL, "option \"%s\": element %zu must be a string",
 				               so->name, k + 1);
 		return RS_OK;
+	case RS_SO_NUMBERS:
+		if (o->kind != RS_OPT_ARRAY || o->n_children != (size_t)so->hi)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be an array of %g numbers",
+			               so->name, so->hi);
+		for (size_t k = 0; k < o->n_children; k++)
+			if (o->children[k].kind != RS_OPT_NUMBER || !isfinite(o->children[k].number) ||
+			    !(o->children[k].number > so->lo))
+				return rs_fail(err, RS_EINVAL, "option \"%s\": element %zu must be a number above %g",
+				               so->name, k + 1, so->lo);
+		return RS_OK;
 	}
 	return RS_OK;
 }
@@ -91,7 +103,7 @@ rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_e
 static const char *const pure_options[] = {
 	"exclude_seen", "exact", "probes", "price_min", "price_max", "categories",
 	"exclude_categories", "exclude_items", "candidates", "upsell", "price_sensitivity",
-	"now", "diversity", "popularity_penalty", "reasons", NULL,
+	"price_tolerances", "now", "diversity", "popularity_penalty", "reasons", NULL,
 };
 
 static int is_false(const rs_opt *o)
