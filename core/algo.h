@@ -143,6 +143,7 @@ extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid, rs_def_au
 /* hybrid.c: parse "components", derive the part maps, blend at serving. */
 rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
 void rs_hybrid_config_free(rs_config *c);
+rs_status rs_hybrid_share_sides(rs_config *c, rs_error *err);
 rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
 /* filters.c: item prices / categories from the items table; the filter
