@@ -9,6 +9,12 @@
 #include "model.h"
 
 /* ---- algorithms ---- */
+/* filters.c: the items table's prices, for the training summary */
+typedef struct rs_price_count {
+	int column;                        /* the items table had a "price" column */
+	int64_t known, unparsed, missing;  /* catalogue items by their price */
+} rs_price_count;
+
 typedef struct rs_train_ctx {
 	const rs_config *cfg;
 	const rs_callbacks *cb;
@@ -18,6 +24,7 @@ typedef struct rs_train_ctx {
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
 	int64_t side_items, new_items, n_feats; /* content: summary counts */
 	int64_t new_users;   /* bpr, warp: users only the users table names (summary) */
+	rs_price_count prices; /* the items table's prices (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
 	rs_text note;        /* auto: the search, for the summary */
 } rs_train_ctx;
@@ -148,7 +155,11 @@ rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
 /* filters.c: item prices / categories from the items table; the filter
  * options, whose mask (1 = blocked) rs_rank builds with rs_filter_apply. */
-rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
+rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_price_count *pc, rs_error *err);
+/* Some item has a price; else the error of a price option (`key`). */
+int rs_has_prices(const rs_model *m);
+rs_status rs_needs_prices(const rs_model *m, const char *key, rs_error *err);
+rs_status rs_filter_check_range(const rs_opt *options, rs_error *err);
 int rs_is_filter_option(const char *key);
 /* One filter option (rs_is_filter_option(o->key)) into the mask. */
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,

@@ -100,15 +100,6 @@ static rs_status boolean(const rs_opt *c, int *out, rs_error *err)
 	return st;
 }
 
-static rs_status needs_prices(const rs_model *m, const char *key, rs_error *err)
-{
-	if (m->item_price)
-		return RS_OK;
-	return rs_fail(err, RS_EINVAL,
-	               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
-	               key);
-}
-
 /* One re-ranking option (not a filter) into ro. */
 static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *ro, rs_error *err)
 {
@@ -125,11 +116,11 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 	}
 	if (!strcmp(key, "upsell")) {
 		st = number(c, &ro->upsell, err);
-		return st == RS_OK && ro->upsell > 0 ? needs_prices(m, key, err) : st;
+		return st == RS_OK && ro->upsell > 0 ? rs_needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "price_sensitivity")) {
 		st = boolean(c, &ro->price_sens, err);
-		return st == RS_OK && ro->price_sens ? needs_prices(m, key, err) : st;
+		return st == RS_OK && ro->price_sens ? rs_needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "repurchase_cycle")) {
 		st = boolean(c, &ro->repurchase, err);
@@ -162,7 +153,9 @@ static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *c = &o->children[i];
 		const char *key = c->key ? c->key : "";
-		rs_status st = RS_OK;
+		rs_status st = i == 0 ? rs_filter_check_range(o, err) : RS_OK;
+		if (st != RS_OK)
+			return st;
 		if (in_list(own, key))
 			continue;
 		if (!rs_rank_option(key))

@@ -31,4 +31,35 @@ SELECT * FROM recommend('u1', 5, 'f_plain', '{"categories": ["c3"]}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": "9"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"categories": "c3"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"exclude_items": [1]}');
+-- Prices stored as text (issue 13 A5): numeric text in a text or varchar
+-- column is a price, anything else is unknown and counted in the summary.
+CREATE TABLE f_text_items AS
+  SELECT 'i' || i AS item_id,
+         (CASE i WHEN 0 THEN '' WHEN 1 THEN 'n/a' WHEN 2 THEN '12 EUR' WHEN 3 THEN NULL
+                 WHEN 4 THEN ' 7 ' WHEN 5 THEN '1e2' ELSE i || '.50' END)::varchar(10) AS price,
+         'c' || (i % 4) AS category
+  FROM generate_series(0, 15) i;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_text_items", "threads": 1, "factors": 4}')->'prices' AS prices;
+-- i4 costs 7, i5 100, i6..i15 6.50..15.50; unparsed and missing prices never pass
+SELECT item_id FROM recommend('u1', 16, 'f_text', '{"price_max": 9, "exclude_seen": false}') ORDER BY item_id;
+SELECT item_id FROM recommend('u11', 16, 'f_text', '{"price_min": 99, "exclude_seen": false}');
+SELECT count(*) AS rows FROM recommend('u1', 16, 'f_text', '{"price_min": 0, "exclude_seen": false}');
+-- a text column too
+CREATE TABLE f_text_items2 AS SELECT item_id, price::text AS price, category FROM f_text_items;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_text_items2", "threads": 1, "factors": 4}')->'prices' AS prices;
+-- a model whose items all lack a price: an error naming it, not 0 rows
+CREATE TABLE f_noprice AS SELECT item_id, 'n/a'::text AS price, category FROM f_items;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_noprice", "threads": 1, "factors": 4}')->'prices' AS prices;
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_max": 10}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"upsell": 0.5}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_sensitivity": true}');
+-- an empty price range is an error (22023), not 0 rows
+SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": 50, "price_max": 10}');
+\echo :SQLSTATE
+SELECT count(*) AS rows FROM recommend('u1', 5, 'f_shop', '{"price_min": 10, "price_max": 10}');
+SELECT recsys_drop_model('f_text');
+DROP TABLE f_text_items, f_text_items2, f_noprice;
 SELECT recsys_drop_model('f_shop'), recsys_drop_model('f_plain');

@@ -33,3 +33,29 @@ SELECT * FROM recommend('u1', 5, 'f_plain', '{"categories": ["c3"]}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": "9"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"categories": "c3"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"exclude_items": [1]}');
+-- Prices stored as text (issue 13 A5; what `sqlite3 .import` creates): numeric
+-- text is a price, anything else is unknown and counted in the summary.
+CREATE TABLE f_text_items (item_id TEXT, price TEXT, category TEXT);
+INSERT INTO f_text_items
+  WITH RECURSIVE i(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM i WHERE i < 15)
+  SELECT 'i' || i, CASE i WHEN 0 THEN '' WHEN 1 THEN 'n/a' WHEN 2 THEN '12 EUR' WHEN 3 THEN NULL
+                          WHEN 4 THEN ' 7 ' WHEN 5 THEN '1e2' ELSE CAST(i AS TEXT) || '.50' END,
+         'c' || (i % 4) FROM i;
+SELECT typeof(price) AS stored, count(*) AS n FROM f_text_items GROUP BY 1 ORDER BY 1;
+SELECT json_extract(recsys_train('f_text', 'f_events', 'als',
+       '{"items": "f_text_items", "threads": 1, "factors": 4}'), '$.prices') AS prices;
+-- i4 costs 7, i5 100, i6..i15 6.50..15.50; unparsed and missing prices never pass
+SELECT item_id FROM recommend('u1', 16, 'f_text', '{"price_max": 9, "exclude_seen": false}') ORDER BY item_id;
+SELECT item_id FROM recommend('u11', 16, 'f_text', '{"price_min": 99, "exclude_seen": false}');
+SELECT count(*) AS rows FROM recommend('u1', 16, 'f_text', '{"price_min": 0, "exclude_seen": false}');
+-- a model whose items all lack a price: an error naming it, not 0 rows
+CREATE TABLE f_noprice AS SELECT item_id, 'n/a' AS price, category FROM f_items;
+SELECT json_extract(recsys_train('f_text', 'f_events', 'als',
+       '{"items": "f_noprice", "threads": 1, "factors": 4}'), '$.prices') AS prices;
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_max": 10}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"upsell": 0.5}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_sensitivity": true}');
+-- an empty price range is an error, not 0 rows
+SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": 50, "price_max": 10}');
+SELECT count(*) AS rows FROM recommend('u1', 5, 'f_shop', '{"price_min": 10, "price_max": 10}');
+SELECT recsys_drop_model('f_text');
