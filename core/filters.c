@@ -53,16 +53,19 @@ rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_price_count *pc, rs_er
 	if (pcol < 0 && ccol < 0)
 		return RS_OK;
 	size_t ni = m->items.n;
-	m->item_price = rs_malloc(rs_mul(ni, sizeof *m->item_price));
-	m->item_cat = rs_malloc(rs_mul(ni, sizeof *m->item_cat));
+	/* each only with its column: a model without prices says so (rs_needs_prices) */
+	m->item_price = pcol >= 0 ? rs_malloc(rs_mul(ni + 1, sizeof *m->item_price)) : NULL;
+	m->item_cat = ccol >= 0 ? rs_malloc(rs_mul(ni + 1, sizeof *m->item_cat)) : NULL;
 	unsigned char *bad = rs_calloc(ni + 1, 1); /* a price cell that is not a number */
-	if (!m->item_price || !m->item_cat || !bad) {
+	if ((pcol >= 0 && !m->item_price) || (ccol >= 0 && !m->item_cat) || !bad) {
 		free(bad);
 		return rs_fail(err, RS_ENOMEM, "out of memory reading item prices and categories");
 	}
 	for (size_t i = 0; i < ni; i++) {
-		m->item_price[i] = NAN;
-		m->item_cat[i] = -1;
+		if (m->item_price)
+			m->item_price[i] = NAN;
+		if (m->item_cat)
+			m->item_cat[i] = -1;
 	}
 	for (size_t c = 0; c < a->n; c++) {
 		const rs_attr *cell = &a->cells[c];

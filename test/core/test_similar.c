@@ -208,7 +208,7 @@ void test_similar_errors_round_trip(void)
 	opts_buf ob;
 	const char *bad[] = {"exclude_seen=true"};
 	CHECK(rs_similar_items(m, "i1", 2, 3, make_opts(&ob, 1, bad), out, &n, &e) == RS_EINVAL);
-	CHECK(!strcmp(e.msg, "unknown option \"exclude_seen\" for similar_items (it takes none yet)"));
+	CHECK(strstr(e.msg, "unknown option \"exclude_seen\" for similar_items (known options: price_min, ") == e.msg);
 	rs_opt num = {.kind = RS_OPT_NUMBER, .number = 1};
 	CHECK(rs_similar_items(m, "i1", 2, 3, &num, out, &n, &e) == RS_EINVAL);
 	CHECK(rs_similar_items(m, "i1", 2, 3, NULL, out, &n, &e) == RS_OK && n == 3);
