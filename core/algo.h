@@ -82,6 +82,13 @@ void rs_model_keep_als(rs_model *m, const rs_train_ctx *ctx);
  * item; the three arrays are malloc'd (n + 1 entries). */
 rs_status rs_history_merged(const rs_history *h, int32_t **items, float **w, double **ts,
                             int *n, rs_error *err);
+/* fold_in.c, for explain.c: a history's fold-in scores of every item of m
+ * (scores padded to RS_BLK), and hybrid component p's view of a history. */
+rs_status rs_history_scores(const rs_model *m, const int32_t *s, const float *w, const double *ts,
+                            int n, float *scores, rs_error *err);
+rs_status rs_history_part(const rs_model *m, int32_t p, const int32_t *s, const float *w,
+                          const double *ts, int n, int32_t *ps, float *pw, double *pts, int *pn,
+                          rs_error *err);
 
 rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
                      const rs_idmap *items, float **user_f, float **item_f, rs_error *err);

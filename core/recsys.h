@@ -683,6 +683,17 @@ typedef struct rs_contribution {
  */
 rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const char *item,
                      size_t item_len, rs_contribution **out, int *n_out, rs_error *err);
+/*
+ * recsys_explain() with recommend()'s fresh path: a user the model does not
+ * know, with kept rows in h (the binding read them from the model's source,
+ * as for rs_recommend_fresh), is explained from those rows; the
+ * contributions add up to the score recommend() gives with "fresh" (bpr /
+ * warp: but the item's bias, as for known users). A known user, no h, or no
+ * kept row: rs_explain (an unknown user stays RS_ENOTFOUND).
+ */
+rs_status rs_explain_fresh(const rs_model *m, const char *user, size_t user_len,
+                           const rs_history *h, const char *item, size_t item_len,
+                           rs_contribution **out, int *n_out, rs_error *err);
 
 /*
  * What the model knows of one user (recsys_user_profile; core/rerank.c).

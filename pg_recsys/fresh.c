@@ -143,6 +143,19 @@ RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 		RsReportError(&err);
 }
 
+/*
+ * recsys_explain() for a user the model does not know: the user's rows of
+ * the source, read as recommend()'s fresh path reads them; NULL when the
+ * model records no source (the core then keeps the not-found error).
+ */
+rs_history *
+RsFreshHistory(const char *name, const rs_model *m, text *user)
+{
+	rs_history *h = RsHistoryCreate(m);
+
+	return RsReadKeyRows(name, m, "user", user, h) ? h : NULL;
+}
+
 PG_FUNCTION_INFO_V1(recommend_for_session);
 
 /*

@@ -186,6 +186,7 @@ extern char *RsCurrentRoleName(void);
 /* fresh.c: fresh users (recommend, when rs_fresh_wanted) and recommend_for_session */
 extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 							 const rs_opt *opts, rs_reco *recs, int *n);
+extern rs_history *RsFreshHistory(const char *name, const rs_model *m, text *user);
 
 /* recommend.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);

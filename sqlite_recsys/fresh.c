@@ -82,6 +82,29 @@ int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
 }
 
+/* recsys_explain() for a user the model does not know (argument 0): the
+ * user's rows of the source into *out, as the fresh path reads them; *out
+ * stays NULL when the model records no source (the core keeps the
+ * not-found error then). */
+int rsq_fresh_history(rsq_cursor *c, rs_history **out)
+{
+	size_t len;
+	const char *key = rsq_arg_text(c, 0, &len);
+	rs_error err = {0};
+	char *errmsg = NULL;
+	*out = NULL;
+	if (!c->model->source)
+		return SQLITE_OK;
+	if (rs_history_create(c->model->m, out, &err) != RS_OK)
+		return SQLITE_NOMEM;
+	int rc = read_key_rows(c->ctx->db, c->model, "user", key, len, *out, &errmsg);
+	if (rc != SQLITE_OK) {
+		rs_history_destroy(out);
+		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
+	}
+	return SQLITE_OK;
+}
+
 /* recommend_for_session(): the session's top k. */
 static int session_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
