@@ -127,9 +127,10 @@ static rs_status union_cols(rs_config *c, int s, const rs_config *part)
  * The side tables reach every component: the binding reads one items and
  * one users table, the hybrid's. A top-level "items" / "users" (and its
  * "item_features" / "user_features") is given to each component that does
- * not set its own; one set inside a component becomes the hybrid's, so
- * either place works. Two different tables for one side are an error. The
- * columns read are the union of the components' (all when one wants all).
+ * not set its own; a table named inside a component becomes the hybrid's
+ * (its columns stay that component's), so either place works. Two
+ * different tables for one side are an error. The columns read are the
+ * union of the components' (all when one wants all).
  */
 rs_status rs_hybrid_share_sides(rs_config *c, rs_error *err)
 {
@@ -139,9 +140,7 @@ rs_status rs_hybrid_share_sides(rs_config *c, rs_error *err)
 			rs_config *pc = c->part_cfg[p];
 			if (!pc->side_source[s])
 				continue;
-			if (!(c->side_source[s] = strdup(pc->side_source[s])) ||
-			    (!c->side_cols[s] && copy_cols(pc->side_cols[s], pc->n_side_cols[s], &c->side_cols[s],
-			                                   &c->n_side_cols[s]) != RS_OK))
+			if (!(c->side_source[s] = strdup(pc->side_source[s])))
 				return rs_fail(err, RS_ENOMEM, "out of memory");
 		}
 		if (!c->side_source[s])

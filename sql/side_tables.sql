@@ -111,6 +111,7 @@ FROM recsys_train('side_h', 'side_events', 'hybrid',
 SELECT source, count(*) AS n FROM recommend('u3', 14, 'side_h') GROUP BY source ORDER BY source;
 SELECT item_id, score > 0 AS positive, source FROM recommend('u3', 14, 'side_h')
 WHERE item_id IN ('i12', 'i13') ORDER BY item_id;
+-- (the hybrid reads every column, which als takes; content keeps its two)
 SELECT s->'items_table'->'columns' AS columns
 FROM recsys_train('side_h', 'side_events', 'hybrid',
      '{"threads": 1, "components": {"als": 0.5, "popularity": 0.3,
