@@ -648,8 +648,9 @@ rs_status rs_recommend_fresh(const rs_model *m, const char *user, size_t user_le
                              const rs_history *h, int k, const rs_opt *options, rs_reco *out,
                              int *n_out, rs_error *err);
 
-/* The k most popular items of the model's training data. `options`: none yet
- * (an object with unknown keys is an error). */
+/* The k most popular items of the model's training data. `options`:
+ * recommend()'s filters, candidates, diversity, and "measure" (users |
+ * weight), "window_days" and "now" (serve.c); unknown keys are errors. */
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
                      rs_reco *out, int *n_out, rs_error *err);
 
@@ -658,7 +659,8 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
  * svd, bpr, warp), the item's kept neighbours (itemknn, content), its row of
  * B (ease), the popularity order (popularity), or the components' blend
  * (hybrid). Only positive similarities; the item itself is left out.
- * `options`: none yet (unknown keys are errors). k must be 1..RS_MAX_K; `out`
+ * `options`: recommend()'s filters, candidates, diversity and
+ * popularity_penalty (unknown keys are errors). k must be 1..RS_MAX_K; `out`
  * has room for k entries. An id the model does not know is RS_ENOTFOUND.
  */
 rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int k,
