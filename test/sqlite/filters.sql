@@ -48,6 +48,12 @@ SELECT json_extract(recsys_train('f_text', 'f_events', 'als',
 SELECT item_id FROM recommend('u1', 16, 'f_text', '{"price_max": 9, "exclude_seen": false}') ORDER BY item_id;
 SELECT item_id FROM recommend('u11', 16, 'f_text', '{"price_min": 99, "exclude_seen": false}');
 SELECT count(*) AS rows FROM recommend('u1', 16, 'f_text', '{"price_min": 0, "exclude_seen": false}');
+-- the same through `.import` of a CSV file (every column TEXT)
+.import --csv test/sqlite/fixtures/prices.csv f_csv_items
+SELECT typeof(price) AS stored, count(*) AS n FROM f_csv_items GROUP BY 1;
+SELECT json_extract(recsys_train('f_text', 'f_events', 'als',
+       '{"items": "f_csv_items", "threads": 1, "factors": 4}'), '$.prices') AS prices;
+SELECT item_id FROM recommend('u1', 16, 'f_text', '{"price_max": 5, "exclude_seen": false}') ORDER BY item_id;
 -- a model whose items all lack a price: an error naming it, not 0 rows
 CREATE TABLE f_noprice AS SELECT item_id, 'n/a' AS price, category FROM f_items;
 SELECT json_extract(recsys_train('f_text', 'f_events', 'als',
