@@ -86,6 +86,7 @@ void test_similar_itemknn(void);
 void test_similar_ease(void);
 void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
+void test_similar_options(void);
 
 void test_filters(void);
 void test_filters_text_prices(void);
@@ -212,6 +213,7 @@ int main(void)
 	RUN(test_similar_ease);
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
+	RUN(test_similar_options);
 	RUN(test_filters);
 	RUN(test_filters_text_prices);
 	RUN(test_popular_options);
