@@ -9,6 +9,12 @@
 #include "model.h"
 
 /* ---- algorithms ---- */
+/* filters.c: the items table's prices, for the training summary */
+typedef struct rs_price_count {
+	int column;                        /* the items table had a "price" column */
+	int64_t known, unparsed, missing;  /* catalogue items by their price */
+} rs_price_count;
+
 typedef struct rs_train_ctx {
 	const rs_config *cfg;
 	const rs_callbacks *cb;
@@ -18,6 +24,7 @@ typedef struct rs_train_ctx {
 	const rs_attrs *side;  /* the builder's side tables, [RS_SIDE_ITEMS] and [RS_SIDE_USERS] */
 	int64_t side_items, new_items, n_feats; /* content: summary counts */
 	int64_t new_users;   /* bpr, warp: users only the users table names (summary) */
+	rs_price_count prices; /* the items table's prices (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
 	rs_text note;        /* auto: the search, for the summary */
 } rs_train_ctx;
@@ -75,6 +82,13 @@ void rs_model_keep_als(rs_model *m, const rs_train_ctx *ctx);
  * item; the three arrays are malloc'd (n + 1 entries). */
 rs_status rs_history_merged(const rs_history *h, int32_t **items, float **w, double **ts,
                             int *n, rs_error *err);
+/* fold_in.c, for explain.c: a history's fold-in scores of every item of m
+ * (scores padded to RS_BLK), and hybrid component p's view of a history. */
+rs_status rs_history_scores(const rs_model *m, const int32_t *s, const float *w, const double *ts,
+                            int n, float *scores, rs_error *err);
+rs_status rs_history_part(const rs_model *m, int32_t p, const int32_t *s, const float *w,
+                          const double *ts, int n, int32_t *ps, float *pw, double *pts, int *pn,
+                          rs_error *err);
 
 rs_status rs_als_fit(rs_train_ctx *ctx, const rs_csr *ui, const rs_idmap *users,
                      const rs_idmap *items, float **user_f, float **item_f, rs_error *err);
@@ -143,11 +157,16 @@ extern const rs_algo_def rs_def_als, rs_def_popularity, rs_def_hybrid, rs_def_au
 /* hybrid.c: parse "components", derive the part maps, blend at serving. */
 rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err);
 void rs_hybrid_config_free(rs_config *c);
+rs_status rs_hybrid_share_sides(rs_config *c, rs_error *err);
 rs_status rs_hybrid_prepare(rs_model *m, rs_error *err);
 void rs_hybrid_free_derived(rs_model *m);
 /* filters.c: item prices / categories from the items table; the filter
  * options, whose mask (1 = blocked) rs_rank builds with rs_filter_apply. */
-rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err);
+rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_price_count *pc, rs_error *err);
+/* Some item has a price; else the error of a price option (`key`). */
+int rs_has_prices(const rs_model *m);
+rs_status rs_needs_prices(const rs_model *m, const char *key, rs_error *err);
+rs_status rs_filter_check_range(const rs_opt *options, rs_error *err);
 int rs_is_filter_option(const char *key);
 /* One filter option (rs_is_filter_option(o->key)) into the mask. */
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,

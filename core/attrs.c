@@ -32,7 +32,8 @@ static int64_t pool_add(rs_attrs *a, const char *s, size_t len)
 		a->text = p;
 		a->text_cap = cap;
 	}
-	memcpy(a->text + a->text_len, s, len);
+	if (len > 0) /* an empty first text: no buffer yet */
+		memcpy(a->text + a->text_len, s, len);
 	a->text_len += len;
 	return (int64_t)(a->text_len - len);
 }

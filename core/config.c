@@ -319,6 +319,13 @@ static rs_status config_build(const rs_algo_def *def, const rs_opt *options,
 		return rs_fail(err, RS_EINVAL,
 		               "algorithm \"hybrid\" needs option \"components\", e.g. {\"als\": 0.7, \"popularity\": 0.3}");
 	}
+	if (c->algo == RS_ALGO_HYBRID) {
+		rs_status st = rs_hybrid_share_sides(c, err);
+		if (st != RS_OK) {
+			rs_config_destroy(&c);
+			return st;
+		}
+	}
 	*out = c;
 	return RS_OK;
 }

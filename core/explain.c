@@ -24,6 +24,9 @@
  *    scores, w_p / (component p's largest score over u's unseen items),
  *    and summed, for the components that score i above 0.
  *  - popularity: nothing in the history contributes: no rows.
+ * A user the model does not know but whose rows the model's source holds
+ * (rs_explain_fresh) is explained from those rows, scored as recommend()'s
+ * fresh path scores them (below).
  */
 #include "internal.h"
 
@@ -154,12 +157,11 @@ static rs_status als_contributions(const rs_model *m, history h, int32_t i, doub
 	return RS_OK;
 }
 
-/* Contributions of user u's history items to item i of a non-hybrid model,
- * c[r] for the r-th item of u's row. */
-static rs_status plain_contributions(const rs_model *m, int32_t u, int32_t i, double *c,
+/* Contributions of the history's items to item i of a non-hybrid model,
+ * c[r] for the r-th item of h. */
+static rs_status plain_contributions(const rs_model *m, history h, int32_t i, double *c,
                                      rs_error *err)
 {
-	history h = user_history(m, u);
 	if (rs_model_def(m)->solve_fold && m->factors > 0)
 		return als_contributions(m, h, i, c, err);
 	for (int32_t r = 0; r < h.n; r++)
@@ -167,38 +169,55 @@ static rs_status plain_contributions(const rs_model *m, int32_t u, int32_t i, do
 	return RS_OK;
 }
 
-/* Component p's largest score over the hybrid user u's unseen items (the
- * blend's scale, hybrid.c), or 0 when it scores nothing above 0. */
-static rs_status part_scale(const rs_model *m, int32_t p, int32_t u, int32_t pu, double *hi,
-                            rs_error *err)
+/* Component p's largest score (buf: over its items) over the items of m
+ * not in h (the blend's scale, hybrid.c), 0 when it scores nothing above 0. */
+static double part_scale(const rs_model *m, int32_t p, const float *buf, history h)
+{
+	double hi = 0;
+	for (size_t i = 0; i < m->items.n; i++) {
+		int32_t pi = m->part_item[p][i], at = (int32_t)i;
+		if (pi >= 0 && isfinite(buf[pi]) && buf[pi] > hi &&
+		    !bsearch(&at, h.items, (size_t)h.n, sizeof at, cmp_i32))
+			hi = buf[pi];
+	}
+	return hi;
+}
+
+/* Component p's contributions pc (over its history ph) into c (over m's
+ * history h), scaled as blended: w_p / hi; nothing when p scores the item
+ * at 0 or below. */
+static void add_part(const rs_model *m, int32_t p, history h, history ph, const double *pc,
+                     double hi, double *c)
 {
 	const rs_model *part = m->parts[p];
+	double total = 0;
+	for (int32_t r = 0; r < ph.n; r++)
+		total += pc[r];
+	for (int32_t r = 0; hi > 0 && total > 0 && r < ph.n; r++) {
+		size_t l;
+		const char *jid = rs_idmap_get(&part->items, ph.items[r], &l);
+		int32_t j = rs_idmap_find(&m->items, jid, l);
+		const int32_t *at = j < 0 ? NULL : bsearch(&j, h.items, (size_t)h.n, sizeof j, cmp_i32);
+		if (at)
+			c[at - h.items] += m->part_w[p] * pc[r] / hi;
+	}
+}
+
+/* Component p's scores of all its items for its user pu. */
+static float *part_user_scores(const rs_model *part, int32_t pu)
+{
 	size_t pn = part->items.n, padded = ((pn + RS_BLK - 1) / RS_BLK) * RS_BLK + RS_BLK;
 	float *buf = rs_malloc(rs_mul(padded, sizeof *buf));
-	unsigned char *seen = rs_calloc(m->items.n + 1, 1);
-	if (!buf || !seen) {
-		free(buf);
-		free(seen);
-		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	}
 	const rs_algo_def *d = rs_algo_find(part->algo);
+	if (!buf)
+		return NULL;
 	if (d->score)
 		d->score(part, pu, buf);
 	else if (part->factors > 0)
 		rs_score_items(part, part->user_f + (size_t)pu * part->factors, buf);
 	else
 		memcpy(buf, part->pop, pn * sizeof *buf);
-	for (int64_t q = m->seen.indptr[u]; q < m->seen.indptr[u + 1]; q++)
-		seen[m->seen.indices[q]] = 1;
-	*hi = 0;
-	for (size_t i = 0; i < m->items.n; i++) {
-		int32_t pi = m->part_item[p][i];
-		if (pi >= 0 && !seen[i] && isfinite(buf[pi]) && buf[pi] > *hi)
-			*hi = buf[pi];
-	}
-	free(buf);
-	free(seen);
-	return RS_OK;
+	return buf;
 }
 
 /* Hybrid: the components' contributions, scaled as blended, into c[r] for
@@ -217,25 +236,14 @@ static rs_status hybrid_contributions(const rs_model *m, int32_t u, int32_t i, d
 		if (pu < 0 || pi < 0 || rs_model_def(part)->split == RS_SPLIT_NONE)
 			continue;
 		history ph = user_history(part, pu);
-		double *pc = rs_malloc(rs_mul((size_t)ph.n + 1, sizeof *pc)), hi = 0, total = 0;
-		if (!pc)
-			return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-		st = plain_contributions(part, pu, pi, pc, err);
+		double *pc = rs_malloc(rs_mul((size_t)ph.n + 1, sizeof *pc));
+		float *buf = pc ? part_user_scores(part, pu) : NULL;
+		st = buf ? plain_contributions(part, ph, pi, pc, err)
+		         : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 		if (st == RS_OK)
-			st = part_scale(m, p, u, pu, &hi, err);
-		for (int32_t r = 0; r < ph.n; r++)
-			total += pc[r];
-		/* a component scoring i at 0 or below adds nothing to the blend */
-		for (int32_t r = 0; st == RS_OK && hi > 0 && total > 0 && r < ph.n; r++) {
-			size_t l;
-			const char *jid = rs_idmap_get(&part->items, ph.items[r], &l);
-			int32_t j = rs_idmap_find(&m->items, jid, l);
-			const int32_t *at = j < 0 ? NULL : bsearch(&j, h.items, (size_t)h.n, sizeof j,
-			                                            cmp_i32);
-			if (at)
-				c[at - h.items] += m->part_w[p] * pc[r] / hi;
-		}
+			add_part(m, p, h, ph, pc, part_scale(m, p, buf, h), c);
 		free(pc);
+		free(buf);
 	}
 	return st;
 }
@@ -249,6 +257,40 @@ static int cmp_contribution(const void *a, const void *b)
 	return (x->item > y->item) - (x->item < y->item);
 }
 
+/* The nonzero contributions c of the history items as rows, largest first
+ * (*out malloc'd, NULL when none). */
+static rs_status to_rows(history h, const double *c, rs_contribution **out, int *n_out,
+                         rs_error *err)
+{
+	rs_contribution *rows = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *rows));
+	int n = 0;
+	if (!rows)
+		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	for (int32_t r = 0; r < h.n; r++)
+		if (c[r] != 0 && isfinite(c[r]))
+			rows[n++] = (rs_contribution){h.items[r], (float)c[r]};
+	if (n == 0) {
+		free(rows);
+		return RS_OK;
+	}
+	qsort(rows, (size_t)n, sizeof *rows, cmp_contribution);
+	*out = rows;
+	*n_out = n;
+	return RS_OK;
+}
+
+/* The item's index, or RS_ENOTFOUND naming it. */
+static rs_status find_item(const rs_model *m, const char *item, size_t item_len, int32_t *i,
+                           rs_error *err)
+{
+	char id[RS_SHORT_CAP];
+	*i = rs_idmap_find(&m->items, item, item_len);
+	if (*i < 0)
+		return rs_fail(err, RS_ENOTFOUND, "item \"%s\" is not in the model",
+		               rs_shorten(item, item_len, id, sizeof id));
+	return RS_OK;
+}
+
 rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const char *item,
                      size_t item_len, rs_contribution **out, int *n_out, rs_error *err)
 {
@@ -257,32 +299,124 @@ rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const
 	if (!m || !user || !item)
 		return rs_fail(err, RS_EINVAL, "model, user and item must not be NULL");
 	char id[RS_SHORT_CAP];
-	int32_t u = rs_idmap_find(&m->users, user, user_len);
+	int32_t u = rs_idmap_find(&m->users, user, user_len), i;
 	if (u < 0)
 		return rs_fail(err, RS_ENOTFOUND, "user \"%s\" is not in the model",
 		               rs_shorten(user, user_len, id, sizeof id));
-	int32_t i = rs_idmap_find(&m->items, item, item_len);
-	if (i < 0)
-		return rs_fail(err, RS_ENOTFOUND, "item \"%s\" is not in the model",
-		               rs_shorten(item, item_len, id, sizeof id));
+	rs_status st = find_item(m, item, item_len, &i, err);
+	if (st != RS_OK)
+		return st;
 	history h = user_history(m, u);
 	double *c = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *c));
-	rs_contribution *rows = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *rows));
-	rs_status st = c && rows ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	st = c ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 	if (st == RS_OK)
 		st = m->n_parts > 0 ? hybrid_contributions(m, u, i, c, err)
-		                    : plain_contributions(m, u, i, c, err);
-	int n = 0;
-	for (int32_t r = 0; st == RS_OK && r < h.n; r++)
-		if (c[r] != 0 && isfinite(c[r]))
-			rows[n++] = (rs_contribution){h.items[r], (float)c[r]};
+		                    : plain_contributions(m, h, i, c, err);
+	if (st == RS_OK)
+		st = to_rows(h, c, out, n_out, err);
 	free(c);
-	if (st != RS_OK || n == 0) {
-		free(rows);
-		return st;
+	return st;
+}
+
+/*
+ * A fresh user: the rows read from the model's source, scored as
+ * recommend()'s fresh path scores them (fold_in.c), split the same way as a
+ * known user's history. The weights are the ones fold-in uses: the
+ * item-based scorers weight the one-row history by "recency" (recency.c),
+ * every other family takes the rows' own (als: c = 1 + alpha w in the
+ * fold-in solve, which als_contributions splits exactly). Models that give
+ * fresh users popular items (popularity, imported vectors) have no rows.
+ */
+static float *fresh_weights(const rs_model *m, history h, const double *ts)
+{
+	if (rs_algo_find(m->algo)->score && m->recency > 0 && ts && h.n > 0) {
+		int64_t indptr[2] = {0, h.n};
+		rs_csr one = {.nrows = 1, .ncols = m->seen.ncols, .indptr = indptr,
+		              .indices = (int32_t *)h.items, .data = (float *)h.w, .ts = (double *)ts};
+		return rs_recency_weights(&one, m->recency);
 	}
-	qsort(rows, (size_t)n, sizeof *rows, cmp_contribution);
-	*out = rows;
-	*n_out = n;
-	return RS_OK;
+	float *w = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *w));
+	if (w)
+		memcpy(w, h.w, (size_t)h.n * sizeof *w);
+	return w;
+}
+
+/* A non-hybrid model's split of a fresh history (rows' weights w). */
+static rs_status fresh_plain(const rs_model *m, history h, const double *ts, int32_t i, double *c,
+                             rs_error *err)
+{
+	if (rs_model_def(m)->no_fold) /* fresh users get popular items */
+		return RS_OK;
+	float *fw = fresh_weights(m, h, ts);
+	if (!fw)
+		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	rs_status st = plain_contributions(m, (history){h.items, fw, h.n}, i, c, err);
+	free(fw);
+	return st;
+}
+
+/* Hybrid: each component's split of its view of the fresh history, scaled
+ * by its largest fold-in score over the items not in the history. */
+static rs_status fresh_hybrid(const rs_model *m, history h, const double *ts, int32_t i, double *c,
+                              rs_error *err)
+{
+	size_t n1 = (size_t)h.n + 1;
+	int32_t *ps = rs_malloc(rs_mul(n1, sizeof *ps));
+	float *pw = rs_malloc(rs_mul(n1, sizeof *pw));
+	double *pts = rs_malloc(rs_mul(n1, sizeof *pts)), *pc = rs_malloc(rs_mul(n1, sizeof *pc));
+	rs_status st = ps && pw && pts && pc ? RS_OK
+	                                     : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
+		const rs_model *part = m->parts[p];
+		int32_t pi = m->part_item[p][i];
+		int pn = 0;
+		if (pi < 0 || rs_model_def(part)->split == RS_SPLIT_NONE)
+			continue;
+		st = rs_history_part(m, p, h.items, h.w, ts, h.n, ps, pw, pts, &pn, err);
+		size_t padded = ((part->items.n + RS_BLK - 1) / RS_BLK) * RS_BLK + RS_BLK;
+		float *buf = st == RS_OK ? rs_malloc(rs_mul(padded, sizeof *buf)) : NULL;
+		if (st == RS_OK && !buf)
+			st = rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+		if (st == RS_OK)
+			st = rs_history_scores(part, ps, pw, ts ? pts : NULL, pn, buf, err);
+		float *fw = st == RS_OK ? fresh_weights(part, (history){ps, pw, pn}, ts ? pts : NULL) : NULL;
+		if (st == RS_OK && !fw)
+			st = rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+		history ph = {ps, fw, pn};
+		if (st == RS_OK)
+			st = plain_contributions(part, ph, pi, pc, err);
+		if (st == RS_OK)
+			add_part(m, p, h, ph, pc, part_scale(m, p, buf, h), c);
+		free(buf);
+		free(fw);
+	}
+	free(ps); free(pw); free(pts); free(pc);
+	return st;
+}
+
+rs_status rs_explain_fresh(const rs_model *m, const char *user, size_t user_len,
+                           const rs_history *hy, const char *item, size_t item_len,
+                           rs_contribution **out, int *n_out, rs_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (!m || !user || !item)
+		return rs_fail(err, RS_EINVAL, "model, user and item must not be NULL");
+	if (!hy || rs_idmap_find(&m->users, user, user_len) >= 0 || rs_history_kept(hy) == 0)
+		return rs_explain(m, user, user_len, item, item_len, out, n_out, err);
+	int32_t i, *s = NULL, n = 0;
+	float *w = NULL;
+	double *ts = NULL, *c = NULL;
+	rs_status st = find_item(m, item, item_len, &i, err);
+	if (st == RS_OK)
+		st = rs_history_merged(hy, &s, &w, &ts, &n, err);
+	if (st == RS_OK && !(c = rs_calloc((size_t)n + 1, sizeof *c)))
+		st = rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	history h = {s, w, n};
+	if (st == RS_OK)
+		st = m->n_parts > 0 ? fresh_hybrid(m, h, ts, i, c, err) : fresh_plain(m, h, ts, i, c, err);
+	if (st == RS_OK)
+		st = to_rows(h, c, out, n_out, err);
+	free(s); free(w); free(ts); free(c);
+	return st;
 }

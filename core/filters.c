@@ -14,9 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Price and category of every item from the items side table's cells. */
-rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err)
+/* A price written as text: a decimal number with optional blanks around it
+ * ('12.50', ' 7 ', '1e2'), as `sqlite3 .import` or a text column stores
+ * it. Anything else ('', 'n/a', '12 EUR', hex, inf, nan) is not a price. */
+static int price_text(const char *s, size_t l, double *out)
 {
+	char buf[64];
+	while (l > 0 && (*s == ' ' || *s == '\t'))
+		s++, l--;
+	while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+		l--;
+	if (l == 0 || l >= sizeof buf)
+		return 0;
+	for (size_t k = 0; k < l; k++)
+		if (!strchr("0123456789+-.eE", s[k]))
+			return 0;
+	memcpy(buf, s, l);
+	buf[l] = 0;
+	char *end;
+	double v = strtod(buf, &end);
+	if (end != buf + l || !isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* Price and category of every item from the items side table's cells;
+ * with a "price" column, pc counts the catalogue's known, unparsed (text
+ * that is not a number) and missing prices. */
+rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_price_count *pc, rs_error *err)
+{
+	if (pc)
+		*pc = (rs_price_count){0};
 	if (!a || a->n == 0)
 		return RS_OK;
 	int32_t pcol = rs_idmap_find(&a->columns, "price", 5);
@@ -24,13 +53,19 @@ rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err)
 	if (pcol < 0 && ccol < 0)
 		return RS_OK;
 	size_t ni = m->items.n;
-	m->item_price = rs_malloc(rs_mul(ni, sizeof *m->item_price));
-	m->item_cat = rs_malloc(rs_mul(ni, sizeof *m->item_cat));
-	if (!m->item_price || !m->item_cat)
+	/* each only with its column: a model without prices says so (rs_needs_prices) */
+	m->item_price = pcol >= 0 ? rs_malloc(rs_mul(ni + 1, sizeof *m->item_price)) : NULL;
+	m->item_cat = ccol >= 0 ? rs_malloc(rs_mul(ni + 1, sizeof *m->item_cat)) : NULL;
+	unsigned char *bad = rs_calloc(ni + 1, 1); /* a price cell that is not a number */
+	if ((pcol >= 0 && !m->item_price) || (ccol >= 0 && !m->item_cat) || !bad) {
+		free(bad);
 		return rs_fail(err, RS_ENOMEM, "out of memory reading item prices and categories");
+	}
 	for (size_t i = 0; i < ni; i++) {
-		m->item_price[i] = NAN;
-		m->item_cat[i] = -1;
+		if (m->item_price)
+			m->item_price[i] = NAN;
+		if (m->item_cat)
+			m->item_cat[i] = -1;
 	}
 	for (size_t c = 0; c < a->n; c++) {
 		const rs_attr *cell = &a->cells[c];
@@ -39,15 +74,64 @@ rs_status rs_item_meta(rs_model *m, const rs_attrs *a, rs_error *err)
 		size_t l;
 		const char *id = rs_idmap_get(&a->ids, cell->entity, &l);
 		int32_t i = rs_idmap_find(&m->items, id, l);
+		double v = cell->number;
 		if (i < 0)
 			continue; /* not in the catalogue of this model */
-		if (cell->column == pcol && !isnan(cell->number))
-			m->item_price[i] = (float)cell->number;
+		if (cell->column == pcol && isnan(v) &&
+		    !price_text(a->text + cell->text_off, cell->text_len, &v))
+			bad[i] = 1;
+		else if (cell->column == pcol && isfinite(v))
+			m->item_price[i] = (float)v;
 		else if (cell->column == ccol && isnan(cell->number) &&
 		         rs_idmap_intern(&m->cats, a->text + cell->text_off, cell->text_len,
-		                         &m->item_cat[i]) != RS_OK)
+		                         &m->item_cat[i]) != RS_OK) {
+			free(bad);
 			return rs_fail(err, RS_ENOMEM, "out of memory reading item categories");
+		}
 	}
+	for (size_t i = 0; pc && pcol >= 0 && i < ni; i++) {
+		pc->column = 1;
+		if (!isnan(m->item_price[i]))
+			pc->known++;
+		else if (bad[i])
+			pc->unparsed++;
+		else
+			pc->missing++;
+	}
+	free(bad);
+	return RS_OK;
+}
+
+int rs_has_prices(const rs_model *m)
+{
+	for (size_t i = 0; m->item_price && i < m->items.n; i++)
+		if (!isnan(m->item_price[i]))
+			return 1;
+	return 0;
+}
+
+rs_status rs_needs_prices(const rs_model *m, const char *key, rs_error *err)
+{
+	if (!m->item_price)
+		return rs_fail(err, RS_EINVAL,
+		               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
+		               key);
+	if (!rs_has_prices(m))
+		return rs_fail(err, RS_EINVAL,
+		               "option \"%s\" needs item prices: no item of the model has one (the items table's "
+		               "\"price\" column held no number; the training summary counts them under \"prices\")",
+		               key);
+	return RS_OK;
+}
+
+/* price_min above price_max selects nothing: an error, not 0 rows. */
+rs_status rs_filter_check_range(const rs_opt *options, rs_error *err)
+{
+	const rs_opt *lo = options && options->kind == RS_OPT_OBJECT ? rs_opt_get(options, "price_min") : NULL;
+	const rs_opt *hi = options && options->kind == RS_OPT_OBJECT ? rs_opt_get(options, "price_max") : NULL;
+	if (lo && hi && lo->kind == RS_OPT_NUMBER && hi->kind == RS_OPT_NUMBER && lo->number > hi->number)
+		return rs_fail(err, RS_EINVAL, "option \"price_min\" (%g) must not be above \"price_max\" (%g)",
+		               lo->number, hi->number);
 	return RS_OK;
 }
 
@@ -72,10 +156,9 @@ rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blo
 	if (st != RS_OK)
 		return st;
 	if (!strcmp(key, "price_min") || !strcmp(key, "price_max")) {
-		if (!m->item_price)
-			return rs_fail(err, RS_EINVAL,
-			               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
-			               key);
+		st = rs_needs_prices(m, key, err);
+		if (st != RS_OK)
+			return st;
 		int is_min = !strcmp(key, "price_min");
 		for (size_t i = 0; i < ni; i++) {
 			float p = m->item_price[i];

@@ -288,6 +288,37 @@ static void part_history(const rs_model *m, int32_t p, const hist *h, pair *tmp,
 		ph->ts = NULL;
 }
 
+/* For explain.c: every item's fold-in score for a history, as recommend()
+ * scores a fresh user (default fold-in parameters). */
+rs_status rs_history_scores(const rs_model *m, const int32_t *s, const float *w, const double *ts,
+                            int n, float *scores, rs_error *err)
+{
+	fold_opts fo = {.exclude = 1, .lambda = -1, .alpha = -1};
+	hist h = {s, w, n, ts};
+	int has_uvec;
+	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
+	rs_status st = uvec ? session_scores(m, &h, &fo, scores, uvec, &has_uvec, err)
+	                    : rs_fail(err, RS_ENOMEM, "out of memory scoring the history");
+	free(uvec);
+	return st;
+}
+
+/* For explain.c: hybrid component p's view of a history (part_history);
+ * ps, pw, pts have room for n + 1 entries. */
+rs_status rs_history_part(const rs_model *m, int32_t p, const int32_t *s, const float *w,
+                          const double *ts, int n, int32_t *ps, float *pw, double *pts, int *pn,
+                          rs_error *err)
+{
+	pair *tmp = rs_malloc(rs_mul((size_t)n + 1, sizeof *tmp));
+	if (!tmp)
+		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
+	hist h = {s, w, n, ts}, ph = {ps, pw, 0, pts};
+	part_history(m, p, &h, tmp, &ph);
+	*pn = ph.n;
+	free(tmp);
+	return RS_OK;
+}
+
 /* Hybrid: each component's history scores blended into total (as
  * hybrid.c does), with the best component of every item in bestp. */
 static rs_status hybrid_scores(const rs_model *m, const hist *h, const fold_opts *fo,

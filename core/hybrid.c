@@ -86,6 +86,93 @@ rs_status rs_hybrid_components(rs_config *c, const rs_opt *o, rs_error *err)
 	return RS_OK;
 }
 
+/* A copy of a side-column list (NULL: every column). */
+static rs_status copy_cols(char **from, size_t n, char ***to, size_t *n_to)
+{
+	*to = NULL;
+	*n_to = 0;
+	if (!from)
+		return RS_OK;
+	if (!(*to = rs_calloc(n, sizeof **to)))
+		return RS_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!((*to)[i] = strdup(from[i])))
+			return RS_ENOMEM;
+		*n_to = i + 1;
+	}
+	return RS_OK;
+}
+
+/* Add part's columns missing from c's list (the binding reads the union). */
+static rs_status union_cols(rs_config *c, int s, const rs_config *part)
+{
+	for (size_t i = 0; i < part->n_side_cols[s]; i++) {
+		size_t j = 0;
+		while (j < c->n_side_cols[s] && strcmp(c->side_cols[s][j], part->side_cols[s][i]))
+			j++;
+		if (j < c->n_side_cols[s])
+			continue;
+		char **grown = rs_realloc(c->side_cols[s], rs_mul(c->n_side_cols[s] + 1, sizeof *grown));
+		if (!grown)
+			return RS_ENOMEM;
+		c->side_cols[s] = grown;
+		if (!(grown[c->n_side_cols[s]] = strdup(part->side_cols[s][i])))
+			return RS_ENOMEM;
+		c->n_side_cols[s]++;
+	}
+	return RS_OK;
+}
+
+/*
+ * The side tables reach every component: the binding reads one items and
+ * one users table, the hybrid's. A top-level "items" / "users" (and its
+ * "item_features" / "user_features") is given to each component that does
+ * not set its own; a table named inside a component becomes the hybrid's
+ * (its columns stay that component's), so either place works. Two
+ * different tables for one side are an error. The columns read are the
+ * union of the components' (all when one wants all).
+ */
+rs_status rs_hybrid_share_sides(rs_config *c, rs_error *err)
+{
+	const char *opt[2] = {"items", "users"};
+	for (int s = 0; s < 2; s++) {
+		for (int p = 0; p < c->n_parts && !c->side_source[s]; p++) {
+			rs_config *pc = c->part_cfg[p];
+			if (!pc->side_source[s])
+				continue;
+			if (!(c->side_source[s] = strdup(pc->side_source[s])))
+				return rs_fail(err, RS_ENOMEM, "out of memory");
+		}
+		if (!c->side_source[s])
+			continue;
+		int all = !c->side_cols[s];
+		for (int p = 0; p < c->n_parts; p++) {
+			rs_config *pc = c->part_cfg[p];
+			if (pc->side_source[s] && strcmp(pc->side_source[s], c->side_source[s]))
+				return rs_fail(err, RS_EINVAL,
+				               "option \"components\": \"%s\" names another \"%s\" table than the "
+				               "hybrid's; the components share one (set \"%s\" once)",
+				               rs_config_algorithm(pc), opt[s], opt[s]);
+			if (!pc->side_source[s] && !(pc->side_source[s] = strdup(c->side_source[s])))
+				return rs_fail(err, RS_ENOMEM, "out of memory");
+			if (!pc->side_cols[s] && copy_cols(c->side_cols[s], c->n_side_cols[s], &pc->side_cols[s],
+			                                   &pc->n_side_cols[s]) != RS_OK)
+				return rs_fail(err, RS_ENOMEM, "out of memory");
+			all |= !pc->side_cols[s];
+			if (!all && union_cols(c, s, pc) != RS_OK)
+				return rs_fail(err, RS_ENOMEM, "out of memory");
+		}
+		if (all) { /* some component reads every column */
+			for (size_t i = 0; i < c->n_side_cols[s]; i++)
+				free(c->side_cols[s][i]);
+			free(c->side_cols[s]);
+			c->side_cols[s] = NULL;
+			c->n_side_cols[s] = 0;
+		}
+	}
+	return RS_OK;
+}
+
 void rs_hybrid_config_free(rs_config *c)
 {
 	for (int p = 0; p < c->n_parts; p++)

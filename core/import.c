@@ -351,7 +351,7 @@ static rs_status take_interactions(rs_train_ctx *ctx, rs_model *m, rs_builder *b
 	if (st == RS_OK)
 		st = rs_model_keep_fold(m, ctx, err);
 	if (st == RS_OK)
-		st = rs_item_meta(m, &b->side[RS_SIDE_ITEMS], err);
+		st = rs_item_meta(m, &b->side[RS_SIDE_ITEMS], NULL, err);
 	return st;
 }
 

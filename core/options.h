@@ -16,12 +16,13 @@ rs_status rs_opt_check_bool(const char *name, const rs_opt *o, rs_error *err);
 
 /* What a serving option needs the model to have been trained with. */
 enum { RS_NEEDS_NOTHING = 0, RS_NEEDS_PRICES = 1, RS_NEEDS_TIMES = 2, RS_NEEDS_CATEGORIES = 4 };
-/* Which entry points take it: recommend (with fresh users), the session ones. */
-enum { RS_FOR_RECOMMEND = 1, RS_FOR_SESSION = 2 };
+/* Which entry points take it: recommend (with fresh users), the session
+ * ones, popular_items, similar_items. */
+enum { RS_FOR_RECOMMEND = 1, RS_FOR_SESSION = 2, RS_FOR_POPULAR = 4, RS_FOR_SIMILAR = 8 };
 
 typedef struct rs_serve_option {
 	const char *name;
-	enum { RS_SO_BOOL, RS_SO_NUMBER, RS_SO_INTEGER, RS_SO_STRINGS,
+	enum { RS_SO_BOOL, RS_SO_NUMBER, RS_SO_INTEGER, RS_SO_STRINGS, RS_SO_STRING,
 	       RS_SO_NUMBERS /* an array of hi numbers, each above lo */ } type;
 	double lo, hi;   /* numbers; candidates' lo is k, checked where k is known */
 	unsigned needs;  /* RS_NEEDS_* */

@@ -650,8 +650,9 @@ rs_status rs_recommend_fresh(const rs_model *m, const char *user, size_t user_le
                              const rs_history *h, int k, const rs_opt *options, rs_reco *out,
                              int *n_out, rs_error *err);
 
-/* The k most popular items of the model's training data. `options`: none yet
- * (an object with unknown keys is an error). */
+/* The k most popular items of the model's training data. `options`:
+ * recommend()'s filters, candidates, diversity, and "measure" (users |
+ * weight), "window_days" and "now" (serve.c); unknown keys are errors. */
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
                      rs_reco *out, int *n_out, rs_error *err);
 
@@ -660,7 +661,8 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options,
  * svd, bpr, warp), the item's kept neighbours (itemknn, content), its row of
  * B (ease), the popularity order (popularity), or the components' blend
  * (hybrid). Only positive similarities; the item itself is left out.
- * `options`: none yet (unknown keys are errors). k must be 1..RS_MAX_K; `out`
+ * `options`: recommend()'s filters, candidates, diversity and
+ * popularity_penalty (unknown keys are errors). k must be 1..RS_MAX_K; `out`
  * has room for k entries. An id the model does not know is RS_ENOTFOUND.
  */
 rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int k,
@@ -685,6 +687,17 @@ typedef struct rs_contribution {
  */
 rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const char *item,
                      size_t item_len, rs_contribution **out, int *n_out, rs_error *err);
+/*
+ * recsys_explain() with recommend()'s fresh path: a user the model does not
+ * know, with kept rows in h (the binding read them from the model's source,
+ * as for rs_recommend_fresh), is explained from those rows; the
+ * contributions add up to the score recommend() gives with "fresh" (bpr /
+ * warp: but the item's bias, as for known users). A known user, no h, or no
+ * kept row: rs_explain (an unknown user stays RS_ENOTFOUND).
+ */
+rs_status rs_explain_fresh(const rs_model *m, const char *user, size_t user_len,
+                           const rs_history *h, const char *item, size_t item_len,
+                           rs_contribution **out, int *n_out, rs_error *err);
 
 /*
  * What the model knows of one user (recsys_user_profile; core/rerank.c).

@@ -41,7 +41,16 @@
  * (serve_options.c) that every entry point takes, in its order. */
 static int pipeline_option(const rs_serve_option *so)
 {
-	return so && so->takers == (RS_FOR_RECOMMEND | RS_FOR_SESSION);
+	unsigned both = RS_FOR_RECOMMEND | RS_FOR_SESSION;
+	return so && (so->takers & both) == both;
+}
+
+/* A pipeline option the entry point takes: every one for the recommend
+ * and session functions (taker 0), those marked for it for the others
+ * (popular_items, similar_items: RS_FOR_POPULAR, RS_FOR_SIMILAR). */
+static int takes(const rs_serve_option *so, unsigned taker)
+{
+	return pipeline_option(so) && (!taker || (so->takers & taker));
 }
 
 static const double seg_tolerance[4] = {1.25, 1.5, 2.0, 3.0};
@@ -65,7 +74,7 @@ int rs_rank_option(const char *key) { return pipeline_option(rs_serve_option_fin
 
 /* "unknown option" naming every key the entry point takes. */
 static rs_status unknown_key(const char *key, const char *fn, const char *const *own,
-                             rs_error *err)
+                             unsigned taker, rs_error *err)
 {
 	char known[512];
 	size_t len = 0;
@@ -73,7 +82,7 @@ static rs_status unknown_key(const char *key, const char *fn, const char *const 
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; pass ? rs_serve_options[i].name != NULL : own && own[i]; i++) {
 			const char *k = pass ? rs_serve_options[i].name : own[i];
-			if (pass && (!pipeline_option(&rs_serve_options[i]) || in_list(own, k)))
+			if (pass && (!takes(&rs_serve_options[i], taker) || in_list(own, k)))
 				continue; /* not the pipeline's, or the caller's meaning wins */
 			int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", k);
 			if (w > 0 && (size_t)w < sizeof known - len)
@@ -101,15 +110,6 @@ static rs_status boolean(const rs_opt *c, int *out, rs_error *err)
 	return st;
 }
 
-static rs_status needs_prices(const rs_model *m, const char *key, rs_error *err)
-{
-	if (m->item_price)
-		return RS_OK;
-	return rs_fail(err, RS_EINVAL,
-	               "option \"%s\" needs item prices: train with an \"items\" table that has a \"price\" column",
-	               key);
-}
-
 /* One re-ranking option (not a filter) into ro. */
 static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *ro, rs_error *err)
 {
@@ -126,17 +126,17 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 	}
 	if (!strcmp(key, "upsell")) {
 		st = number(c, &ro->upsell, err);
-		return st == RS_OK && ro->upsell > 0 ? needs_prices(m, key, err) : st;
+		return st == RS_OK && ro->upsell > 0 ? rs_needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "price_sensitivity")) {
 		st = boolean(c, &ro->price_sens, err);
-		return st == RS_OK && ro->price_sens ? needs_prices(m, key, err) : st;
+		return st == RS_OK && ro->price_sens ? rs_needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "price_tolerances")) {
 		st = rs_serve_option_check(rs_serve_option_find(key), c, err);
 		for (int s = 0; st == RS_OK && s < 4; s++)
 			ro->tol[s] = c->children[s].number;
-		return st == RS_OK ? needs_prices(m, key, err) : st;
+		return st == RS_OK ? rs_needs_prices(m, key, err) : st;
 	}
 	if (!strcmp(key, "repurchase_cycle")) {
 		st = boolean(c, &ro->repurchase, err);
@@ -160,8 +160,8 @@ static rs_status rank_opt(const rs_model *m, const rs_opt *c, int k, rank_opts *
 
 /* Parse the pipeline's options; with `blocked` set, filters go into it. */
 static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
-                       const char *const *own, int k, rank_opts *ro, unsigned char **blocked,
-                       rs_error *err)
+                       const char *const *own, unsigned taker, int k, rank_opts *ro,
+                       unsigned char **blocked, rs_error *err)
 {
 	*ro = (rank_opts){.now = rs_now_seconds()};
 	memcpy(ro->tol, seg_tolerance, sizeof ro->tol);
@@ -172,11 +172,13 @@ static rs_status parse(const rs_model *m, const rs_opt *o, const char *fn,
 	for (size_t i = 0; i < o->n_children; i++) {
 		const rs_opt *c = &o->children[i];
 		const char *key = c->key ? c->key : "";
-		rs_status st = RS_OK;
+		rs_status st = i == 0 ? rs_filter_check_range(o, err) : RS_OK;
+		if (st != RS_OK)
+			return st;
 		if (in_list(own, key))
 			continue;
-		if (!rs_rank_option(key))
-			return unknown_key(key, fn, own, err);
+		if (!takes(rs_serve_option_find(key), taker))
+			return unknown_key(key, fn, own, taker, err);
 		if (!rs_is_filter_option(key))
 			st = rank_opt(m, c, k, ro, err);
 		else if (!*blocked && !(*blocked = rs_calloc(m->items.n + 1, 1)))
@@ -207,7 +209,7 @@ rs_status rs_rank_plan_make(const rs_model *m, const rs_opt *options, const char
 {
 	rank_opts ro;
 	*plan = (rs_rank_plan){0};
-	rs_status st = parse(m, options, fn, own_keys, k, &ro, &plan->blocked, err);
+	rs_status st = parse(m, options, fn, own_keys, 0, k, &ro, &plan->blocked, err);
 	plan->reranks = reranks(&ro);
 	plan->repurchase = ro.repurchase;
 	plan->now = ro.now;
@@ -225,7 +227,7 @@ rs_status rs_rank_check(const rs_model *m, const rs_opt *options, const char *fn
 	unsigned char *blocked = NULL;
 	if (!m)
 		return rs_fail(err, RS_EINVAL, "model must not be NULL");
-	rs_status st = parse(m, options, fn, own_keys, k, &ro, &blocked, err);
+	rs_status st = parse(m, options, fn, own_keys, 0, k, &ro, &blocked, err);
 	free(blocked);
 	return st;
 }
@@ -321,7 +323,7 @@ static rs_status exclude(const rs_model *m, const rs_rank_ctx *ctx, const rs_opt
                          float *scores, rank_opts *ro, rs_error *err)
 {
 	unsigned char *blocked = NULL;
-	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, k, ro, &blocked, err);
+	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, ctx->taker, k, ro, &blocked, err);
 	for (int32_t r = 0; st == RS_OK && ctx->exclude_history && r < ctx->n; r++) {
 		int32_t i = ctx->items[r];
 		if (!(ro->repurchase && rs_repurchase_due(m, i, history_buy(ctx, r), ro->now)))
@@ -377,7 +379,7 @@ rs_status rs_rank_index(const rs_model *m, const rs_rank_ctx *ctx, const float *
 	int32_t *hist = NULL;
 	*n_out = 0;
 	*exhausted = 0;
-	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, k, &ro, &blocked, err);
+	rs_status st = parse(m, options, ctx->fn, ctx->own_keys, ctx->taker, k, &ro, &blocked, err);
 	int32_t nh = st == RS_OK ? excluded_history(m, ctx, &ro, &hist) : 0;
 	int reranks = ro.upsell > 0 || ro.price_sens || ro.diversity > 0 || ro.pop_penalty > 0;
 	int want = !reranks ? k + 24 : ro.candidates ? ro.candidates : DEFAULT_CANDIDATES;

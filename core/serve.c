@@ -309,6 +309,60 @@ void rs_recommend_reasons(const rs_model *m, int32_t u, const rs_opt *options, r
 		rs_reasons_fill(m, NULL, NULL, 0, RS_WHY_SOURCE, out, n);
 }
 
+/* popular_items' own options; the filters and re-ranking it takes are the
+ * pipeline's (serve_options.c rows marked RS_FOR_POPULAR). */
+static const char *const popular_keys[] = {"measure", "window_days", NULL};
+
+/* The popularity popular_items ranks by: the model's (m->pop: distinct
+ * users unless a popularity model was trained with "by": "weight" or a
+ * half-life) when neither "measure" nor "window_days" is given, else
+ * counted from the stored pairs: distinct users ("users", the default) or
+ * summed weight ("weight") of the pairs whose time (a pair's latest
+ * interaction) lies in (now - window_days, now]; items with none are left
+ * out. */
+static rs_status popular_scores(const rs_model *m, const rs_opt *o, float *scores, rs_error *err)
+{
+	const rs_opt *meas = o ? rs_opt_get(o, "measure") : NULL;
+	const rs_opt *win = o ? rs_opt_get(o, "window_days") : NULL;
+	const rs_opt *now = o ? rs_opt_get(o, "now") : NULL;
+	int by_weight = 0;
+	rs_status st = RS_OK;
+	if (meas && (st = rs_serve_option_check(rs_serve_option_find("measure"), meas, err)) != RS_OK)
+		return st;
+	if (meas && strcmp(meas->string, "users") && strcmp(meas->string, "weight")) {
+		char sv[RS_SHORT_CAP];
+		return rs_fail(err, RS_EINVAL, "option \"measure\" must be one of users|weight (got \"%s\")",
+		               rs_shorten(meas->string, (size_t)-1, sv, sizeof sv));
+	}
+	by_weight = meas && !strcmp(meas->string, "weight");
+	if (win && (st = rs_serve_option_check(rs_serve_option_find("window_days"), win, err)) != RS_OK)
+		return st;
+	if (now && (st = rs_serve_option_check(rs_serve_option_find("now"), now, err)) != RS_OK)
+		return st;
+	if (win && !m->seen.ts)
+		return rs_fail(err, RS_EINVAL,
+		               "option \"window_days\" needs interaction times: train with a \"ts\" column");
+	if (!meas && !win) {
+		memcpy(scores, m->pop, m->items.n * sizeof *scores);
+		return RS_OK;
+	}
+	double end = now ? now->number : rs_now_seconds();
+	double start = win ? end - win->number * 86400.0 : -INFINITY;
+	double *sum = rs_calloc(m->items.n + 1, sizeof *sum); /* float sums drift */
+	if (!sum)
+		return rs_fail(err, RS_ENOMEM, "out of memory counting popularity");
+	const rs_csr *x = &m->seen;
+	for (int64_t p = 0; p < rs_csr_nnz(x); p++) {
+		if (win && !(x->ts[p] > start && x->ts[p] <= end))
+			continue; /* unknown times are outside every window */
+		sum[x->indices[p]] += by_weight ? x->data[p] : 1.0;
+	}
+	for (size_t i = 0; i < m->items.n; i++) /* items nobody had in the window: not popular */
+		scores[i] = sum[i] > 0 ? (float)sum[i] : -INFINITY;
+	free(sum);
+	return RS_OK;
+}
+
 rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *out,
                      int *n_out, rs_error *err)
 {
@@ -316,14 +370,24 @@ rs_status rs_popular(const rs_model *m, int k, const rs_opt *options, rs_reco *o
 	rs_status st = rs_check_k(k, err);
 	if (st != RS_OK)
 		return st;
-	char sk[RS_SHORT_CAP];
-	if (options && options->kind == RS_OPT_OBJECT && options->n_children > 0)
-		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for popular_items (it takes none yet)",
-		               rs_shorten(options->children[0].key, (size_t)-1, sk, sizeof sk));
 	if (options && options->kind != RS_OPT_OBJECT && options->kind != RS_OPT_NULL)
 		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	*n_out = popular_for(m, k, RS_SRC_POPULAR, out);
-	return RS_OK;
+	const rs_opt *o = options && options->kind == RS_OPT_OBJECT ? options : NULL;
+	if (!o || o->n_children == 0) { /* the stored order */
+		*n_out = popular_for(m, k, RS_SRC_POPULAR, out);
+		return RS_OK;
+	}
+	rs_rank_ctx ctx = {.own_keys = popular_keys, .fn = "popular_items", .source = RS_SRC_POPULAR,
+	                   .taker = RS_FOR_POPULAR};
+	float *scores = rs_malloc(rs_mul(m->items.n + 1, sizeof *scores));
+	if (!scores)
+		st = rs_fail(err, RS_ENOMEM, "out of memory scoring %zu items", m->items.n);
+	if (st == RS_OK)
+		st = popular_scores(m, o, scores, err);
+	if (st == RS_OK)
+		st = rs_rank(m, &ctx, scores, NULL, k, o, out, n_out, err);
+	free(scores);
+	return st;
 }
 
 const char *rs_source_name(const rs_model *m, rs_source s)

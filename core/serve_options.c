@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define BOTH (RS_FOR_RECOMMEND | RS_FOR_SESSION)
+/* the filters: every entry point, popular_items and similar_items too */
+#define ALL (BOTH | RS_FOR_POPULAR | RS_FOR_SIMILAR)
 
 const rs_serve_option rs_serve_options[] = {
 	{"exclude_seen", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
@@ -21,22 +23,25 @@ const rs_serve_option rs_serve_options[] = {
 	{"probes", RS_SO_INTEGER, 1, 65536, RS_NEEDS_NOTHING, RS_FOR_RECOMMEND},
 	{"alpha", RS_SO_NUMBER, 0, 1e9, RS_NEEDS_NOTHING, RS_FOR_SESSION},
 	{"regularization", RS_SO_NUMBER, 0, 1e12, RS_NEEDS_NOTHING, RS_FOR_SESSION},
-	{"price_min", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, BOTH},
-	{"price_max", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, BOTH},
-	{"categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, BOTH},
-	{"exclude_categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, BOTH},
+	{"price_min", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, ALL},
+	{"price_max", RS_SO_NUMBER, -1e300, 1e300, RS_NEEDS_PRICES, ALL},
+	{"categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, ALL},
+	{"exclude_categories", RS_SO_STRINGS, 0, 0, RS_NEEDS_CATEGORIES, ALL},
 	/* recommend: item ids to leave out; the session functions: a boolean */
-	{"exclude_items", RS_SO_STRINGS, 0, 0, RS_NEEDS_NOTHING, BOTH},
-	{"candidates", RS_SO_INTEGER, 1, RS_MAX_K, RS_NEEDS_NOTHING, BOTH},
+	{"exclude_items", RS_SO_STRINGS, 0, 0, RS_NEEDS_NOTHING, ALL},
+	{"candidates", RS_SO_INTEGER, 1, RS_MAX_K, RS_NEEDS_NOTHING, ALL},
 	{"upsell", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_PRICES, BOTH},
 	{"price_sensitivity", RS_SO_BOOL, 0, 0, RS_NEEDS_PRICES, BOTH},
 	/* price_sensitivity's tolerance per spending segment (rerank.c) */
 	{"price_tolerances", RS_SO_NUMBERS, 0, 4, RS_NEEDS_PRICES, BOTH},
 	{"repurchase_cycle", RS_SO_BOOL, 0, 0, RS_NEEDS_TIMES, BOTH},
-	{"now", RS_SO_NUMBER, -1e12, 1e12, RS_NEEDS_NOTHING, BOTH},
-	{"diversity", RS_SO_NUMBER, 0, 1, RS_NEEDS_NOTHING, BOTH},
-	{"popularity_penalty", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_NOTHING, BOTH},
+	{"now", RS_SO_NUMBER, -1e12, 1e12, RS_NEEDS_NOTHING, BOTH | RS_FOR_POPULAR},
+	{"diversity", RS_SO_NUMBER, 0, 1, RS_NEEDS_NOTHING, ALL},
+	{"popularity_penalty", RS_SO_NUMBER, 0, 1e6, RS_NEEDS_NOTHING, BOTH | RS_FOR_SIMILAR},
 	{"reasons", RS_SO_BOOL, 0, 0, RS_NEEDS_NOTHING, BOTH},
+	/* popular_items: what counts (serve.c) and the time window it counts in */
+	{"measure", RS_SO_STRING, 0, 0, RS_NEEDS_NOTHING, RS_FOR_POPULAR},
+	{"window_days", RS_SO_NUMBER, 1e-6, 1e6, RS_NEEDS_TIMES, RS_FOR_POPULAR},
 	{NULL, RS_SO_BOOL, 0, 0, 0, 0},
 };
 
@@ -77,6 +82,10 @@ rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_e
 	case RS_SO_NUMBER:
 	case RS_SO_INTEGER:
 		return rs_opt_check_number(so->name, so->type == RS_SO_INTEGER, so->lo, so->hi, o, err);
+	case RS_SO_STRING:
+		if (o->kind != RS_OPT_STRING)
+			return rs_fail(err, RS_EINVAL, "option \"%s\" must be a string", so->name);
+		return RS_OK;
 	case RS_SO_STRINGS:
 		if (o->kind != RS_OPT_ARRAY)
 			return rs_fail(err, RS_EINVAL, "option \"%s\" must be an array of strings", so->name);
@@ -103,7 +112,7 @@ rs_status rs_serve_option_check(const rs_serve_option *so, const rs_opt *o, rs_e
 static const char *const pure_options[] = {
 	"exclude_seen", "exact", "probes", "price_min", "price_max", "categories",
 	"exclude_categories", "exclude_items", "candidates", "upsell", "price_sensitivity",
-	"price_tolerances", "now", "diversity", "popularity_penalty", "reasons", NULL,
+	"price_tolerances", "now", "diversity", "popularity_penalty", "reasons", "measure", NULL,
 };
 
 static int is_false(const rs_opt *o)
@@ -127,6 +136,8 @@ int rs_serve_options_pure(const rs_opt *options)
 			pure = is_false(c);
 		if (!strcmp(key, "repurchase_cycle")) /* due items depend on the clock */
 			pure = is_false(c) || rs_opt_get(options, "now") != NULL;
+		if (!strcmp(key, "window_days")) /* popular_items: the window ends now */
+			pure = rs_opt_get(options, "now") != NULL;
 		if (!pure)
 			return 0;
 	}

@@ -32,6 +32,8 @@ typedef struct rs_rank_ctx {
 	const char *fn;         /* the SQL function, for error messages ("recommend") */
 	int exact;              /* score every item even when the model has an
 	                         * approximate index (recommend_batch) */
+	unsigned taker;         /* 0: every pipeline option; else only those whose
+	                         * row (serve_options.c) names this RS_FOR_* */
 } rs_rank_ctx;
 
 /* Validate `options` for an entry point: an object (or NULL) whose keys are

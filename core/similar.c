@@ -19,31 +19,21 @@
  *    recommendations); the reason comes from the component that contributed
  *    most.
  * Only items with a positive similarity are returned (popularity: every
- * other item), so a neighbour list shorter than k gives fewer rows. The item
+ * other item), so a neighbour list shorter than k gives fewer rows. The
+ * options are recommend()'s filters (price, categories, exclude_items) and
+ * its diversity / popularity_penalty re-ranking, applied by the same
+ * pipeline (rerank.c rs_rank) to the similarities. The item
  * itself is never returned. Items only the items side table named are in
  * the catalogue of content, bpr and warp models trained with it, so they get
  * neighbours from their features like any other item.
  */
 #include "internal.h"
+#include "options.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Validate the per-call options: none yet. */
-static rs_status parse_similar_opts(const rs_opt *o, rs_error *err)
-{
-	if (!o || o->kind == RS_OPT_NULL)
-		return RS_OK;
-	if (o->kind != RS_OPT_OBJECT)
-		return rs_fail(err, RS_EINVAL, "options must be a JSON object");
-	char sk[RS_SHORT_CAP];
-	if (o->n_children > 0)
-		return rs_fail(err, RS_EINVAL, "unknown option \"%s\" for similar_items (it takes none yet)",
-		               rs_shorten(o->children[0].key, (size_t)-1, sk, sizeof sk));
-	return RS_OK;
-}
 
 /* Cosine of item i's factor vector with every item's; zero vectors and i
  * itself are -inf. */
@@ -147,32 +137,11 @@ static rs_status hybrid_scores(const rs_model *m, const char *id, size_t len, fl
 	return st;
 }
 
-/* Top k of the scores into out. */
-static rs_status take_topk(const float *s, int32_t n, int k, const int32_t *bestp, rs_source src,
-                           rs_reco *out, int *n_out, rs_error *err)
-{
-	int32_t *idx = rs_malloc(rs_mul((size_t)k, sizeof *idx));
-	float *val = rs_malloc(rs_mul((size_t)k, sizeof *val));
-	int got = idx && val ? rs_topk(s, n, k, idx, val) : -1;
-	for (int r = 0; r < got; r++)
-		out[r] = (rs_reco){idx[r], val[r],
-		                   bestp ? (rs_source)(RS_SRC_PART + bestp[idx[r]]) : src, 0,
-		                   RS_WHY_SOURCE, 0};
-	free(idx);
-	free(val);
-	if (got < 0)
-		return rs_fail(err, RS_ENOMEM, "out of memory ranking %d items", (int)n);
-	*n_out = got;
-	return RS_OK;
-}
-
 rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int k,
                            const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
 	*n_out = 0;
 	rs_status st = rs_check_k(k, err);
-	if (st == RS_OK)
-		st = parse_similar_opts(options, err);
 	if (st != RS_OK)
 		return st;
 	if (!m || !item)
@@ -193,9 +162,11 @@ rs_status rs_similar_items(const rs_model *m, const char *item, size_t len, int 
 		st = hybrid_scores(m, item, len, s, bestp, err);
 	else
 		st = plain_scores(m, i, s, &src, err);
-	if (st == RS_OK) {
+	if (st == RS_OK) { /* recommend()'s filters and re-ranking, then the top k */
+		rs_rank_ctx ctx = {.source = src, .part = bestp, .fn = "similar_items",
+		                   .taker = RS_FOR_SIMILAR};
 		s[i] = -INFINITY;
-		st = take_topk(s, (int32_t)ni, k, bestp, src, out, n_out, err);
+		st = rs_rank(m, &ctx, s, NULL, k, options, out, n_out, err);
 	}
 	free(s);
 	free(bestp);

@@ -51,6 +51,10 @@ static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs
 		rs_text_printf(&t, "%s, ", pe ? "" : "null");
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_ITEMS], RS_SIDE_ITEMS);
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_USERS], RS_SIDE_USERS);
+	if (ctx->prices.column) /* filters.c: numeric text is a price, other text "unparsed" */
+		rs_text_printf(&t, "\"prices\": {\"known\": %lld, \"unparsed\": %lld, \"missing\": %lld}, ",
+		               (long long)ctx->prices.known, (long long)ctx->prices.unparsed,
+		               (long long)ctx->prices.missing);
 	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);
 	rs_algo_find(ctx->cfg->algo)->params(ctx, &t);
 	rs_text_printf(&t, "}, ");
@@ -92,7 +96,7 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st == RS_OK)
 		st = rs_model_keep_fold(m, ctx, err);
 	if (st == RS_OK && ctx->side && !m->item_price && !m->item_cat)
-		st = rs_item_meta(m, &ctx->side[RS_SIDE_ITEMS], err);
+		st = rs_item_meta(m, &ctx->side[RS_SIDE_ITEMS], &ctx->prices, err);
 	if (st == RS_OK && m->algo == RS_ALGO_ALS && m->factors > 0 && !m->item_gram) {
 		/* what rs_model_prepare derives, computed here where it can stop */
 		size_t f = (size_t)m->factors;

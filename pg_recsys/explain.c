@@ -3,7 +3,8 @@
  * model score an item, largest contribution first (core/explain.c does the
  * work), and recsys_user_profile(): what the model knows of a user
  * (core/profile.c). Both read the per-backend cached model: a warm call runs
- * no SQL.
+ * no SQL (but explaining a user the model does not know reads their rows
+ * from the model's source, as recommend() does).
  */
 #include "pg_recsys.h"
 
@@ -26,7 +27,11 @@ RsReportExplainError(rs_error *err, const rs_model *m, const text *user,
 
 PG_FUNCTION_INFO_V1(recsys_explain);
 
-/* recsys_explain(user_id, item_id, model): rows (item_id, contribution, rank). */
+/*
+ * recsys_explain(user_id, item_id, model): rows (item_id, contribution,
+ * rank). A user the model does not know is explained from their rows of
+ * the model's source, as recommend() serves them (fresh path).
+ */
 Datum
 recsys_explain(PG_FUNCTION_ARGS)
 {
@@ -37,6 +42,7 @@ recsys_explain(PG_FUNCTION_ARGS)
 	const rs_model *m;
 	rs_contribution *rows = NULL;
 	rs_contribution *copy;
+	rs_history *fresh = NULL;
 	int			n = 0;
 	rs_error	err;
 	Datum		values[3];
@@ -50,8 +56,11 @@ recsys_explain(PG_FUNCTION_ARGS)
 							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	m = RsCacheGetModel(name);
 	RsInitSRF(fcinfo);
-	if (rs_explain(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), VARDATA_ANY(item),
-				   VARSIZE_ANY_EXHDR(item), &rows, &n, &err) != RS_OK)
+	/* a user the model does not know: their rows of the source (fresh.c) */
+	if (rs_model_find_user(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user)) < 0)
+		fresh = RsFreshHistory(name, m, user);
+	if (rs_explain_fresh(m, VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), fresh, VARDATA_ANY(item),
+						 VARSIZE_ANY_EXHDR(item), &rows, &n, &err) != RS_OK)
 		RsReportExplainError(&err, m, user, item, name);
 	/* into palloc'd memory before anything can raise an error */
 	copy = palloc(sizeof(rs_contribution) * (n + 1));

@@ -144,6 +144,19 @@ RsRecommendFresh(const char *name, const rs_model *m, text *user, int32 k,
 }
 
 /*
+ * recsys_explain() for a user the model does not know: the user's rows of
+ * the source, read as recommend()'s fresh path reads them; NULL when the
+ * model records no source (the core then keeps the not-found error).
+ */
+rs_history *
+RsFreshHistory(const char *name, const rs_model *m, text *user)
+{
+	rs_history *h = RsHistoryCreate(m);
+
+	return RsReadKeyRows(name, m, "user", user, h) ? h : NULL;
+}
+
+/*
  * recsys_user_profile() of a user the model does not know: their rows of the
  * source, as recommend() reads a fresh user's. False when the source has
  * none (the caller reports the unknown user).
@@ -152,10 +165,10 @@ bool
 RsProfileFresh(const char *name, const rs_model *m, text *user, const rs_opt *opts,
 			   rs_profile *p)
 {
-	rs_history *h = RsHistoryCreate(m);
+	rs_history *h = RsFreshHistory(name, m, user);
 	rs_error	err;
 
-	if (!RsReadKeyRows(name, m, "user", user, h) || rs_history_rows(h) == 0)
+	if (!h || rs_history_rows(h) == 0)
 		return false;
 	if (rs_user_profile_history(m, h, opts, p, &err) != RS_OK)
 		RsReportError(&err);

@@ -26,6 +26,11 @@ COMMENT ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) IS
 -- Like recsys_train: granted by GRANT EXECUTE ON FUNCTION recsys_import(text,
 -- text, text, jsonb) TO role; replacing a model also needs its ownership.
 REVOKE EXECUTE ON FUNCTION @extschema@.recsys_import(text, text, text, jsonb) FROM PUBLIC;
+-- popular_items() and similar_items() take options (filters, measure, window).
+COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
+'the k most popular items of a model''s training data, by distinct users or summed weight, optionally in a time window, with recommend()''s filters (options)';
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text, jsonb) IS
+'the k items most similar to an item in a trained model, with recommend()''s filters and diversity (options)';
 
 CREATE OR REPLACE VIEW @extschema@.recsys_models WITH (security_barrier) AS
 SELECT DISTINCT ON (s.name)

@@ -208,7 +208,7 @@ AS 'MODULE_PATHNAME', 'popular_items'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
 SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.popular_items(integer, text, jsonb) IS
-'the k most popular items of a model''s training data';
+'the k most popular items of a model''s training data, by distinct users or summed weight, optionally in a time window, with recommend()''s filters (options)';
 
 CREATE FUNCTION @extschema@.similar_items(item_id text, k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')
@@ -217,7 +217,7 @@ AS 'MODULE_PATHNAME', 'similar_items'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 10
 SUPPORT recsys.rows_support;
 COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text, jsonb) IS
-'the k items most similar to an item in a trained model';
+'the k items most similar to an item in a trained model, with recommend()''s filters and diversity (options)';
 
 CREATE FUNCTION @extschema@.recommend_for_items(items text[], k integer DEFAULT 10,
 	model text DEFAULT NULL, options jsonb DEFAULT '{}')

@@ -188,6 +188,7 @@ extern void RsRecommendFresh(const char *name, const rs_model *m, text *user, in
 							 const rs_opt *opts, rs_reco *recs, int *n);
 extern bool RsProfileFresh(const char *name, const rs_model *m, text *user, const rs_opt *opts,
 						   rs_profile *p);
+extern rs_history *RsFreshHistory(const char *name, const rs_model *m, text *user);
 
 /* recommend.c: the set-returning functions' shared steps */
 extern rs_reco *RsRecoBuffer(int32 k);

@@ -83,6 +83,27 @@ SELECT u.id, p.* FROM (VALUES ('u0'), ('u1'), ('u2'), ('u4'), ('u7')) u(id),
 -- A model without prices or time: NULLs.
 SELECT * FROM recsys_user_profile('u3', 'ex_itemknn');
 SELECT * FROM recsys_user_profile('u3');
+-- A user the model does not know but the source now holds (issue 13 A6):
+-- explained from those rows the way recommend()'s fresh path scores them,
+-- the contributions summing to its score; bpr and popularity fold in no
+-- history sum (bias; popular items).
+INSERT INTO ex_events VALUES ('fresh1', 'a1', 2), ('fresh1', 'a4', 1), ('fresh1', 'b2', 3), ('fresh1', 'a_new', 1);
+SELECT m AS model, count(*) AS rows,
+       bool_and(abs(coalesce((SELECT sum(contribution) FROM recsys_explain('fresh1', r.item_id, m)), 0) - r.score)
+                < 0.001 * greatest(1, abs(r.score))) AS sums_to_score,
+       min(r.source) AS source
+FROM unnest(ARRAY['ex_als', 'ex_svd', 'ex_itemknn', 'ex_ease', 'ex_content', 'ex_hybrid']) m,
+     recommend('fresh1', 3, m, '{"fresh": true}') r
+GROUP BY m ORDER BY m;
+SELECT item_id, round(contribution::numeric, 3) AS contribution, rank FROM recsys_explain('fresh1', 'a5', 'ex_itemknn');
+SELECT count(*) AS rows, bool_and(item_id IN ('a1', 'a4', 'b2', 'a_new')) AS from_rows FROM recsys_explain('fresh1', 'a5', 'ex_bpr');
+SELECT count(*) AS popularity_rows FROM recsys_explain('fresh1', 'a5', 'ex_popularity');
+-- unknown to the model and the source: still not found (42704)
+SELECT * FROM recsys_explain('fresh2', 'a5', 'ex_itemknn');
+\echo :SQLSTATE
+DELETE FROM ex_events WHERE user_id = 'fresh1';
+SELECT * FROM recsys_explain('fresh1', 'a5', 'ex_itemknn');
+
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');

@@ -31,4 +31,75 @@ SELECT * FROM recommend('u1', 5, 'f_plain', '{"categories": ["c3"]}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": "9"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"categories": "c3"}');
 SELECT * FROM recommend('u1', 5, 'f_shop', '{"exclude_items": [1]}');
+-- Prices stored as text (issue 13 A5): numeric text in a text or varchar
+-- column is a price, anything else is unknown and counted in the summary.
+CREATE TABLE f_text_items AS
+  SELECT 'i' || i AS item_id,
+         (CASE i WHEN 0 THEN '' WHEN 1 THEN 'n/a' WHEN 2 THEN '12 EUR' WHEN 3 THEN NULL
+                 WHEN 4 THEN ' 7 ' WHEN 5 THEN '1e2' ELSE i || '.50' END)::varchar(10) AS price,
+         'c' || (i % 4) AS category
+  FROM generate_series(0, 15) i;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_text_items", "threads": 1, "factors": 4}')->'prices' AS prices;
+-- i4 costs 7, i5 100, i6..i15 6.50..15.50; unparsed and missing prices never pass
+SELECT item_id FROM recommend('u1', 16, 'f_text', '{"price_max": 9, "exclude_seen": false}') ORDER BY item_id;
+SELECT item_id FROM recommend('u11', 16, 'f_text', '{"price_min": 99, "exclude_seen": false}');
+SELECT count(*) AS rows FROM recommend('u1', 16, 'f_text', '{"price_min": 0, "exclude_seen": false}');
+-- a text column too
+CREATE TABLE f_text_items2 AS SELECT item_id, price::text AS price, category FROM f_text_items;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_text_items2", "threads": 1, "factors": 4}')->'prices' AS prices;
+-- a model whose items all lack a price: an error naming it, not 0 rows
+CREATE TABLE f_noprice AS SELECT item_id, 'n/a'::text AS price, category FROM f_items;
+SELECT recsys_train('f_text', 'f_events', 'als',
+                    '{"items": "f_noprice", "threads": 1, "factors": 4}')->'prices' AS prices;
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_max": 10}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"upsell": 0.5}');
+SELECT * FROM recommend('u1', 5, 'f_text', '{"price_sensitivity": true}');
+-- an empty price range is an error (22023), not 0 rows
+SELECT * FROM recommend('u1', 5, 'f_shop', '{"price_min": 50, "price_max": 10}');
+\echo :SQLSTATE
+SELECT count(*) AS rows FROM recommend('u1', 5, 'f_shop', '{"price_min": 10, "price_max": 10}');
+SELECT recsys_drop_model('f_text');
+DROP TABLE f_text_items, f_text_items2, f_noprice;
+-- popular_items with recommend()'s filters, a measure and a time window
+-- (issue 13 A7): "popular coffee under 7" is one call. 30 users x 20 items,
+-- item i costs i / 2, coffee when i % 3 = 0; a pair's time is its day.
+CREATE TABLE p_events AS
+  SELECT 'u' || u AS user_id, 'i' || i AS item_id, 1 + u % 3 AS weight,
+         to_timestamp(1700000000 + 86400 * ((u * 7 + i * 3) % 40)) AS ts
+  FROM generate_series(0, 29) u, generate_series(0, 19) i
+  WHERE (u * i + u + 2 * i) % 5 < 2 OR u < i / 2;
+CREATE TABLE p_items AS
+  SELECT 'i' || i AS item_id, (i / 2.0)::numeric(6, 2) AS price,
+         CASE i % 3 WHEN 0 THEN 'coffee' WHEN 1 THEN 'tea' ELSE 'cocoa' END AS category
+  FROM generate_series(0, 19) i;
+SELECT recsys_train('p_shop', 'p_events', 'als', '{"items": "p_items", "threads": 1, "factors": 4}') IS NOT NULL AS trained;
+-- 5 coffees cost 7 or less (i0 i3 i6 i9 i12): all 5 rows, by distinct users
+SELECT p.item_id, p.score, p.rank, i.category, i.price,
+       (SELECT count(DISTINCT user_id) FROM p_events e WHERE e.item_id = p.item_id) AS users
+FROM popular_items(5, 'p_shop', '{"categories": ["coffee"], "price_max": 7}') p JOIN p_items i USING (item_id)
+ORDER BY p.rank;
+-- the filters keep k rows while enough items pass; the measure "weight" sums weights
+SELECT count(*) AS n, bool_and(i.category <> 'tea') AS no_tea, bool_and(p.item_id NOT IN ('i0', 'i2')) AS excluded
+FROM popular_items(8, 'p_shop', '{"exclude_categories": ["tea"], "exclude_items": ["i0", "i2"], "price_min": 1}') p
+JOIN p_items i USING (item_id);
+SELECT count(*) AS n, count(*) FILTER (WHERE p.score = (SELECT sum(weight) FROM p_events e WHERE e.item_id = p.item_id)) AS summed
+FROM popular_items(10, 'p_shop', '{"measure": "weight"}') p;
+SELECT count(*) AS n, count(*) FILTER (WHERE p.score = (SELECT count(DISTINCT user_id) FROM p_events e WHERE e.item_id = p.item_id)) AS users
+FROM popular_items(10, 'p_shop', '{"measure": "users"}') p;
+-- a window: the pairs whose (latest) time is in the 10 days up to now
+SELECT count(*) AS n, count(*) FILTER (WHERE p.score = (SELECT count(*) FROM p_events e WHERE e.item_id = p.item_id
+       AND e.ts > to_timestamp(1700000000 + 86400 * 20) AND e.ts <= to_timestamp(1700000000 + 86400 * 30))) AS in_window
+FROM popular_items(20, 'p_shop', '{"window_days": 10, "now": 1702592000}') p;
+SELECT item_id, score, rank FROM popular_items(3, 'p_shop',
+  '{"window_days": 10, "now": 1702592000, "measure": "weight", "categories": ["cocoa"]}');
+-- errors: a model trained without time, unknown measure and option
+SELECT * FROM popular_items(3, 'f_shop', '{"window_days": 30}');
+SELECT * FROM popular_items(3, 'p_shop', '{"measure": "purchases"}');
+SELECT * FROM popular_items(3, 'p_shop', '{"window_days": 0}');
+SELECT * FROM popular_items(3, 'p_shop', '{"upsell": 1}');
+SELECT * FROM popular_items(3, 'p_shop', '{"price_min": 5, "price_max": 1}');
+SELECT recsys_drop_model('p_shop');
+DROP TABLE p_events, p_items;
 SELECT recsys_drop_model('f_shop'), recsys_drop_model('f_plain');

@@ -12,7 +12,9 @@
  * A user the model does not know whose rows its source has (a fresh user)
  * is profiled from those rows. last_interaction, last_purchase are UTC text 'YYYY-MM-DD HH:MM:SS', the format of SQLite's
  * datetime() (PostgreSQL: timestamptz); unknown values are NULL. The core
- * computes the rows from the cached model (core/explain.c, core/profile.c).
+ * computes the rows from the cached model (core/explain.c, core/profile.c);
+ * a user the model does not know is explained from their rows of the
+ * model's source, as recommend()'s fresh path serves them.
  * Lateral joins work: FROM users u, recsys_explain(u.id, 'i1').
  */
 #include "recsys_sqlite.h"
@@ -32,7 +34,14 @@ static int explain_compute(rsq_cursor *c, int k, const rs_opt *opts)
 	const char *user = rsq_arg_text(c, 0, &ulen), *item = rsq_arg_text(c, 1, &ilen);
 	rs_error err = {0};
 	rs_contribution *rows = NULL;
-	if (rs_explain(c->model->m, user, ulen, item, ilen, &rows, &c->n, &err) != RS_OK) {
+	rs_history *fresh = NULL; /* a user the model does not know: their rows (fresh.c) */
+	int rc = rs_model_find_user(c->model->m, user, ulen) < 0 ? rsq_fresh_history(c, &fresh)
+	                                                         : SQLITE_OK;
+	if (rc != SQLITE_OK)
+		return rc;
+	rs_status st = rs_explain_fresh(c->model->m, user, ulen, fresh, item, ilen, &rows, &c->n, &err);
+	rs_history_destroy(&fresh);
+	if (st != RS_OK) {
 		rs_error_name_model(&err, c->model->m, c->model->name, user, ulen, item, ilen);
 		return rsq_cursor_fail(c, &err);
 	}

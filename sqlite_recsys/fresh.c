@@ -82,6 +82,29 @@ int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
 	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
 }
 
+/* recsys_explain() for a user the model does not know (argument 0): the
+ * user's rows of the source into *out, as the fresh path reads them; *out
+ * stays NULL when the model records no source (the core keeps the
+ * not-found error then). */
+int rsq_fresh_history(rsq_cursor *c, rs_history **out)
+{
+	size_t len;
+	const char *key = rsq_arg_text(c, 0, &len);
+	rs_error err = {0};
+	char *errmsg = NULL;
+	*out = NULL;
+	if (!c->model->source)
+		return SQLITE_OK;
+	if (rs_history_create(c->model->m, out, &err) != RS_OK)
+		return SQLITE_NOMEM;
+	int rc = read_key_rows(c->ctx->db, c->model, "user", key, len, *out, &errmsg);
+	if (rc != SQLITE_OK) {
+		rs_history_destroy(out);
+		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
+	}
+	return SQLITE_OK;
+}
+
 /*
  * recsys_user_profile() of a user the model does not know: their rows of
  * the source (as a fresh user's are read). *found 0 when the model records
@@ -90,26 +113,18 @@ int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts)
  */
 int rsq_fresh_profile(rsq_cursor *c, const rs_opt *opts, rs_profile *p, int *found)
 {
-	size_t len;
-	const char *key = rsq_arg_text(c, 0, &len);
-	const rs_model *m = c->model->m;
 	rs_history *h = NULL;
 	rs_error err = {0};
-	char *errmsg = NULL;
 	*found = 0;
-	if (!c->model->source)
-		return SQLITE_OK;
-	if (rs_history_create(m, &h, &err) != RS_OK)
-		return SQLITE_NOMEM;
-	int rc = read_key_rows(c->ctx->db, c->model, "user", key, len, h, &errmsg);
+	int rc = rsq_fresh_history(c, &h);
+	if (rc != SQLITE_OK || !h)
+		return rc;
 	rs_status st = RS_OK;
-	if (rc == SQLITE_OK && rs_history_rows(h) > 0) {
+	if (rs_history_rows(h) > 0) {
 		*found = 1;
-		st = rs_user_profile_history(m, h, opts, p, &err);
+		st = rs_user_profile_history(c->model->m, h, opts, p, &err);
 	}
 	rs_history_destroy(&h);
-	if (rc != SQLITE_OK)
-		return errmsg ? rsq_cursor_error(c, errmsg) : rc;
 	return st == RS_OK ? SQLITE_OK : rsq_cursor_fail(c, &err);
 }
 

@@ -181,6 +181,8 @@ void rsq_ids_free(rsq_ids *s);
  * recommend() comes here is the core's rs_fresh_wanted). */
 int rsq_fresh_profile(rsq_cursor *c, const rs_opt *opts, rs_profile *p, int *found);
 int rsq_fresh_compute(rsq_cursor *c, int session, int k, const rs_opt *opts);
+/* fresh.c: a fresh user's rows of the source, for recsys_explain() */
+int rsq_fresh_history(rsq_cursor *c, rs_history **out);
 
 /* ---- schema.c: tables and migrations ---- */
 int rsq_schema_version(void);

@@ -69,6 +69,7 @@ void test_events_blob(void);
 
 void test_hybrid_blend(void);
 void test_hybrid_bad_components(void);
+void test_hybrid_side_tables(void);
 void test_svd_low_rank(void);
 void test_svd_matches_power_method(void);
 void test_svd_ease_blocks(void);
@@ -88,8 +89,11 @@ void test_similar_itemknn(void);
 void test_similar_ease(void);
 void test_similar_popularity_hybrid(void);
 void test_similar_errors_round_trip(void);
+void test_similar_options(void);
 
 void test_filters(void);
+void test_filters_text_prices(void);
+void test_popular_options(void);
 void test_rerank_off_is_plain(void);
 void test_rerank_prices(void);
 void test_rerank_diversity(void);
@@ -102,6 +106,7 @@ void test_explain_sums(void);
 void test_explain_bpr_popularity(void);
 void test_explain_hybrid(void);
 void test_explain_errors(void);
+void test_explain_fresh(void);
 void test_reasons(void);
 void test_reasons_families(void);
 void test_recency_needs_time(void);
@@ -190,6 +195,7 @@ int main(void)
 	RUN(test_events_blob);
 	RUN(test_hybrid_blend);
 	RUN(test_hybrid_bad_components);
+	RUN(test_hybrid_side_tables);
 	RUN(test_svd_low_rank);
 	RUN(test_svd_matches_power_method);
 	RUN(test_svd_ease_blocks);
@@ -213,7 +219,10 @@ int main(void)
 	RUN(test_similar_ease);
 	RUN(test_similar_popularity_hybrid);
 	RUN(test_similar_errors_round_trip);
+	RUN(test_similar_options);
 	RUN(test_filters);
+	RUN(test_filters_text_prices);
+	RUN(test_popular_options);
 	RUN(test_rerank_off_is_plain);
 	RUN(test_rerank_prices);
 	RUN(test_rerank_diversity);
@@ -226,6 +235,7 @@ int main(void)
 	RUN(test_explain_bpr_popularity);
 	RUN(test_explain_hybrid);
 	RUN(test_explain_errors);
+	RUN(test_explain_fresh);
 	RUN(test_reasons);
 	RUN(test_reasons_families);
 	RUN(test_recency_needs_time);

@@ -176,6 +176,12 @@ void test_pure_options(void)
 	CHECK(!rs_serve_options_pure(OBJ(&rep_on, 1)));
 	CHECK(rs_serve_options_pure(OBJ(&rep_off, 1)));
 	CHECK(rs_serve_options_pure(OBJ(rep_now, 2)) && rs_serve_options_pure(OBJ(now_rep, 2)));
+	/* popular_items: a window ends at the clock unless "now" is given */
+	rs_opt win = {.kind = RS_OPT_NUMBER, .key = "window_days", .number = 30};
+	rs_opt meas = {.kind = RS_OPT_STRING, .key = "measure", .string = "weight"};
+	rs_opt win_now[] = {win, now};
+	CHECK(!rs_serve_options_pure(OBJ(&win, 1)));
+	CHECK(rs_serve_options_pure(OBJ(win_now, 2)) && rs_serve_options_pure(OBJ(&meas, 1)));
 	/* not on the whitelist: never kept */
 	CHECK(!rs_serve_options_pure(OBJ(&alpha, 1)));
 	CHECK(!rs_serve_options_pure(OBJ(&unknown, 1)));

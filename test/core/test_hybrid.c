@@ -91,3 +91,42 @@ void test_hybrid_bad_components(void)
 	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &comp};
 	CHECK(rs_config_create("hybrid", &root, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "factorz"));
 }
+
+/* The side tables reach every component (issue 13 A4): a top-level "items"
+ * and its "item_features", or "items" inside one component, become every
+ * component's and the hybrid's (the binding reads the hybrid's); the
+ * columns read are the union; two tables for one side are refused. */
+void test_hybrid_side_tables(void)
+{
+	rs_opt cols[1] = {{.kind = RS_OPT_STRING, .string = "category"}};
+	rs_opt mine[3] = {{.kind = RS_OPT_NUMBER, .key = "weight", .number = 1},
+	                  {.kind = RS_OPT_STRING, .key = "items", .string = "products"},
+	                  {.kind = RS_OPT_ARRAY, .key = "item_features", .n_children = 1, .children = cols}};
+	rs_opt comps[2] = {{.kind = RS_OPT_NUMBER, .key = "als", .number = 1},
+	                   {.kind = RS_OPT_OBJECT, .key = "content", .n_children = 3, .children = mine}};
+	rs_opt top[2] = {{.kind = RS_OPT_OBJECT, .key = "components", .n_children = 2, .children = comps},
+	                 {.kind = RS_OPT_STRING, .key = "items", .string = "products"}};
+	for (int at_top = 0; at_top < 2; at_top++) {
+		rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = at_top ? 2 : 1, .children = top};
+		comps[1].n_children = at_top ? 1 : 3; /* top: the component sets nothing */
+		rs_config *c = NULL;
+		rs_error e;
+		CHECK(rs_config_create("hybrid", &root, 1, &c, &e) == RS_OK);
+		if (!c)
+			continue;
+		CHECK(!strcmp(rs_config_side_source(c, RS_SIDE_ITEMS), "products"));
+		for (int p = 0; p < c->n_parts; p++)
+			CHECK(!strcmp(rs_config_side_source(c->part_cfg[p], RS_SIDE_ITEMS), "products"));
+		/* als reads every column, so the hybrid does; content its own */
+		CHECK(rs_config_side_column_wanted(c, RS_SIDE_ITEMS, "descr"));
+		CHECK(rs_config_side_column_wanted(c->part_cfg[1], RS_SIDE_ITEMS, "descr") == at_top);
+		rs_config_destroy(&c);
+	}
+	comps[1].n_children = 2;
+	mine[1].string = "other";
+	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 2, .children = top};
+	rs_config *c = NULL;
+	rs_error e;
+	CHECK(rs_config_create("hybrid", &root, 1, &c, &e) == RS_EINVAL && !c &&
+	      strstr(e.msg, "names another \"items\" table"));
+}

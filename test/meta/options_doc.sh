@@ -29,7 +29,8 @@ code_train=$(for a in $algos; do
   known "SELECT recsys_train('x', 'ev', '$a', '{\"no_such_key\": 1}');" | sed "s/^/$a /"
 done | sort -u)
 code_serve=$(for f in "recommend('u', 1, 'm'" "recommend_for_items('[\"i\"]', 1, 'm'" \
-                      "recommend_for_session('s', 1, 'm'" "recommend_batch('[\"u\"]', 1, 'm'"; do
+                      "recommend_for_session('s', 1, 'm'" "recommend_batch('[\"u\"]', 1, 'm'" \
+                      "popular_items(1, 'm'" "similar_items('i', 1, 'm'"; do
   known "SELECT * FROM $f, '{\"no_such_key\": 1}');"
 done | sort -u)
 

@@ -84,6 +84,26 @@ SELECT u.id, p.* FROM (SELECT 'u0' AS id UNION ALL SELECT 'u1' UNION ALL SELECT 
 -- A model without prices or time: NULLs.
 SELECT * FROM recsys_user_profile('u3', 'ex_itemknn');
 SELECT * FROM recsys_user_profile('u3');
+-- A user the model does not know but the source now holds (issue 13 A6):
+-- explained from those rows the way recommend()'s fresh path scores them,
+-- the contributions summing to its score; bpr and popularity fold in no
+-- history sum (bias; popular items).
+INSERT INTO ex_events VALUES ('fresh1', 'a1', 2), ('fresh1', 'a4', 1), ('fresh1', 'b2', 3), ('fresh1', 'a_new', 1);
+SELECT m.m AS model, count(*) AS rows,
+       min(abs(coalesce((SELECT sum(contribution) FROM recsys_explain('fresh1', r.item_id, m.m)), 0) - r.score)
+           < 0.001 * max(1, abs(r.score))) AS sums_to_score,
+       min(r.source) AS source
+FROM (SELECT 'ex_als' AS m UNION ALL SELECT 'ex_svd' UNION ALL SELECT 'ex_itemknn'
+      UNION ALL SELECT 'ex_ease' UNION ALL SELECT 'ex_content' UNION ALL SELECT 'ex_hybrid') m,
+     recommend('fresh1', 3, m.m, '{"fresh": true}') r
+GROUP BY m.m ORDER BY m.m;
+SELECT item_id, round(contribution, 3) AS contribution, rank FROM recsys_explain('fresh1', 'a5', 'ex_itemknn');
+SELECT count(*) AS rows, min(item_id IN ('a1', 'a4', 'b2', 'a_new')) AS from_rows FROM recsys_explain('fresh1', 'a5', 'ex_bpr');
+SELECT count(*) AS popularity_rows FROM recsys_explain('fresh1', 'a5', 'ex_popularity');
+-- unknown to the model and the source: still not found
+SELECT * FROM recsys_explain('fresh2', 'a5', 'ex_itemknn');
+DELETE FROM ex_events WHERE user_id = 'fresh1';
+SELECT * FROM recsys_explain('fresh1', 'a5', 'ex_itemknn');
 -- Errors, one per line.
 SELECT * FROM recsys_explain('nobody', 'a1', 'ex_itemknn');
 SELECT * FROM recsys_explain('u3', 'nothing', 'ex_itemknn');

@@ -68,3 +68,24 @@ SELECT recsys_train('side', 'side_events', 'popularity', '{"item_features": "pri
 SELECT name, version FROM recsys_models ORDER BY name;
 SELECT recsys_drop_model('side');
 SELECT recsys_drop_model('side_als');
+-- A hybrid with a content component (issue 13 A4): the top-level "items"
+-- reaches every component, and "items" inside the component works too.
+SELECT json_extract(s, '$.params.components') AS components, json_extract(s, '$.items_table.entities') AS entities
+FROM (SELECT recsys_train('side_h', 'side_events', 'hybrid',
+      '{"items": "side_items", "threads": 1, "components": {"als": 0.5, "popularity": 0.3, "content": 0.2}}') AS s);
+-- content contributes: side-table-only items (i12, i13: nobody bought them)
+-- come from it, and rows name the component
+SELECT source, count(*) AS n FROM recommend('u3', 14, 'side_h') GROUP BY source ORDER BY source;
+SELECT item_id, score > 0 AS positive, source FROM recommend('u3', 14, 'side_h')
+WHERE item_id IN ('i12', 'i13') ORDER BY item_id;
+-- (the hybrid reads every column, which als takes; content keeps its two)
+SELECT json_extract(s, '$.items_table.columns') AS columns
+FROM (SELECT recsys_train('side_h', 'side_events', 'hybrid',
+      '{"threads": 1, "components": {"als": 0.5, "popularity": 0.3,
+        "content": {"weight": 0.2, "items": "side_items", "item_features": ["category", "tags"]}}}') AS s);
+SELECT item_id, score > 0 AS positive, source FROM recommend('u3', 14, 'side_h')
+WHERE item_id IN ('i12', 'i13') ORDER BY item_id;
+-- the components share one items table
+SELECT recsys_train('side_h', 'side_events', 'hybrid',
+       '{"items": "side_items", "components": {"als": 0.5, "content": {"weight": 0.2, "items": "side_users"}}}');
+SELECT recsys_drop_model('side_h');

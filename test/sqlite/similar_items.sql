@@ -55,6 +55,16 @@ FROM (SELECT 'a3' AS id UNION ALL SELECT 'b7') i, similar_items(i.id, 2, 's_item
 GROUP BY i.id ORDER BY i.id;
 SELECT i.item_id, s.item_id AS similar FROM sim_items i JOIN similar_items(i.item_id, 1, 's_content') s
 WHERE i.item_id IN ('a0', 'b0') ORDER BY i.item_id;
+-- Options (issue 13 A7): recommend()'s filters and diversity, by the same
+-- pipeline; exactly k rows while enough items pass.
+SELECT count(*) AS n, min(substr(item_id, 1, 1) = 'b') AS garden
+FROM similar_items('a1', 3, 's_popularity', '{"categories": ["garden"]}');
+SELECT count(*) AS n, min(substr(item_id, 1, 1) = 'a') AS kitchen, max(item_id IN ('a0', 'a2')) AS excluded
+FROM similar_items('a1', 3, 's_als', '{"exclude_categories": ["garden"], "exclude_items": ["a0", "a2"]}');
+SELECT item_id, rank FROM similar_items('a2', 3, 's_content', '{"exclude_items": ["a_new"]}');
+SELECT count(*) AS n FROM similar_items('b3', 5, 's_hybrid', '{"diversity": 0.5, "candidates": 20}');
+SELECT * FROM similar_items('a1', 3, 's_als', '{"price_max": 10}');
+SELECT * FROM similar_items('a1', 3, 's_als', '{"upsell": 1}');
 -- Errors, one per line.
 SELECT * FROM similar_items('a_new', 3, 's_als');
 SELECT * FROM similar_items('nothing', 3, 's_itemknn');
