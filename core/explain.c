@@ -347,7 +347,13 @@ static rs_status fresh_plain(const rs_model *m, history h, const double *ts, int
 {
 	if (rs_model_def(m)->no_fold) /* fresh users get popular items */
 		return RS_OK;
-	float *fw = fresh_weights(m, h, ts);
+	/* the model's weighting first, as fold-in applies it (a hybrid's parts
+	 * get theirs from rs_history_part) */
+	float *tw = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *tw));
+	for (int32_t r = 0; tw && r < h.n; r++)
+		tw[r] = rs_weighting_value(m->weighting, h.w[r]);
+	float *fw = tw ? fresh_weights(m, (history){h.items, tw, h.n}, ts) : NULL;
+	free(tw);
 	if (!fw)
 		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 	rs_status st = plain_contributions(m, (history){h.items, fw, h.n}, i, c, err);
