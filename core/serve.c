@@ -317,7 +317,8 @@ static const char *const popular_keys[] = {"measure", "window_days", NULL};
  * users unless a popularity model was trained with "by": "weight" or a
  * half-life) when neither "measure" nor "window_days" is given, else
  * counted from the stored pairs: distinct users ("users", the default) or
- * summed weight ("weight") of the pairs whose time (a pair's latest
+ * summed weight ("weight": raw weights, so only for models trained with
+ * "weighting": "raw", as popularity models are by default) of the pairs whose time (a pair's latest
  * interaction) lies in (now - window_days, now]; items with none are left
  * out. */
 static rs_status popular_scores(const rs_model *m, const rs_opt *o, float *scores, rs_error *err)
@@ -335,6 +336,11 @@ static rs_status popular_scores(const rs_model *m, const rs_opt *o, float *score
 		               rs_shorten(meas->string, (size_t)-1, sv, sizeof sv));
 	}
 	by_weight = meas && !strcmp(meas->string, "weight");
+	if (by_weight && m->weighting != RS_WEIGHT_RAW) /* seen holds the transformed values */
+		return rs_fail(err, RS_EINVAL,
+		               "option \"measure\": \"weight\" needs the raw weights, and this model was trained "
+		               "with \"weighting\": \"%s\" (use a popularity model, or train with \"weighting\": \"raw\")",
+		               rs_weighting_name(m->weighting));
 	if (win && (st = rs_serve_option_check(rs_serve_option_find("window_days"), win, err)) != RS_OK)
 		return st;
 	if (now && (st = rs_serve_option_check(rs_serve_option_find("now"), now, err)) != RS_OK)

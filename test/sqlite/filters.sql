@@ -78,7 +78,8 @@ CREATE TABLE p_items AS
   WITH RECURSIVE i(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM i WHERE i < 19)
   SELECT 'i' || i AS item_id, i / 2.0 AS price,
          CASE i % 3 WHEN 0 THEN 'coffee' WHEN 1 THEN 'tea' ELSE 'cocoa' END AS category FROM i;
-SELECT recsys_train('p_shop', 'p_events', 'als', '{"items": "p_items", "threads": 1, "factors": 4}') IS NOT NULL AS trained;
+-- weighting raw: the measure "weight" sums the raw weights the model keeps
+SELECT recsys_train('p_shop', 'p_events', 'als', '{"items": "p_items", "threads": 1, "factors": 4, "weighting": "raw"}') IS NOT NULL AS trained;
 -- 5 coffees cost 7 or less (i0 i3 i6 i9 i12): all 5 rows, by distinct users
 SELECT p.item_id, p.score, p.rank, i.category, i.price,
        (SELECT count(DISTINCT user_id) FROM p_events e WHERE e.item_id = p.item_id) AS users
@@ -101,7 +102,10 @@ SELECT item_id, score, rank FROM popular_items(3, 'p_shop',
 -- errors: a model trained without time, unknown measure and option
 SELECT * FROM popular_items(3, 'f_shop', '{"window_days": 30}');
 SELECT * FROM popular_items(3, 'p_shop', '{"measure": "purchases"}');
+-- a model whose weighting changed the pair values cannot sum the raw weights
+SELECT recsys_train('p_bin', 'p_events', 'als', '{"threads": 1, "factors": 4}') IS NOT NULL AS trained;
+SELECT * FROM popular_items(3, 'p_bin', '{"measure": "weight"}');
 SELECT * FROM popular_items(3, 'p_shop', '{"window_days": 0}');
 SELECT * FROM popular_items(3, 'p_shop', '{"upsell": 1}');
 SELECT * FROM popular_items(3, 'p_shop', '{"price_min": 5, "price_max": 1}');
-SELECT recsys_drop_model('p_shop');
+SELECT recsys_drop_model('p_shop'), recsys_drop_model('p_bin');
