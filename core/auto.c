@@ -83,10 +83,32 @@ typedef struct vsplit {
 	rs_model *base;         /* ids + training interactions only */
 	unsigned char *test;    /* per interaction of m->seen */
 	int64_t n_test;
+	const char *name;       /* the rule that ran, for the summary */
 } vsplit;
 
-/* Copy m's ids and the non-held-out interactions into a fresh model:
- * RS_OK, RS_ENOMEM or RS_ECANCELLED. */
+/* The global time cut-off's split (time_cut.c), when the rows had times:
+ * entries with rows before the cut-off train with those rows' weight and
+ * latest time; items a user has only at or after it are held out. Returns
+ * 0 (nothing held out: the per-user split is used instead). */
+static int time_split(const rs_model *m, const rs_time_cut *tc, vsplit *vs)
+{
+	const rs_csr *c = &m->seen;
+	if (!tc || isnan(tc->at) || !tc->w_before || !c->ts)
+		return 0;
+	int64_t n = 0;
+	for (int32_t u = 0; u < c->nrows; u++) {
+		int trained = 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++)
+			trained |= tc->w_before[p] > 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++)
+			n += vs->test[p] = trained && c->ts[p] >= tc->at && !(tc->w_before[p] > 0);
+	}
+	return n > 0;
+}
+
+/* Copy m's ids and the training part (by the time cut-off when it holds
+ * out anything, else each user's latest 20%) into a fresh model: RS_OK,
+ * RS_ENOMEM or RS_ECANCELLED. */
 static rs_status make_split(rs_train_ctx *ctx, const rs_model *m, uint64_t seed, vsplit *vs)
 {
 	int64_t nnz = rs_csr_nnz(&m->seen);
@@ -94,26 +116,28 @@ static rs_status make_split(rs_train_ctx *ctx, const rs_model *m, uint64_t seed,
 	vs->base = rs_model_alloc();
 	if (!vs->test || !vs->base)
 		return RS_ENOMEM;
-	rs_status st = rs_split_holdout(ctx, &m->seen, &m->items, seed, 1, vs->test);
+	const rs_time_cut *tc = ctx->cut;
+	int by_time = time_split(m, tc, vs);
+	vs->name = by_time ? "global-time-20" : m->seen.ts ? "temporal-20" : "random-20";
+	rs_status st = by_time ? RS_OK : rs_split_holdout(ctx, &m->seen, &m->items, seed, 1, vs->test);
 	if (st != RS_OK)
 		return st;
 	if (rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
 	    rs_idmap_copy(&m->items, &vs->base->items) != RS_OK ||
 	    rs_csr_copy(&m->seen, &vs->base->seen) != RS_OK)
 		return RS_ENOMEM;
-	rs_csr *c = &vs->base->seen; /* compact in place, dropping held-out entries */
+	rs_csr *c = &vs->base->seen; /* compact in place, keeping the training part */
 	int64_t w = 0, start = 0;
 	for (int32_t u = 0; u < c->nrows; u++) {
 		int64_t end = c->indptr[u + 1];
 		for (int64_t k = start; k < end; k++) {
-			if (vs->test[k]) {
-				vs->n_test++;
+			vs->n_test += vs->test[k];
+			if (by_time ? !(tc->w_before[k] > 0) : vs->test[k])
 				continue;
-			}
 			c->indices[w] = c->indices[k];
-			c->data[w] = c->data[k];
+			c->data[w] = by_time ? tc->w_before[k] : c->data[k];
 			if (c->ts)
-				c->ts[w] = c->ts[k];
+				c->ts[w] = by_time ? tc->ts_before[k] : c->ts[k];
 			w++;
 		}
 		start = end;
@@ -391,7 +415,8 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		st = rs_fail(err, RS_ENOMEM, "out of memory splitting for validation");
 	if (st == RS_OK && vs.n_test == 0)
 		st = rs_fail(err, RS_EDATA,
-		             "algorithm \"auto\" needs users with at least 5 interactions to validate on");
+		             "algorithm \"auto\" needs users with at least 5 interactions to validate on"
+		             " (or, when rows have times, users with new items after a time cut-off)");
 	if (st == RS_OK)
 		st = search(ctx, m, &vs, t, spec, &n, err);
 	int best = -1;
@@ -412,6 +437,7 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		rs_report_candidate(ctx->rep, 0, NULL);
 		if (st == RS_OK && m->algo == RS_ALGO_ALS) /* fold-in solves with them */
 			rs_model_keep_als(m, &c);
+		rs_text_printf(&ctx->note, "\"validation\": \"%s\", ", vs.name);
 		write_search(&ctx->note, t, n, best);
 		rs_text_printf(&ctx->note, ", \"chosen_params\": {");
 		d->params(&c, &ctx->note);
