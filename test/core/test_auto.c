@@ -131,3 +131,58 @@ void test_auto_algorithms(void)
 	r.children = &nope;
 	CHECK(rs_config_create("auto", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "time_budget, algorithms)"));
 }
+
+/* Train auto (als only, quick) on the two-group pattern with times from
+ * time(u, i) (has_ts 0: none); returns the summary (caller frees). */
+static char *timed_summary(int has_ts, double (*time)(int, int), rs_error *e)
+{
+	const char *kv[] = {"threads=1", "time_budget=30"};
+	opts_buf ob;
+	rs_opt names[1] = {{.kind = RS_OPT_STRING, .string = "itemknn"}};
+	rs_opt *root = (rs_opt *)make_opts(&ob, 2, kv);
+	rs_opt kids[4];
+	memcpy(kids, root->children, 2 * sizeof *kids);
+	kids[2] = (rs_opt){.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 1, .children = names};
+	rs_opt all = {.kind = RS_OPT_OBJECT, .n_children = 3, .children = kids};
+	rs_config *c = NULL;
+	rs_builder *b = NULL;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	if (rs_config_create("auto", &all, 1, &c, e) == RS_OK && rs_builder_create(c, &b, e) == RS_OK) {
+		for (int u = 0; u < 40; u++)
+			for (int i = 0; i < 30; i++)
+				if ((u < 20) == (i < 15) && (i + u) % 3 != 0) {
+					char us[16], is[16];
+					int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+					rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, has_ts,
+					               has_ts ? time(u, i) : 0, e);
+				}
+		if (rs_train(c, b, NULL, &m, &sum, e) != RS_OK)
+			sum = NULL;
+	}
+	rs_model_destroy(&m);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	return sum;
+}
+
+static double spread_time(int u, int i) { return (double)((i * 7 + u) % 11); }
+static double one_time(int u, int i) { (void)u; (void)i; return 5; }
+
+/* Auto validates like deployment when rows have times (a global time
+ * cut-off inside the training data), per user without; the summary says
+ * which rule ran. All rows at one time: no cut-off splits them, the
+ * per-user split (by time) is used. */
+void test_auto_validation_split(void)
+{
+	rs_error e;
+	char *sum = timed_summary(1, spread_time, &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"global-time-20\""));
+	rs_free(sum);
+	sum = timed_summary(0, NULL, &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"random-20\""));
+	rs_free(sum);
+	sum = timed_summary(1, one_time, &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"temporal-20\""));
+	rs_free(sum);
+}
