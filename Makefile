@@ -85,7 +85,7 @@ bench-ann: core
 	$(BUILD)/bench_ann
 
 # synthetic sets for the scale bench (issue 12): build/gen_synth --set S|M|L
-bench-tools: $(BUILD)/gen_synth $(BUILD)/scale_core
+bench-tools: $(BUILD)/gen_synth $(BUILD)/scale_core $(BUILD)/dseval
 
 # issue 12's figures on S, M, L into bench/SCALE.md (about 25 minutes; not part
 # of make check): make bench-scale [SCALE_SETS=S] [PGBIN=... PG_CONFIG=...]
@@ -94,6 +94,10 @@ bench-scale: deps
 	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) bench/scale.sh
 
 $(BUILD)/scale_core: bench/scale_core.c bench/timing.h $(CORE_LIB)
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -o $@ $< $(CORE_LIB) $(BLAS_LIBS)
+
+# the dataset bench (issue 13): build/dseval --data ds/lastfm.tsv --split user --algo als
+$(BUILD)/dseval: bench/dseval.c $(CORE_LIB)
 	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -o $@ $< $(CORE_LIB) $(BLAS_LIBS)
 
 $(BUILD)/gen_synth: bench/gen_synth.c
