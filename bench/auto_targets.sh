@@ -31,5 +31,5 @@ for s in $sets; do
 	t=$(echo "$line" | sed -n 's/.*train_s=\([0-9.]*\).*/\1/p')
 	c=$(echo "$line" | sed -n 's/.*chosen="\([^"]*\)".*/\1/p')
 	echo "  $s $split auto: $(echo $line)" >&2
-	echo "| $s | $split | $best | $bestv | ${v:-?} | $(awk -v a="${v:-0}" -v b="$bestv" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }') | ${t:-?} | ${c:-?} |"
+	echo "| $s | $split | $best | $bestv | ${v:-?} | $(awk -v a="${v:-0}" -v b="$bestv" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') | ${t:-?} | ${c:-?} |"
 done
