@@ -40,6 +40,9 @@ typedef enum rs_index_kind { RS_INDEX_AUTO = 0, RS_INDEX_NONE = 1, RS_INDEX_IVF 
 	{"index", RS_T_CHOICE, offsetof(rs_config, index_kind), RS_INDEX_AUTO, 0, 0, "auto|none|ivf"}, \
 	{"index_lists", RS_T_INT, offsetof(rs_config, index_lists), 0, 0, 65536, NULL}
 typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
+typedef enum rs_auto_validation {
+	RS_AUTO_VALIDATE_AUTO = 0, RS_AUTO_VALIDATE_TIME = 1, RS_AUTO_VALIDATE_USER = 2
+} rs_auto_validation;
 typedef enum rs_eval_split { RS_EVAL_USER = 0, RS_EVAL_GLOBAL_TIME = 1 } rs_eval_split;
 
 /*
@@ -101,6 +104,7 @@ struct rs_config {
 	/* auto (auto.c) */
 	double time_budget;
 	unsigned auto_algos;   /* "algorithms": RS_BIT(rs_algo) set, 0 = the default space */
+	int auto_validation;   /* rs_auto_validation */
 	/* hybrid (hybrid.c): components, each with its own configuration */
 	int n_parts;
 	rs_config **part_cfg;

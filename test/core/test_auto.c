@@ -129,21 +129,19 @@ void test_auto_algorithms(void)
 	CHECK(rs_config_create("als", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "unknown option"));
 	rs_opt nope = {.kind = RS_OPT_NUMBER, .key = "nope", .number = 1};
 	r.children = &nope;
-	CHECK(rs_config_create("auto", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "time_budget, algorithms)"));
+	CHECK(rs_config_create("auto", &r, 1, &c, &e) == RS_EINVAL && strstr(e.msg, "time_budget, validation, algorithms)"));
 }
 
-/* Train auto (als only, quick) on the two-group pattern with times from
- * time(u, i) (has_ts 0: none); returns the summary (caller frees). */
-static char *timed_summary(int has_ts, double (*time)(int, int), rs_error *e)
+/* Train auto (itemknn only, quick) on the two-group pattern with times
+ * from time(u, i) (NULL: none) and option validation (NULL: default);
+ * returns the summary (caller frees), or NULL with e set. */
+static char *timed_summary(double (*time)(int, int), const char *validation, rs_error *e)
 {
-	const char *kv[] = {"threads=1", "time_budget=30"};
-	opts_buf ob;
 	rs_opt names[1] = {{.kind = RS_OPT_STRING, .string = "itemknn"}};
-	rs_opt *root = (rs_opt *)make_opts(&ob, 2, kv);
-	rs_opt kids[4];
-	memcpy(kids, root->children, 2 * sizeof *kids);
-	kids[2] = (rs_opt){.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 1, .children = names};
-	rs_opt all = {.kind = RS_OPT_OBJECT, .n_children = 3, .children = kids};
+	rs_opt kids[3] = {{.kind = RS_OPT_NUMBER, .key = "threads", .number = 1},
+	                  {.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 1, .children = names},
+	                  {.kind = RS_OPT_STRING, .key = "validation", .string = validation}};
+	rs_opt all = {.kind = RS_OPT_OBJECT, .n_children = validation ? 3 : 2, .children = kids};
 	rs_config *c = NULL;
 	rs_builder *b = NULL;
 	rs_model *m = NULL;
@@ -154,8 +152,8 @@ static char *timed_summary(int has_ts, double (*time)(int, int), rs_error *e)
 				if ((u < 20) == (i < 15) && (i + u) % 3 != 0) {
 					char us[16], is[16];
 					int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
-					rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, has_ts,
-					               has_ts ? time(u, i) : 0, e);
+					rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 0, 1, NULL, 0, time != NULL,
+					               time ? time(u, i) : 0, e);
 				}
 		if (rs_train(c, b, NULL, &m, &sum, e) != RS_OK)
 			sum = NULL;
@@ -170,19 +168,34 @@ static double spread_time(int u, int i) { return (double)((i * 7 + u) % 11); }
 static double one_time(int u, int i) { (void)u; (void)i; return 5; }
 
 /* Auto validates like deployment when rows have times (a global time
- * cut-off inside the training data), per user without; the summary says
- * which rule ran. All rows at one time: no cut-off splits them, the
- * per-user split (by time) is used. */
+ * cut-off inside the training data) and enough users are measured after
+ * it; per user otherwise. The summary says which rule ran, on how many
+ * users. Option validation forces one. */
 void test_auto_validation_split(void)
 {
 	rs_error e;
-	char *sum = timed_summary(1, spread_time, &e);
-	CHECK(sum && strstr(sum, "\"validation\": \"global-time-20\""));
+	/* 40 users: too few after the cut-off for "auto", the per-user split runs */
+	char *sum = timed_summary(spread_time, NULL, &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"temporal-20\"") && strstr(sum, "\"global_time_users\": "));
 	rs_free(sum);
-	sum = timed_summary(0, NULL, &e);
-	CHECK(sum && strstr(sum, "\"validation\": \"random-20\""));
+	sum = timed_summary(spread_time, "global_time", &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"global-time-20\"") && !strstr(sum, "global_time_users"));
 	rs_free(sum);
-	sum = timed_summary(1, one_time, &e);
+	sum = timed_summary(spread_time, "user", &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"temporal-20\", \"validation_users\": 40,"));
+	rs_free(sum);
+	sum = timed_summary(NULL, NULL, &e);
+	CHECK(sum && strstr(sum, "\"validation\": \"random-20\"") && !strstr(sum, "global_time_users"));
+	rs_free(sum);
+	/* all rows at one time: no row is before the cut-off */
+	sum = timed_summary(one_time, NULL, &e);
 	CHECK(sum && strstr(sum, "\"validation\": \"temporal-20\""));
 	rs_free(sum);
+	sum = timed_summary(NULL, "global_time", &e);
+	CHECK(!sum && e.status == RS_EDATA && strstr(e.msg, "validation \"global_time\" needs the time"));
+	sum = timed_summary(one_time, "global_time", &e);
+	CHECK(!sum && e.status == RS_EDATA && strstr(e.msg, "validate"));
+	rs_free(sum);
+	sum = timed_summary(NULL, "later", &e);
+	CHECK(!sum && e.status == RS_EINVAL && strstr(e.msg, "option \"validation\""));
 }
