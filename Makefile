@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann bench-tools bench-scale deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann bench-tools bench-scale bench-datasets deps clean lint
 
 all: core sqlite pg
 
@@ -95,6 +95,12 @@ bench-scale: deps
 
 $(BUILD)/scale_core: bench/scale_core.c bench/timing.h $(CORE_LIB)
 	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -o $@ $< $(CORE_LIB) $(BLAS_LIBS)
+
+# issue 13's table of families on the five data sets into bench/RESULTS.md
+# (about 10 minutes; not part of make check)
+bench-datasets: core $(BUILD)/dseval
+	bench/datasets.sh
+	bench/datasets_table.sh
 
 # the dataset bench (issue 13): build/dseval --data ds/lastfm.tsv --split user --algo als
 $(BUILD)/dseval: bench/dseval.c $(CORE_LIB)

@@ -12,6 +12,9 @@
 #   yoochoose   train_full only, sessions as users ("s" + SessionId), clicks,
 #               weight 1, no event, ts = Time; its test file is not used (session-rec's
 #               own last-day split, with its items filtered to those of train_full)
+# Item attributes (for content) go to NAME.items.tsv, `item \t column \t text`:
+#   ml-100k genres (u.item flags), ml-1m genres (movies.dat), lastfm tag ids
+#   (user_taggedartists), diginetica category; yoochoose has none.
 # usage: bench/datasets.sh [dataset ...]   (default: all five)
 set -eu
 DATA=${RECSYS_DATA:-$(cd "$(dirname "$0")/../.." && pwd)/shared/data}
@@ -19,6 +22,27 @@ DATA=${RECSYS_DATA:-$(cd "$(dirname "$0")/../.." && pwd)/shared/data}
 OUT=${DS_DIR:-/work/bench-data/ds}
 mkdir -p "$OUT"
 sets=${*:-ml-100k ml-1m lastfm diginetica yoochoose}
+
+# items NAME TSV: the item attributes of the items in TSV
+items() {
+	case $1 in
+	ml-100k)
+		awk -F'|' 'NR == FNR { if ($1 != "") g[$2] = $1; next }
+			{ t = ""; for (k = 6; k <= 24; k++) if ($k == 1) t = t (t ? " " : "") g[k - 6]
+			  if (t != "") print $1 "\tgenre\t" t }' "$DATA/ml-100k/u.genre" "$DATA/ml-100k/u.item" ;;
+	ml-1m)
+		awk -F'::' '{ g = $3; gsub(/\|/, " ", g); print $1 "\tgenre\t" g }' "$DATA/ml-1m/movies.dat" |
+			tr -d '\r' ;;
+	lastfm)
+		gzip -dc "$DATA/hetrec2011-lastfm-2k/user_taggedartists.dat.gz" | tr -d '\r' |
+		awk -F'\t' 'NR > 1 && !seen[$2 SUBSEP $3]++ { t[$2] = t[$2] " t" $3 }
+			END { for (a in t) print a "\ttags\t" substr(t[a], 2) }' | sort -n ;;
+	diginetica)
+		gzip -dc "$DATA/diginetica/product-categories.csv.gz" | tr -d '\r' |
+		awk -F';' 'NR == FNR { want[$2] = 1; next } FNR > 1 && want[$1] { print $1 "\tcategory\tc" $2 }' \
+			FS='\t' "$2" FS=';' - ;;
+	esac
+}
 for s in $sets; do
 	tmp="$OUT/$s.tsv.tmp"
 	case $s in
@@ -49,5 +73,7 @@ for s in $sets; do
 	*) echo "unknown dataset $s (ml-100k ml-1m lastfm diginetica yoochoose)" >&2; exit 2 ;;
 	esac
 	mv "$tmp" "$OUT/$s.tsv"
+	items "$s" "$OUT/$s.tsv" > "$OUT/$s.items.tsv.tmp" && mv "$OUT/$s.items.tsv.tmp" "$OUT/$s.items.tsv"
+	[ -s "$OUT/$s.items.tsv" ] || rm -f "$OUT/$s.items.tsv"
 	echo "$OUT/$s.tsv: $(wc -l < "$OUT/$s.tsv") rows"
 done

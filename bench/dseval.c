@@ -16,7 +16,10 @@
  * never looks at the test part). Rows with an event get the event weights of
  * --events (default view:1,purchase:3; see bench/README.md "Datasets").
  *
- * usage: dseval --data FILE [--name NAME] [--split user|global_time]
+ * --items FILE (`item \t column \t text`, datasets.sh's NAME.items.tsv) hands
+ * item attributes to the builder as an items table (for content).
+ *
+ * usage: dseval --data FILE [--name NAME] [--split user|global_time] [--items FILE]
  *               [--validation] [--events view:1,purchase:3] [--algo X] [key=value ...]
  * key=value: numbers, strings, components=als:0.5,itemknn:0.5, algorithms=als,ease
  */
@@ -175,9 +178,29 @@ static rs_opt parse_map(const char *key, char *text, rs_opt *parts, int cap)
 	return (rs_opt){.kind = RS_OPT_OBJECT, .key = key, .n_children = (size_t)np, .children = parts};
 }
 
+/* The items side table: `item \t column \t text` lines. */
+static rs_status add_items(rs_builder *b, const char *path, rs_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) { perror(path); exit(2); }
+	char line[65536];
+	rs_status st = RS_OK;
+	while (st == RS_OK && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *col = strchr(line, '\t'), *text = col ? strchr(col + 1, '\t') : NULL;
+		if (!text) continue;
+		*col++ = '\0';
+		*text++ = '\0';
+		st = rs_builder_add_attribute(b, RS_SIDE_ITEMS, line, strlen(line), col, text, strlen(text),
+		                              0, 0, err);
+	}
+	fclose(f);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
-	const char *data = NULL, *name = NULL, *split = "user", *algo = "als";
+	const char *data = NULL, *name = NULL, *split = "user", *algo = "als", *items = NULL;
 	char events_text[256] = "view:1,purchase:3";
 	int validation = 0;
 	rs_opt kids[40], comp[16], evs[16], algos[16];
@@ -187,6 +210,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[a], "--validation")) { validation++; continue; }
 		if (a + 1 < argc && !strcmp(argv[a], "--data")) { data = argv[++a]; continue; }
 		if (a + 1 < argc && !strcmp(argv[a], "--name")) { name = argv[++a]; continue; }
+		if (a + 1 < argc && !strcmp(argv[a], "--items")) { items = argv[++a]; continue; }
 		if (a + 1 < argc && !strcmp(argv[a], "--split")) { split = argv[++a]; continue; }
 		if (a + 1 < argc && !strcmp(argv[a], "--algo")) { algo = argv[++a]; continue; }
 		if (a + 1 < argc && !strcmp(argv[a], "--events")) {
@@ -246,6 +270,8 @@ int main(int argc, char **argv)
 	}
 	if (has_ev)
 		kids[nk++] = parse_map("event_weights", events_text, evs, 16);
+	if (items) /* the core only checks that an items table is named */
+		kids[nk++] = (rs_opt){.kind = RS_OPT_STRING, .key = "items", .string = items};
 	rs_opt opts = {.kind = RS_OPT_OBJECT, .n_children = (size_t)nk, .children = kids};
 
 	/* test split, then each --validation on what is left for training */
@@ -274,6 +300,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ntrain++;
+	}
+	if (items && add_items(b, items, &err)) {
+		fprintf(stderr, "error: %s\n", err.msg);
+		return 1;
 	}
 	double t0 = now();
 	if (rs_train(cfg, b, NULL, &m, &summary, &err)) {

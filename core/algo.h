@@ -170,6 +170,7 @@ const rs_algo_def *rs_import_def(const rs_model *m);
 
 /* ---- item neighbours (itemknn.c; content reuses them) ---- */
 typedef enum rs_knn_weighting { RS_KNN_NONE = 0, RS_KNN_TFIDF = 1, RS_KNN_BM25 = 2 } rs_knn_weighting;
+#define RS_KNN_WEIGHTING_CHOICES "none|tfidf|bm25"
 /* Item i's neighbours: the topn largest sim(i, j) = (a_i . a_j) /
  * (norms[i] norms[j] + shrink), j != i, for a = rows (item x dim) and cols =
  * its transpose (dim x item). Stored by neighbour: COLUMN i of *sim holds

@@ -231,6 +231,8 @@ static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *v
 		atomic_init(&c.stop, 0);
 		sub->algo = t->cfg->algo;
 		t->cfg->threads = ctx->cfg->threads;
+		if (t->cfg->weighting < 0) /* auto's "weighting", else the family's */
+			t->cfg->weighting = ctx->cfg->weighting;
 		st = rs_fit_model(&c, sub, &e);
 	}
 	int stopped = 0;
@@ -464,7 +466,13 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		const rs_algo_def *d = rs_algo_find(m->algo);
 		rs_report_candidate(ctx->rep, -1, t[best].label);
 		rs_phase(&c, d->name, NULL, 0);
-		st = d->fit ? d->fit(&c, m, err) : RS_OK;
+		if (m->algo != RS_ALGO_HYBRID) { /* weighting.c: m->seen holds raw values */
+			m->weighting = rs_weighting_resolve(t[best].cfg);
+			rs_weighting_apply(m->weighting, m->seen.data, (size_t)rs_csr_nnz(&m->seen));
+			st = rs_popularity_fit(t[best].cfg, &m->seen, m->pop, err);
+		}
+		if (st == RS_OK)
+			st = d->fit ? d->fit(&c, m, err) : RS_OK;
 		rs_report_candidate(ctx->rep, 0, NULL);
 		if (st == RS_OK && m->algo == RS_ALGO_ALS) /* fold-in solves with them */
 			rs_model_keep_als(m, &c);

@@ -27,6 +27,8 @@ static const rs_opt_spec COMMON[] = {
 	{"seed", RS_T_INT, F(seed_int), 42, 0, 2147483647, NULL},
 	/* read by the bindings: where progress reports go (-1: their default) */
 	{"progress", RS_T_CHOICE, F(progress), -1, 0, 0, "off|notice|info|log"},
+	/* weighting.c; -1: the family's default */
+	{"weighting", RS_T_CHOICE, F(weighting), -1, 0, 0, RS_WEIGHTING_CHOICES},
 };
 #define N_COMMON (sizeof COMMON / sizeof COMMON[0])
 
@@ -233,6 +235,23 @@ static const rs_opt_spec *find_in(const rs_opt_spec *sp, size_t n, const char *n
 	return NULL;
 }
 
+/* itemknn's "weighting": the pair transform of every algorithm, or 0.1.0's
+ * none|tfidf|bm25, which is its "item_weighting" now. */
+static rs_status itemknn_weighting(rs_config *c, const rs_algo_def *d, const rs_opt *o,
+                                   rs_error *err)
+{
+	if (o->kind == RS_OPT_STRING && choice_index(RS_KNN_WEIGHTING_CHOICES, o->string) >= 0)
+		return apply_spec(c, find_in(d->options, d->n_options, "item_weighting"), o, err);
+	if (o->kind == RS_OPT_STRING && choice_index(RS_WEIGHTING_CHOICES, o->string) >= 0)
+		return apply_spec(c, find_in(COMMON, N_COMMON, "weighting"), o, err);
+	char sv[RS_SHORT_CAP];
+	return rs_fail(err, RS_EINVAL, "option \"weighting\" must be one of " RS_WEIGHTING_CHOICES
+	               " (for itemknn also 0.1.0's " RS_KNN_WEIGHTING_CHOICES ", its \"item_weighting\")%s%s%s",
+	               o->kind == RS_OPT_STRING ? " (got \"" : "",
+	               o->kind == RS_OPT_STRING ? rs_shorten(o->string, (size_t)-1, sv, sizeof sv) : "",
+	               o->kind == RS_OPT_STRING ? "\")" : "");
+}
+
 /* Validate and apply one option. */
 static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *o, rs_error *err)
 {
@@ -247,6 +266,8 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 		return take_side(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
 	if (!strcmp(key, "item_features") || !strcmp(key, "user_features"))
 		return take_side_cols(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
+	if (!strcmp(key, "weighting") && c->algo == RS_ALGO_ITEMKNN)
+		return itemknn_weighting(c, d, o, err);
 	const rs_opt_spec *sp = find_in(EVAL, N_EVAL, key);
 	if (sp) {
 		c->eval_given = 1;

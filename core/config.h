@@ -44,6 +44,11 @@ typedef enum rs_auto_validation {
 	RS_AUTO_VALIDATE_AUTO = 0, RS_AUTO_VALIDATE_TIME = 1, RS_AUTO_VALIDATE_USER = 2
 } rs_auto_validation;
 typedef enum rs_eval_split { RS_EVAL_USER = 0, RS_EVAL_GLOBAL_TIME = 1 } rs_eval_split;
+/* The "weighting" training option (weighting.c); ids are stored in model
+ * blobs (section 48): never renumber. */
+typedef enum rs_weighting { RS_WEIGHT_RAW = 0, RS_WEIGHT_BINARY = 1, RS_WEIGHT_LOG = 2,
+                            RS_WEIGHT__COUNT } rs_weighting;
+#define RS_WEIGHTING_CHOICES "raw|binary|log"
 
 /*
  * One option: its name, type, where it lives in rs_config, default and
@@ -78,6 +83,7 @@ struct rs_config {
 	int seed_int;     /* the "seed" option; copied to seed */
 	uint64_t seed;
 	int progress;     /* the "progress" option: rs_progress_level */
+	int weighting;    /* rs_weighting; -1: the family's default (rs_weighting_resolve) */
 	const rs_callbacks *watch; /* rs_config_watch: builders report reading to it */
 	/* side tables (bindings read them): sources and chosen columns */
 	char *side_source[2];
@@ -127,6 +133,14 @@ struct rs_config {
 	char *imp_interactions;
 	int imp_dims, imp_als;
 };
+
+/* weighting.c: the option's name, the value a configuration trains with
+ * (its own or the family's default), and the transform of one pair's value
+ * (1 stays 1 under every kind) and of an array of them. */
+const char *rs_weighting_name(int kind);
+int rs_weighting_resolve(const rs_config *cfg);
+float rs_weighting_value(int kind, float v);
+void rs_weighting_apply(int kind, float *data, size_t n);
 
 /* The configuration of recsys_import's options (algorithm "imported", which
  * rs_config_create refuses: it is never trained). */

@@ -275,7 +275,8 @@ static void part_history(const rs_model *m, int32_t p, const hist *h, pair *tmp,
 	double *pt = (double *)ph->ts;
 	for (int r = 0; r < h->n; r++)
 		if (m->part_item[p][h->s[r]] >= 0)
-			tmp[np++] = (pair){m->part_item[p][h->s[r]], (float)hist_w(h, r),
+			tmp[np++] = (pair){m->part_item[p][h->s[r]], /* the part's weighting */
+			                   rs_weighting_value(m->parts[p]->weighting, (float)hist_w(h, r)),
 			                   h->ts ? h->ts[r] : NAN};
 	qsort(tmp, (size_t)np, sizeof *tmp, cmp_pair);
 	for (int r = 0; r < np; r++) {
@@ -324,10 +325,21 @@ static rs_status hybrid_scores(const rs_model *m, const hist *h, const fold_opts
 /* Every item's score for the history (popularity when it has none, or for
  * a popularity model; hybrids blend after the pipeline's exclusions) and
  * the pipeline: filters, re-ranking, top k. ctx names the history. */
-static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts *fo,
+static rs_status rank_history(const rs_model *m, const hist *h_raw, const fold_opts *fo,
                               rs_rank_ctx *ctx, rs_source empty_src, int k,
                               const rs_opt *options, rs_reco *out, int *n_out, rs_error *err)
 {
+	/* the model's weighting, as its training rows had it (a hybrid's parts
+	 * apply theirs in part_history) */
+	hist hw = *h_raw, *h = &hw;
+	float *tw = NULL;
+	if (m->weighting != RS_WEIGHT_RAW && h_raw->w && h_raw->n > 0) {
+		if (!(tw = rs_malloc(rs_mul((size_t)h_raw->n, sizeof *tw))))
+			return rs_fail(err, RS_ENOMEM, "out of memory weighting %d history items", h_raw->n);
+		for (int r = 0; r < h_raw->n; r++)
+			tw[r] = rs_weighting_value(m->weighting, h_raw->w[r]);
+		hw.w = tw;
+	}
 	size_t ni = m->items.n, padded = ((ni + RS_BLK - 1) / RS_BLK) * RS_BLK;
 	float *scores = rs_calloc(padded + RS_BLK, sizeof *scores);
 	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
@@ -357,6 +369,7 @@ static rs_status rank_history(const rs_model *m, const hist *h, const fold_opts 
 	free(scores);
 	free(uvec);
 	free(bestp);
+	free(tw);
 	return st;
 }
 

@@ -150,6 +150,8 @@ static rs_status hybrid_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	for (int p = 0; p < c->n_parts; p++) {
 		rs_config *pc = c->part_cfg[p];
 		pc->threads = c->threads;
+		if (pc->weighting < 0) /* the hybrid's "weighting", else the family's */
+			pc->weighting = c->weighting;
 		rs_train_ctx sub = {.cfg = pc, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
 		atomic_init(&sub.stop, 0);
 		rs_model *part = NULL;

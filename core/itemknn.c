@@ -357,8 +357,9 @@ static void itemknn_params(const rs_train_ctx *ctx, rs_text *t)
 static const rs_opt_spec ITEMKNN_OPTIONS[] = {
 	{"neighbors", RS_T_INT, offsetof(rs_config, knn_neighbors), 100, 1, 100000, NULL},
 	{"shrink", RS_T_NUM, offsetof(rs_config, knn_shrink), 0, 0, 1e9, NULL},
-	{"weighting", RS_T_CHOICE, offsetof(rs_config, knn_weighting), RS_KNN_BM25, 0, 0,
-	 "none|tfidf|bm25"},
+	/* 0.1.0 called it "weighting", which config.c still maps here */
+	{"item_weighting", RS_T_CHOICE, offsetof(rs_config, knn_weighting), RS_KNN_BM25, 0, 0,
+	 RS_KNN_WEIGHTING_CHOICES},
 	{"bm25_k1", RS_T_NUM, offsetof(rs_config, bm25_k1), 1.2, 0, 1e6, NULL},
 	{"bm25_b", RS_T_NUM, offsetof(rs_config, bm25_b), 0.75, 0, 1, NULL},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},

@@ -73,6 +73,7 @@ struct rs_model {
 	rs_idmap columns;     /* RS_HIST_COLS names: user, item, weight, event, ts,
 	                       * session (empty map: not recorded) */
 	double recency;       /* ease/itemknn/content "recency" option, 0 = off */
+	int32_t weighting;    /* rs_weighting applied to seen.data (blob section 48) */
 	float *hist_w;        /* derived (recency.c): seen.data x recency factor, or NULL */
 	/* imported models (import.c; blob section 44): trailing bias columns of
 	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */

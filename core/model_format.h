@@ -35,6 +35,7 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_IVF_OFF = 39,    /* u32 lists + 1 offsets into T_IVF_ITEMS */
        T_IVF_ITEMS = 40,  /* i32 per item: item indices list by list */
        T_IMPORT = 44,     /* imported models: u32 bias columns (0-2), u32 als fold-in (0/1) */
+       T_WEIGHTING = 48,  /* u32 rs_weighting of seen's values; absent: raw */
        T__COUNT };
 
 /* The machine a blob was written on: its byte order and float format. */

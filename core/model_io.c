@@ -155,6 +155,10 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		put_section2(w, T_FEAT_F, 0, m->feat_f, nf * (uint64_t)m->factors * 4, NULL, 0), n++;
 	if (m->recency > 0)
 		put_section2(w, T_RECENCY, 0, &m->recency, 8, NULL, 0), n++;
+	if (m->weighting != RS_WEIGHT_RAW) { /* weighting.c; older readers refuse it */
+		uint32_t wk = (uint32_t)m->weighting;
+		put_section2(w, T_WEIGHTING, 0, &wk, 4, NULL, 0), n++;
+	}
 	if (m->ivf_nlist) { /* optional: readers before the index skip it */
 		put_section2(w, T_IVF_CENT, FLAG_OPTIONAL, m->ivf_cent,
 		             (uint64_t)m->ivf_nlist * m->factors * 4, NULL, 0);

@@ -342,6 +342,13 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		m->recency = r ? *r : 0;
 		free(r);
 	}
+	if (sec[T_WEIGHTING].present) { /* older blobs: raw */
+		uint32_t *wk = take(&sec[T_WEIGHTING], 4, 1, bad);
+		if (wk && *wk >= RS_WEIGHT__COUNT)
+			*bad = 1;
+		m->weighting = wk ? (int32_t)*wk : RS_WEIGHT_RAW;
+		free(wk);
+	}
 	return !*bad && take_import(&sec[T_IMPORT], m) && take_features(sec, m, bad) &&
 	       take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&

@@ -25,6 +25,20 @@ static void side_json(rs_text *t, const rs_config *cfg, const rs_attrs *a, rs_si
 	               numbers, a->n - numbers);
 }
 
+/* "weighting": the model's (weighting.c), or a hybrid's per component. */
+static void weighting_json(rs_text *t, const rs_model *m)
+{
+	if (m->n_parts == 0) {
+		rs_text_printf(t, "\"weighting\": \"%s\", ", rs_weighting_name(m->weighting));
+		return;
+	}
+	rs_text_printf(t, "\"weighting\": {");
+	for (int32_t p = 0; p < m->n_parts; p++)
+		rs_text_printf(t, "%s\"%s\": \"%s\"", p ? ", " : "",
+		               rs_algo_find(m->parts[p]->algo)->name, rs_weighting_name(m->parts[p]->weighting));
+	rs_text_printf(t, "}, ");
+}
+
 /* The summary returned by recsys_train(), as a JSON object. */
 static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs_model *m,
                           uint64_t dup, double seconds)
@@ -42,6 +56,7 @@ static char *summary_json(const rs_train_ctx *ctx, const rs_builder *b, const rs
 	               (unsigned long long)dup);
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_ITEMS], RS_SIDE_ITEMS);
 	side_json(&t, ctx->cfg, &b->side[RS_SIDE_USERS], RS_SIDE_USERS);
+	weighting_json(&t, m);
 	rs_text_printf(&t, "\"seconds\": %.3f, \"threads\": %d, \"params\": {", seconds, ctx->cfg->threads);
 	rs_algo_find(ctx->cfg->algo)->params(ctx, &t);
 	rs_text_printf(&t, "}, ");
@@ -75,6 +90,11 @@ rs_status rs_fit_model(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
 	const rs_algo_def *def = rs_algo_find(cfg->algo);
 	rs_phase(ctx, def->name, NULL, 0);
+	if (cfg->algo != RS_ALGO_HYBRID && cfg->algo != RS_ALGO_AUTO) {
+		/* weighting.c; hybrid components and auto's candidates apply their own */
+		m->weighting = rs_weighting_resolve(cfg);
+		rs_weighting_apply(m->weighting, m->seen.data, (size_t)rs_csr_nnz(&m->seen));
+	}
 	rs_status st = rs_popularity_fit(cfg, &m->seen, m->pop, err);
 	if (st == RS_OK && rs_cancelled(ctx))
 		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
