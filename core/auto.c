@@ -1,25 +1,33 @@
 /*
  * auto.c - choose and tune an algorithm for the data at hand.
  *
- * The training interactions are split once more by the EVAL.md rule (each
- * user's latest 20%, users with >= 5 interactions): candidates train on the
- * rest and are ranked by NDCG@10 on the held-out part; the winner is then
- * trained on all the interactions. Candidates run cheapest first and the
- * search stops when `time_budget` seconds are spent (at least two always
- * run). The search space (documented in README):
+ * The training interactions are split once more, like deployment: when the
+ * rows have times, by the global time cut-off (time_cut.c, test_fraction
+ * 0.2: rows before it train, each user's items new after it are held out)
+ * if that measures at least MIN_TIME_USERS users; else (no times, session
+ * logs, small sets) by the EVAL.md rule (each user's latest 20%, users with
+ * >= 5 interactions). Option "validation" forces either. Candidates train
+ * on the training part and are ranked by NDCG@10 on the held-out part; the
+ * winner is then trained on all the interactions. Candidates run cheapest
+ * first and the search stops when `time_budget` seconds are spent (at
+ * least two always run). The search space (documented in README):
  *   popularity; als, itemknn and svd with their defaults; als with alpha 1
  *   and 10 and regularization_scale 0.15 and 0.6; itemknn with 50 and 400
- *   neighbours; svd with 16 and 64 factors; ease with its defaults (skipped,
- *   with the reason, when over its memory bound); ease with recency 10 and
- *   20, itemknn with recency 5 and 10, als with recency 3 and 10 (skipped
- *   when the source has no time); then hybrids of the best candidates of
- *   the two best algorithms, weights 1:1 and 2:1, and of the three best
- *   algorithms, 1:1:1. warp and bpr with their defaults and with recency
- *   5 / 20 (warp) and 10 / 20 (bpr) are tried only when option
- *   "algorithms" names them; "algorithms" restricts the whole
- *   search to the families it names (one family: no hybrids).
+ *   neighbours; svd with 16 and 64 factors; als and itemknn with weighting
+ *   log, binary and raw, svd with log and raw (each only when the pairs'
+ *   values are not all the same, auto's own options do not set weighting,
+ *   and it is not the family's default); ease with its defaults and with
+ *   weighting log (the same rule; skipped, with the reason, when over its
+ *   memory bound); ease with recency 10 and 20, itemknn with recency 5 and
+ *   10, als with recency 3 and 10 (skipped when the source has no time);
+ *   then hybrids of the best candidates of the two best algorithms, weights
+ *   1:1 and 2:1, and of the three best algorithms, 1:1:1. warp and bpr
+ *   with their defaults and with recency 5 / 20 (warp) and 10 / 20 (bpr)
+ *   are tried only when option "algorithms" names them; "algorithms"
+ *   restricts the whole search to the families it names (one family: no
+ *   hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
- * in the training summary under "search".
+ * in the training summary under "search", the rule under "validation".
  */
 #include "internal.h"
 
@@ -35,37 +43,50 @@ typedef struct cand_spec {
 	int n;
 	struct { const char *key; double value; } kv[MAX_KV];
 	int on_request;   /* tried only when "algorithms" names its family */
+	const char *weighting; /* option "weighting" (weighting.c), or NULL */
 } cand_spec;
 
 static const cand_spec SPACE[] = {
-	{"popularity", 0, {{0}}, 0},
-	{"als", 0, {{0}}, 0},
-	{"itemknn", 0, {{0}}, 0},
-	{"svd", 0, {{0}}, 0},
-	{"als", 1, {{"alpha", 1}}, 0},
-	{"als", 1, {{"alpha", 10}}, 0},
-	{"als", 1, {{"regularization_scale", 0.15}}, 0},
-	{"als", 1, {{"regularization_scale", 0.6}}, 0},
-	{"itemknn", 1, {{"neighbors", 50}}, 0},
-	{"itemknn", 1, {{"neighbors", 400}}, 0},
-	{"svd", 1, {{"factors", 16}}, 0},
-	{"svd", 1, {{"factors", 64}}, 0},
-	{"ease", 0, {{0}}, 0},
+	{"popularity", 0, {{0}}, 0, NULL},
+	{"als", 0, {{0}}, 0, NULL},
+	{"itemknn", 0, {{0}}, 0, NULL},
+	{"svd", 0, {{0}}, 0, NULL},
+	{"als", 1, {{"alpha", 1}}, 0, NULL},
+	{"als", 1, {{"alpha", 10}}, 0, NULL},
+	{"als", 1, {{"regularization_scale", 0.15}}, 0, NULL},
+	{"als", 1, {{"regularization_scale", 0.6}}, 0, NULL},
+	{"itemknn", 1, {{"neighbors", 50}}, 0, NULL},
+	{"itemknn", 1, {{"neighbors", 400}}, 0, NULL},
+	{"svd", 1, {{"factors", 16}}, 0, NULL},
+	{"svd", 1, {{"factors", 64}}, 0, NULL},
+	/* the pair values' transform (weighting.c): counts and event weights
+	 * (lastfm's play counts) swamp the matrix as they are; not run when
+	 * every value is the same or the value is the family's default */
+	{"als", 0, {{0}}, 0, "log"},
+	{"als", 0, {{0}}, 0, "binary"},
+	{"als", 0, {{0}}, 0, "raw"},
+	{"itemknn", 0, {{0}}, 0, "log"},
+	{"itemknn", 0, {{0}}, 0, "binary"},
+	{"itemknn", 0, {{0}}, 0, "raw"},
+	{"svd", 0, {{0}}, 0, "log"},
+	{"svd", 0, {{0}}, 0, "raw"},
+	{"ease", 0, {{0}}, 0, NULL},
+	{"ease", 0, {{0}}, 0, "log"},
 	/* history recency (recency.c): skipped, with the reason, without time */
-	{"ease", 1, {{"recency", 10}}, 0},
-	{"ease", 1, {{"recency", 20}}, 0},
-	{"itemknn", 1, {{"recency", 5}}, 0},
-	{"itemknn", 1, {{"recency", 10}}, 0},
-	{"als", 1, {{"recency", 3}}, 0},
-	{"als", 1, {{"recency", 10}}, 0},
+	{"ease", 1, {{"recency", 10}}, 0, NULL},
+	{"ease", 1, {{"recency", 20}}, 0, NULL},
+	{"itemknn", 1, {{"recency", 5}}, 0, NULL},
+	{"itemknn", 1, {{"recency", 10}}, 0, NULL},
+	{"als", 1, {{"recency", 3}}, 0, NULL},
+	{"als", 1, {{"recency", 10}}, 0, NULL},
 	/* the LightFM family: seconds where the others take tenths, and behind
 	 * ease / als on validation on both MovieLens sets (bench/TUNING.md) */
-	{"warp", 0, {{0}}, 1},
-	{"bpr", 0, {{0}}, 1},
-	{"warp", 1, {{"recency", 5}}, 1},
-	{"warp", 1, {{"recency", 20}}, 1},
-	{"bpr", 1, {{"recency", 10}}, 1},
-	{"bpr", 1, {{"recency", 20}}, 1},
+	{"warp", 0, {{0}}, 1, NULL},
+	{"bpr", 0, {{0}}, 1, NULL},
+	{"warp", 1, {{"recency", 5}}, 1, NULL},
+	{"warp", 1, {{"recency", 20}}, 1, NULL},
+	{"bpr", 1, {{"recency", 10}}, 1, NULL},
+	{"bpr", 1, {{"recency", 20}}, 1, NULL},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
@@ -269,6 +290,8 @@ static int spec_kids(const cand_spec *s, uint64_t seed, rs_opt *kids)
 	int n = 0;
 	for (; n < s->n; n++)
 		kids[n] = (rs_opt){.kind = RS_OPT_NUMBER, .key = s->kv[n].key, .number = s->kv[n].value};
+	if (s->weighting)
+		kids[n++] = (rs_opt){.kind = RS_OPT_STRING, .key = "weighting", .string = s->weighting};
 	kids[n++] = (rs_opt){.kind = RS_OPT_NUMBER, .key = "seed", .number = (double)(seed & 0x7fffffff)};
 	return n;
 }
@@ -276,13 +299,15 @@ static int spec_kids(const cand_spec *s, uint64_t seed, rs_opt *kids)
 /* A single-algorithm candidate. */
 static rs_status spec_trial(const cand_spec *s, uint64_t seed, trial *t, rs_error *err)
 {
-	rs_opt kids[MAX_KV + 1];
+	rs_opt kids[MAX_KV + 2];
 	rs_opt root = {.kind = RS_OPT_OBJECT, .children = kids};
 	root.n_children = (size_t)spec_kids(s, seed, kids);
 	int len = snprintf(t->label, sizeof t->label, "%s", s->algo);
 	for (int k = 0; k < s->n && len < (int)sizeof t->label; k++)
 		len += snprintf(t->label + len, sizeof t->label - (size_t)len, " %s=%g", s->kv[k].key,
 		                s->kv[k].value);
+	if (s->weighting && len < (int)sizeof t->label)
+		snprintf(t->label + len, sizeof t->label - (size_t)len, " weighting=%s", s->weighting);
 	return rs_config_create(s->algo, &root, 1, &t->cfg, err);
 }
 
@@ -290,7 +315,7 @@ static rs_status spec_trial(const cand_spec *s, uint64_t seed, trial *t, rs_erro
 static rs_status hybrid_trial(const cand_spec *const *specs, const double *w, int n,
                               uint64_t seed, trial *t, rs_error *err)
 {
-	rs_opt kids[3][MAX_KV + 2], comp[3];
+	rs_opt kids[3][MAX_KV + 3], comp[3];
 	int len = snprintf(t->label, sizeof t->label, "hybrid");
 	for (int p = 0; p < n; p++) {
 		int k = spec_kids(specs[p], seed, kids[p]);
@@ -301,6 +326,9 @@ static rs_status hybrid_trial(const cand_spec *const *specs, const double *w, in
 		for (int q = 0; q < specs[p]->n && len < (int)sizeof t->label; q++)
 			len += snprintf(t->label + len, sizeof t->label - (size_t)len, "(%s=%g)",
 			                specs[p]->kv[q].key, specs[p]->kv[q].value);
+		if (specs[p]->weighting && len < (int)sizeof t->label)
+			len += snprintf(t->label + len, sizeof t->label - (size_t)len, "(weighting=%s)",
+			                specs[p]->weighting);
 	}
 	rs_opt cobj = {.kind = RS_OPT_OBJECT, .key = "components", .n_children = (size_t)n, .children = comp};
 	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &cobj};
@@ -393,6 +421,26 @@ static int wanted(const rs_config *cfg, const cand_spec *s)
 	return d && (cfg->auto_algos & RS_BIT(d->id));
 }
 
+/* Whether a "weighting" candidate can differ from its family's defaults:
+ * auto's own options leave weighting to the search, the pairs' values
+ * are not all the same, and its value is not the family's default. */
+static int weighting_pays(const rs_config *cfg, const rs_model *m, const cand_spec *s)
+{
+	const rs_csr *c = &m->seen;
+	int64_t nnz = rs_csr_nnz(c), k = 1;
+	while (k < nnz && c->data[k] == c->data[0])
+		k++;
+	if (cfg->weighting >= 0 || k >= nnz)
+		return 0;
+	rs_config *probe = NULL;
+	rs_error e;
+	if (rs_config_create(s->algo, NULL, 1, &probe, &e) != RS_OK)
+		return 0;
+	int differs = strcmp(rs_weighting_name(rs_weighting_resolve(probe)), s->weighting) != 0;
+	rs_config_destroy(&probe);
+	return differs;
+}
+
 /* Run the single-algorithm part of the search, then the hybrids. */
 static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t,
                         const cand_spec **spec, int *n, rs_error *err)
@@ -401,7 +449,7 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 	double t0 = rs_mono_seconds();
 	rs_status st = RS_OK;
 	for (size_t s = 0; st == RS_OK && s < N_SPACE; s++) {
-		if (!wanted(cfg, &SPACE[s]))
+		if (!wanted(cfg, &SPACE[s]) || (SPACE[s].weighting && !weighting_pays(cfg, m, &SPACE[s])))
 			continue;
 		if (*n >= 2 && rs_mono_seconds() - t0 > cfg->time_budget)
 			break;
