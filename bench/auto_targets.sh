@@ -21,12 +21,12 @@ for s in $sets; do
 	[ "$split" = global_time ] && [ -z "$(cut -f5 "$f" | head -1)" ] && split=user # no time
 	best=none bestv=0
 	for a in $families; do
-		line=$(build/dseval --data "$f" --name "$s" --split "$split" --algo "$a" 2>&1)
+		line=$(${DSEVAL:-build/dseval} --data "$f" --name "$s" --split "$split" --algo "$a" 2>&1)
 		v=$(echo "$line" | sed -n 's/.*NDCG@10=\([0-9.]*\).*/\1/p')
 		echo "  $s $split $a: ${v:-$line}" >&2
 		[ -n "$v" ] && awk -v a="$v" -v b="$bestv" 'BEGIN { exit !(a > b) }' && best=$a bestv=$v
 	done
-	line=$(build/dseval --data "$f" --name "$s" --split "$split" --algo auto ${AUTO_OPTS:-} 2>&1)
+	line=$(${DSEVAL:-build/dseval} --data "$f" --name "$s" --split "$split" --algo auto ${AUTO_OPTS:-} 2>&1)
 	v=$(echo "$line" | sed -n 's/.*NDCG@10=\([0-9.]*\).*/\1/p')
 	t=$(echo "$line" | sed -n 's/.*train_s=\([0-9.]*\).*/\1/p')
 	c=$(echo "$line" | sed -n 's/.*chosen="\([^"]*\)".*/\1/p')

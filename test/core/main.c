@@ -85,6 +85,7 @@ void test_cancel_prompt(void);
 void test_auto_search(void);
 void test_auto_algorithms(void);
 void test_auto_validation_split(void);
+void test_auto_weighting_space(void);
 void test_similar_factor_cosine(void);
 void test_similar_itemknn(void);
 void test_similar_ease(void);
@@ -207,6 +208,7 @@ int main(void)
 	RUN(test_auto_search);
 	RUN(test_auto_algorithms);
 	RUN(test_auto_validation_split);
+	RUN(test_auto_weighting_space);
 	RUN(test_progress_phases);
 	RUN(test_progress_ticks);
 	RUN(test_progress_auto);

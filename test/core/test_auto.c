@@ -199,3 +199,55 @@ void test_auto_validation_split(void)
 	sum = timed_summary(NULL, "later", &e);
 	CHECK(!sum && e.status == RS_EINVAL && strstr(e.msg, "option \"validation\""));
 }
+
+/* Train auto (itemknn only) on the two-group pattern with weights
+ * 1 + (i % 3) (all 1 when `flat`) and options extra (NULL: none); returns
+ * the summary (caller frees) or NULL. */
+static char *weighted_summary(int flat, const rs_opt *extra, rs_error *e)
+{
+	rs_opt names[1] = {{.kind = RS_OPT_STRING, .string = "itemknn"}};
+	rs_opt kids[3] = {{.kind = RS_OPT_NUMBER, .key = "threads", .number = 1},
+	                  {.kind = RS_OPT_ARRAY, .key = "algorithms", .n_children = 1, .children = names}};
+	if (extra)
+		kids[2] = *extra;
+	rs_opt all = {.kind = RS_OPT_OBJECT, .n_children = extra ? 3 : 2, .children = kids};
+	rs_config *c = NULL;
+	rs_builder *b = NULL;
+	rs_model *m = NULL;
+	char *sum = NULL;
+	if (rs_config_create("auto", &all, 1, &c, e) == RS_OK && rs_builder_create(c, &b, e) == RS_OK) {
+		for (int u = 0; u < 40; u++)
+			for (int i = 0; i < 30; i++)
+				if ((u < 20) == (i < 15) && (i + u) % 3 != 0) {
+					char us[16], is[16];
+					int ul = snprintf(us, sizeof us, "u%d", u), il = snprintf(is, sizeof is, "i%d", i);
+					rs_builder_add(b, us, (size_t)ul, is, (size_t)il, 1, flat ? 1 : 1 + i % 3, NULL, 0,
+					               0, 0, e);
+				}
+		if (rs_train(c, b, NULL, &m, &sum, e) != RS_OK)
+			sum = NULL;
+	}
+	rs_model_destroy(&m);
+	rs_builder_destroy(&b);
+	rs_config_destroy(&c);
+	return sum;
+}
+
+/* weighting is searched where it can change something: values that
+ * differ, no weighting set on auto itself, not the family's default. */
+void test_auto_weighting_space(void)
+{
+	rs_error e;
+	char *sum = weighted_summary(0, NULL, &e);
+	CHECK(sum && strstr(sum, "\"candidate\": \"itemknn weighting=log\"") &&
+	      strstr(sum, "\"candidate\": \"itemknn weighting=binary\"") &&
+	      !strstr(sum, "\"candidate\": \"itemknn weighting=raw\""));
+	rs_free(sum);
+	sum = weighted_summary(1, NULL, &e);
+	CHECK(sum && strstr(sum, "\"candidate\": \"itemknn\"") && !strstr(sum, "weighting="));
+	rs_free(sum);
+	rs_opt fixed = {.kind = RS_OPT_STRING, .key = "weighting", .string = "log"};
+	sum = weighted_summary(0, &fixed, &e);
+	CHECK(sum && strstr(sum, "\"candidate\": \"itemknn\"") && !strstr(sum, "weighting="));
+	rs_free(sum);
+}
