@@ -396,6 +396,10 @@ rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_ca
 		return RS_EINVAL;
 	if (!m || !b)
 		return rs_fail(err, RS_EINVAL, "model and builder must not be NULL");
+	if (b->cfg && b->cfg->eval_given)
+		return rs_fail(err, RS_EINVAL,
+		               "options \"split\", \"test_fraction\" and \"repeats\" do not apply to an imported "
+		               "model: it is measured as it is against the whole source (split \"given\")");
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	rs_csr c;
