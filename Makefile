@@ -97,7 +97,7 @@ $(BUILD)/scale_core: bench/scale_core.c bench/timing.h $(CORE_LIB)
 	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -o $@ $< $(CORE_LIB) $(BLAS_LIBS)
 
 # issue 13's table of families on the five data sets into bench/RESULTS.md
-# (about 10 minutes; not part of make check)
+# (about 4 minutes; not part of make check)
 bench-datasets: core $(BUILD)/dseval
 	bench/datasets.sh
 	bench/datasets_table.sh

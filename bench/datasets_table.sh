@@ -5,7 +5,7 @@
 # its markers) and printed. `make bench-datasets` runs it (it builds dseval
 # and the TSVs first). Families: popularity als itemknn svd ease warp bpr
 # content (needs item attributes: not yoochoose) auto. lastfm has no time, so
-# no global-time column. About 10 minutes on a quiet 2-core machine.
+# no global-time column. About 4 minutes (215 s at load average 5, 2 cores).
 # usage: bench/datasets_table.sh [--no-write]   (DS_DIR as datasets.sh; THREADS=2)
 set -eu
 cd "$(dirname "$0")/.."

@@ -281,5 +281,8 @@ EOF
 
 exec 1>&3 3>&-
 wait "$teepid"
+# keep the dataset table (bench/datasets_table.sh writes it, a longer run)
+sed -n '/^## Datasets (issue 13)/,$p' bench/RESULTS.md > "$tmp/datasets.md" 2>/dev/null || true
 cp "$tmp/results.md" bench/RESULTS.md
+[ -s "$tmp/datasets.md" ] && { echo; cat "$tmp/datasets.md"; } >> bench/RESULTS.md
 note "written to bench/RESULTS.md"

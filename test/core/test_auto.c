@@ -238,10 +238,17 @@ static char *weighted_summary(int flat, const rs_opt *extra, rs_error *e)
 void test_auto_weighting_space(void)
 {
 	rs_error e;
+	rs_config *probe = NULL;
+	CHECK(rs_config_create("itemknn", NULL, 1, &probe, &e) == RS_OK);
+	const char *def = probe ? rs_weighting_name(rs_weighting_resolve(probe)) : "?";
 	char *sum = weighted_summary(0, NULL, &e);
-	CHECK(sum && strstr(sum, "\"candidate\": \"itemknn weighting=log\"") &&
-	      strstr(sum, "\"candidate\": \"itemknn weighting=binary\"") &&
-	      !strstr(sum, "\"candidate\": \"itemknn weighting=raw\""));
+	const char *values[] = {"raw", "binary", "log"};
+	for (int v = 0; v < 3; v++) { /* every value but the family's default */
+		char want[64];
+		snprintf(want, sizeof want, "\"candidate\": \"itemknn weighting=%s\"", values[v]);
+		CHECK(sum && !strstr(sum, want) == !strcmp(values[v], def));
+	}
+	rs_config_destroy(&probe);
 	rs_free(sum);
 	sum = weighted_summary(1, NULL, &e);
 	CHECK(sum && strstr(sum, "\"candidate\": \"itemknn\"") && !strstr(sum, "weighting="));

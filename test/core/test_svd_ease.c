@@ -70,10 +70,10 @@ void test_svd_low_rank(void)
 	double x[NU][NI];
 	rank2_matrix(x);
 	const char *kv[] = {"factors=2", "oversampling=2", "power_iterations=3", "item_scaling=0",
-	                    "threads=1"};
+	                    "threads=1", "weighting=raw"}; /* the matrix's own values */
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_matrix("svd", 5, kv, NU, NI, &x[0][0], &m, &e) == RS_OK);
+	CHECK(train_matrix("svd", 6, kv, NU, NI, &x[0][0], &m, &e) == RS_OK);
 	if (!m)
 		return;
 	CHECK(m->factors == 2);
@@ -123,10 +123,10 @@ void test_svd_matches_power_method(void)
 			v[i] = w[i] / sqrt(n);
 	}
 	const char *kv[] = {"factors=1", "oversampling=5", "power_iterations=6", "item_scaling=0",
-	                    "threads=2"};
+	                    "threads=2", "weighting=raw"};
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_matrix("svd", 5, kv, NU, NI, &x[0][0], &m, &e) == RS_OK);
+	CHECK(train_matrix("svd", 6, kv, NU, NI, &x[0][0], &m, &e) == RS_OK);
 	if (!m)
 		return;
 	for (int i = 0; i < NI; i++)
@@ -217,10 +217,10 @@ void test_ease_matches_reference(void)
 				g[i * I + j] += lambda + 0.75 * g[i * I + j];
 		}
 	gauss_jordan(g, p, I);
-	const char *kv[] = {"regularization=2.5", "threads=2", "dropout_penalty=0.75"};
+	const char *kv[] = {"regularization=2.5", "threads=2", "dropout_penalty=0.75", "weighting=raw"};
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_matrix("ease", 3, kv, U, I, &x[0][0], &m, &e) == RS_OK);
+	CHECK(train_matrix("ease", 4, kv, U, I, &x[0][0], &m, &e) == RS_OK);
 	if (!m)
 		return;
 	CHECK((int)m->items.n == I && m->dense);
