@@ -353,6 +353,12 @@ int main(int argc, char **argv)
 	       name ? name : data, split, validation ? "+validation" : "", algo, label, ms.ndcg / eu,
 	       ms.precision / eu, ms.recall / eu, rs_rank_metrics_coverage(&ms), secs, threads, ms.users,
 	       ntrain);
+	const char *ch = strstr(summary, "\"chosen\": \""), *vr = strstr(summary, "\"validation\": \"");
+	if (getenv("DSEVAL_SUMMARY")) /* the training summary (auto's search) */
+		fprintf(stderr, "%s\n", summary);
+	if (ch) /* auto: the candidate it chose and its validation rule */
+		printf("chosen=\"%.*s\" validation=%.*s\n", (int)strcspn(ch + 11, "\""), ch + 11,
+		       vr ? (int)strcspn(vr + 15, "\"") : 1, vr ? vr + 15 : "?");
 	free(target);
 	free(ms.hit_items);
 	rs_free(summary);

@@ -27,6 +27,7 @@ typedef struct rs_train_ctx {
 	rs_price_count prices; /* the items table's prices (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
 	rs_text note;        /* auto: the search, for the summary */
+	const rs_time_cut *cut; /* auto: the global time cut-off of its validation, or NULL */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);

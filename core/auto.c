@@ -1,25 +1,33 @@
 /*
  * auto.c - choose and tune an algorithm for the data at hand.
  *
- * The training interactions are split once more by the EVAL.md rule (each
- * user's latest 20%, users with >= 5 interactions): candidates train on the
- * rest and are ranked by NDCG@10 on the held-out part; the winner is then
- * trained on all the interactions. Candidates run cheapest first and the
- * search stops when `time_budget` seconds are spent (at least two always
- * run). The search space (documented in README):
+ * The training interactions are split once more, like deployment: when the
+ * rows have times, by the global time cut-off (time_cut.c, test_fraction
+ * 0.2: rows before it train, each user's items new after it are held out)
+ * if that measures at least MIN_TIME_USERS users; else (no times, session
+ * logs, small sets) by the EVAL.md rule (each user's latest 20%, users with
+ * >= 5 interactions). Option "validation" forces either. Candidates train
+ * on the training part and are ranked by NDCG@10 on the held-out part; the
+ * winner is then trained on all the interactions. Candidates run cheapest
+ * first and the search stops when `time_budget` seconds are spent (at
+ * least two always run). The search space (documented in README):
  *   popularity; als, itemknn and svd with their defaults; als with alpha 1
  *   and 10 and regularization_scale 0.15 and 0.6; itemknn with 50 and 400
- *   neighbours; svd with 16 and 64 factors; ease with its defaults (skipped,
- *   with the reason, when over its memory bound); ease with recency 10 and
- *   20, itemknn with recency 5 and 10, als with recency 3 and 10 (skipped
- *   when the source has no time); then hybrids of the best candidates of
- *   the two best algorithms, weights 1:1 and 2:1, and of the three best
- *   algorithms, 1:1:1. warp and bpr with their defaults and with recency
- *   5 / 20 (warp) and 10 / 20 (bpr) are tried only when option
- *   "algorithms" names them; "algorithms" restricts the whole
- *   search to the families it names (one family: no hybrids).
+ *   neighbours; svd with 16 and 64 factors; als and itemknn with weighting
+ *   log, binary and raw, svd with log and raw (each only when the pairs'
+ *   values are not all the same, auto's own options do not set weighting,
+ *   and it is not the family's default); ease with its defaults and with
+ *   weighting log (the same rule; skipped, with the reason, when over its
+ *   memory bound); ease with recency 10 and 20, itemknn with recency 5 and
+ *   10, als with recency 3 and 10 (skipped when the source has no time);
+ *   then hybrids of the best candidates of the two best algorithms, weights
+ *   1:1 and 2:1, and of the three best algorithms, 1:1:1. warp and bpr
+ *   with their defaults and with recency 5 / 20 (warp) and 10 / 20 (bpr)
+ *   are tried only when option "algorithms" names them; "algorithms"
+ *   restricts the whole search to the families it names (one family: no
+ *   hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
- * in the training summary under "search".
+ * in the training summary under "search", the rule under "validation".
  */
 #include "internal.h"
 
@@ -35,37 +43,50 @@ typedef struct cand_spec {
 	int n;
 	struct { const char *key; double value; } kv[MAX_KV];
 	int on_request;   /* tried only when "algorithms" names its family */
+	const char *weighting; /* option "weighting" (weighting.c), or NULL */
 } cand_spec;
 
 static const cand_spec SPACE[] = {
-	{"popularity", 0, {{0}}, 0},
-	{"als", 0, {{0}}, 0},
-	{"itemknn", 0, {{0}}, 0},
-	{"svd", 0, {{0}}, 0},
-	{"als", 1, {{"alpha", 1}}, 0},
-	{"als", 1, {{"alpha", 10}}, 0},
-	{"als", 1, {{"regularization_scale", 0.15}}, 0},
-	{"als", 1, {{"regularization_scale", 0.6}}, 0},
-	{"itemknn", 1, {{"neighbors", 50}}, 0},
-	{"itemknn", 1, {{"neighbors", 400}}, 0},
-	{"svd", 1, {{"factors", 16}}, 0},
-	{"svd", 1, {{"factors", 64}}, 0},
-	{"ease", 0, {{0}}, 0},
+	{"popularity", 0, {{0}}, 0, NULL},
+	{"als", 0, {{0}}, 0, NULL},
+	{"itemknn", 0, {{0}}, 0, NULL},
+	{"svd", 0, {{0}}, 0, NULL},
+	{"als", 1, {{"alpha", 1}}, 0, NULL},
+	{"als", 1, {{"alpha", 10}}, 0, NULL},
+	{"als", 1, {{"regularization_scale", 0.15}}, 0, NULL},
+	{"als", 1, {{"regularization_scale", 0.6}}, 0, NULL},
+	{"itemknn", 1, {{"neighbors", 50}}, 0, NULL},
+	{"itemknn", 1, {{"neighbors", 400}}, 0, NULL},
+	{"svd", 1, {{"factors", 16}}, 0, NULL},
+	{"svd", 1, {{"factors", 64}}, 0, NULL},
+	/* the pair values' transform (weighting.c): counts and event weights
+	 * (lastfm's play counts) swamp the matrix as they are; not run when
+	 * every value is the same or the value is the family's default */
+	{"als", 0, {{0}}, 0, "log"},
+	{"als", 0, {{0}}, 0, "binary"},
+	{"als", 0, {{0}}, 0, "raw"},
+	{"itemknn", 0, {{0}}, 0, "log"},
+	{"itemknn", 0, {{0}}, 0, "binary"},
+	{"itemknn", 0, {{0}}, 0, "raw"},
+	{"svd", 0, {{0}}, 0, "log"},
+	{"svd", 0, {{0}}, 0, "raw"},
+	{"ease", 0, {{0}}, 0, NULL},
+	{"ease", 0, {{0}}, 0, "log"},
 	/* history recency (recency.c): skipped, with the reason, without time */
-	{"ease", 1, {{"recency", 10}}, 0},
-	{"ease", 1, {{"recency", 20}}, 0},
-	{"itemknn", 1, {{"recency", 5}}, 0},
-	{"itemknn", 1, {{"recency", 10}}, 0},
-	{"als", 1, {{"recency", 3}}, 0},
-	{"als", 1, {{"recency", 10}}, 0},
+	{"ease", 1, {{"recency", 10}}, 0, NULL},
+	{"ease", 1, {{"recency", 20}}, 0, NULL},
+	{"itemknn", 1, {{"recency", 5}}, 0, NULL},
+	{"itemknn", 1, {{"recency", 10}}, 0, NULL},
+	{"als", 1, {{"recency", 3}}, 0, NULL},
+	{"als", 1, {{"recency", 10}}, 0, NULL},
 	/* the LightFM family: seconds where the others take tenths, and behind
 	 * ease / als on validation on both MovieLens sets (bench/TUNING.md) */
-	{"warp", 0, {{0}}, 1},
-	{"bpr", 0, {{0}}, 1},
-	{"warp", 1, {{"recency", 5}}, 1},
-	{"warp", 1, {{"recency", 20}}, 1},
-	{"bpr", 1, {{"recency", 10}}, 1},
-	{"bpr", 1, {{"recency", 20}}, 1},
+	{"warp", 0, {{0}}, 1, NULL},
+	{"bpr", 0, {{0}}, 1, NULL},
+	{"warp", 1, {{"recency", 5}}, 1, NULL},
+	{"warp", 1, {{"recency", 20}}, 1, NULL},
+	{"bpr", 1, {{"recency", 10}}, 1, NULL},
+	{"bpr", 1, {{"recency", 20}}, 1, NULL},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
@@ -83,10 +104,51 @@ typedef struct vsplit {
 	rs_model *base;         /* ids + training interactions only */
 	unsigned char *test;    /* per interaction of m->seen */
 	int64_t n_test;
+	int64_t users;          /* users measured */
+	int64_t time_users;     /* users the time cut-off would measure (-1: not tried) */
+	const char *name;       /* the rule that ran, for the summary */
 } vsplit;
 
-/* Copy m's ids and the non-held-out interactions into a fresh model:
- * RS_OK, RS_ENOMEM or RS_ECANCELLED. */
+/* Fewer users measured after the validation cut-off than this, and
+ * validation "auto" takes the per-user split instead: per-user NDCG@10 has
+ * a spread of about 0.3, so the mean over n users is known to 0.3 /
+ * sqrt(n), ~.01 at 1,000 users but ~.03 at 100, more than what separates
+ * the candidates (session logs, where few users span the cut-off, and
+ * small sets). */
+#define MIN_TIME_USERS 1000
+
+/* The global time cut-off's split (time_cut.c), when the rows had times:
+ * entries with rows before the cut-off train with those rows' weight and
+ * latest time; items a user has only at or after it are held out. Sets
+ * vs->users; returns 0 (nothing held out) when it has fewer than
+ * min_users users to measure. */
+static int time_split(const rs_model *m, const rs_time_cut *tc, int64_t min_users, vsplit *vs)
+{
+	const rs_csr *c = &m->seen;
+	if (!tc || isnan(tc->at) || !tc->w_before || !c->ts)
+		return 0;
+	int64_t users = 0;
+	for (int32_t u = 0; u < c->nrows; u++) {
+		int trained = 0, tested = 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++)
+			trained |= tc->w_before[p] > 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++)
+			tested |= vs->test[p] = trained && c->ts[p] >= tc->at && !(tc->w_before[p] > 0);
+		users += tested;
+	}
+	vs->time_users = users;
+	if (users < min_users || users == 0) {
+		memset(vs->test, 0, (size_t)rs_csr_nnz(c));
+		return 0;
+	}
+	vs->users = users;
+	return 1;
+}
+
+/* Copy m's ids and the training part into a fresh model: by the time
+ * cut-off (validation "global_time", or "auto" with enough users to
+ * measure), else each user's latest 20%. RS_OK, RS_ENOMEM, RS_ECANCELLED,
+ * or RS_EDATA (global_time asked, no times). */
 static rs_status make_split(rs_train_ctx *ctx, const rs_model *m, uint64_t seed, vsplit *vs)
 {
 	int64_t nnz = rs_csr_nnz(&m->seen);
@@ -94,28 +156,38 @@ static rs_status make_split(rs_train_ctx *ctx, const rs_model *m, uint64_t seed,
 	vs->base = rs_model_alloc();
 	if (!vs->test || !vs->base)
 		return RS_ENOMEM;
-	rs_status st = rs_split_holdout(ctx, &m->seen, &m->items, seed, 1, vs->test);
+	const rs_time_cut *tc = ctx->cut;
+	int mode = ctx->cfg->auto_validation;
+	if (mode == RS_AUTO_VALIDATE_TIME && (!tc || isnan(tc->at) || !m->seen.ts))
+		return RS_EDATA;
+	int by_time = mode != RS_AUTO_VALIDATE_USER &&
+	              time_split(m, tc, mode == RS_AUTO_VALIDATE_TIME ? 1 : MIN_TIME_USERS, vs);
+	vs->name = by_time ? "global-time-20" : m->seen.ts ? "temporal-20" : "random-20";
+	rs_status st = by_time || mode == RS_AUTO_VALIDATE_TIME
+	             ? RS_OK : rs_split_holdout(ctx, &m->seen, &m->items, seed, 1, vs->test);
 	if (st != RS_OK)
 		return st;
 	if (rs_idmap_copy(&m->users, &vs->base->users) != RS_OK ||
 	    rs_idmap_copy(&m->items, &vs->base->items) != RS_OK ||
 	    rs_csr_copy(&m->seen, &vs->base->seen) != RS_OK)
 		return RS_ENOMEM;
-	rs_csr *c = &vs->base->seen; /* compact in place, dropping held-out entries */
+	rs_csr *c = &vs->base->seen; /* compact in place, keeping the training part */
 	int64_t w = 0, start = 0;
 	for (int32_t u = 0; u < c->nrows; u++) {
 		int64_t end = c->indptr[u + 1];
+		int tested = 0;
 		for (int64_t k = start; k < end; k++) {
-			if (vs->test[k]) {
-				vs->n_test++;
+			vs->n_test += vs->test[k];
+			tested |= vs->test[k];
+			if (by_time ? !(tc->w_before[k] > 0) : vs->test[k])
 				continue;
-			}
 			c->indices[w] = c->indices[k];
-			c->data[w] = c->data[k];
+			c->data[w] = by_time ? tc->w_before[k] : c->data[k];
 			if (c->ts)
-				c->ts[w] = c->ts[k];
+				c->ts[w] = by_time ? tc->ts_before[k] : c->ts[k];
 			w++;
 		}
+		vs->users += !by_time && tested;
 		start = end;
 		c->indptr[u + 1] = w;
 	}
@@ -218,6 +290,8 @@ static int spec_kids(const cand_spec *s, uint64_t seed, rs_opt *kids)
 	int n = 0;
 	for (; n < s->n; n++)
 		kids[n] = (rs_opt){.kind = RS_OPT_NUMBER, .key = s->kv[n].key, .number = s->kv[n].value};
+	if (s->weighting)
+		kids[n++] = (rs_opt){.kind = RS_OPT_STRING, .key = "weighting", .string = s->weighting};
 	kids[n++] = (rs_opt){.kind = RS_OPT_NUMBER, .key = "seed", .number = (double)(seed & 0x7fffffff)};
 	return n;
 }
@@ -225,13 +299,15 @@ static int spec_kids(const cand_spec *s, uint64_t seed, rs_opt *kids)
 /* A single-algorithm candidate. */
 static rs_status spec_trial(const cand_spec *s, uint64_t seed, trial *t, rs_error *err)
 {
-	rs_opt kids[MAX_KV + 1];
+	rs_opt kids[MAX_KV + 2];
 	rs_opt root = {.kind = RS_OPT_OBJECT, .children = kids};
 	root.n_children = (size_t)spec_kids(s, seed, kids);
 	int len = snprintf(t->label, sizeof t->label, "%s", s->algo);
 	for (int k = 0; k < s->n && len < (int)sizeof t->label; k++)
 		len += snprintf(t->label + len, sizeof t->label - (size_t)len, " %s=%g", s->kv[k].key,
 		                s->kv[k].value);
+	if (s->weighting && len < (int)sizeof t->label)
+		snprintf(t->label + len, sizeof t->label - (size_t)len, " weighting=%s", s->weighting);
 	return rs_config_create(s->algo, &root, 1, &t->cfg, err);
 }
 
@@ -239,7 +315,7 @@ static rs_status spec_trial(const cand_spec *s, uint64_t seed, trial *t, rs_erro
 static rs_status hybrid_trial(const cand_spec *const *specs, const double *w, int n,
                               uint64_t seed, trial *t, rs_error *err)
 {
-	rs_opt kids[3][MAX_KV + 2], comp[3];
+	rs_opt kids[3][MAX_KV + 3], comp[3];
 	int len = snprintf(t->label, sizeof t->label, "hybrid");
 	for (int p = 0; p < n; p++) {
 		int k = spec_kids(specs[p], seed, kids[p]);
@@ -250,6 +326,9 @@ static rs_status hybrid_trial(const cand_spec *const *specs, const double *w, in
 		for (int q = 0; q < specs[p]->n && len < (int)sizeof t->label; q++)
 			len += snprintf(t->label + len, sizeof t->label - (size_t)len, "(%s=%g)",
 			                specs[p]->kv[q].key, specs[p]->kv[q].value);
+		if (specs[p]->weighting && len < (int)sizeof t->label)
+			len += snprintf(t->label + len, sizeof t->label - (size_t)len, "(weighting=%s)",
+			                specs[p]->weighting);
 	}
 	rs_opt cobj = {.kind = RS_OPT_OBJECT, .key = "components", .n_children = (size_t)n, .children = comp};
 	rs_opt root = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &cobj};
@@ -342,6 +421,26 @@ static int wanted(const rs_config *cfg, const cand_spec *s)
 	return d && (cfg->auto_algos & RS_BIT(d->id));
 }
 
+/* Whether a "weighting" candidate can differ from its family's defaults:
+ * auto's own options leave weighting to the search, the pairs' values
+ * are not all the same, and its value is not the family's default. */
+static int weighting_pays(const rs_config *cfg, const rs_model *m, const cand_spec *s)
+{
+	const rs_csr *c = &m->seen;
+	int64_t nnz = rs_csr_nnz(c), k = 1;
+	while (k < nnz && c->data[k] == c->data[0])
+		k++;
+	if (cfg->weighting >= 0 || k >= nnz)
+		return 0;
+	rs_config *probe = NULL;
+	rs_error e;
+	if (rs_config_create(s->algo, NULL, 1, &probe, &e) != RS_OK)
+		return 0;
+	int differs = strcmp(rs_weighting_name(rs_weighting_resolve(probe)), s->weighting) != 0;
+	rs_config_destroy(&probe);
+	return differs;
+}
+
 /* Run the single-algorithm part of the search, then the hybrids. */
 static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, trial *t,
                         const cand_spec **spec, int *n, rs_error *err)
@@ -350,7 +449,7 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 	double t0 = rs_mono_seconds();
 	rs_status st = RS_OK;
 	for (size_t s = 0; st == RS_OK && s < N_SPACE; s++) {
-		if (!wanted(cfg, &SPACE[s]))
+		if (!wanted(cfg, &SPACE[s]) || (SPACE[s].weighting && !weighting_pays(cfg, m, &SPACE[s])))
 			continue;
 		if (*n >= 2 && rs_mono_seconds() - t0 > cfg->time_budget)
 			break;
@@ -386,14 +485,19 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	int n = 0;
 	memset(t, 0, sizeof t);
 	rs_phase(ctx, "auto split", NULL, 0);
+	vs.time_users = -1;
 	rs_status st = make_split(ctx, m, ctx->cfg->seed, &vs);
 	if (st == RS_ECANCELLED)
 		rs_fail(err, RS_ECANCELLED, "training cancelled");
+	else if (st == RS_EDATA)
+		rs_fail(err, RS_EDATA, "algorithm \"auto\": validation \"global_time\" needs the time of the rows "
+		        "(column \"%s\")", rs_config_column(ctx->cfg, RS_COL_TS));
 	else if (st != RS_OK)
 		st = rs_fail(err, RS_ENOMEM, "out of memory splitting for validation");
 	if (st == RS_OK && vs.n_test == 0)
 		st = rs_fail(err, RS_EDATA,
-		             "algorithm \"auto\" needs users with at least 5 interactions to validate on");
+		             "algorithm \"auto\" needs users with at least 5 interactions to validate on"
+		             " (or, when rows have times, users with new items after a time cut-off)");
 	if (st == RS_OK)
 		st = search(ctx, m, &vs, t, spec, &n, err);
 	int best = -1;
@@ -420,6 +524,10 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		rs_report_candidate(ctx->rep, 0, NULL);
 		if (st == RS_OK && m->algo == RS_ALGO_ALS) /* fold-in solves with them */
 			rs_model_keep_als(m, &c);
+		rs_text_printf(&ctx->note, "\"validation\": \"%s\", \"validation_users\": %lld, ", vs.name,
+		               (long long)vs.users);
+		if (vs.time_users >= 0 && strcmp(vs.name, "global-time-20"))
+			rs_text_printf(&ctx->note, "\"global_time_users\": %lld, ", (long long)vs.time_users);
 		write_search(&ctx->note, t, n, best);
 		rs_text_printf(&ctx->note, ", \"chosen_params\": {");
 		d->params(&c, &ctx->note);
@@ -440,6 +548,8 @@ static void auto_params(const rs_train_ctx *ctx, rs_text *t)
 
 static const rs_opt_spec AUTO_OPTIONS[] = {
 	{"time_budget", RS_T_NUM, offsetof(rs_config, time_budget), 60, 1, 86400, NULL},
+	{"validation", RS_T_CHOICE, offsetof(rs_config, auto_validation), RS_AUTO_VALIDATE_AUTO, 0, 0,
+	 "auto|global_time|user"},
 };
 
 const rs_algo_def rs_def_auto = {

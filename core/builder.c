@@ -50,6 +50,7 @@ void rs_builder_destroy(rs_builder **b)
 	free((*b)->user_rows);
 	free((*b)->item_interval);
 	rs_ev_stats_free(&(*b)->evs);
+	rs_time_cut_free(&(*b)->cut);
 	free(*b);
 	*b = NULL;
 }
@@ -227,9 +228,11 @@ static rs_status sort_users(rs_csr *c, const int64_t *start, int32_t nu, rs_trai
  * the merged count. Polls the host every 2^20 rows (*stopped set: c is
  * incomplete). *over_u, *over_i: the first user and item whose summed
  * weight left float32's range, or -1. */
-static uint64_t merge_duplicates(const int64_t *start, int32_t nu, rs_csr *c, rs_train_ctx *ctx,
-                                 int *stopped, int32_t *over_u, int32_t *over_i)
+static uint64_t merge_duplicates(const int64_t *start, int32_t nu, rs_csr *c, rs_time_cut *tc,
+                                 rs_train_ctx *ctx, int *stopped, int32_t *over_u, int32_t *over_i)
 {
+	float *cw = tc->w_before; /* the time cut-off's, when asked: merged alike */
+	double *cts = tc->ts_before;
 	int64_t nnz = 0;
 	uint64_t dup = 0;
 	c->indptr[0] = 0;
@@ -249,6 +252,11 @@ static uint64_t merge_duplicates(const int64_t *start, int32_t nu, rs_csr *c, rs
 				}
 				if (c->ts && (isnan(c->ts[nnz - 1]) || c->ts[k] > c->ts[nnz - 1]))
 					c->ts[nnz - 1] = c->ts[k];
+				if (cw) {
+					cw[nnz - 1] += cw[k];
+					if (isnan(cts[nnz - 1]) || cts[k] > cts[nnz - 1])
+						cts[nnz - 1] = cts[k];
+				}
 				dup++;
 				continue;
 			}
@@ -256,6 +264,10 @@ static uint64_t merge_duplicates(const int64_t *start, int32_t nu, rs_csr *c, rs
 			c->data[nnz] = c->data[k];
 			if (c->ts)
 				c->ts[nnz] = c->ts[k];
+			if (cw) {
+				cw[nnz] = cw[k];
+				cts[nnz] = cts[k];
+			}
 			nnz++;
 		}
 		c->indptr[u + 1] = nnz;
@@ -338,9 +350,12 @@ rs_status rs_builder_finish(rs_builder *b, rs_train_ctx *ctx, rs_csr *c, rs_idma
 	}
 	st = keep_stats(b, c, start, nu, ctx, &tags, err);
 	rs_tags_free(&tags);
+	if (st == RS_OK && b->cut.fraction > 0 &&
+	    rs_time_cut_rows(&b->cut, c->data, c->ts, start[nu]) != RS_OK)
+		st = rs_fail(err, RS_ENOMEM, "out of memory finding the time cut-off");
 	if (st == RS_OK) {
 		int32_t over_u = -1, over_i = -1;
-		*duplicates = merge_duplicates(start, nu, c, ctx, &stopped, &over_u, &over_i);
+		*duplicates = merge_duplicates(start, nu, c, &b->cut, ctx, &stopped, &over_u, &over_i);
 		if (stopped)
 			st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 		else if (over_u >= 0)

@@ -32,6 +32,16 @@ static const rs_opt_spec COMMON[] = {
 };
 #define N_COMMON (sizeof COMMON / sizeof COMMON[0])
 
+/* recsys_evaluate's own (evaluate.c): taken by every configuration so the
+ * bindings need no second parser, refused by rs_train, and left out of the
+ * known-options lists, which are training's. */
+static const rs_opt_spec EVAL[] = {
+	{"split", RS_T_CHOICE, F(eval_split), RS_EVAL_USER, 0, 0, "user|global_time"},
+	{"test_fraction", RS_T_NUM, F(eval_fraction), 0.2, 0.01, 0.99, NULL},
+	{"repeats", RS_T_BOOL, F(eval_repeats), 0, 0, 1, NULL},
+};
+#define N_EVAL (sizeof EVAL / sizeof EVAL[0])
+
 static const char *DEFAULT_COLUMNS[RS_COL__COUNT] = {
 	"user_id", "item_id", "weight", "event", "ts"};
 
@@ -262,7 +272,12 @@ static rs_status apply_option(rs_config *c, const rs_algo_def *d, const rs_opt *
 		return take_side_cols(c, key[0] == 'i' ? RS_SIDE_ITEMS : RS_SIDE_USERS, o, err);
 	if (!strcmp(key, "weighting") && c->algo == RS_ALGO_ITEMKNN)
 		return itemknn_weighting(c, d, o, err);
-	const rs_opt_spec *sp = find_in(COMMON, N_COMMON, key);
+	const rs_opt_spec *sp = find_in(EVAL, N_EVAL, key);
+	if (sp) {
+		c->eval_given = 1;
+		return apply_spec(c, sp, o, err);
+	}
+	sp = find_in(COMMON, N_COMMON, key);
 	if (!sp)
 		sp = find_in(d->options, d->n_options, key);
 	if (!sp) {
@@ -317,6 +332,7 @@ static rs_status config_build(const rs_algo_def *def, const rs_opt *options,
 		return rs_fail(err, RS_ENOMEM, "out of memory");
 	c->algo = def->id;
 	set_defaults(c, COMMON, N_COMMON);
+	set_defaults(c, EVAL, N_EVAL);
 	set_defaults(c, def->options, def->n_options);
 	for (size_t i = 0; options && options->kind == RS_OPT_OBJECT && i < options->n_children; i++) {
 		rs_status st = apply_option(c, def, &options->children[i], err);

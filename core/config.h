@@ -40,6 +40,10 @@ typedef enum rs_index_kind { RS_INDEX_AUTO = 0, RS_INDEX_NONE = 1, RS_INDEX_IVF 
 	{"index", RS_T_CHOICE, offsetof(rs_config, index_kind), RS_INDEX_AUTO, 0, 0, "auto|none|ivf"}, \
 	{"index_lists", RS_T_INT, offsetof(rs_config, index_lists), 0, 0, 65536, NULL}
 typedef enum rs_pop_by { RS_POP_USERS = 0, RS_POP_WEIGHT = 1 } rs_pop_by;
+typedef enum rs_auto_validation {
+	RS_AUTO_VALIDATE_AUTO = 0, RS_AUTO_VALIDATE_TIME = 1, RS_AUTO_VALIDATE_USER = 2
+} rs_auto_validation;
+typedef enum rs_eval_split { RS_EVAL_USER = 0, RS_EVAL_GLOBAL_TIME = 1 } rs_eval_split;
 /* The "weighting" training option (weighting.c); ids are stored in model
  * blobs (section 48): never renumber. */
 typedef enum rs_weighting { RS_WEIGHT_RAW = 0, RS_WEIGHT_BINARY = 1, RS_WEIGHT_LOG = 2,
@@ -104,9 +108,15 @@ struct rs_config {
 	double recency;        /* item-based scoring: history half-life in interactions, 0 = off */
 	double ease_dropout;   /* ease: extra ridge per item, times (X^T X)_ii */
 	int pop_by;       /* rs_pop_by */
+	/* recsys_evaluate's split (evaluate.c); rs_train refuses them */
+	int eval_split;        /* rs_eval_split */
+	double eval_fraction;  /* global_time: share of timed rows at or after the cut-off */
+	int eval_repeats;      /* global_time: items the user had before the cut-off count too */
+	int eval_given;        /* one of the three was given */
 	/* auto (auto.c) */
 	double time_budget;
 	unsigned auto_algos;   /* "algorithms": RS_BIT(rs_algo) set, 0 = the default space */
+	int auto_validation;   /* rs_auto_validation */
 	/* hybrid (hybrid.c): components, each with its own configuration */
 	int n_parts;
 	rs_config **part_cfg;
@@ -229,8 +239,28 @@ typedef struct rs_reporter {
 	int quiet;              /* auto's candidates: phase changes only as ticks */
 } rs_reporter;
 
+/* A global time cut-off (time_cut.c), computed by rs_builder_finish on the
+ * raw rows when fraction > 0; w_before and ts_before then follow the
+ * merged matrix's entries. */
+typedef struct rs_time_cut {
+	double fraction;    /* asked: share of timed rows at or after the cut-off */
+	double at;          /* the cut-off T; NAN when no row has a time */
+	uint64_t timed_rows;
+	float *w_before;    /* per entry: summed weight of its rows before T (0: none) */
+	double *ts_before;  /* per entry: latest time of its rows before T (NAN: none) */
+} rs_time_cut;
+
+/* The share of rows auto's validation holds out after the cut-off. */
+#define RS_AUTO_VALIDATION_FRACTION 0.2
+
+/* Fill tc (fraction set) from n rows' weights and times (ts NULL: no
+ * time, tc->at NAN): RS_OK or RS_ENOMEM. */
+rs_status rs_time_cut_rows(rs_time_cut *tc, const float *w, const double *ts, int64_t n);
+void rs_time_cut_free(rs_time_cut *tc);
+
 struct rs_builder {
 	const rs_config *cfg;
+	rs_time_cut cut;    /* asked before rs_builder_finish (evaluate.c, auto) */
 	rs_reporter rep;
 	rs_idmap users, items;
 	rs_rows rows;

@@ -1,12 +1,18 @@
 /*
  * evaluate.c - offline evaluation by the EVAL.md protocol.
  *
- * Split: for every user with n >= 5 interactions, the latest
- * max(1, floor(n / 5)) by (time, item id) are held out for test; all other
- * interactions train. Without a time column the hold-out is a seeded random
- * 20% per user instead. The model is trained on the training part through
- * the normal path, every test user gets a top-k from rs_recommend (items of
- * the user's training set excluded, as in serving), and precision, recall,
+ * Split "user" (the default): for every user with n >= 5 interactions, the
+ * latest max(1, floor(n / 5)) by (time, item id) are held out for test; all
+ * other interactions train. Without a time column the hold-out is a seeded
+ * random 20% per user instead. Split "global_time" (how a shop deploys:
+ * trained on everything before today, asked about after): the rows before
+ * the time cut-off (time_cut.c; test_fraction of the rows at or after it)
+ * train, and each user's items with rows only at or after it are the test
+ * (with "repeats", every item with a row at or after it, ranked with the
+ * training items not excluded). Either way only users with training rows
+ * are tested. The model is trained on the training part through the normal
+ * path, every test user gets a top-k from rs_recommend (items of the
+ * user's training set excluded, as in serving), and precision, recall,
  * NDCG, MAP at k and catalogue coverage are averaged over the test users.
  *
  * rs_evaluate_model measures a model as it is (an imported one, which
@@ -110,11 +116,13 @@ rs_status rs_split_holdout(rs_train_ctx *ctx, const rs_csr *c, const rs_idmap *i
 	return RS_OK;
 }
 
-/* Feed the training part into a fresh builder (ids as text again); the
- * host is polled every 2^18 rows. */
+/* Feed the training part (entries with train_w > 0, at times train_ts)
+ * into a fresh builder (ids as text again); the host is polled every 2^18
+ * rows. */
 static rs_status training_builder(rs_train_ctx *ctx, const rs_config *cfg, const rs_csr *c,
                                   const rs_idmap *users, const rs_idmap *items,
-                                  const unsigned char *test, rs_builder **out, rs_error *err)
+                                  const float *train_w, const double *train_ts, rs_builder **out,
+                                  rs_error *err)
 {
 	rs_status st = rs_builder_create(cfg, out, err);
 	for (int32_t u = 0; st == RS_OK && u < c->nrows; u++) {
@@ -123,12 +131,12 @@ static rs_status training_builder(rs_train_ctx *ctx, const rs_config *cfg, const
 		size_t ul;
 		const char *us = rs_idmap_get(users, u, &ul);
 		for (int64_t k = c->indptr[u]; st == RS_OK && k < c->indptr[u + 1]; k++) {
-			if (test[k])
+			if (!(train_w[k] > 0))
 				continue;
 			size_t il;
 			const char *is = rs_idmap_get(items, c->indices[k], &il);
-			st = rs_builder_add_weighted(*out, us, ul, is, il, c->data[k],
-			                             c->ts ? c->ts[k] : NAN, err);
+			st = rs_builder_add_weighted(*out, us, ul, is, il, train_w[k],
+			                             train_ts ? train_ts[k] : NAN, err);
 		}
 	}
 	return st;
@@ -147,7 +155,7 @@ static double rounded(double x, int decimals)
 
 /* The result of rs_evaluate from the summed metrics. */
 static void eval_result(const char *algorithm, const rs_rank_metrics *ms, int k, uint64_t n_train,
-                        uint64_t n_test, double seconds, int timed, rs_eval_result *r)
+                        uint64_t n_test, double seconds, const char *split, rs_eval_result *r)
 {
 	double u = ms->users ? ms->users : 1;
 	r->algorithm = algorithm;
@@ -160,7 +168,7 @@ static void eval_result(const char *algorithm, const rs_rank_metrics *ms, int k,
 	r->test_users = ms->users;
 	r->train_interactions = (int64_t)n_train;
 	r->test_interactions = (int64_t)n_test;
-	r->split = timed < 0 ? "given" : timed ? "temporal-20" : "random-20";
+	snprintf(r->split, sizeof r->split, "%s", split);
 	r->train_seconds = rounded(seconds, 3);
 }
 
@@ -181,7 +189,8 @@ size_t rs_eval_json(const rs_eval_result *r, char *buf, size_t cap)
  * the host is polled every 64 users. */
 static rs_status score_users(rs_train_ctx *ctx, const rs_model *m, const rs_csr *c,
                              const rs_idmap *users, const rs_idmap *items,
-                             const unsigned char *test, int k, rs_rank_metrics *ms, rs_error *err)
+                             const unsigned char *test, int k, const rs_opt *serve,
+                             rs_rank_metrics *ms, rs_error *err)
 {
 	rs_reco *rec = rs_malloc(rs_mul((size_t)k, sizeof *rec));
 	int32_t *want = rs_malloc(rs_mul((size_t)c->ncols + 1, sizeof *want));
@@ -209,13 +218,90 @@ static rs_status score_users(rs_train_ctx *ctx, const rs_model *m, const rs_csr 
 		size_t ul;
 		const char *us = rs_idmap_get(users, u, &ul);
 		int got = 0;
-		st = rs_recommend(m, us, ul, k, NULL, rec, &got, err);
+		st = rs_recommend(m, us, ul, k, serve, rec, &got, err);
 		if (st == RS_OK)
 			rs_rank_metrics_add(ms, rec, got, k, want, nt);
 	}
 	free(rec);
 	free(want);
 	return st;
+}
+
+/* The split's parts: the held-out mask, the training weight (0: not
+ * trained on) and time of every entry of c, and the split's name. */
+typedef struct eval_split {
+	unsigned char *test;
+	float *train_w;
+	const double *train_ts;
+	uint64_t n_test, n_train;
+	char name[40];
+} eval_split;
+
+/* Split "user": rs_split_holdout's mask; the rest trains as it is. */
+static rs_status split_by_user(rs_train_ctx *ctx, const rs_config *cfg, const rs_csr *c,
+                               const rs_idmap *items, eval_split *sp, rs_error *err)
+{
+	rs_status st = rs_split_holdout(ctx, c, items, cfg->seed, 0, sp->test);
+	if (st == RS_ECANCELLED)
+		return rs_fail(err, RS_ECANCELLED, "training cancelled");
+	if (st != RS_OK)
+		return rs_fail(err, RS_ENOMEM, "out of memory splitting the source");
+	for (int64_t p = 0; p < rs_csr_nnz(c); p++)
+		sp->train_w[p] = sp->test[p] ? 0 : c->data[p];
+	sp->train_ts = c->ts;
+	snprintf(sp->name, sizeof sp->name, "%s", c->ts ? "temporal-20" : "random-20");
+	return RS_OK;
+}
+
+/* Split "global_time": the builder's time cut-off (rs_builder_finish). */
+static rs_status split_by_time(const rs_config *cfg, const rs_csr *c, const rs_time_cut *tc,
+                               eval_split *sp, rs_error *err)
+{
+	if (!c->ts || isnan(tc->at))
+		return rs_fail(err, RS_EDATA,
+		               "split \"global_time\" needs the time of the rows: the source has no "
+		               "times in column \"%s\" (option ts_column names it; split \"user\" needs none)",
+		               rs_config_column(cfg, RS_COL_TS));
+	for (int64_t p = 0; p < rs_csr_nnz(c); p++) {
+		sp->train_w[p] = tc->w_before[p];
+		/* at or after the cut-off, and (unless repeats count) new to the user */
+		sp->test[p] = c->ts[p] >= tc->at && (cfg->eval_repeats || !(tc->w_before[p] > 0));
+	}
+	sp->train_ts = tc->ts_before;
+	snprintf(sp->name, sizeof sp->name, "global-time-%g%s", cfg->eval_fraction * 100,
+	         cfg->eval_repeats ? "-repeats" : "");
+	return RS_OK;
+}
+
+/* Only users with training rows are tested; count both parts. */
+static void split_counts(const rs_csr *c, eval_split *sp)
+{
+	for (int32_t u = 0; u < c->nrows; u++) {
+		int trained = 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++)
+			trained |= sp->train_w[p] > 0;
+		for (int64_t p = c->indptr[u]; p < c->indptr[u + 1]; p++) {
+			sp->test[p] &= trained;
+			sp->n_test += sp->test[p];
+			sp->n_train += sp->train_w[p] > 0;
+		}
+	}
+}
+
+/* Nothing to test: say why, in the split's terms. */
+static rs_status no_test_error(const rs_config *cfg, const rs_csr *c, const rs_idmap *users,
+                               const rs_time_cut *tc, const eval_split *sp, rs_error *err)
+{
+	if (cfg->eval_split == RS_EVAL_USER)
+		return rs_fail(err, RS_EDATA,
+		               "no user has the 5 interactions a test split needs (%zu users, %lld interactions)",
+		               users->n, (long long)rs_csr_nnz(c));
+	return rs_fail(err, RS_EDATA,
+	               "split \"global_time\" found nothing to test: of %llu rows with a time, the cut-off "
+	               "%.17g leaves %llu interactions to train on and no user with rows before it has %s "
+	               "at or after it",
+	               (unsigned long long)tc->timed_rows, tc->at, (unsigned long long)sp->n_train,
+	               cfg->eval_repeats ? "rows" : "new items");
 }
 
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
@@ -226,6 +312,11 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		return RS_EINVAL;
 	if (b->n == 0)
 		return rs_empty_source(b, err);
+	int by_time = cfg->eval_split == RS_EVAL_GLOBAL_TIME;
+	if (!by_time && (cfg->eval_repeats || cfg->eval_fraction != 0.2))
+		return rs_fail(err, RS_EINVAL,
+		               "options \"test_fraction\" and \"repeats\" belong to split \"global_time\" "
+		               "(split \"user\" holds out each user's latest 20%%)");
 	rs_csr c;
 	rs_idmap users, items;
 	uint64_t dup;
@@ -235,31 +326,32 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_report_start(&b->rep, cb);
 	b->rep.rows = b->rows_read;
 	rs_phase(&ctx, "building", NULL, 0);
+	b->cut.fraction = by_time ? cfg->eval_fraction : 0;
 	rs_status st = rs_builder_finish(b, &ctx, &c, &users, &items, &dup, err);
 	if (st != RS_OK)
 		return st;
 	int64_t nnz = rs_csr_nnz(&c);
-	unsigned char *test = rs_malloc((size_t)nnz);
+	eval_split sp = {0};
+	sp.test = rs_malloc((size_t)nnz + 1);
+	sp.train_w = rs_malloc(rs_mul((size_t)nnz + 1, sizeof *sp.train_w));
 	rs_rank_metrics ms = {0};
 	ms.hit_items = NULL;
 	rs_builder *tb = NULL;
 	rs_model *m = NULL;
 	char *summary = NULL;
-	uint64_t n_test = 0;
 	rs_phase(&ctx, "splitting", NULL, 0);
-	rs_status sst = test ? rs_split_holdout(&ctx, &c, &items, cfg->seed, 0, test) : RS_ENOMEM;
-	if (sst == RS_ECANCELLED)
-		st = rs_fail(err, RS_ECANCELLED, "training cancelled");
-	else if (sst != RS_OK)
+	if (!sp.test || !sp.train_w)
 		st = rs_fail(err, RS_ENOMEM, "out of memory splitting the source");
-	for (int64_t p = 0; st == RS_OK && p < nnz; p++)
-		n_test += test[p];
-	if (st == RS_OK && n_test == 0)
-		st = rs_fail(err, RS_EDATA,
-		             "no user has the 5 interactions a test split needs (%zu users, %lld interactions)",
-		             users.n, (long long)nnz);
+	else if (by_time)
+		st = split_by_time(cfg, &c, &b->cut, &sp, err);
+	else
+		st = split_by_user(&ctx, cfg, &c, &items, &sp, err);
 	if (st == RS_OK)
-		st = training_builder(&ctx, cfg, &c, &users, &items, test, &tb, err);
+		split_counts(&c, &sp);
+	if (st == RS_OK && sp.n_test == 0)
+		st = no_test_error(cfg, &c, &users, &b->cut, &sp, err);
+	if (st == RS_OK)
+		st = training_builder(&ctx, cfg, &c, &users, &items, sp.train_w, sp.train_ts, &tb, err);
 	if (st == RS_OK) { /* the side-table attributes go with the training part */
 		memcpy(tb->side, b->side, sizeof tb->side);
 		memset(b->side, 0, sizeof b->side);
@@ -268,23 +360,28 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	if (st == RS_OK)
 		st = rs_train_reported(cfg, tb, cb, &b->rep, &m, &summary, err);
 	secs = rs_mono_seconds() - t0;
+	/* repeats: the items a user had are candidates again */
+	rs_opt keep_seen = {.kind = RS_OPT_BOOL, .key = "exclude_seen", .boolean = 0};
+	rs_opt serve = {.kind = RS_OPT_OBJECT, .n_children = 1, .children = &keep_seen};
 	if (st == RS_OK) {
 		ms.n_items = rs_model_n_items(m);
 		ms.hit_items = rs_calloc(ms.n_items, 1);
 		rs_phase(&ctx, "evaluating", "user", c.nrows);
-		st = ms.hit_items ? score_users(&ctx, m, &c, &users, &items, test, k, &ms, err)
+		st = ms.hit_items ? score_users(&ctx, m, &c, &users, &items, sp.test, k,
+		                                cfg->eval_repeats ? &serve : NULL, &ms, err)
 		                  : rs_fail(err, RS_ENOMEM, "out of memory evaluating");
 	}
 	if (st == RS_OK) {
-		eval_result(rs_config_algorithm(cfg), &ms, k, (uint64_t)nnz - n_test, n_test, secs,
-		            c.ts != NULL, out);
+		eval_result(rs_config_algorithm(cfg), &ms, k, sp.n_train, sp.n_test, secs, sp.name, out);
 		rs_report_end(&b->rep);
 	}
 	free(ms.hit_items);
 	rs_free(summary);
 	rs_model_destroy(&m);
 	rs_builder_destroy(&tb);
-	free(test);
+	free(sp.test);
+	free(sp.train_w);
+	rs_time_cut_free(&b->cut);
 	rs_csr_free(&c);
 	rs_idmap_free(&users);
 	rs_idmap_free(&items);
@@ -299,6 +396,10 @@ rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_ca
 		return RS_EINVAL;
 	if (!m || !b)
 		return rs_fail(err, RS_EINVAL, "model and builder must not be NULL");
+	if (b->cfg && b->cfg->eval_given)
+		return rs_fail(err, RS_EINVAL,
+		               "options \"split\", \"test_fraction\" and \"repeats\" do not apply to an imported "
+		               "model: it is measured as it is against the whole source (split \"given\")");
 	if (b->n == 0)
 		return rs_empty_source(b, err);
 	rs_csr c;
@@ -319,10 +420,10 @@ rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_ca
 	else
 		memset(test, 1, (size_t)nnz); /* every row of the source is held out */
 	if (st == RS_OK)
-		st = score_users(&ctx, m, &c, &users, &items, test, k, &ms, err);
+		st = score_users(&ctx, m, &c, &users, &items, test, k, NULL, &ms, err);
 	if (st == RS_OK)
-		eval_result(rs_model_algorithm(m), &ms, k, rs_model_n_interactions(m), (uint64_t)nnz, 0, -1,
-		            out);
+		eval_result(rs_model_algorithm(m), &ms, k, rs_model_n_interactions(m), (uint64_t)nnz, 0,
+		            "given", out);
 	free(ms.hit_items);
 	free(test);
 	rs_csr_free(&c);

@@ -343,16 +343,21 @@ typedef struct rs_eval_result {
 	double coverage;       /* share of the catalogue recommended to anyone */
 	int test_users;        /* users with held-out interactions */
 	int64_t train_interactions, test_interactions;
-	const char *split;     /* "temporal-20", "random-20" or "given" (rs_evaluate_model; static text) */
+	char split[40];        /* "temporal-20", "random-20" (option split "user"), "global-time-20"
+	                        * ("global_time", test_fraction 0.2; "-repeats" added with
+	                        * repeats) or "given" (rs_evaluate_model) */
 	double train_seconds;  /* training time, rounded to milliseconds */
 } rs_eval_result;
 
 /*
- * Offline evaluation (EVAL.md): hold out each user's latest 20% (users with
- * >= 5 interactions; a seeded random 20% when the source has no time), train
- * `cfg` on the rest, and measure the top-k of every test user. The builder
- * is consumed. On success *out holds the result; k is checked first
- * (rs_check_k).
+ * Offline evaluation (EVAL.md): with split "user" (cfg's option, the
+ * default) hold out each user's latest 20% (users with >= 5 interactions; a
+ * seeded random 20% when the source has no time); with "global_time" train
+ * on the rows before a global time cut-off (time_cut.c; an error without
+ * times) and hold out each user's items new after it. Train `cfg` on the
+ * rest and measure the top-k of every test user that has training rows.
+ * The builder is consumed. On success *out holds the result; k is checked
+ * first (rs_check_k).
  */
 rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callbacks *cb,
                       rs_eval_result *out, rs_error *err);

@@ -148,6 +148,10 @@ rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callba
 	m->algo = cfg->algo;
 	m->trained_at = rs_now_seconds();
 	uint64_t dup = 0;
+	if (cfg->algo == RS_ALGO_AUTO) { /* auto validates like deployment when rows have times */
+		b->cut.fraction = RS_AUTO_VALIDATION_FRACTION;
+		ctx.cut = &b->cut;
+	}
 	rs_status st = rs_builder_finish(b, &ctx, &m->seen, &m->users, &m->items, &dup, err);
 	int blas_threads = openblas_get_num_threads();
 	openblas_set_num_threads(1);
@@ -156,6 +160,8 @@ rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callba
 	if (st == RS_OK && (st = rs_ivf_train(&ctx, m, err)) == RS_OK && m->ivf_nlist)
 		st = rs_ivf_prepare(m, err);
 	openblas_set_num_threads(blas_threads);
+	rs_time_cut_free(&b->cut);
+	ctx.cut = NULL;
 	if (st == RS_OK)
 		st = rs_model_keep_stats(m, b, err);
 	if (st == RS_OK) {
@@ -179,6 +185,10 @@ rs_status rs_train(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
 	*summary = NULL;
 	if (!cfg || !b)
 		return rs_fail(err, RS_EINVAL, "configuration and builder must not be NULL");
+	if (cfg->eval_given)
+		return rs_fail(err, RS_EINVAL,
+		               "options \"split\", \"test_fraction\" and \"repeats\" are recsys_evaluate()'s, "
+		               "not training's");
 	rs_report_start(&b->rep, cb);
 	b->rep.rows = b->rows_read;
 	rs_status st = rs_train_reported(cfg, b, cb, &b->rep, out, summary, err);

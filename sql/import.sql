@@ -108,6 +108,8 @@ SELECT k, precision, recall, test_users, train_interactions, test_interactions, 
 FROM recsys_evaluate('im_holdout', 'im_als', '{}', 1);
 SELECT last_evaluation->>'split' AS split, last_evaluation->>'precision' AS precision
 FROM recsys_models WHERE name = 'im_als';
+-- The split options do not apply to it.
+SELECT * FROM recsys_evaluate('im_holdout', 'im_als', '{"split": "global_time"}', 1);
 -- An items table read with the interactions gives the category filters.
 CREATE TABLE im_meta AS SELECT id::text AS item_id, CASE WHEN id % 2 = 0 THEN 'even' ELSE 'odd' END AS category
 FROM im_items;

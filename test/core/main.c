@@ -88,6 +88,8 @@ void test_cancel_prompt(void);
 
 void test_auto_search(void);
 void test_auto_algorithms(void);
+void test_auto_validation_split(void);
+void test_auto_weighting_space(void);
 void test_similar_factor_cosine(void);
 void test_similar_itemknn(void);
 void test_similar_ease(void);
@@ -217,6 +219,8 @@ int main(void)
 	RUN(test_cancel_prompt);
 	RUN(test_auto_search);
 	RUN(test_auto_algorithms);
+	RUN(test_auto_validation_split);
+	RUN(test_auto_weighting_space);
 	RUN(test_progress_phases);
 	RUN(test_progress_ticks);
 	RUN(test_progress_auto);

@@ -16,9 +16,9 @@ static rs_model *shop_model(int with_items)
 	rs_model *m = NULL;
 	char *sum = NULL;
 	rs_error e;
-	const char *kv[] = {"factors=4", "threads=1"};
+	const char *kv[] = {"factors=4", "threads=1", "weighting=raw"}; /* raw: measure "weight" */
 	opts_buf ob;
-	rs_config_create("als", make_opts(&ob, 2, kv), 1, &c, &e);
+	rs_config_create("als", make_opts(&ob, 3, kv), 1, &c, &e);
 	rs_builder_create(c, &b, &e);
 	for (int u = 0; u < 20; u++)
 		for (int i = 0; i < 16; i++)

@@ -75,6 +75,52 @@ SELECT json_extract(last_evaluation, '$.k') AS k FROM recsys_models;
 -- dropping the model drops its evaluation
 SELECT recsys_drop_model('eval_m');
 SELECT count(*) FROM recsys_evaluations;
+-- split "global_time" (how a shop deploys): the rows before a time cut-off
+-- train, each user's items new after it are the test. 21 rows at times 1..21;
+-- the cut-off is the time at 0-based position floor(0.8 * 21) = 16, time 17:
+-- u1 has i5 and i6 new after it, u3 has i1 (its i3 at time 20 repeats time
+-- 11), u5 has no row before it (not tested). The user split holds out u1's
+-- i6, u2's i5 and u4's i6 instead (u3 has fewer than 5 items).
+CREATE TABLE split_events(user_id, item_id, ts);
+INSERT INTO split_events VALUES
+  ('u1', 'i1', 1), ('u1', 'i2', 2), ('u1', 'i3', 3), ('u1', 'i4', 4), ('u1', 'i5', 17), ('u1', 'i6', 18),
+  ('u2', 'i1', 5), ('u2', 'i2', 6), ('u2', 'i3', 7), ('u2', 'i4', 8), ('u2', 'i5', 9),
+  ('u3', 'i2', 10), ('u3', 'i3', 11), ('u3', 'i1', 19), ('u3', 'i3', 20),
+  ('u4', 'i1', 12), ('u4', 'i2', 13), ('u4', 'i3', 14), ('u4', 'i4', 15), ('u4', 'i6', 16),
+  ('u5', 'i2', 21);
+SELECT split, test_users, train_interactions, test_interactions, recall
+FROM recsys_evaluate('split_events', 'popularity', '{}', 5);
+SELECT split, test_users, train_interactions, test_interactions, recall
+FROM recsys_evaluate('split_events', 'popularity', '{"split": "user"}', 5);
+-- popularity ranks the unseen i5, i6 for u1 and i1 first for u3: recall 1
+SELECT split, test_users, train_interactions, test_interactions, recall, round(ndcg, 4) AS ndcg
+FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time"}', 5);
+-- repeats: u3's i3 is a target too, and seen items are ranked again
+SELECT split, test_users, train_interactions, test_interactions, recall
+FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time", "repeats": true}', 5);
+-- test_fraction 0.5: the cut-off is the time at position 10, time 11; u1 has
+-- i5, i6 new, u3 i3 and i1 (its i2 at time 10 trains), u4 and u5 train nothing
+SELECT split, test_users, train_interactions, test_interactions
+FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time", "test_fraction": 0.5}', 5);
+-- a model's evaluation records the split it ran, in the metrics and options
+SELECT json_extract(recsys_train('split_m', 'split_events', 'popularity'), '$.version') AS version;
+SELECT split FROM recsys_evaluate('split_events', 'split_m', '{"split": "global_time"}', 5);
+SELECT json_extract(last_evaluation, '$.split') AS split,
+       json_extract(last_evaluation, '$.test_interactions') AS test_interactions,
+       json_extract(last_evaluation, '$.options') AS options
+FROM recsys_models WHERE name = 'split_m';
+SELECT recsys_drop_model('split_m');
+-- errors: no time, an unknown split, the global split's options with the
+-- user split, a fraction out of range, nothing before the cut-off, and the
+-- split options given to training
+SELECT * FROM recsys_evaluate('SELECT user_id, item_id FROM split_events', 'popularity',
+                              '{"split": "global_time"}');
+SELECT * FROM recsys_evaluate('split_events', 'popularity', '{"split": "later"}');
+SELECT * FROM recsys_evaluate('split_events', 'popularity', '{"test_fraction": 0.3}');
+SELECT * FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time", "test_fraction": 1}');
+SELECT * FROM recsys_evaluate('SELECT user_id, item_id, 7 AS ts FROM split_events', 'popularity',
+                              '{"split": "global_time"}');
+SELECT recsys_train('split_m', 'split_events', 'popularity', '{"split": "global_time"}');
 -- bad input: the same errors as recsys_train (and as in PostgreSQL)
 SELECT * FROM recsys_evaluate();
 SELECT * FROM recsys_evaluate(NULL, 'als');

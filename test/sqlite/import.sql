@@ -97,5 +97,7 @@ UNION ALL SELECT '3', item_id FROM recommend('3', 10, 'im_als') WHERE rank = 10;
 SELECT k, precision, recall, test_users, train_interactions, test_interactions, split, train_seconds
 FROM recsys_evaluate('im_holdout', 'im_als', '{}', 1);
 SELECT json_extract(last_evaluation, '$.split') AS split FROM recsys_models WHERE name = 'im_als';
+-- the split options do not apply to it
+SELECT * FROM recsys_evaluate('im_holdout', 'im_als', '{"split": "global_time"}', 1);
 SELECT * FROM recsys_evaluate('im_holdout', 'imported');
 SELECT recsys_drop_model(name) FROM (SELECT DISTINCT name FROM recsys_models) ORDER BY name;
