@@ -31,7 +31,7 @@ cell() {
 		items="--items $DS/$1.items.tsv"
 	fi
 	line=$(build/dseval --data "$DS/$1.tsv" --name "$1" --split "$2" $items --algo "$3" \
-		threads="$THREADS" 2>&1 | tail -1)
+		threads="$THREADS" 2>&1 | grep -v '^chosen=' | tail -1) # auto adds a chosen= line
 	case $line in
 	dataset=*)
 		echo "$line" | sed 's/.*NDCG@10=\([0-9.]*\).*train_s=\([0-9.]*\).*/\1 (\2 s)/' ;;

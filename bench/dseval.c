@@ -9,7 +9,8 @@
  *                max(1, floor(n / 5)) by (time, item id) are held out; without
  *                a time column a hash of (user, item) orders them instead
  *   global_time  rows sorted by time, T = the time of the row at 0-based
- *                floor(0.8 n); training = rows with ts < T; target = per user,
+ *                floor(0.8 n) (ties: the start of its block of equal times
+ *                or the next time, whichever is nearer 20%); training = rows with ts < T; target = per user,
  *                items of rows at or after T that the user's training rows do
  *                not hold; users with both are evaluated
  * --validation applies the same rule again to the training part (tuning
@@ -151,7 +152,14 @@ static double split_global(row *r, size_t n)
 	double *t = malloc((n + 1) * sizeof *t);
 	for (size_t k = 0; k < n; k++) if (r[k].part == TRAIN) t[m++] = r[k].ts;
 	qsort(t, m, sizeof *t, cmp_double);
-	double cut = t[(size_t)floor(0.8 * (double)m)];
+	size_t pos = (size_t)floor(0.8 * (double)m), lo = pos, hi = pos;
+	/* ties at the cut (core/time_cut.c's rule): the block start or the next
+	 * time, whichever leaves the target nearer 20% of the rows */
+	while (lo > 0 && t[lo - 1] == t[pos]) lo--;
+	while (hi < m && t[hi] == t[pos]) hi++;
+	double want = 0.2 * (double)m;
+	int up = lo < pos && hi < m && fabs((double)(m - hi) - want) <= fabs((double)(m - lo) - want);
+	double cut = t[up ? hi : lo];
 	free(t);
 	for (size_t k = 0; k < n; k++)
 		if (r[k].part == TRAIN && r[k].ts >= cut) r[k].part = TEST;

@@ -2,7 +2,9 @@
  * time_cut.c - the global time cut-off of the "global_time" split (EVAL.md,
  * evaluate.c, and auto's validation): sorted by time, the cut-off T is the
  * time of the timed row at 0-based position floor((1 - fraction) n), so
- * about `fraction` of the rows are at or after it. Rows before T train;
+ * about `fraction` of the rows are at or after it (when rows tie at that
+ * time, T is the start of their block or the next time, whichever leaves
+ * the target nearer `fraction`). Rows before T train;
  * the items a user has rows at or after T for, and none before, are the
  * items new to that user: the target. Rows without a time take part in
  * neither.
@@ -54,7 +56,19 @@ rs_status rs_time_cut_rows(rs_time_cut *tc, const float *w, const double *ts, in
 	if (nt > 0) {
 		qsort(sorted, (size_t)nt, sizeof *sorted, cmp_double);
 		int64_t pos = (int64_t)floor((1.0 - tc->fraction) * (double)nt);
-		tc->at = sorted[pos < nt ? pos : nt - 1];
+		pos = pos < nt ? pos : nt - 1;
+		/* Coarse times (ML-1M's fold numbers, dates) tie: T moves to the
+		 * start of its block of equal times or to the next time, whichever
+		 * leaves the target nearer `fraction` of the rows. */
+		int64_t lo = pos, hi = pos;
+		while (lo > 0 && sorted[lo - 1] == sorted[pos])
+			lo--;
+		while (hi < nt && sorted[hi] == sorted[pos])
+			hi++;
+		double want = tc->fraction * (double)nt;
+		int up = lo < pos && hi < nt &&
+		         fabs((double)(nt - hi) - want) <= fabs((double)(nt - lo) - want);
+		tc->at = sorted[up ? hi : lo];
 	}
 	free(sorted);
 	tc->timed_rows = (uint64_t)nt;

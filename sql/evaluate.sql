@@ -125,6 +125,17 @@ FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time", "re
 -- i5, i6 new, u3 i3 and i1 (its i2 on day 10 trains), u4 and u5 train nothing.
 SELECT split, test_users, train_interactions, test_interactions
 FROM recsys_evaluate('split_events', 'popularity', '{"split": "global_time", "test_fraction": 0.5}', 5);
+-- Coarse times tie (ML-1M's fold numbers): 5 users x 10 items, items i1-i4
+-- in fold 1, i5-i9 in fold 2, i10 in fold 3. Position floor(0.8 * 50) = 40
+-- falls inside fold 2 (rows 20-44): the cut-off moves to the next time, fold
+-- 3 (target 5 rows, nearer 20% than fold 2's start with 30): 45 rows train.
+CREATE TABLE fold_events AS
+SELECT 'u' || u AS user_id, 'i' || i AS item_id,
+       timestamptz '2024-01-01 00:00:00+00' + (CASE WHEN i <= 4 THEN 1 WHEN i <= 9 THEN 2 ELSE 3 END) * interval '1 day' AS ts
+FROM generate_series(1, 5) u, generate_series(1, 10) i;
+SELECT split, test_users, train_interactions, test_interactions
+FROM recsys_evaluate('fold_events', 'popularity', '{"split": "global_time"}', 5);
+DROP TABLE fold_events;
 -- A model's evaluation records the split it ran, in the metrics and options.
 SELECT recsys_train('split_m', 'split_events', 'popularity')->>'version' AS version;
 SELECT split FROM recsys_evaluate('split_events', 'split_m', '{"split": "global_time"}', 5);
