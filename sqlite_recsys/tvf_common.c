@@ -260,6 +260,8 @@ static void cursor_reset(rsq_cursor *c)
 	c->rows = NULL;
 	sqlite3_finalize(c->stmt);
 	c->stmt = NULL;
+	sqlite3_free(c->text);
+	c->text = NULL;
 	c->n = c->pos = 0;
 	for (int i = 0; i < RSQ_MAX_ARGS; i++) {
 		sqlite3_value_free(c->args[i]);
