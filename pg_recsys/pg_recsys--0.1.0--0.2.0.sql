@@ -348,10 +348,10 @@ RETURNS TABLE (id text, vector real[])
 AS 'MODULE_PATHNAME', 'recsys_item_vectors'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recsys_item_vectors(text) IS
-'the item factor vectors of a factor model (als, svd, lightfm, imported), for pgvector and other vector stores';
+'the item factor vectors of a factor model (als, svd, bpr, warp, imported), for pgvector and other vector stores';
 CREATE FUNCTION @extschema@.recsys_user_vectors(model text)
 RETURNS TABLE (id text, vector real[])
 AS 'MODULE_PATHNAME', 'recsys_user_vectors'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recsys_user_vectors(text) IS
-'the user factor vectors of a factor model (als, svd, lightfm, imported)';
+'the user factor vectors of a factor model (als, svd, bpr, warp, imported)';
