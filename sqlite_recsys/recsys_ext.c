@@ -96,6 +96,7 @@ static const struct {
 	X(rsq_logged_tvf)      /* logged.c */                                                     \
 	X(rsq_item_vectors_tvf) /* vectors.c */                                                   \
 	X(rsq_user_vectors_tvf) /* vectors.c */                                                   \
+	X(rsq_user_stats_tvf)  /* analytics.c */                                                  \
 	/* end of the list */
 
 #define DECLARE_TVF(spec) extern const rsq_tvf spec;

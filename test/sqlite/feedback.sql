@@ -76,6 +76,9 @@ FROM recsys_ctr ORDER BY rank;
 SELECT requests, impressions, clicks, conversions FROM recsys_daily_stats;
 SELECT policy, arm, model, requests, share FROM recsys_arm_distribution;
 SELECT model, items, items_shown, coverage > 0 AS covered FROM recsys_coverage ORDER BY model;
+SELECT * FROM recsys_user_stats('u1', 'shop');
+SELECT * FROM recsys_user_stats('u2', 'shop');
+SELECT * FROM recsys_user_stats('nobody', 'shop');
 
 -- Read-only connection: a clear error; recommend() still serves.
 PRAGMA query_only = 1;
