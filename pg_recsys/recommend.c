@@ -61,6 +61,15 @@ void
 RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			  const rs_reco *recs, int n, bool with_reason)
 {
+	RsEmitRowsArm(fcinfo, key, m, recs, n, with_reason, NULL);
+}
+
+/* RsEmitRowsFor for the arm of a policy (NULL: none): its rows' source is
+ * "arm:<arm>/<source>", e.g. arm:b/als, arm:b/popular. */
+void
+RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+			  const rs_reco *recs, int n, bool with_reason, const char *arm)
+{
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		cols[6];
 	bool		nulls[6] = {false, false, false, false, false, false};
@@ -85,7 +94,8 @@ RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			values[3] = CStringGetTextDatum(rs_reason_format(m, &recs[i], reason,
 															 sizeof(reason)));
 			if (source[src] == 0)
-				source[src] = CStringGetTextDatum(rs_source_name(m, src));
+				source[src] = CStringGetTextDatum(arm == NULL ? rs_source_name(m, src) :
+												  psprintf("arm:%s/%s", arm, rs_source_name(m, src)));
 			values[4] = source[src];
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, cols, nulls);
@@ -101,7 +111,20 @@ RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 void
 RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 {
+	RsCallStartFor(fcinfo, keyname, NULL, false, c);
+}
+
+/*
+ * RsCallStart, where `policies` lets the model argument name a policy: its
+ * arm is chosen for the key (a user) and request id (NULL: none) and
+ * recorded in c->policy, c->arm and c->propensity (policy.c).
+ */
+void
+RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname, const char *request_id,
+			   bool policies, RsKeyCall *c)
+{
 	int			karg = keyname ? 1 : 0;
+	RsResolved	r;
 
 	if (keyname)
 		RsCheckNotNull(fcinfo, 0, keyname);
@@ -111,9 +134,20 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 		PG_GETARG_TEXT_PP(0) : NULL;
 	c->k = PG_GETARG_INT32(karg);
 	c->optsjb = PG_GETARG_JSONB_P(karg + 2);
-	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	c->name = RsCacheResolveName(PG_ARGISNULL(karg + 1) ? NULL :
 								 text_to_cstring(PG_GETARG_TEXT_PP(karg + 1)));
+	c->policy = c->arm = NULL;
+	c->propensity = 1;
+	if (policies && RsPolicyResolve(c->name, c->key, request_id, c->optsjb, &r) &&
+		r.policy != NULL)
+	{
+		c->name = r.model;
+		c->optsjb = r.options;
+		c->policy = r.policy;
+		c->arm = r.arm;
+		c->propensity = r.propensity;
+	}
+	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	/* checks the caller's USAGE on every call, before any memoised answer */
 	c->m = RsCacheGetModelGen(c->name, &c->gen);
 	RsInitSRF(fcinfo);
@@ -140,13 +174,13 @@ recommend(PG_FUNCTION_ARGS)
 	const char *user;
 	size_t		len;
 
-	RsCallStart(fcinfo, "user_id", &c);
+	RsCallStartFor(fcinfo, "user_id", NULL, true, &c);
 	user = VARDATA_ANY(c.key);
 	len = VARSIZE_ANY_EXHDR(c.key);
 	memo = RsMemoKeyFor(&c, 'r', &mk);
 	if (memo && (kept = RsMemoLookup(&mk, &c.n)) != NULL)
 	{
-		RsEmitRows(fcinfo, c.m, kept, c.n, true);
+		RsEmitRowsArm(fcinfo, NULL, c.m, kept, c.n, true, c.arm);
 		return (Datum) 0;
 	}
 	if (rs_fresh_wanted(c.m, user, len, c.opts))
@@ -159,7 +193,7 @@ recommend(PG_FUNCTION_ARGS)
 			rs_serve_options_pure(c.opts))
 			RsMemoStore(&mk, c.recs, c.n);
 	}
-	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
+	RsEmitRowsArm(fcinfo, NULL, c.m, c.recs, c.n, true, c.arm);
 	return (Datum) 0;
 }
 
