@@ -19,6 +19,10 @@
  *   for_items.c  recommend_for_items()
  *   fresh.c      fresh users of recommend(), recommend_for_session()
  *   batch.c      recommend_batch()
+ *   logged.c     recommend_logged(): serve and record impressions
+ *   outcomes.c   recsys_record_outcome(): outcomes and their attribution
+ *   analytics.c  recsys_user_stats()
+ *   vectors.c    recsys_item_vectors(), recsys_user_vectors()
  *   explain.c    recsys_explain(), recsys_user_profile()
  *   progress.c   progress messages and pg_stat_activity during long work
  *   policy.c     policies: per-backend cache, arm choice (resolve)
@@ -213,15 +217,25 @@ typedef struct RsKeyCall
 	rs_reco    *recs;			/* room for k rows */
 	int			n;				/* rows written */
 	/* a policy named in place of the model (RsCallStartFor): else NULL */
-	const char *policy;
-	const char *arm;
-	double		propensity;
+	const char *policy;			/* the policy named, NULL: a model was named */
+	const char *arm;			/* the policy's arm served, or NULL */
+	double		propensity;		/* the probability the arm had (1 for a model) */
 } RsKeyCall;
 extern void RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c);
 extern void RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname,
 						   const char *request_id, bool policies, RsKeyCall *c);
+extern const rs_reco *RsRecommendRows(RsKeyCall *c);
+extern void RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
+						   const rs_model *m, const rs_reco *recs, int n, bool with_reason,
+						   const char *arm);
 extern void RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 						  const rs_reco *recs, int n, bool with_reason, const char *arm);
+
+/* logged.c: recommend_logged()'s impressions */
+extern void RsCheckWritable(const char *what, const char *hint);
+
+/* cache.c: the stored version of the model a name's cache entry holds */
+extern int32 RsCacheModelVersion(const char *name);
 
 /* cache.c */
 extern void RsCacheInit(void);

@@ -61,24 +61,36 @@ void
 RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			  const rs_reco *recs, int n, bool with_reason)
 {
-	RsEmitRowsArm(fcinfo, key, m, recs, n, with_reason, NULL);
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, NULL);
 }
 
-/* RsEmitRowsFor for the arm of a policy (NULL: none): its rows' source is
- * "arm:<arm>/<source>", e.g. arm:b/als, arm:b/popular. */
+/* RsEmitRowsFor for the arm of a policy (NULL: none). */
 void
 RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			  const rs_reco *recs, int n, bool with_reason, const char *arm)
 {
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, arm);
+}
+
+/* RsEmitRowsFor with a last column `tail` (recommend_logged's request_id),
+ * or without one when tail is NULL; rows served by the arm of a policy (NULL:
+ * none) have source "arm:<arm>/<source>", e.g. arm:b/als, arm:b/popular. */
+void
+RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
+			   const rs_model *m, const rs_reco *recs, int n, bool with_reason,
+			   const char *arm)
+{
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		cols[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		cols[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 	Datum	   *values = key ? cols + 1 : cols;
 	Datum		source[RS_SRC_PART + RS_MAX_PARTS] = {0};
 	char		reason[256];
 
 	if (key)
 		cols[0] = *key;
+	if (tail)
+		values[with_reason ? 5 : 3] = *tail;
 	for (int i = 0; i < n; i++)
 	{
 		rs_source src = recs[i].source;
@@ -155,45 +167,52 @@ RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname, const char *request
 	c->n = 0;
 }
 
-PG_FUNCTION_INFO_V1(recommend);
-
 /*
- * recommend(user_id, k, model, options): top-k items for a user. A known
- * user served from the model under pure options (rs_serve_options_pure)
- * gets the same answer for the same model version, so it is memoised
- * (memo.c); unknown users and "fresh" read the source (fresh.c) and never are.
+ * recommend()'s rows for the call c (RsCallStart done): a known user served
+ * from the model under pure options (rs_serve_options_pure) gets the same
+ * answer for the same model version, so it is memoised (memo.c); unknown
+ * users and "fresh" read the source (fresh.c) and never are. Returns the
+ * rows (c->recs or the memo's), c->n of them.
  */
-Datum
-recommend(PG_FUNCTION_ARGS)
+const rs_reco *
+RsRecommendRows(RsKeyCall *c)
 {
-	RsKeyCall	c;
 	rs_error	err;
 	RsMemoKey	mk;
 	const rs_reco *kept;
 	bool		memo;
-	const char *user;
-	size_t		len;
+	const char *user = VARDATA_ANY(c->key);
+	size_t		len = VARSIZE_ANY_EXHDR(c->key);
 
-	RsCallStartFor(fcinfo, "user_id", NULL, true, &c);
-	user = VARDATA_ANY(c.key);
-	len = VARSIZE_ANY_EXHDR(c.key);
-	memo = RsMemoKeyFor(&c, 'r', &mk);
-	if (memo && (kept = RsMemoLookup(&mk, &c.n)) != NULL)
-	{
-		RsEmitRowsArm(fcinfo, NULL, c.m, kept, c.n, true, c.arm);
-		return (Datum) 0;
-	}
-	if (rs_fresh_wanted(c.m, user, len, c.opts))
-		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
+	memo = RsMemoKeyFor(c, 'r', &mk);
+	if (memo && (kept = RsMemoLookup(&mk, &c->n)) != NULL)
+		return kept;
+	if (rs_fresh_wanted(c->m, user, len, c->opts))
+		RsRecommendFresh(c->name, c->m, c->key, c->k, c->opts, c->recs, &c->n);
 	else
 	{
-		if (rs_recommend(c.m, user, len, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
+		if (rs_recommend(c->m, user, len, c->k, c->opts, c->recs, &c->n, &err) != RS_OK)
 			RsReportError(&err);
-		if (memo && rs_model_find_user(c.m, user, len) >= 0 &&
-			rs_serve_options_pure(c.opts))
-			RsMemoStore(&mk, c.recs, c.n);
+		if (memo && rs_model_find_user(c->m, user, len) >= 0 &&
+			rs_serve_options_pure(c->opts))
+			RsMemoStore(&mk, c->recs, c->n);
 	}
-	RsEmitRowsArm(fcinfo, NULL, c.m, c.recs, c.n, true, c.arm);
+	return c->recs;
+}
+
+PG_FUNCTION_INFO_V1(recommend);
+
+/* recommend(user_id, k, model, options): top-k items for a user, from a
+ * model, or from the arm a policy chooses (policy.c). */
+Datum
+recommend(PG_FUNCTION_ARGS)
+{
+	RsKeyCall	c;
+	const rs_reco *rows;
+
+	RsCallStartFor(fcinfo, "user_id", NULL, true, &c);
+	rows = RsRecommendRows(&c);
+	RsEmitRowsArm(fcinfo, NULL, c.m, rows, c.n, true, c.arm);
 	return (Datum) 0;
 }
 
