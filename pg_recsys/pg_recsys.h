@@ -278,6 +278,7 @@ typedef struct RsResolved
 extern bool RsPolicyResolve(const char *name, text *user, const char *request_id,
 							Jsonb *options, RsResolved *out);
 extern bool RsPolicyExists(const char *name);
+extern bool RsPolicyTablesExist(void);
 extern void RsPolicyCheckDefinition(const char *strategy, Jsonb *options, int n,
 									char **arm_names);
 struct rs_policy;

@@ -13,13 +13,17 @@
 #include "pg_recsys.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+
+#include <math.h>
 
 #include "policy.h"
 
@@ -152,6 +156,11 @@ RsPolicyWeights(Jsonb *options, RsPolicyEntry *e, double *w)
 					 errmsg("policy option \"weights\" needs a number for arm \"%s\"",
 							RsShort(e->arms[a].arm))));
 		w[a] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(av->val.numeric)));
+		if (!(w[a] > 0) || isinf(w[a]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("split weight of arm \"%s\" must be positive, got %g",
+							RsShort(e->arms[a].arm), w[a])));
 	}
 	return true;
 }
@@ -239,6 +248,15 @@ RsPolicyRead(RsPolicyEntry *e)
 	RsPolicyReadStats(e);
 }
 
+/* Does this database have the policy tables (not before 0.2.0's scripts)? */
+bool
+RsPolicyTablesExist(void)
+{
+	Oid			nsp = get_namespace_oid("recsys", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("policies", nsp));
+}
+
 /*
  * The cached policy called `name`, its definition current and its
  * statistics at most recsys.policy_refresh_ms old; NULL when no policy has
@@ -253,7 +271,7 @@ RsPolicyLookup(const char *name, bool refresh)
 	bool		stale_stats;
 	RsRoleSwitch rs;
 
-	if (strlen(name) >= NAMEDATALEN)
+	if (strlen(name) >= NAMEDATALEN || !RsPolicyTablesExist())
 		return NULL;
 	if (policy_cache == NULL)
 		RsPolicyCacheInit();

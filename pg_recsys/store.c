@@ -142,7 +142,8 @@ RsStoreClaim(const char *name)
 	RsModelAcl	acl = {0};
 
 	/* models and policies share one namespace */
-	if (RsStoreExec("SELECT 1 FROM recsys.policies WHERE name = $1",
+	if (RsPolicyTablesExist() &&
+		RsStoreExec("SELECT 1 FROM recsys.policies WHERE name = $1",
 					1, types, values, SPI_OK_SELECT) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
