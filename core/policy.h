@@ -94,6 +94,14 @@ void rs_replay_init(rs_replay *r);
  * (target, in [0, 1]) and the reward observed. */
 rs_status rs_replay_add(rs_replay *r, double propensity, double target, double reward,
                         rs_error *err);
+/* The probability that target policy p (called `name`, its arms' names
+ * and models) serves what a logged list served: for a list the policy
+ * logged itself (policy equal to name), its probability of the logged arm;
+ * for another's list, of the arms serving the logged model. A split is
+ * sticky: 1 or 0 by the user's arm (a NULL user: the weights). */
+double rs_replay_policy_target(const rs_policy *p, const char *name, const char *const *arms,
+                               const char *const *models, const char *user, const char *policy,
+                               const char *arm, const char *model);
 /* IPS and self-normalised IPS with normal intervals at the confidence. */
 rs_status rs_replay_finish(const rs_replay *r, double confidence, rs_replay_result *out,
                            rs_error *err);

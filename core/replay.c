@@ -77,3 +77,28 @@ rs_replay_finish(const rs_replay *r, double confidence, rs_replay_result *out, r
 	}
 	return RS_OK;
 }
+
+double
+rs_replay_policy_target(const rs_policy *p, const char *name, const char *const *arms,
+                        const char *const *models, const char *user, const char *policy,
+                        const char *arm, const char *model)
+{
+	double t = 0;
+	int sticky = -1;
+	int own = policy != NULL && strcmp(policy, name) == 0;
+
+	if (p->strategy == RS_SPLIT && user != NULL) {
+		rs_policy copy = *p;  /* a user's draw does not move the stream, but stay const */
+		double prop;
+
+		sticky = rs_policy_choose(&copy, user, strlen(user), NULL, 0, &prop);
+	}
+	for (int a = 0; a < p->n_arms; a++) {
+		int same = own ? arm != NULL && strcmp(arm, arms[a]) == 0
+		               : model != NULL && strcmp(model, models[a]) == 0;
+
+		if (same)
+			t += sticky >= 0 ? (a == sticky) : p->prob[a];
+	}
+	return t > 1 ? 1 : t;
+}

@@ -204,6 +204,8 @@ RsPolicyRead(RsPolicyEntry *e)
 	Jsonb	   *options;
 	bool		isnull;
 	int			n;
+	uint64		stream = e->pol.stream;
+	bool		had = e->exists;
 
 	if (def_plan == NULL)
 	{
@@ -244,6 +246,9 @@ RsPolicyRead(RsPolicyEntry *e)
 	}
 	MemoryContextSwitchTo(old);
 	RsPolicySetup(e, n, strategy, options);
+	/* a re-read continues the draws where they were (not from the seed again) */
+	if (had)
+		e->pol.stream = stream;
 	e->exists = true;
 	RsPolicyReadStats(e);
 }

@@ -40,27 +40,10 @@ static double
 RsReplayTargetProb(const RsReplayTarget *t, const char *user, const char *policy,
 				   const char *arm, const char *model)
 {
-	double		p = 0;
-	int			sticky = -1;
-
 	if (t->model != NULL)
 		return model != NULL && strcmp(model, t->model) == 0 ? 1 : 0;
-	if (t->pol->strategy == RS_SPLIT && user != NULL)
-	{
-		double		prop;
-
-		sticky = rs_policy_choose(t->pol, user, strlen(user), NULL, 0, &prop);
-	}
-	for (int a = 0; a < t->n_arms; a++)
-	{
-		bool		same = policy != NULL && strcmp(policy, t->policy) == 0 ?
-			arm != NULL && strcmp(arm, t->arms[a]) == 0 :
-			model != NULL && strcmp(model, t->models[a]) == 0;
-
-		if (same)
-			p += sticky >= 0 ? (a == sticky ? 1 : 0) : t->prob[a];
-	}
-	return p > 1 ? 1 : p;
+	return rs_replay_policy_target(t->pol, t->policy, t->arms, t->models, user, policy, arm,
+								   model);
 }
 
 /* A text option of recsys_replay, or NULL. */

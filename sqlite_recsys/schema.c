@@ -29,6 +29,15 @@ static const rsq_migration MIGRATIONS[] = {
 	 "source TEXT NOT NULL, metrics TEXT NOT NULL)"},
 	/* 0.2.0 changed the library only (as pg_recsys--0.1.0--0.2.0.sql) */
 	{2, "0.2.0", NULL},
+	/* issue 14: policies and their arms' statistics (policy.c) */
+	{3, "0.2.0",
+	 "CREATE TABLE IF NOT EXISTS main.recsys_policies(name TEXT PRIMARY KEY, "
+	 "strategy TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', owner TEXT, "
+	 "created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"
+	 "CREATE TABLE IF NOT EXISTS main.recsys_policy_arms(policy TEXT NOT NULL, "
+	 "arm TEXT NOT NULL, model TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', "
+	 "impressions INTEGER NOT NULL DEFAULT 0, rewards REAL NOT NULL DEFAULT 0, "
+	 "PRIMARY KEY(policy, arm))"},
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

@@ -10,6 +10,7 @@ void test_policy_reproducible(void);
 void test_policy_report(void);
 void test_replay_known_rates(void);
 void test_replay_wrong_propensity(void);
+void test_replay_policy_target(void);
 void test_options_rejected(void);
 void test_options_accepted(void);
 void test_builder_rows(void);
@@ -283,5 +284,6 @@ int main(void)
 	RUN(test_policy_report);
 	RUN(test_replay_known_rates);
 	RUN(test_replay_wrong_propensity);
+	RUN(test_replay_policy_target);
 	return h_failed_checks ? 1 : 0;
 }

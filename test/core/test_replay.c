@@ -68,3 +68,29 @@ test_replay_wrong_propensity(void)
 	/* nothing logged: estimates are NaN, not an error */
 	CHECK(rs_replay_finish(&r, 0.95, &res, &err) == RS_OK && res.n == 0 && isnan(res.ips));
 }
+
+void
+test_replay_policy_target(void)
+{
+	rs_policy p;
+	rs_error err;
+	const char *arms[2] = {"a", "b"}, *models[2] = {"m1", "m2"};
+	double imp[2] = {100, 100}, rew[2] = {10, 20}, w[2] = {1, 1};
+
+	rs_policy_init(&p, RS_EPSILON_GREEDY, 2, 0.2, 1, NULL, &err);
+	rs_policy_update(&p, imp, rew);  /* b greedy: a 0.1, b 0.9 */
+	/* its own lists: by arm; another's: by the model served */
+	CHECK(fabs(rs_replay_policy_target(&p, "home", arms, models, "u1", "home", "b", "m1") - 0.9) < 1e-12);
+	CHECK(fabs(rs_replay_policy_target(&p, "home", arms, models, "u1", "other", "x", "m1") - 0.1) < 1e-12);
+	CHECK(rs_replay_policy_target(&p, "home", arms, models, "u1", NULL, NULL, "m3") == 0);
+	/* a split: 1 for the user's own arm, 0 for the other */
+	rs_policy_init(&p, RS_SPLIT, 2, 0, 4, w, &err);
+	{
+		double prop, ta, tb;
+		int mine = rs_policy_choose(&p, "u7", 2, NULL, 0, &prop);
+
+		ta = rs_replay_policy_target(&p, "ab", arms, models, "u7", "ab", "a", "m1");
+		tb = rs_replay_policy_target(&p, "ab", arms, models, "u7", "ab", "b", "m2");
+		CHECK(ta == (mine == 0) && tb == (mine == 1));
+	}
+}
