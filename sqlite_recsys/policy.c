@@ -45,16 +45,13 @@ static int json_number(rsq_ctx *ctx, const char *json, const char *path, double 
                        int *given, char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3 *jdb = rsq_json_db(ctx);
 	*out = dflt;
 	if (given)
 		*given = 0;
-	if (!jdb || sqlite3_prepare_v2(jdb, "SELECT json_type(?1, ?2), json_extract(?1, ?2)", -1, &st,
-	                               NULL) != SQLITE_OK) {
+	if (!(st = rsq_json_query(ctx, "SELECT json_type(?1, ?2), json_extract(?1, ?2)", json))) {
 		*errmsg = sqlite3_mprintf("cannot read policy options");
 		return SQLITE_ERROR;
 	}
-	sqlite3_bind_text(st, 1, json ? json : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
 	int rc = SQLITE_OK;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -78,17 +75,14 @@ static int json_weights(rsq_ctx *ctx, const char *json, rsq_policy_entry *e, dou
                         char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3 *jdb = rsq_json_db(ctx);
 	char sarm[RS_SHORT_CAP];
 	*have = 0;
-	if (!jdb || sqlite3_prepare_v2(jdb, "SELECT json_type(?1, '$.weights'), key, type, value "
+	if (!(st = rsq_json_query(ctx, "SELECT json_type(?1, '$.weights'), key, type, value "
 	                               "FROM (SELECT 1) LEFT JOIN json_each(?1, '$.weights') ON "
-	                               "json_type(?1, '$.weights') = 'object'",
-	                               -1, &st, NULL) != SQLITE_OK) {
+	                               "json_type(?1, '$.weights') = 'object'", json))) {
 		*errmsg = sqlite3_mprintf("cannot read policy options");
 		return SQLITE_ERROR;
 	}
-	sqlite3_bind_text(st, 1, json ? json : "{}", -1, SQLITE_STATIC);
 	for (int a = 0; a < e->n_arms; a++)
 		w[a] = -1;
 	int rc = SQLITE_OK;
@@ -262,15 +256,13 @@ static int merge_options(rsq_ctx *ctx, const char *arm, const char *caller, char
                          char **errmsg)
 {
 	sqlite3_stmt *st = NULL;
-	sqlite3 *jdb = rsq_json_db(ctx);
 	*out = NULL;
 	if (!caller || strcmp(caller, "{}") == 0) {
 		*out = rsq_strdup(arm);
 		return *out ? SQLITE_OK : SQLITE_NOMEM;
 	}
-	if (!jdb || sqlite3_prepare_v2(jdb, "SELECT json_patch(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+	if (!(st = rsq_json_query(ctx, "SELECT json_patch(?1, ?2)", arm)))
 		return SQLITE_NOMEM;
-	sqlite3_bind_text(st, 1, arm, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, caller, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)

@@ -35,12 +35,9 @@ int rsq_policy_name_taken(sqlite3 *db, const char *name)
 /* The arms of the JSON text into e (names, models, options) with their checks. */
 static int read_arms(rsq_ctx *ctx, const char *arms, rsq_policy_entry *e, char **errmsg)
 {
-	sqlite3 *jdb = rsq_json_db(ctx);
 	sqlite3_stmt *st = NULL;
 	char sarm[RS_SHORT_CAP], sx[RS_SHORT_CAP];
-	if (!jdb ||
-	    sqlite3_prepare_v2(jdb,
-	                       "SELECT json_valid(?1) AND json_type(?1) = 'object', j.key, j.type, "
+	if (!(st = rsq_json_query(ctx, "SELECT json_valid(?1) AND json_type(?1) = 'object', j.key, j.type, "
 	                       "CASE j.type WHEN 'object' THEN json_extract(j.value, '$.model') END, "
 	                       "CASE j.type WHEN 'object' THEN json_type(j.value, '$.model') END, "
 	                       "CASE j.type WHEN 'object' THEN json_type(j.value, '$.options') END, "
@@ -48,10 +45,8 @@ static int read_arms(rsq_ctx *ctx, const char *arms, rsq_policy_entry *e, char *
 	                       "CASE j.type WHEN 'object' THEN (SELECT min(k.key) FROM json_each(j.value) k "
 	                       "  WHERE k.key NOT IN ('model', 'options')) END "
 	                       "FROM (SELECT 1) LEFT JOIN json_each(CASE WHEN json_valid(?1) AND "
-	                       "json_type(?1) = 'object' THEN ?1 ELSE '{}' END) j ORDER BY j.key",
-	                       -1, &st, NULL) != SQLITE_OK)
+	                       "json_type(?1) = 'object' THEN ?1 ELSE '{}' END) j ORDER BY j.key", arms)))
 		return SQLITE_NOMEM;
-	sqlite3_bind_text(st, 1, arms, -1, SQLITE_STATIC);
 	int rc = SQLITE_OK;
 	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		if (!sqlite3_column_int(st, 0)) {
@@ -101,16 +96,13 @@ static int read_arms(rsq_ctx *ctx, const char *arms, rsq_policy_entry *e, char *
 static int check_option_keys(rsq_ctx *ctx, const char *strategy, const char *options,
                              char **errmsg)
 {
-	sqlite3 *jdb = rsq_json_db(ctx);
 	sqlite3_stmt *st = NULL;
 	char skey[RS_SHORT_CAP];
-	if (!jdb || sqlite3_prepare_v2(jdb, "SELECT json_valid(?1) AND json_type(?1) = 'object', "
+	if (!(st = rsq_json_query(ctx, "SELECT json_valid(?1) AND json_type(?1) = 'object', "
 	                               "(SELECT min(key) FROM json_each(CASE WHEN json_valid(?1) THEN ?1 "
 	                               "ELSE '{}' END) WHERE key <> 'seed' AND NOT (key = 'epsilon' AND "
-	                               "?2 = 'epsilon_greedy') AND NOT (key = 'weights' AND ?2 = 'split'))",
-	                               -1, &st, NULL) != SQLITE_OK)
+	                               "?2 = 'epsilon_greedy') AND NOT (key = 'weights' AND ?2 = 'split'))", options)))
 		return SQLITE_NOMEM;
-	sqlite3_bind_text(st, 1, options, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, strategy, -1, SQLITE_STATIC);
 	int rc = SQLITE_OK;
 	if (sqlite3_step(st) == SQLITE_ROW) {

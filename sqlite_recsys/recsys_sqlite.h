@@ -155,6 +155,8 @@ void rsq_opts_cache_clear(rsq_ctx *ctx);
  * them fails with SQLITE_BUSY while another connection commits (rollback
  * journal). NULL if it cannot be opened. */
 sqlite3 *rsq_json_db(rsq_ctx *ctx);
+/* A statement on rsq_json_db with ?1 bound to json (NULL: '{}'), or NULL. */
+sqlite3_stmt *rsq_json_query(rsq_ctx *ctx, const char *sql, const char *json);
 /* The root node, or NULL when there were no options. */
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);

@@ -28,20 +28,16 @@ static int read_options(rsq_ctx *ctx, const char *json, double *confidence, char
                         char **errmsg)
 {
 	static const char *const keys[4] = {"policy", "event", "since", "until"};
-	sqlite3 *jdb = rsq_json_db(ctx);
 	sqlite3_stmt *st = NULL;
 	char skey[RS_SHORT_CAP];
-	if (!jdb || sqlite3_prepare_v2(jdb,
-	                               "SELECT json_valid(?1) AND json_type(?1) = 'object', "
+	if (!(st = rsq_json_query(ctx, "SELECT json_valid(?1) AND json_type(?1) = 'object', "
 	                               "(SELECT min(key) FROM json_each(CASE WHEN json_valid(?1) THEN ?1 "
 	                               "ELSE '{}' END) WHERE key NOT IN ('confidence', 'policy', "
 	                               "'event', 'since', 'until')), json_type(?1, '$.confidence'), "
 	                               "json_extract(?1, '$.confidence'), json_extract(?1, '$.policy'), "
 	                               "json_extract(?1, '$.event'), json_extract(?1, '$.since'), "
-	                               "json_extract(?1, '$.until')",
-	                               -1, &st, NULL) != SQLITE_OK)
+	                               "json_extract(?1, '$.until')", json)))
 		return SQLITE_NOMEM;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *bad = (const char *)sqlite3_column_text(st, 1);
 		const char *ctype = (const char *)sqlite3_column_text(st, 2);
