@@ -3,7 +3,7 @@
  * (recsys_item_vectors / recsys_user_vectors): pgvector, sqlite-vec and
  * other vector stores take them as they are.
  *
- * Only factor models have vectors (als, svd, lightfm, imported models).
+ * Only factor models have vectors (als, svd, bpr, warp, imported models).
  * Neighbour and linear models (itemknn, ease, content, popularity) score
  * from item-item weights and have none; a hybrid blends several models'
  * scores, so no single vector space describes it: both are refused with a
@@ -20,12 +20,12 @@ rs_status rs_model_vectors(const rs_model *m, rs_side side, int32_t *dim, size_t
 		return rs_fail(err, RS_EINVAL,
 		               "model is a hybrid (algorithm \"%s\"): it blends several models' scores "
 		               "and has no vectors of its own; export the vectors of a factor model "
-		               "(als, svd, lightfm or an imported model) trained alone",
+		               "(als, svd, bpr, warp or an imported model) trained alone",
 		               rs_model_algorithm(m));
 	if (f == NULL || m->factors <= 0)
 		return rs_fail(err, RS_EINVAL,
 		               "model has no %s vectors: algorithm \"%s\" is not a factor model "
-		               "(vectors come from als, svd, lightfm and imported models)",
+		               "(vectors come from als, svd, bpr, warp and imported models)",
 		               side == RS_SIDE_USERS ? "user" : "item", rs_model_algorithm(m));
 	*dim = m->factors;
 	*n = side == RS_SIDE_USERS ? rs_model_n_users(m) : rs_model_n_items(m);

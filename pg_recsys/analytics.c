@@ -10,8 +10,10 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 static SPIPlanPtr rows_plan = NULL;
@@ -121,6 +123,79 @@ recsys_user_stats(PG_FUNCTION_ARGS)
 	/* the arrays must outlive SPI_finish: the tuplestore copies them now */
 	tuplestore_putvalues(((ReturnSetInfo *) fcinfo->resultinfo)->setResult,
 						 ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc, values, nulls);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * The log not folded into the rollups yet (recsys_refresh_analytics), for
+ * the analytics views: recsys.impression_tail(), recsys.outcome_tail() and
+ * recsys.shown_tail() run this function, which picks its query by the name
+ * it was called under. The watermark goes into the query as a value the
+ * planner sees (SPI_execute_with_args plans once with it), so the scan of
+ * a few new rows at the end of 10M uses the primary key; only rows of
+ * models the caller may use come out (a dropped model's: superusers only).
+ */
+static const char *const TAIL_QUERIES[][2] = {
+	{"impression_tail",
+		"SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy,"
+		" i.arm, i.rank, count(*), count(*) FILTER (WHERE i.rank = 1)"
+		" FROM recsys.impressions i WHERE i.id > $1 GROUP BY 1, 2, 3, 4, 5, 6"},
+	{"outcome_tail",
+		"SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy,"
+		" i.arm, i.rank, o.event, count(*), sum(o.value)"
+		" FROM recsys.outcomes o JOIN recsys.impressions i ON i.id = o.impression_id"
+		" WHERE o.id > $2 GROUP BY 1, 2, 3, 4, 5, 6, 7"},
+	{"shown_tail",
+		"SELECT DISTINCT i.model, i.item_id FROM recsys.impressions i"
+		" WHERE i.id > $1 AND i.model IS NOT NULL"},
+};
+
+PG_FUNCTION_INFO_V1(recsys_log_tail);
+
+Datum
+recsys_log_tail(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *fn = get_func_name(fcinfo->flinfo->fn_oid);
+	const char *sql = NULL;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		marks[2] = {Int64GetDatum(0), Int64GetDatum(0)};
+	RsRoleSwitch rs;
+	int			model_col;
+
+	for (size_t i = 0; i < lengthof(TAIL_QUERIES); i++)
+		if (fn != NULL && strcmp(fn, TAIL_QUERIES[i][0]) == 0)
+			sql = TAIL_QUERIES[i][1];
+	if (sql == NULL)
+		elog(ERROR, "recsys_log_tail called as unknown function \"%s\"", fn ? fn : "?");
+	model_col = strcmp(fn, "shown_tail") == 0 ? 1 : 2;
+	RsInitSRF(fcinfo);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	RsStoreEnter(&rs);
+	if (SPI_execute("SELECT last_impression, last_outcome FROM recsys.analytics_state",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "recsys: reading the analytics state failed");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		marks[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		marks[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	}
+	if (SPI_execute_with_args(sql, 2, types, marks, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "recsys: reading the log failed");
+	RsRestoreRole(&rs);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		char	   *model = SPI_getvalue(tup, SPI_tuptable->tupdesc, model_col);
+		const RsModelAcl *acl = model ? RsCacheModelAcl(model) : NULL;
+
+		if (acl != NULL ? RsAclAllows(acl, RS_PRIV_USAGE) : superuser())
+			tuplestore_puttuple(rsinfo->setResult, tup);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -88,14 +88,16 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 {
 	Oid			types[3] = {TEXTOID, TEXTOID, INTERVALOID};
 	Datum		values[3];
-	const char *select = "SELECT id, model, policy, arm FROM recsys.impressions";
 
 	if (!request_null)
 	{
+		/* the list's first row, then its item by the attribution index */
 		if (by_request_plan == NULL)
-			by_request_plan = RsPreparePlan(psprintf("%s WHERE request_id = $1 AND item_id = $2"
-													 " ORDER BY id DESC LIMIT 1", select),
-											2, types);
+			by_request_plan = RsPreparePlan(
+				"SELECT i.id, i.model, i.policy, i.arm FROM recsys.impressions f"
+				" JOIN recsys.impressions i ON i.user_id = f.user_id AND i.item_id = $2"
+				"  AND i.shown_at = f.shown_at AND i.request_id = f.request_id"
+				" WHERE f.request_id = $1 AND f.rank = 1 ORDER BY i.id DESC LIMIT 1", 2, types);
 		values[0] = request;
 		values[1] = item;
 		if (SPI_execute_plan(by_request_plan, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -104,10 +106,10 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 	else if (!user_null)
 	{
 		if (by_user_plan == NULL)
-			by_user_plan = RsPreparePlan(psprintf("%s WHERE user_id = $1 AND item_id = $2"
-												  " AND shown_at >= pg_catalog.now() - $3"
-												  " ORDER BY shown_at DESC, id DESC LIMIT 1",
-												  select), 3, types);
+			by_user_plan = RsPreparePlan("SELECT id, model, policy, arm FROM recsys.impressions"
+										 " WHERE user_id = $1 AND item_id = $2"
+										 " AND shown_at >= pg_catalog.now() - $3"
+										 " ORDER BY shown_at DESC, id DESC LIMIT 1", 3, types);
 		values[0] = user;
 		values[1] = item;
 		values[2] = window;

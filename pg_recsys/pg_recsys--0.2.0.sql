@@ -302,10 +302,12 @@ CREATE TABLE recsys.impressions (
 	shown_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE recsys.impressions IS 'what was shown: one row per recommended item of recommend_logged()';
--- attribution (latest impression of a user and item), by request, pruning by age
+-- Attribution: the latest impression of a user and item; by request, the
+-- list's first row (then its item through the first index: every row of a
+-- list has the list's user and time). Few indexes: each one is paid on
+-- every logged row. Pruning by age scans the table (a periodic job).
 CREATE INDEX impressions_attribution ON recsys.impressions (user_id, item_id, shown_at);
-CREATE INDEX impressions_request ON recsys.impressions (request_id);
-CREATE INDEX impressions_shown_at ON recsys.impressions USING brin (shown_at);
+CREATE INDEX impressions_request ON recsys.impressions (request_id) WHERE rank = 1;
 REVOKE ALL ON recsys.impressions FROM PUBLIC;
 REVOKE ALL ON SEQUENCE recsys.impressions_id_seq FROM PUBLIC;
 
@@ -321,13 +323,13 @@ CREATE TABLE recsys.outcomes (
 );
 COMMENT ON TABLE recsys.outcomes IS 'what happened after: clicks, purchases, ... and the impression each is attributed to';
 CREATE INDEX outcomes_impression ON recsys.outcomes (impression_id);
-CREATE INDEX outcomes_occurred_at ON recsys.outcomes USING brin (occurred_at);
 REVOKE ALL ON recsys.outcomes FROM PUBLIC;
 REVOKE ALL ON SEQUENCE recsys.outcomes_id_seq FROM PUBLIC;
 
 -- Rollups for the dashboards (recsys_refresh_analytics folds the log into
 -- them; the views add the rows not folded yet).
 CREATE TABLE recsys.analytics_state (
+	-- the rows up to these ids are in the rollups
 	one boolean PRIMARY KEY DEFAULT true CHECK (one),
 	last_impression bigint NOT NULL DEFAULT 0,
 	last_outcome bigint NOT NULL DEFAULT 0
@@ -387,10 +389,11 @@ DECLARE
 	st recsys.analytics_state;
 	hi_imp bigint;
 	hi_out bigint;
+	n bigint;
 BEGIN
 	INSERT INTO recsys.analytics_state DEFAULT VALUES ON CONFLICT DO NOTHING;
 	SELECT * INTO st FROM recsys.analytics_state FOR UPDATE;
-	SELECT coalesce(max(id), st.last_impression) INTO hi_imp FROM recsys.impressions
+	SELECT coalesce(max(id), st.last_impression), count(*) INTO hi_imp, n FROM recsys.impressions
 	WHERE id > st.last_impression AND shown_at <= now() - settle;
 	SELECT coalesce(max(id), st.last_outcome) INTO hi_out FROM recsys.outcomes
 	WHERE id > st.last_outcome AND occurred_at <= now() - settle;
@@ -415,7 +418,7 @@ BEGIN
 	ON CONFLICT (day, model, model_version, policy, arm, rank, event) DO UPDATE
 	SET outcomes = r.outcomes + excluded.outcomes, value = r.value + excluded.value;
 	UPDATE recsys.analytics_state SET last_impression = hi_imp, last_outcome = hi_out;
-	RETURN hi_imp - st.last_impression;
+	RETURN n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.recsys_refresh_analytics(interval) IS
@@ -456,20 +459,38 @@ COMMENT ON FUNCTION @extschema@.recsys_prune_impressions(interval, bigint) IS
 'delete impressions older than older_than and beyond the newest keep (NULL: no bound), with their outcomes, after folding them into the analytics rollups; returns the impressions deleted';
 REVOKE EXECUTE ON FUNCTION @extschema@.recsys_prune_impressions(interval, bigint) FROM PUBLIC;
 
--- Analytics: the rollups plus the rows not folded yet, for models the
--- caller may use.
+-- Analytics: the rollups plus the rows not folded yet (the *_tail
+-- functions, which read the log past the watermark and keep only rows of
+-- models the caller may use), for models the caller may use.
+CREATE FUNCTION recsys.impression_tail()
+RETURNS TABLE (day date, model text, model_version integer, policy text, arm text, rank integer,
+	impressions bigint, requests bigint)
+AS 'MODULE_PATHNAME', 'recsys_log_tail'
+LANGUAGE C STABLE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION recsys.impression_tail() IS
+'impressions not folded into the rollups yet, grouped as recsys.impression_rollup (models the caller may use)';
+CREATE FUNCTION recsys.outcome_tail()
+RETURNS TABLE (day date, model text, model_version integer, policy text, arm text, rank integer,
+	event text, outcomes bigint, value double precision)
+AS 'MODULE_PATHNAME', 'recsys_log_tail'
+LANGUAGE C STABLE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION recsys.outcome_tail() IS
+'attributed outcomes not folded into the rollups yet, grouped as recsys.outcome_rollup (models the caller may use)';
+CREATE FUNCTION recsys.shown_tail()
+RETURNS TABLE (model text, item_id text)
+AS 'MODULE_PATHNAME', 'recsys_log_tail'
+LANGUAGE C STABLE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION recsys.shown_tail() IS
+'distinct (model, item) pairs shown and not folded into recsys.shown_items yet (models the caller may use)';
+
 CREATE VIEW @extschema@.recsys_impression_stats WITH (security_barrier) AS
 SELECT s.day, s.model, s.model_version, s.policy, s.arm, s.rank,
 	sum(s.impressions)::bigint AS impressions, sum(s.requests)::bigint AS requests
 FROM (SELECT r.day, r.model, r.model_version, r.policy, r.arm, r.rank, r.impressions, r.requests
 	  FROM recsys.impression_rollup r
+	  WHERE @extschema@.recsys_has_model_privilege(r.model, 'USAGE')
 	  UNION ALL
-	  SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm,
-		i.rank, count(*), count(*) FILTER (WHERE i.rank = 1)
-	  FROM recsys.impressions i
-	  WHERE i.id > coalesce((SELECT last_impression FROM recsys.analytics_state), 0)
-	  GROUP BY 1, 2, 3, 4, 5, 6) s
-WHERE @extschema@.recsys_has_model_privilege(s.model, 'USAGE')
+	  SELECT * FROM recsys.impression_tail()) s
 GROUP BY 1, 2, 3, 4, 5, 6;
 COMMENT ON VIEW @extschema@.recsys_impression_stats IS
 'impressions and requests (served lists) by day, model, version, policy, arm and rank';
@@ -480,13 +501,9 @@ SELECT s.day, s.model, s.model_version, s.policy, s.arm, s.rank, s.event,
 	sum(s.outcomes)::bigint AS outcomes, sum(s.value) AS value
 FROM (SELECT r.day, r.model, r.model_version, r.policy, r.arm, r.rank, r.event, r.outcomes, r.value
 	  FROM recsys.outcome_rollup r
+	  WHERE @extschema@.recsys_has_model_privilege(r.model, 'USAGE')
 	  UNION ALL
-	  SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm,
-		i.rank, o.event, count(*), sum(o.value)
-	  FROM recsys.outcomes o JOIN recsys.impressions i ON i.id = o.impression_id
-	  WHERE o.id > coalesce((SELECT last_outcome FROM recsys.analytics_state), 0)
-	  GROUP BY 1, 2, 3, 4, 5, 6, 7) s
-WHERE @extschema@.recsys_has_model_privilege(s.model, 'USAGE')
+	  SELECT * FROM recsys.outcome_tail()) s
 GROUP BY 1, 2, 3, 4, 5, 6, 7;
 COMMENT ON VIEW @extschema@.recsys_outcome_stats IS
 'attributed outcomes and their summed value by the day, model, version, policy, arm and rank of the impression, and event';
@@ -527,16 +544,12 @@ COMMENT ON VIEW @extschema@.recsys_arm_distribution IS
 GRANT SELECT ON @extschema@.recsys_arm_distribution TO PUBLIC;
 
 CREATE VIEW @extschema@.recsys_coverage WITH (security_barrier) AS
-SELECT m.name AS model, m.items AS items,
-	(SELECT count(*) FROM (SELECT s.item_id FROM recsys.shown_items s WHERE s.model = m.name
-		UNION SELECT i.item_id FROM recsys.impressions i
-		WHERE i.model = m.name AND i.id > coalesce((SELECT last_impression FROM recsys.analytics_state), 0)) u
-	) AS items_shown,
-	(SELECT count(*) FROM (SELECT s.item_id FROM recsys.shown_items s WHERE s.model = m.name
-		UNION SELECT i.item_id FROM recsys.impressions i
-		WHERE i.model = m.name AND i.id > coalesce((SELECT last_impression FROM recsys.analytics_state), 0)) u
-	)::double precision / nullif(m.items, 0) AS coverage
-FROM @extschema@.recsys_models m;
+SELECT m.name AS model, m.items, c.items_shown,
+	c.items_shown::double precision / nullif(m.items, 0) AS coverage
+FROM @extschema@.recsys_models m
+CROSS JOIN LATERAL (SELECT count(*) AS items_shown FROM (
+	SELECT s.item_id FROM recsys.shown_items s WHERE s.model = m.name
+	UNION SELECT t.item_id FROM recsys.shown_tail() t WHERE t.model = m.name) u) c;
 COMMENT ON VIEW @extschema@.recsys_coverage IS
 'catalogue coverage: distinct items ever shown from each model against the items of its latest version';
 GRANT SELECT ON @extschema@.recsys_coverage TO PUBLIC;
@@ -554,13 +567,14 @@ RETURNS TABLE (id text, vector real[])
 AS 'MODULE_PATHNAME', 'recsys_item_vectors'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recsys_item_vectors(text) IS
-'the item factor vectors of a factor model (als, svd, lightfm, imported), for pgvector and other vector stores';
+'the item factor vectors of a factor model (als, svd, bpr, warp, imported), for pgvector and other vector stores';
 CREATE FUNCTION @extschema@.recsys_user_vectors(model text)
 RETURNS TABLE (id text, vector real[])
 AS 'MODULE_PATHNAME', 'recsys_user_vectors'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recsys_user_vectors(text) IS
-'the user factor vectors of a factor model (als, svd, lightfm, imported)';
+'the user factor vectors of a factor model (als, svd, bpr, warp, imported)';
+
 -- Policies (issue 14): a name recommend() takes in place of a model, served
 -- by one of several arms chosen per call (epsilon-greedy, Thompson sampling
 -- or a split sticky per user). Models and policies share one namespace.

@@ -23,10 +23,16 @@ SELECT count(*) > 0 AS seen_items_back FROM (
 WHERE source LIKE 'arm:b/%' AND item_id IN (SELECT item_id FROM pol_events WHERE user_id = 'u1')
    OR source LIKE 'arm:a/%';
 
--- Seeded and reproducible: the same request id gets the same arm, and the
--- shares follow the choice probabilities (0.75 / 0.25).
-SELECT count(DISTINCT source) AS one_arm FROM generate_series(1, 20) g,
-  LATERAL recommend_logged('u3', 1, 'pol_home', '{}', 'same-request') r;
+-- Seeded and reproducible: the same request id gets the same arm (epsilon 1:
+-- a uniform choice the statistics do not move), different ones both arms.
+SELECT recsys_create_policy('pol_uniform', '{"a": {"model": "pol_als"}, "b": {"model": "pol_pop"}}',
+	'epsilon_greedy', '{"epsilon": 1, "seed": 5}');
+SELECT count(DISTINCT r.source) AS one_arm FROM generate_series(1, 20) g,
+  LATERAL recommend_logged('u' || g, 1, 'pol_uniform', '{}', 'same-request') r;
+SELECT count(DISTINCT substr(r.source, 1, 5)) AS both_arms FROM generate_series(1, 20) g,
+  LATERAL recommend_logged('u3', 1, 'pol_uniform', '{}', 'r' || g) r;
+SELECT recsys_drop_policy('pol_uniform');
+DELETE FROM recsys.impressions WHERE policy = 'pol_uniform';
 DELETE FROM recsys.impressions WHERE request_id IN ('same-request', 'pol-b-probe');
 UPDATE recsys.policy_arms SET impressions = 0, rewards = 0 WHERE policy = 'pol_home';
 

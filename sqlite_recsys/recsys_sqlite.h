@@ -25,6 +25,9 @@
  *   for_items.c   recommend_for_items()
  *   fresh.c       fresh users of recommend(), recommend_for_session()
  *   batch.c       recommend_batch()
+ *   logged.c      recommend_logged(): serve and record impressions
+ *   outcomes.c    recsys_record_outcome(), recsys_prune_impressions()
+ *   vectors.c     recsys_item_vectors(), recsys_user_vectors()
  *   explain.c     recsys_explain(), recsys_user_profile()
  *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
  *   policy.c      policies: per-connection cache, arm choice (resolve)
@@ -47,6 +50,9 @@ SQLITE_EXTENSION_INIT3
 #define RSQ_EVALUATIONS "recsys_evaluations"
 /* schema.c: the migrations applied to this file, one row each */
 #define RSQ_SCHEMA "recsys_schema"
+/* The feedback loop's log (schema.c, version 3): impressions, outcomes. */
+#define RSQ_IMPRESSIONS "recsys_impressions"
+#define RSQ_OUTCOMES "recsys_outcomes"
 
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
@@ -407,6 +413,7 @@ struct rsq_cursor {
 	int n, pos;         /* rows, current row */
 	sqlite3_stmt *stmt; /* or a statement whose current row is the output */
 	sqlite3_value *args[RSQ_MAX_ARGS];
+	char *text;         /* sqlite3_malloc'd text of the scan (recommend_logged's request id) */
 	/* a policy named in place of the model (RSQ_TVF_POLICY): else NULL */
 	char *policy, *arm;
 	double propensity;
@@ -430,5 +437,10 @@ void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 void rsq_stmt_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 /* The double that prints like the float (PostgreSQL's real). */
 double rsq_float_decimal(float f);
+/* recommend.c: recommend()'s rows of argument 0's user (recommend_logged too). */
+int rsq_recommend_compute(rsq_cursor *c, int k, const rs_opt *opts);
+/* outcomes.c: recsys_record_outcome(), recsys_prune_impressions() */
+void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_prune_impressions(sqlite3_context *c, int argc, sqlite3_value **argv);
 
 #endif /* RECSYS_SQLITE_H */

@@ -268,6 +268,8 @@ static void cursor_reset(rsq_cursor *c)
 	c->rows = NULL;
 	sqlite3_finalize(c->stmt);
 	c->stmt = NULL;
+	sqlite3_free(c->text);
+	c->text = NULL;
 	c->n = c->pos = 0;
 	sqlite3_free(c->policy);
 	sqlite3_free(c->arm);
@@ -357,12 +359,17 @@ static int take_policy(rsq_cursor *c, int model_arg, const char **model, const c
 	rsq_resolved r;
 	size_t ulen = 0;
 	const char *user = rsq_arg_text(c, 0, &ulen);
+	const char *request = NULL;
+	/* recommend_logged: the same request id chooses the same arm */
+	for (int i = 0; i < n_args(c->tvf); i++)
+		if (strcmp(c->tvf->args[i].name, "request_id") == 0)
+			request = rsq_arg_text(c, i, NULL);
 	*owned = NULL;
 	*model = rsq_arg_text(c, model_arg, NULL);
 	if (!*model)
 		return SQLITE_OK;
 	rsq_cache_snapshot(c->ctx, &v->probe);
-	int rc = rsq_policy_resolve(c->ctx, *model, user, ulen, NULL, *options, &r, &errmsg);
+	int rc = rsq_policy_resolve(c->ctx, *model, user, ulen, request, *options, &r, &errmsg);
 	if (rc != SQLITE_OK)
 		return vtab_error_rc(&v->base, errmsg, rc);
 	if (!r.policy)

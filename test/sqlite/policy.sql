@@ -24,6 +24,27 @@ SELECT sum(substr((SELECT source FROM recommend('u' || (g % 60), 1, 'p_home')), 
 SELECT count(*) > 0 AS seen_items_back FROM recsys_policy_arms a, recommend('u1', 30, 'p_home') r
 WHERE a.policy = 'p_home' AND r.source GLOB 'arm:b/*' AND r.item_id IN (SELECT item_id FROM events WHERE user_id = 'u1')
    OR r.source GLOB 'arm:a/*' LIMIT 1;
+-- logging through a policy: each impression records the policy, the arm and
+-- its propensity; a served list counts one pull, an attributed click one reward
+SELECT count(*) AS rows, min(source) GLOB 'arm:[ab]/*' AS arm_source, min(request_id) AS request_id
+FROM recommend_logged('u1', 3, 'p_home', '{}', 'req-1');
+SELECT policy, arm IN ('a', 'b') AS arm, propensity IN (0.75, 0.25) AS propensity, count(*) AS rows
+FROM recsys_impressions WHERE request_id = 'req-1' GROUP BY 1, 2, 3;
+SELECT recsys_record_outcome('u1', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-1' AND rank = 1),
+       'click', NULL, 'req-1') IS NOT NULL AS attributed;
+SELECT sum(impressions) AS pulls, sum(rewards) AS rewards FROM recsys_policy_arms WHERE policy = 'p_home';
+-- the same request id gets the same arm (epsilon 1: a uniform choice the
+-- statistics do not move), different ones both arms
+SELECT recsys_create_policy('p_uniform', '{"a": {"model": "p_als"}, "b": {"model": "p_pop"}}',
+       'epsilon_greedy', '{"epsilon": 1, "seed": 5}') AS created;
+WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < 20)
+SELECT count(DISTINCT (SELECT source FROM recommend_logged('u' || g, 1, 'p_uniform', '{}', 'same-request'))) AS one_arm,
+       count(DISTINCT (SELECT substr(source, 1, 5) FROM recommend_logged('u2', 1, 'p_uniform', '{}', 'r' || g))) AS both_arms,
+       (SELECT count(*) FROM recsys_impressions WHERE request_id = 'same-request') AS logged FROM n;
+SELECT recsys_drop_policy('p_uniform') AS dropped;
+UPDATE recsys_policy_arms SET impressions = 0, rewards = 0;
+DELETE FROM recsys_outcomes;
+DELETE FROM recsys_impressions;
 -- rewards update the statistics (what logging and attribution write):
 -- the report and the choice follow at the next call
 UPDATE recsys_policy_arms SET impressions = 1000, rewards = CASE arm WHEN 'a' THEN 50 ELSE 100 END;
@@ -48,12 +69,6 @@ SELECT arm, probability > 0.99 AS b_sure FROM recsys_policy_report('p_ts');
 
 -- Replay on a log of known rates: 800 lists of p_als logged with propensity
 -- 0.8, 240 clicked (0.3); 200 of p_pop with 0.2, 20 clicked (0.1).
-CREATE TABLE IF NOT EXISTS recsys_impressions(id INTEGER PRIMARY KEY, request_id TEXT NOT NULL,
-  user_id TEXT, item_id TEXT NOT NULL, rank INTEGER, score REAL, model TEXT, model_version INTEGER,
-  policy TEXT, arm TEXT, propensity REAL, shown_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));
-CREATE TABLE IF NOT EXISTS recsys_outcomes(id INTEGER PRIMARY KEY, user_id TEXT, item_id TEXT,
-  event TEXT NOT NULL, value REAL, request_id TEXT, occurred_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-  impression_id INTEGER);
 SELECT estimator, estimate, lists FROM recsys_replay('p_als');
 WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < 1000)
 INSERT INTO recsys_impressions(request_id, user_id, item_id, rank, model, policy, arm, propensity)
