@@ -129,11 +129,12 @@ recommend_logged(PG_FUNCTION_ARGS)
 	RsCheckWritable("recommend_logged()",
 					"Use recommend() to serve without recording impressions; "
 					"record them where the transaction can write (the primary).");
-	RsCallStart(fcinfo, "user_id", &c);
 	request_id = PG_ARGISNULL(4) ? RsNewRequestId() : PG_GETARG_TEXT_PP(4);
+	/* a policy's arm is chosen by the request id: the same id, the same arm */
+	RsCallStartFor(fcinfo, "user_id", text_to_cstring(request_id), true, &c);
 	rows = RsRecommendRows(&c);
 	RsLogImpressions(&c, rows, request_id);
 	rid = PointerGetDatum(request_id);
-	RsEmitRowsWith(fcinfo, NULL, &rid, c.m, rows, c.n, true);
+	RsEmitRowsWith(fcinfo, NULL, &rid, c.m, rows, c.n, true, c.arm);
 	return (Datum) 0;
 }

@@ -574,3 +574,71 @@ AS 'MODULE_PATHNAME', 'recsys_user_vectors'
 LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.recsys_user_vectors(text) IS
 'the user factor vectors of a factor model (als, svd, bpr, warp, imported)';
+
+-- Policies (issue 14): a name recommend() takes in place of a model, served
+-- by one of several arms chosen per call (epsilon-greedy, Thompson sampling
+-- or a split sticky per user). Models and policies share one namespace.
+-- Written only by the extension's functions, as the extension owner, after
+-- checking the caller's rights; no privileges for anyone else.
+CREATE TABLE recsys.policies (
+	name       text        PRIMARY KEY CHECK (name <> '' AND octet_length(name) < 64),
+	strategy   text        NOT NULL,
+	options    jsonb       NOT NULL DEFAULT '{}',
+	owner      name        NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE recsys.policies IS 'pg_recsys policies: strategy, options and owner';
+REVOKE ALL ON recsys.policies FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('recsys.policies', '');
+-- One row per arm, with its incremental statistics: impressions += 1 per
+-- served list, rewards += an attributed outcome's value (or 1).
+CREATE TABLE recsys.policy_arms (
+	policy      text             NOT NULL REFERENCES recsys.policies (name) ON DELETE CASCADE,
+	arm         text             NOT NULL CHECK (arm <> ''),
+	model       text             NOT NULL,
+	options     jsonb            NOT NULL DEFAULT '{}',
+	impressions bigint           NOT NULL DEFAULT 0,
+	rewards     double precision NOT NULL DEFAULT 0,
+	PRIMARY KEY (policy, arm)
+);
+COMMENT ON TABLE recsys.policy_arms IS 'arms of pg_recsys policies: model, serving options, impressions and rewards';
+REVOKE ALL ON recsys.policy_arms FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('recsys.policy_arms', '');
+-- A policy created or dropped takes effect in every backend at once (the
+-- statistics, updated on every logged list, are re-read by time instead:
+-- recsys.policy_refresh_ms).
+CREATE TRIGGER policies_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON recsys.policies
+	FOR EACH STATEMENT EXECUTE FUNCTION recsys.model_store_changed();
+
+CREATE FUNCTION @extschema@.recsys_create_policy(name text, arms jsonb,
+	strategy text DEFAULT 'epsilon_greedy', options jsonb DEFAULT '{}')
+RETURNS void
+AS 'MODULE_PATHNAME', 'recsys_create_policy'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_create_policy(text, jsonb, text, jsonb) IS
+'create a policy over arms {"a": {"model": "m1"}, "b": {"model": "m2", "options": {...}}} that recommend() serves in place of a model; strategy epsilon_greedy (options epsilon, seed), thompson (seed) or split (weights, seed)';
+
+CREATE FUNCTION @extschema@.recsys_drop_policy(name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'recsys_drop_policy'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.recsys_drop_policy(text) IS
+'delete a policy and its arms'' statistics; owner only';
+
+CREATE FUNCTION @extschema@.recsys_policy_report(name text, confidence double precision DEFAULT 0.95)
+RETURNS TABLE (arm text, model text, impressions bigint, rewards double precision,
+	rate double precision, lower double precision, upper double precision,
+	p_value double precision, probability double precision, winner boolean)
+AS 'MODULE_PATHNAME', 'recsys_policy_report'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.recsys_policy_report(text, double precision) IS
+'per arm of a policy: impressions, rewards, rate, its Wilson interval, the one-sided p-value against the best arm, the probability of being chosen now, and the winner at the confidence (Bonferroni-corrected z-tests)';
+
+CREATE FUNCTION @extschema@.recsys_replay(policy_or_model text, options jsonb DEFAULT '{}')
+RETURNS TABLE (estimator text, estimate double precision, lower double precision,
+	upper double precision, lists bigint, matched bigint)
+AS 'MODULE_PATHNAME', 'recsys_replay'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 2;
+COMMENT ON FUNCTION @extschema@.recsys_replay(text, jsonb) IS
+'estimate the reward per served list a policy or model would have earned on the logged impressions with propensities: inverse propensity scoring (ips) and its self-normalised variant (snips), with intervals';

@@ -61,14 +61,24 @@ void
 RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			  const rs_reco *recs, int n, bool with_reason)
 {
-	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason);
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, NULL);
+}
+
+/* RsEmitRowsFor for the arm of a policy (NULL: none). */
+void
+RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+			  const rs_reco *recs, int n, bool with_reason, const char *arm)
+{
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, arm);
 }
 
 /* RsEmitRowsFor with a last column `tail` (recommend_logged's request_id),
- * or without one when tail is NULL. */
+ * or without one when tail is NULL; rows served by the arm of a policy (NULL:
+ * none) have source "arm:<arm>/<source>", e.g. arm:b/als, arm:b/popular. */
 void
 RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
-			   const rs_model *m, const rs_reco *recs, int n, bool with_reason)
+			   const rs_model *m, const rs_reco *recs, int n, bool with_reason,
+			   const char *arm)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		cols[7];
@@ -96,7 +106,8 @@ RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
 			values[3] = CStringGetTextDatum(rs_reason_format(m, &recs[i], reason,
 															 sizeof(reason)));
 			if (source[src] == 0)
-				source[src] = CStringGetTextDatum(rs_source_name(m, src));
+				source[src] = CStringGetTextDatum(arm == NULL ? rs_source_name(m, src) :
+												  psprintf("arm:%s/%s", arm, rs_source_name(m, src)));
 			values[4] = source[src];
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, cols, nulls);
@@ -112,7 +123,20 @@ RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
 void
 RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 {
+	RsCallStartFor(fcinfo, keyname, NULL, false, c);
+}
+
+/*
+ * RsCallStart, where `policies` lets the model argument name a policy: its
+ * arm is chosen for the key (a user) and request id (NULL: none) and
+ * recorded in c->policy, c->arm and c->propensity (policy.c).
+ */
+void
+RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname, const char *request_id,
+			   bool policies, RsKeyCall *c)
+{
 	int			karg = keyname ? 1 : 0;
+	RsResolved	r;
 
 	if (keyname)
 		RsCheckNotNull(fcinfo, 0, keyname);
@@ -122,14 +146,22 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 		PG_GETARG_TEXT_PP(0) : NULL;
 	c->k = PG_GETARG_INT32(karg);
 	c->optsjb = PG_GETARG_JSONB_P(karg + 2);
-	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	c->name = RsCacheResolveName(PG_ARGISNULL(karg + 1) ? NULL :
 								 text_to_cstring(PG_GETARG_TEXT_PP(karg + 1)));
+	c->policy = c->arm = NULL;
+	c->propensity = 1;
+	if (policies && RsPolicyResolve(c->name, c->key, request_id, c->optsjb, &r) &&
+		r.policy != NULL)
+	{
+		c->name = r.model;
+		c->optsjb = r.options;
+		c->policy = r.policy;
+		c->arm = r.arm;
+		c->propensity = r.propensity;
+	}
+	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	/* checks the caller's USAGE on every call, before any memoised answer */
 	c->m = RsCacheGetModelGen(c->name, &c->gen);
-	c->policy = NULL;			/* a policy's resolve() sets these */
-	c->arm = NULL;
-	c->propensity = 1;
 	RsInitSRF(fcinfo);
 	c->recs = RsRecoBuffer(c->k);
 	c->n = 0;
@@ -170,16 +202,17 @@ RsRecommendRows(RsKeyCall *c)
 
 PG_FUNCTION_INFO_V1(recommend);
 
-/* recommend(user_id, k, model, options): top-k items for a user. */
+/* recommend(user_id, k, model, options): top-k items for a user, from a
+ * model, or from the arm a policy chooses (policy.c). */
 Datum
 recommend(PG_FUNCTION_ARGS)
 {
 	RsKeyCall	c;
 	const rs_reco *rows;
 
-	RsCallStart(fcinfo, "user_id", &c);
+	RsCallStartFor(fcinfo, "user_id", NULL, true, &c);
 	rows = RsRecommendRows(&c);
-	RsEmitRows(fcinfo, c.m, rows, c.n, true);
+	RsEmitRowsArm(fcinfo, NULL, c.m, rows, c.n, true, c.arm);
 	return (Datum) 0;
 }
 

@@ -47,12 +47,27 @@ static int log_error(rsq_cursor *c, sqlite3 *db, int rc)
 	                                           sqlite3_errmsg(db)));
 }
 
+/* One served list of a policy is one pull of its arm. */
+static int count_pull(rsq_cursor *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->ctx->db, "UPDATE main.recsys_policy_arms SET impressions = "
+	                            "impressions + 1 WHERE policy = ?1 AND arm = ?2", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, c->policy, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->arm, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(c->ctx->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Insert the served rows as impressions of request c->text. */
 static int log_rows(rsq_cursor *c)
 {
 	static const char SQL[] =
 		"INSERT INTO main." RSQ_IMPRESSIONS "(request_id, user_id, item_id, rank, score, model, "
-		"model_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+		"model_version, policy, arm, propensity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 	sqlite3 *db = c->ctx->db;
 	char *errmsg = NULL;
 	if (sqlite3_db_readonly(db, "main") == 1)
@@ -79,10 +94,17 @@ static int log_rows(rsq_cursor *c)
 		sqlite3_bind_double(st, 5, rsq_float_decimal(rows[i].score));
 		sqlite3_bind_text(st, 6, c->model->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 7, c->model->version);
+		if (c->policy) { /* a policy's arm served the list (policy.c) */
+			sqlite3_bind_text(st, 8, c->policy, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 9, c->arm, -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 10, c->propensity);
+		}
 		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && c->policy && c->n > 0)
+		rc = count_pull(c);
 	return rc == SQLITE_OK ? rc : log_error(c, db, rc);
 }
 
@@ -118,7 +140,7 @@ const rsq_tvf rsq_logged_tvf = {
               "options HIDDEN, request HIDDEN)",
     .n_out = 6,
     .args = {{"user_id", RSQ_ARG_KEY}, RSQ_SERVING_ARGS, {"request_id", 0}},
-    .flags = RSQ_TVF_RANKED | RSQ_TVF_TOPK | RSQ_TVF_DIRECTONLY,
+    .flags = RSQ_TVF_RANKED | RSQ_TVF_TOPK | RSQ_TVF_DIRECTONLY | RSQ_TVF_POLICY,
     .compute = logged_compute,
     .column = logged_column,
 };

@@ -33,7 +33,7 @@ const rsq_tvf rsq_recommend_tvf = {
               "source TEXT, user_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
     .n_out = 5,
     .args = {{"user_id", RSQ_ARG_KEY}, RSQ_SERVING_ARGS},
-    .flags = RSQ_TVF_LOCAL | RSQ_TVF_RANKED | RSQ_TVF_TOPK,
+    .flags = RSQ_TVF_LOCAL | RSQ_TVF_RANKED | RSQ_TVF_TOPK | RSQ_TVF_POLICY,
     .compute = rsq_recommend_compute,
     .column = rsq_reco_column,
 };

@@ -69,6 +69,16 @@ typedef struct rsq_migration {
 	" i WHERE i.model = s.name) * 1.0 / nullif(s.items, 0) AS coverage FROM main." RSQ_STORE  \
 	" s WHERE s.version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name)"
 
+/* Policies and their arms' incremental statistics (policy.c). */
+#define POLICY_TABLES_SQL                                                                     \
+	"CREATE TABLE IF NOT EXISTS main.recsys_policies(name TEXT PRIMARY KEY, "                 \
+	"strategy TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', owner TEXT, "                \
+	"created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"              \
+	"CREATE TABLE IF NOT EXISTS main.recsys_policy_arms(policy TEXT NOT NULL, "               \
+	"arm TEXT NOT NULL, model TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', "            \
+	"impressions INTEGER NOT NULL DEFAULT 0, rewards REAL NOT NULL DEFAULT 0, "               \
+	"PRIMARY KEY(policy, arm))"
+
 static const rsq_migration MIGRATIONS[] = {
 	{1, "0.1.0",
 	 "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
@@ -81,7 +91,9 @@ static const rsq_migration MIGRATIONS[] = {
 	 "source TEXT NOT NULL, metrics TEXT NOT NULL)"},
 	/* 0.2.0 changed the library only (as pg_recsys--0.1.0--0.2.0.sql) */
 	{2, "0.2.0", NULL},
-	{3, "0.2.0", LOOP_TABLES_SQL},
+	/* issue 14: the feedback loop's log and views (logged.c, outcomes.c), and
+	 * policies with their arms' statistics (policy.c) */
+	{3, "0.2.0", LOOP_TABLES_SQL ";" POLICY_TABLES_SQL},
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
