@@ -51,6 +51,9 @@ printf '\\set u random(1, 6040)\nSELECT item_id, score FROM precomputed WHERE us
   > "$out/precomputed.sql"
 printf '\\set u random(1, 6040)\nSELECT * FROM recommend(:u::text, 10, '"'ml'"', '"'{\"fresh\": true}'"');\n' \
   > "$out/fresh.sql"
+# serve and log in one statement (README "The feedback loop")
+printf '\\set u random(1, 6040)\nSELECT * FROM recommend_logged(:u::text, 10, '"'ml'"');\n' \
+  > "$out/logged.sql"
 chmod a+r "$out"/*.sql
 
 cp "$out/recommend.sql" "$out/recommend_granted.sql"
@@ -64,7 +67,7 @@ done
 
 : > "$out/tps.txt"
 for c in 2 8; do
-  for s in select1 recommend precomputed; do
+  for s in select1 recommend logged precomputed; do
     echo "pg: throughput $s (-c $c -j 2 -T $TPS_SECONDS)" >&2
     as_pg "$PGBENCH" -n -M prepared -c "$c" -j 2 -T "$TPS_SECONDS" -f "$out/$s.sql" postgres \
       > "$out/tps_${s}_$c.txt" 2>&1

@@ -216,7 +216,8 @@ user, indexed on user_id.
 EOF
 cat "$tmp/sqlite_lat.md"
 declare -A LABEL=([select1]="SELECT 1" [recommend]="recommend()" [precomputed]="precomputed top-10"
-                  [fresh]="recommend() fresh" [recommend_granted]="recommend() as a granted role")
+                  [fresh]="recommend() fresh" [recommend_granted]="recommend() as a granted role"
+                  [logged]="recommend_logged() (serve + log)")
 sql_of() { grep -v '^\\' "$tmp/pg/$1.sql" | sed 's/;$//'; }
 declare -A PGLAT
 for s in select1 recommend precomputed fresh recommend_granted; do
@@ -240,6 +241,10 @@ while read -r s c tps lat; do
   printf '| %s | %s | %.0f | %s | %s | %s |\n' "${LABEL[$s]}" "$c" "$tps" "$lat" \
     "$(ratio "$tps" "${TPS[precomputed,$c]}")" "${REF[$s]}"
 done < "$tmp/pg/tps.txt"
+echo
+for c in 2 8; do
+  echo "Serve + log against serve alone, $c clients: $(ratio "${TPS[logged,$c]}" "${TPS[recommend,$c]}")x (target >= 0.7x)."
+done
 echo
 echo "Statements: \`SELECT 1\`; \`$(sql_of recommend)\`;"
 echo "\`$(sql_of precomputed)\`; with \`\\set u random(1, 6040)\`."

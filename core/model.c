@@ -218,6 +218,17 @@ const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len)
 	return rs_idmap_get(&m->items, i, len);
 }
 
+/* Category name of item index i (items table "category"), or NULL when the
+ * model has no categories or the item none. */
+const char *rs_model_item_category(const rs_model *m, int32_t i, size_t *len)
+{
+	if (m->item_cat == NULL || i < 0 || (size_t)i >= m->items.n || m->item_cat[i] < 0) {
+		*len = 0;
+		return NULL;
+	}
+	return rs_idmap_get(&m->cats, m->item_cat[i], len);
+}
+
 const char *rs_model_user_id(const rs_model *m, int32_t i, size_t *len)
 {
 	if (i < 0 || (size_t)i >= m->users.n) {

@@ -405,12 +405,21 @@ size_t rs_model_n_interactions(const rs_model *m);
 size_t rs_model_memory(const rs_model *m);
 /* Id text of item index i (not NUL-terminated; *len set). */
 const char *rs_model_item_id(const rs_model *m, int32_t i, size_t *len);
+/* Category of item index i (items table "category"; not NUL-terminated,
+ * *len set), or NULL when the model has none for it. */
+const char *rs_model_item_category(const rs_model *m, int32_t i, size_t *len);
 /* Id text of user index i (0 .. rs_model_n_users - 1; not NUL-terminated;
  * *len set); "" for another index. */
 const char *rs_model_user_id(const rs_model *m, int32_t i, size_t *len);
 /* Index of an item / user id, or -1. */
 int32_t rs_model_find_item(const rs_model *m, const char *id, size_t len);
 int32_t rs_model_find_user(const rs_model *m, const char *id, size_t len);
+/* The factor vectors of the users or items (core/vectors.c): *n rows of
+ * *dim floats at *data, row i for index i (rs_model_user_id / _item_id),
+ * pointing into the model. RS_EINVAL for a model without vectors (not a
+ * factor model, or a hybrid), with a message saying which have them. */
+rs_status rs_model_vectors(const rs_model *m, rs_side side, int32_t *dim, size_t *n,
+                           const float **data, rs_error *err);
 
 void rs_free(void *p);
 

@@ -18,6 +18,145 @@
 #define BATCH_ROWS (1 << 20)
 #define BATCH_USERS 16384
 
+/* A policy's batch: each user's arm, and each arm's model and options. */
+typedef struct RsBatchArms
+{
+	int			n;				/* arms met so far */
+	const char *arm[64];
+	const rs_model *model[64];
+	const rs_opt *opts[64];
+	const char *model_name[64];
+	Jsonb	   *optsjb[64];
+	uint64		gen[64];
+	int		   *of_user;		/* arm index of each user (-1: NULL id) */
+} RsBatchArms;
+
+/*
+ * Choose an arm for every user of a policy's batch, then load the arms'
+ * models. Loading one model may make the cache evict another (a training
+ * committed meanwhile): the loads repeat until a whole pass loads nothing,
+ * so every pointer kept is live.
+ */
+static void
+RsBatchChooseArms(const char *name, Jsonb *optsjb, Datum *elems, bool *elem_nulls, size_t n,
+				  RsBatchArms *b)
+{
+	bool		stable = false;
+
+	b->n = 0;
+	b->of_user = palloc(sizeof(int) * Max(n, 1));
+	for (size_t r = 0; r < n; r++)
+	{
+		RsResolved res;
+		int			a;
+
+		b->of_user[r] = -1;
+		if (elem_nulls[r])
+			continue;
+		RsPolicyResolve(name, DatumGetTextPP(elems[r]), NULL, optsjb, &res);
+		for (a = 0; a < b->n && strcmp(b->arm[a], res.arm) != 0; a++)
+			;
+		if (a == b->n)
+		{
+			b->arm[a] = res.arm;
+			b->model_name[a] = res.model;
+			b->optsjb[a] = res.options;
+			b->opts[a] = RsOptionsFromJsonb(res.options, "options");
+			b->gen[a] = 0;
+			b->n++;
+		}
+		b->of_user[r] = a;
+	}
+	while (!stable)
+	{
+		stable = true;
+		for (int a = 0; a < b->n; a++)
+		{
+			uint64		gen;
+
+			b->model[a] = RsCacheGetModelGen(b->model_name[a], &gen);
+			stable &= gen == b->gen[a];
+			b->gen[a] = gen;
+		}
+	}
+}
+
+/*
+ * recommend_batch() of a policy: users chunk by chunk in the array's order;
+ * within a chunk each arm scores its users in one core call.
+ */
+static void
+RsBatchPolicy(FunctionCallInfo fcinfo, const char *name, Jsonb *optsjb, int32 k)
+{
+	RsBatchArms b;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			n_elems;
+	size_t		chunk;
+	rs_reco    *recs;
+	rs_reco    *part;
+	int		   *n_out;
+	int		   *part_n;
+	const char **ids;
+	size_t	   *lens;
+	size_t	   *pos;
+	rs_callbacks cb = RsTrainCallbacks();
+	rs_error	err;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recommend_batch() of policy \"%s\" needs user_ids", RsShort(name)),
+				 errdetail("A policy has no users of its own to list.")));
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &elem_nulls, &n_elems);
+	RsBatchChooseArms(name, optsjb, elems, elem_nulls, (size_t) n_elems, &b);
+	RsInitSRF(fcinfo);
+	chunk = Max(1, Min(BATCH_USERS, BATCH_ROWS / k));
+	recs = palloc(sizeof(rs_reco) * chunk * k);
+	part = palloc(sizeof(rs_reco) * chunk * k);
+	n_out = palloc0(sizeof(int) * chunk);
+	part_n = palloc(sizeof(int) * chunk);
+	ids = palloc(sizeof(char *) * chunk);
+	lens = palloc(sizeof(size_t) * chunk);
+	pos = palloc(sizeof(size_t) * chunk);
+	for (size_t off = 0; off < (size_t) n_elems; off += chunk)
+	{
+		size_t		cn = Min(chunk, (size_t) n_elems - off);
+
+		CHECK_FOR_INTERRUPTS();
+		memset(n_out, 0, sizeof(int) * cn);
+		for (int a = 0; a < b.n; a++)
+		{
+			size_t		m = 0;
+
+			for (size_t r = 0; r < cn; r++)
+				if (b.of_user[off + r] == a)
+				{
+					text	   *t = DatumGetTextPP(elems[off + r]);
+
+					ids[m] = VARDATA_ANY(t);
+					lens[m] = VARSIZE_ANY_EXHDR(t);
+					pos[m++] = r;
+				}
+			if (m == 0)
+				continue;
+			if (rs_recommend_batch(b.model[a], ids, lens, 0, m, k, b.opts[a], recsys_threads,
+								   &cb, part, part_n, &err) != RS_OK)
+				RsReportTrainError(&err);
+			for (size_t i = 0; i < m; i++)
+			{
+				memcpy(recs + pos[i] * k, part + i * k, sizeof(rs_reco) * part_n[i]);
+				n_out[pos[i]] = part_n[i];
+			}
+		}
+		for (size_t r = 0; r < cn; r++)
+			if (n_out[r] > 0)
+				RsEmitRowsArm(fcinfo, &elems[off + r], b.model[b.of_user[off + r]],
+							  recs + r * k, n_out[r], true, b.arm[b.of_user[off + r]]);
+	}
+}
+
 PG_FUNCTION_INFO_V1(recommend_batch);
 
 /*
@@ -55,6 +194,11 @@ recommend_batch(PG_FUNCTION_ARGS)
 	opts = RsOptionsFromJsonb(PG_GETARG_JSONB_P(3), "options");
 	name = RsCacheResolveName(PG_ARGISNULL(2) ? NULL :
 							  text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	if (RsCacheModelAcl(name) == NULL && RsPolicyExists(name))
+	{
+		RsBatchPolicy(fcinfo, name, PG_GETARG_JSONB_P(3), k);
+		return (Datum) 0;
+	}
 	m = RsCacheGetModel(name);
 	RsInitSRF(fcinfo);
 	if (PG_ARGISNULL(0))

@@ -446,3 +446,13 @@ RsCacheGetModelGen(const char *name, uint64 *gen)
 	*gen = e->gen;
 	return model;
 }
+
+/* The stored version of the model cached under `name` (RsCacheGetModel
+ * first), 0 when none is loaded. */
+int32
+RsCacheModelVersion(const char *name)
+{
+	RsCacheEntry *e = hash_search(model_cache, name, HASH_FIND, NULL);
+
+	return e != NULL && e->model != NULL ? e->version : 0;
+}

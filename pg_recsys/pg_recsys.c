@@ -64,6 +64,11 @@ _PG_init(void)
 							 "off (the default, for scheduled jobs), notice, info or log.",
 							 &recsys_progress, RS_PROGRESS_OFF, RsProgressLevels,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("recsys.policy_refresh_ms",
+							"Milliseconds a backend serves a policy from its cached arm statistics.",
+							"0 reads them on every call.",
+							&recsys_policy_refresh_ms, 1000, 0, 3600000,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("recsys");
 	RsCacheInit();
 }

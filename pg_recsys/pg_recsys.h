@@ -19,8 +19,15 @@
  *   for_items.c  recommend_for_items()
  *   fresh.c      fresh users of recommend(), recommend_for_session()
  *   batch.c      recommend_batch()
+ *   logged.c     recommend_logged(): serve and record impressions
+ *   outcomes.c   recsys_record_outcome(): outcomes and their attribution
+ *   analytics.c  recsys_user_stats()
+ *   vectors.c    recsys_item_vectors(), recsys_user_vectors()
  *   explain.c    recsys_explain(), recsys_user_profile()
  *   progress.c   progress messages and pg_stat_activity during long work
+ *   policy.c     policies: per-backend cache, arm choice (resolve)
+ *   policy_admin.c  recsys_create_policy(), recsys_drop_policy(), recsys_policy_report()
+ *   replay.c     recsys_replay(): offline estimates from logged impressions
  */
 #ifndef PG_RECSYS_H
 #define PG_RECSYS_H
@@ -209,8 +216,26 @@ typedef struct RsKeyCall
 	Jsonb	   *optsjb;			/* the options argument as given */
 	rs_reco    *recs;			/* room for k rows */
 	int			n;				/* rows written */
+	/* a policy named in place of the model (RsCallStartFor): else NULL */
+	const char *policy;			/* the policy named, NULL: a model was named */
+	const char *arm;			/* the policy's arm served, or NULL */
+	double		propensity;		/* the probability the arm had (1 for a model) */
 } RsKeyCall;
 extern void RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c);
+extern void RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname,
+						   const char *request_id, bool policies, RsKeyCall *c);
+extern const rs_reco *RsRecommendRows(RsKeyCall *c);
+extern void RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
+						   const rs_model *m, const rs_reco *recs, int n, bool with_reason,
+						   const char *arm);
+extern void RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+						  const rs_reco *recs, int n, bool with_reason, const char *arm);
+
+/* logged.c: recommend_logged()'s impressions */
+extern void RsCheckWritable(const char *what, const char *hint);
+
+/* cache.c: the stored version of the model a name's cache entry holds */
+extern int32 RsCacheModelVersion(const char *name);
 
 /* cache.c */
 extern void RsCacheInit(void);
@@ -239,5 +264,25 @@ extern const rs_reco *RsMemoLookup(const RsMemoKey *key, int *n);
 extern void RsMemoStore(const RsMemoKey *key, const rs_reco *rows, int n);
 extern void RsMemoForget(uint64 gen);
 extern void RsMemoAssignSize(int newval, void *extra);
+
+/* policy.c: what a name serves (resolve): a model, or a policy's chosen arm */
+extern int	recsys_policy_refresh_ms;
+typedef struct RsResolved
+{
+	const char *model;			/* the model to serve */
+	Jsonb	   *options;		/* the arm's options under the caller's */
+	const char *policy;			/* NULL: `name` is a model */
+	const char *arm;
+	double		propensity;		/* the arm's choice probability */
+} RsResolved;
+extern bool RsPolicyResolve(const char *name, text *user, const char *request_id,
+							Jsonb *options, RsResolved *out);
+extern bool RsPolicyExists(const char *name);
+extern bool RsPolicyTablesExist(void);
+extern void RsPolicyCheckDefinition(const char *strategy, Jsonb *options, int n,
+									char **arm_names);
+struct rs_policy;
+extern int	RsPolicyArms(const char *name, const char ***arms, const char ***models,
+						 const double **prob, struct rs_policy **pol);
 
 #endif							/* PG_RECSYS_H */

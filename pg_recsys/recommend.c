@@ -61,15 +61,36 @@ void
 RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			  const rs_reco *recs, int n, bool with_reason)
 {
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, NULL);
+}
+
+/* RsEmitRowsFor for the arm of a policy (NULL: none). */
+void
+RsEmitRowsArm(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
+			  const rs_reco *recs, int n, bool with_reason, const char *arm)
+{
+	RsEmitRowsWith(fcinfo, key, NULL, m, recs, n, with_reason, arm);
+}
+
+/* RsEmitRowsFor with a last column `tail` (recommend_logged's request_id),
+ * or without one when tail is NULL; rows served by the arm of a policy (NULL:
+ * none) have source "arm:<arm>/<source>", e.g. arm:b/als, arm:b/popular. */
+void
+RsEmitRowsWith(FunctionCallInfo fcinfo, const Datum *key, const Datum *tail,
+			   const rs_model *m, const rs_reco *recs, int n, bool with_reason,
+			   const char *arm)
+{
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		cols[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		cols[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 	Datum	   *values = key ? cols + 1 : cols;
 	Datum		source[RS_SRC_PART + RS_MAX_PARTS] = {0};
 	char		reason[256];
 
 	if (key)
 		cols[0] = *key;
+	if (tail)
+		values[with_reason ? 5 : 3] = *tail;
 	for (int i = 0; i < n; i++)
 	{
 		rs_source src = recs[i].source;
@@ -85,7 +106,8 @@ RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 			values[3] = CStringGetTextDatum(rs_reason_format(m, &recs[i], reason,
 															 sizeof(reason)));
 			if (source[src] == 0)
-				source[src] = CStringGetTextDatum(rs_source_name(m, src));
+				source[src] = CStringGetTextDatum(arm == NULL ? rs_source_name(m, src) :
+												  psprintf("arm:%s/%s", arm, rs_source_name(m, src)));
 			values[4] = source[src];
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, cols, nulls);
@@ -101,7 +123,20 @@ RsEmitRowsFor(FunctionCallInfo fcinfo, const Datum *key, const rs_model *m,
 void
 RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 {
+	RsCallStartFor(fcinfo, keyname, NULL, false, c);
+}
+
+/*
+ * RsCallStart, where `policies` lets the model argument name a policy: its
+ * arm is chosen for the key (a user) and request id (NULL: none) and
+ * recorded in c->policy, c->arm and c->propensity (policy.c).
+ */
+void
+RsCallStartFor(FunctionCallInfo fcinfo, const char *keyname, const char *request_id,
+			   bool policies, RsKeyCall *c)
+{
 	int			karg = keyname ? 1 : 0;
+	RsResolved	r;
 
 	if (keyname)
 		RsCheckNotNull(fcinfo, 0, keyname);
@@ -111,9 +146,20 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 		PG_GETARG_TEXT_PP(0) : NULL;
 	c->k = PG_GETARG_INT32(karg);
 	c->optsjb = PG_GETARG_JSONB_P(karg + 2);
-	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	c->name = RsCacheResolveName(PG_ARGISNULL(karg + 1) ? NULL :
 								 text_to_cstring(PG_GETARG_TEXT_PP(karg + 1)));
+	c->policy = c->arm = NULL;
+	c->propensity = 1;
+	if (policies && RsPolicyResolve(c->name, c->key, request_id, c->optsjb, &r) &&
+		r.policy != NULL)
+	{
+		c->name = r.model;
+		c->optsjb = r.options;
+		c->policy = r.policy;
+		c->arm = r.arm;
+		c->propensity = r.propensity;
+	}
+	c->opts = RsOptionsFromJsonb(c->optsjb, "options");
 	/* checks the caller's USAGE on every call, before any memoised answer */
 	c->m = RsCacheGetModelGen(c->name, &c->gen);
 	RsInitSRF(fcinfo);
@@ -121,45 +167,52 @@ RsCallStart(FunctionCallInfo fcinfo, const char *keyname, RsKeyCall *c)
 	c->n = 0;
 }
 
-PG_FUNCTION_INFO_V1(recommend);
-
 /*
- * recommend(user_id, k, model, options): top-k items for a user. A known
- * user served from the model under pure options (rs_serve_options_pure)
- * gets the same answer for the same model version, so it is memoised
- * (memo.c); unknown users and "fresh" read the source (fresh.c) and never are.
+ * recommend()'s rows for the call c (RsCallStart done): a known user served
+ * from the model under pure options (rs_serve_options_pure) gets the same
+ * answer for the same model version, so it is memoised (memo.c); unknown
+ * users and "fresh" read the source (fresh.c) and never are. Returns the
+ * rows (c->recs or the memo's), c->n of them.
  */
-Datum
-recommend(PG_FUNCTION_ARGS)
+const rs_reco *
+RsRecommendRows(RsKeyCall *c)
 {
-	RsKeyCall	c;
 	rs_error	err;
 	RsMemoKey	mk;
 	const rs_reco *kept;
 	bool		memo;
-	const char *user;
-	size_t		len;
+	const char *user = VARDATA_ANY(c->key);
+	size_t		len = VARSIZE_ANY_EXHDR(c->key);
 
-	RsCallStart(fcinfo, "user_id", &c);
-	user = VARDATA_ANY(c.key);
-	len = VARSIZE_ANY_EXHDR(c.key);
-	memo = RsMemoKeyFor(&c, 'r', &mk);
-	if (memo && (kept = RsMemoLookup(&mk, &c.n)) != NULL)
-	{
-		RsEmitRows(fcinfo, c.m, kept, c.n, true);
-		return (Datum) 0;
-	}
-	if (rs_fresh_wanted(c.m, user, len, c.opts))
-		RsRecommendFresh(c.name, c.m, c.key, c.k, c.opts, c.recs, &c.n);
+	memo = RsMemoKeyFor(c, 'r', &mk);
+	if (memo && (kept = RsMemoLookup(&mk, &c->n)) != NULL)
+		return kept;
+	if (rs_fresh_wanted(c->m, user, len, c->opts))
+		RsRecommendFresh(c->name, c->m, c->key, c->k, c->opts, c->recs, &c->n);
 	else
 	{
-		if (rs_recommend(c.m, user, len, c.k, c.opts, c.recs, &c.n, &err) != RS_OK)
+		if (rs_recommend(c->m, user, len, c->k, c->opts, c->recs, &c->n, &err) != RS_OK)
 			RsReportError(&err);
-		if (memo && rs_model_find_user(c.m, user, len) >= 0 &&
-			rs_serve_options_pure(c.opts))
-			RsMemoStore(&mk, c.recs, c.n);
+		if (memo && rs_model_find_user(c->m, user, len) >= 0 &&
+			rs_serve_options_pure(c->opts))
+			RsMemoStore(&mk, c->recs, c->n);
 	}
-	RsEmitRows(fcinfo, c.m, c.recs, c.n, true);
+	return c->recs;
+}
+
+PG_FUNCTION_INFO_V1(recommend);
+
+/* recommend(user_id, k, model, options): top-k items for a user, from a
+ * model, or from the arm a policy chooses (policy.c). */
+Datum
+recommend(PG_FUNCTION_ARGS)
+{
+	RsKeyCall	c;
+	const rs_reco *rows;
+
+	RsCallStartFor(fcinfo, "user_id", NULL, true, &c);
+	rows = RsRecommendRows(&c);
+	RsEmitRowsArm(fcinfo, NULL, c.m, rows, c.n, true, c.arm);
 	return (Datum) 0;
 }
 

@@ -141,6 +141,14 @@ RsStoreClaim(const char *name)
 	DirectFunctionCall1(namein, CStringGetDatum(RsCurrentRoleName()))};
 	RsModelAcl	acl = {0};
 
+	/* models and policies share one namespace */
+	if (RsPolicyTablesExist() &&
+		RsStoreExec("SELECT 1 FROM recsys.policies WHERE name = $1",
+					1, types, values, SPI_OK_SELECT) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("a policy called \"%s\" exists", RsShort(name)),
+				 errdetail("Models and policies share one namespace.")));
 	RsStoreExec("INSERT INTO recsys.models (name, owner) VALUES ($1, $2)"
 				" ON CONFLICT (name) DO NOTHING", 2, types, values, SPI_OK_INSERT);
 	RsStoreExec("SELECT owner FROM recsys.models WHERE name = $1",

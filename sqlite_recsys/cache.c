@@ -83,6 +83,11 @@ static int refresh_snapshot(rsq_ctx *ctx, sqlite3_stmt **probe)
 	return 0;
 }
 
+int rsq_cache_snapshot(rsq_ctx *ctx, sqlite3_stmt **probe)
+{
+	return refresh_snapshot(ctx, probe);
+}
+
 /* The cache entry of a model name, or NULL. */
 static rsq_model *find_entry(rsq_ctx *ctx, const char *name)
 {

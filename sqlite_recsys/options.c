@@ -254,6 +254,20 @@ sqlite3 *rsq_json_db(rsq_ctx *ctx)
 	return ctx->json_db;
 }
 
+/* A statement of the private JSON connection with ?1 bound to json (NULL
+ * reads as '{}'); NULL when it cannot be prepared. */
+sqlite3_stmt *rsq_json_query(rsq_ctx *ctx, const char *sql, const char *json)
+{
+	sqlite3 *jdb = rsq_json_db(ctx);
+	sqlite3_stmt *st = NULL;
+	if (!jdb || sqlite3_prepare_v2(jdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, json ? json : "{}", -1, SQLITE_TRANSIENT);
+	return st;
+}
+
 /* Parse through the connection's one-entry cache (see recsys_sqlite.h). */
 int rsq_opts_parse_cached(rsq_ctx *ctx, const char *json, const char *what, const rsq_opts **out,
                           char **errmsg)

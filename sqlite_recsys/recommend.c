@@ -15,7 +15,7 @@
 #include "recsys_sqlite.h"
 
 /* The user's top k: from the model, or from the user's rows (fresh.c). */
-static int recommend_compute(rsq_cursor *c, int k, const rs_opt *opts)
+int rsq_recommend_compute(rsq_cursor *c, int k, const rs_opt *opts)
 {
 	size_t len;
 	const char *user = rsq_arg_text(c, 0, &len);
@@ -33,8 +33,8 @@ const rsq_tvf rsq_recommend_tvf = {
               "source TEXT, user_id HIDDEN, k HIDDEN, model HIDDEN, options HIDDEN)",
     .n_out = 5,
     .args = {{"user_id", RSQ_ARG_KEY}, RSQ_SERVING_ARGS},
-    .flags = RSQ_TVF_LOCAL | RSQ_TVF_RANKED | RSQ_TVF_TOPK,
-    .compute = recommend_compute,
+    .flags = RSQ_TVF_LOCAL | RSQ_TVF_RANKED | RSQ_TVF_TOPK | RSQ_TVF_POLICY,
+    .compute = rsq_recommend_compute,
     .column = rsq_reco_column,
 };
 

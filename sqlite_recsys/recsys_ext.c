@@ -69,7 +69,16 @@ static const struct {
     {"recsys_import", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_import},
     {"recsys_import", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_import},
     {"recsys_drop_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_drop_model},
+    {"recsys_create_policy", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_create_policy},
+    {"recsys_create_policy", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_create_policy},
+    {"recsys_create_policy", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_create_policy},
+    {"recsys_drop_policy", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_drop_policy},
     {"recsys_set_default_model", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_set_default_model},
+    {"recsys_record_outcome", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_record_outcome},
+    {"recsys_record_outcome", 4, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_record_outcome},
+    {"recsys_record_outcome", 5, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_record_outcome},
+    {"recsys_record_outcome", 6, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_record_outcome},
+    {"recsys_prune_impressions", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, rsq_fn_prune_impressions},
     {"recsys_version", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, rsq_fn_version},
 };
 
@@ -88,6 +97,12 @@ static const struct {
 	X(rsq_evaluate_tvf)    /* evaluate.c */                                                   \
 	X(rsq_explain_tvf)     /* explain.c */                                                    \
 	X(rsq_profile_tvf)     /* explain.c */                                                    \
+	X(rsq_logged_tvf)      /* logged.c */                                                     \
+	X(rsq_item_vectors_tvf) /* vectors.c */                                                   \
+	X(rsq_user_vectors_tvf) /* vectors.c */                                                   \
+	X(rsq_user_stats_tvf)  /* analytics.c */                                                  \
+	X(rsq_policy_report_tvf) /* policy_admin.c */                                             \
+	X(rsq_replay_tvf)      /* replay.c */                                                     \
 	/* end of the list */
 
 #define DECLARE_TVF(spec) extern const rsq_tvf spec;
@@ -109,6 +124,7 @@ void rsq_ctx_unref(void *p)
 	if (!ctx || --ctx->refs > 0)
 		return;
 	rsq_cache_clear(ctx);
+	rsq_policy_cache_clear(ctx);
 	rsq_opts_cache_clear(ctx);
 	sqlite3_close(ctx->json_db);
 	sqlite3_free(ctx->default_model);

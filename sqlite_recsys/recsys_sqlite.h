@@ -25,14 +25,22 @@
  *   for_items.c   recommend_for_items()
  *   fresh.c       fresh users of recommend(), recommend_for_session()
  *   batch.c       recommend_batch()
+ *   logged.c      recommend_logged(): serve and record impressions
+ *   outcomes.c    recsys_record_outcome(), recsys_prune_impressions()
+ *   vectors.c     recsys_item_vectors(), recsys_user_vectors()
+ *   analytics.c   recsys_user_stats()
  *   explain.c     recsys_explain(), recsys_user_profile()
  *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
+ *   policy.c      policies: per-connection cache, arm choice (resolve)
+ *   policy_admin.c recsys_create_policy(), recsys_drop_policy(), recsys_policy_report
+ *   replay.c      recsys_replay: offline estimates from logged impressions
  */
 #ifndef RECSYS_SQLITE_H
 #define RECSYS_SQLITE_H
 
 #include <sqlite3ext.h>
 
+#include "policy.h"
 #include "recsys.h"
 
 SQLITE_EXTENSION_INIT3
@@ -43,6 +51,9 @@ SQLITE_EXTENSION_INIT3
 #define RSQ_EVALUATIONS "recsys_evaluations"
 /* schema.c: the migrations applied to this file, one row each */
 #define RSQ_SCHEMA "recsys_schema"
+/* The feedback loop's log (schema.c, version 3): impressions, outcomes. */
+#define RSQ_IMPRESSIONS "recsys_impressions"
+#define RSQ_OUTCOMES "recsys_outcomes"
 
 /* A loaded model, reference counted: the cache holds one reference and
  * every open cursor that reads it holds another, so a reload never frees
@@ -79,7 +90,30 @@ typedef struct rsq_ctx {
 	sqlite3 *json_db; /* private in-memory connection for JSON while db is locked */
 	char *opts_text;            /* the last serving options text and its tree, so a */
 	struct rsq_opts *opts_tree; /* lateral join does not re-parse per row */
+	struct rsq_policy_entry *policies; /* policy.c's cache */
 } rsq_ctx;
+
+/* policy.c: one cached policy of a connection */
+typedef struct rsq_policy_entry {
+	char *name;
+	int exists, read;
+	unsigned gen;                           /* ctx->gen it was read at */
+	int n_arms;
+	char *arm[RS_POLICY_MAX_ARMS];
+	char *model[RS_POLICY_MAX_ARMS];
+	char *options[RS_POLICY_MAX_ARMS];      /* JSON text, NULL: none */
+	rs_policy pol;
+	struct rsq_policy_entry *next;
+} rsq_policy_entry;
+
+/* What serving a name means for one call (rsq_policy_resolve). */
+typedef struct rsq_resolved {
+	const char *model;   /* the arm's model (NULL: the name is no policy) */
+	char *options;       /* the arm's options under the caller's (mprintf'd), or NULL */
+	const char *policy;  /* NULL: no policy */
+	const char *arm;
+	double propensity;
+} rsq_resolved;
 
 /* A scan of a table-valued function (tvf_common.c). */
 typedef struct rsq_cursor rsq_cursor;
@@ -128,6 +162,8 @@ void rsq_opts_cache_clear(rsq_ctx *ctx);
  * them fails with SQLITE_BUSY while another connection commits (rollback
  * journal). NULL if it cannot be opened. */
 sqlite3 *rsq_json_db(rsq_ctx *ctx);
+/* A statement on rsq_json_db with ?1 bound to json (NULL: '{}'), or NULL. */
+sqlite3_stmt *rsq_json_query(rsq_ctx *ctx, const char *sql, const char *json);
 /* The root node, or NULL when there were no options. */
 const rs_opt *rsq_opts_root(const rsq_opts *o);
 void rsq_opts_free(rsq_opts *o);
@@ -252,6 +288,23 @@ char *rsq_unknown_model_msg(sqlite3 *db, const char *name);
 int rsq_cache_get(rsq_ctx *ctx, sqlite3_stmt **probe, const char *name, rsq_model **out,
                   char **errmsg);
 void rsq_model_release(rsq_model *m);
+/* Start a new generation if the database may have changed (what
+ * rsq_cache_get does first); 1 when main is locked by another connection. */
+int rsq_cache_snapshot(rsq_ctx *ctx, sqlite3_stmt **probe);
+
+/* ---- policy.c, policy_admin.c: policies ---- */
+int rsq_policy_lookup(rsq_ctx *ctx, const char *name, int fresh, rsq_policy_entry **out,
+                      char **errmsg);
+int rsq_policy_resolve(rsq_ctx *ctx, const char *name, const char *user, size_t ulen,
+                       const char *request, const char *options, rsq_resolved *out,
+                       char **errmsg);
+int rsq_policy_setup(rsq_ctx *ctx, rsq_policy_entry *e, const char *strategy, const char *options,
+                     char **errmsg);
+void rsq_policy_cache_clear(rsq_ctx *ctx);
+/* Is there a policy called `name` (models and policies share names)? 1, 0, -1 error. */
+int rsq_policy_name_taken(sqlite3 *db, const char *name);
+void rsq_fn_create_policy(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_drop_policy(sqlite3_context *c, int argc, sqlite3_value **argv);
 
 /* ---- shared.c: one loaded copy per stored version and process ---- */
 /* Load version `version` of `name` (trained_at: its row's training time),
@@ -329,6 +382,7 @@ enum {
 	RSQ_TVF_RANKED = 1 << 1,     /* best first, column 1 score, 2 rank: ORDER BY rank free */
 	RSQ_TVF_TOPK = 1 << 2,       /* rows: at most k rs_reco, buffer made before compute */
 	RSQ_TVF_DIRECTONLY = 1 << 3, /* only from top-level SQL (not triggers or views) */
+	RSQ_TVF_POLICY = 1 << 4,     /* the model argument may name a policy (its arm serves) */
 };
 
 /* The declarative spec of one table-valued function. */
@@ -360,6 +414,10 @@ struct rsq_cursor {
 	int n, pos;         /* rows, current row */
 	sqlite3_stmt *stmt; /* or a statement whose current row is the output */
 	sqlite3_value *args[RSQ_MAX_ARGS];
+	char *text;         /* sqlite3_malloc'd text of the scan (recommend_logged's request id) */
+	/* a policy named in place of the model (RSQ_TVF_POLICY): else NULL */
+	char *policy, *arm;
+	double propensity;
 };
 
 /* Create the eponymous module of `tvf` and, for RSQ_TVF_LOCAL, temp.<name>. */
@@ -380,5 +438,10 @@ void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 void rsq_stmt_column(rsq_cursor *c, sqlite3_context *ctx, int col);
 /* The double that prints like the float (PostgreSQL's real). */
 double rsq_float_decimal(float f);
+/* recommend.c: recommend()'s rows of argument 0's user (recommend_logged too). */
+int rsq_recommend_compute(rsq_cursor *c, int k, const rs_opt *opts);
+/* outcomes.c: recsys_record_outcome(), recsys_prune_impressions() */
+void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv);
+void rsq_fn_prune_impressions(sqlite3_context *c, int argc, sqlite3_value **argv);
 
 #endif /* RECSYS_SQLITE_H */

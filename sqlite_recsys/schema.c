@@ -17,6 +17,68 @@ typedef struct rsq_migration {
 	const char *sql;     /* statements to run; NULL: none */
 } rsq_migration;
 
+/* 0.2.0, the feedback loop: what was shown (recommend_logged), what
+ * happened after (recsys_record_outcome), and the analytics views over
+ * them (PostgreSQL's recsys.impressions, recsys.outcomes and views; SQLite
+ * reads the log itself, no rollups). Times are UTC text, days UTC dates. */
+#define LOOP_TABLES_SQL                                                                       \
+	"CREATE TABLE IF NOT EXISTS main." RSQ_IMPRESSIONS "(id INTEGER PRIMARY KEY, "           \
+	"request_id TEXT NOT NULL, user_id TEXT, item_id TEXT NOT NULL, rank INTEGER, "          \
+	"score REAL, model TEXT, model_version INTEGER, policy TEXT, arm TEXT, propensity REAL, " \
+	"shown_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"               \
+	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_attribution ON " RSQ_IMPRESSIONS     \
+	"(user_id, item_id, shown_at);"                                                           \
+	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_request ON " RSQ_IMPRESSIONS          \
+	"(request_id);"                                                                           \
+	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_shown_at ON " RSQ_IMPRESSIONS         \
+	"(shown_at);"                                                                             \
+	"CREATE TABLE IF NOT EXISTS main." RSQ_OUTCOMES "(id INTEGER PRIMARY KEY, user_id TEXT, " \
+	"item_id TEXT, event TEXT NOT NULL, value REAL, request_id TEXT, "                        \
+	"occurred_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')), "             \
+	"impression_id INTEGER);"                                                                 \
+	"CREATE INDEX IF NOT EXISTS main.recsys_outcomes_impression ON " RSQ_OUTCOMES             \
+	"(impression_id);"                                                                        \
+	"CREATE VIEW IF NOT EXISTS main.recsys_impression_stats AS SELECT date(shown_at) AS day, " \
+	"model, model_version, policy, arm, rank, count(*) AS impressions, "                      \
+	"sum(rank = 1) AS requests FROM main." RSQ_IMPRESSIONS " GROUP BY 1, 2, 3, 4, 5, 6;"      \
+	"CREATE VIEW IF NOT EXISTS main.recsys_outcome_stats AS SELECT date(i.shown_at) AS day, " \
+	"i.model, i.model_version, i.policy, i.arm, i.rank, o.event, count(*) AS outcomes, "      \
+	"sum(o.value) AS value FROM main." RSQ_OUTCOMES " o JOIN main." RSQ_IMPRESSIONS " i "     \
+	"ON i.id = o.impression_id GROUP BY 1, 2, 3, 4, 5, 6, 7;"                                 \
+	"CREATE VIEW IF NOT EXISTS main.recsys_ctr AS SELECT i.*, "                               \
+	"coalesce(o.clicks, 0) AS clicks, coalesce(o.conversions, 0) AS conversions, "            \
+	"coalesce(o.clicks, 0) * 1.0 / i.impressions AS ctr, "                                    \
+	"coalesce(o.conversions, 0) * 1.0 / i.impressions AS conversion_rate "                    \
+	"FROM recsys_impression_stats i LEFT JOIN (SELECT day, model, model_version, policy, "     \
+	"arm, rank, sum(CASE WHEN event = 'click' THEN outcomes END) AS clicks, "                 \
+	"sum(CASE WHEN event <> 'click' THEN outcomes END) AS conversions "                       \
+	"FROM recsys_outcome_stats GROUP BY 1, 2, 3, 4, 5, 6) o ON o.day IS i.day AND "           \
+	"o.model IS i.model AND o.model_version IS i.model_version AND o.policy IS i.policy AND " \
+	"o.arm IS i.arm AND o.rank IS i.rank;"                                                    \
+	"CREATE VIEW IF NOT EXISTS main.recsys_daily_stats AS SELECT day, sum(requests) AS "      \
+	"requests, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(conversions) AS "  \
+	"conversions, sum(clicks) * 1.0 / sum(impressions) AS ctr, sum(conversions) * 1.0 / "     \
+	"sum(impressions) AS conversion_rate FROM recsys_ctr GROUP BY day;"                       \
+	"CREATE VIEW IF NOT EXISTS main.recsys_arm_distribution AS SELECT policy, arm, model, "   \
+	"sum(requests) AS requests, sum(impressions) AS impressions, sum(requests) * 1.0 / "      \
+	"nullif(sum(sum(requests)) OVER (PARTITION BY policy), 0) AS share "                      \
+	"FROM recsys_impression_stats GROUP BY policy, arm, model;"                               \
+	"CREATE VIEW IF NOT EXISTS main.recsys_coverage AS SELECT s.name AS model, s.items, "     \
+	"(SELECT count(DISTINCT i.item_id) FROM main." RSQ_IMPRESSIONS " i WHERE i.model = "      \
+	"s.name) AS items_shown, (SELECT count(DISTINCT i.item_id) FROM main." RSQ_IMPRESSIONS    \
+	" i WHERE i.model = s.name) * 1.0 / nullif(s.items, 0) AS coverage FROM main." RSQ_STORE  \
+	" s WHERE s.version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name)"
+
+/* Policies and their arms' incremental statistics (policy.c). */
+#define POLICY_TABLES_SQL                                                                     \
+	"CREATE TABLE IF NOT EXISTS main.recsys_policies(name TEXT PRIMARY KEY, "                 \
+	"strategy TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', owner TEXT, "                \
+	"created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"              \
+	"CREATE TABLE IF NOT EXISTS main.recsys_policy_arms(policy TEXT NOT NULL, "               \
+	"arm TEXT NOT NULL, model TEXT NOT NULL, options TEXT NOT NULL DEFAULT '{}', "            \
+	"impressions INTEGER NOT NULL DEFAULT 0, rewards REAL NOT NULL DEFAULT 0, "               \
+	"PRIMARY KEY(policy, arm))"
+
 static const rsq_migration MIGRATIONS[] = {
 	{1, "0.1.0",
 	 "CREATE TABLE IF NOT EXISTS main." RSQ_STORE "("
@@ -29,6 +91,9 @@ static const rsq_migration MIGRATIONS[] = {
 	 "source TEXT NOT NULL, metrics TEXT NOT NULL)"},
 	/* 0.2.0 changed the library only (as pg_recsys--0.1.0--0.2.0.sql) */
 	{2, "0.2.0", NULL},
+	/* issue 14: the feedback loop's log and views (logged.c, outcomes.c), and
+	 * policies with their arms' statistics (policy.c) */
+	{3, "0.2.0", LOOP_TABLES_SQL ";" POLICY_TABLES_SQL},
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 

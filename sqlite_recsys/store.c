@@ -459,6 +459,12 @@ int rsq_store_insert(sqlite3 *db, const rsq_store_row *row, sqlite3_int64 *versi
                      char **summary_out, char **errmsg)
 {
 	*summary_out = NULL;
+	if (rsq_policy_name_taken(db, row->name) == 1) { /* models and policies share names */
+		char sname[RS_SHORT_CAP];
+		*errmsg = sqlite3_mprintf("a policy called \"%s\" exists (models and policies share one "
+		                          "namespace)", RSQ_SHORT(sname, row->name));
+		return SQLITE_ERROR;
+	}
 	int have_sp = sqlite3_exec(db, "SAVEPOINT recsys_train", NULL, NULL, NULL) == SQLITE_OK;
 	int rc = write_version(db, row, version, summary_out, errmsg);
 	if (rc == SQLITE_OK && have_sp &&

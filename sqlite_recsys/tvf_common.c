@@ -136,7 +136,15 @@ void rsq_reco_column(rsq_cursor *c, sqlite3_context *ctx, int col)
 		sqlite3_result_text(ctx, rs_reason_format(m, r, reason, sizeof reason), -1,
 		                    SQLITE_TRANSIENT);
 		break;
-	default: sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT); break;
+	default:
+		/* a policy's arm: "arm:<arm>/<source>" (pg_recsys's format) */
+		if (c->arm)
+			sqlite3_result_text(ctx, sqlite3_mprintf("arm:%s/%s", c->arm,
+			                                         rs_source_name(m, r->source)),
+			                    -1, sqlite3_free);
+		else
+			sqlite3_result_text(ctx, rs_source_name(m, r->source), -1, SQLITE_TRANSIENT);
+		break;
 	}
 }
 
@@ -260,7 +268,13 @@ static void cursor_reset(rsq_cursor *c)
 	c->rows = NULL;
 	sqlite3_finalize(c->stmt);
 	c->stmt = NULL;
+	sqlite3_free(c->text);
+	c->text = NULL;
 	c->n = c->pos = 0;
+	sqlite3_free(c->policy);
+	sqlite3_free(c->arm);
+	c->policy = c->arm = NULL;
+	c->propensity = 1;
 	for (int i = 0; i < RSQ_MAX_ARGS; i++) {
 		sqlite3_value_free(c->args[i]);
 		c->args[i] = NULL;
@@ -331,22 +345,76 @@ int rsq_cursor_model(rsq_cursor *c, int arg)
 	return rc == SQLITE_OK ? rc : vtab_error_rc(&v->base, errmsg, rc);
 }
 
+/*
+ * A policy named by the model argument (RSQ_TVF_POLICY): choose its arm
+ * for the key (argument 0, the user) and remember it in the cursor; *model
+ * becomes the arm's model, *options its options under the caller's
+ * (mprintf'd into *owned). A model's name is left as it is.
+ */
+static int take_policy(rsq_cursor *c, int model_arg, const char **model, const char **options,
+                       char **owned)
+{
+	tvf_vtab *v = (tvf_vtab *)c->base.pVtab;
+	char *errmsg = NULL;
+	rsq_resolved r;
+	size_t ulen = 0;
+	const char *user = rsq_arg_text(c, 0, &ulen);
+	const char *request = NULL;
+	/* recommend_logged: the same request id chooses the same arm */
+	for (int i = 0; i < n_args(c->tvf); i++)
+		if (strcmp(c->tvf->args[i].name, "request_id") == 0)
+			request = rsq_arg_text(c, i, NULL);
+	*owned = NULL;
+	*model = rsq_arg_text(c, model_arg, NULL);
+	if (!*model)
+		return SQLITE_OK;
+	rsq_cache_snapshot(c->ctx, &v->probe);
+	int rc = rsq_policy_resolve(c->ctx, *model, user, ulen, request, *options, &r, &errmsg);
+	if (rc != SQLITE_OK)
+		return vtab_error_rc(&v->base, errmsg, rc);
+	if (!r.policy)
+		return SQLITE_OK;
+	c->policy = rsq_strdup(r.policy);
+	c->arm = rsq_strdup(r.arm);
+	c->propensity = r.propensity;
+	*model = r.model;
+	if (r.options)
+		*options = *owned = r.options;
+	return c->policy && c->arm ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 /* The options tree (through the connection's one-entry cache), then the
  * model, for the functions that have those arguments. */
 static int take_options_and_model(rsq_cursor *c, const rs_opt **opts)
 {
 	const rsq_tvf *t = c->tvf;
 	int options = arg_with(t, RSQ_ARG_OPTIONS), model = arg_with(t, RSQ_ARG_MODEL);
+	const char *text = options >= 0 ? rsq_arg_text(c, options, NULL) : NULL;
+	const char *name = NULL;
+	char *owned = NULL;
 	*opts = NULL;
+	if (model >= 0 && (t->flags & RSQ_TVF_POLICY)) {
+		int rc = take_policy(c, model, &name, &text, &owned);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
 	if (options >= 0) {
 		char *errmsg = NULL;
 		const rsq_opts *o = NULL;
-		if (rsq_opts_parse_cached(c->ctx, rsq_arg_text(c, options, NULL), t->args[options].name,
-		                          &o, &errmsg) != SQLITE_OK)
+		int rc = rsq_opts_parse_cached(c->ctx, text, t->args[options].name, &o, &errmsg);
+		sqlite3_free(owned);
+		if (rc != SQLITE_OK)
 			return rsq_cursor_error(c, errmsg);
 		*opts = rsq_opts_root(o);
 	}
-	return model >= 0 ? rsq_cursor_model(c, model) : SQLITE_OK;
+	if (model < 0)
+		return SQLITE_OK;
+	if (!c->policy)
+		return rsq_cursor_model(c, model);
+	tvf_vtab *v = (tvf_vtab *)c->base.pVtab;
+	char *errmsg = NULL;
+	int rc = rsq_cache_get(c->ctx, &v->probe, name, &c->model, &errmsg);
+	return rc == SQLITE_OK ? rc : vtab_error_rc(&v->base, errmsg, rc);
 }
 
 /* xFilter: idxNum as documented above tvf_best_index. Computes every row. */

@@ -3,6 +3,14 @@
 
 int h_failed_checks;
 
+void test_policy_epsilon_greedy(void);
+void test_policy_thompson(void);
+void test_policy_split_sticky(void);
+void test_policy_reproducible(void);
+void test_policy_report(void);
+void test_replay_known_rates(void);
+void test_replay_wrong_propensity(void);
+void test_replay_policy_target(void);
 void test_options_rejected(void);
 void test_options_accepted(void);
 void test_builder_rows(void);
@@ -273,5 +281,13 @@ int main(void)
 	RUN(test_batch_index_model);
 	RUN(test_batch_other_models);
 	RUN(test_batch_errors);
+	RUN(test_policy_epsilon_greedy);
+	RUN(test_policy_thompson);
+	RUN(test_policy_split_sticky);
+	RUN(test_policy_reproducible);
+	RUN(test_policy_report);
+	RUN(test_replay_known_rates);
+	RUN(test_replay_wrong_propensity);
+	RUN(test_replay_policy_target);
 	return h_failed_checks ? 1 : 0;
 }

@@ -87,5 +87,23 @@ esac
 out=$(sess_query R "SELECT k FROM recsys_evaluate('ev3', 'popularity', '{\"progress\": \"notice\"}', 4);")
 check "replica: an evaluation on the standby reports its progress" "1 4" \
   "$(echo "$out" | grep -c '^NOTICE:  recsys: evaluate "popularity": done, ') $(echo "$out" | tail -1)"
+# The feedback loop logs on the primary; a standby serves with recommend()
+# and refuses to log, saying so (25006).
+out=$(sess_query R "SELECT item_id FROM recommend_logged('new-user', 1, 'm');")
+case "$out" in
+  *"read-only transaction (this server is a standby)"*"Use recommend()"*)
+    pass "replica: recommend_logged() on the standby is refused, pointing to recommend()" ;;
+  *) fail "replica: recommend_logged() on the standby is refused (got '$out')" ;;
+esac
+out=$(sess_query R "SELECT recsys_record_outcome('new-user', 'p1', 'click');")
+case "$out" in
+  *"read-only transaction"*) pass "replica: recsys_record_outcome() on the standby is refused" ;;
+  *) fail "replica: recsys_record_outcome() on the standby is refused (got '$out')" ;;
+esac
+q "$P" "$PPORT" -c "SELECT count(*) FROM recommend_logged('new-user', 2, 'm', '{}', 'r1')" >/dev/null ||
+  fail "replica: recommend_logged() on the primary"
+catch_up || fail "replica: standby catches up after logging"
+check "replica: impressions replicate and the views read them on the standby" "2" \
+  "$(sess_query R "SELECT sum(impressions) FROM recsys_impression_stats;")"
 sess_close R
 exit $E2E_FAILED
