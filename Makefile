@@ -73,9 +73,11 @@ demo: deps
 	$(MAKE) core sqlite
 	demo/run.sh
 
-# a simulated week of traffic through a policy of two models (PostgreSQL,
-# a throw-away cluster of PGBIN's server; pg_recsys installed there first)
+# a simulated week of traffic through a policy of two models: in SQLite, then
+# in PostgreSQL (a throw-away cluster of PGBIN's server; pg_recsys installed there first)
 demo-loop: deps
+	$(MAKE) core sqlite
+	demo/loop_sqlite.sh
 	$(MAKE) install
 	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) demo/loop.sh
 
