@@ -100,6 +100,7 @@ static const struct {
 	X(rsq_logged_tvf)      /* logged.c */                                                     \
 	X(rsq_item_vectors_tvf) /* vectors.c */                                                   \
 	X(rsq_user_vectors_tvf) /* vectors.c */                                                   \
+	X(rsq_user_stats_tvf)  /* analytics.c */                                                  \
 	X(rsq_policy_report_tvf) /* policy_admin.c */                                             \
 	X(rsq_replay_tvf)      /* replay.c */                                                     \
 	/* end of the list */

@@ -28,6 +28,7 @@
  *   logged.c      recommend_logged(): serve and record impressions
  *   outcomes.c    recsys_record_outcome(), recsys_prune_impressions()
  *   vectors.c     recsys_item_vectors(), recsys_user_vectors()
+ *   analytics.c   recsys_user_stats()
  *   explain.c     recsys_explain(), recsys_user_profile()
  *   progress.c    progress lines of trainings and evaluations (sqlite3_log)
  *   policy.c      policies: per-connection cache, arm choice (resolve)

@@ -76,6 +76,9 @@ FROM recsys_ctr ORDER BY rank;
 SELECT requests, impressions, clicks, conversions FROM recsys_daily_stats;
 SELECT policy, arm, model, requests, share FROM recsys_arm_distribution;
 SELECT model, items, items_shown, coverage > 0 AS covered FROM recsys_coverage ORDER BY model;
+SELECT * FROM recsys_user_stats('u1', 'shop');
+SELECT * FROM recsys_user_stats('u2', 'shop');
+SELECT * FROM recsys_user_stats('nobody', 'shop');
 
 -- Read-only connection: a clear error; recommend() still serves.
 PRAGMA query_only = 1;
@@ -109,3 +112,13 @@ FROM recommend('u1', 5, 'shop') r JOIN (
   ON d.item_id = r.item_id;
 SELECT * FROM recsys_item_vectors('knn');
 SELECT * FROM recsys_user_vectors('nope');
+
+-- A file last written before the log existed (schema version 2): the first
+-- recommend_logged() brings it to version 3, from inside its scan.
+DROP VIEW recsys_coverage; DROP VIEW recsys_arm_distribution; DROP VIEW recsys_daily_stats;
+DROP VIEW recsys_ctr; DROP VIEW recsys_outcome_stats; DROP VIEW recsys_impression_stats;
+DROP TABLE recsys_impressions; DROP TABLE recsys_outcomes;
+DROP TABLE IF EXISTS recsys_policy_arms; DROP TABLE IF EXISTS recsys_policies;
+DELETE FROM recsys_schema WHERE version = 3;
+SELECT count(*) AS rows FROM recommend_logged('u1', 2, 'shop', '{}', 'after-migration');
+SELECT max(version) AS schema_version, (SELECT count(*) FROM recsys_impressions) AS impressions FROM recsys_schema;
