@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo bench bench-ann bench-tools bench-scale bench-datasets deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo demo-loop bench bench-ann bench-tools bench-scale bench-datasets bench-policy deps clean lint
 
 all: core sqlite pg
 
@@ -73,6 +73,14 @@ demo: deps
 	$(MAKE) core sqlite
 	demo/run.sh
 
+# a simulated week of traffic through a policy of two models: in SQLite, then
+# in PostgreSQL (a throw-away cluster of PGBIN's server; pg_recsys installed there first)
+demo-loop: deps
+	$(MAKE) core sqlite
+	demo/loop_sqlite.sh
+	$(MAKE) install
+	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) demo/loop.sh
+
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
@@ -83,6 +91,15 @@ bench-ann: core
 	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -Ibench bench/ann.c $(CORE_LIB) $(BLAS_LIBS) \
 	  -o $(BUILD)/bench_ann
 	$(BUILD)/bench_ann
+
+# the cost of a policy's arm choice: the core alone, then through recommend()
+# in PostgreSQL against the model named directly (prints; not part of make check)
+bench-policy: core
+	$(CC) -std=c11 -O2 $(WARN) -D_GNU_SOURCE -Icore -Ibench bench/policy.c $(CORE_LIB) $(BLAS_LIBS) \
+	  -o $(BUILD)/bench_policy
+	$(BUILD)/bench_policy
+	$(MAKE) install
+	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) bench/policy_pg.sh
 
 # synthetic sets for the scale bench (issue 12): build/gen_synth --set S|M|L
 bench-tools: $(BUILD)/gen_synth $(BUILD)/scale_core $(BUILD)/dseval

@@ -120,9 +120,20 @@ thompson_probs(rs_policy *p)
 		double best_x = -1;
 
 		for (int a = 0; a < n; a++) {
-			double x = gamma_draw(&s, alpha[a]);
-			double y = gamma_draw(&s, beta[a]);
-			double b = x / (x + y);
+			double b;
+
+			/* a Beta with both parameters above 30 is normal to within
+			 * what 4000 draws can tell, and ten times cheaper to draw */
+			if (alpha[a] > 30 && beta[a] > 30) {
+				double t = alpha[a] + beta[a];
+
+				b = alpha[a] / t + normal_draw(&s) * sqrt(alpha[a] * beta[a] / (t * t * (t + 1)));
+			} else {
+				double x = gamma_draw(&s, alpha[a]);
+				double y = gamma_draw(&s, beta[a]);
+
+				b = x / (x + y);
+			}
 
 			if (b > best_x) {
 				best_x = b;
@@ -133,8 +144,25 @@ thompson_probs(rs_policy *p)
 	}
 	/* Smoothed by half a win per arm: no arm's probability is ever 0, so
 	 * every arm keeps being explored a little and replay can weigh it. */
-	for (int a = 0; a < n; a++)
+	for (int a = 0; a < n; a++) {
 		p->prob[a] = (wins[a] + 0.5) / (RS_THOMPSON_DRAWS + 0.5 * n);
+		p->drawn_impressions[a] = p->impressions[a];
+		p->drawn_rewards[a] = p->rewards[a];
+	}
+	p->drawn = 1;
+}
+
+/* Did a statistic move enough since Thompson's last draws to redraw? */
+static int thompson_moved(const rs_policy *p)
+{
+	if (!p->drawn)
+		return 1;
+	for (int a = 0; a < p->n_arms; a++)
+		if (fabs(p->impressions[a] - p->drawn_impressions[a]) >=
+		        fmax(1, 0.01 * p->drawn_impressions[a]) ||
+		    fabs(p->rewards[a] - p->drawn_rewards[a]) >= fmax(1, 0.01 * p->drawn_rewards[a]))
+			return 1;
+	return 0;
 }
 
 /* The greedy arm: highest rewards / impressions; an arm never pulled comes
@@ -175,7 +203,8 @@ rs_policy_update(rs_policy *p, const double *impressions, const double *rewards)
 		break;
 	}
 	case RS_THOMPSON:
-		thompson_probs(p);
+		if (thompson_moved(p))
+			thompson_probs(p);
 		break;
 	case RS_SPLIT:
 		memcpy(p->prob, p->weight, sizeof(double) * n);

@@ -36,6 +36,10 @@ typedef struct rs_policy {
 	double impressions[RS_POLICY_MAX_ARMS]; /* pulls: served lists */
 	double rewards[RS_POLICY_MAX_ARMS];     /* attributed reward values */
 	double prob[RS_POLICY_MAX_ARMS];        /* choice probability of each arm now */
+	/* Thompson: the statistics prob was drawn from (redrawn when one moved
+	 * by at least 1% or 1, whichever is more) */
+	int drawn;
+	double drawn_impressions[RS_POLICY_MAX_ARMS], drawn_rewards[RS_POLICY_MAX_ARMS];
 } rs_policy;
 
 /* "epsilon_greedy", "thompson", "split" -> strategy; else RS_EINVAL. */

@@ -12,7 +12,10 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
+
+#include "policy.h"
 
 /* Rows asked of the core per chunk (at most this many users, at least one). */
 #define BATCH_ROWS (1 << 20)
@@ -22,12 +25,12 @@
 typedef struct RsBatchArms
 {
 	int			n;				/* arms met so far */
-	const char *arm[64];
-	const rs_model *model[64];
-	const rs_opt *opts[64];
-	const char *model_name[64];
-	Jsonb	   *optsjb[64];
-	uint64		gen[64];
+	const char *arm[RS_POLICY_MAX_ARMS];
+	const rs_model *model[RS_POLICY_MAX_ARMS];
+	const rs_opt *opts[RS_POLICY_MAX_ARMS];
+	const char *model_name[RS_POLICY_MAX_ARMS];
+	Jsonb	   *optsjb[RS_POLICY_MAX_ARMS];
+	uint64		gen[RS_POLICY_MAX_ARMS];
 	int		   *of_user;		/* arm index of each user (-1: NULL id) */
 } RsBatchArms;
 
@@ -42,6 +45,10 @@ RsBatchChooseArms(const char *name, Jsonb *optsjb, Datum *elems, bool *elem_null
 				  RsBatchArms *b)
 {
 	bool		stable = false;
+	MemoryContext outer = CurrentMemoryContext;
+	/* a resolve's strings, freed user by user (a batch may hold millions) */
+	MemoryContext each = AllocSetContextCreate(outer, "recommend_batch arms",
+											   ALLOCSET_SMALL_SIZES);
 
 	b->n = 0;
 	b->of_user = palloc(sizeof(int) * Max(n, 1));
@@ -53,20 +60,25 @@ RsBatchChooseArms(const char *name, Jsonb *optsjb, Datum *elems, bool *elem_null
 		b->of_user[r] = -1;
 		if (elem_nulls[r])
 			continue;
+		MemoryContextSwitchTo(each);
 		RsPolicyResolve(name, DatumGetTextPP(elems[r]), NULL, optsjb, &res);
+		MemoryContextSwitchTo(outer);
 		for (a = 0; a < b->n && strcmp(b->arm[a], res.arm) != 0; a++)
 			;
 		if (a == b->n)
 		{
-			b->arm[a] = res.arm;
-			b->model_name[a] = res.model;
-			b->optsjb[a] = res.options;
-			b->opts[a] = RsOptionsFromJsonb(res.options, "options");
+			b->arm[a] = pstrdup(res.arm);
+			b->model_name[a] = pstrdup(res.model);
+			b->optsjb[a] = res.options == optsjb ? optsjb :
+				(Jsonb *) DatumGetPointer(datumCopy(JsonbPGetDatum(res.options), false, -1));
+			b->opts[a] = RsOptionsFromJsonb(b->optsjb[a], "options");
 			b->gen[a] = 0;
 			b->n++;
 		}
 		b->of_user[r] = a;
+		MemoryContextReset(each);
 	}
+	MemoryContextDelete(each);
 	while (!stable)
 	{
 		stable = true;

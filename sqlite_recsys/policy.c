@@ -169,8 +169,9 @@ static int read_entry(rsq_ctx *ctx, rsq_policy_entry *e, char **errmsg)
 	sqlite3 *db = ctx->db;
 	sqlite3_stmt *st = NULL;
 	char *strategy = NULL, *options = NULL;
-	/* a re-read continues the draws where they were (not from the seed again) */
-	uint64_t stream = e->pol.stream;
+	/* a re-read continues the draws where they were (not from the seed
+	 * again) and keeps Thompson's probabilities until the statistics move */
+	rs_policy before = e->pol;
 	int had = e->exists;
 	entry_clear(e);
 	if (rsq_table_exists(db, "recsys_policies") != 1)
@@ -207,8 +208,13 @@ static int read_entry(rsq_ctx *ctx, rsq_policy_entry *e, char **errmsg)
 	else if (strategy && e->n_arms > 0)
 		rc = rsq_policy_setup(ctx, e, strategy, options, errmsg);
 	if (rc == SQLITE_OK && strategy && e->n_arms > 0) {
-		if (had)
-			e->pol.stream = stream;
+		if (had && before.strategy == e->pol.strategy && before.n_arms == e->pol.n_arms) {
+			e->pol.stream = before.stream;
+			e->pol.drawn = before.drawn;
+			memcpy(e->pol.drawn_impressions, before.drawn_impressions, sizeof before.drawn_impressions);
+			memcpy(e->pol.drawn_rewards, before.drawn_rewards, sizeof before.drawn_rewards);
+			memcpy(e->pol.prob, before.prob, sizeof before.prob);
+		}
 		e->exists = 1;
 		rc = read_stats(db, e);
 	}

@@ -93,6 +93,16 @@ test_policy_thompson(void)
 
 		CHECK(fabs(p.prob[0] - expect) < 0.03);
 	}
+	/* the draws are redone only when a statistic moved by 1% (or 1) */
+	{
+		double before = p.prob[0], imp2[2] = {100.5, 100}, rew2[2] = {10, 5};
+
+		rs_policy_update(&p, imp2, rew2);
+		CHECK(p.prob[0] == before && p.drawn_impressions[0] == 100);
+		imp2[0] = 130;
+		rs_policy_update(&p, imp2, rew2);
+		CHECK(p.drawn_impressions[0] == 130 && p.prob[0] != before);
+	}
 	/* values above 1 count as successes; failures floor at 0 */
 	rew[1] = 500;
 	rs_policy_update(&p, imp, rew);

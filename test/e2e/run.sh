@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")"
 rc=0
-for s in cache.sh store.sh security.sh serve_during_retrain.sh cancel.sh progress.sh replica.sh pg_cron.sh shared_model.sh memo.sh; do
+for s in cache.sh store.sh security.sh serve_during_retrain.sh cancel.sh progress.sh replica.sh pg_cron.sh shared_model.sh memo.sh policy.sh; do
   out=$(./"$s" 2>&1)
   src=$?
   echo "$out"
