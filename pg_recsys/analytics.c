@@ -3,7 +3,7 @@
  * from a model and what they did, with the model's item categories most
  * shown and most clicked. The dashboards over all users are views of the
  * install script (recsys_ctr, recsys_daily_stats, ...) over rollups; this
- * one reads the user's own impressions through the index on user_id, and
+ * one reads the user's own lists through the index on user_id, and
  * needs C only to map items to the model's categories.
  */
 #include "pg_recsys.h"
@@ -63,12 +63,13 @@ recsys_user_stats(PG_FUNCTION_ARGS)
 	RsStoreEnter(&rs);
 	if (rows_plan == NULL)
 		rows_plan = RsPreparePlan(
-			"SELECT i.item_id, (i.rank = 1)::int4,"
+			"SELECT u.item, (u.pos = 1)::int4,"
 			" (SELECT count(*) FILTER (WHERE o.event = 'click') FROM recsys.outcomes o"
-			"   WHERE o.impression_id = i.id)::int4,"
+			"   WHERE o.impression_id = i.id AND o.rank = u.pos)::int4,"
 			" (SELECT count(*) FILTER (WHERE o.event <> 'click') FROM recsys.outcomes o"
-			"   WHERE o.impression_id = i.id)::int4"
-			" FROM recsys.impressions i WHERE i.user_id = $1 AND i.model = $2", 2, types);
+			"   WHERE o.impression_id = i.id AND o.rank = u.pos)::int4"
+			" FROM recsys.impressions i, pg_catalog.unnest(i.items) WITH ORDINALITY u(item, pos)"
+			" WHERE i.user_id = $1 AND i.model = $2", 2, types);
 	if (SPI_execute_plan(rows_plan, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "recsys: reading impressions failed");
 	n = SPI_processed;
@@ -139,15 +140,18 @@ recsys_user_stats(PG_FUNCTION_ARGS)
 static const char *const TAIL_QUERIES[][2] = {
 	{"impression_tail",
 		"SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy,"
-		" i.arm, i.rank, count(*), count(*) FILTER (WHERE i.rank = 1)"
-		" FROM recsys.impressions i WHERE i.id > $1 GROUP BY 1, 2, 3, 4, 5, 6"},
+		" i.arm, p.rank, count(*), count(*) FILTER (WHERE p.rank = 1)"
+		" FROM recsys.impressions i,"
+		"  pg_catalog.generate_series(1, pg_catalog.cardinality(i.items)) p(rank)"
+		" WHERE i.id > $1 GROUP BY 1, 2, 3, 4, 5, 6"},
 	{"outcome_tail",
 		"SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy,"
-		" i.arm, i.rank, o.event, count(*), sum(o.value)"
+		" i.arm, o.rank, o.event, count(*), sum(o.value)"
 		" FROM recsys.outcomes o JOIN recsys.impressions i ON i.id = o.impression_id"
 		" WHERE o.id > $2 GROUP BY 1, 2, 3, 4, 5, 6, 7"},
 	{"shown_tail",
-		"SELECT DISTINCT i.model, i.item_id FROM recsys.impressions i"
+		"SELECT DISTINCT i.model, u.item FROM recsys.impressions i,"
+		" pg_catalog.unnest(i.items) u(item)"
 		" WHERE i.id > $1 AND i.model IS NOT NULL"},
 };
 

@@ -1,11 +1,12 @@
 /*
  * logged.c - recommend_logged(user_id, k, model, options, request_id):
  * recommend()'s rows, returned with the request id and recorded in the
- * same statement as impressions (recsys.impressions), one row per item.
+ * same statement as one impression (recsys.impressions): one row per
+ * served list, its items and scores as arrays in rank order.
  *
- * The rows are written through SPI as the extension owner (RsStoreEnter),
- * with one prepared INSERT of the whole list from arrays: one executor
- * round per call, not one per row. A list served by a policy also counts
+ * The row is written through SPI as the extension owner (RsStoreEnter),
+ * with one prepared INSERT: one heap row and its index entries per call,
+ * which keeps serve+log close to serve alone. A list served by a policy also counts
  * one pull of its arm (recsys.policy_arms.impressions). Writing is refused
  * in a read-only transaction and on a standby, with a hint to use
  * recommend(), which serves the same rows without logging.
@@ -55,7 +56,7 @@ RsNewRequestId(void)
 	return cstring_to_text_with_len(buf, pos);
 }
 
-/* Insert the served list as impressions, as the extension owner. */
+/* Insert the served list as one impression, as the extension owner. */
 static void
 RsLogImpressions(const RsKeyCall *c, const rs_reco *rows, text *request_id)
 {
@@ -93,11 +94,9 @@ RsLogImpressions(const RsKeyCall *c, const rs_reco *rows, text *request_id)
 	RsStoreEnter(&rs);
 	if (insert_plan == NULL)
 		insert_plan = RsPreparePlan(
-			"INSERT INTO recsys.impressions (request_id, user_id, item_id, rank, score,"
+			"INSERT INTO recsys.impressions (request_id, user_id, items, scores,"
 			" model, model_version, policy, arm, propensity)"
-			" SELECT $1, $2, u.item, u.pos::integer, u.score, $5, $6, $7, $8, $9"
-			" FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4))"
-			" WITH ORDINALITY AS u(item, score, pos)",
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 			9, types);
 	if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "recsys: recording impressions failed");

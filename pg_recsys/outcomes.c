@@ -2,9 +2,10 @@
  * outcomes.c - recsys_record_outcome(user_id, item_id, event, value,
  * request_id, options): record what a user did (click, purchase, enrol,
  * any event name, an optional value) and attribute it to the impression
- * that led to it: the impression of that item in the request when the
- * application passes its request id, else the latest impression of that
- * user and item within options.window (default 24 hours). Returns the
+ * that led to it: the served list of the request holding that item when
+ * the application passes its request id, else the user's latest list
+ * within options.window (default 24 hours) holding the item. The outcome
+ * records the list (impression_id) and the item's rank in it. Returns the
  * impression id, or NULL when none matches (the outcome is kept all the
  * same, unattributed).
  *
@@ -66,10 +67,11 @@ RsOutcomeWindow(Jsonb *options)
 					"of seconds, not negative")));
 }
 
-/* The attributed impression: id, model, policy and arm (NULL id: none). */
+/* The attributed impression: id, rank, model, policy and arm. */
 typedef struct RsImpression
 {
 	int64		id;
+	int32		rank;
 	char	   *model;
 	char	   *policy;
 	char	   *arm;
@@ -91,13 +93,11 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 
 	if (!request_null)
 	{
-		/* the list's first row, then its item by the attribution index */
 		if (by_request_plan == NULL)
 			by_request_plan = RsPreparePlan(
-				"SELECT i.id, i.model, i.policy, i.arm FROM recsys.impressions f"
-				" JOIN recsys.impressions i ON i.user_id = f.user_id AND i.item_id = $2"
-				"  AND i.shown_at = f.shown_at AND i.request_id = f.request_id"
-				" WHERE f.request_id = $1 AND f.rank = 1 ORDER BY i.id DESC LIMIT 1", 2, types);
+				"SELECT id, model, policy, arm, pg_catalog.array_position(items, $2)"
+				" FROM recsys.impressions WHERE request_id = $1 AND $2 = ANY (items)"
+				" ORDER BY id DESC LIMIT 1", 2, types);
 		values[0] = request;
 		values[1] = item;
 		if (SPI_execute_plan(by_request_plan, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -106,8 +106,10 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 	else if (!user_null)
 	{
 		if (by_user_plan == NULL)
-			by_user_plan = RsPreparePlan("SELECT id, model, policy, arm FROM recsys.impressions"
-										 " WHERE user_id = $1 AND item_id = $2"
+			by_user_plan = RsPreparePlan("SELECT id, model, policy, arm,"
+										 " pg_catalog.array_position(items, $2)"
+										 " FROM recsys.impressions"
+										 " WHERE user_id = $1 AND $2 = ANY (items)"
 										 " AND shown_at >= pg_catalog.now() - $3"
 										 " ORDER BY shown_at DESC, id DESC LIMIT 1", 3, types);
 		values[0] = user;
@@ -124,6 +126,7 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 	imp->model = RsColumnText(2);
 	imp->policy = RsColumnText(3);
 	imp->arm = RsColumnText(4);
+	imp->rank = pg_strtoint32(RsColumnText(5));
 	return true;
 }
 
@@ -131,9 +134,9 @@ RsFindImpression(Datum user, bool user_null, Datum item, Datum request, bool req
 static void
 RsInsertOutcome(FunctionCallInfo fcinfo, const RsImpression *imp, bool found)
 {
-	Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, INT8OID};
-	Datum		values[6];
-	char		nulls[6];
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, FLOAT8OID, TEXTOID, INT8OID, INT4OID};
+	Datum		values[7];
+	char		nulls[7];
 
 	for (int i = 0; i < 5; i++)
 	{
@@ -142,10 +145,13 @@ RsInsertOutcome(FunctionCallInfo fcinfo, const RsImpression *imp, bool found)
 	}
 	values[5] = Int64GetDatum(imp->id);
 	nulls[5] = found ? ' ' : 'n';
+	values[6] = Int32GetDatum(imp->rank);
+	nulls[6] = nulls[5];
 	if (insert_plan == NULL)
 		insert_plan = RsPreparePlan("INSERT INTO recsys.outcomes (user_id, item_id, event, value,"
-									" request_id, impression_id) VALUES ($1, $2, $3, $4, $5, $6)",
-									6, types);
+									" request_id, impression_id, rank)"
+									" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+									7, types);
 	if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "recsys: recording the outcome failed");
 	if (found && imp->policy != NULL && imp->arm != NULL)

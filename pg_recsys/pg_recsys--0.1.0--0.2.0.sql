@@ -72,9 +72,8 @@ CREATE TABLE recsys.impressions (
 	id bigserial PRIMARY KEY,
 	request_id text NOT NULL,
 	user_id text,
-	item_id text NOT NULL,
-	rank integer,
-	score real,
+	items text[] NOT NULL,
+	scores real[],
 	model text,
 	model_version integer,
 	policy text,
@@ -82,13 +81,13 @@ CREATE TABLE recsys.impressions (
 	propensity real,
 	shown_at timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE recsys.impressions IS 'what was shown: one row per recommended item of recommend_logged()';
--- Attribution: the latest impression of a user and item; by request, the
--- list's first row (then its item through the first index: every row of a
--- list has the list's user and time). Few indexes: each one is paid on
--- every logged row. Pruning by age scans the table (a periodic job).
-CREATE INDEX impressions_attribution ON recsys.impressions (user_id, item_id, shown_at);
-CREATE INDEX impressions_request ON recsys.impressions (request_id) WHERE rank = 1;
+COMMENT ON TABLE recsys.impressions IS 'what was shown: one row per list served by recommend_logged(), its items in rank order';
+-- One row per served list (an item's rank is its position in items): one
+-- heap row and three index entries per call, not per item. Attribution:
+-- by request id, else the user's latest lists within the window, newest
+-- first, the first holding the item. Pruning by age scans the table.
+CREATE INDEX impressions_user ON recsys.impressions (user_id, shown_at);
+CREATE INDEX impressions_request ON recsys.impressions (request_id);
 REVOKE ALL ON recsys.impressions FROM PUBLIC;
 REVOKE ALL ON SEQUENCE recsys.impressions_id_seq FROM PUBLIC;
 
@@ -100,9 +99,10 @@ CREATE TABLE recsys.outcomes (
 	value double precision,
 	request_id text,
 	occurred_at timestamptz NOT NULL DEFAULT now(),
-	impression_id bigint
+	impression_id bigint,
+	rank integer
 );
-COMMENT ON TABLE recsys.outcomes IS 'what happened after: clicks, purchases, ... and the impression each is attributed to';
+COMMENT ON TABLE recsys.outcomes IS 'what happened after: clicks, purchases, ... and the impression (served list) and rank each is attributed to';
 CREATE INDEX outcomes_impression ON recsys.outcomes (impression_id);
 REVOKE ALL ON recsys.outcomes FROM PUBLIC;
 REVOKE ALL ON SEQUENCE recsys.outcomes_id_seq FROM PUBLIC;
@@ -159,7 +159,7 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'recsys_record_outcome'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.recsys_record_outcome(text, text, text, double precision, text, jsonb) IS
-'record an outcome (click, purchase, ...) and attribute it to the impression that led to it (by request id, else the latest impression of the user and item within options.window, default 24 hours); returns the impression id or NULL';
+'record an outcome (click, purchase, ...) and attribute it to the impression that led to it (by request id, else the latest list of the user within options.window, default 24 hours, that holds the item), with the item''s rank in it; returns the impression id or NULL';
 
 CREATE FUNCTION @extschema@.recsys_refresh_analytics(settle interval DEFAULT '1 minute')
 RETURNS bigint
@@ -179,19 +179,20 @@ BEGIN
 	SELECT coalesce(max(id), st.last_outcome) INTO hi_out FROM recsys.outcomes
 	WHERE id > st.last_outcome AND occurred_at <= now() - settle;
 	INSERT INTO recsys.impression_rollup AS r
-	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm, i.rank,
-		count(*), count(*) FILTER (WHERE i.rank = 1)
-	FROM recsys.impressions i WHERE i.id > st.last_impression AND i.id <= hi_imp
+	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm, p.rank,
+		count(*), count(*) FILTER (WHERE p.rank = 1)
+	FROM recsys.impressions i, generate_series(1, cardinality(i.items)) p(rank)
+	WHERE i.id > st.last_impression AND i.id <= hi_imp
 	GROUP BY 1, 2, 3, 4, 5, 6
 	ON CONFLICT (day, model, model_version, policy, arm, rank) DO UPDATE
 	SET impressions = r.impressions + excluded.impressions, requests = r.requests + excluded.requests;
 	INSERT INTO recsys.shown_items AS r
-	SELECT i.model, i.item_id, count(*) FROM recsys.impressions i
+	SELECT i.model, u.item, count(*) FROM recsys.impressions i, unnest(i.items) u(item)
 	WHERE i.id > st.last_impression AND i.id <= hi_imp AND i.model IS NOT NULL
 	GROUP BY 1, 2
 	ON CONFLICT (model, item_id) DO UPDATE SET impressions = r.impressions + excluded.impressions;
 	INSERT INTO recsys.outcome_rollup AS r
-	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm, i.rank,
+	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm, o.rank,
 		o.event, count(*), sum(o.value)
 	FROM recsys.outcomes o JOIN recsys.impressions i ON i.id = o.impression_id
 	WHERE o.id > st.last_outcome AND o.id <= hi_out

@@ -14,13 +14,16 @@ SELECT recsys_train('fb', 'fb_events', 'als',
   '{"threads": 1, "seed": 42, "factors": 4, "items": "fb_items"}')->>'users' AS users;
 SELECT recsys_train('fb_knn', 'fb_events', 'itemknn', '{"threads": 1}')->>'items' AS items;
 
--- Serve and log: recommend()'s rows plus the request id, one impression per row.
+-- Serve and log: recommend()'s rows plus the request id, one impression
+-- (a row of recsys.impressions) per served list, its items in rank order.
 SELECT (SELECT array_agg(item_id ORDER BY rank) FROM recommend_logged('u1', 3, 'fb', '{}', 'req-1'))
      = (SELECT array_agg(item_id ORDER BY rank) FROM recommend('u1', 3, 'fb')) AS same_rows;
 SELECT count(*) AS rows, min(request_id) AS request_id FROM recommend_logged('u2', 4, 'fb', '{}', 'req-2');
-SELECT request_id, user_id, rank, model, model_version, policy IS NULL AS no_policy,
-       item_id = (SELECT item_id FROM recommend('u1', 3, 'fb') r WHERE r.rank = i.rank) AS same_item
-FROM recsys.impressions i WHERE request_id = 'req-1' ORDER BY rank;
+SELECT request_id, user_id, cardinality(items) AS items, cardinality(scores) AS scores, model,
+       model_version, policy IS NULL AS no_policy,
+       items = (SELECT array_agg(item_id ORDER BY rank) FROM recommend('u1', 3, 'fb')) AS same_items,
+       scores = (SELECT array_agg(score ORDER BY rank) FROM recommend('u1', 3, 'fb')) AS same_scores
+FROM recsys.impressions i WHERE request_id = 'req-1';
 -- A NULL request id gets a generated one (a UUID), the same on every row.
 SELECT count(DISTINCT request_id) AS ids, bool_and(request_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4') AS uuid
 FROM recommend_logged('u3', 3, 'fb');
@@ -29,7 +32,7 @@ CREATE TABLE fb_served AS
 SELECT u.id, r.item_id, r.request_id FROM (VALUES ('u4'), ('u25')) u(id),
   recommend_logged(u.id, 2, 'fb', '{}', 'batch-' || u.id) r;
 SELECT count(*) AS served, count(DISTINCT request_id) AS requests FROM fb_served;
-SELECT count(*) AS impressions FROM recsys.impressions;
+SELECT count(*) AS lists, sum(cardinality(items)) AS impressions FROM recsys.impressions;
 -- A rolled back statement logs nothing.
 BEGIN;
 SELECT count(*) FROM recommend_logged('u5', 3, 'fb', '{}', 'rolled-back');
@@ -46,13 +49,14 @@ ROLLBACK;
 SELECT * FROM recommend_logged(NULL, 3, 'fb');
 SELECT * FROM recommend_logged('u1', 0, 'fb');
 
--- Outcomes: by request id, else the latest impression within the window.
-SELECT item_id AS r1_top FROM recsys.impressions WHERE request_id = 'req-1' AND rank = 1 \gset
+-- Outcomes: by request id, else the user's latest list within the window
+-- that holds the item; the outcome records the list and the item's rank.
+SELECT items[1] AS r1_top FROM recsys.impressions WHERE request_id = 'req-1' \gset
 SELECT recsys_record_outcome('u1', :'r1_top', 'click', NULL, 'req-1')
-     = (SELECT id FROM recsys.impressions WHERE request_id = 'req-1' AND rank = 1) AS by_request;
-SELECT item_id AS r2_second FROM recsys.impressions WHERE request_id = 'req-2' AND rank = 2 \gset
+     = (SELECT id FROM recsys.impressions WHERE request_id = 'req-1') AS by_request;
+SELECT items[2] AS r2_second FROM recsys.impressions WHERE request_id = 'req-2' \gset
 SELECT recsys_record_outcome('u2', :'r2_second', 'purchase', 19.5)
-     = (SELECT id FROM recsys.impressions WHERE request_id = 'req-2' AND rank = 2) AS by_user_item;
+     = (SELECT id FROM recsys.impressions WHERE request_id = 'req-2') AS by_user_item;
 -- Nothing shown: recorded, not attributed (NULL).
 SELECT recsys_record_outcome('u2', 'a9-never-shown', 'click') IS NULL AS unattributed;
 -- A request id that did not show the item attributes nothing.
@@ -65,7 +69,7 @@ SELECT recsys_record_outcome('u2', :'r2_second', 'click', NULL, NULL, '{"window"
 SELECT recsys_record_outcome('u2', :'r2_second', 'click', NULL, NULL, '{"window": 600}')
      IS NULL AS window_seconds;
 UPDATE recsys.impressions SET shown_at = shown_at + interval '2 days' WHERE request_id = 'req-2';
-SELECT event, value, impression_id IS NOT NULL AS attributed FROM recsys.outcomes ORDER BY id;
+SELECT event, value, impression_id IS NOT NULL AS attributed, rank FROM recsys.outcomes ORDER BY id;
 -- Bad outcomes.
 SELECT recsys_record_outcome('u1', NULL, 'click');
 SELECT recsys_record_outcome('u1', 'a1', '');

@@ -67,12 +67,12 @@ FROM recsys_replay('pol_pop', '{"event": "click"}') ORDER BY 1;
 -- propensity 0.8 of which 240 clicked (0.3), 200 of pol_pop with 0.2 of
 -- which 20 clicked (0.1): IPS of pol_als is (240 / 0.8) / 1000 = 0.3 exactly.
 TRUNCATE recsys.outcomes, recsys.impressions;
-INSERT INTO recsys.impressions (request_id, user_id, item_id, rank, model, policy, arm, propensity)
-SELECT 'k' || g, 'u' || g % 40, 'a1', 1, CASE WHEN g <= 800 THEN 'pol_als' ELSE 'pol_pop' END,
+INSERT INTO recsys.impressions (request_id, user_id, items, model, policy, arm, propensity)
+SELECT 'k' || g, 'u' || g % 40, '{a1}', CASE WHEN g <= 800 THEN 'pol_als' ELSE 'pol_pop' END,
        'pol_known', CASE WHEN g <= 800 THEN 'a' ELSE 'b' END, CASE WHEN g <= 800 THEN 0.8 ELSE 0.2 END
 FROM generate_series(1, 1000) g;
-INSERT INTO recsys.outcomes (user_id, item_id, event, impression_id)
-SELECT user_id, item_id, 'click', id FROM recsys.impressions
+INSERT INTO recsys.outcomes (user_id, item_id, event, impression_id, rank)
+SELECT user_id, items[1], 'click', id, 1 FROM recsys.impressions
 WHERE request_id IN (SELECT 'k' || g FROM generate_series(1, 240) g UNION ALL SELECT 'k' || g FROM generate_series(801, 820) g);
 SELECT estimator, round(estimate::numeric, 6) AS estimate, round(lower::numeric, 4) AS lower,
        round(upper::numeric, 4) AS upper, lists, matched

@@ -93,10 +93,13 @@ static int user_stats_compute(rsq_cursor *c, int k, const rs_opt *opts)
 		return exists < 0 ? SQLITE_ERROR : keep_texts(c, sqlite3_mprintf("[]"), sqlite3_mprintf("[]"));
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db,
-		"SELECT i.item_id, i.rank = 1, "
-		"(SELECT count(*) FROM main." RSQ_OUTCOMES " o WHERE o.impression_id = i.id AND o.event = 'click'), "
-		"(SELECT count(*) FROM main." RSQ_OUTCOMES " o WHERE o.impression_id = i.id AND o.event <> 'click') "
-		"FROM main." RSQ_IMPRESSIONS " i WHERE i.user_id = ?1 AND i.model = ?2", -1, &st, NULL);
+		"SELECT j.value, j.key = 0, "
+		"(SELECT count(*) FROM main." RSQ_OUTCOMES " o WHERE o.impression_id = i.id "
+		"AND o.rank = j.key + 1 AND o.event = 'click'), "
+		"(SELECT count(*) FROM main." RSQ_OUTCOMES " o WHERE o.impression_id = i.id "
+		"AND o.rank = j.key + 1 AND o.event <> 'click') "
+		"FROM main." RSQ_IMPRESSIONS " i, json_each(i.items) j "
+		"WHERE i.user_id = ?1 AND i.model = ?2", -1, &st, NULL);
 	cat_count *cats = NULL;
 	int n = 0, cap = 0;
 	if (rc == SQLITE_OK) {

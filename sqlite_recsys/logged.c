@@ -4,8 +4,9 @@
  *   recommend_logged(user_id, k = 10, model = NULL, options = NULL, request_id = NULL)
  *       -> item_id, score, rank, reason, source, request_id
  *
- * recommend()'s rows, recorded as impressions (main.recsys_impressions, one
- * row per item) by the scan that returns them: serve and log in one
+ * recommend()'s rows, recorded as one impression (main.recsys_impressions,
+ * one row per served list: items and scores as JSON arrays in rank order)
+ * by the scan that returns them: serve and log in one
  * statement, inside or outside an explicit transaction (outside, the rows
  * commit with the statement). A NULL request id gets a generated one (a
  * random UUID). A connection that cannot write (PRAGMA query_only, a
@@ -14,7 +15,11 @@
  */
 #include "recsys_sqlite.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 /* Argument positions (the schema's HIDDEN columns). */
 enum { ARG_USER = 0, ARG_REQUEST = 4 };
@@ -62,12 +67,39 @@ static int count_pull(rsq_cursor *c)
 	return rc;
 }
 
-/* Insert the served rows as impressions of request c->text. */
+/* The served list as JSON arrays: its item ids and its scores, in rank
+ * order (into t: items, then a NUL, then scores); 0 when out of memory. */
+static int list_json(const rsq_cursor *c, rs_text *t, size_t *scores_at)
+{
+	const rs_model *m = c->model->m;
+	const rs_reco *rows = c->rows;
+	rs_text_printf(t, "[");
+	for (int i = 0; i < c->n; i++) {
+		size_t len;
+		const char *item = rs_model_item_id(m, rows[i].item, &len);
+		rs_text_printf(t, "%s", i ? "," : "");
+		rs_text_json_string(t, item, len);
+	}
+	rs_text_printf(t, "]%c", 0);
+	*scores_at = t->len;
+	rs_text_printf(t, "[");
+	for (int i = 0; i < c->n; i++) {
+		double s = rsq_float_decimal(rows[i].score);
+		if (isfinite(s))
+			rs_text_printf(t, "%s%.15g", i ? "," : "", s);
+		else
+			rs_text_printf(t, "%snull", i ? "," : "");
+	}
+	rs_text_printf(t, "]");
+	return !t->oom && t->buf != NULL;
+}
+
+/* Insert the served list as one impression of request c->text. */
 static int log_rows(rsq_cursor *c)
 {
 	static const char SQL[] =
-		"INSERT INTO main." RSQ_IMPRESSIONS "(request_id, user_id, item_id, rank, score, model, "
-		"model_version, policy, arm, propensity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+		"INSERT INTO main." RSQ_IMPRESSIONS "(request_id, user_id, items, scores, model, "
+		"model_version, policy, arm, propensity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	sqlite3 *db = c->ctx->db;
 	char *errmsg = NULL;
 	if (sqlite3_db_readonly(db, "main") == 1)
@@ -77,33 +109,36 @@ static int log_rows(rsq_cursor *c)
 		sqlite3_free(errmsg);
 		return log_error(c, db, sqlite3_extended_errcode(db));
 	}
+	if (c->n == 0)
+		return SQLITE_OK;
+	rs_text t = {0};
+	size_t scores_at = 0;
+	if (!list_json(c, &t, &scores_at)) {
+		free(t.buf);
+		return log_error(c, db, SQLITE_NOMEM);
+	}
 	sqlite3_stmt *st = NULL;
-	if ((rc = sqlite3_prepare_v2(db, SQL, -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(db, SQL, -1, &st, NULL)) != SQLITE_OK) {
+		free(t.buf);
 		return log_error(c, db, rc);
-	const rs_reco *rows = c->rows;
-	const rs_model *m = c->model->m;
+	}
 	size_t ulen;
 	const char *user = rsq_arg_text(c, ARG_USER, &ulen);
-	for (int i = 0; rc == SQLITE_OK && i < c->n; i++) {
-		size_t len;
-		const char *item = rs_model_item_id(m, rows[i].item, &len);
-		sqlite3_bind_text(st, 1, c->text, -1, SQLITE_STATIC);
-		sqlite3_bind_text64(st, 2, user, ulen, SQLITE_STATIC, SQLITE_UTF8);
-		sqlite3_bind_text64(st, 3, item, len, SQLITE_STATIC, SQLITE_UTF8);
-		sqlite3_bind_int(st, 4, i + 1);
-		sqlite3_bind_double(st, 5, rsq_float_decimal(rows[i].score));
-		sqlite3_bind_text(st, 6, c->model->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, c->model->version);
-		if (c->policy) { /* a policy's arm served the list (policy.c) */
-			sqlite3_bind_text(st, 8, c->policy, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 9, c->arm, -1, SQLITE_STATIC);
-			sqlite3_bind_double(st, 10, c->propensity);
-		}
-		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
-		sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, c->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text64(st, 2, user, ulen, SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_text(st, 3, t.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, t.buf + scores_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->model->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->model->version);
+	if (c->policy) { /* a policy's arm served the list (policy.c) */
+		sqlite3_bind_text(st, 7, c->policy, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, c->arm, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 9, c->propensity);
 	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_OK && c->policy && c->n > 0)
+	free(t.buf);
+	if (rc == SQLITE_OK && c->policy)
 		rc = count_pull(c);
 	return rc == SQLITE_OK ? rc : log_error(c, db, rc);
 }

@@ -5,10 +5,11 @@
  *                         options = NULL) -> the attributed impression's id, or NULL
  *   recsys_prune_impressions(older_than, keep) -> impressions deleted
  *
- * An outcome is attributed to the impression of its item in its request
- * when the request id is given, else to the latest impression of that user
- * and item within options.window (seconds, or text such as '2 hours';
- * default 24 hours); it is recorded either way. An impression served by a
+ * An outcome is attributed to the served list (impression) of its request
+ * holding its item when the request id is given, else to the user's latest
+ * list within options.window (seconds, or text such as '2 hours'; default
+ * 24 hours) holding it, with the item's rank in that list; it is recorded
+ * either way. An impression served by a
  * policy rewards its arm (recsys_policy_arms.rewards += value, or 1).
  * Pruning deletes impressions older than older_than (seconds or text such
  * as '30 days'; NULL: no bound) and beyond the newest `keep` (NULL: no
@@ -98,10 +99,10 @@ static int outcome_window(rsq_ctx *ctx, sqlite3_value *options, char **mod, char
 	return age_modifier(ctx->db, NULL, w, "option \"window\"", mod, errmsg);
 }
 
-/* Run sql with text parameters (NULL pointer: NULL); one row's first
- * column into *id when id is given (0: none). */
+/* Run sql with text parameters (NULL pointer: NULL); one row's id,
+ * policy, arm (and rank, when given) when id is given (0: none). */
 static int run(sqlite3 *db, const char *sql, int n, const char *const *p, sqlite3_int64 *id,
-               char **policy, char **arm)
+               char **policy, char **arm, sqlite3_int64 *rank)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -113,6 +114,8 @@ static int run(sqlite3 *db, const char *sql, int n, const char *const *p, sqlite
 			*id = sqlite3_column_int64(st, 0);
 			*policy = rsq_strdup((const char *)sqlite3_column_text(st, 1));
 			*arm = rsq_strdup((const char *)sqlite3_column_text(st, 2));
+			if (rank)
+				*rank = sqlite3_column_int64(st, 3);
 		}
 		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 	}
@@ -149,7 +152,7 @@ void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv)
 	const char *user = arg_text(argc, argv, 0), *item = arg_text(argc, argv, 1),
 	           *event = arg_text(argc, argv, 2), *request = arg_text(argc, argv, 4);
 	char *errmsg = NULL, *window = NULL, *policy = NULL, *arm = NULL;
-	sqlite3_int64 imp = 0;
+	sqlite3_int64 imp = 0, rank = 0;
 	if (!item || !event) {
 		rsq_result_errmsg(c, sqlite3_mprintf("argument \"%s\" must not be null",
 		                                     item ? "event" : "item_id"));
@@ -176,19 +179,22 @@ void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (rc == SQLITE_OK && (request || user)) {
 		const char *by_request[] = {request, item};
 		const char *by_user[] = {user, item, window};
-		rc = request ? run(db, "SELECT id, policy, arm FROM main." RSQ_IMPRESSIONS
-		                       " WHERE request_id = ?1 AND item_id = ?2 ORDER BY id DESC LIMIT 1",
-		                   2, by_request, &imp, &policy, &arm)
-		             : run(db, "SELECT id, policy, arm FROM main." RSQ_IMPRESSIONS
-		                       " WHERE user_id = ?1 AND item_id = ?2 AND shown_at >= "
-		                       "strftime('%Y-%m-%d %H:%M:%f', 'now', ?3) "
-		                       "ORDER BY shown_at DESC, id DESC LIMIT 1",
-		                   3, by_user, &imp, &policy, &arm);
+		/* the list holding the item, and the item's rank in it */
+		rc = request ? run(db, "SELECT i.id, i.policy, i.arm, j.key + 1 FROM main." RSQ_IMPRESSIONS
+		                       " i, json_each(i.items) j WHERE i.request_id = ?1 AND j.value = ?2"
+		                       " ORDER BY i.id DESC LIMIT 1",
+		                   2, by_request, &imp, &policy, &arm, &rank)
+		             : run(db, "SELECT i.id, i.policy, i.arm, j.key + 1 FROM main." RSQ_IMPRESSIONS
+		                       " i, json_each(i.items) j WHERE i.user_id = ?1 AND j.value = ?2"
+		                       " AND i.shown_at >= strftime('%Y-%m-%d %H:%M:%f', 'now', ?3) "
+		                       "ORDER BY i.shown_at DESC, i.id DESC LIMIT 1",
+		                   3, by_user, &imp, &policy, &arm, &rank);
 	}
 	if (rc == SQLITE_OK) {
 		sqlite3_stmt *st = NULL;
 		rc = sqlite3_prepare_v2(db, "INSERT INTO main." RSQ_OUTCOMES "(user_id, item_id, event, "
-		                        "value, request_id, impression_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		                        "value, request_id, impression_id, rank) "
+		                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		                        -1, &st, NULL);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
@@ -197,8 +203,10 @@ void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv)
 			if (vtype != SQLITE_NULL)
 				sqlite3_bind_double(st, 4, sqlite3_value_double(argv[3]));
 			sqlite3_bind_text(st, 5, request, -1, SQLITE_STATIC);
-			if (imp > 0)
+			if (imp > 0) {
 				sqlite3_bind_int64(st, 6, imp);
+				sqlite3_bind_int64(st, 7, rank);
+			}
 			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
 		}
 		sqlite3_finalize(st);
@@ -209,7 +217,7 @@ void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv)
 		                 vtype != SQLITE_NULL ? sqlite3_value_double(argv[3]) : 1.0);
 		const char *p[] = {policy, arm, reward};
 		rc = run(db, "UPDATE main.recsys_policy_arms SET rewards = rewards + ?3 "
-		             "WHERE policy = ?1 AND arm = ?2", 3, p, NULL, NULL, NULL);
+		             "WHERE policy = ?1 AND arm = ?2", 3, p, NULL, NULL, NULL, NULL);
 	}
 	if (errmsg)
 		rsq_result_errmsg(c, errmsg);
@@ -244,7 +252,7 @@ void rsq_fn_prune_impressions(sqlite3_context *c, int argc, sqlite3_value **argv
 			const char *args[] = {keep_s};
 			if (rsq_table_exists(db, RSQ_IMPRESSIONS) == 1)
 				rc = run(db, "SELECT id, NULL, NULL FROM main." RSQ_IMPRESSIONS
-				             " ORDER BY id DESC LIMIT 1 OFFSET ?1", 1, args, &id, &p, &a);
+				             " ORDER BY id DESC LIMIT 1 OFFSET ?1", 1, args, &id, &p, &a, NULL);
 			sqlite3_snprintf(sizeof cut, cut, "%lld", id);
 			sqlite3_free(p);
 			sqlite3_free(a);
@@ -264,11 +272,11 @@ void rsq_fn_prune_impressions(sqlite3_context *c, int argc, sqlite3_value **argv
 		             RSQ_IMPRESSIONS " WHERE id <= ?1 OR shown_at < "
 		             "strftime('%Y-%m-%d %H:%M:%f', 'now', ?2)) OR (impression_id IS NULL AND "
 		             "occurred_at < strftime('%Y-%m-%d %H:%M:%f', 'now', ?2))", 2, p, NULL, NULL,
-		         NULL);
+		         NULL, NULL);
 	if (rc == SQLITE_OK) {
 		before = sqlite3_total_changes(db);
 		rc = run(db, "DELETE FROM main." RSQ_IMPRESSIONS " WHERE id <= ?1 OR shown_at < "
-		             "strftime('%Y-%m-%d %H:%M:%f', 'now', ?2)", 2, p, NULL, NULL, NULL);
+		             "strftime('%Y-%m-%d %H:%M:%f', 'now', ?2)", 2, p, NULL, NULL, NULL, NULL);
 		deleted = sqlite3_total_changes(db) - before;
 	}
 	if (errmsg)

@@ -17,32 +17,32 @@ typedef struct rsq_migration {
 	const char *sql;     /* statements to run; NULL: none */
 } rsq_migration;
 
-/* 0.2.0, the feedback loop: what was shown (recommend_logged), what
+/* 0.2.0, the feedback loop: what was shown (recommend_logged: one row per
+ * served list, items and scores as JSON arrays in rank order), what
  * happened after (recsys_record_outcome), and the analytics views over
  * them (PostgreSQL's recsys.impressions, recsys.outcomes and views; SQLite
  * reads the log itself, no rollups). Times are UTC text, days UTC dates. */
 #define LOOP_TABLES_SQL                                                                       \
 	"CREATE TABLE IF NOT EXISTS main." RSQ_IMPRESSIONS "(id INTEGER PRIMARY KEY, "           \
-	"request_id TEXT NOT NULL, user_id TEXT, item_id TEXT NOT NULL, rank INTEGER, "          \
-	"score REAL, model TEXT, model_version INTEGER, policy TEXT, arm TEXT, propensity REAL, " \
+	"request_id TEXT NOT NULL, user_id TEXT, items TEXT NOT NULL, scores TEXT, "             \
+	"model TEXT, model_version INTEGER, policy TEXT, arm TEXT, propensity REAL, "             \
 	"shown_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"               \
-	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_attribution ON " RSQ_IMPRESSIONS     \
-	"(user_id, item_id, shown_at);"                                                           \
+	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_user ON " RSQ_IMPRESSIONS            \
+	"(user_id, shown_at);"                                                                    \
 	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_request ON " RSQ_IMPRESSIONS          \
 	"(request_id);"                                                                           \
-	"CREATE INDEX IF NOT EXISTS main.recsys_impressions_shown_at ON " RSQ_IMPRESSIONS         \
-	"(shown_at);"                                                                             \
 	"CREATE TABLE IF NOT EXISTS main." RSQ_OUTCOMES "(id INTEGER PRIMARY KEY, user_id TEXT, " \
 	"item_id TEXT, event TEXT NOT NULL, value REAL, request_id TEXT, "                        \
 	"occurred_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')), "             \
-	"impression_id INTEGER);"                                                                 \
+	"impression_id INTEGER, rank INTEGER);"                                                   \
 	"CREATE INDEX IF NOT EXISTS main.recsys_outcomes_impression ON " RSQ_OUTCOMES             \
 	"(impression_id);"                                                                        \
-	"CREATE VIEW IF NOT EXISTS main.recsys_impression_stats AS SELECT date(shown_at) AS day, " \
-	"model, model_version, policy, arm, rank, count(*) AS impressions, "                      \
-	"sum(rank = 1) AS requests FROM main." RSQ_IMPRESSIONS " GROUP BY 1, 2, 3, 4, 5, 6;"      \
+	"CREATE VIEW IF NOT EXISTS main.recsys_impression_stats AS SELECT date(i.shown_at) AS "  \
+	"day, i.model, i.model_version, i.policy, i.arm, j.key + 1 AS rank, count(*) AS "          \
+	"impressions, sum(j.key = 0) AS requests FROM main." RSQ_IMPRESSIONS " i, "               \
+	"json_each(i.items) j GROUP BY 1, 2, 3, 4, 5, 6;"                                          \
 	"CREATE VIEW IF NOT EXISTS main.recsys_outcome_stats AS SELECT date(i.shown_at) AS day, " \
-	"i.model, i.model_version, i.policy, i.arm, i.rank, o.event, count(*) AS outcomes, "      \
+	"i.model, i.model_version, i.policy, i.arm, o.rank, o.event, count(*) AS outcomes, "      \
 	"sum(o.value) AS value FROM main." RSQ_OUTCOMES " o JOIN main." RSQ_IMPRESSIONS " i "     \
 	"ON i.id = o.impression_id GROUP BY 1, 2, 3, 4, 5, 6, 7;"                                 \
 	"CREATE VIEW IF NOT EXISTS main.recsys_ctr AS SELECT i.*, "                               \
@@ -64,9 +64,10 @@ typedef struct rsq_migration {
 	"nullif(sum(sum(requests)) OVER (PARTITION BY policy), 0) AS share "                      \
 	"FROM recsys_impression_stats GROUP BY policy, arm, model;"                               \
 	"CREATE VIEW IF NOT EXISTS main.recsys_coverage AS SELECT s.name AS model, s.items, "     \
-	"(SELECT count(DISTINCT i.item_id) FROM main." RSQ_IMPRESSIONS " i WHERE i.model = "      \
-	"s.name) AS items_shown, (SELECT count(DISTINCT i.item_id) FROM main." RSQ_IMPRESSIONS    \
-	" i WHERE i.model = s.name) * 1.0 / nullif(s.items, 0) AS coverage FROM main." RSQ_STORE  \
+	"(SELECT count(DISTINCT j.value) FROM main." RSQ_IMPRESSIONS " i, json_each(i.items) j "  \
+	"WHERE i.model = s.name) AS items_shown, (SELECT count(DISTINCT j.value) FROM main."      \
+	RSQ_IMPRESSIONS " i, json_each(i.items) j WHERE i.model = s.name) * 1.0 / "               \
+	"nullif(s.items, 0) AS coverage FROM main." RSQ_STORE                                      \
 	" s WHERE s.version = (SELECT max(version) FROM main." RSQ_STORE " WHERE name = s.name)"
 
 /* Policies and their arms' incremental statistics (policy.c). */

@@ -18,9 +18,13 @@ SELECT name FROM sqlite_master WHERE name LIKE 'recsys_%' AND type IN ('table', 
 SELECT (SELECT group_concat(item_id) FROM recommend_logged('u1', 3, 'shop', '{}', 'req-1'))
      = (SELECT group_concat(item_id) FROM recommend('u1', 3, 'shop')) AS same_rows;
 SELECT count(*) AS rows, min(request_id) AS request_id FROM recommend_logged('u2', 4, 'shop', '{}', 'req-2');
-SELECT request_id, user_id, rank, model, model_version, policy IS NULL AS no_policy,
-       item_id = (SELECT item_id FROM recommend('u1', 3, 'shop') r WHERE r.rank = i.rank) AS same_item
-FROM recsys_impressions i WHERE request_id = 'req-1' ORDER BY rank;
+-- One impression row per served list: items and scores as JSON arrays, in rank order.
+SELECT request_id, user_id, json_array_length(items) AS items, json_array_length(scores) AS scores,
+       model, model_version, policy IS NULL AS no_policy,
+       (SELECT json_group_array(item_id) FROM (SELECT item_id FROM recommend('u1', 3, 'shop') ORDER BY rank)) = items AS same_items,
+       (SELECT min(abs(r.score - j.value) < 1e-6) FROM recommend('u1', 3, 'shop') r
+        JOIN json_each(i.scores) j ON j.key + 1 = r.rank) AS same_scores
+FROM recsys_impressions i WHERE request_id = 'req-1';
 -- A NULL request id gets a generated UUID, the same on every row.
 SELECT count(DISTINCT request_id) AS ids, min(length(request_id)) AS len,
        min(substr(request_id, 15, 1)) AS version
@@ -32,12 +36,12 @@ ROLLBACK;
 BEGIN;
 SELECT count(*) AS rows FROM recommend_logged('u5', 2, 'shop', '{}', 'kept');
 COMMIT;
-SELECT request_id, count(*) AS n FROM recsys_impressions WHERE request_id IN ('in-tx', 'kept') GROUP BY 1;
+SELECT request_id, sum(json_array_length(items)) AS n FROM recsys_impressions WHERE request_id IN ('in-tx', 'kept') GROUP BY 1;
 -- INSERT ... SELECT and a lateral join over users.
 CREATE TABLE served AS SELECT u.id, r.item_id, r.request_id
 FROM (SELECT id FROM users WHERE id IN ('u6', 'u7')) u, recommend_logged(u.id, 2, 'shop', '{}', 'b-' || u.id) r;
 SELECT count(*) AS served, count(DISTINCT request_id) AS requests FROM served;
-SELECT count(*) AS impressions FROM recsys_impressions;
+SELECT count(*) AS lists, sum(json_array_length(items)) AS impressions FROM recsys_impressions;
 -- Not from a view or a trigger (it writes).
 CREATE VIEW logged_view AS SELECT * FROM recommend_logged('u1', 3, 'shop');
 SELECT count(*) FROM logged_view;
@@ -46,19 +50,20 @@ DROP VIEW logged_view;
 SELECT * FROM recommend_logged(NULL, 3, 'shop');
 SELECT * FROM recommend_logged('u1', 0, 'shop');
 
--- Outcomes: by request id, else the latest impression within the window.
-SELECT recsys_record_outcome('u1', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-1' AND rank = 1), 'click', NULL, 'req-1')
-     = (SELECT id FROM recsys_impressions WHERE request_id = 'req-1' AND rank = 1) AS by_request;
-SELECT recsys_record_outcome('u2', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 2), 'purchase', 19.5)
-     = (SELECT id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 2) AS by_user_item;
+-- Outcomes: by request id, else the user's latest list within the window
+-- that holds the item; the outcome records the list and the item's rank.
+SELECT recsys_record_outcome('u1', (SELECT json_extract(items, '$[0]') FROM recsys_impressions WHERE request_id = 'req-1'), 'click', NULL, 'req-1')
+     = (SELECT id FROM recsys_impressions WHERE request_id = 'req-1') AS by_request;
+SELECT recsys_record_outcome('u2', (SELECT json_extract(items, '$[1]') FROM recsys_impressions WHERE request_id = 'req-2'), 'purchase', 19.5)
+     = (SELECT id FROM recsys_impressions WHERE request_id = 'req-2') AS by_user_item;
 SELECT recsys_record_outcome('u2', 'never-shown', 'click') IS NULL AS unattributed;
-SELECT recsys_record_outcome('u1', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 2), 'click', NULL, 'req-1') IS NULL AS wrong_request;
+SELECT recsys_record_outcome('u1', (SELECT json_extract(items, '$[1]') FROM recsys_impressions WHERE request_id = 'req-2'), 'click', NULL, 'req-1') IS NULL AS wrong_request;
 UPDATE recsys_impressions SET shown_at = datetime(shown_at, '-2 days') WHERE request_id = 'req-2';
-SELECT recsys_record_outcome('u2', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 3), 'click') IS NULL AS too_old;
-SELECT recsys_record_outcome('u2', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 3), 'click', NULL, NULL, '{"window": "3 days"}') IS NOT NULL AS wider_window;
-SELECT recsys_record_outcome('u2', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-2' AND rank = 3), 'click', NULL, NULL, '{"window": 600}') IS NULL AS window_seconds;
+SELECT recsys_record_outcome('u2', (SELECT json_extract(items, '$[2]') FROM recsys_impressions WHERE request_id = 'req-2'), 'click') IS NULL AS too_old;
+SELECT recsys_record_outcome('u2', (SELECT json_extract(items, '$[2]') FROM recsys_impressions WHERE request_id = 'req-2'), 'click', NULL, NULL, '{"window": "3 days"}') IS NOT NULL AS wider_window;
+SELECT recsys_record_outcome('u2', (SELECT json_extract(items, '$[2]') FROM recsys_impressions WHERE request_id = 'req-2'), 'click', NULL, NULL, '{"window": 600}') IS NULL AS window_seconds;
 UPDATE recsys_impressions SET shown_at = datetime(shown_at, '+2 days') WHERE request_id = 'req-2';
-SELECT event, value, impression_id IS NOT NULL AS attributed FROM recsys_outcomes ORDER BY id;
+SELECT event, value, impression_id IS NOT NULL AS attributed, rank FROM recsys_outcomes ORDER BY id;
 -- Bad outcomes.
 SELECT recsys_record_outcome('u1', NULL, 'click');
 SELECT recsys_record_outcome('u1', 'i1', '');

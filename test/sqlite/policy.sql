@@ -28,9 +28,9 @@ WHERE a.policy = 'p_home' AND r.source GLOB 'arm:b/*' AND r.item_id IN (SELECT i
 -- its propensity; a served list counts one pull, an attributed click one reward
 SELECT count(*) AS rows, min(source) GLOB 'arm:[ab]/*' AS arm_source, min(request_id) AS request_id
 FROM recommend_logged('u1', 3, 'p_home', '{}', 'req-1');
-SELECT policy, arm IN ('a', 'b') AS arm, propensity IN (0.75, 0.25) AS propensity, count(*) AS rows
+SELECT policy, arm IN ('a', 'b') AS arm, propensity IN (0.75, 0.25) AS propensity, sum(json_array_length(items)) AS rows
 FROM recsys_impressions WHERE request_id = 'req-1' GROUP BY 1, 2, 3;
-SELECT recsys_record_outcome('u1', (SELECT item_id FROM recsys_impressions WHERE request_id = 'req-1' AND rank = 1),
+SELECT recsys_record_outcome('u1', (SELECT json_extract(items, '$[0]') FROM recsys_impressions WHERE request_id = 'req-1'),
        'click', NULL, 'req-1') IS NOT NULL AS attributed;
 SELECT sum(impressions) AS pulls, sum(rewards) AS rewards FROM recsys_policy_arms WHERE policy = 'p_home';
 -- the same request id gets the same arm (epsilon 1: a uniform choice the
@@ -71,11 +71,11 @@ SELECT arm, probability > 0.99 AS b_sure FROM recsys_policy_report('p_ts');
 -- 0.8, 240 clicked (0.3); 200 of p_pop with 0.2, 20 clicked (0.1).
 SELECT estimator, estimate, lists FROM recsys_replay('p_als');
 WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < 1000)
-INSERT INTO recsys_impressions(request_id, user_id, item_id, rank, model, policy, arm, propensity)
-SELECT 'k' || g, 'u' || (g % 60), 'i1', 1, CASE WHEN g <= 800 THEN 'p_als' ELSE 'p_pop' END, 'p_known',
+INSERT INTO recsys_impressions(request_id, user_id, items, model, policy, arm, propensity)
+SELECT 'k' || g, 'u' || (g % 60), '["i1"]', CASE WHEN g <= 800 THEN 'p_als' ELSE 'p_pop' END, 'p_known',
        CASE WHEN g <= 800 THEN 'a' ELSE 'b' END, CASE WHEN g <= 800 THEN 0.8 ELSE 0.2 END FROM n;
-INSERT INTO recsys_outcomes(user_id, item_id, event, impression_id)
-SELECT user_id, item_id, 'click', id FROM recsys_impressions
+INSERT INTO recsys_outcomes(user_id, item_id, event, impression_id, rank)
+SELECT user_id, json_extract(items, '$[0]'), 'click', id, 1 FROM recsys_impressions
 WHERE CAST(substr(request_id, 2) AS INTEGER) <= 240 OR CAST(substr(request_id, 2) AS INTEGER) BETWEEN 801 AND 820;
 SELECT estimator, round(estimate, 6) AS estimate, round(lower, 4) AS lower, round(upper, 4) AS upper, lists, matched
 FROM recsys_replay('p_als');
