@@ -5,8 +5,8 @@
 #   1. pgbench TPS of recommend_logged() (serve + log) against recommend()
 #      (serve alone), same model, same run, -c 2 -j 2 -M prepared; the target
 #      is a ratio >= 0.7.
-#   3. the analytics dashboard over IMPRESSIONS (default 10M) logged
-#      impressions and their outcomes: each dashboard query's time in ms,
+#   3. the analytics dashboard over IMPRESSIONS (default 10M) shown items
+#      (IMPRESSIONS / 10 logged lists of 10) and their outcomes: each dashboard query's time in ms,
 #      after recsys_refresh_analytics() folded the log into the rollups, with
 #      a live tail of TAIL (default 100k) impressions not folded yet.
 # Usage: PGBIN=/path/to/pg/bin bench/feedback_pg.sh   (needs make install there)
@@ -77,30 +77,35 @@ psql_b > /dev/null <<SQL
 TRUNCATE recsys.impressions, recsys.outcomes, recsys.impression_rollup,
   recsys.outcome_rollup, recsys.shown_items, recsys.analytics_state;
 -- 30 days, 3 models x 2 versions, a policy with 2 arms on half the traffic,
--- lists of 10, 200k users, 3,700 items; about 3% clicked, 0.5% bought.
-INSERT INTO recsys.impressions (request_id, user_id, item_id, rank, score, model,
+-- lists of 10 (one impression row per list), 200k users, 3,700 items;
+-- about 3% of shown items clicked, 0.5% bought.
+INSERT INTO recsys.impressions (request_id, user_id, items, scores, model,
   model_version, policy, arm, propensity, shown_at)
-SELECT 'r' || (g / 10), 'u' || ((g / 10) % 200000), 'i' || ((g::bigint * 7919) % 3700), 1 + g % 10,
-  1.0 / (1 + g % 10), 'm' || ((g / 10) % 3), 1 + (g / 10) % 2,
-  CASE WHEN (g / 10) % 2 = 0 THEN 'homepage' END,
-  CASE WHEN (g / 10) % 2 = 0 THEN 'arm' || ((g / 10) % 4 / 2) END,
-  CASE WHEN (g / 10) % 2 = 0 THEN 0.5 END,
-  now() - interval '30 days' * (1 - g::double precision / $IMPRESSIONS)
-FROM generate_series(0, $IMPRESSIONS - 1) g;
-INSERT INTO recsys.outcomes (user_id, item_id, event, value, impression_id, occurred_at)
-SELECT i.user_id, i.item_id, CASE WHEN i.id % 6 = 0 THEN 'purchase' ELSE 'click' END,
-  CASE WHEN i.id % 6 = 0 THEN 10 END, i.id, i.shown_at + interval '1 minute'
-FROM recsys.impressions i WHERE i.id % 100 < 3;
+SELECT 'r' || l, 'u' || (l % 200000),
+  (SELECT array_agg('i' || (((l * 10 + p)::bigint * 7919) % 3700) ORDER BY p) FROM generate_series(0, 9) p),
+  (SELECT array_agg((1.0 / (1 + p))::real ORDER BY p) FROM generate_series(0, 9) p),
+  'm' || (l % 3), 1 + l % 2,
+  CASE WHEN l % 2 = 0 THEN 'homepage' END,
+  CASE WHEN l % 2 = 0 THEN 'arm' || (l % 4 / 2) END,
+  CASE WHEN l % 2 = 0 THEN 0.5 END,
+  now() - interval '30 days' * (1 - l::double precision / ($IMPRESSIONS / 10))
+FROM generate_series(0, $IMPRESSIONS / 10 - 1) l;
+INSERT INTO recsys.outcomes (user_id, item_id, event, value, impression_id, rank, occurred_at)
+SELECT i.user_id, i.items[p], CASE WHEN (i.id * 10 + p) % 6 = 0 THEN 'purchase' ELSE 'click' END,
+  CASE WHEN (i.id * 10 + p) % 6 = 0 THEN 10 END, i.id, p, i.shown_at + interval '1 minute'
+FROM recsys.impressions i, generate_series(1, 10) p WHERE (i.id * 10 + p) % 100 < 3;
 SQL
 t1=$(date +%s)
 fold=$(psql_b -c "SELECT recsys_refresh_analytics('0')")
 t2=$(date +%s)
-# a live tail: impressions logged since the last refresh
-psql_b -c "INSERT INTO recsys.impressions (request_id, user_id, item_id, rank, score, model, model_version)
-  SELECT 't' || (g / 10), 'u' || (g % 200000), 'i' || (g % 3700), 1 + g % 10, 0.5, 'm0', 2
-  FROM generate_series(1, $TAIL) g" > /dev/null
+# a live tail: impressions logged since the last refresh (TAIL items, in lists of 10)
+psql_b -c "INSERT INTO recsys.impressions (request_id, user_id, items, scores, model, model_version)
+  SELECT 't' || l, 'u' || (l % 200000),
+    (SELECT array_agg('i' || ((l * 10 + p) % 3700) ORDER BY p) FROM generate_series(0, 9) p),
+    array_fill(0.5::real, ARRAY[10]), 'm0', 2
+  FROM generate_series(1, $TAIL / 10) l" > /dev/null
 psql_b -c "VACUUM ANALYZE" > /dev/null
-echo "filled in $((t1 - t0)) s; recsys_refresh_analytics folded $fold impressions in $((t2 - t1)) s"
+echo "filled in $((t1 - t0)) s; recsys_refresh_analytics folded $fold lists ($IMPRESSIONS shown items) in $((t2 - t1)) s"
 echo
 echo "| dashboard query | ms (best of 3) |"
 echo "| --- | --- |"
