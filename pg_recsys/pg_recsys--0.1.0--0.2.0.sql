@@ -179,9 +179,9 @@ BEGIN
 	SELECT coalesce(max(id), st.last_outcome) INTO hi_out FROM recsys.outcomes
 	WHERE id > st.last_outcome AND occurred_at <= now() - settle;
 	INSERT INTO recsys.impression_rollup AS r
-	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm, p.rank,
-		count(*), count(*) FILTER (WHERE p.rank = 1)
-	FROM recsys.impressions i, generate_series(1, cardinality(i.items)) p(rank)
+	SELECT (i.shown_at AT TIME ZONE 'UTC')::date, i.model, i.model_version, i.policy, i.arm,
+		p.rank::integer, count(*), count(*) FILTER (WHERE p.rank = 1)
+	FROM recsys.impressions i, unnest(i.items) WITH ORDINALITY p(item, rank)
 	WHERE i.id > st.last_impression AND i.id <= hi_imp
 	GROUP BY 1, 2, 3, 4, 5, 6
 	ON CONFLICT (day, model, model_version, policy, arm, rank) DO UPDATE
