@@ -316,7 +316,8 @@ static const char *const popular_keys[] = {"measure", "window_days", NULL};
 /* The popularity popular_items ranks by: the model's (m->pop: distinct
  * users unless a popularity model was trained with "by": "weight" or a
  * half-life) when neither "measure" nor "window_days" is given, else
- * counted from the stored pairs: distinct users ("users", the default) or
+ * counted from the stored pairs: distinct users ("users", the default),
+ * distinct buyers ("purchases": the pair's last purchase time is its time) or
  * summed weight ("weight": raw weights, so only for models trained with
  * "weighting": "raw", as popularity models are by default) of the pairs whose time (a pair's latest
  * interaction) lies in (now - window_days, now]; items with none are left
@@ -330,12 +331,25 @@ static rs_status popular_scores(const rs_model *m, const rs_opt *o, float *score
 	rs_status st = RS_OK;
 	if (meas && (st = rs_serve_option_check(rs_serve_option_find("measure"), meas, err)) != RS_OK)
 		return st;
-	if (meas && strcmp(meas->string, "users") && strcmp(meas->string, "weight")) {
+	if (meas && strcmp(meas->string, "users") && strcmp(meas->string, "weight") &&
+	    strcmp(meas->string, "purchases")) {
 		char sv[RS_SHORT_CAP];
-		return rs_fail(err, RS_EINVAL, "option \"measure\" must be one of users|weight (got \"%s\")",
+		return rs_fail(err, RS_EINVAL,
+		               "option \"measure\" must be one of users|weight|purchases (got \"%s\")",
 		               rs_shorten(meas->string, (size_t)-1, sv, sizeof sv));
 	}
 	by_weight = meas && !strcmp(meas->string, "weight");
+	/* purchases: the users who bought the item (events.c); on a model
+	 * without an event column every row is a purchase */
+	int by_buy = meas && !strcmp(meas->string, "purchases") && m->events.n > 0;
+	if (by_buy && m->purchase_ev < 0)
+		return rs_fail(err, RS_EINVAL,
+		               "option \"measure\": \"purchases\" needs a purchase event: the model was trained "
+		               "on events without one (training option \"purchase_event\")");
+	if (by_buy && !m->pair_buy)
+		return rs_fail(err, RS_EINVAL,
+		               "option \"measure\": \"purchases\" needs the purchases the model keeps since "
+		               "0.2.0: retrain it");
 	if (by_weight && m->weighting != RS_WEIGHT_RAW) /* seen holds the transformed values */
 		return rs_fail(err, RS_EINVAL,
 		               "option \"measure\": \"weight\" needs the raw weights, and this model was trained "
@@ -359,7 +373,10 @@ static rs_status popular_scores(const rs_model *m, const rs_opt *o, float *score
 		return rs_fail(err, RS_ENOMEM, "out of memory counting popularity");
 	const rs_csr *x = &m->seen;
 	for (int64_t p = 0; p < rs_csr_nnz(x); p++) {
-		if (win && !(x->ts[p] > start && x->ts[p] <= end))
+		double t = by_buy ? m->pair_buy[p] : x->ts ? x->ts[p] : NAN; /* purchases: the last one */
+		if (by_buy && isnan(t))
+			continue; /* never bought */
+		if (win && !(t > start && t <= end))
 			continue; /* unknown times are outside every window */
 		sum[x->indices[p]] += by_weight ? x->data[p] : 1.0;
 	}

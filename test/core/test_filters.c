@@ -189,6 +189,14 @@ void test_popular_options(void)
 			users += m->seen.indices[p] == out[r].item;
 		CHECK(out[r].score == (float)users);
 	}
+	/* without an event column every row is a purchase: buyers = users */
+	rs_opt buy = {.kind = RS_OPT_STRING, .key = "measure", .string = "purchases"};
+	rs_reco bought[16];
+	int nb = 0;
+	root.children = &buy;
+	CHECK(rs_popular(m, 16, &root, bought, &nb, &e) == RS_OK && nb == n);
+	for (int r = 0; r < nb && r < n; r++)
+		CHECK(bought[r].score == out[r].score);
 	rs_opt win = {.kind = RS_OPT_NUMBER, .key = "window_days", .number = 30};
 	root.children = &win;
 	CHECK(rs_popular(m, 5, &root, out, &n, &e) == RS_EINVAL && strstr(e.msg, "needs interaction times"));

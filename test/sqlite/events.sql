@@ -62,6 +62,14 @@ SELECT count(*) AS batch_p20_back
   WHERE item_id = 'p20';
 -- a model of events without a purchase event says so
 SELECT * FROM recommend('u011', 3, 'ev_none', '{"repurchase_cycle": true}');
+-- popular_items by buyers: each item's score is its distinct purchasing users
+SELECT count(*) AS items, sum(p.score = (SELECT count(DISTINCT user_id) FROM events e
+         WHERE e.item_id = p.item_id AND e.event = 'purchase')) AS buyers_match
+  FROM popular_items(10, 'als_shop', '{"measure": "purchases"}') p;
+-- in a window of 2 days up to the last p20 purchase: only p20's buyers of that window
+SELECT item_id, score FROM popular_items(3, 'als_shop',
+         '{"measure": "purchases", "window_days": 2, "now": 5200600}');
+SELECT * FROM popular_items(3, 'ev_none', '{"measure": "purchases"}');
 
 -- A2 reasons: "bought" only for items the user purchased; the verb of the
 -- strongest event otherwise

@@ -101,7 +101,7 @@ SELECT item_id, score, rank FROM popular_items(3, 'p_shop',
   '{"window_days": 10, "now": 1702592000, "measure": "weight", "categories": ["cocoa"]}');
 -- errors: a model trained without time, unknown measure and option
 SELECT * FROM popular_items(3, 'f_shop', '{"window_days": 30}');
-SELECT * FROM popular_items(3, 'p_shop', '{"measure": "purchases"}');
+SELECT * FROM popular_items(3, 'p_shop', '{"measure": "revenue"}');
 -- a model whose weighting changed the pair values cannot sum the raw weights
 SELECT recsys_train('p_bin', 'p_events', 'als', '{"threads": 1, "factors": 4}') IS NOT NULL AS trained;
 SELECT * FROM popular_items(3, 'p_bin', '{"measure": "weight"}');
