@@ -68,9 +68,9 @@ static char *top_json(const cat_count *cats, int n, int clicked)
 	for (int i = 0, out = 0; i < n && out < 5; i++) {
 		if ((clicked ? cats[i].clicked : cats[i].shown) == 0)
 			continue;
-		char *q = sqlite3_mprintf("%s\"%.*w\"", out++ ? "," : "", (int)cats[i].len, cats[i].name);
-		sqlite3_str_appendall(s, q ? q : "");
-		sqlite3_free(q);
+		if (out++)
+			sqlite3_str_appendchar(s, 1, ',');
+		rsq_json_quote(s, cats[i].name, cats[i].len);
 	}
 	sqlite3_str_appendchar(s, 1, ']');
 	return sqlite3_str_finish(s);

@@ -444,4 +444,7 @@ int rsq_recommend_compute(rsq_cursor *c, int k, const rs_opt *opts);
 void rsq_fn_record_outcome(sqlite3_context *c, int argc, sqlite3_value **argv);
 void rsq_fn_prune_impressions(sqlite3_context *c, int argc, sqlite3_value **argv);
 
+/* store.c: append len bytes of s to out as a JSON string literal. */
+void rsq_json_quote(sqlite3_str *out, const char *s, size_t len);
+
 #endif /* RECSYS_SQLITE_H */

@@ -244,11 +244,11 @@ int rsq_store_load(sqlite3 *db, const char *name, sqlite3_int64 version, rs_mode
 	return rc;
 }
 
-/* Append s to out as a JSON string literal. */
-static void json_quote(sqlite3_str *out, const char *s)
+/* Append the len bytes of s to out as a JSON string literal. */
+void rsq_json_quote(sqlite3_str *out, const char *s, size_t len)
 {
 	sqlite3_str_appendchar(out, 1, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s, *e = p + len; p < e; p++) {
 		if (*p == '"' || *p == '\\')
 			sqlite3_str_appendf(out, "\\%c", *p);
 		else if (*p < 0x20)
@@ -265,7 +265,7 @@ static char *summary_with_version(const char *summary, const char *name, sqlite3
 	const char *body = summary ? strchr(summary, '{') : NULL;
 	sqlite3_str *out = sqlite3_str_new(NULL);
 	sqlite3_str_appendall(out, "{\"model\":");
-	json_quote(out, name);
+	rsq_json_quote(out, name, strlen(name));
 	sqlite3_str_appendf(out, ",\"version\":%lld", (long long)v);
 	if (body) {
 		body++;

@@ -127,3 +127,14 @@ DROP TABLE IF EXISTS recsys_policy_arms; DROP TABLE IF EXISTS recsys_policies;
 DELETE FROM recsys_schema WHERE version = 3;
 SELECT count(*) AS rows FROM recommend_logged('u1', 2, 'shop', '{}', 'after-migration');
 SELECT max(version) AS schema_version, (SELECT count(*) FROM recsys_impressions) AS impressions FROM recsys_schema;
+-- top categories are JSON arrays even when a category holds quotes or backslashes
+CREATE TABLE q_items(item_id TEXT, category TEXT);
+INSERT INTO q_items VALUES ('a', 'say "hi"\x'), ('b', 'plain');
+CREATE TABLE q_events(user_id TEXT, item_id TEXT);
+INSERT INTO q_events VALUES ('u1', 'a'), ('u1', 'b'), ('u2', 'a'), ('u2', 'b'), ('u3', 'b');
+SELECT recsys_train('q_m', 'q_events', 'als', '{"items": "q_items", "factors": 2, "threads": 1}') IS NOT NULL AS trained;
+SELECT count(*) AS logged FROM recommend_logged('u3', 1, 'q_m');
+SELECT top_categories, json_valid(top_categories) AS valid FROM recsys_user_stats('u3', 'q_m');
+SELECT recsys_drop_model('q_m');
+DROP TABLE q_items;
+DROP TABLE q_events;
