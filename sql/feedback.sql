@@ -151,6 +151,15 @@ FROM recommend('u1', 5, 'fb') r JOIN (
   SELECT i.id AS item_id, (SELECT sum(a * b) FROM unnest(u.vector, i.vector) t(a, b)) AS s
   FROM recsys_user_vectors('fb') u, recsys_item_vectors('fb') i WHERE u.id = 'u1') d
   ON d.item_id = r.item_id;
+-- NULL and unknown arguments of the loop's functions.
+\set VERBOSITY terse
+SELECT * FROM recsys_item_vectors(NULL);
+SELECT * FROM recsys_user_vectors('no_such_model');
+SELECT * FROM recommend_logged('u1', 3, 'no_such_model');
+SELECT * FROM recommend_logged('u1', 0, 'fb');
+SELECT recsys_record_outcome('u1', 'a1', NULL);
+SELECT recsys_record_outcome('u1', 'a1', 'click', NULL, NULL, '{"window": "soon"}');
+\set VERBOSITY default
 SELECT * FROM recsys_item_vectors('fb_knn');
 SET ROLE fb_reader;
 SELECT count(*) AS granted FROM recsys_item_vectors('fb');

@@ -142,6 +142,16 @@ RESET ROLE;
 SELECT recsys_drop_policy('pol_ab'), recsys_drop_policy('pol_ts');
 SELECT name FROM recsys.policies ORDER BY 1;
 SELECT count(*) AS arms_left FROM recsys.policy_arms WHERE policy <> 'pol_home';
+-- NULL and unknown arguments of the policy functions.
+\set VERBOSITY terse
+SELECT * FROM recsys_policy_report(NULL);
+SELECT * FROM recsys_policy_report('no_such_policy');
+SELECT * FROM recsys_policy_report('pol_home', 2);
+SELECT * FROM recsys_replay(NULL);
+SELECT recsys_drop_policy(NULL);
+SELECT recsys_create_policy('pol_bad', '{"a": {"model": "no_such_model"}}');
+SELECT recsys_create_policy('pol_bad', '{"a": {"model": "pol_als"}}', 'greedy');
+\set VERBOSITY default
 -- A dropped policy is gone for this backend at once.
 SELECT recsys_drop_policy('pol_home');
 \set VERBOSITY terse

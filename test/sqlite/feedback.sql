@@ -117,6 +117,13 @@ FROM recommend('u1', 5, 'shop') r JOIN (
   ON d.item_id = r.item_id;
 SELECT * FROM recsys_item_vectors('knn');
 SELECT * FROM recsys_user_vectors('nope');
+-- NULL and unknown arguments of the loop's functions
+SELECT * FROM recsys_item_vectors(NULL);
+SELECT * FROM recsys_user_vectors('no_such_model');
+SELECT * FROM recommend_logged('u1', 3, 'no_such_model');
+SELECT * FROM recommend_logged('u1', 0, 'shop');
+SELECT recsys_record_outcome('u1', 'a1', NULL);
+SELECT recsys_record_outcome('u1', 'a1', 'click', NULL, NULL, '{"window": "soon"}');
 
 -- A file last written before the log existed (schema version 2): the first
 -- recommend_logged() brings it to version 3, from inside its scan.

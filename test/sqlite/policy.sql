@@ -110,6 +110,14 @@ SELECT * FROM recsys_replay('p_home', '{"bogus": 1}');
 SELECT * FROM recsys_replay('p_home', '{"confidence": 0}');
 SELECT recsys_drop_policy('nope');
 SELECT count(*) FROM recsys_policies WHERE name = 'p_x';
+-- NULL and unknown arguments of the policy functions
+SELECT * FROM recsys_policy_report(NULL);
+SELECT * FROM recsys_policy_report('no_such_policy');
+SELECT * FROM recsys_policy_report('p_home', 2);
+SELECT * FROM recsys_replay(NULL);
+SELECT recsys_drop_policy(NULL);
+SELECT recsys_create_policy('p_bad', '{"a": {"model": "no_such_model"}}');
+SELECT recsys_create_policy('p_bad', '{"a": {"model": "p_als"}}', 'greedy');
 -- drop
 SELECT recsys_drop_policy('p_ab') AS dropped, recsys_drop_policy('p_ts') AS dropped;
 SELECT name FROM recsys_policies;
