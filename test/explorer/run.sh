@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The explorer's suite (make check): its npm packages and Debian's chromium
+# installed when missing (never skipped), then the endpoint tests against
+# the demo shop in SQLite and in a throw-away PostgreSQL cluster of PGBIN's
+# server (pg_recsys installed there), then the browser test, which writes a
+# screenshot of each page under build/explorer-shots/.
+set -u
+cd "$(dirname "$0")/../.."
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+. test/e2e/lib.sh
+TMP=$(mktemp -d /tmp/recsys-explorer.XXXXXX)
+chmod 755 "$TMP"
+DIR=$TMP/pg
+PORT=${PORT:-55481}
+trap 'e2e_cleanup; rm -rf "$TMP"' EXIT
+
+if ! { scripts/deps.sh explorer && explorer/scripts/npm.sh; } >"$TMP/deps.log" 2>&1; then
+  cat "$TMP/deps.log"
+  echo "FAIL: explorer: installing node packages and chromium"
+  exit 1
+fi
+if [ ! -f sqlite_recsys/recsys.so ]; then
+  echo "FAIL: explorer: sqlite_recsys/recsys.so is missing (make sqlite)"
+  exit 1
+fi
+rc=0
+
+# SQLite: the demo shop as make explorer makes it
+if explorer/scripts/demo-db.sh "$TMP/shop.db" >"$TMP/demo.log" 2>&1; then
+  node explorer/test/api.test.js sqlite "$TMP/shop.db" || rc=1
+else
+  cat "$TMP/demo.log"; echo "FAIL: explorer: demo shop (SQLite)"; rc=1
+fi
+
+# PostgreSQL: the same shop and models in a cluster of its own; "viewer" may
+# use every model but shop_ease
+if e2e_init "$DIR" "$PORT" >/dev/null && e2e_start "$DIR" &&
+   explorer/scripts/demo-pg.sh -h "$DIR" -p "$PORT" -U postgres -d postgres >"$TMP/demo-pg.log" 2>&1 &&
+   q "$DIR" "$PORT" >/dev/null <<'SQL'
+CREATE ROLE viewer LOGIN;
+GRANT SELECT ON products, events TO viewer;
+SELECT recsys_grant('shop_als', 'viewer'), recsys_grant('shop_pop', 'viewer');
+SQL
+then
+  node explorer/test/api.test.js pg "postgresql://postgres@$(printf %s "$DIR" | sed 's|/|%2F|g'):$PORT/postgres" \
+    "postgresql://viewer@$(printf %s "$DIR" | sed 's|/|%2F|g'):$PORT/postgres" || rc=1
+else
+  cat "$TMP/demo-pg.log" 2>/dev/null; echo "FAIL: explorer: PostgreSQL cluster and demo shop"; rc=1
+fi
+
+# the browser: Debian's chromium, headless, on the SQLite demo shop
+node explorer/test/browser.test.js "$TMP/shop.db" build/explorer-shots || rc=1
+exit $rc
