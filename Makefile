@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo demo-loop bench bench-ann bench-tools bench-scale bench-datasets bench-policy deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo demo-loop explorer bench bench-ann bench-tools bench-scale bench-datasets bench-policy deps clean lint
 
 all: core sqlite pg
 
@@ -80,6 +80,18 @@ demo-loop: deps
 	demo/loop_sqlite.sh
 	$(MAKE) install
 	PGBIN=$(or $(PGBIN),$(shell $(PG_CONFIG) --bindir)) demo/loop.sh
+
+# the web explorer (explorer/, README "Explorer"): its node packages as the
+# lock file pins them, the SQLite extension, the demo shop and its models
+# when missing; then serves on http://127.0.0.1:8080/ (EXPLORER_PORT,
+# EXPLORER_HOST). EXPLORER_PG=postgresql://... serves that database instead.
+EXPLORER_DB ?= $(BUILD)/explorer/shop.db
+explorer:
+	@scripts/deps.sh explorer
+	explorer/scripts/npm.sh
+	$(MAKE) core sqlite
+	@if [ -z "$$EXPLORER_PG" ] && [ ! -f $(EXPLORER_DB) ]; then explorer/scripts/demo-db.sh $(EXPLORER_DB); fi
+	EXPLORER_DB=$(EXPLORER_DB) node explorer/server.js
 
 bench: deps
 	$(MAKE) all

@@ -15,6 +15,7 @@ suites=(
   test/pg/upgrade.sh
   test/e2e/run.sh
   test/accuracy/run.sh
+  test/explorer/run.sh
 )
 for s in "${suites[@]}"; do
   if [ ! -x "$s" ]; then
