@@ -2,7 +2,7 @@
 // The PostgreSQL backend: a pool of connections (pg_recsys installed in the
 // database), each request one statement with bound parameters.
 const pg = require('pg');
-const { SERVING, tableQueries, COLUMNS } = require('./queries');
+const { SERVING, tableQueries, COLUMNS, quoteIdent } = require('./queries');
 
 // counts as numbers, dates and times as the server's text
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -18,6 +18,7 @@ class PgBackend {
   }
 
   async init() {
+    for (const side of ['items', 'events']) quoteIdent(this.tableNames[side]);
     const cols = {};
     for (const side of ['items', 'events']) {
       const r = await this.pool.query(COLUMNS.pg, [this.tableNames[side]]);
@@ -30,7 +31,7 @@ class PgBackend {
   describe() {
     try {
       const u = new URL(this.connectionString);
-      return `PostgreSQL ${u.hostname || 'local socket'}${u.port ? ':' + u.port : ''}${u.pathname}`;
+      return `PostgreSQL ${decodeURIComponent(u.hostname) || 'local socket'}${u.port ? ':' + u.port : ''}${u.pathname}`;
     } catch {
       return 'PostgreSQL';
     }

@@ -94,8 +94,9 @@ function tableQueries(kind, tables, cols) {
   const txt = (c) => (pg ? `${c}::text` : c);
   const col = (set, c, t = txt) => (set && set.has(c) ? `${t(c)} AS ${c}` : `NULL AS ${c}`);
   const out = {};
+  const it = quoteIdent(tables.items);
+  const ev = quoteIdent(tables.events);
   if (cols.items && cols.items.has('item_id')) {
-    const it = quoteIdent(tables.items);
     const c = cols.items;
     const num = (x) => (pg ? `${x}::float8` : x);
     const fields = `${txt('item_id')} AS item_id, ${col(c, 'name')}, ${col(c, 'category')}, ${col(c, 'price', num)}`;
@@ -110,7 +111,6 @@ function tableQueries(kind, tables, cols) {
     } : null;
   }
   if (cols.events && cols.events.has('user_id') && cols.events.has('item_id')) {
-    const ev = quoteIdent(tables.events);
     const c = cols.events;
     const order = c.has('ts') ? 'ts DESC' : '1';
     out.users = {

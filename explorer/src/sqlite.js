@@ -6,7 +6,7 @@
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const Database = require('better-sqlite3');
-const { SERVING, tableQueries, COLUMNS } = require('./queries');
+const { SERVING, tableQueries, COLUMNS, quoteIdent } = require('./queries');
 
 function open(file, extension, readonly) {
   const db = new Database(file, { fileMustExist: true, readonly, timeout: 10000 });
@@ -21,6 +21,7 @@ class SqliteBackend {
     this.extension = path.resolve(extension);
     this.db = open(this.file, this.extension, false);
     this.statements = new Map();
+    for (const side of ['items', 'events']) quoteIdent(tables[side]);
     const cols = {};
     for (const side of ['items', 'events']) {
       const names = this.db.prepare(COLUMNS.sqlite).pluck().all(tables[side]);

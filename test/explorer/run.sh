@@ -28,6 +28,7 @@ rc=0
 # SQLite: the demo shop as make explorer makes it
 if explorer/scripts/demo-db.sh "$TMP/shop.db" >"$TMP/demo.log" 2>&1; then
   node explorer/test/api.test.js sqlite "$TMP/shop.db" || rc=1
+  node explorer/test/server.test.js "$TMP/shop.db" || rc=1
 else
   cat "$TMP/demo.log"; echo "FAIL: explorer: demo shop (SQLite)"; rc=1
 fi
