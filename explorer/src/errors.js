@@ -66,6 +66,10 @@ function fromDatabase(err) {
     const state = sqliteState(err.message);
     return new ApiError(statusFor(state), state, err.message);
   }
+  // no connection (pg: the server is down, the socket is missing)
+  if (err && ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(err.code)) {
+    return new ApiError(503, '08006', `cannot reach the database (${err.code})`);
+  }
   return new ApiError(500, 'XX000', 'internal error');
 }
 

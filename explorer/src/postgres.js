@@ -14,6 +14,9 @@ class PgBackend {
     this.kind = 'pg';
     this.connectionString = connectionString;
     this.pool = new pg.Pool({ connectionString, max: 4 });
+    // an idle connection that breaks (a server restart) is dropped by the
+    // pool; unhandled, its 'error' event would end the process
+    this.pool.on('error', (e) => console.error(`explorer: idle PostgreSQL connection: ${e.message}`));
     this.tableNames = tables;
   }
 

@@ -64,6 +64,7 @@ class SqliteBackend {
         else reject(Object.assign(new Error(m.message), { code: m.code }));
       });
       w.once('error', reject);
+      w.once('exit', (code) => reject(new Error(`evaluation worker exited with code ${code}`)));
     });
   }
 

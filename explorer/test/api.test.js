@@ -6,7 +6,7 @@
 // Both databases answer every error case with the same status.
 const path = require('node:path');
 const { buildApp } = require('../src/app');
-const { sqliteState } = require('../src/errors');
+const { sqliteState, fromDatabase } = require('../src/errors');
 const { check, same, exitCode } = require('./check');
 
 const [kind, target, viewer] = process.argv.slice(2);
@@ -166,6 +166,10 @@ async function main() {
       ['unknown user "u"', '42704'], ['user "u" is not in the model', '42704'], ['no such table: t', 'XX000'],
     ];
     check(`${T} SQLite message forms -> SQLSTATE`, forms.every(([m, s]) => sqliteState(m) === s), forms.map(([m]) => sqliteState(m)));
+    const down = fromDatabase(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const bug = fromDatabase(new TypeError('x is undefined'));
+    check(`${T} no database: 503 08006; a bug of ours: 500 without its text`, down.status === 503 && down.sqlstate === '08006' &&
+      bug.status === 500 && bug.message === 'internal error', [down.toJSON(), bug.toJSON()]);
   }
   await app.close();
   await backend.close();
