@@ -410,11 +410,19 @@ pages.models = (root) => {
     try {
       for (let i = 0; i < names.length; i++) {
         progress.classList.add('busy');
-        status.textContent = `Evaluating ${names[i]} (${i + 1} of ${names.length}): SELECT * FROM recsys_evaluate(source, ${sqlText(names[i])}, '{}', ${k.value}) …`;
+        const base = `Evaluating ${names[i]} (${i + 1} of ${names.length}): SELECT * FROM recsys_evaluate(source, ${sqlText(names[i])}, '{}', ${k.value}) …`;
+        status.textContent = base;
+        // PostgreSQL shows the evaluation's own progress line meanwhile
+        const poll = setInterval(async () => {
+          const p = await api(`/api/models/${encodeURIComponent(names[i])}/progress`).catch(() => ({ line: null }));
+          if (p.line && running && status.textContent.startsWith(base)) status.textContent = `${base} ${p.line}`;
+        }, 500);
         try {
           await api(`/api/models/${encodeURIComponent(names[i])}/evaluate` + query({ k: k.value }), { method: 'POST' });
         } catch (e) {
           errors.push(`${names[i]}: ${e.message}`);
+        } finally {
+          clearInterval(poll);
         }
         progress.classList.remove('busy');
         progress.firstChild.style.width = `${(100 * (i + 1)) / names.length}%`;

@@ -139,6 +139,14 @@ function buildApp(backend, { logger = false } = {}) {
     return rows[0];
   });
 
+  // how far a running evaluation of the model is: {line}, null when none is
+  // seen (always in SQLite, whose progress goes to sqlite3_log only)
+  app.get('/api/models/:model/progress', async (req) => {
+    if (backend.kind !== 'pg') return { line: null };
+    const rows = await run('evaluateProgress', [`-- recsys: evaluate "${req.params.model}":`]);
+    return { line: rows.length ? rows[0].line : null };
+  });
+
   app.get('/api/policies', async () => run('policies', []));
   app.get('/api/policies/:policy/report', async (req) => run('policyReport', [req.params.policy]));
   app.get('/api/policies/:policy/ctr', async (req) => run('policyCtr', [req.params.policy]));

@@ -65,6 +65,13 @@ const SERVING = {
     sqlite: `SELECT e.* FROM recsys_models m, recsys_evaluate(m.source, m.name, '{}', ?) e WHERE m.name = ?`,
     pg: `SELECT e.* FROM recsys_models m, recsys_evaluate(m.source, m.name, '{}', $1::int) e WHERE m.name = $2`,
   },
+  // the line a running recsys_evaluate of the model puts in front of its
+  // pg_stat_activity.query (PostgreSQL; SQLite has no such place)
+  evaluateProgress: {
+    pg: `SELECT substr(split_part(query, E'\\n', 1), 4) AS line FROM pg_stat_activity
+         WHERE query LIKE '-- recsys: evaluate %' AND strpos(split_part(query, E'\\n', 1), $1) > 0
+         ORDER BY state_change DESC LIMIT 1`,
+  },
   policies: {
     sqlite: `SELECT policy AS name, sum(requests) AS requests, count(*) AS arms
              FROM recsys_arm_distribution WHERE policy IS NOT NULL GROUP BY policy ORDER BY policy`,

@@ -149,7 +149,24 @@ async function main() {
   want = await direct.all('SELECT count(*) AS n FROM products', []);
   check(`${T} the catalogue is intact after the quoted name`, Number(want[0].n) === 200);
 
+  r = await get('/api/models/shop_als/progress');
+  check(`${T} evaluation progress: none while nothing runs`, r.status === 200 && r.body.line === null, r.body);
+
   if (kind === 'pg') {
+    // a statement whose text leads with the line recsys_evaluate puts in
+    // pg_stat_activity (pg_recsys/progress.c) stands for a running evaluation
+    const pg = require('pg');
+    const other = new pg.Client({ connectionString: target });
+    await other.connect();
+    const line = 'recsys: evaluate "shop_ease": evaluating user 3/10, 0.5 s';
+    const sleeping = other.query(`-- ${line}\nSELECT pg_sleep(1.5)`);
+    await new Promise((res) => setTimeout(res, 400));
+    r = await get('/api/models/shop_ease/progress');
+    const r2 = await get('/api/models/shop_als/progress');
+    check(`${T} evaluation progress: the running evaluation's line, for its model only`, r.body.line === line && r2.body.line === null, [r.body, r2.body]);
+    await sleeping;
+    await other.end();
+
     const vb = await openBackend(viewer);
     const va = buildApp(vb);
     const v = await va.inject({ url: '/api/recommendations/c001?model=shop_ease' });
