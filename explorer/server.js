@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 'use strict';
 // recsys explorer: node server.js [--db FILE | --pg CONNSTRING] [--port N] [--host H]
-//   SQLite (default): EXPLORER_DB, default ../build/explorer/shop.db (make explorer creates it),
-//                     with EXPLORER_EXTENSION (default ../sqlite_recsys/recsys.so) loaded.
+//   SQLite (default): EXPLORER_DB, default build/explorer/shop.db of the checkout (make explorer
+//                     creates it), with EXPLORER_EXTENSION (default sqlite_recsys/recsys.so) loaded.
 //   PostgreSQL:       EXPLORER_PG=postgresql://user@host/db (pg_recsys installed there).
 //   EXPLORER_PORT (default 8080; 0: any free port), EXPLORER_HOST (default 127.0.0.1),
 //   EXPLORER_ITEMS (catalogue table, default products), EXPLORER_EVENTS (default events).
 const path = require('node:path');
+const fs = require('node:fs');
 const { buildApp } = require('./src/app');
+
+// the comment above, as the usage text
+const USAGE = fs.readFileSync(__filename, 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 6)
+  .map((l) => l.replace(/^\/\/ ?/, '')).join('\n');
 
 function options(argv, env) {
   const o = {
@@ -24,7 +29,8 @@ function options(argv, env) {
     else if (a === '--pg') { o.pg = v; i++; }
     else if (a === '--port') { o.port = Number(v); i++; }
     else if (a === '--host') { o.host = v; i++; }
-    else { console.error(`explorer: unknown argument ${a}`); process.exit(2); }
+    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
+    else { console.error(`explorer: unknown argument ${a}\n${USAGE}`); process.exit(2); }
   }
   return o;
 }
@@ -35,6 +41,7 @@ async function openBackend(o) {
     return new PgBackend({ connectionString: o.pg, tables: o.tables }).init();
   }
   const { SqliteBackend } = require('./src/sqlite');
+  if (!fs.existsSync(o.db)) throw new Error(`${o.db} does not exist (make explorer creates the demo shop there)`);
   return new SqliteBackend({ file: o.db, extension: o.extension, tables: o.tables });
 }
 
