@@ -159,9 +159,12 @@ async function main() {
     const other = new pg.Client({ connectionString: target });
     await other.connect();
     const line = 'recsys: evaluate "shop_ease": evaluating user 3/10, 0.5 s';
-    const sleeping = other.query(`-- ${line}\nSELECT pg_sleep(1.5)`);
-    await new Promise((res) => setTimeout(res, 400));
-    r = await get('/api/models/shop_ease/progress');
+    const sleeping = other.query(`-- ${line}\nSELECT pg_sleep(3)`);
+    for (let i = 0; i < 25; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await get('/api/models/shop_ease/progress');
+      if (r.body.line) break;
+    }
     const r2 = await get('/api/models/shop_als/progress');
     check(`${T} evaluation progress: the running evaluation's line, for its model only`, r.body.line === line && r2.body.line === null, [r.body, r2.body]);
     await sleeping;
