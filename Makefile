@@ -27,7 +27,7 @@ SQLITE_SO    := sqlite_recsys/recsys.so
 # test/sqlite/run.sh (LD_PRELOAD=libasan.so:libubsan.so sqlite3 ...).
 SQLITE_ASAN_SO := $(BUILD)/sqlite-asan/recsys.so
 
-.PHONY: all core sqlite sqlite-asan pg install check demo demo-loop explorer bench bench-ann bench-tools bench-scale bench-datasets bench-policy deps clean lint
+.PHONY: all core sqlite sqlite-asan pg install check demo demo-loop bench bench-ann bench-tools bench-scale bench-datasets bench-policy deps clean lint
 
 all: core sqlite pg
 
@@ -86,6 +86,7 @@ demo-loop: deps
 # when missing; then serves on http://127.0.0.1:8080/ (EXPLORER_PORT,
 # EXPLORER_HOST). EXPLORER_PG=postgresql://... serves that database instead.
 EXPLORER_DB ?= $(BUILD)/explorer/shop.db
+.PHONY: explorer
 explorer:
 	@scripts/deps.sh explorer
 	explorer/scripts/npm.sh
