@@ -2,8 +2,8 @@
 # The explorer's suite (make check): its npm packages and Debian's chromium
 # installed when missing (never skipped), then the endpoint tests against
 # the demo shop in SQLite and in a throw-away PostgreSQL cluster of PGBIN's
-# server (pg_recsys installed there), then the browser test, which writes a
-# screenshot of each page under build/explorer-shots/.
+# server (pg_recsys installed there), then the browser test on each, which
+# writes a screenshot of each page under build/explorer-shots/ (pg/: PostgreSQL).
 set -u
 cd "$(dirname "$0")/../.."
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -43,12 +43,17 @@ GRANT SELECT ON products, events TO viewer;
 SELECT recsys_grant('shop_als', 'viewer'), recsys_grant('shop_pop', 'viewer');
 SQL
 then
-  node explorer/test/api.test.js pg "postgresql://postgres@$(printf %s "$DIR" | sed 's|/|%2F|g'):$PORT/postgres" \
-    "postgresql://viewer@$(printf %s "$DIR" | sed 's|/|%2F|g'):$PORT/postgres" || rc=1
+  sock=$(printf %s "$DIR" | sed 's|/|%2F|g')
+  node explorer/test/api.test.js pg "postgresql://postgres@$sock:$PORT/postgres" \
+    "postgresql://viewer@$sock:$PORT/postgres" || rc=1
+  pg_ok=1
 else
   cat "$TMP/demo-pg.log" 2>/dev/null; echo "FAIL: explorer: PostgreSQL cluster and demo shop"; rc=1
 fi
 
-# the browser: Debian's chromium, headless, on the SQLite demo shop
-node explorer/test/browser.test.js "$TMP/shop.db" build/explorer-shots || rc=1
+# the browser: Debian's chromium, headless, on the demo shop in each database
+node explorer/test/browser.test.js sqlite "$TMP/shop.db" build/explorer-shots || rc=1
+if [ -n "${pg_ok:-}" ]; then
+  node explorer/test/browser.test.js pg "postgresql://postgres@$sock:$PORT/postgres" build/explorer-shots/pg || rc=1
+fi
 exit $rc
