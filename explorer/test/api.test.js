@@ -167,7 +167,8 @@ async function main() {
     }
     const r2 = await get('/api/models/shop_als/progress');
     check(`${T} evaluation progress: the running evaluation's line, for its model only`, r.body.line === line && r2.body.line === null, [r.body, r2.body]);
-    await sleeping;
+    await direct.all("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '-- recsys: evaluate \"shop_ease\"%'", []);
+    await sleeping.catch(() => {});
     await other.end();
 
     const vb = await openBackend(viewer);
