@@ -141,7 +141,7 @@ struct rs_config {
 	int imp_dims, imp_als;
 	/* vae (vae.c; also max_memory_mb, above) */
 	int vae_hidden, vae_latent, vae_epochs, vae_batch, vae_anneal;
-	double vae_lr, vae_dropout, vae_beta;
+	double vae_lr, vae_dropout, vae_beta, vae_decay;
 };
 
 /* weighting.c: the option's name, the value a configuration trains with

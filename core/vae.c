@@ -63,7 +63,16 @@ typedef struct vae_work {
 	int32_t *xidx, *tidx;  /* the batch's nnz at most */
 	float *xval, *tval;
 	float *h, *hq, *z, *eps, *logits, *dz, *dq, *dh; /* b x (hidden | 2 latent | latent | items) */
+	double mean_items;     /* items per user of the training rows */
 } vae_work;
+
+/* Row r's KL weight relative to the batch's: its item count over the mean
+ * (RecVAE's beta(x) = gamma |x|: a user with many items can afford a
+ * posterior further from the prior; paid on validation, bench/TUNING.md). */
+static inline float klw(const vae_work *w, int32_t r)
+{
+	return (float)((double)(w->tptr[r + 1] - w->tptr[r]) / w->mean_items);
+}
 
 static void work_free(vae_work *w)
 {
@@ -161,7 +170,7 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 		for (int32_t k = 0; k < nl; k++) {
 			float sd = expf(0.5f * lv[k]);
 			w->z[(size_t)r * nl + k] = mu[k] + w->eps[(size_t)r * nl + k] * sd;
-			kl += 0.5 * (-lv[k] + sd * sd + mu[k] * mu[k] - 1.0);
+			kl += 0.5 * klw(w, r) * (-lv[k] + sd * sd + mu[k] * mu[k] - 1.0);
 		}
 	}
 	if ((st = rs_dense_forward(ctx, &n->dec, w->z, b, w->logits, err)) != RS_OK)
@@ -179,8 +188,9 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 		const float *mu = w->hq + r * 2 * nl, *lv = mu + nl;
 		float *dmu = w->dq + r * 2 * nl, *dlv = dmu + nl;
 		float sd = expf(0.5f * lv[k]);
-		dmu[k] = w->dz[rk] + anneal * scale * mu[k];
-		dlv[k] = w->dz[rk] * w->eps[rk] * 0.5f * sd + anneal * scale * 0.5f * (sd * sd - 1.0f);
+		float an = anneal * klw(w, (int32_t)r);
+		dmu[k] = w->dz[rk] + an * scale * mu[k];
+		dlv[k] = w->dz[rk] * w->eps[rk] * 0.5f * sd + an * scale * 0.5f * (sd * sd - 1.0f);
 	}
 	if ((st = rs_dense_backward(ctx, &n->q, w->h, w->dq, b, w->dh, err)) != RS_OK)
 		return st;
@@ -378,8 +388,10 @@ static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_er
 			st = rs_fail(err, RS_ENOMEM, "out of memory for a vae minibatch of %d users", (int)b);
 	}
 	free(lens);
+	w.mean_items = nu > 0 ? (double)rs_csr_nnz(x) / nu : 1;
 	uint64_t s = c->seed ^ 0x7661650000000000ULL; /* "vae" */
 	rs_adam opt = rs_adam_defaults((float)c->vae_lr);
+	opt.weight_decay = (float)c->vae_decay;
 	int64_t step = 0;
 	rs_phase(ctx, "vae epochs", "epoch", c->vae_epochs);
 	for (int e = 0; st == RS_OK && e < c->vae_epochs; e++) {
@@ -441,9 +453,9 @@ static void vae_params(const rs_train_ctx *ctx, rs_text *t)
 	const rs_config *c = ctx->cfg;
 	rs_text_printf(t, "\"hidden\": %d, \"latent\": %d, \"epochs\": %d, \"batch\": %d, "
 	               "\"learning_rate\": %g, \"dropout\": %g, \"beta\": %g, \"anneal_steps\": %d, "
-	               "\"max_memory_mb\": %g",
+	               "\"weight_decay\": %g, \"max_memory_mb\": %g",
 	               c->vae_hidden, c->vae_latent, c->vae_epochs, c->vae_batch, c->vae_lr,
-	               c->vae_dropout, c->vae_beta, c->vae_anneal, c->max_memory_mb);
+	               c->vae_dropout, c->vae_beta, c->vae_anneal, c->vae_decay, c->max_memory_mb);
 }
 
 /* Defaults chosen on validation splits (bench/TUNING.md). */
@@ -455,6 +467,7 @@ static const rs_opt_spec VAE_OPTIONS[] = {
 	{"learning_rate", RS_T_NUM, offsetof(rs_config, vae_lr), 1e-3, 1e-7, 1, NULL},
 	{"dropout", RS_T_NUM, offsetof(rs_config, vae_dropout), 0.5, 0, 0.95, NULL},
 	{"beta", RS_T_NUM, offsetof(rs_config, vae_beta), 0.2, 0, 10, NULL},
+	{"weight_decay", RS_T_NUM, offsetof(rs_config, vae_decay), 0, 0, 1, NULL},
 	{"anneal_steps", RS_T_INT, offsetof(rs_config, vae_anneal), 2000, 0, 100000000, NULL},
 	{"max_memory_mb", RS_T_NUM, offsetof(rs_config, max_memory_mb), 2048, 1, 1e9, NULL},
 };

@@ -155,6 +155,11 @@ void test_dense_grad_l2(void);
 void test_dense_adam_converges(void);
 void test_dense_threads_same_bits(void);
 void test_dense_cancel(void);
+void test_vae_blocks(void);
+void test_vae_threads(void);
+void test_vae_round_trip(void);
+void test_vae_session_and_explain(void);
+void test_vae_limit_and_cancel(void);
 
 int main(void)
 {
@@ -307,5 +312,10 @@ int main(void)
 	RUN(test_dense_adam_converges);
 	RUN(test_dense_threads_same_bits);
 	RUN(test_dense_cancel);
+	RUN(test_vae_blocks);
+	RUN(test_vae_threads);
+	RUN(test_vae_round_trip);
+	RUN(test_vae_session_and_explain);
+	RUN(test_vae_limit_and_cancel);
 	return h_failed_checks ? 1 : 0;
 }
