@@ -26,6 +26,8 @@ typedef struct rs_train_ctx {
 	int64_t new_users;   /* bpr, warp: users only the users table names (summary) */
 	rs_price_count prices; /* the items table's prices (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
+	int epochs;          /* vae: epochs and annealing steps as resolved */
+	int64_t anneal_steps;
 	rs_text note;        /* auto: the search, for the summary */
 	const rs_time_cut *cut; /* auto: the global time cut-off of its validation, or NULL */
 } rs_train_ctx;

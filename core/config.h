@@ -140,7 +140,7 @@ struct rs_config {
 	char *imp_interactions;
 	int imp_dims, imp_als;
 	/* vae (vae.c; also max_memory_mb, above) */
-	int vae_hidden, vae_latent, vae_epochs, vae_batch, vae_anneal;
+	int vae_hidden, vae_latent, vae_dec_hidden, vae_epochs, vae_batch, vae_anneal;
 	double vae_lr, vae_dropout, vae_beta, vae_decay;
 };
 

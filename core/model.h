@@ -91,9 +91,11 @@ struct rs_model {
 	int32_t imp_bias;
 	int32_t imp_als;
 	/* vae (vae.c; blob sections 49-50): the encoder fresh users and sessions
-	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu back to
-	 * back; user_f / item_f hold [mu, 1] and [decoder column, bias] */
-	int32_t vae_hidden, vae_latent;
+	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu, then the
+	 * decoder's hidden layer Wd (latent x dec_hidden), bd when it has one,
+	 * back to back; user_f / item_f hold [mu or tanh(mu Wd + bd), 1] and
+	 * [decoder column, bias] */
+	int32_t vae_hidden, vae_latent, vae_dec_hidden; /* vae_dec_hidden 0: none */
 	float *vae_enc;
 	/* Mapped from a serving image (model_image.c): every array above is
 	 * read-only shared memory. Every pointer field needs a line in

@@ -35,26 +35,31 @@
 
 size_t rs_vae_enc_count(const rs_model *m)
 {
-	size_t ni = m->items.n, h = (size_t)m->vae_hidden, l = (size_t)m->vae_latent;
-	return ni * h + h + h * l + l;
+	size_t ni = m->items.n, h = (size_t)m->vae_hidden, l = (size_t)m->vae_latent,
+	       d = (size_t)m->vae_dec_hidden;
+	return ni * h + h + h * l + l + l * d + d;
 }
 
 /* Bytes training needs at its peak (dense.h's layer bytes, the batch's
  * buffers, the model's vectors and encoder copy). */
 static double vae_bytes(const rs_config *c, const rs_csr *x)
 {
-	double ni = x->ncols, nu = x->nrows, h = c->vae_hidden, l = c->vae_latent;
+	double ni = x->ncols, nu = x->nrows, h = c->vae_hidden, l = c->vae_latent,
+	       d = c->vae_dec_hidden, o = d > 0 ? d : l; /* the decoder's last input */
 	double b = c->vae_batch < nu ? c->vae_batch : nu;
 	return rs_dense_layer_bytes(x->ncols, c->vae_hidden) +
 	       rs_dense_layer_bytes(c->vae_hidden, 2 * c->vae_latent) +
-	       rs_dense_layer_bytes(c->vae_latent, x->ncols) +
-	       4.0 * b * (ni + 3 * h + 8 * l) + 16.0 * rs_csr_nnz(x) +
-	       4.0 * (ni + nu) * (l + 1) + 4.0 * (ni * h + h * l);
+	       (d > 0 ? rs_dense_layer_bytes(c->vae_latent, c->vae_dec_hidden) : 0) +
+	       rs_dense_layer_bytes(d > 0 ? c->vae_dec_hidden : c->vae_latent, x->ncols) +
+	       4.0 * b * (ni + 3 * h + 8 * l + 2 * d) + 16.0 * rs_csr_nnz(x) +
+	       4.0 * (ni + nu) * (o + 1) + 4.0 * (ni * h + h * l + l * d);
 }
 
 typedef struct vae_net {
-	rs_dense_layer enc, q, dec; /* items -> hidden, hidden -> 2 latent, latent -> items */
-	int32_t ni, nh, nl;
+	rs_dense_layer enc, q;  /* items -> hidden (tanh), hidden -> 2 latent */
+	rs_dense_layer dech;    /* latent -> decoder hidden (tanh), when nd > 0 */
+	rs_dense_layer dec;     /* (decoder hidden or latent) -> items */
+	int32_t ni, nh, nl, nd;
 } vae_net;
 
 /* One minibatch's inputs, targets and activations (b users at most). */
@@ -63,6 +68,7 @@ typedef struct vae_work {
 	int32_t *xidx, *tidx;  /* the batch's nnz at most */
 	float *xval, *tval;
 	float *h, *hq, *z, *eps, *logits, *dz, *dq, *dh; /* b x (hidden | 2 latent | latent | items) */
+	float *d1, *dd1;       /* b x decoder hidden */
 	double mean_items;     /* items per user of the training rows */
 } vae_work;
 
@@ -78,7 +84,7 @@ static void work_free(vae_work *w)
 {
 	free(w->xptr); free(w->tptr); free(w->xidx); free(w->tidx); free(w->xval); free(w->tval);
 	free(w->h); free(w->hq); free(w->z); free(w->eps); free(w->logits); free(w->dz);
-	free(w->dq); free(w->dh);
+	free(w->dq); free(w->dh); free(w->d1); free(w->dd1);
 }
 
 static int work_alloc(vae_work *w, size_t b, size_t nnz, const vae_net *n)
@@ -98,7 +104,9 @@ static int work_alloc(vae_work *w, size_t b, size_t nnz, const vae_net *n)
 	w->dz = rs_malloc(rs_mul(b * l, 4));
 	w->eps = rs_malloc(rs_mul(b * l, 4));
 	w->logits = rs_malloc(rs_mul(b, rs_mul(ni, 4)));
-	return w->xptr && w->tptr && w->xidx && w->tidx && w->xval && w->tval && w->h && w->dh &&
+	w->d1 = rs_malloc(rs_mul(b * (size_t)n->nd + 1, 4));
+	w->dd1 = rs_malloc(rs_mul(b * (size_t)n->nd + 1, 4));
+	return w->d1 && w->dd1 && w->xptr && w->tptr && w->xidx && w->tidx && w->xval && w->tval && w->h && w->dh &&
 	       w->hq && w->dq && w->z && w->dz && w->eps && w->logits;
 }
 
@@ -155,8 +163,9 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 	size_t bl = (size_t)b * nl;
 	rs_dense_sparse xin = {.rows = b, .indptr = w->xptr, .indices = w->xidx, .values = w->xval};
 	rs_dense_sparse tgt = {.rows = b, .indptr = w->tptr, .indices = w->tidx, .values = w->tval};
-	rs_dense_layer *layers[3] = {&n->enc, &n->q, &n->dec};
-	for (int k = 0; k < 3; k++)
+	rs_dense_layer *layers[4] = {&n->enc, &n->q, &n->dec, &n->dech};
+	int nlayers = n->nd > 0 ? 4 : 3;
+	for (int k = 0; k < nlayers; k++)
 		rs_dense_zero_grad(layers[k]);
 	rs_status st = rs_dense_sparse_forward(ctx, &n->enc, &xin, w->h, err);
 	if (st != RS_OK)
@@ -173,14 +182,29 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 			kl += 0.5 * klw(w, r) * (-lv[k] + sd * sd + mu[k] * mu[k] - 1.0);
 		}
 	}
-	if ((st = rs_dense_forward(ctx, &n->dec, w->z, b, w->logits, err)) != RS_OK)
+	const float *last = w->z; /* the decoder's last layer's input */
+	if (n->nd > 0) {
+		if ((st = rs_dense_forward(ctx, &n->dech, w->z, b, w->d1, err)) != RS_OK)
+			return st;
+		rs_dense_act_forward(RS_ACT_TANH, w->d1, (size_t)b * n->nd);
+		last = w->d1;
+	}
+	if ((st = rs_dense_forward(ctx, &n->dec, last, b, w->logits, err)) != RS_OK)
 		return st;
 	double nll;
 	float scale = 1.0f / (float)b;
 	if ((st = rs_dense_softmax_xent(ctx, w->logits, b, n->ni, &tgt, scale, &nll, err)) != RS_OK)
 		return st;
 	*loss = (nll + anneal * kl) / b;
-	if ((st = rs_dense_backward(ctx, &n->dec, w->z, w->logits, b, w->dz, err)) != RS_OK)
+	if (n->nd > 0) {
+		if ((st = rs_dense_backward(ctx, &n->dec, w->d1, w->logits, b, w->dd1, err)) != RS_OK)
+			return st;
+		rs_dense_act_backward(RS_ACT_TANH, w->d1, w->dd1, (size_t)b * n->nd);
+		st = rs_dense_backward(ctx, &n->dech, w->z, w->dd1, b, w->dz, err);
+	} else {
+		st = rs_dense_backward(ctx, &n->dec, w->z, w->logits, b, w->dz, err);
+	}
+	if (st != RS_OK)
 		return st;
 	/* through the sample and the KL term to [mu, logvar] */
 	for (size_t rk = 0; rk < bl; rk++) {
@@ -197,42 +221,85 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 	rs_dense_act_backward(RS_ACT_TANH, w->h, w->dh, (size_t)b * nh);
 	if ((st = rs_dense_sparse_backward(ctx, &n->enc, &xin, w->dh, err)) != RS_OK)
 		return st;
-	return rs_adam_step(ctx, opt, layers, 3, err);
+	return rs_adam_step(ctx, opt, layers, nlayers, err);
 }
 
-/* The user vector [mu, 1] of a history (items, weights w or NULL = 1),
- * from the stored encoder; h: room for hidden floats. */
+/* Pointers into m->vae_enc (rs_vae_enc_count's layout). */
+typedef struct enc_parts {
+	const float *w1, *b1, *wmu, *bmu, *wd, *bd;
+} enc_parts;
+
+static enc_parts parts_of(const rs_model *m)
+{
+	enc_parts p;
+	size_t nh = (size_t)m->vae_hidden, nl = (size_t)m->vae_latent;
+	p.w1 = m->vae_enc;
+	p.b1 = p.w1 + m->items.n * nh;
+	p.wmu = p.b1 + nh;
+	p.bmu = p.wmu + nh * nl;
+	p.wd = p.bmu + nl;
+	p.bd = p.wd + nl * (size_t)m->vae_dec_hidden;
+	return p;
+}
+
+/* From the encoder's first pre-activation h (hidden floats, followed by
+ * room for latent more): the user vector x = [mu, 1], or with a decoder
+ * hidden layer [tanh(mu Wd + bd), 1] (m->factors floats). */
+static void finish(const rs_model *m, float *h, float *x)
+{
+	int32_t nh = m->vae_hidden, nl = m->vae_latent, nd = m->vae_dec_hidden;
+	enc_parts p = parts_of(m);
+	float *mu = nd > 0 ? h + nh : x;
+	rs_dense_act_forward(RS_ACT_TANH, h, (size_t)nh);
+	memcpy(mu, p.bmu, (size_t)nl * sizeof *mu);
+	for (int32_t c = 0; c < nh; c++) {
+		const float *row = p.wmu + (size_t)c * nl;
+		for (int32_t k = 0; k < nl; k++)
+			mu[k] += h[c] * row[k];
+	}
+	if (nd > 0) {
+		memcpy(x, p.bd, (size_t)nd * sizeof *x);
+		for (int32_t k = 0; k < nl; k++) {
+			const float *row = p.wd + (size_t)k * nd;
+			for (int32_t c = 0; c < nd; c++)
+				x[c] += mu[k] * row[c];
+		}
+		rs_dense_act_forward(RS_ACT_TANH, x, (size_t)nd);
+	}
+	x[m->factors - 1] = 1; /* the bias dimension: item_f's last column is the decoder bias */
+}
+
+/* The user vector of a history (items, weights w or NULL = 1), from the
+ * stored encoder; h: room for hidden + latent floats. */
 static void encode(const rs_model *m, const int32_t *items, const float *w, int n, float *h,
                    float *x)
 {
-	int32_t nh = m->vae_hidden, nl = m->vae_latent;
-	const float *w1 = m->vae_enc, *b1 = w1 + m->items.n * (size_t)nh, *wmu = b1 + nh,
-	            *bmu = wmu + (size_t)nh * nl;
+	int32_t nh = m->vae_hidden;
+	enc_parts p = parts_of(m);
 	double sq = 0;
 	for (int r = 0; r < n; r++)
 		sq += w ? (double)w[r] * w[r] : 1.0;
 	float inv = sq > 0 ? (float)(1.0 / sqrt(sq)) : 0;
-	memcpy(h, b1, (size_t)nh * sizeof *h);
+	memcpy(h, p.b1, (size_t)nh * sizeof *h);
 	for (int r = 0; r < n; r++) {
-		const float *row = w1 + (size_t)items[r] * nh;
+		const float *row = p.w1 + (size_t)items[r] * nh;
 		float v = (w ? w[r] : 1.0f) * inv;
 		for (int32_t c = 0; c < nh; c++)
 			h[c] += v * row[c];
 	}
-	rs_dense_act_forward(RS_ACT_TANH, h, (size_t)nh);
-	memcpy(x, bmu, (size_t)nl * sizeof *x);
-	for (int32_t c = 0; c < nh; c++) {
-		const float *row = wmu + (size_t)c * nl;
-		for (int32_t k = 0; k < nl; k++)
-			x[k] += h[c] * row[k];
-	}
-	x[nl] = 1; /* the bias dimension: item_f's last column is the decoder bias */
+	finish(m, h, x);
+}
+
+/* Scratch floats encode needs. */
+static size_t scratch(const rs_model *m)
+{
+	return (size_t)m->vae_hidden + (size_t)m->vae_latent;
 }
 
 static rs_status vae_fold(const rs_model *m, const int32_t *items, const float *w, int n,
                           float *x, rs_error *err)
 {
-	float *h = rs_malloc(rs_mul((size_t)m->vae_hidden, sizeof *h));
+	float *h = rs_malloc(rs_mul(scratch(m), sizeof *h));
 	if (!h)
 		return rs_fail(err, RS_ENOMEM, "out of memory encoding %d history items", n);
 	encode(m, items, w, n, h, x);
@@ -243,52 +310,45 @@ static rs_status vae_fold(const rs_model *m, const int32_t *items, const float *
 /* recsys_explain: c[r] = score(i | history) - score(i | history without
  * item r), the logit item i loses when the encoder does not see item r
  * (the rest renormalised as the encoder does). One pass over the history
- * for the sum of W1 rows, then O(hidden x latent) per item. */
+ * for the weighted sum of W1 rows; each removal then subtracts one row and
+ * runs the rest of the network for one user. */
 static rs_status vae_explain(const rs_model *m, const int32_t *items, const float *w, int n,
                              int32_t i, double *c, rs_error *err)
 {
-	int32_t nh = m->vae_hidden, nl = m->vae_latent, f = m->factors;
-	const float *w1 = m->vae_enc, *b1 = w1 + m->items.n * (size_t)nh, *wmu = b1 + nh,
-	            *bmu = wmu + (size_t)nh * nl, *yi = m->item_f + (size_t)i * f;
-	double *sum = rs_calloc(rs_mul((size_t)nh, 2), sizeof *sum), *v = sum + nh;
-	float *h = rs_malloc(rs_mul((size_t)nh, sizeof *h));
-	if (!sum || !h) {
-		free(sum);
-		free(h);
+	int32_t nh = m->vae_hidden, f = m->factors;
+	enc_parts p = parts_of(m);
+	const float *yi = m->item_f + (size_t)i * f;
+	double *sum = rs_calloc((size_t)nh, sizeof *sum);
+	float *h = rs_malloc(rs_mul(scratch(m), sizeof *h)), *x = rs_malloc(rs_mul((size_t)f, 4));
+	if (!sum || !h || !x) {
+		free(sum); free(h); free(x);
 		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 	}
-	/* v_c = sum_k Wmu[c, k] y_i[k]: the item's logit is bmu . y_i + b_i + h . v */
-	double sq = 0, base_b = yi[nl];
+	double sq = 0;
 	for (int r = 0; r < n; r++) {
 		double wr = w ? w[r] : 1.0;
 		sq += wr * wr;
-		const float *row = w1 + (size_t)items[r] * nh;
+		const float *row = p.w1 + (size_t)items[r] * nh;
 		for (int32_t k = 0; k < nh; k++)
 			sum[k] += wr * row[k];
 	}
-	for (int32_t k = 0; k < nl; k++)
-		base_b += (double)bmu[k] * yi[k];
-	for (int32_t k = 0; k < nh; k++)
-		for (int32_t q = 0; q < nl; q++)
-			v[k] += (double)wmu[(size_t)k * nl + q] * yi[q];
 	double base = 0;
 	for (int r = -1; r < n; r++) { /* r = -1: the whole history */
 		double wr = r >= 0 ? (w ? w[r] : 1.0) : 0, rest = sq - wr * wr;
 		double inv = rest > 1e-12 ? 1.0 / sqrt(rest) : 0;
-		const float *row = r >= 0 ? w1 + (size_t)items[r] * nh : NULL;
+		const float *row = r >= 0 ? p.w1 + (size_t)items[r] * nh : NULL;
 		for (int32_t k = 0; k < nh; k++)
-			h[k] = (float)(b1[k] + (sum[k] - (row ? wr * row[k] : 0)) * inv);
-		rs_dense_act_forward(RS_ACT_TANH, h, (size_t)nh);
-		double s = base_b;
-		for (int32_t k = 0; k < nh; k++)
-			s += h[k] * v[k];
+			h[k] = (float)(p.b1[k] + (sum[k] - (row ? wr * row[k] : 0)) * inv);
+		finish(m, h, x);
+		double s = 0;
+		for (int32_t k = 0; k < f; k++)
+			s += (double)x[k] * yi[k];
 		if (r < 0)
 			base = s;
 		else
 			c[r] = base - s;
 	}
-	free(sum);
-	free(h);
+	free(sum); free(h); free(x);
 	return RS_OK;
 }
 
@@ -306,7 +366,7 @@ static void users_range(void *arg, int32_t begin, int32_t end, int tid)
 	for (int32_t u = begin; u < end; u++) {
 		int64_t p = m->seen.indptr[u];
 		encode(m, m->seen.indices + p, m->seen.data + p, (int)(m->seen.indptr[u + 1] - p),
-		       j->h + (size_t)tid * m->vae_hidden, m->user_f + (size_t)u * f);
+		       j->h + (size_t)tid * scratch(m), m->user_f + (size_t)u * f);
 	}
 }
 
@@ -314,14 +374,16 @@ static void users_range(void *arg, int32_t begin, int32_t end, int tid)
  * (decoder columns and bias), then user_f by the serving encoder. */
 static rs_status keep_model(rs_train_ctx *ctx, const vae_net *n, rs_model *m, rs_error *err)
 {
-	size_t ni = (size_t)n->ni, nh = (size_t)n->nh, nl = (size_t)n->nl, f = nl + 1;
+	size_t ni = (size_t)n->ni, nh = (size_t)n->nh, nl = (size_t)n->nl, nd = (size_t)n->nd;
+	size_t o = nd > 0 ? nd : nl, f = o + 1; /* the decoder's last input, + bias */
 	m->vae_hidden = n->nh;
 	m->vae_latent = n->nl;
+	m->vae_dec_hidden = n->nd;
 	m->factors = (int32_t)f;
 	m->vae_enc = rs_malloc(rs_mul(rs_vae_enc_count(m), sizeof(float)));
 	m->item_f = rs_malloc(rs_mul(rs_mul(ni, f), sizeof(float)));
 	m->user_f = rs_malloc(rs_mul(rs_mul(m->users.n, f), sizeof(float)));
-	users_job j = {.m = m, .h = rs_malloc(rs_mul(rs_mul((size_t)ctx->cfg->threads, nh), 4))};
+	users_job j = {.m = m, .h = rs_malloc(rs_mul(rs_mul((size_t)ctx->cfg->threads, scratch(m)), 4))};
 	rs_status st = RS_OK;
 	if (!m->vae_enc || !m->item_f || !m->user_f || !j.h) {
 		st = rs_fail(err, RS_ENOMEM, "out of memory for the vae model");
@@ -333,10 +395,14 @@ static rs_status keep_model(rs_train_ctx *ctx, const vae_net *n, rs_model *m, rs
 		for (size_t c = 0; c < nh; c++) /* the mu half of Wq's columns */
 			memcpy(wmu + c * nl, n->q.w + c * 2 * nl, nl * sizeof *e);
 		memcpy(wmu + nh * nl, n->q.b, nl * sizeof *e);
+		if (nd > 0) {
+			memcpy(wmu + nh * nl + nl, n->dech.w, nl * nd * sizeof *e);
+			memcpy(wmu + nh * nl + nl + nl * nd, n->dech.b, nd * sizeof *e);
+		}
 		for (size_t i = 0; i < ni; i++) {
-			for (size_t k = 0; k < nl; k++)
+			for (size_t k = 0; k < o; k++)
 				m->item_f[i * f + k] = n->dec.w[k * ni + i];
-			m->item_f[i * f + nl] = n->dec.b[i];
+			m->item_f[i * f + o] = n->dec.b[i];
 		}
 		st = rs_parallel_for(ctx, (int32_t)m->users.n, 64, ctx->cfg->threads, users_range, &j, err);
 	}
@@ -351,6 +417,19 @@ static void shuffle(int32_t *a, int32_t n, uint64_t *s)
 		a[k] = a[r];
 		a[r] = t;
 	}
+}
+
+/* "epochs" 0 (the default): about VAE_USER_PASSES user rows in all, at
+ * least 10 and at most 100 passes: the small sets need many passes, the
+ * larger ones learn as much from fewer and would blow the time (chosen on
+ * the validation splits of ML-100K and ML-1M, bench/TUNING.md). */
+#define VAE_USER_PASSES 100000.0
+static int vae_epochs(const rs_config *c, int32_t users)
+{
+	if (c->vae_epochs > 0)
+		return c->vae_epochs;
+	double e = ceil(VAE_USER_PASSES / (users > 0 ? users : 1));
+	return e < 10 ? 10 : e > 100 ? 100 : (int)e;
 }
 
 static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_error *err)
@@ -393,8 +472,12 @@ static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_er
 	rs_adam opt = rs_adam_defaults((float)c->vae_lr);
 	opt.weight_decay = (float)c->vae_decay;
 	int64_t step = 0;
-	rs_phase(ctx, "vae epochs", "epoch", c->vae_epochs);
-	for (int e = 0; st == RS_OK && e < c->vae_epochs; e++) {
+	int epochs = ctx->epochs = vae_epochs(c, nu);
+	int64_t anneal_steps = ctx->anneal_steps = c->vae_anneal >= 0
+	                                               ? c->vae_anneal
+	                                               : (int64_t)epochs * ((nu + b - 1) / b) / 5;
+	rs_phase(ctx, "vae epochs", "epoch", epochs);
+	for (int e = 0; st == RS_OK && e < epochs; e++) {
 		rs_step(ctx, e + 1);
 		shuffle(order, nu, &s);
 		for (int32_t k = 0; st == RS_OK && k < nu; k += b) {
@@ -403,8 +486,8 @@ static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_er
 				st = rs_fail(err, RS_ECANCELLED, "training cancelled");
 				break;
 			}
-			float anneal = c->vae_anneal > 0
-			                   ? (float)fmin(c->vae_beta, (double)step / c->vae_anneal)
+			float anneal = anneal_steps > 0
+			                   ? (float)fmin(c->vae_beta, (double)step / anneal_steps)
 			                   : (float)c->vae_beta;
 			double loss;
 			fill_batch(x, order + k, nb, c->vae_dropout, c->seed, step, n->nl, &w);
@@ -428,12 +511,14 @@ static rs_status vae_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		               "limit \"max_memory_mb\" = %g; raise the limit, or lower \"hidden\" or "
 		               "\"latent\"",
 		               need, (int)x->ncols, c->vae_hidden, c->vae_latent, c->max_memory_mb);
-	vae_net n = {.ni = x->ncols, .nh = c->vae_hidden, .nl = c->vae_latent};
+	vae_net n = {.ni = x->ncols, .nh = c->vae_hidden, .nl = c->vae_latent, .nd = c->vae_dec_hidden};
 	rs_status st = rs_dense_layer_init(&n.enc, n.ni, n.nh, c->seed * 3 + 1, err);
 	if (st == RS_OK)
 		st = rs_dense_layer_init(&n.q, n.nh, 2 * n.nl, c->seed * 3 + 2, err);
 	if (st == RS_OK)
-		st = rs_dense_layer_init(&n.dec, n.nl, n.ni, c->seed * 3 + 3, err);
+		st = rs_dense_layer_init(&n.dec, n.nd > 0 ? n.nd : n.nl, n.ni, c->seed * 3 + 3, err);
+	if (st == RS_OK && n.nd > 0)
+		st = rs_dense_layer_init(&n.dech, n.nl, n.nd, c->seed * 3 + 4, err);
 	int prev = rs_dense_blas_begin();
 	if (st == RS_OK)
 		st = vae_train(ctx, x, &n, err);
@@ -445,30 +530,33 @@ static rs_status vae_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	rs_dense_layer_free(&n.enc);
 	rs_dense_layer_free(&n.q);
 	rs_dense_layer_free(&n.dec);
+	rs_dense_layer_free(&n.dech);
 	return st;
 }
 
 static void vae_params(const rs_train_ctx *ctx, rs_text *t)
 {
 	const rs_config *c = ctx->cfg;
-	rs_text_printf(t, "\"hidden\": %d, \"latent\": %d, \"epochs\": %d, \"batch\": %d, "
-	               "\"learning_rate\": %g, \"dropout\": %g, \"beta\": %g, \"anneal_steps\": %d, "
-	               "\"weight_decay\": %g, \"max_memory_mb\": %g",
-	               c->vae_hidden, c->vae_latent, c->vae_epochs, c->vae_batch, c->vae_lr,
-	               c->vae_dropout, c->vae_beta, c->vae_anneal, c->vae_decay, c->max_memory_mb);
+	rs_text_printf(t, "\"hidden\": %d, \"latent\": %d, \"decoder_hidden\": %d, \"epochs\": %d, "
+	               "\"batch\": %d, \"learning_rate\": %g, \"dropout\": %g, \"beta\": %g, "
+	               "\"anneal_steps\": %lld, \"weight_decay\": %g, \"max_memory_mb\": %g",
+	               c->vae_hidden, c->vae_latent, c->vae_dec_hidden, ctx->epochs, c->vae_batch,
+	               c->vae_lr, c->vae_dropout, c->vae_beta, (long long)ctx->anneal_steps,
+	               c->vae_decay, c->max_memory_mb);
 }
 
 /* Defaults chosen on validation splits (bench/TUNING.md). */
 static const rs_opt_spec VAE_OPTIONS[] = {
-	{"hidden", RS_T_INT, offsetof(rs_config, vae_hidden), 600, 1, 65536, NULL},
-	{"latent", RS_T_INT, offsetof(rs_config, vae_latent), 200, 1, 1023, NULL},
-	{"epochs", RS_T_INT, offsetof(rs_config, vae_epochs), 50, 1, 100000, NULL},
-	{"batch", RS_T_INT, offsetof(rs_config, vae_batch), 500, 1, 1000000, NULL},
-	{"learning_rate", RS_T_NUM, offsetof(rs_config, vae_lr), 1e-3, 1e-7, 1, NULL},
+	{"hidden", RS_T_INT, offsetof(rs_config, vae_hidden), 256, 1, 65536, NULL},
+	{"latent", RS_T_INT, offsetof(rs_config, vae_latent), 64, 1, 1023, NULL},
+	{"decoder_hidden", RS_T_INT, offsetof(rs_config, vae_dec_hidden), 0, 0, 1023, NULL},
+	{"epochs", RS_T_INT, offsetof(rs_config, vae_epochs), 0, 0, 100000, NULL},
+	{"batch", RS_T_INT, offsetof(rs_config, vae_batch), 100, 1, 1000000, NULL},
+	{"learning_rate", RS_T_NUM, offsetof(rs_config, vae_lr), 0.01, 1e-7, 1, NULL},
 	{"dropout", RS_T_NUM, offsetof(rs_config, vae_dropout), 0.5, 0, 0.95, NULL},
-	{"beta", RS_T_NUM, offsetof(rs_config, vae_beta), 0.2, 0, 10, NULL},
+	{"beta", RS_T_NUM, offsetof(rs_config, vae_beta), 0.5, 0, 10, NULL},
 	{"weight_decay", RS_T_NUM, offsetof(rs_config, vae_decay), 0, 0, 1, NULL},
-	{"anneal_steps", RS_T_INT, offsetof(rs_config, vae_anneal), 2000, 0, 100000000, NULL},
+	{"anneal_steps", RS_T_INT, offsetof(rs_config, vae_anneal), -1, -1, 100000000, NULL},
 	{"max_memory_mb", RS_T_NUM, offsetof(rs_config, max_memory_mb), 2048, 1, 1e9, NULL},
 };
 

@@ -14,15 +14,24 @@
 enum { NU = 40, NI = 20 };
 
 static const char *const SMALL[] = {"hidden=16", "latent=4", "epochs=80", "batch=8",
-                                    "learning_rate=0.01", "seed=3", "threads=1"};
+                                    "learning_rate=0.01", "seed=3", "decoder_hidden=0",
+                                    "threads=1"};
 #define N_SMALL (int)(sizeof SMALL / sizeof SMALL[0])
 
-static rs_status train_small(int threads, rs_model **m, rs_error *e)
+/* dec: "decoder_hidden=<n>" or NULL (none) */
+static rs_status train_dec(int threads, const char *dec, rs_model **m, rs_error *e)
 {
 	const char *kv[N_SMALL];
 	memcpy(kv, SMALL, sizeof kv);
 	kv[N_SMALL - 1] = threads == 1 ? "threads=1" : "threads=2";
+	if (dec)
+		kv[N_SMALL - 2] = dec;
 	return train_blocks("vae", N_SMALL, kv, NU, NI, m, e);
+}
+
+static rs_status train_small(int threads, rs_model **m, rs_error *e)
+{
+	return train_dec(threads, NULL, m, e);
 }
 
 /* Each user's top item is the one of their group they did not take. */
@@ -108,14 +117,16 @@ void test_vae_round_trip(void)
 }
 
 /* A session of user u's items scores like u (the encoder reads the same
- * row), and explain's drops match scoring the history without each item. */
-void test_vae_session_and_explain(void)
+ * row), and explain's drops match scoring the history without each item;
+ * without and with a decoder hidden layer. */
+static void session_and_explain(const char *dec)
 {
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_small(1, &m, &e) == RS_OK);
+	CHECK(train_dec(1, dec, &m, &e) == RS_OK);
 	if (!m)
 		return;
+	CHECK(m->factors == (dec ? 9 : 5));
 	const int u = 3;
 	int64_t b = m->seen.indptr[u], n = m->seen.indptr[u + 1] - b;
 	const char *ids[NI];
@@ -157,10 +168,17 @@ void test_vae_session_and_explain(void)
 		if (k > 0)
 			CHECK(c[k].contribution <= c[k - 1].contribution);
 	}
-	printf("  vae explain: %d rows, worst |drop - contribution| = %.2e\n", nc, worst);
+	printf("  vae explain (%s): %d rows, worst |drop - contribution| = %.2e\n",
+	       dec ? dec : "no decoder hidden layer", nc, worst);
 	CHECK(worst < 1e-4);
 	rs_free(c);
 	rs_model_destroy(&m);
+}
+
+void test_vae_session_and_explain(void)
+{
+	session_and_explain(NULL);
+	session_and_explain("decoder_hidden=8");
 }
 
 /* The memory estimate refuses before allocating; a cancel stops training. */
