@@ -50,6 +50,10 @@ FROM recsys_explain('u1', 'a4', 'vae_m') a JOIN recsys_explain('u1', 'a4', 'vae_
 -- recsys_evaluate trains and scores it like any algorithm.
 SELECT test_users > 0 AS evaluated, ndcg >= 0 AS has_ndcg
 FROM recsys_evaluate('vae_events', 'vae', '{"threads": 1, "hidden": 8, "latent": 2, "epochs": 5}');
+-- auto tries it when "algorithms" names it.
+SELECT s->'params'->>'chosen' AS chosen, jsonb_array_length(s->'params'->'search') AS candidates
+FROM recsys_train('vae_auto', 'vae_events', 'auto', '{"threads": 1, "algorithms": ["vae"]}') s;
+SELECT recsys_drop_model('vae_auto');
 
 -- Bad options, each named.
 SELECT recsys_train('vae_bad', 'vae_events', 'vae', '{"hidden": 0}');
