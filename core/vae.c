@@ -6,16 +6,19 @@
  * "weighting") is L2-normalised, dropped out (training only), encoded
  *     h = tanh(x W1 + b1),  [mu, logvar] = h Wq + bq,
  * sampled z = mu + eps exp(logvar / 2) (training; the mean mu at serving),
- * and decoded to logits z Wd + bd over all items. The loss per user is the
- * multinomial log-likelihood -sum_i x_i log softmax(logits)_i plus
- * anneal x KL(N(mu, exp logvar) || N(0, I)), the KL weight rising linearly
- * from 0 to "beta" over "anneal_steps" minibatches; Adam on minibatches of
- * "batch" users for "epochs" passes (core/dense.c: seeded, the same bits for
- * any thread count).
+ * and decoded to logits z Wd + bd over all items ("decoder_hidden" > 0:
+ * through tanh(z Wd1 + bd1) first). The loss per user is the multinomial
+ * log-likelihood -sum_i x_i log softmax(logits)_i plus
+ * anneal x (|x| / mean |x|) x KL(N(mu, exp logvar) || N(0, I)): the KL
+ * weight rises linearly from 0 to "beta" over "anneal_steps" minibatches
+ * and scales with the user's item count (RecVAE's beta(x), Shenbin et al.
+ * WSDM 2020). Adam on minibatches of "batch" users for "epochs" passes
+ * (core/dense.c: seeded, the same bits for any thread count).
  *
  * Serving is a factor model: softmax is monotone, so a user's ranking is
  * that of the logits mu_u . Wd_i + bd_i: user_f holds [mu_u, 1] and item_f
- * [Wd column i, bd_i] (bias_column = 1), and recommend, batch, the index,
+ * [Wd column i, bd_i] (bias_column = 1; with a decoder hidden layer its
+ * output replaces mu_u), and recommend, batch, the index,
  * similar items (cosine of the decoder's item vectors) and reasons run the
  * factor path. Fresh users and sessions run the stored encoder once on
  * their items (vae_fold); known users' mu is the same function of their
