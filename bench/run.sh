@@ -103,6 +103,7 @@ suite_rows() {
   if [ "$ds" = 100k ]; then
     train_row "recsys svd" defaults "$in" 0.030 0.1331 --algo svd
     train_row "recsys ease" defaults "$in" 0.216 0.1401 --algo ease
+    train_row "recsys vae" "defaults (ref: EASE)" "$in" 0.216 0.1401 --algo vae
     train_row "recsys itemknn" defaults "$in" 0.075 0.1320 --algo itemknn
     train_row "recsys warp" defaults "$in" 1.127 0.1314 --algo warp
     train_row "recsys bpr" defaults "$in" 0.888 0.1138 --algo bpr
@@ -114,6 +115,7 @@ suite_rows() {
   else
     train_row "recsys svd" defaults "$in" 0.177 0.2649 --algo svd
     train_row "recsys ease" defaults "$in" 2.354 0.2998 --algo ease
+    train_row "recsys vae" "defaults (ref: EASE)" "$in" 2.354 0.2998 --algo vae
     train_row "recsys itemknn" defaults "$in" 1.555 0.2546 --algo itemknn
     train_row "recsys warp" defaults "$in" 9.579 0.2616 --algo warp
     train_row "recsys bpr" defaults "$in" 2.393 0.1969 --algo bpr

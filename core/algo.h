@@ -26,6 +26,8 @@ typedef struct rs_train_ctx {
 	int64_t new_users;   /* bpr, warp: users only the users table names (summary) */
 	rs_price_count prices; /* the items table's prices (summary) */
 	int factors;         /* svd: factor count as resolved (at most min(users, items)) */
+	int epochs;          /* vae: epochs and annealing steps as resolved */
+	int64_t anneal_steps;
 	rs_text note;        /* auto: the search, for the summary */
 	const rs_time_cut *cut; /* auto: the global time cut-off of its validation, or NULL */
 } rs_train_ctx;
@@ -148,6 +150,15 @@ typedef struct rs_algo_def {
 	                               vectors without "als") */
 	int import_only;            /* made by recsys_import, never trained (imported) */
 	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
+	/* Fresh users and sessions: the user vector (m->factors floats) of a
+	 * history's items and weights (w NULL: all 1), the model's weighting
+	 * applied (vae: one pass of its encoder). NULL: the traits above. */
+	rs_status (*fold)(const rs_model *m, const int32_t *items, const float *w, int n, float *x,
+	                  rs_error *err);
+	/* recsys_explain for a nonlinear model: c[r], what history item r
+	 * (items, weights w, n) adds to item i's score. NULL: the split above. */
+	rs_status (*explain)(const rs_model *m, const int32_t *items, const float *w, int n,
+	                     int32_t i, double *c, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -183,6 +194,7 @@ extern const rs_algo_def rs_def_itemknn, rs_def_content;
 extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 extern const rs_algo_def rs_def_imported;
+extern const rs_algo_def rs_def_vae;
 /* import.c: the serving traits of one imported model (its fold-in and
  * bias columns vary by model). */
 const rs_algo_def *rs_import_def(const rs_model *m);

@@ -90,6 +90,13 @@ struct rs_model {
 	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */
 	int32_t imp_bias;
 	int32_t imp_als;
+	/* vae (vae.c; blob sections 49-50): the encoder fresh users and sessions
+	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu, then the
+	 * decoder's hidden layer Wd (latent x dec_hidden), bd when it has one,
+	 * back to back; user_f / item_f hold [mu or tanh(mu Wd + bd), 1] and
+	 * [decoder column, bias] */
+	int32_t vae_hidden, vae_latent, vae_dec_hidden; /* vae_dec_hidden 0: none */
+	float *vae_enc;
 	/* Mapped from a serving image (model_image.c): every array above is
 	 * read-only shared memory. Every pointer field needs a line in
 	 * model_image.c's table (or its hybrid part handling). */
@@ -152,6 +159,9 @@ void rs_history_facts_free(rs_history_facts *f);
 /* profile.c: spend_sorted from user_buy. */
 rs_status rs_spend_prepare(rs_model *m, rs_error *err);
 const char *rs_config_purchase_event(const rs_config *c);
+
+/* vae.c: floats in vae_enc for m's items, hidden and latent sizes. */
+size_t rs_vae_enc_count(const rs_model *m);
 
 /* Derived serving structures (popularity order, blocked factors). */
 rs_status rs_model_prepare(rs_model *m, rs_error *err);
