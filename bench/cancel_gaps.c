@@ -169,8 +169,9 @@ int main(int argc, char **argv)
 	rs_callbacks cb = {.cancel = poll_cb, .ctx = &p};
 	rs_model *m = NULL;
 	char *summary = NULL;
+	rs_eval_result er;
 	p.t0 = now();
-	rs_status st = evaluate ? rs_evaluate(cfg, b, 10, &cb, &summary, &e)
+	rs_status st = evaluate ? rs_evaluate(cfg, b, 10, &cb, &er, &e)
 	                        : rs_train(cfg, b, &cb, &m, &summary, &e);
 	double end = now();
 	printf("status %s%s%s; training %.2f s, %ld polls\n", rs_status_str(st), st ? ": " : "",

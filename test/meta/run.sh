@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Project-level checks: one version string everywhere, META.json valid for
-# PGXN's required keys, and no database header inside core/.
+# PGXN's required keys, no database header inside core/, bench programs compile.
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
@@ -30,4 +30,13 @@ valid=$(sqlite3 :memory: "SELECT json_valid(readfile('META.json'))
 [ "$valid" = "1" ] && ok "META.json valid with PGXN's required keys" || bad "META.json invalid or lacks required keys"
 
 if make -s lint >/dev/null 2>&1; then ok "core/ includes no database header"; else bad "core/ includes a database header"; fi
+
+# bench programs against the core's current API (a signature change must not
+# leave a benchmark that no longer builds)
+broken=""
+for f in bench/*.c; do
+  gcc -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Icore -Isqlite_recsys -fsyntax-only "$f" \
+    >/dev/null 2>&1 || broken="$broken $f"
+done
+[ -z "$broken" ] && ok "bench programs compile" || bad "bench programs do not compile:$broken"
 exit $rc
