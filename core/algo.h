@@ -117,6 +117,7 @@ typedef enum rs_split {
 	RS_SPLIT_SIM,     /* w_j sim(j, i) from the kept neighbours (itemknn, content) */
 	RS_SPLIT_DENSE,   /* w_j B[j, i] (ease) */
 	RS_SPLIT_MEAN,    /* q_j . q_i / n without the bias (bpr, warp) */
+	RS_SPLIT_ABLATE,  /* the score's drop when j leaves the tower's input (two_tower) */
 } rs_split;
 
 typedef struct rs_algo_def {
@@ -148,6 +149,10 @@ typedef struct rs_algo_def {
 	                               vectors without "als") */
 	int import_only;            /* made by recsys_import, never trained (imported) */
 	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
+	/* Fresh users and sessions: the user vector of the history (items s,
+	 * weights w or NULL, n) and, user >= 0, that user's features (two_tower). */
+	rs_status (*fold)(const rs_model *m, int32_t user, const int32_t *s, const float *w, int n,
+	                  float *x, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -183,6 +188,7 @@ extern const rs_algo_def rs_def_itemknn, rs_def_content;
 extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 extern const rs_algo_def rs_def_imported;
+extern const rs_algo_def rs_def_two_tower;
 /* import.c: the serving traits of one imported model (its fold-in and
  * bias columns vary by model). */
 const rs_algo_def *rs_import_def(const rs_model *m);

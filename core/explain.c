@@ -29,6 +29,7 @@
  * fresh path scores them (below).
  */
 #include "internal.h"
+#include "two_tower.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -164,6 +165,8 @@ static rs_status plain_contributions(const rs_model *m, history h, int32_t i, do
 {
 	if (rs_model_def(m)->solve_fold && m->factors > 0)
 		return als_contributions(m, h, i, c, err);
+	if (rs_model_def(m)->split == RS_SPLIT_ABLATE) /* a fresh user's: the history alone */
+		return rs_tt_contributions(m, -1, h.items, h.w, h.n, i, c, err);
 	for (int32_t r = 0; r < h.n; r++)
 		c[r] = rs_pair_contribution(m, h.items[r], h.w[r], i, h.n); /* popularity: 0 */
 	return RS_OK;
@@ -309,7 +312,9 @@ rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const
 	history h = user_history(m, u);
 	double *c = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *c));
 	st = c ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	if (st == RS_OK)
+	if (st == RS_OK && rs_model_def(m)->split == RS_SPLIT_ABLATE) /* with u's features */
+		st = rs_tt_contributions(m, u, h.items, h.w, h.n, i, c, err);
+	else if (st == RS_OK)
 		st = m->n_parts > 0 ? hybrid_contributions(m, u, i, c, err)
 		                    : plain_contributions(m, h, i, c, err);
 	if (st == RS_OK)

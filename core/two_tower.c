@@ -1,0 +1,585 @@
+/*
+ * two_tower.c - "two_tower": a user tower and an item tower over id
+ * embeddings and side-table features, trained with in-batch softmax.
+ *
+ * Inputs (two_tower.h): the features of lightfm_features.c, as warp reads
+ * the side tables (identity "item:<id>" / "user:<id>" keeping the share
+ * identity_weight, attributes splitting the rest), one embedding table E
+ * (features x dim) for both sides. A user's input adds the mean of the
+ * identity embeddings of the user's history items (weighted per
+ * "weighting"), so a fresh user is one forward pass of their features and
+ * recent items; in training the positive's own item is left out of it.
+ * Each tower: o = x + W2 relu(W1 x + b1) + b2 (dropout on the hidden
+ * layer), served normalized; user vectors u = o_u / |o_u|, item vectors
+ * v = o_i / (|o_i| temperature), so recommend()'s dot product is the
+ * model's logit and similar_items' cosine the item towers' cosine.
+ *
+ * Loss (Yi et al., "Sampling-Bias-Corrected Neural Modeling for Large
+ * Corpus Item Recommendations", RecSys 2019): per minibatch of B shuffled
+ * positive pairs, logits s_bc = u_b . v_c / T - log q_c over the batch's
+ * items, q_c the item's share of the positives (an in-batch negative is
+ * drawn in proportion to its popularity: the correction keeps popular items
+ * from being pushed down for being sampled often), softmax cross-entropy
+ * with the pair's own item as the label; another pair's copy of the same
+ * item is masked out. Adam (Kingma, Ba, ICLR 2015) on every parameter.
+ *
+ * Cold start: with probability cold_dropout a pair trains its user and
+ * (independently) its item without the identity feature, the attributes
+ * then carrying the whole row, which is how entities only the side tables
+ * name are scored (they join the model, lightfm_features.c, and are served
+ * by the towers over their attributes alone).
+ *
+ * Determinism: the pairs' order, the cold-start draws and the dropout
+ * masks come from the seed alone; the threads split each minibatch's rows,
+ * and every sum runs in the same order whatever their number, so a seed
+ * gives the same model on any thread count. Cancel is polled between
+ * minibatches.
+ */
+#include "two_tower.h"
+#include "lightfm.h"
+#include "dense.h"
+
+#include <cblas.h>
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tt_pair { int32_t u, i; } tt_pair;
+
+/* One tower's layers and its minibatch buffers. */
+typedef struct tt_side {
+	rs_dense_layer l1, l2;      /* f x h, h x f (h = 0: none) */
+	rs_dense_sparse bag;        /* the minibatch's inputs over E */
+	int64_t *ptr;
+	int32_t *idx;
+	float *val;
+	size_t cap;                 /* entries idx and val hold */
+	float *x, *hid, *hd, *mask; /* B x f input; B x h relu output, after dropout, mask */
+	float *o, *norm;            /* B x f output (normalized in place), B norms */
+	float *d, *dh, *dx;         /* gradients: B x f output, B x h hidden, B x f input */
+} tt_side;
+
+typedef struct tt_job {
+	rs_train_ctx *ctx;
+	int f, h, B;
+	float temp, hist, cold, drop;
+	const rs_csr *seen;         /* weighted as the model's "weighting" says */
+	const float *hw;            /* per positive: its weight in the history bag
+	                             * (seen's, times its "recency" factor) */
+	const rs_lfm_feats *ft;
+	int32_t n_item_id, n_user_id; /* items / users [0, n) have an identity feature */
+	double *wsum;               /* per user: the sum of its history's weights */
+	float *logq;                /* per item: log of its share of the positives */
+	rs_dense_layer emb;         /* E: features x f */
+	tt_side u, i;
+	float *z;                   /* B x B logits */
+	int64_t *tptr;              /* targets: row r's label is column r */
+	int32_t *tidx;
+	tt_pair *pairs;
+	int64_t n_pairs;
+} tt_job;
+
+/* Room for `need` more entries of s's bag. */
+static int bag_room(tt_side *s, size_t used, size_t need)
+{
+	if (used + need <= s->cap)
+		return 1;
+	size_t cap = s->cap ? s->cap : 4096;
+	while (cap < used + need)
+		cap *= 2;
+	int32_t *idx = rs_realloc(s->idx, rs_mul(cap, sizeof *idx));
+	if (idx)
+		s->idx = idx;
+	float *val = rs_realloc(s->val, rs_mul(cap, sizeof *val));
+	if (val)
+		s->val = val;
+	if (!idx || !val)
+		return 0;
+	s->cap = cap;
+	return 1;
+}
+
+/* Append row r of features c to the bag at *k, scaled by a; without its
+ * identity (the first entry) when `cold`, the attributes then summing to a. */
+static void put_row(tt_side *s, const rs_csr *c, int32_t r, int has_id, int cold, float a,
+                    size_t *k)
+{
+	int64_t b = c->indptr[r], e = c->indptr[r + 1];
+	if (cold && has_id && e - b > 1) {
+		float rest = 1.0f - c->data[b];
+		a = rest > 0 ? a / rest : a;
+		b++;
+	}
+	for (int64_t q = b; q < e; q++) {
+		s->idx[*k] = c->indices[q];
+		s->val[(*k)++] = a * c->data[q];
+	}
+}
+
+/* The minibatch's bags: pairs [p0, p0 + n). rng: this minibatch's stream. */
+static int build_bags(tt_job *j, int64_t p0, int32_t n, uint64_t *rng)
+{
+	const rs_csr *seen = j->seen, *uf = &j->ft->users, *itf = &j->ft->items;
+	size_t ku = 0, ki = 0;
+	j->u.ptr[0] = j->i.ptr[0] = 0;
+	for (int32_t b = 0; b < n; b++) {
+		int32_t u = j->pairs[p0 + b].u, i = j->pairs[p0 + b].i;
+		int cold_u = rs_rand_unit(rng) < j->cold, cold_i = rs_rand_unit(rng) < j->cold;
+		int64_t hb = seen->indptr[u], he = seen->indptr[u + 1];
+		size_t need = (size_t)(uf->indptr[u + 1] - uf->indptr[u] + he - hb);
+		if (!bag_room(&j->u, ku, need) ||
+		    !bag_room(&j->i, ki, (size_t)(itf->indptr[i + 1] - itf->indptr[i])))
+			return 0;
+		double rest = 0;
+		for (int64_t q = hb; q < he; q++)
+			rest += seen->indices[q] == i ? 0.0 : j->hw[q];
+		int hist = j->hist > 0 && rest > 0;
+		put_row(&j->u, uf, u, u < j->n_user_id, cold_u, hist ? 1.0f - j->hist : 1.0f, &ku);
+		for (int64_t q = hb; hist && q < he; q++) /* item j's identity is feature j */
+			if (seen->indices[q] != i) {
+				j->u.idx[ku] = seen->indices[q];
+				j->u.val[ku++] = (float)(j->hist * j->hw[q] / rest);
+			}
+		put_row(&j->i, itf, i, i < j->n_item_id, cold_i, 1.0f, &ki);
+		j->u.ptr[b + 1] = (int64_t)ku;
+		j->i.ptr[b + 1] = (int64_t)ki;
+	}
+	j->u.bag = (rs_dense_sparse){n, j->u.ptr, j->u.idx, j->u.val};
+	j->i.bag = (rs_dense_sparse){n, j->i.ptr, j->i.idx, j->i.val};
+	return 1;
+}
+
+/* A tower's forward pass over its bag (n rows): o normalized; dropout
+ * masks from seed when training. */
+static rs_status side_forward(tt_job *j, tt_side *s, int32_t n, int train, uint64_t seed,
+                              rs_error *err)
+{
+	size_t nf = (size_t)n * j->f, nh = (size_t)n * j->h;
+	rs_status st = rs_dense_sparse_forward(j->ctx, &j->emb, &s->bag, s->x, err);
+	if (st != RS_OK)
+		return st;
+	memcpy(s->o, s->x, nf * sizeof *s->o);
+	if (j->h > 0) {
+		if ((st = rs_dense_forward(j->ctx, &s->l1, s->x, n, s->hid, err)) != RS_OK)
+			return st;
+		rs_dense_act_forward(RS_ACT_RELU, s->hid, nh);
+		memcpy(s->hd, s->hid, nh * sizeof *s->hd);
+		if (train && j->drop > 0) {
+			rs_dense_dropout_mask(s->mask, n, j->h, j->drop, seed);
+			rs_dense_mul(s->hd, s->mask, nh);
+		}
+		if ((st = rs_dense_forward(j->ctx, &s->l2, s->hd, n, s->d, err)) != RS_OK)
+			return st; /* d: scratch here */
+		for (size_t k = 0; k < nf; k++)
+			s->o[k] += s->d[k];
+	}
+	rs_dense_l2_forward(s->o, n, j->f, s->norm);
+	return RS_OK;
+}
+
+/* A tower's backward pass from s->d (the gradient of its normalized
+ * output) into the layers' and E's gradients. */
+static rs_status side_backward(tt_job *j, tt_side *s, int32_t n, int train, rs_error *err)
+{
+	size_t nf = (size_t)n * j->f, nh = (size_t)n * j->h;
+	rs_status st = RS_OK;
+	rs_dense_l2_backward(s->o, s->norm, s->d, n, j->f);
+	if (j->h > 0) {
+		if ((st = rs_dense_backward(j->ctx, &s->l2, s->hd, s->d, n, s->dh, err)) != RS_OK)
+			return st;
+		if (train && j->drop > 0)
+			rs_dense_mul(s->dh, s->mask, nh);
+		rs_dense_act_backward(RS_ACT_RELU, s->hid, s->dh, nh);
+		if ((st = rs_dense_backward(j->ctx, &s->l1, s->x, s->dh, n, s->dx, err)) != RS_OK)
+			return st;
+		for (size_t k = 0; k < nf; k++)
+			s->d[k] += s->dx[k]; /* the residual path */
+	}
+	return rs_dense_sparse_backward(j->ctx, &j->emb, &s->bag, s->d, err);
+}
+
+/* Logits of the minibatch (n pairs from p0): u . v / T - log q, another
+ * pair's copy of a row's own item masked out. */
+static void batch_logits(tt_job *j, int64_t p0, int32_t n)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, j->f, 1.0f / j->temp, j->u.o, j->f,
+	            j->i.o, j->f, 0.0f, j->z, n);
+	for (int32_t r = 0; r < n; r++) {
+		float *z = j->z + (size_t)r * n;
+		int32_t own = j->pairs[p0 + r].i;
+		for (int32_t c = 0; c < n; c++) {
+			int32_t item = j->pairs[p0 + c].i;
+			z[c] = c != r && item == own ? -1e30f : z[c] - j->logq[item];
+		}
+	}
+}
+
+static rs_dense_layer *const *all_layers(tt_job *j, rs_dense_layer **out, int *n)
+{
+	*n = 0;
+	out[(*n)++] = &j->emb;
+	if (j->h > 0) {
+		out[(*n)++] = &j->u.l1;
+		out[(*n)++] = &j->u.l2;
+		out[(*n)++] = &j->i.l1;
+		out[(*n)++] = &j->i.l2;
+	}
+	return out;
+}
+
+/* One minibatch: bags, forward, loss, backward into the (zeroed)
+ * gradients. *loss: the batch's summed cross-entropy. */
+static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, double *loss,
+                               rs_error *err)
+{
+	uint64_t rng = seed;
+	rs_dense_layer *layers[5];
+	int nl;
+	all_layers(j, layers, &nl);
+	for (int l = 0; l < nl; l++)
+		rs_dense_zero_grad(layers[l]);
+	if (!build_bags(j, p0, n, &rng))
+		return rs_fail(err, RS_ENOMEM, "out of memory building a minibatch");
+	rs_status st = side_forward(j, &j->u, n, 1, seed ^ 0x5555555555555555ULL, err);
+	if (st == RS_OK)
+		st = side_forward(j, &j->i, n, 1, seed ^ 0xAAAAAAAAAAAAAAAAULL, err);
+	if (st != RS_OK)
+		return st;
+	batch_logits(j, p0, n);
+	rs_dense_sparse t = {n, j->tptr, j->tidx, NULL};
+	st = rs_dense_softmax_xent(j->ctx, j->z, n, n, &t, 1.0f / (float)n, loss, err);
+	if (st != RS_OK)
+		return st;
+	/* dL/du = dz v / T, dL/dv = dz^T u / T */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->f, n, 1.0f / j->temp, j->z, n,
+	            j->i.o, j->f, 0.0f, j->u.d, j->f);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, j->f, n, 1.0f / j->temp, j->z, n,
+	            j->u.o, j->f, 0.0f, j->i.d, j->f);
+	st = side_backward(j, &j->u, n, 1, err);
+	if (st == RS_OK)
+		st = side_backward(j, &j->i, n, 1, err);
+	return st;
+}
+
+static void side_free(tt_side *s)
+{
+	rs_dense_layer_free(&s->l1);
+	rs_dense_layer_free(&s->l2);
+	free(s->ptr); free(s->idx); free(s->val);
+	free(s->x); free(s->hid); free(s->hd); free(s->mask);
+	free(s->o); free(s->norm); free(s->d); free(s->dh); free(s->dx);
+}
+
+static rs_status side_alloc(tt_side *s, int f, int h, int B, uint64_t seed, rs_error *err)
+{
+	size_t nf = (size_t)B * f, nh = (size_t)B * (h > 0 ? h : 1);
+	if (h > 0) {
+		rs_status st = rs_dense_layer_init(&s->l1, f, h, seed, err);
+		if (st == RS_OK)
+			st = rs_dense_layer_init(&s->l2, h, f, seed + 1, err);
+		if (st != RS_OK)
+			return st;
+	}
+	s->ptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *s->ptr));
+	s->x = rs_malloc(rs_mul(nf, 4));
+	s->o = rs_malloc(rs_mul(nf, 4));
+	s->d = rs_malloc(rs_mul(nf, 4));
+	s->dx = rs_malloc(rs_mul(nf, 4));
+	s->hid = rs_malloc(rs_mul(nh, 4));
+	s->hd = rs_malloc(rs_mul(nh, 4));
+	s->mask = rs_malloc(rs_mul(nh, 4));
+	s->dh = rs_malloc(rs_mul(nh, 4));
+	s->norm = rs_malloc(rs_mul((size_t)B, 4));
+	if (!s->ptr || !s->x || !s->o || !s->d || !s->dx || !s->hid || !s->hd || !s->mask || !s->dh ||
+	    !s->norm || !bag_room(s, 0, 4096))
+		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
+	return RS_OK;
+}
+
+static void job_free(tt_job *j)
+{
+	rs_dense_layer_free(&j->emb);
+	side_free(&j->u);
+	side_free(&j->i);
+	free(j->z); free(j->tptr); free(j->tidx); free(j->pairs); free(j->wsum); free(j->logq);
+}
+
+/* Every positive (u, i) as a pair; per user its history's weight; per item
+ * log of its share of the positives (what an in-batch negative's draw
+ * follows). */
+static int pair_stats(tt_job *j)
+{
+	const rs_csr *s = j->seen;
+	j->n_pairs = rs_csr_nnz(s);
+	j->pairs = rs_malloc(rs_mul((size_t)j->n_pairs + 1, sizeof *j->pairs));
+	j->wsum = rs_calloc((size_t)s->nrows + 1, sizeof *j->wsum);
+	j->logq = rs_calloc((size_t)s->ncols + 1, sizeof *j->logq);
+	if (!j->pairs || !j->wsum || !j->logq)
+		return 0;
+	for (int32_t u = 0; u < s->nrows; u++)
+		for (int64_t k = s->indptr[u]; k < s->indptr[u + 1]; k++) {
+			j->pairs[k] = (tt_pair){u, s->indices[k]};
+			j->wsum[u] += s->data[k];
+			j->logq[s->indices[k]] += 1.0f;
+		}
+	for (int32_t i = 0; i < s->ncols; i++)
+		j->logq[i] = j->logq[i] > 0 ? logf(j->logq[i] / (float)j->n_pairs) : 0.0f;
+	return 1;
+}
+
+/* Parameters and buffers; E uniform with variance 1 / f per coordinate
+ * (a bag of unit-share rows starts near unit length). */
+static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
+{
+	int B = j->B;
+	if (!pair_stats(j))
+		return rs_fail(err, RS_ENOMEM, "out of memory listing %lld interactions",
+		               (long long)rs_csr_nnz(j->seen));
+	rs_status st = rs_dense_layer_init(&j->emb, (int32_t)j->ft->names.n, j->f, cfg->seed, err);
+	if (st == RS_OK)
+		st = side_alloc(&j->u, j->f, j->h, B, cfg->seed * 31 + 7, err);
+	if (st == RS_OK)
+		st = side_alloc(&j->i, j->f, j->h, B, cfg->seed * 31 + 11, err);
+	if (st != RS_OK)
+		return st;
+	uint64_t rng = cfg->seed ^ 0x2545F4914F6CDD1DULL;
+	float a = sqrtf(3.0f / (float)j->f);
+	for (size_t k = 0; k < j->ft->names.n * (size_t)j->f; k++)
+		j->emb.w[k] = (float)((2 * rs_rand_unit(&rng) - 1) * a);
+	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B), 4));
+	j->tptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *j->tptr));
+	j->tidx = rs_malloc(rs_mul((size_t)B, sizeof *j->tidx));
+	if (!j->z || !j->tptr || !j->tidx)
+		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
+	for (int r = 0; r <= B; r++) {
+		j->tptr[r] = r;
+		if (r < B)
+			j->tidx[r] = r;
+	}
+	return RS_OK;
+}
+
+/* A seed for minibatch b of epoch e: the same whatever the threads. */
+static uint64_t batch_seed(uint64_t seed, int e, int64_t b)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)e << 40) ^ (uint64_t)b;
+	return rs_rand_next(&s);
+}
+
+/* Fisher-Yates with rng. */
+static void shuffle(tt_pair *p, int64_t n, uint64_t *rng)
+{
+	for (int64_t k = n - 1; k > 0; k--) {
+		int64_t r = (int64_t)(rs_rand_next(rng) % (uint64_t)(k + 1));
+		tt_pair t = p[k];
+		p[k] = p[r];
+		p[r] = t;
+	}
+}
+
+static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
+{
+	rs_train_ctx *ctx = j->ctx;
+	rs_adam opt = rs_adam_defaults((float)cfg->tt_lr);
+	opt.weight_decay = (float)cfg->tt_l2;
+	rs_dense_layer *layers[5];
+	int nl;
+	all_layers(j, layers, &nl);
+	uint64_t order = cfg->seed * 0xD1B54A32D192ED03ULL + 99;
+	rs_report_count(ctx->rep, "epoch", cfg->tt_epochs);
+	for (int e = 0; e < cfg->tt_epochs; e++) {
+		rs_step(ctx, e + 1);
+		shuffle(j->pairs, j->n_pairs, &order);
+		for (int64_t p0 = 0, b = 0; p0 < j->n_pairs; p0 += j->B, b++) {
+			if (rs_cancelled(ctx))
+				return rs_fail(err, RS_ECANCELLED, "training cancelled");
+			int32_t n = (int32_t)(j->n_pairs - p0 < j->B ? j->n_pairs - p0 : j->B);
+			double loss = 0;
+			if (n < 2) /* one pair has no in-batch negative */
+				continue;
+			rs_status st = tt_batch_grad(j, p0, n, batch_seed(cfg->seed, e, b), &loss, err);
+			if (st == RS_OK)
+				st = rs_adam_step(ctx, &opt, layers, nl, err);
+			if (st != RS_OK)
+				return st;
+		}
+	}
+	return RS_OK;
+}
+
+/* The user tower as served: E's bias (which every training bag carried)
+ * folded into the biases, since a served bag is the features' sum alone:
+ * b1 + bE W1 and b2 + bE. */
+static float *served_user_tower(const tt_job *j)
+{
+	int f = j->f, h = j->h;
+	float *net = rs_malloc(rs_mul((size_t)rs_tt_net_len(f, h), sizeof *net));
+	if (!net)
+		return NULL;
+	rs_tt_tower t = rs_tt_tower_at(net, f, h);
+	const float *be = j->emb.b;
+	if (h > 0) {
+		memcpy(t.w1, j->u.l1.w, (size_t)f * h * sizeof *net);
+		memcpy(t.w2, j->u.l2.w, (size_t)h * f * sizeof *net);
+		for (int k = 0; k < h; k++) {
+			double s = j->u.l1.b[k];
+			for (int d = 0; d < f; d++)
+				s += (double)be[d] * j->u.l1.w[(size_t)d * h + k];
+			t.b1[k] = (float)s;
+		}
+	}
+	for (int d = 0; d < f; d++)
+		t.b2[d] = be[d] + (h > 0 ? j->u.l2.b[d] : 0.0f);
+	return net;
+}
+
+/* Item vectors: the item tower over every item's features (no dropout,
+ * identities kept), divided by the temperature. */
+static rs_status item_vectors(tt_job *j, const rs_csr *itf, float *out, rs_error *err)
+{
+	for (int32_t i0 = 0; i0 < itf->nrows; i0 += j->B) {
+		int32_t n = itf->nrows - i0 < j->B ? itf->nrows - i0 : j->B;
+		j->i.bag = (rs_dense_sparse){n, itf->indptr + i0, itf->indices, itf->data};
+		rs_status st = side_forward(j, &j->i, n, 0, 0, err);
+		if (st != RS_OK)
+			return st;
+		for (size_t k = 0; k < (size_t)n * j->f; k++)
+			out[(size_t)i0 * j->f + k] = j->i.o[k] / j->temp;
+	}
+	return RS_OK;
+}
+
+/* User vectors: the served user tower (rs_tt_fold) over each user's
+ * features and whole history, as a fresh user's would be. */
+static rs_status user_vectors(rs_train_ctx *ctx, const rs_model *m, const float *hw, float *out,
+                              rs_error *err)
+{
+	const rs_csr *s = &m->seen;
+	for (int32_t u = 0; u < s->nrows; u++) {
+		if (u % 16384 == 16383 && rs_cancelled(ctx))
+			return rs_fail(err, RS_ECANCELLED, "training cancelled");
+		int64_t b = s->indptr[u];
+		rs_status st = rs_tt_fold(m, u, s->indices + b, hw + b, (int)(s->indptr[u + 1] - b),
+		                          out + (size_t)u * m->factors, err);
+		if (st != RS_OK)
+			return st;
+	}
+	return RS_OK;
+}
+
+/* Move the served parts into m: E, the features, the user tower; then the
+ * user and item vectors. */
+static rs_status finish_model(tt_job *j, rs_lfm_feats *ft, rs_model *m, rs_error *err)
+{
+	size_t f = (size_t)j->f, nf = ft->names.n;
+	float *ff = rs_malloc(rs_mul(rs_mul(nf, f), sizeof *ff));
+	float *net = served_user_tower(j);
+	float *uf = rs_malloc(rs_mul(rs_mul(m->users.n, f), sizeof *uf));
+	float *itf = rs_malloc(rs_mul(rs_mul(m->items.n, f), sizeof *itf));
+	if (!ff || !net || !uf || !itf) {
+		free(ff); free(net); free(uf); free(itf);
+		return rs_fail(err, RS_ENOMEM, "out of memory storing %zu x %zu vectors",
+		               m->users.n + m->items.n, f);
+	}
+	memcpy(ff, j->emb.w, nf * f * sizeof *ff);
+	rs_status st = item_vectors(j, &ft->items, itf, err);
+	m->factors = j->f;
+	m->feat_f = ff;
+	m->tt_net = net;
+	m->tt_hidden = j->h;
+	m->tt_history = j->hist;
+	m->feats = ft->names;
+	m->item_feats = ft->items;
+	m->user_feats = ft->users;
+	memset(ft, 0, sizeof *ft);
+	m->user_f = uf;
+	m->item_f = itf;
+	if (st == RS_OK)
+		st = user_vectors(j->ctx, m, j->hw, uf, err);
+	return st; /* on failure the caller destroys m, parts and all */
+}
+
+static rs_status tt_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
+{
+	const rs_config *cfg = ctx->cfg;
+	size_t items0 = m->items.n, users0 = m->users.n;
+	rs_lfm_feats ft;
+	rs_status st = rs_recency_check(cfg, &m->seen, err);
+	if (st != RS_OK)
+		return st;
+	float *rw = NULL; /* the history's weights with "recency" (recency.c) */
+	if (cfg->recency > 0 && !(rw = rs_recency_weights(&m->seen, cfg->recency)))
+		return rs_fail(err, RS_ENOMEM, "out of memory weighting the history by recency");
+	m->recency = cfg->recency; /* explain and fresh users weight histories alike */
+	if ((st = rs_lfm_features(cfg, ctx->side, m, &ft, err)) != RS_OK) {
+		free(rw);
+		return st;
+	}
+	ctx->new_items = (int64_t)ft.added[RS_SIDE_ITEMS];
+	ctx->new_users = (int64_t)ft.added[RS_SIDE_USERS];
+	ctx->n_feats = (int64_t)(ft.names.n - items0 - users0); /* all but identities */
+	int64_t nnz = rs_csr_nnz(&m->seen);
+	tt_job j = {.ctx = ctx, .f = cfg->tt_dim, .h = cfg->tt_hidden,
+	            .B = (int)(nnz < cfg->tt_batch ? (nnz > 2 ? nnz : 2) : cfg->tt_batch),
+	            .temp = (float)cfg->tt_temp, .hist = (float)cfg->tt_history,
+	            .cold = (float)cfg->tt_cold, .drop = (float)cfg->tt_dropout, .seen = &m->seen,
+	            .hw = rw ? rw : m->seen.data,
+	            .ft = &ft, .n_item_id = (int32_t)items0, .n_user_id = (int32_t)users0};
+	int prev = rs_dense_blas_begin();
+	st = job_alloc(&j, cfg, err);
+	if (st == RS_OK)
+		st = run_epochs(&j, cfg, err);
+	if (st == RS_OK)
+		st = finish_model(&j, &ft, m, err);
+	rs_dense_blas_end(prev);
+	job_free(&j);
+	rs_lfm_feats_free(&ft);
+	free(rw);
+	return st;
+}
+
+/* Summary parameters as resolved for this training. */
+static void tt_params(const rs_train_ctx *ctx, rs_text *t)
+{
+	const rs_config *c = ctx->cfg;
+	rs_text_printf(t, "\"dim\": %d, \"hidden\": %d, \"epochs\": %d, \"batch\": %d, "
+	               "\"learning_rate\": %g, \"temperature\": %g, \"l2\": %g, \"dropout\": %g, "
+	               "\"history\": %g, \"cold_dropout\": %g, \"identity_weight\": %g, "
+	               "\"recency\": %g, \"seed\": %llu, \"attribute_features\": %lld, "
+	               "\"new_items\": %lld, \"new_users\": %lld",
+	               c->tt_dim, c->tt_hidden, c->tt_epochs, c->tt_batch, c->tt_lr, c->tt_temp,
+	               c->tt_l2, c->tt_dropout, c->tt_history, c->tt_cold, c->lfm_identity,
+	               c->recency, (unsigned long long)c->seed, (long long)ctx->n_feats, (long long)ctx->new_items,
+	               (long long)ctx->new_users);
+}
+
+/* Defaults chosen on the validation split of MovieLens 100K temporal-20
+ * with u.user and u.item features (bench/TUNING.md, "two_tower"). */
+static const rs_opt_spec TT_OPTIONS[] = {
+	{"dim", RS_T_INT, offsetof(rs_config, tt_dim), 64, 2, 1023, NULL},
+	{"hidden", RS_T_INT, offsetof(rs_config, tt_hidden), 128, 0, 4096, NULL},
+	{"epochs", RS_T_INT, offsetof(rs_config, tt_epochs), 10, 1, 10000, NULL},
+	{"batch", RS_T_INT, offsetof(rs_config, tt_batch), 256, 2, 8192, NULL},
+	{"learning_rate", RS_T_NUM, offsetof(rs_config, tt_lr), 0.005, 1e-6, 1, NULL},
+	{"temperature", RS_T_NUM, offsetof(rs_config, tt_temp), 0.1, 0.001, 100, NULL},
+	{"l2", RS_T_NUM, offsetof(rs_config, tt_l2), 0, 0, 10, NULL},
+	{"dropout", RS_T_NUM, offsetof(rs_config, tt_dropout), 0.1, 0, 0.95, NULL},
+	{"history", RS_T_NUM, offsetof(rs_config, tt_history), 0.5, 0, 1, NULL},
+	{"cold_dropout", RS_T_NUM, offsetof(rs_config, tt_cold), 0.1, 0, 1, NULL},
+	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL},
+	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
+	RS_INDEX_OPTIONS,
+};
+
+const rs_algo_def rs_def_two_tower = {
+	.id = RS_ALGO_TWO_TOWER,
+	.name = "two_tower",
+	.fit = tt_fit,
+	.params = tt_params,
+	.options = TT_OPTIONS,
+	.n_options = sizeof TT_OPTIONS / sizeof TT_OPTIONS[0],
+	.split = RS_SPLIT_ABLATE,
+	.fold = rs_tt_fold,
+};
