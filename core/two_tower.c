@@ -146,7 +146,10 @@ static int build_bags(tt_job *j, int64_t p0, int32_t n, uint64_t *rng)
 		double rest = 0;
 		for (int64_t q = hb; q < he; q++)
 			rest += seen->indices[q] == i ? 0.0 : j->hw[q];
-		int hist = j->hist > 0 && rest > 0;
+		/* a cold user is its attributes alone, as one only the users
+		 * table names: no identity, no history */
+		cold_u = cold_u && u < j->n_user_id && uf->indptr[u + 1] - uf->indptr[u] > 1;
+		int hist = j->hist > 0 && rest > 0 && !cold_u;
 		put_row(&j->u, uf, u, u < j->n_user_id, cold_u, hist ? 1.0f - j->hist : 1.0f, &ku);
 		for (int64_t q = hb; hist && q < he; q++) /* item j's identity is feature j */
 			if (seen->indices[q] != i) {
@@ -593,7 +596,7 @@ static const rs_opt_spec TT_OPTIONS[] = {
 	{"l2", RS_T_NUM, offsetof(rs_config, tt_l2), 0, 0, 10, NULL},
 	{"dropout", RS_T_NUM, offsetof(rs_config, tt_dropout), 0, 0, 0.95, NULL},
 	{"history", RS_T_NUM, offsetof(rs_config, tt_history), 0.9, 0, 1, NULL},
-	{"cold_dropout", RS_T_NUM, offsetof(rs_config, tt_cold), 0.2, 0, 1, NULL},
+	{"cold_dropout", RS_T_NUM, offsetof(rs_config, tt_cold), 0.1, 0, 1, NULL},
 	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
 	RS_INDEX_OPTIONS,
@@ -609,3 +612,71 @@ const rs_algo_def rs_def_two_tower = {
 	.split = RS_SPLIT_ABLATE,
 	.fold = rs_tt_fold,
 };
+
+/* For the unit tests: the first minibatch's loss gradient against central
+ * differences (in double steps of eps on float parameters) for `probes`
+ * parameters drawn over E and both towers' layers; *worst is the largest
+ * |numeric - analytic| / (|numeric| + |analytic| + 1e-3). m: a trained
+ * model (its seen matrix and ids; side tables none). */
+rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double eps,
+                           double *worst, rs_error *err)
+{
+	rs_train_ctx ctx = {.cfg = cfg};
+	rs_lfm_feats ft;
+	size_t items0 = m->items.n, users0 = m->users.n;
+	*worst = 0;
+	rs_status st = rs_lfm_features(cfg, NULL, m, &ft, err);
+	if (st != RS_OK)
+		return st;
+	int64_t nnz = rs_csr_nnz(&m->seen);
+	tt_job j = {.ctx = &ctx, .f = cfg->tt_dim, .h = cfg->tt_hidden,
+	            .B = (int)(nnz < cfg->tt_batch ? nnz : cfg->tt_batch),
+	            .temp = (float)cfg->tt_temp, .hist = (float)cfg->tt_history,
+	            .cold = (float)cfg->tt_cold, .drop = (float)cfg->tt_dropout, .seen = &m->seen,
+	            .hw = m->seen.data, .ft = &ft, .n_item_id = (int32_t)items0,
+	            .n_user_id = (int32_t)users0};
+	j.M = j.B / 4;
+	int prev = rs_dense_blas_begin();
+	st = job_alloc(&j, cfg, err);
+	rs_dense_layer *layers[5];
+	int nl;
+	all_layers(&j, layers, &nl);
+	double loss = 0, lp, lm;
+	uint64_t seed = 12345, pick = cfg->seed;
+	if (st == RS_OK)
+		st = tt_batch_grad(&j, 0, j.B, seed, &loss, err);
+	float *grad[5] = {0};
+	for (int l = 0; st == RS_OK && l < nl; l++) { /* the analytic gradients, kept */
+		size_t n = (size_t)layers[l]->in * layers[l]->out;
+		if (!(grad[l] = rs_malloc(rs_mul(n, sizeof(float)))))
+			st = rs_fail(err, RS_ENOMEM, "out of memory");
+		else
+			memcpy(grad[l], layers[l]->gw, n * sizeof(float));
+	}
+	for (int p = 0; st == RS_OK && p < probes; p++) {
+		int l = (int)(rs_rand_next(&pick) % (uint64_t)nl);
+		size_t n = (size_t)layers[l]->in * layers[l]->out;
+		size_t k = (size_t)(rs_rand_next(&pick) % n);
+		if (l == 0) /* E: a row the batch uses (its first user's bag) */
+			k = (size_t)j.u.idx[rs_rand_next(&pick) % (uint64_t)j.u.ptr[1]] * j.f +
+			    (size_t)(rs_rand_next(&pick) % (uint64_t)j.f);
+		float *w = &layers[l]->w[k], keep = *w, hi = keep + (float)eps, lo = keep - (float)eps;
+		*w = hi;
+		st = tt_batch_grad(&j, 0, j.B, seed, &lp, err);
+		*w = lo;
+		if (st == RS_OK)
+			st = tt_batch_grad(&j, 0, j.B, seed, &lm, err);
+		/* the loss is the batch's sum, the gradient that of its mean */
+		double num = (lp - lm) / ((double)hi - (double)lo) / j.B, ana = grad[l][k];
+		*w = keep;
+		double rel = fabs(num - ana) / (fabs(num) + fabs(ana) + 1e-3);
+		if (rel > *worst)
+			*worst = rel;
+	}
+	for (int l = 0; l < 5; l++)
+		free(grad[l]);
+	rs_dense_blas_end(prev);
+	job_free(&j);
+	rs_lfm_feats_free(&ft);
+	return st;
+}

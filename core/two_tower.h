@@ -55,4 +55,10 @@ rs_status rs_tt_fold(const rs_model *m, int32_t user, const int32_t *s, const fl
 rs_status rs_tt_contributions(const rs_model *m, int32_t user, const int32_t *s, const float *w,
                               int n, int32_t i, double *c, rs_error *err);
 
+/* two_tower.c, for the unit tests: the first minibatch's analytic loss
+ * gradient against central differences at `probes` parameters of E and the
+ * towers; *worst: the largest relative disagreement. */
+rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double eps,
+                           double *worst, rs_error *err);
+
 #endif
