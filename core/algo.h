@@ -149,10 +149,15 @@ typedef struct rs_algo_def {
 	                               vectors without "als") */
 	int import_only;            /* made by recsys_import, never trained (imported) */
 	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
-	/* Fresh users and sessions: the user vector of the history (items s,
-	 * weights w or NULL, n) and, user >= 0, that user's features (two_tower). */
-	rs_status (*fold)(const rs_model *m, int32_t user, const int32_t *s, const float *w, int n,
-	                  float *x, rs_error *err);
+	/* Fresh users and sessions: the user vector (m->factors floats) of a
+	 * history's items and weights (w NULL: all 1), the model's weighting
+	 * applied (vae: one pass of its encoder). NULL: the traits above. */
+	rs_status (*fold)(const rs_model *m, const int32_t *items, const float *w, int n, float *x,
+	                  rs_error *err);
+	/* recsys_explain for a nonlinear model: c[r], what history item r
+	 * (items, weights w, n) adds to item i's score. NULL: the split above. */
+	rs_status (*explain)(const rs_model *m, const int32_t *items, const float *w, int n,
+	                     int32_t i, double *c, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -189,6 +194,7 @@ extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 extern const rs_algo_def rs_def_imported;
 extern const rs_algo_def rs_def_two_tower;
+extern const rs_algo_def rs_def_vae;
 /* import.c: the serving traits of one imported model (its fold-in and
  * bias columns vary by model). */
 const rs_algo_def *rs_import_def(const rs_model *m);

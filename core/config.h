@@ -24,7 +24,8 @@ typedef enum rs_algo {
 	RS_ALGO_HYBRID = 9,
 	RS_ALGO_AUTO = 10,
 	RS_ALGO_IMPORTED = 11, /* recsys_import: vectors trained elsewhere (import.c) */
-	RS_ALGO_TWO_TOWER = 13, /* two_tower.c (12: vae) */
+	RS_ALGO_VAE = 12,      /* Mult-VAE (vae.c) */
+	RS_ALGO_TWO_TOWER = 13, /* two_tower.c */
 	RS_ALGO__MAX = 31
 } rs_algo;
 
@@ -142,6 +143,9 @@ struct rs_config {
 	char *imp_cols[4];
 	char *imp_interactions;
 	int imp_dims, imp_als;
+	/* vae (vae.c; also max_memory_mb, above) */
+	int vae_hidden, vae_latent, vae_epochs, vae_batch, vae_anneal;
+	double vae_lr, vae_dropout, vae_beta, vae_decay;
 };
 
 /* weighting.c: the option's name, the value a configuration trains with

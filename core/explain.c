@@ -20,6 +20,9 @@
  *    0 when j is not among i's kept neighbours).
  *  - ease: w_uj B[j, i] (score = x_u B).
  *    For these w_uj is the weight the scorer uses ("recency" included).
+ *  - vae (nonlinear: no exact split): the drop of the score when item j
+ *    alone is left out of the history the encoder reads, score(i | h) -
+ *    score(i | h without j) (vae.c); the rows need not sum to the score.
  *  - hybrid: each component's contributions scaled as hybrid.c blends its
  *    scores, w_p / (component p's largest score over u's unseen items),
  *    and summed, for the components that score i above 0.
@@ -165,8 +168,8 @@ static rs_status plain_contributions(const rs_model *m, history h, int32_t i, do
 {
 	if (rs_model_def(m)->solve_fold && m->factors > 0)
 		return als_contributions(m, h, i, c, err);
-	if (rs_model_def(m)->split == RS_SPLIT_ABLATE) /* a fresh user's: the history alone */
-		return rs_tt_contributions(m, -1, h.items, h.w, h.n, i, c, err);
+	if (rs_model_def(m)->explain)
+		return rs_model_def(m)->explain(m, h.items, h.w, h.n, i, c, err);
 	for (int32_t r = 0; r < h.n; r++)
 		c[r] = rs_pair_contribution(m, h.items[r], h.w[r], i, h.n); /* popularity: 0 */
 	return RS_OK;

@@ -204,10 +204,10 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
 {
 	int f = m->factors;
 	int mean = rs_model_def(m)->mean_fold;
+	if (rs_model_def(m)->fold)
+		return rs_model_def(m)->fold(m, h->s, h->w, h->n, x, err);
 	if (rs_model_def(m)->solve_fold)
 		return als_fold_in(m, h, fo, x, err);
-	if (rs_model_def(m)->fold) /* two_tower: the user tower over the history */
-		return rs_model_def(m)->fold(m, -1, h->s, h->w, h->n, x, err);
 	memset(x, 0, (size_t)f * sizeof *x);
 	for (int r = 0; r < h->n; r++) {
 		float w = mean ? 1.0f : (float)hist_w(h, r);

@@ -53,6 +53,7 @@ void rs_model_destroy(rs_model **pm)
 	rs_csr_free(&m->user_feats);
 	free(m->feat_f);
 	free(m->tt_net);
+	free(m->vae_enc);
 	rs_hybrid_free_derived(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
 		rs_model_destroy(&m->parts[p]);
@@ -203,6 +204,7 @@ size_t rs_model_memory(const rs_model *m)
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0) +
 	               (m->tt_net ? rs_tt_net_len(m->factors, m->tt_hidden) * sizeof(float) : 0);
+	               (m->vae_enc ? rs_vae_enc_count(m) * sizeof(float) : 0);
 	if (m->ivf_nlist && m->ivf_boff) /* centroids, offsets, ids, codes */
 		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +
 		         m->ivf_boff[m->ivf_nlist] * rs_qblock_bytes(m);

@@ -96,6 +96,11 @@ struct rs_model {
 	int32_t tt_hidden;    /* hidden units (0: no hidden layer) */
 	float tt_history;     /* share of the history in a user's input */
 	float *tt_net;        /* W1 (factors x hidden), b1, W2 (hidden x factors), b2 */
+	/* vae (vae.c; blob sections 49-50): the encoder fresh users and sessions
+	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu back to
+	 * back; user_f / item_f hold [mu, 1] and [decoder column, bias] */
+	int32_t vae_hidden, vae_latent;
+	float *vae_enc;
 	/* Mapped from a serving image (model_image.c): every array above is
 	 * read-only shared memory. Every pointer field needs a line in
 	 * model_image.c's table (or its hybrid part handling). */
@@ -164,6 +169,9 @@ void rs_history_facts_free(rs_history_facts *f);
 /* profile.c: spend_sorted from user_buy. */
 rs_status rs_spend_prepare(rs_model *m, rs_error *err);
 const char *rs_config_purchase_event(const rs_config *c);
+
+/* vae.c: floats in vae_enc for m's items, hidden and latent sizes. */
+size_t rs_vae_enc_count(const rs_model *m);
 
 /* Derived serving structures (popularity order, blocked factors). */
 rs_status rs_model_prepare(rs_model *m, rs_error *err);

@@ -95,6 +95,7 @@ static uint64_t n_hist(const rs_model *m, const void *s) { (void)s; return csr_n
 static uint64_t n_user_ev(const rs_model *m, const void *s) { (void)s; return m->users.n * m->events.n; }
 static uint64_t n_user_buy(const rs_model *m, const void *s) { (void)s; return m->users.n * 4; }
 static uint64_t n_spend(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_spend; }
+static uint64_t n_vae_enc(const rs_model *m, const void *s) { (void)s; return rs_vae_enc_count(m); }
 static uint64_t n_qblk(const rs_model *m, const void *s)
 {
 	(void)s;
@@ -141,6 +142,7 @@ static const img_array arrays[] = {
 	A(pair_ev, 1, n_hist), A(pair_buy, 8, n_hist), A(user_ev, 4, n_user_ev),
 	A(user_buy, 8, n_user_buy), A(spend_sorted, 8, n_spend),
 	A(tt_net, 4, n_tt_net),
+	A(vae_enc, 4, n_vae_enc),
 };
 #define N_ARRAYS (sizeof arrays / sizeof arrays[0])
 

@@ -196,6 +196,11 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		put_section2(w, T_TWO_TOWER, 0, head, sizeof head, m->tt_net,
 		             rs_tt_net_len(m->factors, m->tt_hidden) * 4), n++;
 	}
+	if (m->vae_enc) {
+		uint32_t dims[2] = {(uint32_t)m->vae_hidden, (uint32_t)m->vae_latent};
+		put_section2(w, T_VAE, 0, dims, sizeof dims, NULL, 0), n++;
+		put_section2(w, T_VAE_ENC, 0, m->vae_enc, rs_vae_enc_count(m) * 4, NULL, 0), n++;
+	}
 	if (m->algo == RS_ALGO_IMPORTED) {
 		uint32_t imp[2] = {(uint32_t)m->imp_bias, (uint32_t)m->imp_als};
 		put_section2(w, T_IMPORT, 0, imp, sizeof imp, NULL, 0), n++;

@@ -353,6 +353,26 @@ static int take_two_tower(const section *s, rs_model *m, int *bad)
 	       all_finite(m->feat_f, m->feats.n * (size_t)m->factors);
 }
 
+/* A vae model's encoder (T_VAE, T_VAE_ENC): present exactly for that
+ * algorithm, sizes that match the factors (latent + 1), finite weights. */
+static int take_vae(const section *sec, rs_model *m, int *bad)
+{
+	uint32_t dims[2];
+	if (m->algo != RS_ALGO_VAE)
+		return !sec[T_VAE].present && !sec[T_VAE_ENC].present;
+	if (!sec[T_VAE].present || sec[T_VAE].len != sizeof dims)
+		return 0;
+	memcpy(dims, sec[T_VAE].p, sizeof dims);
+	if (dims[0] < 1 || dims[0] > 1u << 16 || dims[1] < 1 || (int64_t)dims[1] + 1 != m->factors)
+		return 0;
+	m->vae_hidden = (int32_t)dims[0];
+	m->vae_latent = (int32_t)dims[1];
+	size_t n = rs_vae_enc_count(m);
+	m->vae_enc = take(&sec[T_VAE_ENC], (uint64_t)n * 4, 1, bad);
+	return !*bad && all_finite(m->vae_enc, n) &&
+	       all_finite(m->item_f, m->items.n * (size_t)m->factors);
+}
+
 /* Events and purchases (model_io.c write_events; absent: NULL, older
  * blobs): pair sections only with the users', events in range, times
  * finite or NaN (pairs: or -inf), counts and spend not negative. */
@@ -414,7 +434,8 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 		m->weighting = wk ? (int32_t)*wk : RS_WEIGHT_RAW;
 		free(wk);
 	}
-	return !*bad && take_import(&sec[T_IMPORT], m) && take_features(sec, m, bad) &&
+	return !*bad && take_import(&sec[T_IMPORT], m) && take_vae(sec, m, bad) &&
+	       take_features(sec, m, bad) &&
 	       take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&
 	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad) &&

@@ -42,6 +42,7 @@ static int family_default(rs_algo algo)
 	case RS_ALGO_ITEMKNN:
 	case RS_ALGO_EASE:
 	case RS_ALGO_CONTENT:
+	case RS_ALGO_VAE:
 		return RS_WEIGHT_BINARY;
 	case RS_ALGO_BPR:
 	case RS_ALGO_WARP:

@@ -154,6 +154,20 @@ void test_batch_factor_models(void);
 void test_batch_index_model(void);
 void test_batch_other_models(void);
 void test_batch_errors(void);
+void test_dense_grad_affine(void);
+void test_dense_grad_sparse(void);
+void test_dense_grad_activations(void);
+void test_dense_grad_dropout(void);
+void test_dense_grad_softmax(void);
+void test_dense_grad_l2(void);
+void test_dense_adam_converges(void);
+void test_dense_threads_same_bits(void);
+void test_dense_cancel(void);
+void test_vae_blocks(void);
+void test_vae_threads(void);
+void test_vae_round_trip(void);
+void test_vae_session_and_explain(void);
+void test_vae_limit_and_cancel(void);
 
 int main(void)
 {
@@ -305,5 +319,19 @@ int main(void)
 	RUN(test_replay_known_rates);
 	RUN(test_replay_wrong_propensity);
 	RUN(test_replay_policy_target);
+	RUN(test_dense_grad_affine);
+	RUN(test_dense_grad_sparse);
+	RUN(test_dense_grad_activations);
+	RUN(test_dense_grad_dropout);
+	RUN(test_dense_grad_softmax);
+	RUN(test_dense_grad_l2);
+	RUN(test_dense_adam_converges);
+	RUN(test_dense_threads_same_bits);
+	RUN(test_dense_cancel);
+	RUN(test_vae_blocks);
+	RUN(test_vae_threads);
+	RUN(test_vae_round_trip);
+	RUN(test_vae_session_and_explain);
+	RUN(test_vae_limit_and_cancel);
 	return h_failed_checks ? 1 : 0;
 }

@@ -53,6 +53,9 @@ echo "== warp at 128 factors, up to 1000 negatives a pair, 10000 epochs: interru
 interrupt "SELECT recsys_train('m', 'events', 'warp',
   '{\"factors\": 128, \"max_sampled\": 1000, \"epochs\": 10000}');"
 
+echo "== vae on 6000 items, hidden 600, latent 200, 10000 epochs: interrupted"
+interrupt "SELECT recsys_train('m', 'wide', 'vae', '{\"epochs\": 10000}');"
+
 echo "== recommend_batch for all 300000 users of a model, re-ranked (about a minute): interrupted"
 $sqlite -cmd ".load $ext" "$db" "CREATE TABLE crowd AS
   WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 899999)

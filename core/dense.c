@@ -1,0 +1,420 @@
+/*
+ * dense.c - the dense-network trainer of dense.h: affine layers as
+ * cblas_sgemm calls, sparse (CSR) input as an embedding bag, activations,
+ * dropout, softmax cross-entropy, row L2 normalisation and Adam.
+ *
+ * Determinism: every per-row, per-column or per-tile loop that runs on threads gives
+ * each output element to exactly one chunk and sums in a fixed order (rows
+ * in order, then items in order), so the bits do not depend on the split.
+ * The sparse backward pass, whose rows scatter into shared W rows, is split
+ * by blocks of output columns instead of by rows for that reason.
+ */
+#include "internal.h"
+#include "dense.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COL_BLOCK 64     /* output columns per chunk of the sparse backward pass */
+#define ROW_CHUNK 16     /* rows per chunk of row-parallel loops */
+#define ADAM_CHUNK 16384 /* parameters per chunk of the Adam step */
+/* GEMM tiles of the output: OpenBLAS's own threads do not give the same bits
+ * for every thread count, one single-threaded call per tile of a fixed shape
+ * does. */
+#define TILE_M 64
+#define TILE_N 256
+
+double rs_dense_layer_bytes(int32_t in, int32_t out)
+{
+	/* w, gw, mw, vw and the four bias vectors */
+	return 4.0 * sizeof(float) * ((double)in * out + out);
+}
+
+void rs_dense_layer_free(rs_dense_layer *l)
+{
+	free(l->w); free(l->b); free(l->gw); free(l->gb);
+	free(l->mw); free(l->vw); free(l->mb); free(l->vb);
+	memset(l, 0, sizeof *l);
+}
+
+rs_status rs_dense_layer_init(rs_dense_layer *l, int32_t in, int32_t out, uint64_t seed,
+                              rs_error *err)
+{
+	memset(l, 0, sizeof *l);
+	if (in < 1 || out < 1)
+		return rs_fail(err, RS_EINVAL, "a dense layer needs at least one input and one output");
+	size_t nw = rs_mul((size_t)in, (size_t)out), bw = rs_mul(nw, sizeof(float));
+	l->in = in;
+	l->out = out;
+	l->w = rs_malloc(bw);
+	l->gw = rs_calloc(nw, sizeof(float));
+	l->mw = rs_calloc(nw, sizeof(float));
+	l->vw = rs_calloc(nw, sizeof(float));
+	l->b = rs_calloc((size_t)out, sizeof(float));
+	l->gb = rs_calloc((size_t)out, sizeof(float));
+	l->mb = rs_calloc((size_t)out, sizeof(float));
+	l->vb = rs_calloc((size_t)out, sizeof(float));
+	if (!l->w || !l->gw || !l->mw || !l->vw || !l->b || !l->gb || !l->mb || !l->vb) {
+		rs_dense_layer_free(l);
+		return rs_fail(err, RS_ENOMEM, "out of memory for a %d x %d dense layer", (int)in,
+		               (int)out);
+	}
+	/* Glorot uniform: U(-a, a), a = sqrt(6 / (in + out)) */
+	double a = sqrt(6.0 / ((double)in + out));
+	uint64_t s = seed;
+	for (size_t k = 0; k < nw; k++)
+		l->w[k] = (float)((2.0 * rs_rand_unit(&s) - 1.0) * a);
+	return RS_OK;
+}
+
+void rs_dense_zero_grad(rs_dense_layer *l)
+{
+	memset(l->gw, 0, (size_t)l->in * l->out * sizeof *l->gw);
+	memset(l->gb, 0, (size_t)l->out * sizeof *l->gb);
+}
+
+/* gb += column sums of dy (n x out), rows in order. */
+static void add_colsums(float *gb, const float *dy, int32_t n, int32_t out, int32_t c0, int32_t c1)
+{
+	for (int32_t r = 0; r < n; r++) {
+		const float *d = dy + (size_t)r * out;
+		for (int32_t c = c0; c < c1; c++)
+			gb[c] += d[c];
+	}
+}
+
+typedef struct gemm_job {
+	int ta, tb;          /* A, B transposed */
+	int32_t m, n, k;     /* C is m x n; the sum runs over k */
+	const float *a, *b;
+	int32_t lda, ldb, ldc;
+	float beta;
+	float *c;
+	int32_t tiles_n;     /* tiles per row of tiles */
+} gemm_job;
+
+/* Tiles [begin, end) of C, each one single-threaded sgemm of a fixed shape. */
+static void gemm_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const gemm_job *j = arg;
+	for (int32_t t = begin; t < end; t++) {
+		int32_t i0 = (t / j->tiles_n) * TILE_M, j0 = (t % j->tiles_n) * TILE_N;
+		int32_t mm = j->m - i0 < TILE_M ? j->m - i0 : TILE_M;
+		int32_t nn = j->n - j0 < TILE_N ? j->n - j0 : TILE_N;
+		const float *a = j->ta ? j->a + i0 : j->a + (size_t)i0 * j->lda;
+		const float *b = j->tb ? j->b + (size_t)j0 * j->ldb : j->b + j0;
+		cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+		            j->tb ? CblasTrans : CblasNoTrans, mm, nn, j->k, 1.0f, a, j->lda, b, j->ldb,
+		            j->beta, j->c + (size_t)i0 * j->ldc + j0, j->ldc);
+	}
+}
+
+/* C = op(A) op(B) + beta C, by tiles of C on the core's threads. */
+static rs_status gemm(rs_train_ctx *ctx, int ta, int tb, int32_t m, int32_t n, int32_t k,
+                     const float *a, int32_t lda, const float *b, int32_t ldb, float beta,
+                     float *c, int32_t ldc, rs_error *err)
+{
+	if (m < 1 || n < 1)
+		return RS_OK;
+	gemm_job j = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda,
+	              .ldb = ldb, .ldc = ldc, .beta = beta, .c = c,
+	              .tiles_n = (n + TILE_N - 1) / TILE_N};
+	int32_t tiles = ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
+	return rs_parallel_for(ctx, tiles, 1, ctx->cfg->threads, gemm_range, &j, err);
+}
+
+rs_status rs_dense_forward(rs_train_ctx *ctx, const rs_dense_layer *l, const float *x, int32_t n,
+                           float *y, rs_error *err)
+{
+	for (int32_t r = 0; r < n; r++)
+		memcpy(y + (size_t)r * l->out, l->b, (size_t)l->out * sizeof *y);
+	return gemm(ctx, 0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, y, l->out, err);
+}
+
+rs_status rs_dense_backward(rs_train_ctx *ctx, rs_dense_layer *l, const float *x,
+                            const float *dy, int32_t n, float *dx, rs_error *err)
+{
+	if (n < 1)
+		return RS_OK;
+	rs_status st = gemm(ctx, 1, 0, l->in, l->out, n, x, l->in, dy, l->out, 1.0f, l->gw, l->out,
+	                    err);
+	if (st != RS_OK)
+		return st;
+	add_colsums(l->gb, dy, n, l->out, 0, l->out);
+	if (dx)
+		st = gemm(ctx, 0, 1, n, l->in, l->out, dy, l->out, l->w, l->out, 0.0f, dx, l->in, err);
+	return st;
+}
+
+typedef struct sparse_job {
+	const rs_dense_layer *l;
+	rs_dense_layer *lw;   /* backward: the layer written */
+	const rs_dense_sparse *x;
+	const float *dy;
+	float *y;
+} sparse_job;
+
+static void sparse_fwd_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const sparse_job *j = arg;
+	int32_t out = j->l->out;
+	for (int32_t r = begin; r < end; r++) {
+		float *y = j->y + (size_t)r * out;
+		memcpy(y, j->l->b, (size_t)out * sizeof *y);
+		for (int64_t p = j->x->indptr[r]; p < j->x->indptr[r + 1]; p++) {
+			const float *w = j->l->w + (size_t)j->x->indices[p] * out;
+			float v = j->x->values ? j->x->values[p] : 1.0f;
+			for (int32_t c = 0; c < out; c++)
+				y[c] += v * w[c];
+		}
+	}
+}
+
+rs_status rs_dense_sparse_forward(rs_train_ctx *ctx, const rs_dense_layer *l,
+                                  const rs_dense_sparse *x, float *y, rs_error *err)
+{
+	sparse_job j = {.l = l, .x = x, .y = y};
+	return rs_parallel_for(ctx, x->rows, ROW_CHUNK, ctx->cfg->threads, sparse_fwd_range, &j, err);
+}
+
+/* Column blocks [begin, end) of W: every row's scatter, rows in order. */
+static void sparse_bwd_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const sparse_job *j = arg;
+	rs_dense_layer *l = j->lw;
+	int32_t out = l->out;
+	int32_t c0 = begin * COL_BLOCK, c1 = end * COL_BLOCK < out ? end * COL_BLOCK : out;
+	for (int32_t r = 0; r < j->x->rows; r++) {
+		const float *d = j->dy + (size_t)r * out;
+		for (int64_t p = j->x->indptr[r]; p < j->x->indptr[r + 1]; p++) {
+			float *g = l->gw + (size_t)j->x->indices[p] * out;
+			float v = j->x->values ? j->x->values[p] : 1.0f;
+			for (int32_t c = c0; c < c1; c++)
+				g[c] += v * d[c];
+		}
+	}
+	add_colsums(l->gb, j->dy, j->x->rows, out, c0, c1);
+}
+
+rs_status rs_dense_sparse_backward(rs_train_ctx *ctx, rs_dense_layer *l,
+                                   const rs_dense_sparse *x, const float *dy, rs_error *err)
+{
+	sparse_job j = {.l = l, .lw = l, .x = x, .dy = dy};
+	int32_t blocks = (l->out + COL_BLOCK - 1) / COL_BLOCK;
+	return rs_parallel_for(ctx, blocks, 1, ctx->cfg->threads, sparse_bwd_range, &j, err);
+}
+
+void rs_dense_act_forward(rs_dense_act a, float *y, size_t count)
+{
+	if (a == RS_ACT_TANH)
+		for (size_t k = 0; k < count; k++)
+			y[k] = tanhf(y[k]);
+	else if (a == RS_ACT_RELU)
+		for (size_t k = 0; k < count; k++)
+			y[k] = y[k] > 0 ? y[k] : 0;
+}
+
+void rs_dense_act_backward(rs_dense_act a, const float *y, float *dy, size_t count)
+{
+	if (a == RS_ACT_TANH)
+		for (size_t k = 0; k < count; k++)
+			dy[k] *= 1.0f - y[k] * y[k];
+	else if (a == RS_ACT_RELU)
+		for (size_t k = 0; k < count; k++)
+			dy[k] = y[k] > 0 ? dy[k] : 0;
+}
+
+void rs_dense_dropout_mask(float *mask, int32_t rows, int32_t cols, float p, uint64_t seed)
+{
+	float keep = p < 1 ? 1.0f / (1.0f - p) : 0;
+	for (int32_t r = 0; r < rows; r++) {
+		/* a stream of its own per row: independent of how rows are split */
+		uint64_t s = seed ^ ((uint64_t)(r + 1) * 0xD1B54A32D192ED03ULL);
+		rs_rand_next(&s);
+		float *m = mask + (size_t)r * cols;
+		for (int32_t c = 0; c < cols; c++)
+			m[c] = rs_rand_unit(&s) < p ? 0.0f : keep;
+	}
+}
+
+void rs_dense_mul(float *x, const float *m, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		x[k] *= m[k];
+}
+
+/* Row z (k values): its max and log sum exp(z - max). */
+static void log_sum_exp(const float *z, int32_t k, float *max, double *lse)
+{
+	float m = z[0];
+	for (int32_t c = 1; c < k; c++)
+		if (z[c] > m)
+			m = z[c];
+	double s = 0;
+	for (int32_t c = 0; c < k; c++)
+		s += expf(z[c] - m);
+	*max = m;
+	*lse = log(s);
+}
+
+void rs_dense_log_softmax(float *z, int32_t n, int32_t k)
+{
+	for (int32_t r = 0; r < n && k > 0; r++) {
+		float *zr = z + (size_t)r * k, m;
+		double lse;
+		log_sum_exp(zr, k, &m, &lse);
+		for (int32_t c = 0; c < k; c++)
+			zr[c] = (float)(zr[c] - m - lse);
+	}
+}
+
+typedef struct xent_job {
+	float *z;
+	int32_t k;
+	const rs_dense_sparse *t;
+	float scale;
+	double *loss; /* per row */
+} xent_job;
+
+static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const xent_job *j = arg;
+	int32_t k = j->k;
+	for (int32_t r = begin; r < end; r++) {
+		float *z = j->z + (size_t)r * k, m;
+		double lse, tsum = 0, loss = 0;
+		log_sum_exp(z, k, &m, &lse);
+		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++) {
+			double v = j->t->values ? j->t->values[p] : 1.0;
+			tsum += v;
+			loss -= v * (z[j->t->indices[p]] - m - lse);
+		}
+		j->loss[r] = loss;
+		float a = (float)(tsum * j->scale), off = (float)(m + lse);
+		for (int32_t c = 0; c < k; c++)
+			z[c] = a * expf(z[c] - off);
+		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++)
+			z[j->t->indices[p]] -= j->scale * (j->t->values ? j->t->values[p] : 1.0f);
+	}
+}
+
+rs_status rs_dense_softmax_xent(rs_train_ctx *ctx, float *z, int32_t n, int32_t k,
+                                const rs_dense_sparse *t, float scale, double *loss,
+                                rs_error *err)
+{
+	*loss = 0;
+	if (n < 1 || k < 1)
+		return RS_OK;
+	xent_job j = {.z = z, .k = k, .t = t, .scale = scale,
+	              .loss = rs_malloc(rs_mul((size_t)n, sizeof(double)))};
+	if (!j.loss)
+		return rs_fail(err, RS_ENOMEM, "out of memory for the softmax loss");
+	rs_status st = rs_parallel_for(ctx, n, ROW_CHUNK, ctx->cfg->threads, xent_range, &j, err);
+	for (int32_t r = 0; st == RS_OK && r < n; r++)
+		*loss += j.loss[r];
+	free(j.loss);
+	return st;
+}
+
+void rs_dense_l2_forward(float *x, int32_t n, int32_t k, float *norms)
+{
+	for (int32_t r = 0; r < n; r++) {
+		float *xr = x + (size_t)r * k;
+		double s = 0;
+		for (int32_t c = 0; c < k; c++)
+			s += (double)xr[c] * xr[c];
+		float nr = (float)sqrt(s);
+		if (nr < RS_DENSE_NORM_EPS)
+			nr = RS_DENSE_NORM_EPS;
+		norms[r] = nr;
+		for (int32_t c = 0; c < k; c++)
+			xr[c] /= nr;
+	}
+}
+
+void rs_dense_l2_backward(const float *y, const float *norms, float *dy, int32_t n, int32_t k)
+{
+	for (int32_t r = 0; r < n; r++) {
+		const float *yr = y + (size_t)r * k;
+		float *d = dy + (size_t)r * k;
+		double dot = 0;
+		for (int32_t c = 0; c < k; c++)
+			dot += (double)yr[c] * d[c];
+		for (int32_t c = 0; c < k; c++)
+			d[c] = (float)((d[c] - yr[c] * dot) / norms[r]);
+	}
+}
+
+rs_adam rs_adam_defaults(float lr)
+{
+	return (rs_adam){.lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
+}
+
+typedef struct adam_job {
+	const rs_adam *opt;
+	float *w, *g, *m, *v;
+	size_t count;
+	float c1, c2, decay; /* bias corrections 1 / (1 - beta^t); lr x weight decay */
+} adam_job;
+
+static void adam_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const adam_job *j = arg;
+	const rs_adam *o = j->opt;
+	size_t k0 = (size_t)begin * ADAM_CHUNK, k1 = (size_t)end * ADAM_CHUNK;
+	if (k1 > j->count)
+		k1 = j->count;
+	for (size_t k = k0; k < k1; k++) {
+		float g = j->g[k];
+		float m = j->m[k] = o->beta1 * j->m[k] + (1 - o->beta1) * g;
+		float v = j->v[k] = o->beta2 * j->v[k] + (1 - o->beta2) * g * g;
+		j->w[k] -= o->lr * (m * j->c1) / (sqrtf(v * j->c2) + o->eps) + j->decay * j->w[k];
+	}
+}
+
+static rs_status adam_arrays(rs_train_ctx *ctx, adam_job *j, float *w, float *g, float *m,
+                             float *v, size_t count, float decay, rs_error *err)
+{
+	j->w = w; j->g = g; j->m = m; j->v = v;
+	j->count = count;
+	j->decay = decay;
+	int32_t chunks = (int32_t)((count + ADAM_CHUNK - 1) / ADAM_CHUNK);
+	return rs_parallel_for(ctx, chunks, 1, ctx->cfg->threads, adam_range, j, err);
+}
+
+rs_status rs_adam_step(rs_train_ctx *ctx, rs_adam *opt, rs_dense_layer *const *layers, int n,
+                       rs_error *err)
+{
+	opt->t++;
+	adam_job j = {.opt = opt};
+	j.c1 = (float)(1.0 / (1.0 - pow(opt->beta1, (double)opt->t)));
+	j.c2 = (float)(1.0 / (1.0 - pow(opt->beta2, (double)opt->t)));
+	rs_status st = RS_OK;
+	for (int i = 0; st == RS_OK && i < n; i++) {
+		rs_dense_layer *l = layers[i];
+		st = adam_arrays(ctx, &j, l->w, l->gw, l->mw, l->vw, (size_t)l->in * l->out,
+		                 opt->lr * opt->weight_decay, err);
+		if (st == RS_OK)
+			st = adam_arrays(ctx, &j, l->b, l->gb, l->mb, l->vb, (size_t)l->out, 0, err);
+	}
+	return st;
+}
+
+int rs_dense_blas_begin(void)
+{
+	int prev = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	return prev;
+}
+
+void rs_dense_blas_end(int previous)
+{
+	openblas_set_num_threads(previous);
+}
