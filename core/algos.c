@@ -20,8 +20,8 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_bpr,
 	&rs_def_warp,
 	&rs_def_imported,
-	&rs_def_two_tower,
 	&rs_def_vae,
+	&rs_def_two_tower,
 };
 #define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 

@@ -23,11 +23,13 @@
  * with the pair's own item as the label; another pair's copy of the same
  * item is masked out. Adam (Kingma, Ba, ICLR 2015) on every parameter.
  *
- * Cold start: with probability cold_dropout a pair trains its user and
- * (independently) its item without the identity feature, the attributes
- * then carrying the whole row, which is how entities only the side tables
- * name are scored (they join the model, lightfm_features.c, and are served
- * by the towers over their attributes alone).
+ * Cold start: with probability cold_dropout a pair trains its item without
+ * the identity feature (the attributes then carry the whole row), and its
+ * user as one only the users table names (attributes alone); with the same
+ * probability again its user as a fresh one (no identity: attributes and
+ * history). That is how entities only the side tables name are scored
+ * (they join the model, lightfm_features.c, and are served by the towers
+ * over their attributes alone) and how fresh users are.
  *
  * Determinism: the pairs' order, the cold-start draws and the dropout
  * masks come from the seed alone; the threads split each minibatch's rows,
@@ -137,7 +139,8 @@ static int build_bags(tt_job *j, int64_t p0, int32_t n, uint64_t *rng)
 	j->u.ptr[0] = j->i.ptr[0] = 0;
 	for (int32_t b = 0; b < n; b++) {
 		int32_t u = j->pairs[p0 + b].u, i = j->pairs[p0 + b].i;
-		int cold_u = rs_rand_unit(rng) < j->cold, cold_i = rs_rand_unit(rng) < j->cold;
+		double draw = rs_rand_unit(rng);
+		int cold_i = rs_rand_unit(rng) < j->cold;
 		int64_t hb = seen->indptr[u], he = seen->indptr[u + 1];
 		size_t need = (size_t)(uf->indptr[u + 1] - uf->indptr[u] + he - hb);
 		if (!bag_room(&j->u, ku, need) ||
@@ -146,15 +149,24 @@ static int build_bags(tt_job *j, int64_t p0, int32_t n, uint64_t *rng)
 		double rest = 0;
 		for (int64_t q = hb; q < he; q++)
 			rest += seen->indices[q] == i ? 0.0 : j->hw[q];
-		/* a cold user is its attributes alone, as one only the users
-		 * table names: no identity, no history */
-		cold_u = cold_u && u < j->n_user_id && uf->indptr[u + 1] - uf->indptr[u] > 1;
-		int hist = j->hist > 0 && rest > 0 && !cold_u;
-		put_row(&j->u, uf, u, u < j->n_user_id, cold_u, hist ? 1.0f - j->hist : 1.0f, &ku);
+		/* Cold users, cold_dropout of the pairs each: as one only the
+		 * users table names (attributes alone: no identity, no history),
+		 * and as a fresh user (no identity: attributes and history) */
+		int has_id = u < j->n_user_id;
+		int64_t attrs = uf->indptr[u + 1] - uf->indptr[u] - has_id;
+		int side_only = draw < j->cold && has_id && attrs > 0;
+		int fresh = !side_only && draw < 2 * j->cold && has_id;
+		int hist = j->hist > 0 && rest > 0 && !side_only;
+		if (!(fresh && attrs == 0)) /* else the history alone */
+			put_row(&j->u, uf, u, has_id, side_only || fresh,
+			        hist ? 1.0f - j->hist : 1.0f, &ku);
+		else if (!hist)
+			put_row(&j->u, uf, u, has_id, 0, 1.0f, &ku); /* nothing else to go on */
+		float hs = fresh && attrs == 0 ? 1.0f : j->hist;
 		for (int64_t q = hb; hist && q < he; q++) /* item j's identity is feature j */
 			if (seen->indices[q] != i) {
 				j->u.idx[ku] = seen->indices[q];
-				j->u.val[ku++] = (float)(j->hist * j->hw[q] / rest);
+				j->u.val[ku++] = (float)(hs * j->hw[q] / rest);
 			}
 		put_row(&j->i, itf, i, i < j->n_item_id, cold_i, 1.0f, &ki);
 		j->u.ptr[b + 1] = (int64_t)ku;
