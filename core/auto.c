@@ -23,8 +23,8 @@
  *   then hybrids of the best candidates of the two best algorithms, weights
  *   1:1 and 2:1, and of the three best algorithms, 1:1:1. warp and bpr
  *   with their defaults and with recency 5 / 20 (warp) and 10 / 20 (bpr)
- *   and vae with its defaults are tried only when option "algorithms" names
- *   them; "algorithms" restricts the whole search to the families it names
+ *   and vae and two_tower with their defaults are tried only when option
+ *   "algorithms" names them; "algorithms" restricts the whole search to the families it names
  *   (one family: no hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
  * in the training summary under "search", the rule under "validation".
@@ -89,6 +89,8 @@ static const cand_spec SPACE[] = {
 	{"bpr", 1, {{"recency", 20}}, 1, NULL},
 	/* vae: seconds too, and behind ease on validation (bench/TUNING.md) */
 	{"vae", 0, {{0}}, 1, NULL},
+	/* two_tower: seconds too; level with warp on ML-100K with side tables */
+	{"two_tower", 0, {{0}}, 1, NULL},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
@@ -393,7 +395,7 @@ rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err)
 {
 	static const char *const hint =
 		"option \"algorithms\" must be a non-empty array of algorithm names "
-		"(popularity, als, itemknn, svd, ease, warp, bpr, vae)";
+		"(popularity, als, itemknn, svd, ease, warp, bpr, vae, two_tower)";
 	if (o->kind != RS_OPT_ARRAY || o->n_children == 0)
 		return rs_fail(err, RS_EINVAL, "%s", hint);
 	unsigned set = 0;

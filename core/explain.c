@@ -23,6 +23,9 @@
  *  - vae (nonlinear: no exact split): the drop of the score when item j
  *    alone is left out of the history the encoder reads, score(i | h) -
  *    score(i | h without j) (vae.c); the rows need not sum to the score.
+ *  - two_tower (nonlinear too): the drop of the score when item j alone
+ *    leaves the user tower's input, the user's own features kept
+ *    (two_tower_serve.c); the rows need not sum to the score.
  *  - hybrid: each component's contributions scaled as hybrid.c blends its
  *    scores, w_p / (component p's largest score over u's unseen items),
  *    and summed, for the components that score i above 0.

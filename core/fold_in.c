@@ -15,6 +15,8 @@
  *  - svd (PureSVD): x = sum_{i in S} v_i, the user's x_u V for a 0/1 row.
  *  - bpr, warp: x = mean of the session items' vectors q_i (no gradient
  *    steps), with the bias dimension set to 1 as for trained users.
+ *  - two_tower: one pass of its user tower over the items (two_tower.h),
+ *    the history weighted by "recency" when the model was trained with it.
  *  - itemknn, content, ease: the algorithm's own scorer on a one-row
  *    interaction matrix holding the session (neighbour / B-row sums).
  *  - popularity: popular items. hybrid: each component as above, blended
@@ -204,6 +206,22 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
 {
 	int f = m->factors;
 	int mean = rs_model_def(m)->mean_fold;
+	if (rs_model_def(m)->fold && m->recency > 0 && h->ts && h->n > 0) {
+		/* two_tower with "recency": the history weighted as in training */
+		int64_t indptr[2] = {0, h->n};
+		float *ones = h->w ? NULL : rs_malloc(rs_mul((size_t)h->n, sizeof *ones));
+		for (int r = 0; ones && r < h->n; r++)
+			ones[r] = 1.0f;
+		rs_csr one = {.nrows = 1, .ncols = m->seen.ncols, .indptr = indptr,
+		              .indices = (int32_t *)h->s, .data = h->w ? (float *)h->w : ones,
+		              .ts = (double *)h->ts};
+		float *rw = h->w || ones ? rs_recency_weights(&one, m->recency) : NULL;
+		rs_status st = rw ? rs_model_def(m)->fold(m, h->s, rw, h->n, x, err)
+		                  : rs_fail(err, RS_ENOMEM, "out of memory weighting the history");
+		free(rw);
+		free(ones);
+		return st;
+	}
 	if (rs_model_def(m)->fold)
 		return rs_model_def(m)->fold(m, h->s, h->w, h->n, x, err);
 	if (rs_model_def(m)->solve_fold)
