@@ -75,6 +75,9 @@ typedef struct tt_job {
 	double *wsum;               /* per user: the sum of its history's weights */
 	float *logq;                /* per item: log of its share of the positives */
 	rs_dense_layer emb;         /* E: features x f */
+	uint8_t *mark;              /* per feature: in rows */
+	int32_t *rows, n_rows;      /* the rows of E this minibatch uses */
+	int64_t t;                  /* Adam steps taken on E */
 	tt_side u, i;
 	int M;                      /* uniformly drawn negatives per minibatch */
 	int32_t *extra;             /* this minibatch's M draws */
@@ -274,10 +277,25 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 	rs_dense_layer *layers[5];
 	int nl;
 	all_layers(j, layers, &nl);
-	for (int l = 0; l < nl; l++)
+	for (int l = 1; l < nl; l++)
 		rs_dense_zero_grad(layers[l]);
+	/* E's gradient is zero but on the rows the last minibatch used */
+	for (int32_t r = 0; r < j->n_rows; r++) {
+		memset(j->emb.gw + (size_t)j->rows[r] * j->f, 0, (size_t)j->f * sizeof(float));
+		j->mark[j->rows[r]] = 0;
+	}
+	memset(j->emb.gb, 0, (size_t)j->f * sizeof(float));
+	j->n_rows = 0;
 	if (!build_bags(j, p0, n, &rng))
 		return rs_fail(err, RS_ENOMEM, "out of memory building a minibatch");
+	for (int s = 0; s < 2; s++) {
+		const tt_side *sd = s ? &j->i : &j->u;
+		for (int64_t q = 0; q < sd->ptr[sd->bag.rows]; q++)
+			if (!j->mark[sd->idx[q]]) {
+				j->mark[sd->idx[q]] = 1;
+				j->rows[j->n_rows++] = sd->idx[q];
+			}
+	}
 	rs_status st = side_forward(j, &j->u, n, 1, seed ^ 0x5555555555555555ULL, err);
 	int32_t k = n + j->M;
 	if (st == RS_OK)
@@ -340,6 +358,7 @@ static void job_free(tt_job *j)
 	rs_dense_layer_free(&j->emb);
 	side_free(&j->u);
 	side_free(&j->i);
+	free(j->mark); free(j->rows);
 	free(j->z); free(j->extra); free(j->tptr); free(j->tidx); free(j->pairs); free(j->wsum); free(j->logq);
 }
 
@@ -387,11 +406,13 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	float a = sqrtf(3.0f / (float)j->f);
 	for (size_t k = 0; k < j->ft->names.n * (size_t)j->f; k++)
 		j->emb.w[k] = (float)((2 * rs_rand_unit(&rng) - 1) * a);
+	j->mark = rs_calloc(j->ft->names.n + 1, 1);
+	j->rows = rs_malloc(rs_mul(j->ft->names.n + 1, sizeof *j->rows));
 	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B + j->M), 4));
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
 	j->tptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *j->tptr));
 	j->tidx = rs_malloc(rs_mul((size_t)B, sizeof *j->tidx));
-	if (!j->z || !j->extra || !j->tptr || !j->tidx)
+	if (!j->z || !j->extra || !j->tptr || !j->tidx || !j->mark || !j->rows)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
 	for (int r = 0; r <= B; r++) {
 		j->tptr[r] = r;
@@ -419,6 +440,30 @@ static void shuffle(tt_pair *p, int64_t n, uint64_t *rng)
 	}
 }
 
+/* Adam on the rows of E the minibatch used (and E's bias), the others
+ * left as they are ("lazy" Adam: a row's moments decay only when it is
+ * used). dense.c's step updates every row: on ML-1M (10,000 features)
+ * that was 38% of the training time. */
+static void emb_step(tt_job *j, const rs_adam *o)
+{
+	j->t++;
+	float c1 = (float)(1.0 / (1.0 - pow(o->beta1, (double)j->t)));
+	float c2 = (float)(1.0 / (1.0 - pow(o->beta2, (double)j->t)));
+	float decay = o->lr * o->weight_decay;
+	rs_dense_layer *l = &j->emb;
+	for (int32_t r = -1; r < j->n_rows; r++) {
+		size_t at = r < 0 ? 0 : (size_t)j->rows[r] * j->f;
+		float *w = r < 0 ? l->b : l->w + at, *g = r < 0 ? l->gb : l->gw + at;
+		float *m = r < 0 ? l->mb : l->mw + at, *v = r < 0 ? l->vb : l->vw + at;
+		float dk = r < 0 ? 0.0f : decay; /* biases are not decayed */
+		for (int k = 0; k < j->f; k++) {
+			m[k] = o->beta1 * m[k] + (1 - o->beta1) * g[k];
+			v[k] = o->beta2 * v[k] + (1 - o->beta2) * g[k] * g[k];
+			w[k] -= o->lr * (m[k] * c1) / (sqrtf(v[k] * c2) + o->eps) + dk * w[k];
+		}
+	}
+}
+
 static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
 {
 	rs_train_ctx *ctx = j->ctx;
@@ -440,8 +485,10 @@ static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
 			if (n < 2) /* one pair has no in-batch negative */
 				continue;
 			rs_status st = tt_batch_grad(j, p0, n, batch_seed(cfg->seed, e, b), &loss, err);
+			if (st == RS_OK && nl > 1)
+				st = rs_adam_step(ctx, &opt, layers + 1, nl - 1, err);
 			if (st == RS_OK)
-				st = rs_adam_step(ctx, &opt, layers, nl, err);
+				emb_step(j, &opt);
 			if (st != RS_OK)
 				return st;
 		}
