@@ -158,6 +158,11 @@ typedef struct rs_algo_def {
 	 * (items, weights w, n) adds to item i's score. NULL: the split above. */
 	rs_status (*explain)(const rs_model *m, const int32_t *items, const float *w, int n,
 	                     int32_t i, double *c, rs_error *err);
+	/* A known user's new rows (recommend() with "fresh"): fold as above
+	 * with what the model knows of user u too (two_tower: its features).
+	 * NULL: fold. */
+	rs_status (*fold_user)(const rs_model *m, int32_t u, const int32_t *items, const float *w,
+	                       int n, float *x, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -183,6 +188,11 @@ int rs_is_filter_option(const char *key);
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
                           rs_error *err);
 
+/* fold_in.c: rs_recommend_for_history with the model's index of the user
+ * whose rows they are (-1: none), for the fold_user hook. */
+rs_status rs_recommend_for_user_history(const rs_model *m, int32_t user, const rs_history *hy,
+                                        int fresh, int k, const rs_opt *options, rs_reco *out,
+                                        int *n_out, rs_error *err);
 /* train.c: rs_train reporting to rep (rs_evaluate's: one report for the
  * whole evaluation), without the end report. */
 rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,

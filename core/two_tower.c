@@ -684,6 +684,7 @@ const rs_algo_def rs_def_two_tower = {
 	.n_options = sizeof TT_OPTIONS / sizeof TT_OPTIONS[0],
 	.split = RS_SPLIT_ABLATE,
 	.fold = tt_fold,
+	.fold_user = rs_tt_fold,
 	.explain = tt_explain,
 };
 
