@@ -164,6 +164,39 @@ train_row "recsys popularity" "defaults" "$tmp/ml1m.txt" 0 0.1320 --algo popular
 echo "| popularity (REFERENCE.md) | train counts | 0.000 | .1135 | .1298 | .1320 | .015 | | 1 |"
 suite_rows "$tmp/ml1m.txt" 1m
 
+# ---------------------------------------------------------------- side tables
+note "side tables: warp and two_tower through bench/mlfeatures.c"
+gcc $CFLAGS -Icore bench/mlfeatures.c build/librecsys_core.a \
+  $(pkg-config --libs openblas) -llapacke -lpthread -lm -o build/mlfeatures
+# side_row LABEL ALGO INPUT SIDE-ARGS...: one row of mlfeatures' figures
+side_row() {
+  local label=$1 algo=$2 input=$3; shift 3
+  timeout 900 build/mlfeatures --algo "$algo" "$@" threads=1 < "$input" > "$tmp/side.txt" || true
+  echo "| $label | $(kv seconds "$tmp/side.txt") | $(kv P@10 "$tmp/side.txt") | $(kv R@10 "$tmp/side.txt") | $(kv NDCG@10 "$tmp/side.txt") | $(kv cov@10 "$tmp/side.txt") |"
+}
+cat <<EOF
+
+### With side tables (bench/mlfeatures.c, 1 thread, one fit)
+
+ML-100K: u.item genres of every movie and u.user age, gender, occupation; ML-1M: movies.dat
+genres and users.dat gender, age, occupation. Defaults; two_tower's were chosen on
+ML-100K's validation split (bench/TUNING.md, "two_tower").
+
+| ML-100K temporal-20 + features | train s | P@10 | R@10 | NDCG@10 | coverage@10 |
+| --- | --- | --- | --- | --- | --- |
+EOF
+side_row "recsys warp" warp "$ML100K" --items "$DATA/ml-100k/u.item" --users "$DATA/ml-100k/u.user"
+side_row "recsys two_tower" two_tower "$ML100K" --items "$DATA/ml-100k/u.item" --users "$DATA/ml-100k/u.user"
+echo "| LightFM 1.17 WARP + genre features (REFERENCE.md) | 1.690 | .0988 | .1461 | .1307 | .287 |"
+cat <<EOF
+
+| ML-1M fold-order-20 + features | train s | P@10 | R@10 | NDCG@10 | coverage@10 |
+| --- | --- | --- | --- | --- | --- |
+EOF
+side_row "recsys warp" warp "$tmp/ml1m.txt" --movies "$DATA/ml-1m/movies.dat" --users1m "$DATA/ml-1m/users.dat"
+side_row "recsys two_tower" two_tower "$tmp/ml1m.txt" --movies "$DATA/ml-1m/movies.dat" --users1m "$DATA/ml-1m/users.dat"
+echo "| LightFM WARP, no features (REFERENCE.md) | 9.579 | .2142 | .2575 | .2616 | .331 |"
+
 # ---------------------------------------------------------------- SQLite
 note "sqlite: loading ML-1M, training, precomputing"
 db=$tmp/ml.db

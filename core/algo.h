@@ -119,6 +119,7 @@ typedef enum rs_split {
 	RS_SPLIT_SIM,     /* w_j sim(j, i) from the kept neighbours (itemknn, content) */
 	RS_SPLIT_DENSE,   /* w_j B[j, i] (ease) */
 	RS_SPLIT_MEAN,    /* q_j . q_i / n without the bias (bpr, warp) */
+	RS_SPLIT_ABLATE,  /* the score's drop when j leaves the tower's input (two_tower) */
 } rs_split;
 
 typedef struct rs_algo_def {
@@ -159,6 +160,11 @@ typedef struct rs_algo_def {
 	 * (items, weights w, n) adds to item i's score. NULL: the split above. */
 	rs_status (*explain)(const rs_model *m, const int32_t *items, const float *w, int n,
 	                     int32_t i, double *c, rs_error *err);
+	/* A known user's new rows (recommend() with "fresh"): fold as above
+	 * with what the model knows of user u too (two_tower: its features).
+	 * NULL: fold. */
+	rs_status (*fold_user)(const rs_model *m, int32_t u, const int32_t *items, const float *w,
+	                       int n, float *x, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -184,6 +190,11 @@ int rs_is_filter_option(const char *key);
 rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blocked,
                           rs_error *err);
 
+/* fold_in.c: rs_recommend_for_history with the model's index of the user
+ * whose rows they are (-1: none), for the fold_user hook. */
+rs_status rs_recommend_for_user_history(const rs_model *m, int32_t user, const rs_history *hy,
+                                        int fresh, int k, const rs_opt *options, rs_reco *out,
+                                        int *n_out, rs_error *err);
 /* train.c: rs_train reporting to rep (rs_evaluate's: one report for the
  * whole evaluation), without the end report. */
 rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callbacks *cb,
@@ -194,6 +205,7 @@ extern const rs_algo_def rs_def_itemknn, rs_def_content;
 extern const rs_algo_def rs_def_svd, rs_def_ease;
 extern const rs_algo_def rs_def_bpr, rs_def_warp;
 extern const rs_algo_def rs_def_imported;
+extern const rs_algo_def rs_def_two_tower;
 extern const rs_algo_def rs_def_vae;
 /* import.c: the serving traits of one imported model (its fold-in and
  * bias columns vary by model). */

@@ -21,6 +21,7 @@ static const rs_algo_def *const ALGOS[] = {
 	&rs_def_warp,
 	&rs_def_imported,
 	&rs_def_vae,
+	&rs_def_two_tower,
 };
 #define N_ALGOS (sizeof ALGOS / sizeof ALGOS[0])
 

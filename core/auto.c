@@ -24,7 +24,7 @@
  *   1:1 and 2:1, and of the three best algorithms, 1:1:1. warp and bpr
  *   with their defaults and with recency 5 / 20 (warp) and 10 / 20 (bpr)
  *   and vae with its defaults are tried only when option "algorithms" names
- *   them; "algorithms" restricts the whole search to the families it names
+ *   them; two_tower with its defaults also when the side tables have cells; "algorithms" restricts the whole search to the families it names
  *   (one family: no hybrids).
  * Every candidate, its options, validation NDCG@10 and seconds are recorded
  * in the training summary under "search", the rule under "validation".
@@ -38,11 +38,13 @@
 #include <string.h>
 
 #define MAX_KV 3
+#define SIDE_TOO 2
 typedef struct cand_spec {
 	const char *algo;
 	int n;
 	struct { const char *key; double value; } kv[MAX_KV];
-	int on_request;   /* tried only when "algorithms" names its family */
+	int on_request;   /* tried only when "algorithms" names its family; 2: also
+	                     when the side tables have cells (SIDE_TOO) */
 	const char *weighting; /* option "weighting" (weighting.c), or NULL */
 } cand_spec;
 
@@ -89,6 +91,8 @@ static const cand_spec SPACE[] = {
 	{"bpr", 1, {{"recency", 20}}, 1, NULL},
 	/* vae: seconds too, and behind ease on validation (bench/TUNING.md) */
 	{"vae", 0, {{0}}, 1, NULL},
+	/* two_tower: seconds too; for users and items the side tables describe */
+	{"two_tower", 0, {{0}}, SIDE_TOO, NULL},
 };
 #define N_SPACE (sizeof SPACE / sizeof SPACE[0])
 #define MAX_TRIES (N_SPACE + 3)
@@ -393,7 +397,7 @@ rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err)
 {
 	static const char *const hint =
 		"option \"algorithms\" must be a non-empty array of algorithm names "
-		"(popularity, als, itemknn, svd, ease, warp, bpr, vae)";
+		"(popularity, als, itemknn, svd, ease, warp, bpr, vae, two_tower)";
 	if (o->kind != RS_OPT_ARRAY || o->n_children == 0)
 		return rs_fail(err, RS_EINVAL, "%s", hint);
 	unsigned set = 0;
@@ -415,10 +419,11 @@ rs_status rs_auto_algorithms(rs_config *c, const rs_opt *o, rs_error *err)
 
 /* Whether the search tries spec s: its family is named, or nothing is
  * named and it is in the default space. */
-static int wanted(const rs_config *cfg, const cand_spec *s)
+static int wanted(const rs_config *cfg, const cand_spec *s, const rs_attrs *side)
 {
 	if (!cfg->auto_algos)
-		return !s->on_request;
+		return !s->on_request ||
+		       (s->on_request == SIDE_TOO && side && (side[0].n > 0 || side[1].n > 0));
 	const rs_algo_def *d = rs_algo_named(s->algo);
 	return d && (cfg->auto_algos & RS_BIT(d->id));
 }
@@ -451,7 +456,7 @@ static rs_status search(rs_train_ctx *ctx, const rs_model *m, const vsplit *vs, 
 	double t0 = rs_mono_seconds();
 	rs_status st = RS_OK;
 	for (size_t s = 0; st == RS_OK && s < N_SPACE; s++) {
-		if (!wanted(cfg, &SPACE[s]) || (SPACE[s].weighting && !weighting_pays(cfg, m, &SPACE[s])))
+		if (!wanted(cfg, &SPACE[s], ctx->side) || (SPACE[s].weighting && !weighting_pays(cfg, m, &SPACE[s])))
 			continue;
 		if (*n >= 2 && rs_mono_seconds() - t0 > cfg->time_budget)
 			break;

@@ -25,6 +25,7 @@ typedef enum rs_algo {
 	RS_ALGO_AUTO = 10,
 	RS_ALGO_IMPORTED = 11, /* recsys_import: vectors trained elsewhere (import.c) */
 	RS_ALGO_VAE = 12,      /* Mult-VAE (vae.c) */
+	RS_ALGO_TWO_TOWER = 13, /* two_tower.c */
 	RS_ALGO__MAX = 31
 } rs_algo;
 
@@ -133,6 +134,9 @@ struct rs_config {
 	/* bpr, warp (lightfm.c; also factors, above) */
 	int lfm_epochs, lfm_max_sampled;
 	double lfm_lr, lfm_item_alpha, lfm_user_alpha, lfm_identity;
+	/* two_tower (two_tower.c; also identity_weight of bpr/warp's, above) */
+	int tt_dim, tt_hidden, tt_epochs, tt_batch;
+	double tt_lr, tt_temp, tt_l2, tt_dropout, tt_history, tt_cold;
 	/* imported (import.c; also regularization and alpha, above): the vector
 	 * tables' columns by rs_import_col, the interactions source, the
 	 * expected dimensions (0: the first row's) and the ALS fold-in switch */

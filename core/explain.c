@@ -23,6 +23,9 @@
  *  - vae (nonlinear: no exact split): the drop of the score when item j
  *    alone is left out of the history the encoder reads, score(i | h) -
  *    score(i | h without j) (vae.c); the rows need not sum to the score.
+ *  - two_tower (nonlinear too): the drop of the score when item j alone
+ *    leaves the user tower's input, the user's own features kept
+ *    (two_tower_serve.c); the rows need not sum to the score.
  *  - hybrid: each component's contributions scaled as hybrid.c blends its
  *    scores, w_p / (component p's largest score over u's unseen items),
  *    and summed, for the components that score i above 0.
@@ -32,6 +35,7 @@
  * fresh path scores them (below).
  */
 #include "internal.h"
+#include "two_tower.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -314,7 +318,9 @@ rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const
 	history h = user_history(m, u);
 	double *c = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *c));
 	st = c ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	if (st == RS_OK)
+	if (st == RS_OK && rs_model_def(m)->split == RS_SPLIT_ABLATE) /* with u's features */
+		st = rs_tt_contributions(m, u, h.items, h.w, h.n, i, c, err);
+	else if (st == RS_OK)
 		st = m->n_parts > 0 ? hybrid_contributions(m, u, i, c, err)
 		                    : plain_contributions(m, h, i, c, err);
 	if (st == RS_OK)

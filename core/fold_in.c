@@ -15,6 +15,8 @@
  *  - svd (PureSVD): x = sum_{i in S} v_i, the user's x_u V for a 0/1 row.
  *  - bpr, warp: x = mean of the session items' vectors q_i (no gradient
  *    steps), with the bias dimension set to 1 as for trained users.
+ *  - two_tower: one pass of its user tower over the items (two_tower.h),
+ *    the history weighted by "recency" when the model was trained with it.
  *  - itemknn, content, ease: the algorithm's own scorer on a one-row
  *    interaction matrix holding the session (neighbour / B-row sums).
  *  - popularity: popular items. hybrid: each component as above, blended
@@ -127,8 +129,15 @@ static int32_t *session_items(const rs_model *m, const char *const *items, const
 }
 
 /* A history: sorted distinct items of one model with weights (NULL: 1)
- * and latest times (NULL: unknown). */
-typedef struct hist { const int32_t *s; const float *w; int n; const double *ts; } hist;
+ * and latest times (NULL: unknown); user1: the model's index of the user
+ * whose rows they are, plus 1 (0: none or unknown). */
+typedef struct hist {
+	const int32_t *s;
+	const float *w;
+	int n;
+	const double *ts;
+	int32_t user1;
+} hist;
 
 static double hist_w(const hist *h, int r) { return h->w ? h->w[r] : 1.0; }
 
@@ -204,6 +213,26 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
 {
 	int f = m->factors;
 	int mean = rs_model_def(m)->mean_fold;
+	if (rs_model_def(m)->fold && m->recency > 0 && h->ts && h->n > 0) {
+		/* two_tower with "recency": the history weighted as in training */
+		int64_t indptr[2] = {0, h->n};
+		float *ones = h->w ? NULL : rs_malloc(rs_mul((size_t)h->n, sizeof *ones));
+		for (int r = 0; ones && r < h->n; r++)
+			ones[r] = 1.0f;
+		rs_csr one = {.nrows = 1, .ncols = m->seen.ncols, .indptr = indptr,
+		              .indices = (int32_t *)h->s, .data = h->w ? (float *)h->w : ones,
+		              .ts = (double *)h->ts};
+		float *rw = h->w || ones ? rs_recency_weights(&one, m->recency) : NULL;
+		rs_status st = !rw ? rs_fail(err, RS_ENOMEM, "out of memory weighting the history")
+		               : h->user1 && rs_model_def(m)->fold_user
+		                   ? rs_model_def(m)->fold_user(m, h->user1 - 1, h->s, rw, h->n, x, err)
+		                   : rs_model_def(m)->fold(m, h->s, rw, h->n, x, err);
+		free(rw);
+		free(ones);
+		return st;
+	}
+	if (h->user1 && rs_model_def(m)->fold_user) /* a known user's new rows */
+		return rs_model_def(m)->fold_user(m, h->user1 - 1, h->s, h->w, h->n, x, err);
 	if (rs_model_def(m)->fold)
 		return rs_model_def(m)->fold(m, h->s, h->w, h->n, x, err);
 	if (rs_model_def(m)->solve_fold)
@@ -297,7 +326,7 @@ rs_status rs_history_scores(const rs_model *m, const int32_t *s, const float *w,
                             int n, float *scores, rs_error *err)
 {
 	fold_opts fo = {.exclude = 1, .lambda = -1, .alpha = -1};
-	hist h = {s, w, n, ts};
+	hist h = {s, w, n, ts, 0};
 	int has_uvec;
 	float *uvec = rs_malloc(rs_mul((size_t)m->factors + 1, sizeof *uvec));
 	rs_status st = uvec ? session_scores(m, &h, &fo, scores, uvec, &has_uvec, err)
@@ -315,7 +344,7 @@ rs_status rs_history_part(const rs_model *m, int32_t p, const int32_t *s, const 
 	pair *tmp = rs_malloc(rs_mul((size_t)n + 1, sizeof *tmp));
 	if (!tmp)
 		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	hist h = {s, w, n, ts}, ph = {ps, pw, 0, pts};
+	hist h = {s, w, n, ts, 0}, ph = {ps, pw, 0, pts, 0};
 	part_history(m, p, &h, tmp, &ph);
 	*pn = ph.n;
 	free(tmp);
@@ -345,7 +374,7 @@ static rs_status hybrid_scores(const rs_model *m, const hist *h, const fold_opts
 		st = rs_fail(err, RS_ENOMEM, "out of memory blending %d components", (int)m->n_parts);
 	for (int32_t p = 0; st == RS_OK && p < m->n_parts; p++) {
 		int has_uvec;
-		hist ph = {ps, pw, 0, pt};
+		hist ph = {ps, pw, 0, pt, 0};
 		part_history(m, p, h, tmp, &ph);
 		st = session_scores(m->parts[p], &ph, fo, buf, uvec, &has_uvec, err);
 		if (st == RS_OK)
@@ -424,7 +453,7 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 	int32_t *s = session_items(m, items, lens, n_items, &n);
 	if (!s)
 		return rs_fail(err, RS_ENOMEM, "out of memory reading %d items", n_items);
-	hist h = {s, NULL, n, NULL};
+	hist h = {s, NULL, n, NULL, 0};
 	rs_rank_ctx ctx = {.source = RS_SRC_MODEL, .own_keys = SESSION_KEYS,
 	                   .fn = "recommend_for_items"};
 	st = rank_history(m, &h, &fo, &ctx, RS_SRC_SESSION_EMPTY, k, options, out, n_out, err);
@@ -437,6 +466,13 @@ rs_status rs_recommend_for_items(const rs_model *m, const char *const *items, co
 rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int fresh, int k,
                                    const rs_opt *options, rs_reco *out, int *n_out,
                                    rs_error *err)
+{
+	return rs_recommend_for_user_history(m, -1, hy, fresh, k, options, out, n_out, err);
+}
+
+rs_status rs_recommend_for_user_history(const rs_model *m, int32_t user, const rs_history *hy,
+                                        int fresh, int k, const rs_opt *options, rs_reco *out,
+                                        int *n_out, rs_error *err)
 {
 	fold_opts fo;
 	const char *fn = fresh ? "recommend" : "recommend_for_session";
@@ -457,7 +493,7 @@ rs_status rs_recommend_for_history(const rs_model *m, const rs_history *hy, int 
 	if (st == RS_OK) /* events.c: last purchases and reason verbs of the rows read */
 		st = rs_history_verbs(hy, s, n, &buy, &verbs, err);
 	if (st == RS_OK) {
-		hist h = {s, w, n, ts};
+		hist h = {s, w, n, ts, user >= 0 ? user + 1 : 0};
 		rs_rank_ctx ctx = {.source = fresh ? RS_SRC_FRESH : RS_SRC_MODEL, .buy_ts = buy,
 		                   .own_keys = fresh ? FRESH_KEYS : SESSION_KEYS, .fn = fn};
 		st = rank_history(m, &h, &fo, &ctx, fresh ? RS_SRC_FRESH_EMPTY : RS_SRC_SESSION_EMPTY, k,

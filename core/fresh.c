@@ -18,7 +18,7 @@
  * Both bindings used to repeat these rules; the table above is now the
  * only copy.
  */
-#include "recsys.h"
+#include "internal.h"
 
 int rs_fresh_wanted(const rs_model *m, const char *user, size_t user_len, const rs_opt *options)
 {
@@ -35,6 +35,9 @@ rs_status rs_recommend_fresh(const rs_model *m, const char *user, size_t user_le
 	int known = rs_model_find_user(m, user, user_len) >= 0;
 	if (!h || (!known && rs_history_kept(h) == 0))
 		return rs_recommend(m, user, user_len, k, options, out, n_out, err);
-	/* a known user without kept rows: RS_SRC_FRESH_EMPTY, popular items */
-	return rs_recommend_for_history(m, h, 1, k, options, out, n_out, err);
+	/* a known user without kept rows: RS_SRC_FRESH_EMPTY, popular items; a
+	 * known user's rows folded in with what the model knows of them
+	 * (two_tower: their features) */
+	return rs_recommend_for_user_history(m, rs_model_find_user(m, user, user_len), h, 1, k,
+	                                     options, out, n_out, err);
 }

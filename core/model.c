@@ -52,6 +52,7 @@ void rs_model_destroy(rs_model **pm)
 	rs_csr_free(&m->item_feats);
 	rs_csr_free(&m->user_feats);
 	free(m->feat_f);
+	free(m->tt_net);
 	free(m->vae_enc);
 	rs_hybrid_free_derived(m);
 	for (int32_t p = 0; p < m->n_parts; p++)
@@ -202,6 +203,7 @@ size_t rs_model_memory(const rs_model *m)
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0) +
+	               (m->tt_net ? rs_tt_net_len(m->factors, m->tt_hidden) * sizeof(float) : 0);
 	               (m->vae_enc ? rs_vae_enc_count(m) * sizeof(float) : 0);
 	if (m->ivf_nlist && m->ivf_boff) /* centroids, offsets, ids, codes */
 		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +

@@ -90,6 +90,12 @@ struct rs_model {
 	 * the vectors (0-2) and whether fresh users fold in by ALS's solve */
 	int32_t imp_bias;
 	int32_t imp_als;
+	/* two_tower (two_tower.c; blob section 60): the user tower, which fresh
+	 * users run over their features and recent items; feat_f holds the
+	 * input embeddings, item_feats and user_feats the entities' inputs. */
+	int32_t tt_hidden;    /* hidden units (0: no hidden layer) */
+	float tt_history;     /* share of the history in a user's input */
+	float *tt_net;        /* W1 (factors x hidden), b1, W2 (hidden x factors), b2 */
 	/* vae (vae.c; blob sections 49-50): the encoder fresh users and sessions
 	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu, then the
 	 * decoder's hidden layer Wd (latent x dec_hidden), bd when it has one,
@@ -104,6 +110,12 @@ struct rs_model {
 	void *img_base;       /* the mapping, root model only (munmap at destroy) */
 	size_t img_len;
 };
+
+/* Floats of a two_tower user tower of f outputs and h hidden units. */
+static inline uint64_t rs_tt_net_len(int32_t f, int32_t h)
+{
+	return f > 0 && h >= 0 ? 2 * (uint64_t)f * (uint64_t)h + (uint64_t)h + (uint64_t)f : 0;
+}
 
 #define RS_BLK 16
 /* Most factors a model may have (the loader's limit). */

@@ -42,6 +42,7 @@ enum { T_META = 1, T_USERS, T_ITEMS, T_INDPTR, T_INDICES, T_DATA, T_TS, T_POP,
        T_WEIGHTING = 48,  /* u32 rs_weighting of seen's values; absent: raw */
        T_VAE = 49,        /* vae: u32 hidden, latent, decoder hidden (0: none) */
        T_VAE_ENC = 50,    /* vae: f32 encoder weights (rs_model.vae_enc) */
+       T_TWO_TOWER = 60,  /* u32 hidden, f32 history share, f32 user tower (two_tower.c) */
        T__COUNT };
 
 /* The machine a blob was written on: its byte order and float format. */

@@ -87,6 +87,7 @@ static uint64_t n_gram(const rs_model *m, const void *s) { (void)s; return (uint
 static uint64_t n_user_f(const rs_model *m, const void *s) { (void)s; return m->users.n * (uint64_t)m->factors; }
 static uint64_t n_item_f(const rs_model *m, const void *s) { (void)s; return m->items.n * (uint64_t)m->factors; }
 static uint64_t n_feat_f(const rs_model *m, const void *s) { (void)s; return m->feats.n * (uint64_t)m->factors; }
+static uint64_t n_tt_net(const rs_model *m, const void *s) { (void)s; return rs_tt_net_len(m->factors, m->tt_hidden); }
 static uint64_t n_dense(const rs_model *m, const void *s) { (void)s; return m->items.n * m->items.n; }
 static uint64_t n_parts(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_parts; }
 static uint64_t n_events(const rs_model *m, const void *s) { (void)s; return m->events.n; }
@@ -140,6 +141,7 @@ static const img_array arrays[] = {
 	A(hist_w, 4, n_hist),
 	A(pair_ev, 1, n_hist), A(pair_buy, 8, n_hist), A(user_ev, 4, n_user_ev),
 	A(user_buy, 8, n_user_buy), A(spend_sorted, 8, n_spend),
+	A(tt_net, 4, n_tt_net),
 	A(vae_enc, 4, n_vae_enc),
 };
 #define N_ARRAYS (sizeof arrays / sizeof arrays[0])

@@ -327,6 +327,32 @@ static int take_import(const section *s, rs_model *m)
 	return all_finite(m->user_f, m->users.n * f) && all_finite(m->item_f, m->items.n * f);
 }
 
+/* The two_tower user tower (T_TWO_TOWER): present exactly for that
+ * algorithm, with its input embeddings, hidden units at most 4096, finite
+ * weights and a history share in [0, 1]. */
+static int take_two_tower(const section *s, rs_model *m, int *bad)
+{
+	uint32_t head[2];
+	float hs;
+	if (m->algo != RS_ALGO_TWO_TOWER)
+		return !s->present;
+	if (!s->present || s->len < sizeof head || !m->feat_f)
+		return 0;
+	memcpy(head, s->p, sizeof head);
+	memcpy(&hs, &head[1], 4);
+	if (head[0] > 4096 || !(hs >= 0 && hs <= 1))
+		return 0;
+	uint64_t n = rs_tt_net_len(m->factors, (int32_t)head[0]);
+	if (n == 0 || s->len != sizeof head + n * 4)
+		return 0;
+	section body = {s->p + sizeof head, n * 4, 1};
+	m->tt_hidden = (int32_t)head[0];
+	m->tt_history = hs;
+	m->tt_net = take(&body, n * 4, 1, bad);
+	return !*bad && all_finite(m->tt_net, n) &&
+	       all_finite(m->feat_f, m->feats.n * (size_t)m->factors);
+}
+
 /* A vae model's encoder (T_VAE, T_VAE_ENC): present exactly for that
  * algorithm, sizes that match the factors (the decoder's last input + 1),
  * finite weights. */
@@ -416,7 +442,7 @@ static int take_optional(const section *sec, rs_model *m, int depth, int *bad)
 	       take_item_meta(sec, m, bad) &&
 	       take_stats(sec, m, bad) &&
 	       take_parts(&sec[T_PARTS], m, depth) && take_fold(sec, m, bad) && take_ivf(sec, m, bad) &&
-	       take_events(sec, m, bad);
+	       take_events(sec, m, bad) && take_two_tower(&sec[T_TWO_TOWER], m, bad);
 }
 
 /* Fill the model from the sections; returns 0 (ok), 1 (corrupt), 2 (oom). */

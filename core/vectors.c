@@ -25,7 +25,7 @@ rs_status rs_model_vectors(const rs_model *m, rs_side side, int32_t *dim, size_t
 	if (f == NULL || m->factors <= 0)
 		return rs_fail(err, RS_EINVAL,
 		               "model has no %s vectors: algorithm \"%s\" is not a factor model "
-		               "(vectors come from als, svd, bpr, warp, vae and imported models)",
+		               "(vectors come from als, svd, bpr, warp, vae, two_tower and imported models)",
 		               side == RS_SIDE_USERS ? "user" : "item", rs_model_algorithm(m));
 	*dim = m->factors;
 	*n = side == RS_SIDE_USERS ? rs_model_n_users(m) : rs_model_n_items(m);

@@ -46,6 +46,7 @@ static int family_default(rs_algo algo)
 		return RS_WEIGHT_BINARY;
 	case RS_ALGO_BPR:
 	case RS_ALGO_WARP:
+	case RS_ALGO_TWO_TOWER: /* a history's weights in the user tower's input */
 		return RS_WEIGHT_LOG;
 	default:
 		return RS_WEIGHT_RAW;

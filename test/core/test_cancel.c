@@ -147,6 +147,8 @@ void test_cancel_prompt(void)
 	const rs_opt warp_many[] = {NUM("epochs", 1000), NUM("max_sampled", 20000), NUM("factors", 128)};
 	check_prompt("warp max_sampled", "warp", tree(&t, warp_many, 3), 3000, 600, 20, 0, at_ms(150));
 	const rs_opt content[] = {STR("items", "items")};
+	rs_opt tt[] = {NUM("epochs", 1000), NUM("dim", 128), NUM("hidden", 256)};
+	check_prompt("two_tower", "two_tower", tree(&t, tt, 3), 3000, 600, 20, 1, at_ms(150));
 	check_prompt("content", "content", tree(&t, content, 1), 100, 6000, 2, 1, at_ms(100));
 	/* popularity trains in a moment: stopped at its first poll */
 	check_prompt("popularity", "popularity", NULL, 3000, 600, 20, 0, at_poll(0));

@@ -34,7 +34,7 @@ void test_is_algorithm(void)
 	int n = 0;
 	for (char *save = NULL, *t = strtok_r(names, ", ", &save); t; t = strtok_r(NULL, ", ", &save), n++)
 		CHECK(rs_is_algorithm(t));
-	CHECK(n == 11); /* ... vae */
+	CHECK(n == 12); /* ... vae, two_tower */
 	CHECK(!rs_is_algorithm(NULL) && !rs_is_algorithm("") && !rs_is_algorithm("ALS") &&
 	      !rs_is_algorithm("als ") && !rs_is_algorithm("al") && !rs_is_algorithm("shop") &&
 	      !rs_is_algorithm("als, popularity"));

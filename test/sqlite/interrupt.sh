@@ -56,6 +56,10 @@ interrupt "SELECT recsys_train('m', 'events', 'warp',
 echo "== vae on 6000 items, hidden 600, latent 200, 10000 epochs: interrupted"
 interrupt "SELECT recsys_train('m', 'wide', 'vae', '{\"epochs\": 10000}');"
 
+echo "== two_tower on 6000 items, dim 256, hidden 512, 10000 epochs: interrupted"
+interrupt "SELECT recsys_train('m', 'wide', 'two_tower',
+  '{\"dim\": 256, \"hidden\": 512, \"epochs\": 10000}');"
+
 echo "== recommend_batch for all 300000 users of a model, re-ranked (about a minute): interrupted"
 $sqlite -cmd ".load $ext" "$db" "CREATE TABLE crowd AS
   WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 899999)

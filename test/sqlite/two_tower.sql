@@ -1,0 +1,75 @@
+-- The two_tower algorithm (core/two_tower.c), as sql/two_tower.sql tests it
+-- in PostgreSQL: two taste groups (users 0-19 take items a0-a9, users 20-39
+-- b0-b9, each skipping two), a users table (taste x / y) and an items table
+-- (genre a / b) that also name a user and an item without interactions;
+-- recommend, the side-only user and item, fresh users and sessions through
+-- the user tower, similar items, explain, evaluate, bad options.
+-- (A cancelled two_tower training: test/sqlite/interrupt.sh.)
+CREATE TABLE tt_events AS
+WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 39)
+SELECT 'u' || u.x AS user_id, (CASE WHEN u.x < 20 THEN 'a' ELSE 'b' END) || j.x AS item_id
+FROM n u, n j WHERE j.x < 10 AND j.x <> u.x % 10 AND j.x <> (u.x + 3) % 10;
+CREATE INDEX tt_events_user ON tt_events (user_id);
+CREATE TABLE tt_users AS
+WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 39)
+SELECT 'u' || x AS user_id, CASE WHEN x < 20 THEN 'x' ELSE 'y' END AS taste FROM n
+UNION ALL SELECT 'cold_user', 'y';
+CREATE TABLE tt_items AS
+WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 9)
+SELECT g.g || n.x AS item_id, g.g AS genre FROM (SELECT 'a' AS g UNION ALL SELECT 'b') g, n
+UNION ALL SELECT 'new_b', 'b';
+.headers on
+
+SELECT json_extract(s, '$.algorithm') AS algorithm, json_extract(s, '$.users') AS users,
+       json_extract(s, '$.items') AS items, json_extract(s, '$.params.dim') AS dim,
+       json_extract(s, '$.params.new_items') AS new_items,
+       json_extract(s, '$.params.new_users') AS new_users, json_extract(s, '$.weighting') AS weighting
+FROM (SELECT recsys_train('tt_m', 'tt_events', 'two_tower',
+  '{"threads": 1, "seed": 7, "dim": 8, "hidden": 8, "epochs": 60, "batch": 32, "cold_dropout": 0.3,
+    "users": "tt_users", "items": "tt_items"}') AS s);
+
+-- Known users: the two items they skipped come first, from their own group.
+SELECT count(*) AS n, min(item_id LIKE 'a%') AS own_group FROM recommend('u1', 2, 'tt_m');
+SELECT min(item_id LIKE 'b%' OR item_id = 'new_b') AS own_group, min(source) AS source
+FROM recommend('u25', 2, 'tt_m');
+-- The user only the users table names: served by its taste (y: b items).
+SELECT count(*) AS n, sum(item_id LIKE 'b%') >= 4 AS mostly_b FROM recommend('cold_user', 5, 'tt_m');
+-- The item only the items table names is scored by its genre.
+SELECT (SELECT rank FROM recommend('u25', 21, 'tt_m') WHERE item_id = 'new_b') <
+       (SELECT min(rank) FROM recommend('u25', 21, 'tt_m') WHERE item_id LIKE 'a%') AS b_user_ranks_it_high,
+       (SELECT rank FROM recommend('u1', 21, 'tt_m') WHERE item_id = 'new_b') >
+       (SELECT min(rank) FROM recommend('u1', 21, 'tt_m') WHERE item_id LIKE 'a%') AS a_user_ranks_it_lower;
+-- A fresh user with b items, without retraining: the user tower over them.
+INSERT INTO tt_events VALUES ('newbie', 'b5'), ('newbie', 'b6'), ('newbie', 'b7');
+SELECT count(*) AS n, sum(item_id LIKE 'b%' OR item_id = 'new_b') >= 3 AS mostly_b,
+       min(item_id NOT IN ('b5', 'b6', 'b7')) AS unseen, min(source) AS source
+FROM recommend('newbie', 4, 'tt_m');
+-- A session of a items.
+SELECT count(*) AS n, sum(item_id LIKE 'a%') >= 3 AS mostly_a
+FROM recommend_for_items('["a0", "a2", "a5"]', 4, 'tt_m');
+-- Similar items: the item tower's vectors, by cosine.
+SELECT count(*) AS n, sum(item_id LIKE 'a%') >= 2 AS same_group, min(item_id <> 'a1') AS not_self
+FROM similar_items('a1', 3, 'tt_m');
+-- Explain: u1's history items, largest drop first.
+SELECT count(*) > 0 AS has_rows,
+       min(item_id IN (SELECT item_id FROM tt_events WHERE user_id = 'u1')) AS from_history,
+       min(contribution IS NOT NULL) AS has_values
+FROM recsys_explain('u1', 'a4', 'tt_m');
+SELECT coalesce(min(a.contribution >= b.contribution), 1) AS largest_first
+FROM recsys_explain('u1', 'a4', 'tt_m') a JOIN recsys_explain('u1', 'a4', 'tt_m') b
+  ON b.rank = a.rank + 1;
+-- recsys_evaluate trains and scores it like any algorithm.
+SELECT test_users > 0 AS evaluated, ndcg >= 0 AS has_ndcg
+FROM recsys_evaluate('tt_events', 'two_tower', '{"threads": 1, "dim": 4, "epochs": 2}');
+
+-- Bad options, each named.
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"dim": 1}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"hidden": -1}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"temperature": 0}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"dropout": 1}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"history": 2}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"batch": "big"}');
+SELECT recsys_train('tt_bad', 'tt_events', 'two_tower', '{"factors": 8}');
+SELECT count(*) AS no_model FROM recsys_models WHERE name = 'tt_bad';
+SELECT name, version FROM recsys_models WHERE name = 'tt_m';
+SELECT recsys_drop_model('tt_m');
