@@ -94,19 +94,24 @@ CREATE TABLE items_side(item_id integer, genres text);
 SQL
 verdict sqlite "$out/sqlite.txt"
 
-# PostgreSQL, in a throw-away cluster
-cp "$DATA" "$out/u.data" && chmod a+r "$out/u.data" && chmod a+rx "$out"
-pg_virtualenv -t -v 15 sh -c "
-  psql -X -q -At -d postgres <<SQL
+# PostgreSQL, in a throw-away cluster of PGBIN's server (test/e2e/lib.sh), so
+# the run measures the pg_recsys installed there
+. test/e2e/lib.sh
+trap e2e_cleanup EXIT
+PORT=${ACCURACY_PORT:-55490}
+DIR=/tmp/recsys_accuracy_$$
+if e2e_init "$DIR" "$PORT" >"$out/pg.txt" 2>&1 && e2e_start "$DIR" >>"$out/pg.txt" 2>&1; then
+  # no ON_ERROR_STOP: a failing case must not hide the others
+  psql -X -q -At -h "$DIR" -p "$PORT" -U postgres -d postgres >>"$out/pg.txt" 2>&1 <<SQL
 CREATE EXTENSION pg_recsys;
 CREATE TABLE ratings(user_id integer, item_id integer, rating integer, ts bigint);
-\\copy ratings FROM '$PWD/$out/u.data'
+\\copy ratings FROM '$DATA'
 CREATE TABLE users_side(user_id integer, age integer, gender text, occupation text);
 CREATE TABLE items_side(item_id integer, genres text);
 \\copy users_side FROM '$PWD/$out/users.tsv'
 \\copy items_side FROM '$PWD/$out/items.tsv'
 \\i $out/all.sql
 SQL
-" > "$out/pg.txt" 2>&1
+fi
 verdict postgresql "$out/pg.txt"
 exit $rc
