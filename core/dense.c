@@ -94,40 +94,63 @@ typedef struct gemm_job {
 	float beta;
 	float *c;
 	int32_t tiles_n;     /* tiles per row of tiles */
+	int32_t tiles;       /* in all */
 } gemm_job;
 
-/* Tiles [begin, end) of C, each one single-threaded sgemm of a fixed shape. */
-static void gemm_range(void *arg, int32_t begin, int32_t end, int tid)
+/* C = op(A) op(B) + beta C as tiles of C of a fixed shape. */
+static gemm_job gemm_plan(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a,
+                          int32_t lda, const float *b, int32_t ldb, float beta, float *c,
+                          int32_t ldc)
 {
-	(void)tid;
-	const gemm_job *j = arg;
-	for (int32_t t = begin; t < end; t++) {
-		int32_t i0 = (t / j->tiles_n) * TILE_M, j0 = (t % j->tiles_n) * TILE_N;
-		int32_t mm = j->m - i0 < TILE_M ? j->m - i0 : TILE_M;
-		int32_t nn = j->n - j0 < TILE_N ? j->n - j0 : TILE_N;
-		const float *a = j->ta ? j->a + i0 : j->a + (size_t)i0 * j->lda;
-		const float *b = j->tb ? j->b + (size_t)j0 * j->ldb : j->b + j0;
-		cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
-		            j->tb ? CblasTrans : CblasNoTrans, mm, nn, j->k, 1.0f, a, j->lda, b, j->ldb,
-		            j->beta, j->c + (size_t)i0 * j->ldc + j0, j->ldc);
-	}
-}
-
-/* C = op(A) op(B) + beta C, by tiles of C on the core's threads. */
-static rs_status gemm(rs_train_ctx *ctx, int ta, int tb, int32_t m, int32_t n, int32_t k,
-                     const float *a, int32_t lda, const float *b, int32_t ldb, float beta,
-                     float *c, int32_t ldc, rs_error *err)
-{
-	if (m < 1 || n < 1)
-		return RS_OK;
 	gemm_job j = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda,
 	              .ldb = ldb, .ldc = ldc, .beta = beta, .c = c,
 	              .tiles_n = (n + TILE_N - 1) / TILE_N};
-	int32_t tiles = ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
+	j.tiles = m < 1 || n < 1 ? 0 : ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
+	return j;
+}
+
+/* Tile t of C: one single-threaded sgemm. */
+static void gemm_tile(const gemm_job *j, int32_t t)
+{
+	int32_t i0 = (t / j->tiles_n) * TILE_M, j0 = (t % j->tiles_n) * TILE_N;
+	int32_t mm = j->m - i0 < TILE_M ? j->m - i0 : TILE_M;
+	int32_t nn = j->n - j0 < TILE_N ? j->n - j0 : TILE_N;
+	const float *a = j->ta ? j->a + i0 : j->a + (size_t)i0 * j->lda;
+	const float *b = j->tb ? j->b + (size_t)j0 * j->ldb : j->b + j0;
+	cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+	            j->tb ? CblasTrans : CblasNoTrans, mm, nn, j->k, 1.0f, a, j->lda, b, j->ldb,
+	            j->beta, j->c + (size_t)i0 * j->ldc + j0, j->ldc);
+}
+
+/* Up to two products in one parallel pass (one start / join of the threads):
+ * tiles of the first, then of the second. */
+typedef struct gemm_pair {
+	gemm_job g[2];
+} gemm_pair;
+
+static void gemm_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const gemm_pair *p = arg;
+	for (int32_t t = begin; t < end; t++)
+		t < p->g[0].tiles ? gemm_tile(&p->g[0], t) : gemm_tile(&p->g[1], t - p->g[0].tiles);
+}
+
+static double gemm_work(const gemm_job *j)
+{
+	return j->tiles > 0 ? (double)j->m * j->n * j->k : 0;
+}
+
+/* Both products (p->g[1].tiles may be 0) by tiles on the core's threads. */
+static rs_status gemm_run(rs_train_ctx *ctx, gemm_pair *p, rs_error *err)
+{
+	int32_t tiles = p->g[0].tiles + p->g[1].tiles;
+	if (tiles < 1)
+		return RS_OK;
 	/* a small product costs less than waking threads (on a loaded machine far
 	 * less); the tiles are the same either way, so are the bits */
-	int threads = (double)m * n * k < GEMM_ALONE ? 1 : ctx->cfg->threads;
-	return rs_parallel_for(ctx, tiles, 1, threads, gemm_range, &j, err);
+	int threads = gemm_work(&p->g[0]) + gemm_work(&p->g[1]) < GEMM_ALONE ? 1 : ctx->cfg->threads;
+	return rs_parallel_for(ctx, tiles, 1, threads, gemm_range, p, err);
 }
 
 rs_status rs_dense_forward(rs_train_ctx *ctx, const rs_dense_layer *l, const float *x, int32_t n,
@@ -135,7 +158,8 @@ rs_status rs_dense_forward(rs_train_ctx *ctx, const rs_dense_layer *l, const flo
 {
 	for (int32_t r = 0; r < n; r++)
 		memcpy(y + (size_t)r * l->out, l->b, (size_t)l->out * sizeof *y);
-	return gemm(ctx, 0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, y, l->out, err);
+	gemm_pair p = {{gemm_plan(0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, y, l->out)}};
+	return gemm_run(ctx, &p, err);
 }
 
 rs_status rs_dense_backward(rs_train_ctx *ctx, rs_dense_layer *l, const float *x,
@@ -143,13 +167,13 @@ rs_status rs_dense_backward(rs_train_ctx *ctx, rs_dense_layer *l, const float *x
 {
 	if (n < 1)
 		return RS_OK;
-	rs_status st = gemm(ctx, 1, 0, l->in, l->out, n, x, l->in, dy, l->out, 1.0f, l->gw, l->out,
-	                    err);
-	if (st != RS_OK)
-		return st;
-	add_colsums(l->gb, dy, n, l->out, 0, l->out);
+	/* gW and dx in one pass: they read dy and W, write different arrays */
+	gemm_pair p = {{gemm_plan(1, 0, l->in, l->out, n, x, l->in, dy, l->out, 1.0f, l->gw, l->out)}};
 	if (dx)
-		st = gemm(ctx, 0, 1, n, l->in, l->out, dy, l->out, l->w, l->out, 0.0f, dx, l->in, err);
+		p.g[1] = gemm_plan(0, 1, n, l->in, l->out, dy, l->out, l->w, l->out, 0.0f, dx, l->in);
+	rs_status st = gemm_run(ctx, &p, err);
+	if (st == RS_OK)
+		add_colsums(l->gb, dy, n, l->out, 0, l->out);
 	return st;
 }
 
@@ -378,10 +402,9 @@ static double row_exp_sum(float *restrict z, int32_t k, float m)
 	return s;
 }
 
-static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
+/* Rows [begin, end): loss and gradient in place. */
+static void xent_rows(const xent_job *j, int32_t begin, int32_t end)
 {
-	(void)tid;
-	const xent_job *j = arg;
 	int32_t k = j->k;
 	for (int32_t r = begin; r < end; r++) {
 		float *restrict z = j->z + (size_t)r * k;
@@ -401,6 +424,12 @@ static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
 		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++)
 			z[j->t->indices[p]] -= j->scale * (j->t->values ? j->t->values[p] : 1.0f);
 	}
+}
+
+static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	xent_rows(arg, begin, end);
 }
 
 rs_status rs_dense_softmax_xent(rs_train_ctx *ctx, float *z, int32_t n, int32_t k,
@@ -535,4 +564,50 @@ int rs_dense_blas_begin(void)
 void rs_dense_blas_end(int previous)
 {
 	openblas_set_num_threads(previous);
+}
+
+typedef struct fwd_xent_job {
+	const rs_dense_layer *l;
+	gemm_job g;
+	xent_job x;
+} fwd_xent_job;
+
+/* Row blocks [begin, end) of TILE_M rows: the bias, the block's GEMM tiles
+ * (those rs_dense_forward computes), then the softmax of its rows while they
+ * are in cache. */
+static void fwd_xent_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const fwd_xent_job *j = arg;
+	int32_t out = j->l->out;
+	for (int32_t rb = begin; rb < end; rb++) {
+		int32_t r0 = rb * TILE_M, r1 = r0 + TILE_M < j->g.m ? r0 + TILE_M : j->g.m;
+		for (int32_t r = r0; r < r1; r++)
+			memcpy(j->g.c + (size_t)r * out, j->l->b, (size_t)out * sizeof(float));
+		for (int32_t c = 0; c < j->g.tiles_n; c++)
+			gemm_tile(&j->g, rb * j->g.tiles_n + c);
+		xent_rows(&j->x, r0, r1);
+	}
+}
+
+rs_status rs_dense_forward_softmax_xent(rs_train_ctx *ctx, const rs_dense_layer *l,
+                                        const float *x, int32_t n, const rs_dense_sparse *t,
+                                        float scale, float *z, double *loss, rs_error *err)
+{
+	*loss = 0;
+	if (n < 1)
+		return RS_OK;
+	fwd_xent_job j = {.l = l,
+	                  .g = gemm_plan(0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, z, l->out),
+	                  .x = {.z = z, .k = l->out, .t = t, .scale = scale,
+	                        .loss = rs_malloc(rs_mul((size_t)n, sizeof(double)))}};
+	if (!j.x.loss)
+		return rs_fail(err, RS_ENOMEM, "out of memory for the softmax loss");
+	int threads = gemm_work(&j.g) < GEMM_ALONE ? 1 : ctx->cfg->threads;
+	rs_status st = rs_parallel_for(ctx, (n + TILE_M - 1) / TILE_M, 1, threads, fwd_xent_range, &j,
+	                               err);
+	for (int32_t r = 0; st == RS_OK && r < n; r++)
+		*loss += j.x.loss[r];
+	free(j.x.loss);
+	return st;
 }

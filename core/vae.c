@@ -192,11 +192,10 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 		rs_dense_act_forward(RS_ACT_TANH, w->d1, (size_t)b * n->nd);
 		last = w->d1;
 	}
-	if ((st = rs_dense_forward(ctx, &n->dec, last, b, w->logits, err)) != RS_OK)
-		return st;
 	double nll;
 	float scale = 1.0f / (float)b;
-	if ((st = rs_dense_softmax_xent(ctx, w->logits, b, n->ni, &tgt, scale, &nll, err)) != RS_OK)
+	if ((st = rs_dense_forward_softmax_xent(ctx, &n->dec, last, b, &tgt, scale, w->logits, &nll,
+	                                        err)) != RS_OK)
 		return st;
 	*loss = (nll + anneal * kl) / b;
 	if (n->nd > 0) {
