@@ -37,6 +37,10 @@ $(BUILD)/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
+# dense.c's Adam loop vectorises only when sqrtf need not set errno (its
+# argument is never negative there)
+$(BUILD)/core/dense.o: CORE_CFLAGS += -fno-math-errno
+
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -25,6 +25,7 @@
  * does. */
 #define TILE_M 64
 #define TILE_N 256
+#define GEMM_ALONE 2e7   /* multiply-adds under which a GEMM stays on the calling thread */
 
 double rs_dense_layer_bytes(int32_t in, int32_t out)
 {
@@ -93,37 +94,63 @@ typedef struct gemm_job {
 	float beta;
 	float *c;
 	int32_t tiles_n;     /* tiles per row of tiles */
+	int32_t tiles;       /* in all */
 } gemm_job;
 
-/* Tiles [begin, end) of C, each one single-threaded sgemm of a fixed shape. */
-static void gemm_range(void *arg, int32_t begin, int32_t end, int tid)
+/* C = op(A) op(B) + beta C as tiles of C of a fixed shape. */
+static gemm_job gemm_plan(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a,
+                          int32_t lda, const float *b, int32_t ldb, float beta, float *c,
+                          int32_t ldc)
 {
-	(void)tid;
-	const gemm_job *j = arg;
-	for (int32_t t = begin; t < end; t++) {
-		int32_t i0 = (t / j->tiles_n) * TILE_M, j0 = (t % j->tiles_n) * TILE_N;
-		int32_t mm = j->m - i0 < TILE_M ? j->m - i0 : TILE_M;
-		int32_t nn = j->n - j0 < TILE_N ? j->n - j0 : TILE_N;
-		const float *a = j->ta ? j->a + i0 : j->a + (size_t)i0 * j->lda;
-		const float *b = j->tb ? j->b + (size_t)j0 * j->ldb : j->b + j0;
-		cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
-		            j->tb ? CblasTrans : CblasNoTrans, mm, nn, j->k, 1.0f, a, j->lda, b, j->ldb,
-		            j->beta, j->c + (size_t)i0 * j->ldc + j0, j->ldc);
-	}
-}
-
-/* C = op(A) op(B) + beta C, by tiles of C on the core's threads. */
-static rs_status gemm(rs_train_ctx *ctx, int ta, int tb, int32_t m, int32_t n, int32_t k,
-                     const float *a, int32_t lda, const float *b, int32_t ldb, float beta,
-                     float *c, int32_t ldc, rs_error *err)
-{
-	if (m < 1 || n < 1)
-		return RS_OK;
 	gemm_job j = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .a = a, .b = b, .lda = lda,
 	              .ldb = ldb, .ldc = ldc, .beta = beta, .c = c,
 	              .tiles_n = (n + TILE_N - 1) / TILE_N};
-	int32_t tiles = ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
-	return rs_parallel_for(ctx, tiles, 1, ctx->cfg->threads, gemm_range, &j, err);
+	j.tiles = m < 1 || n < 1 ? 0 : ((m + TILE_M - 1) / TILE_M) * j.tiles_n;
+	return j;
+}
+
+/* Tile t of C: one single-threaded sgemm. */
+static void gemm_tile(const gemm_job *j, int32_t t)
+{
+	int32_t i0 = (t / j->tiles_n) * TILE_M, j0 = (t % j->tiles_n) * TILE_N;
+	int32_t mm = j->m - i0 < TILE_M ? j->m - i0 : TILE_M;
+	int32_t nn = j->n - j0 < TILE_N ? j->n - j0 : TILE_N;
+	const float *a = j->ta ? j->a + i0 : j->a + (size_t)i0 * j->lda;
+	const float *b = j->tb ? j->b + (size_t)j0 * j->ldb : j->b + j0;
+	cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+	            j->tb ? CblasTrans : CblasNoTrans, mm, nn, j->k, 1.0f, a, j->lda, b, j->ldb,
+	            j->beta, j->c + (size_t)i0 * j->ldc + j0, j->ldc);
+}
+
+/* Up to two products in one parallel pass (one start / join of the threads):
+ * tiles of the first, then of the second. */
+typedef struct gemm_pair {
+	gemm_job g[2];
+} gemm_pair;
+
+static void gemm_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const gemm_pair *p = arg;
+	for (int32_t t = begin; t < end; t++)
+		t < p->g[0].tiles ? gemm_tile(&p->g[0], t) : gemm_tile(&p->g[1], t - p->g[0].tiles);
+}
+
+static double gemm_work(const gemm_job *j)
+{
+	return j->tiles > 0 ? (double)j->m * j->n * j->k : 0;
+}
+
+/* Both products (p->g[1].tiles may be 0) by tiles on the core's threads. */
+static rs_status gemm_run(rs_train_ctx *ctx, gemm_pair *p, rs_error *err)
+{
+	int32_t tiles = p->g[0].tiles + p->g[1].tiles;
+	if (tiles < 1)
+		return RS_OK;
+	/* a small product costs less than waking threads (on a loaded machine far
+	 * less); the tiles are the same either way, so are the bits */
+	int threads = gemm_work(&p->g[0]) + gemm_work(&p->g[1]) < GEMM_ALONE ? 1 : ctx->cfg->threads;
+	return rs_parallel_for(ctx, tiles, 1, threads, gemm_range, p, err);
 }
 
 rs_status rs_dense_forward(rs_train_ctx *ctx, const rs_dense_layer *l, const float *x, int32_t n,
@@ -131,7 +158,8 @@ rs_status rs_dense_forward(rs_train_ctx *ctx, const rs_dense_layer *l, const flo
 {
 	for (int32_t r = 0; r < n; r++)
 		memcpy(y + (size_t)r * l->out, l->b, (size_t)l->out * sizeof *y);
-	return gemm(ctx, 0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, y, l->out, err);
+	gemm_pair p = {{gemm_plan(0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, y, l->out)}};
+	return gemm_run(ctx, &p, err);
 }
 
 rs_status rs_dense_backward(rs_train_ctx *ctx, rs_dense_layer *l, const float *x,
@@ -139,13 +167,13 @@ rs_status rs_dense_backward(rs_train_ctx *ctx, rs_dense_layer *l, const float *x
 {
 	if (n < 1)
 		return RS_OK;
-	rs_status st = gemm(ctx, 1, 0, l->in, l->out, n, x, l->in, dy, l->out, 1.0f, l->gw, l->out,
-	                    err);
-	if (st != RS_OK)
-		return st;
-	add_colsums(l->gb, dy, n, l->out, 0, l->out);
+	/* gW and dx in one pass: they read dy and W, write different arrays */
+	gemm_pair p = {{gemm_plan(1, 0, l->in, l->out, n, x, l->in, dy, l->out, 1.0f, l->gw, l->out)}};
 	if (dx)
-		st = gemm(ctx, 0, 1, n, l->in, l->out, dy, l->out, l->w, l->out, 0.0f, dx, l->in, err);
+		p.g[1] = gemm_plan(0, 1, n, l->in, l->out, dy, l->out, l->w, l->out, 0.0f, dx, l->in);
+	rs_status st = gemm_run(ctx, &p, err);
+	if (st == RS_OK)
+		add_colsums(l->gb, dy, n, l->out, 0, l->out);
 	return st;
 }
 
@@ -209,11 +237,65 @@ rs_status rs_dense_sparse_backward(rs_train_ctx *ctx, rs_dense_layer *l,
 	return rs_parallel_for(ctx, blocks, 1, ctx->cfg->threads, sparse_bwd_range, &j, err);
 }
 
+/* Four floats in one vector register (GCC / Clang vector extension): the
+ * softmax's max and sum run in fixed lanes, the same order for any split. */
+typedef float rs_v4 __attribute__((vector_size(16)));
+typedef int32_t rs_v4i __attribute__((vector_size(16)));
+
+static inline rs_v4 v4_load(const float *p)
+{
+	rs_v4 v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* exp(x) for x <= 0, four at a time (libm's expf is a call per value):
+ * x = n ln2 + r, |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial
+ * (relative error about 2e-7), times 2^n set in the exponent bits; x under
+ * -87 counts as -87 (e^-87 ~ 1.6e-38). */
+static inline rs_v4 exp_neg4(rs_v4 x)
+{
+	const rs_v4 lo = {-87.0f, -87.0f, -87.0f, -87.0f};
+	rs_v4i under = x < lo;
+	x = (rs_v4)(((rs_v4i)lo & under) | ((rs_v4i)x & ~under));
+	/* round to nearest by the 1.5 x 2^23 trick (no SSE4.1 rounding needed) */
+	rs_v4 n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+	rs_v4 r = x - n * 0.693359375f + n * 2.12194440e-4f; /* ln2 in two parts */
+	rs_v4 p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f +
+	          r * (0.00833333377f + r * 0.00138888892f)))));
+	return (rs_v4)((rs_v4i)p + __builtin_convertvector(n, rs_v4i) * (1 << 23));
+}
+
+/* y[c] = exp(x[c] - m) for x[c] <= m, c < k (x may be y). */
+static void exp_shifted(const float *x, float *y, int32_t k, float m)
+{
+	int32_t c = 0;
+	for (; c + 4 <= k; c += 4) {
+		rs_v4 v = exp_neg4(v4_load(x + c) - m);
+		memcpy(y + c, &v, sizeof v);
+	}
+	if (c < k) { /* the tail through a padded vector */
+		float t[4] = {0, 0, 0, 0};
+		memcpy(t, x + c, (size_t)(k - c) * sizeof *t);
+		rs_v4 v = exp_neg4(v4_load(t) - m);
+		memcpy(y + c, &v, (size_t)(k - c) * sizeof *y);
+	}
+}
+
 void rs_dense_act_forward(rs_dense_act a, float *y, size_t count)
 {
 	if (a == RS_ACT_TANH)
-		for (size_t k = 0; k < count; k++)
-			y[k] = tanhf(y[k]);
+		for (size_t k0 = 0; k0 < count; k0 += 256) { /* tanh |y| = (1 - e) / (1 + e), e = exp(-2 |y|) */
+			float e[256];
+			int32_t n = count - k0 < 256 ? (int32_t)(count - k0) : 256;
+			for (int32_t k = 0; k < n; k++)
+				e[k] = -2.0f * __builtin_fabsf(y[k0 + k]);
+			exp_shifted(e, e, n, 0.0f);
+			for (int32_t k = 0; k < n; k++) {
+				float t = (1.0f - e[k]) / (1.0f + e[k]);
+				y[k0 + k] = y[k0 + k] < 0 ? -t : t;
+			}
+		}
 	else if (a == RS_ACT_RELU)
 		for (size_t k = 0; k < count; k++)
 			y[k] = y[k] > 0 ? y[k] : 0;
@@ -281,27 +363,73 @@ typedef struct xent_job {
 	double *loss; /* per row */
 } xent_job;
 
-static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
+
+/* Row z's largest value. */
+static float row_max(const float *z, int32_t k)
 {
-	(void)tid;
-	const xent_job *j = arg;
+	int32_t k4 = k - k % 4;
+	float m = z[0];
+	if (k4 > 0) {
+		rs_v4 vm = v4_load(z);
+		for (int32_t c = 4; c < k4; c += 4) {
+			rs_v4 v = v4_load(z + c);
+			rs_v4i gt = v > vm; /* all ones where v is larger */
+			vm = (rs_v4)(((rs_v4i)v & gt) | ((rs_v4i)vm & ~gt));
+		}
+		for (int q = 0; q < 4; q++)
+			m = vm[q] > m ? vm[q] : m;
+	}
+	for (int32_t c = k4; c < k; c++)
+		m = z[c] > m ? z[c] : m;
+	return m;
+}
+
+/* z[c] = exp(z[c] - m); returns their sum. */
+static double row_exp_sum(float *restrict z, int32_t k, float m)
+{
+	exp_shifted(z, z, k, m);
+	int32_t k8 = k - k % 8;
+	rs_v4 s0 = {0, 0, 0, 0}, s1 = s0;
+	for (int32_t c = 0; c < k8; c += 8) {
+		s0 += v4_load(z + c);
+		s1 += v4_load(z + c + 4);
+	}
+	double s = 0;
+	for (int q = 0; q < 4; q++)
+		s += (double)s0[q] + s1[q];
+	for (int32_t c = k8; c < k; c++)
+		s += z[c];
+	return s;
+}
+
+/* Rows [begin, end): loss and gradient in place. */
+static void xent_rows(const xent_job *j, int32_t begin, int32_t end)
+{
 	int32_t k = j->k;
 	for (int32_t r = begin; r < end; r++) {
-		float *z = j->z + (size_t)r * k, m;
-		double lse, tsum = 0, loss = 0;
-		log_sum_exp(z, k, &m, &lse);
+		float *restrict z = j->z + (size_t)r * k;
+		float m = row_max(z, k);
+		double tsum = 0, tz = 0;
 		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++) {
 			double v = j->t->values ? j->t->values[p] : 1.0;
 			tsum += v;
-			loss -= v * (z[j->t->indices[p]] - m - lse);
+			tz += v * (z[j->t->indices[p]] - m);
 		}
-		j->loss[r] = loss;
-		float a = (float)(tsum * j->scale), off = (float)(m + lse);
+		/* one exp per logit, kept: the softmax is that over their sum */
+		double s = row_exp_sum(z, k, m);
+		j->loss[r] = tsum * log(s) - tz;
+		float a = (float)(tsum * j->scale / s);
 		for (int32_t c = 0; c < k; c++)
-			z[c] = a * expf(z[c] - off);
+			z[c] *= a;
 		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++)
 			z[j->t->indices[p]] -= j->scale * (j->t->values ? j->t->values[p] : 1.0f);
 	}
+}
+
+static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	xent_rows(arg, begin, end);
 }
 
 rs_status rs_dense_softmax_xent(rs_train_ctx *ctx, float *z, int32_t n, int32_t k,
@@ -356,54 +484,73 @@ rs_adam rs_adam_defaults(float lr)
 	return (rs_adam){.lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
 }
 
-typedef struct adam_job {
-	const rs_adam *opt;
+/* One parameter array and its gradient and moments. */
+typedef struct adam_array {
 	float *w, *g, *m, *v;
 	size_t count;
-	float c1, c2, decay; /* bias corrections 1 / (1 - beta^t); lr x weight decay */
+	float decay; /* lr x weight decay (0 for biases) */
+} adam_array;
+
+typedef struct adam_job {
+	const rs_adam *opt;
+	adam_array *arr;
+	int32_t *first; /* arrays' first chunk; first[n] = all chunks */
+	int n;
+	float c1, c2;   /* bias corrections 1 / (1 - beta^t) */
 } adam_job;
 
+static void adam_chunk(const adam_job *j, const adam_array *a, size_t k0, size_t k1)
+{
+	const rs_adam *o = j->opt;
+	float *restrict w = a->w, *restrict m = a->m, *restrict v = a->v;
+	const float *restrict g = a->g;
+	float b1 = o->beta1, b2 = o->beta2, lr1 = o->lr * j->c1, c2 = j->c2, eps = o->eps,
+	      keep = 1.0f - a->decay;
+	for (size_t k = k0; k < k1; k++) {
+		m[k] = b1 * m[k] + (1 - b1) * g[k];
+		v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+		w[k] = keep * w[k] - lr1 * m[k] / (sqrtf(v[k] * c2) + eps);
+	}
+}
+
+/* Chunks [begin, end) numbered across all arrays. */
 static void adam_range(void *arg, int32_t begin, int32_t end, int tid)
 {
 	(void)tid;
 	const adam_job *j = arg;
-	const rs_adam *o = j->opt;
-	size_t k0 = (size_t)begin * ADAM_CHUNK, k1 = (size_t)end * ADAM_CHUNK;
-	if (k1 > j->count)
-		k1 = j->count;
-	for (size_t k = k0; k < k1; k++) {
-		float g = j->g[k];
-		float m = j->m[k] = o->beta1 * j->m[k] + (1 - o->beta1) * g;
-		float v = j->v[k] = o->beta2 * j->v[k] + (1 - o->beta2) * g * g;
-		j->w[k] -= o->lr * (m * j->c1) / (sqrtf(v * j->c2) + o->eps) + j->decay * j->w[k];
+	int a = 0;
+	for (int32_t t = begin; t < end; t++) {
+		while (t >= j->first[a + 1])
+			a++;
+		size_t k0 = (size_t)(t - j->first[a]) * ADAM_CHUNK, k1 = k0 + ADAM_CHUNK;
+		adam_chunk(j, &j->arr[a], k0, k1 < j->arr[a].count ? k1 : j->arr[a].count);
 	}
-}
-
-static rs_status adam_arrays(rs_train_ctx *ctx, adam_job *j, float *w, float *g, float *m,
-                             float *v, size_t count, float decay, rs_error *err)
-{
-	j->w = w; j->g = g; j->m = m; j->v = v;
-	j->count = count;
-	j->decay = decay;
-	int32_t chunks = (int32_t)((count + ADAM_CHUNK - 1) / ADAM_CHUNK);
-	return rs_parallel_for(ctx, chunks, 1, ctx->cfg->threads, adam_range, j, err);
 }
 
 rs_status rs_adam_step(rs_train_ctx *ctx, rs_adam *opt, rs_dense_layer *const *layers, int n,
                        rs_error *err)
 {
 	opt->t++;
-	adam_job j = {.opt = opt};
+	adam_job j = {.opt = opt, .n = 2 * n,
+	              .arr = rs_malloc(rs_mul((size_t)(2 * n + 1), sizeof(adam_array))),
+	              .first = rs_malloc(rs_mul((size_t)(2 * n + 1), sizeof(int32_t)))};
+	if (!j.arr || !j.first) {
+		free(j.arr); free(j.first);
+		return rs_fail(err, RS_ENOMEM, "out of memory for the Adam step");
+	}
 	j.c1 = (float)(1.0 / (1.0 - pow(opt->beta1, (double)opt->t)));
 	j.c2 = (float)(1.0 / (1.0 - pow(opt->beta2, (double)opt->t)));
-	rs_status st = RS_OK;
-	for (int i = 0; st == RS_OK && i < n; i++) {
+	j.first[0] = 0;
+	for (int i = 0; i < n; i++) {
 		rs_dense_layer *l = layers[i];
-		st = adam_arrays(ctx, &j, l->w, l->gw, l->mw, l->vw, (size_t)l->in * l->out,
-		                 opt->lr * opt->weight_decay, err);
-		if (st == RS_OK)
-			st = adam_arrays(ctx, &j, l->b, l->gb, l->mb, l->vb, (size_t)l->out, 0, err);
+		j.arr[2 * i] = (adam_array){l->w, l->gw, l->mw, l->vw, (size_t)l->in * l->out,
+		                            opt->lr * opt->weight_decay};
+		j.arr[2 * i + 1] = (adam_array){l->b, l->gb, l->mb, l->vb, (size_t)l->out, 0};
 	}
+	for (int a = 0; a < 2 * n; a++)
+		j.first[a + 1] = j.first[a] + (int32_t)((j.arr[a].count + ADAM_CHUNK - 1) / ADAM_CHUNK);
+	rs_status st = rs_parallel_for(ctx, j.first[2 * n], 1, ctx->cfg->threads, adam_range, &j, err);
+	free(j.arr); free(j.first);
 	return st;
 }
 
@@ -417,4 +564,50 @@ int rs_dense_blas_begin(void)
 void rs_dense_blas_end(int previous)
 {
 	openblas_set_num_threads(previous);
+}
+
+typedef struct fwd_xent_job {
+	const rs_dense_layer *l;
+	gemm_job g;
+	xent_job x;
+} fwd_xent_job;
+
+/* Row blocks [begin, end) of TILE_M rows: the bias, the block's GEMM tiles
+ * (those rs_dense_forward computes), then the softmax of its rows while they
+ * are in cache. */
+static void fwd_xent_range(void *arg, int32_t begin, int32_t end, int tid)
+{
+	(void)tid;
+	const fwd_xent_job *j = arg;
+	int32_t out = j->l->out;
+	for (int32_t rb = begin; rb < end; rb++) {
+		int32_t r0 = rb * TILE_M, r1 = r0 + TILE_M < j->g.m ? r0 + TILE_M : j->g.m;
+		for (int32_t r = r0; r < r1; r++)
+			memcpy(j->g.c + (size_t)r * out, j->l->b, (size_t)out * sizeof(float));
+		for (int32_t c = 0; c < j->g.tiles_n; c++)
+			gemm_tile(&j->g, rb * j->g.tiles_n + c);
+		xent_rows(&j->x, r0, r1);
+	}
+}
+
+rs_status rs_dense_forward_softmax_xent(rs_train_ctx *ctx, const rs_dense_layer *l,
+                                        const float *x, int32_t n, const rs_dense_sparse *t,
+                                        float scale, float *z, double *loss, rs_error *err)
+{
+	*loss = 0;
+	if (n < 1)
+		return RS_OK;
+	fwd_xent_job j = {.l = l,
+	                  .g = gemm_plan(0, 0, n, l->out, l->in, x, l->in, l->w, l->out, 1.0f, z, l->out),
+	                  .x = {.z = z, .k = l->out, .t = t, .scale = scale,
+	                        .loss = rs_malloc(rs_mul((size_t)n, sizeof(double)))}};
+	if (!j.x.loss)
+		return rs_fail(err, RS_ENOMEM, "out of memory for the softmax loss");
+	int threads = gemm_work(&j.g) < GEMM_ALONE ? 1 : ctx->cfg->threads;
+	rs_status st = rs_parallel_for(ctx, (n + TILE_M - 1) / TILE_M, 1, threads, fwd_xent_range, &j,
+	                               err);
+	for (int32_t r = 0; st == RS_OK && r < n; r++)
+		*loss += j.x.loss[r];
+	free(j.x.loss);
+	return st;
 }

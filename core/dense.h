@@ -89,6 +89,13 @@ rs_status rs_dense_softmax_xent(rs_train_ctx *ctx, float *z, int32_t n, int32_t 
                                 const rs_dense_sparse *t, float scale, double *loss,
                                 rs_error *err);
 
+/* rs_dense_forward into z (n x l->out) and rs_dense_softmax_xent of z in
+ * one parallel pass (the same bits as the two calls; the rows' logits are
+ * still in cache for the softmax). */
+rs_status rs_dense_forward_softmax_xent(rs_train_ctx *ctx, const rs_dense_layer *l,
+                                        const float *x, int32_t n, const rs_dense_sparse *t,
+                                        float scale, float *z, double *loss, rs_error *err);
+
 /* Rows of x (n x k) scaled to unit L2 norm, in place; norms (n) keeps each
  * row's norm before (at least RS_DENSE_NORM_EPS) for the backward pass. */
 #define RS_DENSE_NORM_EPS 1e-12f

@@ -192,11 +192,10 @@ static rs_status train_batch(rs_train_ctx *ctx, vae_net *n, rs_adam *opt, vae_wo
 		rs_dense_act_forward(RS_ACT_TANH, w->d1, (size_t)b * n->nd);
 		last = w->d1;
 	}
-	if ((st = rs_dense_forward(ctx, &n->dec, last, b, w->logits, err)) != RS_OK)
-		return st;
 	double nll;
 	float scale = 1.0f / (float)b;
-	if ((st = rs_dense_softmax_xent(ctx, w->logits, b, n->ni, &tgt, scale, &nll, err)) != RS_OK)
+	if ((st = rs_dense_forward_softmax_xent(ctx, &n->dec, last, b, &tgt, scale, w->logits, &nll,
+	                                        err)) != RS_OK)
 		return st;
 	*loss = (nll + anneal * kl) / b;
 	if (n->nd > 0) {
@@ -422,17 +421,23 @@ static void shuffle(int32_t *a, int32_t n, uint64_t *s)
 	}
 }
 
-/* "epochs" 0 (the default): about VAE_USER_PASSES user rows in all, at
- * least 10 and at most 100 passes: the small sets need many passes, the
- * larger ones learn as much from fewer and would blow the time (chosen on
- * the validation splits of ML-100K and ML-1M, bench/TUNING.md). */
-#define VAE_USER_PASSES 100000.0
-static int vae_epochs(const rs_config *c, int32_t users)
+/* "epochs" 0 (the default): about VAE_USER_PASSES user rows in all, but at
+ * most VAE_LOGIT_PASSES logits (users x items per pass: the decoder's GEMMs
+ * and softmax, most of an epoch's time), at least 10 and at most 200
+ * passes: the small sets need many passes, the larger ones learn as much
+ * from fewer, and a wide catalogue would blow the time (chosen on the
+ * validation splits of ML-100K and ML-1M, bench/TUNING.md: ML-100K 193,
+ * ML-1M 30, Last.fm 25). */
+#define VAE_USER_PASSES 180000.0
+#define VAE_LOGIT_PASSES 6.3e8
+static int vae_epochs(const rs_config *c, int32_t users, int32_t items)
 {
 	if (c->vae_epochs > 0)
 		return c->vae_epochs;
-	double e = ceil(VAE_USER_PASSES / (users > 0 ? users : 1));
-	return e < 10 ? 10 : e > 100 ? 100 : (int)e;
+	double nu = users > 0 ? users : 1, e = ceil(VAE_USER_PASSES / nu);
+	double cap = ceil(VAE_LOGIT_PASSES / (nu * (items > 0 ? items : 1)));
+	e = e < cap ? e : cap;
+	return e < 10 ? 10 : e > 200 ? 200 : (int)e;
 }
 
 static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_error *err)
@@ -475,7 +480,7 @@ static rs_status vae_train(rs_train_ctx *ctx, const rs_csr *x, vae_net *n, rs_er
 	rs_adam opt = rs_adam_defaults((float)c->vae_lr);
 	opt.weight_decay = (float)c->vae_decay;
 	int64_t step = 0;
-	int epochs = ctx->epochs = vae_epochs(c, nu);
+	int epochs = ctx->epochs = vae_epochs(c, nu, x->ncols);
 	int64_t anneal_steps = ctx->anneal_steps = c->vae_anneal >= 0
 	                                               ? c->vae_anneal
 	                                               : (int64_t)epochs * ((nu + b - 1) / b) / 5;
@@ -556,7 +561,7 @@ static const rs_opt_spec VAE_OPTIONS[] = {
 	{"epochs", RS_T_INT, offsetof(rs_config, vae_epochs), 0, 0, 100000, NULL},
 	{"batch", RS_T_INT, offsetof(rs_config, vae_batch), 250, 1, 1000000, NULL},
 	{"learning_rate", RS_T_NUM, offsetof(rs_config, vae_lr), 0.005, 1e-7, 1, NULL},
-	{"dropout", RS_T_NUM, offsetof(rs_config, vae_dropout), 0.5, 0, 0.95, NULL},
+	{"dropout", RS_T_NUM, offsetof(rs_config, vae_dropout), 0.6, 0, 0.95, NULL},
 	{"beta", RS_T_NUM, offsetof(rs_config, vae_beta), 0.5, 0, 10, NULL},
 	{"weight_decay", RS_T_NUM, offsetof(rs_config, vae_decay), 0, 0, 1, NULL},
 	{"anneal_steps", RS_T_INT, offsetof(rs_config, vae_anneal), -1, -1, 100000000, NULL},

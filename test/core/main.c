@@ -159,6 +159,7 @@ void test_dense_grad_sparse(void);
 void test_dense_grad_activations(void);
 void test_dense_grad_dropout(void);
 void test_dense_grad_softmax(void);
+void test_dense_forward_softmax_fused(void);
 void test_dense_grad_l2(void);
 void test_dense_adam_converges(void);
 void test_dense_threads_same_bits(void);
@@ -324,6 +325,7 @@ int main(void)
 	RUN(test_dense_grad_activations);
 	RUN(test_dense_grad_dropout);
 	RUN(test_dense_grad_softmax);
+	RUN(test_dense_forward_softmax_fused);
 	RUN(test_dense_grad_l2);
 	RUN(test_dense_adam_converges);
 	RUN(test_dense_threads_same_bits);

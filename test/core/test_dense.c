@@ -291,6 +291,40 @@ void test_dense_grad_softmax(void)
 	rs_config_destroy(&cfg);
 }
 
+/* The fused forward + softmax gives the bits of rs_dense_forward then
+ * rs_dense_softmax_xent, over several row blocks and column tiles, on one
+ * and two threads. */
+void test_dense_forward_softmax_fused(void)
+{
+	enum { ROWS = 150, IN_F = 240, OUT_F = 600 }; /* above GEMM_ALONE: threads used */
+	static int64_t indptr[ROWS + 1];
+	static int32_t idx[ROWS * 3];
+	static float x[ROWS * IN_F], z1[ROWS * OUT_F], z2[ROWS * OUT_F];
+	for (int r = 0; r <= ROWS; r++)
+		indptr[r] = 3 * r;
+	for (int k = 0; k < ROWS * 3; k++)
+		idx[k] = (int32_t)((k * 37) % OUT_F);
+	rs_dense_sparse t = {.rows = ROWS, .indptr = indptr, .indices = idx};
+	uint64_t s = 77;
+	fill(x, ROWS * IN_F, &s, -1, 1);
+	for (int threads = 1; threads <= 2; threads++) {
+		rs_config *cfg;
+		rs_train_ctx ctx = make_ctx(&cfg, threads);
+		rs_dense_layer l;
+		rs_error e;
+		double loss1 = 0, loss2 = -1;
+		CHECK(rs_dense_layer_init(&l, IN_F, OUT_F, 5, &e) == RS_OK);
+		fill(l.b, OUT_F, &s, -1, 1);
+		CHECK(rs_dense_forward(&ctx, &l, x, ROWS, z1, &e) == RS_OK);
+		CHECK(rs_dense_softmax_xent(&ctx, z1, ROWS, OUT_F, &t, 0.1f, &loss1, &e) == RS_OK);
+		CHECK(rs_dense_forward_softmax_xent(&ctx, &l, x, ROWS, &t, 0.1f, z2, &loss2, &e) == RS_OK);
+		CHECK(memcmp(z1, z2, sizeof z1) == 0);
+		CHECK(loss1 == loss2 && loss1 > 0);
+		rs_dense_layer_free(&l);
+		rs_config_destroy(&cfg);
+	}
+}
+
 typedef struct l2_case {
 	float x[N * OUT], y[N * OUT], r[N * OUT], norms[N];
 } l2_case;
@@ -379,10 +413,11 @@ void test_dense_adam_converges(void)
 }
 
 /* A few steps of a small sparse -> tanh -> dropout -> softmax network:
- * the final weights (both layers) into out. */
+ * the final weights (both layers) into out. ROWS x ITEMS x HID is above
+ * dense.c's GEMM_ALONE, so the decoder's GEMMs do run on both threads. */
 static void train_small(int threads, float *out, size_t *n_out)
 {
-	enum { ROWS = 300, ITEMS = 500, HID = 96, STEPS = 4 };
+	enum { ROWS = 450, ITEMS = 500, HID = 96, STEPS = 4 };
 	rs_config *cfg;
 	rs_train_ctx ctx = make_ctx(&cfg, threads);
 	int prev = rs_dense_blas_begin();
