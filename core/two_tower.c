@@ -90,8 +90,6 @@ typedef struct tt_job {
 	int M;                      /* uniformly drawn negatives per minibatch */
 	int32_t *extra;             /* this minibatch's M draws */
 	float *z;                   /* B x (B + M) logits */
-	int64_t *tptr;              /* targets: row r's label is column r */
-	int32_t *tidx;
 	tt_pair *pairs;
 	int64_t n_pairs;
 } tt_job;
@@ -311,10 +309,7 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 	if (st != RS_OK)
 		return st;
 	batch_logits(j, p0, n);
-	rs_dense_sparse t = {n, j->tptr, j->tidx, NULL};
-	st = rs_dense_softmax_xent(j->ctx, j->z, n, k, &t, 1.0f / (float)n, loss, err);
-	if (st != RS_OK)
-		return st;
+	*loss = rs_tt_softmax_diag(j->z, n, k, 1.0f / (float)n);
 	/* dL/du = dz v / T, dL/dv = dz^T u / T */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->f, k, 1.0f / j->temp, j->z, k,
 	            j->i.o, j->f, 0.0f, j->u.d, j->f);
@@ -367,7 +362,7 @@ static void job_free(tt_job *j)
 	side_free(&j->u);
 	side_free(&j->i);
 	free(j->mark); free(j->rows);
-	free(j->z); free(j->extra); free(j->tptr); free(j->tidx); free(j->pairs); free(j->logq);
+	free(j->z); free(j->extra); free(j->pairs); free(j->logq);
 }
 
 /* Every positive (u, i) as a pair; per item
@@ -416,15 +411,8 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	j->rows = rs_malloc(rs_mul(j->ft->names.n + 1, sizeof *j->rows));
 	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B + j->M), 4));
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
-	j->tptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *j->tptr));
-	j->tidx = rs_malloc(rs_mul((size_t)B, sizeof *j->tidx));
-	if (!j->z || !j->extra || !j->tptr || !j->tidx || !j->mark || !j->rows)
+	if (!j->z || !j->extra || !j->mark || !j->rows)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
-	for (int r = 0; r <= B; r++) {
-		j->tptr[r] = r;
-		if (r < B)
-			j->tidx[r] = r;
-	}
 	return RS_OK;
 }
 
@@ -457,17 +445,11 @@ static void emb_step(tt_job *j, const rs_adam *o)
 	float c2 = (float)(1.0 / (1.0 - pow(o->beta2, (double)j->t)));
 	float decay = o->lr * o->weight_decay;
 	rs_dense_layer *l = &j->emb;
-	for (int32_t r = -1; r < j->n_rows; r++) {
-		size_t at = r < 0 ? 0 : (size_t)j->rows[r] * j->f;
-		float *w = r < 0 ? l->b : l->w + at, *g = r < 0 ? l->gb : l->gw + at;
-		float *m = r < 0 ? l->mb : l->mw + at, *v = r < 0 ? l->vb : l->vw + at;
-		float dk = r < 0 ? 0.0f : decay; /* biases are not decayed */
-		for (int k = 0; k < j->f; k++) {
-			m[k] = o->beta1 * m[k] + (1 - o->beta1) * g[k];
-			v[k] = o->beta2 * v[k] + (1 - o->beta2) * g[k] * g[k];
-			w[k] -= o->lr * (m[k] * c1) / (sqrtf(v[k] * c2) + o->eps) + dk * w[k];
-		}
-	}
+	int32_t zero = 0; /* the bias, as a one-row table */
+	rs_tt_adam_rows(l->b, l->gb, l->mb, l->vb, j->f, &zero, 1, o->lr, o->beta1, o->beta2,
+	                o->eps, c1, c2, 0.0f); /* biases are not decayed */
+	rs_tt_adam_rows(l->w, l->gw, l->mw, l->vw, j->f, j->rows, j->n_rows, o->lr, o->beta1,
+	                o->beta2, o->eps, c1, c2, decay);
 }
 
 static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
