@@ -90,6 +90,8 @@ typedef struct tt_job {
 	int M;                      /* uniformly drawn negatives per minibatch */
 	int32_t *extra;             /* this minibatch's M draws */
 	float *z;                   /* B x (B + M) logits */
+	int32_t *col_item;          /* per column of z: its item, and that item's log q */
+	float *col_lq;
 	tt_pair *pairs;
 	int64_t n_pairs;
 } tt_job;
@@ -251,13 +253,17 @@ static void batch_logits(tt_job *j, int64_t p0, int32_t n)
 	int32_t k = n + j->M;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, j->f, 1.0f / j->temp, j->u.o, j->f,
 	            j->i.o, j->f, 0.0f, j->z, k);
+	for (int32_t c = 0; c < k; c++) {
+		j->col_item[c] = column_item(j, p0, n, c);
+		j->col_lq[c] = j->logq[j->col_item[c]];
+	}
 	for (int32_t r = 0; r < n; r++) {
 		float *z = j->z + (size_t)r * k;
-		int32_t own = j->pairs[p0 + r].i;
-		for (int32_t c = 0; c < k; c++) {
-			int32_t item = column_item(j, p0, n, c);
-			z[c] = c != r && item == own ? -1e30f : z[c] - j->logq[item];
-		}
+		int32_t own = j->col_item[r];
+		float keep = z[r] - j->col_lq[r]; /* the row's own column stays */
+		for (int32_t c = 0; c < k; c++) /* branch-free: it vectorizes */
+			z[c] = (j->col_item[c] == own ? -1e30f : z[c]) - j->col_lq[c];
+		z[r] = keep;
 	}
 }
 
@@ -362,7 +368,7 @@ static void job_free(tt_job *j)
 	side_free(&j->u);
 	side_free(&j->i);
 	free(j->mark); free(j->rows);
-	free(j->z); free(j->extra); free(j->pairs); free(j->logq);
+	free(j->z); free(j->col_item); free(j->col_lq); free(j->extra); free(j->pairs); free(j->logq);
 }
 
 /* Every positive (u, i) as a pair; per item
@@ -411,7 +417,9 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	j->rows = rs_malloc(rs_mul(j->ft->names.n + 1, sizeof *j->rows));
 	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B + j->M), 4));
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
-	if (!j->z || !j->extra || !j->mark || !j->rows)
+	j->col_item = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_item));
+	j->col_lq = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_lq));
+	if (!j->z || !j->extra || !j->col_item || !j->col_lq || !j->mark || !j->rows)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
 	return RS_OK;
 }
@@ -643,7 +651,7 @@ static void tt_params(const rs_train_ctx *ctx, rs_text *t)
 /* Defaults chosen on the validation split of MovieLens 100K temporal-20
  * with u.user and u.item features (bench/TUNING.md, "two_tower"). */
 static const rs_opt_spec TT_OPTIONS[] = {
-	{"dim", RS_T_INT, offsetof(rs_config, tt_dim), 64, 2, 1023, NULL},
+	{"dim", RS_T_INT, offsetof(rs_config, tt_dim), 32, 2, 1023, NULL},
 	{"hidden", RS_T_INT, offsetof(rs_config, tt_hidden), 64, 0, 4096, NULL},
 	{"epochs", RS_T_INT, offsetof(rs_config, tt_epochs), 10, 1, 10000, NULL},
 	{"batch", RS_T_INT, offsetof(rs_config, tt_batch), 256, 2, 8192, NULL},
