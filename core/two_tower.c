@@ -25,9 +25,8 @@
  * being pushed down for being sampled often; without it validation NDCG
  * fell from .134 to .042), softmax cross-entropy with the pair's own item
  * as the label; other copies of that item are masked out (the softmax:
- * two_tower_step.c). Adam (Kingma,
- * Ba, ICLR 2015): dense.c's on the towers, a lazy one on the rows of E a
- * minibatch used (emb_step).
+ * two_tower_step.c). Adam (Kingma, Ba, ICLR 2015): dense.c's on the
+ * towers, a lazy one on the rows of E a minibatch used (emb_step).
  *
  * Cold start: with probability cold_dropout a pair trains its item without
  * the identity feature (the attributes then carry the whole row), and its
