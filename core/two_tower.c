@@ -24,9 +24,9 @@
  * uniform draws' B/4 / items: the correction keeps popular items from
  * being pushed down for being sampled often; without it validation NDCG
  * fell from .134 to .042), softmax cross-entropy with the pair's own item
- * as the label; other copies of that item are masked out. Adam (Kingma,
- * Ba, ICLR 2015): dense.c's on the towers, a lazy one on the rows of E a
- * minibatch used (emb_step).
+ * as the label; other copies of that item are masked out (the softmax:
+ * two_tower_step.c). Adam (Kingma, Ba, ICLR 2015): dense.c's on the
+ * towers, a lazy one on the rows of E a minibatch used (emb_step).
  *
  * Cold start: with probability cold_dropout a pair trains its item without
  * the identity feature (the attributes then carry the whole row), and its
@@ -90,8 +90,8 @@ typedef struct tt_job {
 	int M;                      /* uniformly drawn negatives per minibatch */
 	int32_t *extra;             /* this minibatch's M draws */
 	float *z;                   /* B x (B + M) logits */
-	int64_t *tptr;              /* targets: row r's label is column r */
-	int32_t *tidx;
+	int32_t *col_item;          /* per column of z: its item, and that item's log q */
+	float *col_lq;
 	tt_pair *pairs;
 	int64_t n_pairs;
 } tt_job;
@@ -253,13 +253,17 @@ static void batch_logits(tt_job *j, int64_t p0, int32_t n)
 	int32_t k = n + j->M;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, j->f, 1.0f / j->temp, j->u.o, j->f,
 	            j->i.o, j->f, 0.0f, j->z, k);
+	for (int32_t c = 0; c < k; c++) {
+		j->col_item[c] = column_item(j, p0, n, c);
+		j->col_lq[c] = j->logq[j->col_item[c]];
+	}
 	for (int32_t r = 0; r < n; r++) {
 		float *z = j->z + (size_t)r * k;
-		int32_t own = j->pairs[p0 + r].i;
-		for (int32_t c = 0; c < k; c++) {
-			int32_t item = column_item(j, p0, n, c);
-			z[c] = c != r && item == own ? -1e30f : z[c] - j->logq[item];
-		}
+		int32_t own = j->col_item[r];
+		float keep = z[r] - j->col_lq[r]; /* the row's own column stays */
+		for (int32_t c = 0; c < k; c++) /* branch-free: it vectorizes */
+			z[c] = (j->col_item[c] == own ? -1e30f : z[c]) - j->col_lq[c];
+		z[r] = keep;
 	}
 }
 
@@ -311,10 +315,7 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 	if (st != RS_OK)
 		return st;
 	batch_logits(j, p0, n);
-	rs_dense_sparse t = {n, j->tptr, j->tidx, NULL};
-	st = rs_dense_softmax_xent(j->ctx, j->z, n, k, &t, 1.0f / (float)n, loss, err);
-	if (st != RS_OK)
-		return st;
+	*loss = rs_tt_softmax_diag(j->z, n, k, 1.0f / (float)n);
 	/* dL/du = dz v / T, dL/dv = dz^T u / T */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->f, k, 1.0f / j->temp, j->z, k,
 	            j->i.o, j->f, 0.0f, j->u.d, j->f);
@@ -367,7 +368,7 @@ static void job_free(tt_job *j)
 	side_free(&j->u);
 	side_free(&j->i);
 	free(j->mark); free(j->rows);
-	free(j->z); free(j->extra); free(j->tptr); free(j->tidx); free(j->pairs); free(j->logq);
+	free(j->z); free(j->col_item); free(j->col_lq); free(j->extra); free(j->pairs); free(j->logq);
 }
 
 /* Every positive (u, i) as a pair; per item
@@ -416,15 +417,10 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	j->rows = rs_malloc(rs_mul(j->ft->names.n + 1, sizeof *j->rows));
 	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B + j->M), 4));
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
-	j->tptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *j->tptr));
-	j->tidx = rs_malloc(rs_mul((size_t)B, sizeof *j->tidx));
-	if (!j->z || !j->extra || !j->tptr || !j->tidx || !j->mark || !j->rows)
+	j->col_item = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_item));
+	j->col_lq = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_lq));
+	if (!j->z || !j->extra || !j->col_item || !j->col_lq || !j->mark || !j->rows)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
-	for (int r = 0; r <= B; r++) {
-		j->tptr[r] = r;
-		if (r < B)
-			j->tidx[r] = r;
-	}
 	return RS_OK;
 }
 
@@ -457,17 +453,11 @@ static void emb_step(tt_job *j, const rs_adam *o)
 	float c2 = (float)(1.0 / (1.0 - pow(o->beta2, (double)j->t)));
 	float decay = o->lr * o->weight_decay;
 	rs_dense_layer *l = &j->emb;
-	for (int32_t r = -1; r < j->n_rows; r++) {
-		size_t at = r < 0 ? 0 : (size_t)j->rows[r] * j->f;
-		float *w = r < 0 ? l->b : l->w + at, *g = r < 0 ? l->gb : l->gw + at;
-		float *m = r < 0 ? l->mb : l->mw + at, *v = r < 0 ? l->vb : l->vw + at;
-		float dk = r < 0 ? 0.0f : decay; /* biases are not decayed */
-		for (int k = 0; k < j->f; k++) {
-			m[k] = o->beta1 * m[k] + (1 - o->beta1) * g[k];
-			v[k] = o->beta2 * v[k] + (1 - o->beta2) * g[k] * g[k];
-			w[k] -= o->lr * (m[k] * c1) / (sqrtf(v[k] * c2) + o->eps) + dk * w[k];
-		}
-	}
+	int32_t zero = 0; /* the bias, as a one-row table */
+	rs_tt_adam_rows(l->b, l->gb, l->mb, l->vb, j->f, &zero, 1, o->lr, o->beta1, o->beta2,
+	                o->eps, c1, c2, 0.0f); /* biases are not decayed */
+	rs_tt_adam_rows(l->w, l->gw, l->mw, l->vw, j->f, j->rows, j->n_rows, o->lr, o->beta1,
+	                o->beta2, o->eps, c1, c2, decay);
 }
 
 static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
@@ -661,7 +651,7 @@ static void tt_params(const rs_train_ctx *ctx, rs_text *t)
 /* Defaults chosen on the validation split of MovieLens 100K temporal-20
  * with u.user and u.item features (bench/TUNING.md, "two_tower"). */
 static const rs_opt_spec TT_OPTIONS[] = {
-	{"dim", RS_T_INT, offsetof(rs_config, tt_dim), 64, 2, 1023, NULL},
+	{"dim", RS_T_INT, offsetof(rs_config, tt_dim), 32, 2, 1023, NULL},
 	{"hidden", RS_T_INT, offsetof(rs_config, tt_hidden), 64, 0, 4096, NULL},
 	{"epochs", RS_T_INT, offsetof(rs_config, tt_epochs), 10, 1, 10000, NULL},
 	{"batch", RS_T_INT, offsetof(rs_config, tt_batch), 256, 2, 8192, NULL},
