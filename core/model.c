@@ -203,7 +203,7 @@ size_t rs_model_memory(const rs_model *m)
 	               (m->dense ? ni * ni * sizeof(float) : 0) + rs_idmap_memory(&m->feats) +
 	               csr_memory(&m->item_feats) + csr_memory(&m->user_feats) +
 	               (m->feat_f ? m->feats.n * f * sizeof(float) : 0) +
-	               (m->tt_net ? rs_tt_net_len(m->factors, m->tt_hidden) * sizeof(float) : 0);
+	               (m->tt_net ? rs_tt_net_len(m->factors - 1, m->tt_hidden) * sizeof(float) : 0);
 	               (m->vae_enc ? rs_vae_enc_count(m) * sizeof(float) : 0);
 	if (m->ivf_nlist && m->ivf_boff) /* centroids, offsets, ids, codes */
 		bytes += (size_t)m->ivf_nlist * (f * 4 + 12) + ni * 4 +

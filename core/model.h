@@ -95,7 +95,7 @@ struct rs_model {
 	 * input embeddings, item_feats and user_feats the entities' inputs. */
 	int32_t tt_hidden;    /* hidden units (0: no hidden layer) */
 	float tt_history;     /* share of the history in a user's input */
-	float *tt_net;        /* W1 (factors x hidden), b1, W2 (hidden x factors), b2 */
+	float *tt_net;        /* W1 (dim x hidden), b1, W2 (hidden x dim), b2; dim = factors - 1 */
 	/* vae (vae.c; blob sections 49-50): the encoder fresh users and sessions
 	 * run, W1 (items x hidden), b1, W_mu (hidden x latent), b_mu, then the
 	 * decoder's hidden layer Wd (latent x dec_hidden), bd when it has one,

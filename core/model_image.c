@@ -87,7 +87,7 @@ static uint64_t n_gram(const rs_model *m, const void *s) { (void)s; return (uint
 static uint64_t n_user_f(const rs_model *m, const void *s) { (void)s; return m->users.n * (uint64_t)m->factors; }
 static uint64_t n_item_f(const rs_model *m, const void *s) { (void)s; return m->items.n * (uint64_t)m->factors; }
 static uint64_t n_feat_f(const rs_model *m, const void *s) { (void)s; return m->feats.n * (uint64_t)m->factors; }
-static uint64_t n_tt_net(const rs_model *m, const void *s) { (void)s; return rs_tt_net_len(m->factors, m->tt_hidden); }
+static uint64_t n_tt_net(const rs_model *m, const void *s) { (void)s; return rs_tt_net_len(m->factors - 1, m->tt_hidden); }
 static uint64_t n_dense(const rs_model *m, const void *s) { (void)s; return m->items.n * m->items.n; }
 static uint64_t n_parts(const rs_model *m, const void *s) { (void)s; return (uint64_t)m->n_parts; }
 static uint64_t n_events(const rs_model *m, const void *s) { (void)s; return m->events.n; }

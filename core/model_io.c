@@ -194,7 +194,7 @@ static uint32_t write_optional(const rs_model *m, wbuf *w, const part_blobs *pb)
 		uint32_t head[2] = {(uint32_t)m->tt_hidden, 0};
 		memcpy(&head[1], &m->tt_history, 4);
 		put_section2(w, T_TWO_TOWER, 0, head, sizeof head, m->tt_net,
-		             rs_tt_net_len(m->factors, m->tt_hidden) * 4), n++;
+		             rs_tt_net_len(m->factors - 1, m->tt_hidden) * 4), n++;
 	}
 	if (m->vae_enc) {
 		uint32_t dims[3] = {(uint32_t)m->vae_hidden, (uint32_t)m->vae_latent,

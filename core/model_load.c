@@ -342,7 +342,7 @@ static int take_two_tower(const section *s, rs_model *m, int *bad)
 	memcpy(&hs, &head[1], 4);
 	if (head[0] > 4096 || !(hs >= 0 && hs <= 1))
 		return 0;
-	uint64_t n = rs_tt_net_len(m->factors, (int32_t)head[0]);
+	uint64_t n = m->factors >= 2 ? rs_tt_net_len(m->factors - 1, (int32_t)head[0]) : 0;
 	if (n == 0 || s->len != sizeof head + n * 4)
 		return 0;
 	section body = {s->p + sizeof head, n * 4, 1};

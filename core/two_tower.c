@@ -94,6 +94,12 @@ typedef struct tt_job {
 	float *col_lq;
 	tt_pair *pairs;
 	int64_t n_pairs;
+	/* The item bias b_i = sum_f x_if c_f over the item's bag (identity and
+	 * attributes, so side-table-only items get one too): c a scalar per
+	 * feature, g its gradient, cm / cv its Adam moments; NULL when off. */
+	float *c, *cg, *cm, *cv;
+	float *col_b, *col_g;       /* per column of z: its item's bias, and its gradient */
+	float bias_l2;
 } tt_job;
 
 /* Room for `need` more entries of s's bag. */
@@ -260,11 +266,41 @@ static void batch_logits(tt_job *j, int64_t p0, int32_t n)
 	for (int32_t r = 0; r < n; r++) {
 		float *z = j->z + (size_t)r * k;
 		int32_t own = j->col_item[r];
-		float keep = z[r] - j->col_lq[r]; /* the row's own column stays */
+		float keep = z[r] + j->col_b[r] - j->col_lq[r]; /* the row's own column stays */
 		for (int32_t c = 0; c < k; c++) /* branch-free: it vectorizes */
-			z[c] = (j->col_item[c] == own ? -1e30f : z[c]) - j->col_lq[c];
+			z[c] = (j->col_item[c] == own ? -1e30f : z[c] + j->col_b[c]) - j->col_lq[c];
 		z[r] = keep;
 	}
+}
+
+/* The item bias of each column of the minibatch's item bag (zero when
+ * off). */
+static void bias_forward(tt_job *j, int32_t k)
+{
+	const tt_side *s = &j->i;
+	for (int32_t c = 0; c < k; c++) {
+		float b = 0;
+		for (int64_t q = j->c ? s->ptr[c] : 0; j->c && q < s->ptr[c + 1]; q++)
+			b += s->val[q] * j->c[s->idx[q]];
+		j->col_b[c] = b;
+	}
+}
+
+/* dL/db_c, the column sums of dz, into the features' c gradients. */
+static void bias_backward(tt_job *j, int32_t n, int32_t k)
+{
+	const tt_side *s = &j->i;
+	if (!j->c)
+		return;
+	memset(j->col_g, 0, (size_t)k * sizeof *j->col_g);
+	for (int32_t r = 0; r < n; r++) {
+		const float *z = j->z + (size_t)r * k;
+		for (int32_t c = 0; c < k; c++)
+			j->col_g[c] += z[c];
+	}
+	for (int32_t c = 0; c < k; c++)
+		for (int64_t q = s->ptr[c]; q < s->ptr[c + 1]; q++)
+			j->cg[s->idx[q]] += s->val[q] * j->col_g[c];
 }
 
 static rs_dense_layer *const *all_layers(tt_job *j, rs_dense_layer **out, int *n)
@@ -294,6 +330,8 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 	/* E's gradient is zero but on the rows the last minibatch used */
 	for (int32_t r = 0; r < j->n_rows; r++) {
 		memset(j->emb.gw + (size_t)j->rows[r] * j->f, 0, (size_t)j->f * sizeof(float));
+		if (j->cg)
+			j->cg[j->rows[r]] = 0;
 		j->mark[j->rows[r]] = 0;
 	}
 	memset(j->emb.gb, 0, (size_t)j->f * sizeof(float));
@@ -314,8 +352,10 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 		st = side_forward(j, &j->i, k, 1, seed ^ 0xAAAAAAAAAAAAAAAAULL, err);
 	if (st != RS_OK)
 		return st;
+	bias_forward(j, k);
 	batch_logits(j, p0, n);
 	*loss = rs_tt_softmax_diag(j->z, n, k, 1.0f / (float)n);
+	bias_backward(j, n, k);
 	/* dL/du = dz v / T, dL/dv = dz^T u / T */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->f, k, 1.0f / j->temp, j->z, k,
 	            j->i.o, j->f, 0.0f, j->u.d, j->f);
@@ -368,6 +408,7 @@ static void job_free(tt_job *j)
 	side_free(&j->u);
 	side_free(&j->i);
 	free(j->mark); free(j->rows);
+	free(j->c); free(j->cg); free(j->cm); free(j->cv); free(j->col_b); free(j->col_g);
 	free(j->z); free(j->col_item); free(j->col_lq); free(j->extra); free(j->pairs); free(j->logq);
 }
 
@@ -419,7 +460,19 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
 	j->col_item = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_item));
 	j->col_lq = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_lq));
-	if (!j->z || !j->extra || !j->col_item || !j->col_lq || !j->mark || !j->rows)
+	j->col_b = rs_calloc((size_t)B + j->M, sizeof *j->col_b);
+	j->col_g = rs_calloc((size_t)B + j->M, sizeof *j->col_g);
+	if (cfg->tt_bias) { /* c starts at zero: no bias until the data asks for one */
+		size_t nf = j->ft->names.n + 1;
+		j->c = rs_calloc(nf, sizeof *j->c);
+		j->cg = rs_calloc(nf, sizeof *j->cg);
+		j->cm = rs_calloc(nf, sizeof *j->cm);
+		j->cv = rs_calloc(nf, sizeof *j->cv);
+		if (!j->c || !j->cg || !j->cm || !j->cv)
+			return rs_fail(err, RS_ENOMEM, "out of memory allocating the item biases");
+	}
+	if (!j->z || !j->extra || !j->col_item || !j->col_lq || !j->col_b || !j->col_g || !j->mark ||
+	    !j->rows)
 		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
 	return RS_OK;
 }
@@ -458,6 +511,9 @@ static void emb_step(tt_job *j, const rs_adam *o)
 	                o->eps, c1, c2, 0.0f); /* biases are not decayed */
 	rs_tt_adam_rows(l->w, l->gw, l->mw, l->vw, j->f, j->rows, j->n_rows, o->lr, o->beta1,
 	                o->beta2, o->eps, c1, c2, decay);
+	if (j->c) /* the item bias scalars, their own L2 */
+		rs_tt_adam_rows(j->c, j->cg, j->cm, j->cv, 1, j->rows, j->n_rows, o->lr, o->beta1,
+		                o->beta2, o->eps, c1, c2, o->lr * j->bias_l2);
 }
 
 static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)
@@ -518,18 +574,27 @@ static float *served_user_tower(const tt_job *j)
 	return net;
 }
 
-/* Item vectors: the item tower over every item's features (no dropout,
- * identities kept), divided by the temperature. */
+/* Item vectors [o_i / temperature, b_i]: the item tower over every item's
+ * features (no dropout, identities kept), and the item's bias (0 when
+ * off), which the user vectors' last column (1) adds to the score. */
 static rs_status item_vectors(tt_job *j, const rs_csr *itf, float *out, rs_error *err)
 {
+	size_t f = (size_t)j->f, fs = f + 1;
 	for (int32_t i0 = 0; i0 < itf->nrows; i0 += j->B) {
 		int32_t n = itf->nrows - i0 < j->B ? itf->nrows - i0 : j->B;
 		j->i.bag = (rs_dense_sparse){n, itf->indptr + i0, itf->indices, itf->data};
 		rs_status st = side_forward(j, &j->i, n, 0, 0, err);
 		if (st != RS_OK)
 			return st;
-		for (size_t k = 0; k < (size_t)n * j->f; k++)
-			out[(size_t)i0 * j->f + k] = j->i.o[k] / j->temp;
+		for (int32_t r = 0; r < n; r++) {
+			float *v = out + (size_t)(i0 + r) * fs;
+			double b = 0;
+			for (size_t k = 0; k < f; k++)
+				v[k] = j->i.o[(size_t)r * f + k] / j->temp;
+			for (int64_t q = itf->indptr[i0 + r]; j->c && q < itf->indptr[i0 + r + 1]; q++)
+				b += (double)itf->data[q] * j->c[itf->indices[q]];
+			v[f] = (float)b;
+		}
 	}
 	return RS_OK;
 }
@@ -552,11 +617,12 @@ static rs_status user_vectors(rs_train_ctx *ctx, const rs_model *m, const float 
 	return RS_OK;
 }
 
-/* Move the served parts into m: E, the features, the user tower; then the
- * user and item vectors. */
+/* Move the served parts into m: E with each feature's bias scalar as a
+ * last column, the features, the user tower; then the user and item
+ * vectors (dim + 1 columns: the bias column). */
 static rs_status finish_model(tt_job *j, rs_lfm_feats *ft, rs_model *m, rs_error *err)
 {
-	size_t f = (size_t)j->f, nf = ft->names.n;
+	size_t f = (size_t)j->f + 1, nf = ft->names.n;
 	float *ff = rs_malloc(rs_mul(rs_mul(nf, f), sizeof *ff));
 	float *net = served_user_tower(j);
 	float *uf = rs_malloc(rs_mul(rs_mul(m->users.n, f), sizeof *uf));
@@ -566,9 +632,12 @@ static rs_status finish_model(tt_job *j, rs_lfm_feats *ft, rs_model *m, rs_error
 		return rs_fail(err, RS_ENOMEM, "out of memory storing %zu x %zu vectors",
 		               m->users.n + m->items.n, f);
 	}
-	memcpy(ff, j->emb.w, nf * f * sizeof *ff);
+	for (size_t r = 0; r < nf; r++) {
+		memcpy(ff + r * f, j->emb.w + r * (f - 1), (f - 1) * sizeof *ff);
+		ff[r * f + f - 1] = j->c ? j->c[r] : 0.0f;
+	}
 	rs_status st = item_vectors(j, &ft->items, itf, err);
-	m->factors = j->f;
+	m->factors = j->f + 1;
 	m->feat_f = ff;
 	m->tt_net = net;
 	m->tt_hidden = j->h;
@@ -609,7 +678,8 @@ static rs_status tt_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	            .temp = (float)cfg->tt_temp, .hist = (float)cfg->tt_history,
 	            .cold = (float)cfg->tt_cold, .drop = (float)cfg->tt_dropout, .seen = &m->seen,
 	            .hw = rw ? rw : m->seen.data,
-	            .ft = &ft, .n_item_id = (int32_t)items0, .n_user_id = (int32_t)users0};
+	            .ft = &ft, .n_item_id = (int32_t)items0, .n_user_id = (int32_t)users0,
+	            .bias_l2 = (float)cfg->tt_bias_l2};
 	j.M = j.B / 4; /* validation, ML-100K: B/4 .1346, 0 .1312, B/2 .1337, B .1324 */
 	/* The core's threads start anew for every dense.c call: a minibatch
 	 * smaller than TT_MT_WORK rows x units gains less than that costs
@@ -641,10 +711,11 @@ static void tt_params(const rs_train_ctx *ctx, rs_text *t)
 	               "\"learning_rate\": %g, \"temperature\": %g, \"l2\": %g, \"dropout\": %g, "
 	               "\"history\": %g, \"cold_dropout\": %g, \"identity_weight\": %g, "
 	               "\"recency\": %g, \"seed\": %llu, \"attribute_features\": %lld, "
-	               "\"new_items\": %lld, \"new_users\": %lld",
+	               "\"item_bias\": %s, \"bias_l2\": %g, \"new_items\": %lld, \"new_users\": %lld",
 	               c->tt_dim, c->tt_hidden, c->tt_epochs, c->tt_batch, c->tt_lr, c->tt_temp,
 	               c->tt_l2, c->tt_dropout, c->tt_history, c->tt_cold, c->lfm_identity,
-	               c->recency, (unsigned long long)c->seed, (long long)ctx->n_feats, (long long)ctx->new_items,
+	               c->recency, (unsigned long long)c->seed, (long long)ctx->n_feats,
+	               c->tt_bias ? "true" : "false", c->tt_bias_l2, (long long)ctx->new_items,
 	               (long long)ctx->new_users);
 }
 
@@ -663,6 +734,8 @@ static const rs_opt_spec TT_OPTIONS[] = {
 	{"cold_dropout", RS_T_NUM, offsetof(rs_config, tt_cold), 0.1, 0, 1, NULL},
 	{"identity_weight", RS_T_NUM, offsetof(rs_config, lfm_identity), 0.9, 0, 1, NULL},
 	{"recency", RS_T_NUM, offsetof(rs_config, recency), 0, 0, 1e9, NULL},
+	{"item_bias", RS_T_BOOL, offsetof(rs_config, tt_bias), 1, 0, 1, NULL},
+	{"bias_l2", RS_T_NUM, offsetof(rs_config, tt_bias_l2), 0.01, 0, 10, NULL},
 	RS_INDEX_OPTIONS,
 };
 
@@ -691,6 +764,7 @@ const rs_algo_def rs_def_two_tower = {
 	.fold = tt_fold,
 	.fold_user = rs_tt_fold,
 	.explain = tt_explain,
+	.bias_column = 1, /* [o_u, 1] . [o_i / T, b_i]: similar_items leaves it out */
 };
 
 /* For the unit tests: the first minibatch's loss gradient against central
@@ -714,7 +788,7 @@ rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double
 	            .temp = (float)cfg->tt_temp, .hist = (float)cfg->tt_history,
 	            .cold = (float)cfg->tt_cold, .drop = (float)cfg->tt_dropout, .seen = &m->seen,
 	            .hw = m->seen.data, .ft = &ft, .n_item_id = (int32_t)items0,
-	            .n_user_id = (int32_t)users0};
+	            .n_user_id = (int32_t)users0, .bias_l2 = (float)cfg->tt_bias_l2};
 	j.M = j.B / 4;
 	int prev = rs_dense_blas_begin();
 	st = job_alloc(&j, cfg, err);

@@ -48,18 +48,19 @@ int32_t rs_tt_item_identity(const rs_model *m, int32_t j)
 	return name && len >= 5 && memcmp(name, "item:", 5) == 0 ? f : -1;
 }
 
-/* x += a E_f for feature f. */
+/* x += a E_f for feature f (its embedding: feat_f's row without the
+ * bias column). */
 static void add_emb(const rs_model *m, int32_t f, float a, float *x)
 {
 	const float *e = m->feat_f + (size_t)f * m->factors;
-	for (int d = 0; d < m->factors; d++)
+	for (int d = 0; d < m->factors - 1; d++)
 		x[d] += a * e[d];
 }
 
 int rs_tt_user_bag(const rs_model *m, int32_t user, const int32_t *s, const float *w, int n,
                    float *x)
 {
-	int f = m->factors;
+	int f = m->factors - 1;
 	const rs_csr *uf = &m->user_feats;
 	int has_user = user >= 0 && user < uf->nrows && uf->indptr[user] < uf->indptr[user + 1];
 	double total = 0;
@@ -79,14 +80,16 @@ int rs_tt_user_bag(const rs_model *m, int32_t user, const int32_t *s, const floa
 	return has_user || has_hist;
 }
 
-/* The served vector of a bag (x in, out: m->factors floats). */
+/* The served vector [o_u / |o_u|, 1] of a bag (x in: m->factors - 1
+ * floats; out: m->factors, the 1 adding the item's bias column). */
 static rs_status tower(const rs_model *m, const float *x, float *out, rs_error *err)
 {
 	float *hid = rs_malloc(rs_mul((size_t)m->tt_hidden + 1, sizeof *hid));
 	if (!hid)
 		return rs_fail(err, RS_ENOMEM, "out of memory running the user tower");
-	rs_tt_tower t = rs_tt_tower_at(m->tt_net, m->factors, m->tt_hidden);
+	rs_tt_tower t = rs_tt_tower_at(m->tt_net, m->factors - 1, m->tt_hidden);
 	rs_tt_tower_row(&t, x, hid, out);
+	out[m->factors - 1] = 1;
 	free(hid);
 	return RS_OK;
 }

@@ -56,7 +56,20 @@ void test_tt_blocks(void)
 	CHECK(train_blocks("two_tower", 5, SMALL, 20, 16, &m, &e) == RS_OK);
 	if (!m)
 		return;
-	CHECK(m->factors == 8 && m->tt_net && m->feat_f && m->tt_hidden == 6);
+	CHECK(m->factors == 9 && m->tt_net && m->feat_f && m->tt_hidden == 6);
+	/* served as [o_u, 1] . [o_i / T, b_i]: the users' last column is 1 and
+	 * the items' bias b_i is E's bias column summed over the item's bag */
+	int ones = 0, biased = 0;
+	for (int32_t u = 0; u < (int32_t)m->users.n; u++)
+		ones += m->user_f[(size_t)u * 9 + 8] == 1.0f;
+	for (int32_t i = 0; i < (int32_t)m->items.n; i++) {
+		const rs_csr *c = &m->item_feats;
+		double b = 0;
+		for (int64_t q = c->indptr[i]; q < c->indptr[i + 1]; q++)
+			b += (double)c->data[q] * m->feat_f[(size_t)c->indices[q] * 9 + 8];
+		biased += fabs(b - m->item_f[(size_t)i * 9 + 8]) < 1e-5 && m->item_f[(size_t)i * 9 + 8] != 0;
+	}
+	CHECK(ones == (int)m->users.n && biased == (int)m->items.n);
 	int good = 0;
 	for (int u = 0; u < 20; u++) {
 		char us[16], want[16];
@@ -126,7 +139,7 @@ static rs_status train_sides(rs_model **m, rs_error *e)
 	if (st == RS_OK)
 		st = rs_train(cfg, b, NULL, m, &sum, e);
 	if (st == RS_OK)
-		CHECK(strstr(sum, "\"attribute_features\": 4, \"new_items\": 1, \"new_users\": 1") != NULL);
+		CHECK(strstr(sum, "\"attribute_features\": 4, \"item_bias\": true, \"bias_l2\": 0.01, \"new_items\": 1, \"new_users\": 1") != NULL);
 	rs_free(sum);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
@@ -211,9 +224,10 @@ void test_tt_fresh_explain(void)
 	/* the user tower over u12's features and history gives its served vector */
 	int32_t u = rs_model_find_user(m, "u12", 3);
 	int64_t b = m->seen.indptr[u], k = m->seen.indptr[u + 1] - b;
-	float x[8];
+	float x[9];
+	CHECK(m->factors == 9);
 	CHECK(rs_tt_fold(m, u, m->seen.indices + b, m->seen.data + b, (int)k, x, &e) == RS_OK);
-	CHECK(memcmp(x, m->user_f + (size_t)u * 8, sizeof x) == 0);
+	CHECK(memcmp(x, m->user_f + (size_t)u * 9, sizeof x) == 0 && x[8] == 1.0f);
 	/* u12's own rows read fresh: the user tower over its features and those
 	 * rows gives its served vector again, so the same answer */
 	rs_history *hy = NULL;
@@ -266,7 +280,7 @@ void test_tt_round_trip(void)
 	CHECK(rs_model_load(blob, len, &l, &e) == RS_OK);
 	if (l) {
 		CHECK(l->tt_hidden == m->tt_hidden && l->tt_history == m->tt_history);
-		CHECK(memcmp(l->tt_net, m->tt_net, rs_tt_net_len(m->factors, m->tt_hidden) * 4) == 0);
+		CHECK(memcmp(l->tt_net, m->tt_net, rs_tt_net_len(m->factors - 1, m->tt_hidden) * 4) == 0);
 		const char *items[] = {"i1", "i2"};
 		size_t lens[] = {2, 2};
 		rs_reco a[6], b[6];
