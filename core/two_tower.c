@@ -769,7 +769,8 @@ const rs_algo_def rs_def_two_tower = {
 
 /* For the unit tests: the first minibatch's loss gradient against central
  * differences (in double steps of eps on float parameters) for `probes`
- * parameters drawn over E and both towers' layers; *worst is the largest
+ * parameters drawn over E and both towers' layers, and probes / 4 + 1 item
+ * bias scalars; *worst is the largest
  * |numeric - analytic| / (|numeric| + |analytic| + 1e-3). m: a trained
  * model (its seen matrix and ids; side tables none). */
 rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double eps,
@@ -799,7 +800,12 @@ rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double
 	uint64_t seed = 12345, pick = cfg->seed;
 	if (st == RS_OK)
 		st = tt_batch_grad(&j, 0, j.B, seed, &loss, err);
-	float *grad[5] = {0};
+	float *grad[5] = {0}, *cgrad = NULL;
+	size_t nfe = j.ft->names.n;
+	if (st == RS_OK && j.c && !(cgrad = rs_malloc(rs_mul(nfe + 1, sizeof *cgrad))))
+		st = rs_fail(err, RS_ENOMEM, "out of memory");
+	if (cgrad)
+		memcpy(cgrad, j.cg, nfe * sizeof *cgrad);
 	for (int l = 0; st == RS_OK && l < nl; l++) { /* the analytic gradients, kept */
 		size_t n = (size_t)layers[l]->in * layers[l]->out;
 		if (!(grad[l] = rs_malloc(rs_mul(n, sizeof(float)))))
@@ -827,6 +833,22 @@ rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double
 		if (rel > *worst)
 			*worst = rel;
 	}
+	/* the item bias scalars: features of the minibatch's item bags */
+	for (int p = 0; st == RS_OK && cgrad && p < probes / 4 + 1; p++) {
+		int32_t f = j.i.idx[rs_rand_next(&pick) % (uint64_t)j.i.ptr[j.i.bag.rows]];
+		float *w = &j.c[f], keep = *w, hi = keep + (float)eps, lo = keep - (float)eps;
+		*w = hi;
+		st = tt_batch_grad(&j, 0, j.B, seed, &lp, err);
+		*w = lo;
+		if (st == RS_OK)
+			st = tt_batch_grad(&j, 0, j.B, seed, &lm, err);
+		double num = (lp - lm) / ((double)hi - (double)lo) / j.B, ana = cgrad[f];
+		*w = keep;
+		double rel = fabs(num - ana) / (fabs(num) + fabs(ana) + 1e-3);
+		if (rel > *worst)
+			*worst = rel;
+	}
+	free(cgrad);
 	for (int l = 0; l < 5; l++)
 		free(grad[l]);
 	rs_dense_blas_end(prev);

@@ -67,7 +67,8 @@ void rs_tt_adam_rows(float *w, float *g, float *m, float *v, int f, const int32_
 
 /* two_tower.c, for the unit tests: the first minibatch's analytic loss
  * gradient against central differences at `probes` parameters of E and the
- * towers; *worst: the largest relative disagreement. */
+ * towers and probes / 4 + 1 item bias scalars; *worst: the largest
+ * relative disagreement. */
 rs_status rs_tt_grad_check(const rs_config *cfg, rs_model *m, int probes, double eps,
                            double *worst, rs_error *err);
 
