@@ -52,6 +52,18 @@ FROM recommend_for_items(ARRAY['a0', 'a2', 'a5'], 4, 'tt_m');
 SELECT count(*) AS n, sum((item_id LIKE 'a%')::int) >= 2 AS same_group,
        bool_and(item_id <> 'a1') AS not_self
 FROM similar_items('a1', 3, 'tt_m');
+-- The vectors: [user tower, 1] and [item tower / temperature, item bias]
+-- (dim 8 + 1); the biases are learned, and zero with item_bias false.
+SELECT count(*) AS users, bool_and(array_length(vector, 1) = 9 AND vector[9] = 1) AS last_is_one
+FROM recsys_user_vectors('tt_m');
+SELECT count(*) AS items, bool_and(array_length(vector, 1) = 9) AS dim_and_bias,
+       count(DISTINCT vector[9]) > 1 AS biases_learned
+FROM recsys_item_vectors('tt_m');
+SELECT s->'params'->>'item_bias' AS item_bias
+FROM recsys_train('tt_nb', 'tt_events', 'two_tower',
+  '{"threads": 1, "dim": 4, "epochs": 2, "item_bias": false, "items": "tt_items"}') s;
+SELECT bool_and(vector[5] = 0) AS no_bias FROM recsys_item_vectors('tt_nb');
+SELECT recsys_drop_model('tt_nb') IS NOT NULL AS dropped;
 -- Explain: u1's history items, largest drop first; u1 holds a0, a2, a3, a5-a9.
 SELECT count(*) > 0 AS has_rows,
        bool_and(item_id IN (SELECT item_id FROM tt_events WHERE user_id = 'u1')) AS from_history,

@@ -50,6 +50,17 @@ FROM recommend_for_items('["a0", "a2", "a5"]', 4, 'tt_m');
 -- Similar items: the item tower's vectors, by cosine.
 SELECT count(*) AS n, sum(item_id LIKE 'a%') >= 2 AS same_group, min(item_id <> 'a1') AS not_self
 FROM similar_items('a1', 3, 'tt_m');
+-- The vectors: [user tower, 1] and [item tower / temperature, item bias]
+-- (dim 8 + 1); the biases are learned, and zero with item_bias false.
+SELECT count(*) AS users, min(json_array_length(vector) = 9 AND json_extract(vector, '$[8]') = 1) AS last_is_one
+FROM recsys_user_vectors('tt_m');
+SELECT count(*) AS items, min(json_array_length(vector) = 9) AS dim_and_bias,
+       count(DISTINCT json_extract(vector, '$[8]')) > 1 AS biases_learned
+FROM recsys_item_vectors('tt_m');
+SELECT json_extract(recsys_train('tt_nb', 'tt_events', 'two_tower',
+  '{"threads": 1, "dim": 4, "epochs": 2, "item_bias": false, "items": "tt_items"}'), '$.params.item_bias') AS item_bias;
+SELECT min(json_extract(vector, '$[4]') = 0) AS no_bias FROM recsys_item_vectors('tt_nb');
+SELECT recsys_drop_model('tt_nb') IS NOT NULL AS dropped;
 -- Explain: u1's history items, largest drop first.
 SELECT count(*) > 0 AS has_rows,
        min(item_id IN (SELECT item_id FROM tt_events WHERE user_id = 'u1')) AS from_history,
