@@ -10,13 +10,16 @@
  * "weighting"), so a fresh user is one forward pass of their features and
  * recent items; in training the positive's own item is left out of it.
  * Each tower: o = x + W2 relu(W1 x + b1) + b2 (dropout on the hidden
- * layer), served normalized; user vectors u = o_u / |o_u|, item vectors
- * v = o_i / (|o_i| temperature), so recommend()'s dot product is the
- * model's logit and similar_items' cosine the item towers' cosine.
+ * layer), served normalized; user vectors [u, 1] with u = o_u / |o_u|,
+ * item vectors [v, b_i] with v = o_i / (|o_i| temperature) and b_i the
+ * learned item bias (item_bias: a scalar per feature summed over the
+ * item's bag, so side-table-only items get one; ML-100K validation .1328
+ * -> .1373), so recommend()'s dot product is the model's logit and
+ * similar_items' cosine (bias column left out) the item towers' cosine.
  *
  * Loss (Yi et al., "Sampling-Bias-Corrected Neural Modeling for Large
  * Corpus Item Recommendations", RecSys 2019): per minibatch of B shuffled
- * positive pairs, logits s_bc = u_b . v_c / T - log q_c over the batch's
+ * positive pairs, logits s_bc = u_b . v_c / T + b_c - log q_c over the batch's
  * items plus B/4 items drawn uniformly from the whole catalogue (mixed
  * negative sampling, Yang et al., WWW 2020 companion: side-table-only
  * items, never in a batch otherwise, are pushed down too), q_c how often a
