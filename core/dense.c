@@ -402,28 +402,41 @@ static double row_exp_sum(float *restrict z, int32_t k, float m)
 	return s;
 }
 
+/* Row r of z (k logits): its loss, and the gradient in place. */
+static double xent_row(float *restrict z, int32_t k, const rs_dense_sparse *t, int32_t r,
+                       float scale)
+{
+	float m = row_max(z, k);
+	double tsum = 0, tz = 0;
+	for (int64_t p = t->indptr[r]; p < t->indptr[r + 1]; p++) {
+		double v = t->values ? t->values[p] : 1.0;
+		tsum += v;
+		tz += v * (z[t->indices[p]] - m);
+	}
+	/* one exp per logit, kept: the softmax is that over their sum */
+	double s = row_exp_sum(z, k, m);
+	float a = (float)(tsum * scale / s);
+	for (int32_t c = 0; c < k; c++)
+		z[c] *= a;
+	for (int64_t p = t->indptr[r]; p < t->indptr[r + 1]; p++)
+		z[t->indices[p]] -= scale * (t->values ? t->values[p] : 1.0f);
+	return tsum * log(s) - tz;
+}
+
 /* Rows [begin, end): loss and gradient in place. */
 static void xent_rows(const xent_job *j, int32_t begin, int32_t end)
 {
-	int32_t k = j->k;
-	for (int32_t r = begin; r < end; r++) {
-		float *restrict z = j->z + (size_t)r * k;
-		float m = row_max(z, k);
-		double tsum = 0, tz = 0;
-		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++) {
-			double v = j->t->values ? j->t->values[p] : 1.0;
-			tsum += v;
-			tz += v * (z[j->t->indices[p]] - m);
-		}
-		/* one exp per logit, kept: the softmax is that over their sum */
-		double s = row_exp_sum(z, k, m);
-		j->loss[r] = tsum * log(s) - tz;
-		float a = (float)(tsum * j->scale / s);
-		for (int32_t c = 0; c < k; c++)
-			z[c] *= a;
-		for (int64_t p = j->t->indptr[r]; p < j->t->indptr[r + 1]; p++)
-			z[j->t->indices[p]] -= j->scale * (j->t->values ? j->t->values[p] : 1.0f);
-	}
+	for (int32_t r = begin; r < end; r++)
+		j->loss[r] = xent_row(j->z + (size_t)r * j->k, j->k, j->t, r, j->scale);
+}
+
+double rs_dense_softmax_xent_serial(float *z, int32_t n, int32_t k, const rs_dense_sparse *t,
+                                    float scale)
+{
+	double loss = 0; /* summed in row order, as rs_dense_softmax_xent sums */
+	for (int32_t r = 0; r < n; r++)
+		loss += xent_row(z + (size_t)r * k, k, t, r, scale);
+	return loss;
 }
 
 static void xent_range(void *arg, int32_t begin, int32_t end, int tid)
@@ -499,17 +512,35 @@ typedef struct adam_job {
 	float c1, c2;   /* bias corrections 1 / (1 - beta^t) */
 } adam_job;
 
-static void adam_chunk(const adam_job *j, const adam_array *a, size_t k0, size_t k1)
+/* Adam's update of n consecutive parameters (lr1 = lr x the first bias
+ * correction, c2 the second, keep = 1 - lr x weight decay). */
+static void adam_span(float *restrict w, const float *restrict g, float *restrict m,
+                      float *restrict v, size_t n, const rs_adam *o, float lr1, float c2,
+                      float keep)
 {
-	const rs_adam *o = j->opt;
-	float *restrict w = a->w, *restrict m = a->m, *restrict v = a->v;
-	const float *restrict g = a->g;
-	float b1 = o->beta1, b2 = o->beta2, lr1 = o->lr * j->c1, c2 = j->c2, eps = o->eps,
-	      keep = 1.0f - a->decay;
-	for (size_t k = k0; k < k1; k++) {
+	float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+	for (size_t k = 0; k < n; k++) {
 		m[k] = b1 * m[k] + (1 - b1) * g[k];
 		v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
 		w[k] = keep * w[k] - lr1 * m[k] / (sqrtf(v[k] * c2) + eps);
+	}
+}
+
+static void adam_chunk(const adam_job *j, const adam_array *a, size_t k0, size_t k1)
+{
+	adam_span(a->w + k0, a->g + k0, a->m + k0, a->v + k0, k1 - k0, j->opt, j->opt->lr * j->c1,
+	          j->c2, 1.0f - a->decay);
+}
+
+void rs_adam_rows(const rs_adam *opt, int64_t t, float decay, float *w, const float *g, float *m,
+                  float *v, int32_t f, const int32_t *rows, int32_t n_rows)
+{
+	/* the corrections as rs_adam_step computes them: the same bits */
+	float lr1 = opt->lr * (float)(1.0 / (1.0 - pow(opt->beta1, (double)t)));
+	float c2 = (float)(1.0 / (1.0 - pow(opt->beta2, (double)t)));
+	for (int32_t r = 0; r < n_rows; r++) {
+		size_t at = (size_t)rows[r] * f;
+		adam_span(w + at, g + at, m + at, v + at, (size_t)f, opt, lr1, c2, 1.0f - decay);
 	}
 }
 

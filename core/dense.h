@@ -89,6 +89,11 @@ rs_status rs_dense_softmax_xent(rs_train_ctx *ctx, float *z, int32_t n, int32_t 
                                 const rs_dense_sparse *t, float scale, double *loss,
                                 rs_error *err);
 
+/* rs_dense_softmax_xent on the calling thread (the same bits), returning
+ * the loss: for minibatches too small to pay for starting threads. */
+double rs_dense_softmax_xent_serial(float *z, int32_t n, int32_t k, const rs_dense_sparse *t,
+                                    float scale);
+
 /* rs_dense_forward into z (n x l->out) and rs_dense_softmax_xent of z in
  * one parallel pass (the same bits as the two calls; the rows' logits are
  * still in cache for the softmax). */
@@ -116,6 +121,13 @@ rs_adam rs_adam_defaults(float lr);
 /* One step over the layers' accumulated gradients (not cleared). */
 rs_status rs_adam_step(rs_train_ctx *ctx, rs_adam *opt, rs_dense_layer *const *layers, int n,
                        rs_error *err);
+
+/* A "lazy" Adam step (step number t >= 1) on some rows of an f-column
+ * parameter array w with gradient g and moments m, v: for embedding tables,
+ * where a minibatch touches few rows and the others keep their moments.
+ * decay = lr x weight decay (0: none). */
+void rs_adam_rows(const rs_adam *opt, int64_t t, float decay, float *w, const float *g, float *m,
+                  float *v, int32_t f, const int32_t *rows, int32_t n_rows);
 
 /* OpenBLAS runs single-threaded until rs_dense_blas_end(the returned value). */
 int rs_dense_blas_begin(void);

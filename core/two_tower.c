@@ -28,8 +28,9 @@
  * being pushed down for being sampled often; without it validation NDCG
  * fell from .134 to .042), softmax cross-entropy with the pair's own item
  * as the label; other copies of that item are masked out (the softmax:
- * two_tower_step.c). Adam (Kingma, Ba, ICLR 2015): dense.c's on the
- * towers, a lazy one on the rows of E a minibatch used (emb_step).
+ * dense.c's, on the calling thread). Adam (Kingma, Ba, ICLR 2015): dense.c's
+ * on the towers, its lazy rs_adam_rows on the rows of E a minibatch used
+ * (emb_step).
  *
  * Cold start: with probability cold_dropout a pair trains its item without
  * the identity feature (the attributes then carry the whole row), and its
@@ -93,6 +94,8 @@ typedef struct tt_job {
 	int M;                      /* uniformly drawn negatives per minibatch */
 	int32_t *extra;             /* this minibatch's M draws */
 	float *z;                   /* B x (B + M) logits */
+	int64_t *diag_ptr;          /* the softmax's targets: row r, column r */
+	int32_t *diag_idx;
 	int32_t *col_item;          /* per column of z: its item, and that item's log q */
 	float *col_lq;
 	tt_pair *pairs;
@@ -357,7 +360,9 @@ static rs_status tt_batch_grad(tt_job *j, int64_t p0, int32_t n, uint64_t seed, 
 		return st;
 	bias_forward(j, k);
 	batch_logits(j, p0, n);
-	*loss = rs_tt_softmax_diag(j->z, n, k, 1.0f / (float)n);
+	/* row r's label is column r: its own pair's item */
+	rs_dense_sparse diag = {n, j->diag_ptr, j->diag_idx, NULL};
+	*loss = rs_dense_softmax_xent_serial(j->z, n, k, &diag, 1.0f / (float)n);
 	bias_backward(j, n, k);
 	/* dL/du = dz v / T, dL/dv = dz^T u / T */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, j->f, k, 1.0f / j->temp, j->z, k,
@@ -412,7 +417,7 @@ static void job_free(tt_job *j)
 	side_free(&j->i);
 	free(j->mark); free(j->rows);
 	free(j->c); free(j->cg); free(j->cm); free(j->cv); free(j->col_b); free(j->col_g);
-	free(j->z); free(j->col_item); free(j->col_lq); free(j->extra); free(j->pairs); free(j->logq);
+	free(j->z); free(j->diag_ptr); free(j->diag_idx); free(j->col_item); free(j->col_lq); free(j->extra); free(j->pairs); free(j->logq);
 }
 
 /* Every positive (u, i) as a pair; per item
@@ -460,6 +465,14 @@ static rs_status job_alloc(tt_job *j, const rs_config *cfg, rs_error *err)
 	j->mark = rs_calloc(j->ft->names.n + 1, 1);
 	j->rows = rs_malloc(rs_mul(j->ft->names.n + 1, sizeof *j->rows));
 	j->z = rs_malloc(rs_mul(rs_mul((size_t)B, (size_t)B + j->M), 4));
+	j->diag_ptr = rs_malloc(rs_mul((size_t)B + 1, sizeof *j->diag_ptr));
+	j->diag_idx = rs_malloc(rs_mul((size_t)B, sizeof *j->diag_idx));
+	if (!j->diag_ptr || !j->diag_idx)
+		return rs_fail(err, RS_ENOMEM, "out of memory allocating a minibatch of %d", B);
+	for (int r = 0; r <= B; r++)
+		j->diag_ptr[r] = r;
+	for (int r = 0; r < B; r++)
+		j->diag_idx[r] = r;
 	j->extra = rs_malloc(rs_mul((size_t)j->M + 1, sizeof *j->extra));
 	j->col_item = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_item));
 	j->col_lq = rs_malloc(rs_mul((size_t)B + j->M, sizeof *j->col_lq));
@@ -499,24 +512,20 @@ static void shuffle(tt_pair *p, int64_t n, uint64_t *rng)
 }
 
 /* Adam on the rows of E the minibatch used (and E's bias), the others
- * left as they are ("lazy" Adam: a row's moments decay only when it is
- * used). dense.c's step updates every row: on ML-1M (10,000 features)
- * that was 38% of the training time. */
+ * left as they are (rs_adam_rows: a row's moments decay only when it is
+ * used). rs_adam_step updates every row: on ML-1M (10,000 features) that
+ * was 38% of the training time. */
 static void emb_step(tt_job *j, const rs_adam *o)
 {
 	j->t++;
-	float c1 = (float)(1.0 / (1.0 - pow(o->beta1, (double)j->t)));
-	float c2 = (float)(1.0 / (1.0 - pow(o->beta2, (double)j->t)));
-	float decay = o->lr * o->weight_decay;
 	rs_dense_layer *l = &j->emb;
-	int32_t zero = 0; /* the bias, as a one-row table */
-	rs_tt_adam_rows(l->b, l->gb, l->mb, l->vb, j->f, &zero, 1, o->lr, o->beta1, o->beta2,
-	                o->eps, c1, c2, 0.0f); /* biases are not decayed */
-	rs_tt_adam_rows(l->w, l->gw, l->mw, l->vw, j->f, j->rows, j->n_rows, o->lr, o->beta1,
-	                o->beta2, o->eps, c1, c2, decay);
+	int32_t zero = 0; /* the bias, as a one-row table; biases are not decayed */
+	rs_adam_rows(o, j->t, 0.0f, l->b, l->gb, l->mb, l->vb, j->f, &zero, 1);
+	rs_adam_rows(o, j->t, o->lr * o->weight_decay, l->w, l->gw, l->mw, l->vw, j->f, j->rows,
+	             j->n_rows);
 	if (j->c) /* the item bias scalars, their own L2 */
-		rs_tt_adam_rows(j->c, j->cg, j->cm, j->cv, 1, j->rows, j->n_rows, o->lr, o->beta1,
-		                o->beta2, o->eps, c1, c2, o->lr * j->bias_l2);
+		rs_adam_rows(o, j->t, o->lr * j->bias_l2, j->c, j->cg, j->cm, j->cv, 1, j->rows,
+		             j->n_rows);
 }
 
 static rs_status run_epochs(tt_job *j, const rs_config *cfg, rs_error *err)

@@ -55,16 +55,6 @@ rs_status rs_tt_fold(const rs_model *m, int32_t user, const int32_t *s, const fl
 rs_status rs_tt_contributions(const rs_model *m, int32_t user, const int32_t *s, const float *w,
                               int n, int32_t i, double *c, rs_error *err);
 
-/* two_tower_step.c: the softmax cross-entropy of logits z (n x k) with row
- * r's label at column r; z becomes scale * (softmax - one-hot). Returns
- * the summed loss. */
-double rs_tt_softmax_diag(float *z, int32_t n, int32_t k, float scale);
-/* Adam on rows `rows` of the f-column parameter w (gradient g, moments m,
- * v); c1, c2 the bias corrections 1 / (1 - beta^t), decay lr x l2. */
-void rs_tt_adam_rows(float *w, float *g, float *m, float *v, int f, const int32_t *rows,
-                     int32_t n_rows, float lr, float beta1, float beta2, float eps, float c1,
-                     float c2, float decay);
-
 /* two_tower.c, for the unit tests: the first minibatch's analytic loss
  * gradient against central differences at `probes` parameters of E and the
  * towers and probes / 4 + 1 item bias scalars; *worst: the largest

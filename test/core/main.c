@@ -162,6 +162,8 @@ void test_dense_grad_softmax(void);
 void test_dense_forward_softmax_fused(void);
 void test_dense_grad_l2(void);
 void test_dense_adam_converges(void);
+void test_dense_softmax_serial(void);
+void test_dense_adam_rows(void);
 void test_dense_threads_same_bits(void);
 void test_dense_cancel(void);
 void test_vae_blocks(void);
@@ -328,6 +330,8 @@ int main(void)
 	RUN(test_dense_forward_softmax_fused);
 	RUN(test_dense_grad_l2);
 	RUN(test_dense_adam_converges);
+	RUN(test_dense_softmax_serial);
+	RUN(test_dense_adam_rows);
 	RUN(test_dense_threads_same_bits);
 	RUN(test_dense_cancel);
 	RUN(test_vae_blocks);

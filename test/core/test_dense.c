@@ -325,6 +325,70 @@ void test_dense_forward_softmax_fused(void)
 	}
 }
 
+/* rs_dense_softmax_xent_serial: the threaded call's bits on one thread. */
+void test_dense_softmax_serial(void)
+{
+	enum { ROWS = 40, K = 90 };
+	static int64_t indptr[ROWS + 1];
+	static int32_t idx[ROWS];
+	static float z1[ROWS * K], z2[ROWS * K];
+	for (int r = 0; r <= ROWS; r++)
+		indptr[r] = r;
+	for (int r = 0; r < ROWS; r++)
+		idx[r] = r; /* two_tower's shape: each row's label on the diagonal */
+	rs_dense_sparse t = {.rows = ROWS, .indptr = indptr, .indices = idx};
+	uint64_t s = 91;
+	fill(z1, ROWS * K, &s, -4, 4);
+	memcpy(z2, z1, sizeof z1);
+	rs_config *cfg;
+	rs_train_ctx ctx = make_ctx(&cfg, 2);
+	rs_error e;
+	double loss1 = -1;
+	CHECK(rs_dense_softmax_xent(&ctx, z1, ROWS, K, &t, 0.5f, &loss1, &e) == RS_OK);
+	double loss2 = rs_dense_softmax_xent_serial(z2, ROWS, K, &t, 0.5f);
+	CHECK(memcmp(z1, z2, sizeof z1) == 0);
+	CHECK(loss1 == loss2 && loss1 > 0);
+	rs_config_destroy(&cfg);
+}
+
+/* rs_adam_rows: over every row, rs_adam_step's bits on W; rows it is not
+ * given keep their values and moments. */
+void test_dense_adam_rows(void)
+{
+	enum { R = 12, F = 7 };
+	rs_config *cfg;
+	rs_train_ctx ctx = make_ctx(&cfg, 1);
+	rs_dense_layer a, b;
+	rs_error e;
+	CHECK(rs_dense_layer_init(&a, R, F, 3, &e) == RS_OK);
+	CHECK(rs_dense_layer_init(&b, R, F, 3, &e) == RS_OK);
+	rs_adam oa = rs_adam_defaults(0.01f), ob = oa;
+	oa.weight_decay = ob.weight_decay = 0.1f;
+	int32_t all[R], some[2] = {3, 8};
+	for (int r = 0; r < R; r++)
+		all[r] = r;
+	uint64_t s = 17;
+	for (int step = 1; step <= 3; step++) {
+		fill(a.gw, R * F, &s, -1, 1);
+		memcpy(b.gw, a.gw, sizeof(float) * R * F);
+		rs_dense_layer *la = &a;
+		CHECK(rs_adam_step(&ctx, &oa, &la, 1, &e) == RS_OK);
+		rs_adam_rows(&ob, step, ob.lr * ob.weight_decay, b.w, b.gw, b.mw, b.vw, F, all, R);
+	}
+	CHECK(memcmp(a.w, b.w, sizeof(float) * R * F) == 0);
+	CHECK(memcmp(a.vw, b.vw, sizeof(float) * R * F) == 0);
+	float before[R * F];
+	memcpy(before, b.w, sizeof before);
+	rs_adam_rows(&ob, 4, 0.0f, b.w, b.gw, b.mw, b.vw, F, some, 2);
+	for (int r = 0; r < R; r++) {
+		int moved = memcmp(before + r * F, b.w + r * F, sizeof(float) * F) != 0;
+		CHECK(moved == (r == 3 || r == 8));
+	}
+	rs_dense_layer_free(&a);
+	rs_dense_layer_free(&b);
+	rs_config_destroy(&cfg);
+}
+
 typedef struct l2_case {
 	float x[N * OUT], y[N * OUT], r[N * OUT], norms[N];
 } l2_case;
