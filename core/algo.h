@@ -153,18 +153,17 @@ typedef struct rs_algo_def {
 	int solve_fold;             /* fresh users and sessions: a least-squares solve (als) */
 	/* Fresh users and sessions: the user vector (m->factors floats) of a
 	 * history's items and weights (w NULL: all 1), the model's weighting
-	 * applied (vae: one pass of its encoder). NULL: the traits above. */
-	rs_status (*fold)(const rs_model *m, const int32_t *items, const float *w, int n, float *x,
-	                  rs_error *err);
+	 * applied (vae: one pass of its encoder). user: the model's index of the
+	 * user whose rows these are (recommend() with "fresh"), whose side-table
+	 * features count too (two_tower); -1 for a user or session the model
+	 * does not know. NULL: the traits above. */
+	rs_status (*fold)(const rs_model *m, int32_t user, const int32_t *items, const float *w,
+	                  int n, float *x, rs_error *err);
 	/* recsys_explain for a nonlinear model: c[r], what history item r
-	 * (items, weights w, n) adds to item i's score. NULL: the split above. */
-	rs_status (*explain)(const rs_model *m, const int32_t *items, const float *w, int n,
-	                     int32_t i, double *c, rs_error *err);
-	/* A known user's new rows (recommend() with "fresh"): fold as above
-	 * with what the model knows of user u too (two_tower: its features).
-	 * NULL: fold. */
-	rs_status (*fold_user)(const rs_model *m, int32_t u, const int32_t *items, const float *w,
-	                       int n, float *x, rs_error *err);
+	 * (items, weights w, n) adds to item i's score, user as for fold. NULL:
+	 * the split above. */
+	rs_status (*explain)(const rs_model *m, int32_t user, const int32_t *items, const float *w,
+	                     int n, int32_t i, double *c, rs_error *err);
 } rs_algo_def;
 
 /* The definition of a model's algorithm (never NULL for a loaded model). */
@@ -191,7 +190,7 @@ rs_status rs_filter_apply(const rs_model *m, const rs_opt *o, unsigned char *blo
                           rs_error *err);
 
 /* fold_in.c: rs_recommend_for_history with the model's index of the user
- * whose rows they are (-1: none), for the fold_user hook. */
+ * whose rows they are (-1: none), for the fold hook. */
 rs_status rs_recommend_for_user_history(const rs_model *m, int32_t user, const rs_history *hy,
                                         int fresh, int k, const rs_opt *options, rs_reco *out,
                                         int *n_out, rs_error *err);

@@ -35,7 +35,6 @@
  * fresh path scores them (below).
  */
 #include "internal.h"
-#include "two_tower.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -165,14 +164,15 @@ static rs_status als_contributions(const rs_model *m, history h, int32_t i, doub
 }
 
 /* Contributions of the history's items to item i of a non-hybrid model,
- * c[r] for the r-th item of h. */
-static rs_status plain_contributions(const rs_model *m, history h, int32_t i, double *c,
-                                     rs_error *err)
+ * c[r] for the r-th item of h; user: whose history it is (-1: a fresh
+ * user or session), for a nonlinear model's explain hook. */
+static rs_status plain_contributions(const rs_model *m, int32_t user, history h, int32_t i,
+                                     double *c, rs_error *err)
 {
 	if (rs_model_def(m)->solve_fold && m->factors > 0)
 		return als_contributions(m, h, i, c, err);
 	if (rs_model_def(m)->explain)
-		return rs_model_def(m)->explain(m, h.items, h.w, h.n, i, c, err);
+		return rs_model_def(m)->explain(m, user, h.items, h.w, h.n, i, c, err);
 	for (int32_t r = 0; r < h.n; r++)
 		c[r] = rs_pair_contribution(m, h.items[r], h.w[r], i, h.n); /* popularity: 0 */
 	return RS_OK;
@@ -247,7 +247,7 @@ static rs_status hybrid_contributions(const rs_model *m, int32_t u, int32_t i, d
 		history ph = user_history(part, pu);
 		double *pc = rs_malloc(rs_mul((size_t)ph.n + 1, sizeof *pc));
 		float *buf = pc ? part_user_scores(part, pu) : NULL;
-		st = buf ? plain_contributions(part, ph, pi, pc, err)
+		st = buf ? plain_contributions(part, pu, ph, pi, pc, err)
 		         : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 		if (st == RS_OK)
 			add_part(m, p, h, ph, pc, part_scale(m, p, buf, h), c);
@@ -318,11 +318,9 @@ rs_status rs_explain(const rs_model *m, const char *user, size_t user_len, const
 	history h = user_history(m, u);
 	double *c = rs_malloc(rs_mul((size_t)h.n + 1, sizeof *c));
 	st = c ? RS_OK : rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	if (st == RS_OK && rs_model_def(m)->split == RS_SPLIT_ABLATE) /* with u's features */
-		st = rs_tt_contributions(m, u, h.items, h.w, h.n, i, c, err);
-	else if (st == RS_OK)
+	if (st == RS_OK)
 		st = m->n_parts > 0 ? hybrid_contributions(m, u, i, c, err)
-		                    : plain_contributions(m, h, i, c, err);
+		                    : plain_contributions(m, u, h, i, c, err);
 	if (st == RS_OK)
 		st = to_rows(h, c, out, n_out, err);
 	free(c);
@@ -367,7 +365,7 @@ static rs_status fresh_plain(const rs_model *m, history h, const double *ts, int
 	free(tw);
 	if (!fw)
 		return rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
-	rs_status st = plain_contributions(m, (history){h.items, fw, h.n}, i, c, err);
+	rs_status st = plain_contributions(m, -1, (history){h.items, fw, h.n}, i, c, err);
 	free(fw);
 	return st;
 }
@@ -401,7 +399,7 @@ static rs_status fresh_hybrid(const rs_model *m, history h, const double *ts, in
 			st = rs_fail(err, RS_ENOMEM, "out of memory explaining the score");
 		history ph = {ps, fw, pn};
 		if (st == RS_OK)
-			st = plain_contributions(part, ph, pi, pc, err);
+			st = plain_contributions(part, -1, ph, pi, pc, err);
 		if (st == RS_OK)
 			add_part(m, p, h, ph, pc, part_scale(m, p, buf, h), c);
 		free(buf);

@@ -224,17 +224,13 @@ static rs_status fold_in_vector(const rs_model *m, const hist *h, const fold_opt
 		              .ts = (double *)h->ts};
 		float *rw = h->w || ones ? rs_recency_weights(&one, m->recency) : NULL;
 		rs_status st = !rw ? rs_fail(err, RS_ENOMEM, "out of memory weighting the history")
-		               : h->user1 && rs_model_def(m)->fold_user
-		                   ? rs_model_def(m)->fold_user(m, h->user1 - 1, h->s, rw, h->n, x, err)
-		                   : rs_model_def(m)->fold(m, h->s, rw, h->n, x, err);
+		               : rs_model_def(m)->fold(m, h->user1 - 1, h->s, rw, h->n, x, err);
 		free(rw);
 		free(ones);
 		return st;
 	}
-	if (h->user1 && rs_model_def(m)->fold_user) /* a known user's new rows */
-		return rs_model_def(m)->fold_user(m, h->user1 - 1, h->s, h->w, h->n, x, err);
-	if (rs_model_def(m)->fold)
-		return rs_model_def(m)->fold(m, h->s, h->w, h->n, x, err);
+	if (rs_model_def(m)->fold) /* user1 - 1: a known user's new rows, or -1 */
+		return rs_model_def(m)->fold(m, h->user1 - 1, h->s, h->w, h->n, x, err);
 	if (rs_model_def(m)->solve_fold)
 		return als_fold_in(m, h, fo, x, err);
 	memset(x, 0, (size_t)f * sizeof *x);

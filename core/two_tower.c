@@ -751,20 +751,6 @@ static const rs_opt_spec TT_OPTIONS[] = {
 	RS_INDEX_OPTIONS,
 };
 
-/* Fresh users and sessions: the user tower over the history alone. */
-static rs_status tt_fold(const rs_model *m, const int32_t *items, const float *w, int n, float *x,
-                         rs_error *err)
-{
-	return rs_tt_fold(m, -1, items, w, n, x, err);
-}
-
-/* A fresh user's explain: the drops of the history-only score. */
-static rs_status tt_explain(const rs_model *m, const int32_t *items, const float *w, int n,
-                            int32_t i, double *c, rs_error *err)
-{
-	return rs_tt_contributions(m, -1, items, w, n, i, c, err);
-}
-
 const rs_algo_def rs_def_two_tower = {
 	.id = RS_ALGO_TWO_TOWER,
 	.name = "two_tower",
@@ -773,9 +759,8 @@ const rs_algo_def rs_def_two_tower = {
 	.options = TT_OPTIONS,
 	.n_options = sizeof TT_OPTIONS / sizeof TT_OPTIONS[0],
 	.split = RS_SPLIT_ABLATE,
-	.fold = tt_fold,
-	.fold_user = rs_tt_fold,
-	.explain = tt_explain,
+	.fold = rs_tt_fold,
+	.explain = rs_tt_contributions,
 	.bias_column = 1, /* [o_u, 1] . [o_i / T, b_i]: similar_items leaves it out */
 };
 

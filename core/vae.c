@@ -298,9 +298,10 @@ static size_t scratch(const rs_model *m)
 	return (size_t)m->vae_hidden + (size_t)m->vae_latent;
 }
 
-static rs_status vae_fold(const rs_model *m, const int32_t *items, const float *w, int n,
-                          float *x, rs_error *err)
+static rs_status vae_fold(const rs_model *m, int32_t user, const int32_t *items, const float *w,
+                          int n, float *x, rs_error *err)
 {
+	(void)user; /* a function of the item row alone */
 	float *h = rs_malloc(rs_mul(scratch(m), sizeof *h));
 	if (!h)
 		return rs_fail(err, RS_ENOMEM, "out of memory encoding %d history items", n);
@@ -314,9 +315,10 @@ static rs_status vae_fold(const rs_model *m, const int32_t *items, const float *
  * (the rest renormalised as the encoder does). One pass over the history
  * for the weighted sum of W1 rows; each removal then subtracts one row and
  * runs the rest of the network for one user. */
-static rs_status vae_explain(const rs_model *m, const int32_t *items, const float *w, int n,
-                             int32_t i, double *c, rs_error *err)
+static rs_status vae_explain(const rs_model *m, int32_t user, const int32_t *items,
+                             const float *w, int n, int32_t i, double *c, rs_error *err)
 {
+	(void)user;
 	int32_t nh = m->vae_hidden, f = m->factors;
 	enc_parts p = parts_of(m);
 	const float *yi = m->item_f + (size_t)i * f;

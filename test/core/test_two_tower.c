@@ -249,10 +249,19 @@ void test_tt_fresh_explain(void)
 	int nc = 0;
 	CHECK(rs_explain(m, "u12", 3, "i12", 3, &c, &nc, &e) == RS_OK);
 	CHECK(nc > 0 && nc <= k);
+	/* through the explain hook with u12 itself: its features stay in the
+	 * tower's input, as the known user's score has them */
+	double drop[64];
+	int32_t i12 = rs_model_find_item(m, "i12", 3);
+	CHECK(k <= 64 && rs_tt_contributions(m, u, m->seen.indices + b, m->seen.data + b, (int)k,
+	                                     i12, drop, &e) == RS_OK);
 	for (int r = 0; r < nc; r++) { /* the drops are scores: finite, largest first */
 		CHECK(isfinite(c[r].contribution));
 		if (r > 0)
 			CHECK(c[r].contribution <= c[r - 1].contribution);
+		for (int64_t q = 0; q < k; q++)
+			if (m->seen.indices[b + q] == c[r].item)
+				CHECK(fabs(c[r].contribution - drop[q]) < 1e-5);
 	}
 	rs_free(c);
 	int ns = 0, same = 0;
