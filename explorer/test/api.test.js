@@ -159,7 +159,9 @@ async function main() {
     const other = new pg.Client({ connectionString: target });
     await other.connect();
     const line = 'recsys: evaluate "shop_ease": evaluating user 3/10, 0.5 s';
-    const sleeping = other.query(`-- ${line}\nSELECT pg_sleep(3)`);
+    // its cancellation is expected: handled from the start, since the error
+    // may arrive before pg_cancel_backend's own answer does
+    const sleeping = other.query(`-- ${line}\nSELECT pg_sleep(3)`).catch((e) => e);
     for (let i = 0; i < 25; i++) {
       await new Promise((res) => setTimeout(res, 100));
       r = await get('/api/models/shop_ease/progress');
@@ -168,7 +170,8 @@ async function main() {
     const r2 = await get('/api/models/shop_als/progress');
     check(`${T} evaluation progress: the running evaluation's line, for its model only`, r.body.line === line && r2.body.line === null, [r.body, r2.body]);
     await direct.all("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '-- recsys: evaluate \"shop_ease\"%'", []);
-    await sleeping.catch(() => {});
+    const cancelled = await sleeping;
+    check(`${T} the stand-in evaluation was cancelled (57014)`, cancelled instanceof Error && cancelled.code === '57014', String(cancelled));
     await other.end();
 
     const vb = await openBackend(viewer);

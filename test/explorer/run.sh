@@ -24,11 +24,24 @@ if [ ! -f sqlite_recsys/recsys.so ]; then
   exit 1
 fi
 rc=0
+# one test program; a non-zero exit with no FAIL line of its own (a crash, a
+# signal) is named here, so that the summary says which one it was
+js() {
+  local name=$1 out st
+  shift
+  out=$(node "$@" 2>&1)
+  st=$?
+  printf '%s\n' "$out"
+  if [ $st -ne 0 ] && ! grep -q '^FAIL: ' <<<"$out"; then
+    echo "FAIL: explorer: $name exited with status $st and no result line"
+  fi
+  return $st
+}
 
 # SQLite: the demo shop as make explorer makes it
 if explorer/scripts/demo-db.sh "$TMP/shop.db" >"$TMP/demo.log" 2>&1; then
-  node explorer/test/api.test.js sqlite "$TMP/shop.db" || rc=1
-  node explorer/test/server.test.js "$TMP/shop.db" || rc=1
+  js "api test [sqlite]" explorer/test/api.test.js sqlite "$TMP/shop.db" || rc=1
+  js "server test" explorer/test/server.test.js "$TMP/shop.db" || rc=1
 else
   cat "$TMP/demo.log"; echo "FAIL: explorer: demo shop (SQLite)"; rc=1
 fi
@@ -44,7 +57,7 @@ SELECT recsys_grant('shop_als', 'viewer'), recsys_grant('shop_pop', 'viewer');
 SQL
 then
   sock=$(printf %s "$DIR" | sed 's|/|%2F|g')
-  node explorer/test/api.test.js pg "postgresql://postgres@$sock:$PORT/postgres" \
+  js "api test [pg]" explorer/test/api.test.js pg "postgresql://postgres@$sock:$PORT/postgres" \
     "postgresql://viewer@$sock:$PORT/postgres" || rc=1
   pg_ok=1
 else
@@ -52,8 +65,8 @@ else
 fi
 
 # the browser: Debian's chromium, headless, on the demo shop in each database
-node explorer/test/browser.test.js sqlite "$TMP/shop.db" build/explorer-shots || rc=1
+js "browser test [sqlite]" explorer/test/browser.test.js sqlite "$TMP/shop.db" build/explorer-shots || rc=1
 if [ -n "${pg_ok:-}" ]; then
-  node explorer/test/browser.test.js pg "postgresql://postgres@$sock:$PORT/postgres" build/explorer-shots/pg || rc=1
+  js "browser test [pg]" explorer/test/browser.test.js pg "postgresql://postgres@$sock:$PORT/postgres" build/explorer-shots/pg || rc=1
 fi
 exit $rc
