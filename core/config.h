@@ -136,7 +136,7 @@ struct rs_config {
 	double lfm_lr, lfm_item_alpha, lfm_user_alpha, lfm_identity;
 	/* two_tower (two_tower.c; also identity_weight of bpr/warp's, above) */
 	int tt_dim, tt_hidden, tt_epochs, tt_batch;
-	double tt_lr, tt_temp, tt_l2, tt_dropout, tt_history, tt_cold, tt_bias_l2;
+	double tt_lr, tt_temp, tt_l2, tt_dropout, tt_history, tt_cold, tt_bias_l2, tt_hard;
 	int tt_bias;
 	/* imported (import.c; also regularization and alpha, above): the vector
 	 * tables' columns by rs_import_col, the interactions source, the

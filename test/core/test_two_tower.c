@@ -28,17 +28,19 @@ static int rank_in(const rs_model *m, const rs_reco *out, int n, const char *wan
 
 /* The minibatch loss's analytic gradient (in-batch and uniform negatives,
  * log-q correction, normalisation, the residual MLP with dropout, the
- * cold-start drops, the embedding bags) matches central differences. */
+ * cold-start drops, the embedding bags, the hardest-negative hinge)
+ * matches central differences. */
 void test_tt_gradient(void)
 {
 	const char *kv[] = {"dim=5", "hidden=4", "batch=12", "dropout=0.3", "cold_dropout=0.3",
-	                    "temperature=0.5", "history=0.6", "threads=1", "epochs=1"};
+	                    "temperature=0.5", "history=0.6", "threads=1", "epochs=1",
+	                    "hard_negative=0.5"};
 	opts_buf ob;
 	rs_config *cfg = NULL;
 	rs_model *m = NULL;
 	rs_error e;
-	CHECK(train_blocks_writable("two_tower", 9, kv, 10, 8, &m, &e) == RS_OK);
-	CHECK(rs_config_create("two_tower", make_opts(&ob, 9, kv), 1, &cfg, &e) == RS_OK);
+	CHECK(train_blocks_writable("two_tower", 10, kv, 10, 8, &m, &e) == RS_OK);
+	CHECK(rs_config_create("two_tower", make_opts(&ob, 10, kv), 1, &cfg, &e) == RS_OK);
 	double worst = 1;
 	if (m && cfg)
 		CHECK(rs_tt_grad_check(cfg, m, 60, 1e-2, &worst, &e) == RS_OK);
@@ -139,7 +141,7 @@ static rs_status train_sides(rs_model **m, rs_error *e)
 	if (st == RS_OK)
 		st = rs_train(cfg, b, NULL, m, &sum, e);
 	if (st == RS_OK)
-		CHECK(strstr(sum, "\"attribute_features\": 4, \"item_bias\": true, \"bias_l2\": 0.01, \"new_items\": 1, \"new_users\": 1") != NULL);
+		CHECK(strstr(sum, "\"attribute_features\": 4, \"item_bias\": true, \"bias_l2\": 0.01, \"hard_negative\": 0.1, \"new_items\": 1, \"new_users\": 1") != NULL);
 	rs_free(sum);
 	rs_builder_destroy(&b);
 	rs_config_destroy(&cfg);
