@@ -261,6 +261,33 @@ static rs_status side_backward(tt_job *j, tt_side *s, int32_t n, int train, rs_e
 	return rs_dense_sparse_backward(j->ctx, &j->emb, &s->bag, s->d, err);
 }
 
+/* Four lanes in one vector register (GCC / Clang vector extension): the
+ * two row scans below, which GCC leaves scalar when written plainly. */
+typedef float tt_v4 __attribute__((vector_size(16)));
+typedef int32_t tt_v4i __attribute__((vector_size(16)));
+
+/* z[c] + b[c] - lq[c], or -1e30 - lq[c] where item[c] is own (the same
+ * operations per column as the scalar tail, so the same bits). */
+void rs_tt_mask_row(float *z, const int32_t *item, const float *b, const float *lq, int32_t own,
+                    int32_t k)
+{
+	const tt_v4 off = {-1e30f, -1e30f, -1e30f, -1e30f};
+	int32_t c = 0;
+	for (; c + 4 <= k; c += 4) {
+		tt_v4 zv, bv, lv;
+		tt_v4i iv;
+		memcpy(&zv, z + c, sizeof zv);
+		memcpy(&bv, b + c, sizeof bv);
+		memcpy(&lv, lq + c, sizeof lv);
+		memcpy(&iv, item + c, sizeof iv);
+		tt_v4i mine = iv == own;
+		tt_v4 v = (tt_v4)(((tt_v4i)off & mine) | ((tt_v4i)(zv + bv) & ~mine)) - lv;
+		memcpy(z + c, &v, sizeof v);
+	}
+	for (; c < k; c++)
+		z[c] = (item[c] == own ? -1e30f : z[c] + b[c]) - lq[c];
+}
+
 /* Logits of the minibatch (n pairs from p0, k = n + M columns):
  * u . v / T - log q, other copies of a row's own item masked out. */
 static void batch_logits(tt_job *j, int64_t p0, int32_t n)
@@ -276,8 +303,7 @@ static void batch_logits(tt_job *j, int64_t p0, int32_t n)
 		float *z = j->z + (size_t)r * k;
 		int32_t own = j->col_item[r];
 		float keep = z[r] + j->col_b[r] - j->col_lq[r]; /* the row's own column stays */
-		for (int32_t c = 0; c < k; c++) /* branch-free: it vectorizes */
-			z[c] = (j->col_item[c] == own ? -1e30f : z[c] + j->col_b[c]) - j->col_lq[c];
+		rs_tt_mask_row(z, j->col_item, j->col_b, j->col_lq, own, k);
 		z[r] = keep;
 	}
 }
@@ -291,18 +317,41 @@ static void batch_logits(tt_job *j, int64_t p0, int32_t n)
  * hinge_backward; returns the batch's summed hinge. */
 #define TT_MARGIN 1.0f
 
+/* The first column of z[0..k) (k >= 1) holding its largest value: four
+ * lanes keep their running maxima and the first columns of them. */
+int32_t rs_tt_row_argmax(const float *z, int32_t k)
+{
+	tt_v4 m = {z[0], z[0], z[0], z[0]};
+	tt_v4i at = {0, 0, 0, 0}, col = {0, 1, 2, 3};
+	int32_t c = 0;
+	for (; c + 4 <= k; c += 4, col += 4) {
+		tt_v4 v;
+		memcpy(&v, z + c, sizeof v);
+		tt_v4i up = v > m;
+		m = (tt_v4)(((tt_v4i)v & up) | ((tt_v4i)m & ~up));
+		at = (col & up) | (at & ~up);
+	}
+	int32_t best = at[0];
+	for (int l = 1; l < 4; l++)
+		if (m[l] > z[best] || (m[l] == z[best] && at[l] < best))
+			best = at[l];
+	for (; c < k; c++) /* the tail's columns come after every lane's */
+		if (z[c] > z[best])
+			best = c;
+	return best;
+}
+
 static double hinge_forward(tt_job *j, int32_t n, int32_t k)
 {
 	double sum = 0;
 	for (int32_t r = 0; r < n; r++) {
-		const float *z = j->z + (size_t)r * k;
-		float best = -1e29f;
-		int32_t at = -1;
-		for (int32_t c = 0; c < k; c++)
-			if (c != r && z[c] > best) {
-				best = z[c];
-				at = c;
-			}
+		float *z = j->z + (size_t)r * k, own = z[r];
+		z[r] = -1e30f; /* not its own negative */
+		int32_t at = rs_tt_row_argmax(z, k);
+		z[r] = own;
+		float best = z[at];
+		if (best <= -1e29f) /* every other column masked */
+			at = -1;
 		float gap = TT_MARGIN - (z[r] - best);
 		j->hardest[r] = at >= 0 && gap > 0 ? at : -1;
 		if (j->hardest[r] >= 0)

@@ -55,6 +55,14 @@ rs_status rs_tt_fold(const rs_model *m, int32_t user, const int32_t *s, const fl
 rs_status rs_tt_contributions(const rs_model *m, int32_t user, const int32_t *s, const float *w,
                               int n, int32_t i, double *c, rs_error *err);
 
+/* two_tower.c's row scans (vectorized): the logits of one minibatch row,
+ * z[c] + b[c] - lq[c], or -1e30 - lq[c] where item[c] is the row's own
+ * (its other copies); and the first column of z[0..k) holding its largest
+ * value (k >= 1), the hinge's hardest negative. */
+void rs_tt_mask_row(float *z, const int32_t *item, const float *b, const float *lq, int32_t own,
+                    int32_t k);
+int32_t rs_tt_row_argmax(const float *z, int32_t k);
+
 /* two_tower.c, for the unit tests: the first minibatch's analytic loss
  * gradient against central differences at `probes` parameters of E and the
  * towers and probes / 4 + 1 item bias scalars; *worst: the largest

@@ -128,6 +128,7 @@ void test_recency_weights(void);
 void test_recency_moves_latest_first(void);
 void test_recency_lightfm(void);
 void test_tt_gradient(void);
+void test_tt_row_scans(void);
 void test_tt_blocks(void);
 void test_tt_threads(void);
 void test_tt_side_only(void);
@@ -288,6 +289,7 @@ int main(void)
 	RUN(test_recency_moves_latest_first);
 	RUN(test_recency_lightfm);
 	RUN(test_tt_gradient);
+	RUN(test_tt_row_scans);
 	RUN(test_tt_blocks);
 	RUN(test_tt_threads);
 	RUN(test_tt_side_only);
