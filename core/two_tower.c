@@ -698,7 +698,8 @@ static rs_status tt_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	 * (ML-100K, B 256: 4.5 s on one thread, 6.0-6.9 s on two). dense.c
 	 * gives the same bits on any count, so only the time changes. */
 	rs_config one = *cfg;
-	rs_train_ctx inner = {.cfg = &one, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
+	rs_train_ctx inner = {.cfg = &one, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side,
+	                      .pool = ctx->pool};
 	if ((double)j.B * (j.f > j.h ? j.f : j.h) < TT_MT_WORK)
 		one.threads = 1;
 	j.ctx = &inner;
