@@ -24,6 +24,14 @@
  * a spinning worker takes the core its caller needs. */
 #define POOL_SPIN_SECONDS 5e-6
 #define POOL_MAX 255 /* workers: threads is at most 256 */
+/* Every POOL_WINDOW pooled sections the pool checks that its workers took
+ * at least half their share of the chunks; when they did not (a loaded
+ * machine does not run them in time, and they take CPU from the caller),
+ * sections run on the caller alone for a rest that doubles from
+ * POOL_REST_MIN up to POOL_REST_MAX while that lasts. */
+#define POOL_WINDOW 64
+#define POOL_REST_MIN 0.01
+#define POOL_REST_MAX 1.0
 
 int rs_cpu_count(void)
 {
@@ -48,6 +56,7 @@ typedef struct pf_job {
 	rs_train_ctx *ctx;
 	int32_t n, chunk;
 	atomic_int next;
+	atomic_int by_workers; /* chunks the workers took */
 	rs_range_fn fn;
 	void *arg;
 } pf_job;
@@ -83,15 +92,15 @@ static int spin_until(int (*ready)(void *), void *arg)
 	}
 }
 
-/* Take chunks until none are left or a stop is requested. */
-static void run_chunks(pf_job *j, int tid, int is_caller)
+/* Take chunks until none are left or a stop is requested; how many. */
+static int run_chunks(pf_job *j, int tid, int is_caller)
 {
-	for (;;) {
+	for (int taken = 0;; taken++) {
 		if (is_caller ? rs_cancelled(j->ctx) : atomic_load(&j->ctx->stop))
-			return;
+			return taken;
 		int32_t b = atomic_fetch_add(&j->next, j->chunk);
 		if (b >= j->n)
-			return;
+			return taken;
 		int32_t e = b + j->chunk > j->n ? j->n : b + j->chunk;
 		j->fn(j->arg, b, e, tid);
 	}
@@ -123,6 +132,9 @@ struct rs_pool {
 	atomic_int quit;
 	int busy;               /* a job is running: a nested section does not use the pool */
 	int n, cap;             /* workers started; most to start (lowered when one fails) */
+	int window;             /* pooled sections since the last check */
+	int64_t share, taken;   /* their chunks: the workers' share, and what they took */
+	double rest, rest_until; /* the current rest, and when it ends (0: none) */
 	pool_worker *w[POOL_MAX];
 };
 
@@ -141,6 +153,7 @@ rs_pool *rs_pool_new(void)
 		return NULL;
 	}
 	p->cap = POOL_MAX;
+	p->rest = POOL_REST_MIN;
 	return p;
 }
 
@@ -169,7 +182,7 @@ static void *pool_main(void *arg)
 		}
 		int posted = W_POSTED;
 		if (atomic_compare_exchange_strong(&w->state, &posted, W_RUNNING)) {
-			run_chunks(w->job, w->tid, 0);
+			atomic_fetch_add(&w->job->by_workers, run_chunks(w->job, w->tid, 0));
 			atomic_store(&w->state, W_IDLE);
 			if (atomic_load(&p->caller_waits)) {
 				pthread_mutex_lock(&p->mu);
@@ -239,7 +252,7 @@ static void pool_run(rs_pool *p, pf_job *job, int extra)
 			pthread_mutex_unlock(&p->mu);
 		}
 	}
-	run_chunks(job, 0, 1);
+	int mine = run_chunks(job, 0, 1);
 	for (int t = 0; t < extra; t++) {
 		pool_worker *w = p->w[t];
 		if (!spin_until(pool_worker_done, w)) {
@@ -254,7 +267,30 @@ static void pool_run(rs_pool *p, pf_job *job, int extra)
 			pthread_mutex_unlock(&p->mu);
 		}
 	}
+	int theirs = atomic_load(&job->by_workers);
+	p->share += (int64_t)(mine + theirs) * extra / (extra + 1);
+	p->taken += theirs;
+	if (++p->window == POOL_WINDOW) {
+		if (p->taken * 2 < p->share) {
+			p->rest_until = rs_mono_seconds() + p->rest;
+			p->rest = p->rest * 2 < POOL_REST_MAX ? p->rest * 2 : POOL_REST_MAX;
+		} else
+			p->rest = POOL_REST_MIN;
+		p->window = 0;
+		p->share = p->taken = 0;
+	}
 	p->busy = 0;
+}
+
+/* The pool is resting: sections run on the caller alone. */
+static int pool_resting(rs_pool *p)
+{
+	if (p->rest_until == 0)
+		return 0;
+	if (rs_mono_seconds() < p->rest_until)
+		return 1;
+	p->rest_until = 0;
+	return 0;
 }
 
 void rs_pool_free(rs_pool *p)
@@ -332,13 +368,14 @@ rs_status rs_parallel_for(rs_train_ctx *ctx, int32_t n, int32_t chunk,
 {
 	pf_job job = {.ctx = ctx, .n = n, .chunk = chunk < 1 ? 1 : chunk, .fn = fn, .arg = arg};
 	atomic_init(&job.next, 0);
+	atomic_init(&job.by_workers, 0);
 	int extra = threads > 1 ? threads - 1 : 0;
 	if (extra > POOL_MAX)
 		extra = POOL_MAX;
 	rs_pool *p = ctx->pool;
 	if (on_worker)
 		run_chunks(&job, 0, 0); /* a worker's section: alone, no host call */
-	else if (extra == 0)
+	else if (extra == 0 || (p && !p->busy && pool_resting(p)))
 		run_chunks(&job, 0, 1);
 	else if (p && !p->busy) {
 		pool_grow(p, extra);
