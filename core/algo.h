@@ -15,6 +15,8 @@ typedef struct rs_price_count {
 	int64_t known, unparsed, missing;  /* catalogue items by their price */
 } rs_price_count;
 
+typedef struct rs_pool rs_pool;
+
 typedef struct rs_train_ctx {
 	const rs_config *cfg;
 	const rs_callbacks *cb;
@@ -30,6 +32,8 @@ typedef struct rs_train_ctx {
 	int64_t anneal_steps;
 	rs_text note;        /* auto: the search, for the summary */
 	const rs_time_cut *cut; /* auto: the global time cut-off of its validation, or NULL */
+	rs_pool *pool;       /* threads.c: workers kept between parallel sections (NULL: none);
+	                      * sub-contexts share their parent's */
 } rs_train_ctx;
 
 int rs_cancelled(rs_train_ctx *ctx);
@@ -254,5 +258,14 @@ typedef void (*rs_range_fn)(void *arg, int32_t begin, int32_t end, int tid);
 rs_status rs_parallel_for(rs_train_ctx *ctx, int32_t n, int32_t chunk,
                           int threads, rs_range_fn fn, void *arg, rs_error *err);
 int rs_cpu_count(void);
+/* A pool for one core call: no thread starts until a section wants one, and
+ * rs_train_ctx_end joins and frees them all; NULL when out of memory (the
+ * sections then start their own threads). Give it to the top context only,
+ * end it on every exit path. */
+rs_pool *rs_pool_new(void);
+void rs_pool_free(rs_pool *p);
+void rs_train_ctx_end(rs_train_ctx *ctx);
+/* Threads the pool has now, the caller's included (1: none started). */
+int rs_pool_threads(const rs_pool *p);
 
 #endif

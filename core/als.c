@@ -275,7 +275,8 @@ static rs_status als_recency(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		return rs_fail(err, RS_ENOMEM, "out of memory weighting the history by recency");
 	rs_config c = *ctx->cfg;
 	c.cg_steps = c.cg_steps > 3 ? c.cg_steps : 3;
-	rs_train_ctx rc = {.cfg = &c, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side, .lambda = ctx->lambda};
+	rs_train_ctx rc = {.cfg = &c, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side, .lambda = ctx->lambda,
+	                   .pool = ctx->pool};
 	atomic_init(&rc.stop, 0);
 	rs_status st = RS_OK;
 	for (int k = 0; k < 2 && st == RS_OK; k++)

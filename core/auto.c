@@ -254,7 +254,8 @@ static rs_status run_trial(rs_train_ctx *ctx, const rs_model *m, const vsplit *v
 	if (sub && rs_csr_copy(&vs->base->seen, &sub->seen) == RS_OK &&
 	    rs_idmap_copy(&vs->base->users, &sub->users) == RS_OK &&
 	    rs_idmap_copy(&vs->base->items, &sub->items) == RS_OK) {
-		rs_train_ctx c = {.cfg = t->cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
+		rs_train_ctx c = {.cfg = t->cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side,
+		                  .pool = ctx->pool};
 		atomic_init(&c.stop, 0);
 		sub->algo = t->cfg->algo;
 		t->cfg->threads = ctx->cfg->threads;
@@ -514,7 +515,8 @@ static rs_status auto_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	if (st == RS_OK && best < 0)
 		st = rs_fail(err, RS_EDATA, "algorithm \"auto\": no candidate could be trained");
 	if (st == RS_OK) {
-		rs_train_ctx c = {.cfg = t[best].cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
+		rs_train_ctx c = {.cfg = t[best].cfg, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side,
+		                  .pool = ctx->pool};
 		atomic_init(&c.stop, 0);
 		t[best].cfg->threads = ctx->cfg->threads;
 		m->algo = t[best].cfg->algo;

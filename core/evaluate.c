@@ -330,6 +330,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 	rs_status st = rs_builder_finish(b, &ctx, &c, &users, &items, &dup, err);
 	if (st != RS_OK)
 		return st;
+	ctx.pool = rs_pool_new(); /* its threads end below, whatever happens */
 	int64_t nnz = rs_csr_nnz(&c);
 	eval_split sp = {0};
 	sp.test = rs_malloc((size_t)nnz + 1);
@@ -375,6 +376,7 @@ rs_status rs_evaluate(const rs_config *cfg, rs_builder *b, int k, const rs_callb
 		eval_result(rs_config_algorithm(cfg), &ms, k, sp.n_train, sp.n_test, secs, sp.name, out);
 		rs_report_end(&b->rep);
 	}
+	rs_train_ctx_end(&ctx);
 	free(ms.hit_items);
 	rs_free(summary);
 	rs_model_destroy(&m);
@@ -410,6 +412,7 @@ rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_ca
 	rs_status st = rs_builder_finish(b, &ctx, &c, &users, &items, &dup, err);
 	if (st != RS_OK)
 		return st;
+	ctx.pool = rs_pool_new(); /* its threads end below, whatever happens */
 	int64_t nnz = rs_csr_nnz(&c);
 	unsigned char *test = rs_malloc((size_t)nnz + 1);
 	rs_rank_metrics ms = {0};
@@ -424,6 +427,7 @@ rs_status rs_evaluate_model(const rs_model *m, rs_builder *b, int k, const rs_ca
 	if (st == RS_OK)
 		eval_result(rs_model_algorithm(m), &ms, k, rs_model_n_interactions(m), (uint64_t)nnz, 0,
 		            "given", out);
+	rs_train_ctx_end(&ctx);
 	free(ms.hit_items);
 	free(test);
 	rs_csr_free(&c);

@@ -239,7 +239,8 @@ static rs_status hybrid_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 		pc->threads = c->threads;
 		if (pc->weighting < 0) /* the hybrid's "weighting", else the family's */
 			pc->weighting = c->weighting;
-		rs_train_ctx sub = {.cfg = pc, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
+		rs_train_ctx sub = {.cfg = pc, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side,
+		                    .pool = ctx->pool};
 		atomic_init(&sub.stop, 0);
 		rs_model *part = NULL;
 		if (copy_base(m, pc->algo, &part) != RS_OK)

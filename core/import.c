@@ -398,6 +398,7 @@ rs_status rs_import_finish(rs_import *im, rs_builder *interactions, const rs_cal
 	rs_model *m = rs_model_alloc();
 	if (!m)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
+	ctx.pool = rs_pool_new(); /* its threads end below, whatever happens */
 	m->algo = RS_ALGO_IMPORTED;
 	m->trained_at = rs_now_seconds();
 	m->factors = (int32_t)(im->dim + ub + ib);
@@ -428,6 +429,7 @@ rs_status rs_import_finish(rs_import *im, rs_builder *interactions, const rs_cal
 		st = rs_fail(err, RS_ECANCELLED, "import cancelled");
 	if (st == RS_OK) /* the approximate index, as a training builds it (ivf.c) */
 		st = rs_ivf_train(&ctx, m, err);
+	rs_train_ctx_end(&ctx);
 	if (st == RS_OK)
 		st = rs_model_prepare(m, err);
 	if (st == RS_OK) {

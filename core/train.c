@@ -145,6 +145,7 @@ rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callba
 	rs_model *m = rs_model_alloc();
 	if (!m)
 		return rs_fail(err, RS_ENOMEM, "out of memory");
+	ctx.pool = rs_pool_new(); /* its threads end below, whatever happens */
 	m->algo = cfg->algo;
 	m->trained_at = rs_now_seconds();
 	uint64_t dup = 0;
@@ -160,6 +161,7 @@ rs_status rs_train_reported(const rs_config *cfg, rs_builder *b, const rs_callba
 	if (st == RS_OK && (st = rs_ivf_train(&ctx, m, err)) == RS_OK && m->ivf_nlist)
 		st = rs_ivf_prepare(m, err);
 	openblas_set_num_threads(blas_threads);
+	rs_train_ctx_end(&ctx);
 	rs_time_cut_free(&b->cut);
 	ctx.cut = NULL;
 	if (st == RS_OK)

@@ -60,10 +60,6 @@
 
 typedef struct tt_pair { int32_t u, i; } tt_pair;
 
-/* Minibatch rows x max(dim, hidden) below which training runs on one
- * thread (tt_fit). */
-#define TT_MT_WORK 65536.0
-
 /* One tower's layers and its minibatch buffers. */
 typedef struct tt_side {
 	rs_dense_layer l1, l2;      /* f x h, h x f (h = 0: none) */
@@ -789,15 +785,6 @@ static rs_status tt_fit(rs_train_ctx *ctx, rs_model *m, rs_error *err)
 	            .ft = &ft, .n_item_id = (int32_t)items0, .n_user_id = (int32_t)users0,
 	            .bias_l2 = (float)cfg->tt_bias_l2, .hard = (float)cfg->tt_hard};
 	j.M = j.B / 4; /* validation, ML-100K: B/4 .1346, 0 .1312, B/2 .1337, B .1324 */
-	/* The core's threads start anew for every dense.c call: a minibatch
-	 * smaller than TT_MT_WORK rows x units gains less than that costs
-	 * (ML-100K, B 256: 4.5 s on one thread, 6.0-6.9 s on two). dense.c
-	 * gives the same bits on any count, so only the time changes. */
-	rs_config one = *cfg;
-	rs_train_ctx inner = {.cfg = &one, .cb = ctx->cb, .rep = ctx->rep, .side = ctx->side};
-	if ((double)j.B * (j.f > j.h ? j.f : j.h) < TT_MT_WORK)
-		one.threads = 1;
-	j.ctx = &inner;
 	int prev = rs_dense_blas_begin();
 	st = job_alloc(&j, cfg, err);
 	if (st == RS_OK)

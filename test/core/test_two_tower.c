@@ -121,7 +121,7 @@ void test_tt_blocks(void)
 /* One seed, the same bits on 1 and 3 threads; another seed differs. */
 void test_tt_threads(void)
 {
-	/* batch x hidden 65,536: large enough for two_tower to use the threads */
+	/* hidden 256: minibatch GEMMs large enough for dense.c to split them */
 	const char *k1[] = {"dim=8", "hidden=256", "epochs=3", "batch=256", "threads=1", "seed=5"};
 	const char *k3[] = {"dim=8", "hidden=256", "epochs=3", "batch=256", "threads=3", "seed=5"};
 	const char *k6[] = {"dim=8", "hidden=256", "epochs=3", "batch=256", "threads=1", "seed=6"};

@@ -107,6 +107,27 @@ family_case "hybrid" 2500 slow hybrid \
   '{"components": {"als": {"weight": 1, "factors": 512, "iterations": 200}, "popularity": 1}}'
 family_case "auto" 3000 pairs auto '{}'
 
+# The core's threads live only while a training runs: a backend has as many
+# threads after a finished and after a cancelled 4-thread training as before
+# (OpenBLAS's own, started when the library loads, are there all along).
+tasks="SELECT count(*) FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task')"
+counts=$(psql -X -q -At -h "$DIR" -p "$PORT" -U postgres -d postgres \
+  -c "SELECT recsys_train('t1', 'small', 'als', '{\"threads\": 1}') IS NOT NULL" -c "$tasks" \
+  -c "SELECT recsys_train('t4', 'small', 'als', '{\"threads\": 4}') IS NOT NULL" -c "$tasks" \
+  -c "SET statement_timeout = '1500ms'" \
+  -c "SELECT recsys_train('shop', 'slow', 'als', '{\"threads\": 4, \"factors\": 512, \"iterations\": 200}')" \
+  -c "RESET statement_timeout" -c "$tasks" 2>&1 | grep -v -e '^t$' -e 'statement timeout' | tr '\n' ' ')
+case "$counts" in
+  [0-9]*) set -- $counts
+    if [ "$#" = 3 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ]; then
+      pass "cancel: threads: none left in the backend after a training, finished or cancelled ($counts)"
+    else
+      fail "cancel: threads: none left in the backend after a training (threads before, after, after a cancel: $counts)"
+    fi ;;
+  *) fail "cancel: threads: counting the backend's threads (got '$counts')" ;;
+esac
+still_serving "threads"
+
 # sql_timeout_case LABEL TIMEOUT_MS SQL: any statement, same checks.
 sql_timeout_case() {
   local label=$1 ms=$2 sql=$3 t0 t1 out el limit
